@@ -1,0 +1,1 @@
+"""Diagnostics, the rule catalogue, the checks and the renderers."""

@@ -1,0 +1,96 @@
+"""The one diagnostic type every stage reports with.
+
+A diagnostic is data: stages return them, renderers print them. The severity of a
+code is fixed by the rule catalogue (:mod:`initcfg.check.rules`), so producers only
+name the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from initcfg.config.source import KeyPath, Location, format_path
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in a config.
+
+    Attributes:
+        code: Stable rule code such as ``IC103`` (``initcfg explain IC103``).
+        severity: ``"error"``, ``"warning"`` or ``"info"``.
+        message: What is wrong, in the user's words.
+        path: Config key path (``model.backbone.init_cfg[1].layer``); empty for the file.
+        file: File the offending value was written in, if known.
+        line: 1-based line in ``file``.
+        column: 1-based column in ``file``.
+        hint: How to fix it, such as ``did you mean 'Conv2d'?``.
+        config: The config file that was validated, when it differs from ``file``
+            (the value came from a base config).
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    path: str = ""
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    hint: str | None = None
+    config: str | None = field(default=None, compare=False)
+
+    @property
+    def location(self) -> Location | None:
+        if self.file is None:
+            return None
+        return Location(self.file, self.line or 1, self.column or 1)
+
+    def at(self, location: Location | None, config: str | None = None) -> Diagnostic:
+        """This diagnostic placed at ``location`` (kept as is when ``location`` is None)."""
+        if location is None:
+            return replace(self, config=config) if config else self
+        inherited = config if config is not None and config != location.file else None
+        return replace(
+            self, file=location.file, line=location.line, column=location.column, config=inherited
+        )
+
+    def under(self, prefix: KeyPath) -> Diagnostic:
+        """This diagnostic with its key path moved under ``prefix``."""
+        if not prefix:
+            return self
+        head = format_path(prefix)
+        if not self.path:
+            return replace(self, path=head)
+        joiner = "" if self.path.startswith("[") else "."
+        return replace(self, path=f"{head}{joiner}{self.path}")
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON object of the ``--format json`` contract."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, int, str]:
+    return (
+        diagnostic.config or diagnostic.file or "",
+        diagnostic.line or 0,
+        diagnostic.column or 0,
+        SEVERITY_RANK[diagnostic.severity],
+        diagnostic.code,
+    )
+
+
+def has_errors(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in diagnostics)

@@ -1,0 +1,37 @@
+"""IC0xx: reading files, parsing them, and inline suppressions."""
+
+from initcfg.check.rules import define
+
+define(
+    "IC001", "error", "The file cannot be read",
+    why="A config that cannot be read cannot be checked; the training run would fail too.",
+    example="initcfg validate missing.yaml",
+    fix="Check the path and the file's permissions.",
+)
+define(
+    "IC002", "error", "The file is not valid YAML, JSON or Python",
+    why="MMEngine stops at the first syntax error, usually long after the job was queued.",
+    example="model:\n  init_cfg: {type: Kaiming",
+    fix="Correct the syntax at the reported position.",
+)
+define(
+    "IC003", "error", "A key is written twice in one mapping",
+    why="YAML and JSON readers silently keep the last value, so the first one is lost "
+    "without a word.",
+    example="init_cfg:\n  type: Normal\n  std: 0.01\n  std: 0.001",
+    fix="Keep one of the two keys.",
+)
+define(
+    "IC004", "warning", "A suppression comment silences nothing",
+    why="A stale `# initcfg: ignore[CODE]` hides the next real problem on that line. "
+    "Reported with --strict.",
+    example="layer: Conv2d  # initcfg: ignore[IC114]",
+    fix="Remove the comment, or name the code that is actually reported on that line.",
+)
+define(
+    "IC005", "error", "The file's root is not a mapping",
+    why="A config is a mapping of top-level keys; a list or a scalar at the root cannot "
+    "be a config.",
+    example="- type: Kaiming",
+    fix="Put the settings under keys such as `model:`.",
+)

@@ -1,0 +1,1 @@
+"""Loaders: YAML, JSON and Python configs with `_base_` inheritance, never executed."""

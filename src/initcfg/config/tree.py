@@ -1,0 +1,52 @@
+"""The loaded, merged config: plain values plus where each was written."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from initcfg.check.diagnostics import Diagnostic
+from initcfg.config.source import KeyPath, Location, SourceMap
+
+
+@dataclass(slots=True)
+class ConfigTree:
+    """A config file after loading: ``_base_`` merged, placeholders substituted.
+
+    Attributes:
+        data: The plain merged values (dicts, lists, tuples, scalars).
+        source_map: Key path → location of the final value.
+        path: The config file, or None for a config built from a mapping.
+        files: Every file read to build it, the config itself first.
+        diagnostics: Problems found while loading (syntax, missing bases, unsafe code).
+        suppressions: ``file → line → codes`` silenced by ``# initcfg: ignore[CODE]``.
+        base: The merged result of the bases alone (before this file's own keys), when
+            the file has ``_base_``; rules that compare a fine-tune with its base use it.
+    """
+
+    data: dict[str, Any]
+    source_map: SourceMap = field(default_factory=SourceMap)
+    path: str | None = None
+    files: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    suppressions: dict[str, dict[int, set[str]]] = field(default_factory=dict)
+    base: ConfigTree | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy of the merged values, like MMEngine's ``Config.to_dict()``."""
+        return copy.deepcopy(self.data)
+
+    def location(self, path: KeyPath) -> Location | None:
+        """Where the value at ``path`` (or its nearest located ancestor) was written."""
+        return self.source_map.lookup(path)
+
+    def get(self, path: KeyPath, default: Any = None) -> Any:
+        """The value at ``path``, or ``default`` when any step is missing."""
+        node: Any = self.data
+        for key in path:
+            try:
+                node = node[key]
+            except (KeyError, IndexError, TypeError):
+                return default
+        return node

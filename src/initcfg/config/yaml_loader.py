@@ -1,0 +1,102 @@
+"""YAML and JSON files with the line and column of every key and list item."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from initcfg.check.diagnostics import Diagnostic
+from initcfg.check.rules import diagnostic
+from initcfg.config.source import KeyPath, Location, SourceMap, format_path
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+        self.loader = loader
+        self.file = file
+        self.source_map = SourceMap()
+        self.diagnostics: list[Diagnostic] = []
+
+    def location(self, node: yaml.Node) -> Location:
+        mark = node.start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.loader.construct_object(key_node, deep=True)
+                child = path + (key,)
+                if key in result:
+                    first = self.source_map.get(child)
+                    where = f" (first written at line {first.line})" if first else ""
+                    self.diagnostics.append(
+                        diagnostic(
+                            "IC003",
+                            f"key {key!r} is written twice{where}; YAML keeps only the last",
+                            format_path(child),
+                        ).at(self.location(key_node))
+                    )
+                result[key] = self.build(value_node, child)
+                self.source_map.set(child, self.location(key_node))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item_node in enumerate(node.value):
+                child = path + (index,)
+                self.source_map.set(child, self.location(item_node))
+                items.append(self.build(item_node, child))
+            return items
+        return self.loader.construct_object(node, deep=True)
+
+
+def _syntax_error(file: str, error: yaml.YAMLError) -> Diagnostic:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    context = getattr(error, "context", None)
+    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    location = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+    return diagnostic("IC002", message).at(location)
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
+    """Parse YAML (or JSON) text: the value, its source map, and the problems found.
+
+    Duplicate keys are reported (IC003) and the last value kept, as YAML readers do.
+    """
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return {}, SourceMap(), []
+        builder = _Builder(loader, file)
+        value = builder.build(root, ())
+        builder.source_map.set((), Location(file, 1, 1))
+        return value, builder.source_map, builder.diagnostics
+    except yaml.YAMLError as error:
+        return None, SourceMap(), [_syntax_error(file, error)]
+    finally:
+        loader.dispose()
+
+
+def parse_json(text: str, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
+    """Parse JSON text with locations.
+
+    ``json`` decides validity (YAML would accept a trailing comma); the YAML composer,
+    which keeps positions, then reads the same text. Where it cannot (tabs in odd
+    places), the value comes from ``json`` with file-level locations only.
+    """
+    try:
+        plain = json.loads(text)
+    except json.JSONDecodeError as error:
+        location = Location(file, error.lineno, error.colno)
+        return None, SourceMap(), [diagnostic("IC002", f"invalid JSON: {error.msg}").at(location)]
+    value, source_map, diagnostics = parse_yaml(text, file)
+    if value is None and diagnostics:
+        return plain, SourceMap({(): Location(file, 1, 1)}), []
+    return value, source_map, diagnostics

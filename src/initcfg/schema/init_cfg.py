@@ -1,0 +1,420 @@
+"""Parse one ``init_cfg`` value into typed initializer models, with grammar diagnostics.
+
+Diagnostics carry key paths relative to the value (``[1].override.name``) and no
+location; the checker places them. Parsing never raises for any input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from initcfg.check.diagnostics import Diagnostic
+from initcfg.check.rules import diagnostic
+from initcfg.check.suggest import did_you_mean
+from initcfg.config.source import KeyPath, format_path
+from initcfg.schema.initializers import BaseInit, TruncNormal, WeightInit
+from initcfg.schema.registry import initializer_types
+
+_SCOPE_PREFIX = "mmengine."
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    """A typed initializer and where it stands in the ``init_cfg`` value.
+
+    ``override_of`` is the path of the entry an override item belongs to; ``raw_layer``
+    is what the user wrote for ``layer`` (also inside overrides, where it is ignored).
+    """
+
+    path: KeyPath
+    initializer: BaseInit
+    override_of: KeyPath | None = None
+    raw_layer: Any = None
+
+
+@dataclass(slots=True)
+class InitCfgParse:
+    """Result of parsing one ``init_cfg`` value."""
+
+    entries: list[BaseInit] | None
+    located: list[ParsedEntry]
+    diagnostics: list[Diagnostic]
+
+
+def _here(code: str, message: str, path: KeyPath, hint: str | None = None) -> Diagnostic:
+    return diagnostic(code, message, format_path(path), hint)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def resolve_type_name(name: str) -> str:
+    """The registry name a ``type`` string stands for: ``mmengine.Constant`` and class
+    paths recorded from new-style imports (``mmengine.model.KaimingInit``) included."""
+    known = initializer_types()
+    if name in known:
+        return name
+    if name.startswith(_SCOPE_PREFIX):
+        tail = name.rsplit(".", 1)[-1]
+        if tail in known:
+            return tail
+        if tail.endswith("Init") and tail[: -len("Init")] in known:
+            return tail[: -len("Init")]
+    return name
+
+
+def _expected(error_types: set[str]) -> str:
+    numeric = {"int_type", "float_type", "int_from_float", "float_parsing", "int_parsing"}
+    if error_types & {"string_type"} and error_types & {"list_type"}:
+        return "a string or a list of strings"
+    if error_types & numeric:
+        return "a number"
+    if "string_type" in error_types:
+        return "a string"
+    if "bool_type" in error_types:
+        return "a bool"
+    if "list_type" in error_types:
+        return "a list"
+    return "a valid value"
+
+
+def _pydantic_diagnostics(
+    error: ValidationError, model: type[BaseInit], path: KeyPath
+) -> list[Diagnostic]:
+    by_field: dict[str, list[dict[str, Any]]] = {}
+    out: list[Diagnostic] = []
+    for item in error.errors(include_url=False):
+        loc = item["loc"]
+        if not loc:
+            message = str(item.get("ctx", {}).get("error", item["msg"]))
+            out.append(_here("IC105", f"{model.__name__}: {message}", path))
+            continue
+        by_field.setdefault(str(loc[0]), []).append(dict(item))
+    type_name = model.__name__
+    for field, items in by_field.items():
+        kinds = {item["type"] for item in items}
+        first = items[0]
+        got = first.get("input")
+        where = path + (field,)
+        if "missing" in kinds:
+            out.append(_here("IC106", f"{type_name} needs {field!r}", where))
+        elif "literal_error" in kinds:
+            expected = first["ctx"]["expected"]
+            allowed = [a.strip().strip("'") for a in expected.replace(" or ", ",").split(",")]
+            hint = did_you_mean(got, allowed) if isinstance(got, str) else None
+            out.append(
+                _here("IC105", f"{field!r} must be {expected} (got {_show(got)})", where, hint)
+            )
+        elif kinds & {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+            bounds = []
+            for item in items:
+                ctx = item.get("ctx", {})
+                for key, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+                    if key in ctx:
+                        bounds.append(f"{sign} {ctx[key]}")
+            why = ""
+            if field == "bias_prob":
+                why = "; outside (0, 1) MMEngine silently fills the bias with inf or NaN"
+            out.append(
+                _here(
+                    "IC105",
+                    f"{field!r} must be {' and '.join(bounds)} (got {_show(got)}){why}",
+                    where,
+                )
+            )
+        else:
+            out.append(
+                _here("IC105", f"{field!r} must be {_expected(kinds)} (got {_show(got)})", where)
+            )
+    return out
+
+
+class _Parser:
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        self.located: list[ParsedEntry] = []
+
+    def report(self, code: str, message: str, path: KeyPath, hint: str | None = None) -> None:
+        self.diagnostics.append(_here(code, message, path, hint))
+
+    def value(self, value: Any) -> list[BaseInit] | None:
+        if isinstance(value, Mapping):
+            if not value:
+                self.report("IC122", "init_cfg is empty: it initializes nothing", ())
+                return []
+            built = self.entry(value, ())
+            return None if built is None else [built]
+        if isinstance(value, list):
+            entries: list[BaseInit] = []
+            ok = True
+            for index, item in enumerate(value):
+                if not isinstance(item, Mapping):
+                    self.report(
+                        "IC101",
+                        f"each init_cfg entry must be a dict (got {_show(item)})",
+                        (index,),
+                    )
+                    ok = False
+                    continue
+                built = self.entry(item, (index,))
+                if built is None:
+                    ok = False
+                else:
+                    entries.append(built)
+            return entries if ok else None
+        self.report(
+            "IC101", f"init_cfg must be a dict or a list of dicts (got {_show(value)})", ()
+        )
+        return None
+
+    def model_for(self, entry: Mapping[str, Any], path: KeyPath) -> type[BaseInit] | None:
+        if "type" not in entry:
+            self.report(
+                "IC102",
+                "init_cfg entry has no 'type'",
+                path,
+                "add `type:` naming an initializer such as Kaiming or Normal",
+            )
+            return None
+        raw = entry["type"]
+        if not isinstance(raw, str):
+            self.report("IC102", f"'type' must be a string (got {_show(raw)})", path + ("type",))
+            return None
+        known = initializer_types()
+        name = resolve_type_name(raw)
+        if name in known:
+            return known[name]
+        stem = raw[: -len("Init")] if raw.endswith("Init") else raw
+        hint = did_you_mean(stem, known) or did_you_mean(raw, known)
+        self.report(
+            "IC103",
+            f"unknown initializer type {raw!r}; known types: {', '.join(known)}",
+            path + ("type",),
+            hint,
+        )
+        return None
+
+    def entry(
+        self,
+        entry: Mapping[str, Any],
+        path: KeyPath,
+        override_of: KeyPath | None = None,
+        override_name: str = "",
+    ) -> BaseInit | None:
+        model = self.model_for(entry, path)
+        errors_before = len(self.diagnostics)
+        fields = set(model.model_fields) if model else set()
+        clean: dict[str, Any] = {}
+        for key, item in entry.items():
+            if not isinstance(key, str):
+                self.report("IC104", f"init_cfg keys must be strings (got {_show(key)})", path)
+                continue
+            if key == "override":
+                continue
+            if model is None or key in fields:
+                clean[key] = item
+            elif key in model.fixed_arguments:
+                self.report(
+                    "IC104",
+                    f"{model.__name__} fixes {key!r}; passing it makes MMEngine raise "
+                    "'multiple values for argument'",
+                    path + (key,),
+                    "remove it, or use Kaiming to choose it yourself",
+                )
+            else:
+                hint = did_you_mean(key, sorted(fields - {"type", "override"}))
+                self.report(
+                    "IC104", f"{model.__name__} takes no argument {key!r}", path + (key,), hint
+                )
+        raw_layer = entry.get("layer")
+        if override_of is not None and "layer" in clean:
+            self.report(
+                "IC111",
+                "'layer' inside an override is ignored: the override initializes every "
+                f"module with a weight or bias under {override_name!r}",
+                path + ("layer",),
+            )
+            del clean["layer"]
+        overrides: list[dict[str, Any]] | None = None
+        if "override" in entry:
+            if override_of is not None:
+                self.report(
+                    "IC112",
+                    "an override cannot hold another override",
+                    path + ("override",),
+                    "list both items under the entry's own `override`",
+                )
+            else:
+                overrides = self.overrides(entry["override"], path + ("override",), path)
+        if model is None:
+            return None
+        if isinstance(raw_layer, tuple) and override_of is None:
+            self.report(
+                "IC105",
+                f"'layer' must be a string or a list, not a tuple (got {_show(raw_layer)}); "
+                "MMEngine raises on a tuple",
+                path + ("layer",),
+                "write it as a list",
+            )
+            clean.pop("layer", None)
+        elif isinstance(raw_layer, list) and override_of is None:
+            strays = [item for item in raw_layer if not isinstance(item, str)]
+            if strays:
+                self.report(
+                    "IC121",
+                    f"'layer' list holds values that are not strings: {_show(strays)}; "
+                    "MMEngine silently ignores them",
+                    path + ("layer",),
+                )
+        try:
+            built = model.model_validate(clean)
+        except ValidationError as error:
+            self.diagnostics.extend(_pydantic_diagnostics(error, model, path))
+            return None
+        if len(self.diagnostics) > errors_before and any(
+            d.severity == "error" for d in self.diagnostics[errors_before:]
+        ):
+            return None
+        self.cross_field(built, path, entry, override_of)
+        if overrides:
+            built = built.model_copy(
+                update={"override": [_override_model(item) for item in overrides]}
+            )
+        self.located.append(ParsedEntry(path, built, override_of, raw_layer))
+        return built
+
+    def cross_field(
+        self,
+        built: BaseInit,
+        path: KeyPath,
+        entry: Mapping[str, Any],
+        override_of: KeyPath | None,
+    ) -> None:
+        if isinstance(built, WeightInit):
+            if override_of is None and built.layer is None and "override" not in entry:
+                self.report(
+                    "IC107",
+                    f"{type(built).__name__} entry has neither 'layer' nor 'override': "
+                    "it initializes nothing",
+                    path,
+                    "add `layer:` naming the classes to initialize",
+                )
+            if "bias" in entry and built.bias_prob is not None:
+                self.report(
+                    "IC108",
+                    f"'bias_prob' ({built.bias_prob}) replaces 'bias' ({built.bias}); "
+                    "the 'bias' value is ignored",
+                    path + ("bias",),
+                )
+        if isinstance(built, TruncNormal):
+            if built.a == built.b:
+                self.report(
+                    "IC120",
+                    f"TruncNormal with a == b == {built.a} fills every value with {built.a}",
+                    path,
+                    "use Constant",
+                )
+            elif built.mean < built.a - 2 * built.std or built.mean > built.b + 2 * built.std:
+                self.report(
+                    "IC120",
+                    f"TruncNormal mean {built.mean} lies more than 2 std outside "
+                    f"[{built.a}, {built.b}]: MMEngine's routine makes every value {built.a}",
+                    path,
+                )
+
+    def overrides(
+        self, value: Any, path: KeyPath, parent: KeyPath
+    ) -> list[dict[str, Any]] | None:
+        if isinstance(value, Mapping):
+            items: list[tuple[KeyPath, Any]] = [(path, value)]
+        elif isinstance(value, list):
+            items = [(path + (index,), item) for index, item in enumerate(value)]
+        else:
+            self.report(
+                "IC114",
+                f"'override' must be a dict or a list of dicts (got {_show(value)})",
+                path,
+            )
+            return None
+        good: list[dict[str, Any]] = []
+        for item_path, item in items:
+            if not isinstance(item, Mapping):
+                self.report(
+                    "IC114", f"each override item must be a dict (got {_show(item)})", item_path
+                )
+                continue
+            checked = self.override_item(item, item_path, parent)
+            if checked is not None:
+                good.append(checked)
+        return good if len(good) == len(items) else None
+
+    def override_item(
+        self, item: Mapping[str, Any], path: KeyPath, parent: KeyPath
+    ) -> dict[str, Any] | None:
+        if "name" not in item:
+            self.report(
+                "IC109",
+                "override item has no 'name'",
+                path,
+                "add `name:` with the attribute name of the submodule it initializes",
+            )
+            return None
+        name = item["name"]
+        if not isinstance(name, str):
+            self.report("IC105", f"'name' must be a string (got {_show(name)})", path + ("name",))
+            return None
+        if "." in name:
+            self.report(
+                "IC113",
+                f"override name {name!r} is a dotted path; MMEngine looks it up with hasattr, "
+                "so it never matches",
+                path + ("name",),
+                f"put this init_cfg on the module that owns {name.rsplit('.', 1)[-1]!r}",
+            )
+            return None
+        rest = {key: val for key, val in item.items() if key != "name"}
+        if not rest:
+            return {"name": name}
+        if "type" not in rest:
+            self.report(
+                "IC110",
+                f"override {name!r} has arguments ({', '.join(map(str, rest))}) but no 'type'",
+                path,
+                "add `type:`, or keep only `name:` to reuse the parent entry's initializer",
+            )
+            return None
+        built = self.entry(
+            item_without(item, "name"), path, override_of=parent, override_name=name
+        )
+        if built is None:
+            return None
+        return {"name": name, "initializer": built}
+
+
+def item_without(item: Mapping[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != key}
+
+
+def _override_model(item: dict[str, Any]) -> Any:
+    from initcfg.schema.initializers import Override
+
+    return Override(name=item["name"], initializer=item.get("initializer"))
+
+
+def parse_init_cfg(value: Any) -> InitCfgParse:
+    """Parse one ``init_cfg`` value (dict or list) into typed initializers.
+
+    Returns the typed entries (None when any error was found), every entry with its
+    key path (for rules that look at layer names), and the grammar diagnostics.
+    """
+    parser = _Parser()
+    entries = parser.value(value)
+    if any(d.severity == "error" for d in parser.diagnostics):
+        entries = None
+    return InitCfgParse(entries, parser.located, parser.diagnostics)

@@ -1,0 +1,236 @@
+"""One Pydantic model per MMEngine 0.10.7 weight initializer.
+
+The models mirror MMEngine's constructor signatures and defaults, and add the value
+constraints MMEngine only discovers inside torch (and only when some module matches).
+Nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    SerializeAsAny,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+
+Number = StrictInt | StrictFloat
+Distribution = Literal["normal", "uniform"]
+FanMode = Literal["fan_in", "fan_out"]
+# The names torch.nn.init.calculate_gain accepts.
+Nonlinearity = Literal[
+    "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "selu",
+]
+NONLINEARITIES: tuple[str, ...] = Nonlinearity.__args__  # type: ignore[attr-defined]
+
+
+class Override(BaseModel):
+    """One ``override`` item, resolved.
+
+    ``initializer`` is None for a name-only item, which reuses its parent entry's type
+    and arguments (minus ``layer``); see :meth:`BaseInit.resolved_overrides`.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: StrictStr
+    initializer: SerializeAsAny[BaseInit] | None = None
+
+    @field_validator("initializer", mode="before")
+    @classmethod
+    def _dispatch_on_type(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            from initcfg.schema.registry import parse_initializer
+
+            return parse_initializer(value)
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_flat(cls, value: Any) -> Any:
+        # Users write overrides flat: {name, type, args...}; keep the typed form nested.
+        if isinstance(value, dict) and "initializer" not in value:
+            rest = {k: v for k, v in value.items() if k != "name"}
+            if rest:
+                return {"name": value.get("name"), "initializer": rest}
+            return {"name": value.get("name")}
+        return value
+
+
+class BaseInit(BaseModel):
+    """Keys every initializer entry may carry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Arguments whose values are fixed by the initializer and may not be passed.
+    fixed_arguments: ClassVar[frozenset[str]] = frozenset()
+    #: Whether the type computes fans from the weight shape (fails on 1-D weights).
+    fan_based: ClassVar[bool] = False
+
+    type: str
+    override: list[Override] | None = None
+
+    @field_validator("override", mode="before")
+    @classmethod
+    def _override_as_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        return ()
+
+    def resolved_overrides(self) -> list[tuple[str, BaseInit]]:
+        """``(attribute name, initializer)`` per override item, name-only items filled in
+        from this entry (minus ``layer`` and ``override``), as MMEngine does."""
+        resolved: list[tuple[str, BaseInit]] = []
+        for item in self.override or ():
+            if item.initializer is not None:
+                resolved.append((item.name, item.initializer))
+            else:
+                inherited = self.model_copy(update={"override": None})
+                if isinstance(inherited, WeightInit):
+                    inherited = inherited.model_copy(update={"layer": None})
+                resolved.append((item.name, inherited))
+        return resolved
+
+
+class WeightInit(BaseInit):
+    """Keys of the initializers that write ``weight`` and ``bias`` (MMEngine's BaseInit)."""
+
+    layer: StrictStr | list[Any] | None = None
+    bias: Number | StrictBool = 0
+    bias_prob: StrictFloat | None = Field(default=None, gt=0, lt=1)
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        if self.layer is None:
+            return ()
+        if isinstance(self.layer, str):
+            return (self.layer,)
+        return tuple(name for name in self.layer if isinstance(name, str))
+
+    @property
+    def bias_value(self) -> float:
+        """The constant the bias is filled with: ``bias``, or the one ``bias_prob`` implies."""
+        if self.bias_prob is not None:
+            import math
+
+            return float(-math.log((1 - self.bias_prob) / self.bias_prob))
+        return float(self.bias)
+
+
+class Constant(WeightInit):
+    """``weight = val``; ``bias = bias``."""
+
+    type: Literal["Constant"] = "Constant"
+    val: Number | StrictBool
+
+
+class Xavier(WeightInit):
+    """``xavier_normal_``/``xavier_uniform_`` with ``gain``."""
+
+    fan_based: ClassVar[bool] = True
+    type: Literal["Xavier"] = "Xavier"
+    gain: Number = Field(default=1, ge=0)
+    distribution: Distribution = "normal"
+
+
+class Normal(WeightInit):
+    """``normal_(mean, std)``."""
+
+    type: Literal["Normal"] = "Normal"
+    mean: Number = 0
+    std: Number = Field(default=1, ge=0)
+
+
+class TruncNormal(WeightInit):
+    """Normal with values cut to ``[a, b]``, MMEngine's own inverse-CDF routine."""
+
+    type: Literal["TruncNormal"] = "TruncNormal"
+    mean: Number = 0
+    std: Number = Field(default=1, gt=0)
+    a: Number = -2
+    b: Number = 2
+
+    @model_validator(mode="after")
+    def _bounds_ordered(self) -> TruncNormal:
+        if self.a > self.b:
+            raise ValueError(f"'a' must not exceed 'b' (got a={self.a}, b={self.b})")
+        return self
+
+
+class Uniform(WeightInit):
+    """``uniform_(a, b)``; ``a == b`` fills a constant."""
+
+    type: Literal["Uniform"] = "Uniform"
+    a: Number = 0
+    b: Number = 1
+
+    @model_validator(mode="after")
+    def _bounds_ordered(self) -> Uniform:
+        if self.a > self.b:
+            raise ValueError(f"'a' must not exceed 'b' (got a={self.a}, b={self.b})")
+        return self
+
+
+class Kaiming(WeightInit):
+    """``kaiming_normal_``/``kaiming_uniform_``; ``a`` matters only for leaky_relu."""
+
+    fan_based: ClassVar[bool] = True
+    type: Literal["Kaiming"] = "Kaiming"
+    a: Number = 0
+    mode: FanMode = "fan_out"
+    nonlinearity: Nonlinearity = "relu"
+    distribution: Distribution = "normal"
+
+
+class Caffe2Xavier(WeightInit):
+    """Kaiming uniform with a=1, fan_in, leaky_relu: the arguments are fixed."""
+
+    fan_based: ClassVar[bool] = True
+    fixed_arguments: ClassVar[frozenset[str]] = frozenset(
+        {"a", "mode", "nonlinearity", "distribution"}
+    )
+    type: Literal["Caffe2Xavier"] = "Caffe2Xavier"
+
+
+class Pretrained(BaseInit):
+    """Load a checkpoint (optionally only the keys under ``prefix``)."""
+
+    type: Literal["Pretrained"] = "Pretrained"
+    checkpoint: StrictStr
+    prefix: StrictStr | None = None
+    map_location: StrictStr | None = "cpu"
+
+
+BUILTIN_INITIALIZERS: tuple[type[BaseInit], ...] = (
+    Constant,
+    Xavier,
+    Normal,
+    TruncNormal,
+    Uniform,
+    Kaiming,
+    Caffe2Xavier,
+    Pretrained,
+)
+
+Override.model_rebuild()
