@@ -31,6 +31,7 @@ class Diagnostic:
         hint: How to fix it, such as ``did you mean 'Conv2d'?``.
         config: The config file that was validated, when it differs from ``file``
             (the value came from a base config).
+        key_path: ``path`` as a tuple, when known; used to look up source locations.
     """
 
     code: str
@@ -42,6 +43,7 @@ class Diagnostic:
     column: int | None = None
     hint: str | None = None
     config: str | None = field(default=None, compare=False)
+    key_path: KeyPath | None = field(default=None, compare=False, repr=False)
 
     @property
     def location(self) -> Location | None:
@@ -62,11 +64,12 @@ class Diagnostic:
         """This diagnostic with its key path moved under ``prefix``."""
         if not prefix:
             return self
+        key_path = prefix + self.key_path if self.key_path is not None else None
         head = format_path(prefix)
         if not self.path:
-            return replace(self, path=head)
+            return replace(self, path=head, key_path=key_path)
         joiner = "" if self.path.startswith("[") else "."
-        return replace(self, path=f"{head}{joiner}{self.path}")
+        return replace(self, path=f"{head}{joiner}{self.path}", key_path=key_path)
 
     def to_json(self) -> dict[str, object]:
         """The JSON object of the ``--format json`` contract."""

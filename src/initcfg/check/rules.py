@@ -13,6 +13,7 @@ import importlib
 from dataclasses import dataclass
 
 from initcfg.check.diagnostics import Diagnostic, Severity
+from initcfg.config.source import KeyPath, format_path
 
 _RULE_MODULES = (
     "initcfg.check.rules_general",
@@ -68,7 +69,16 @@ def get_rule(code: str) -> Rule | None:
     return _catalogue.get(code.upper())
 
 
-def diagnostic(code: str, message: str, path: str = "", hint: str | None = None) -> Diagnostic:
-    """A diagnostic for ``code``, its severity taken from the catalogue."""
+def diagnostic(
+    code: str, message: str, path: KeyPath | str = (), hint: str | None = None
+) -> Diagnostic:
+    """A diagnostic for ``code``, its severity taken from the catalogue.
+
+    ``path`` is a key path tuple (preferred: the checker can then place the diagnostic
+    at the value's source location) or an already formatted path string.
+    """
     _load()
-    return Diagnostic(code, _catalogue[code].severity, message, path=path, hint=hint)
+    severity = _catalogue[code].severity
+    if isinstance(path, str):
+        return Diagnostic(code, severity, message, path=path, hint=hint)
+    return Diagnostic(code, severity, message, path=format_path(path), hint=hint, key_path=path)

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
 from initcfg.check.suggest import did_you_mean
-from initcfg.config.source import KeyPath, format_path
+from initcfg.config.source import KeyPath
 from initcfg.schema.initializers import BaseInit, TruncNormal, WeightInit
 from initcfg.schema.registry import initializer_types
 
@@ -24,14 +24,17 @@ _SCOPE_PREFIX = "mmengine."
 
 @dataclass(frozen=True, slots=True)
 class ParsedEntry:
-    """A typed initializer and where it stands in the ``init_cfg`` value.
+    """An entry of the ``init_cfg`` value and where it stands in it.
 
+    ``model`` is the initializer type the entry names; ``initializer`` the typed entry,
+    None when its arguments have errors (rules on ``layer`` still see it).
     ``override_of`` is the path of the entry an override item belongs to; ``raw_layer``
     is what the user wrote for ``layer`` (also inside overrides, where it is ignored).
     """
 
     path: KeyPath
-    initializer: BaseInit
+    model: type[BaseInit]
+    initializer: BaseInit | None
     override_of: KeyPath | None = None
     raw_layer: Any = None
 
@@ -46,7 +49,7 @@ class InitCfgParse:
 
 
 def _here(code: str, message: str, path: KeyPath, hint: str | None = None) -> Diagnostic:
-    return diagnostic(code, message, format_path(path), hint)
+    return diagnostic(code, message, path, hint)
 
 
 def _show(value: Any) -> str:
@@ -276,17 +279,19 @@ class _Parser:
             built = model.model_validate(clean)
         except ValidationError as error:
             self.diagnostics.extend(_pydantic_diagnostics(error, model, path))
+            self.located.append(ParsedEntry(path, model, None, override_of, raw_layer))
             return None
         if len(self.diagnostics) > errors_before and any(
             d.severity == "error" for d in self.diagnostics[errors_before:]
         ):
+            self.located.append(ParsedEntry(path, model, None, override_of, raw_layer))
             return None
         self.cross_field(built, path, entry, override_of)
         if overrides:
             built = built.model_copy(
                 update={"override": [_override_model(item) for item in overrides]}
             )
-        self.located.append(ParsedEntry(path, built, override_of, raw_layer))
+        self.located.append(ParsedEntry(path, model, built, override_of, raw_layer))
         return built
 
     def cross_field(

@@ -50,7 +50,7 @@ class Override(BaseModel):
     and arguments (minus ``layer``); see :meth:`BaseInit.resolved_overrides`.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: StrictStr
     initializer: SerializeAsAny[BaseInit] | None = None
@@ -79,7 +79,9 @@ class Override(BaseModel):
 class BaseInit(BaseModel):
     """Keys every initializer entry may carry."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model's validator is built on first use, which keeps the start-up
+    # of `initcfg validate` short (most configs use two or three initializer types).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     #: Arguments whose values are fixed by the initializer and may not be passed.
     fixed_arguments: ClassVar[frozenset[str]] = frozenset()

@@ -1,0 +1,65 @@
+"""Validate many paths at once: walk directories, collect results, decide the exit code."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from initcfg.check.diagnostics import Diagnostic, has_errors
+from initcfg.check.settings import Settings
+from initcfg.check.validate import check_tree
+from initcfg.config.load import CONFIG_SUFFIXES, load_config
+
+EXIT_CLEAN = 0
+EXIT_ERRORS = 1
+EXIT_USAGE = 2
+
+_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv"})
+
+
+@dataclass(slots=True)
+class RunResult:
+    """Diagnostics of every file checked, and problems with the paths themselves."""
+
+    files: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    path_errors: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.path_errors or any(d.code == "IC001" for d in self.diagnostics):
+            return EXIT_USAGE
+        return EXIT_ERRORS if has_errors(self.diagnostics) else EXIT_CLEAN
+
+
+def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
+    """Config files named by ``paths`` (directories walked in sorted order), and the
+    paths that do not exist."""
+    files: list[str] = []
+    missing: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
+                files.extend(
+                    os.path.join(root, name) for name in sorted(names)
+                    if name.endswith(CONFIG_SUFFIXES)
+                )
+        elif path.exists():
+            files.append(raw)
+        else:
+            missing.append(raw)
+    return files, missing
+
+
+def validate_paths(
+    paths: list[str], settings: Settings | None = None, *, trust: bool = False
+) -> RunResult:
+    """Validate every config file under ``paths``."""
+    files, missing = collect_files(paths)
+    result = RunResult(files=files, path_errors=[f"no such file or directory: {m}" for m in missing])
+    for file in files:
+        result.diagnostics.extend(check_tree(load_config(file, trust=trust), settings))
+    return result

@@ -1,0 +1,30 @@
+"""``initcfg explain CODE``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from initcfg.check.render import explain
+from initcfg.check.rules import all_rules
+from initcfg.check.suggest import did_you_mean
+
+
+@click.command("explain")
+@click.argument("code", required=False)
+def explain_command(code: str | None) -> None:
+    """Print what a diagnostic code means, why it matters, an example and the fix.
+
+    Without CODE, list every code.
+    """
+    if code is None:
+        for rule in all_rules():
+            click.echo(f"{rule.code}  {rule.severity:<7}  {rule.title}")
+        return
+    text = explain(code)
+    if text is None:
+        hint = did_you_mean(code.upper(), [rule.code for rule in all_rules()])
+        click.echo(f"initcfg: unknown code {code!r}" + (f"; {hint}" if hint else ""), err=True)
+        sys.exit(2)
+    click.echo(text, nl=False)

@@ -1,0 +1,24 @@
+"""``initcfg schema``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from initcfg.schema.jsonschema import render_schemas, write_schemas
+
+
+@click.command("schema")
+@click.option(
+    "--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Folder to write init_cfg.schema.json and config.schema.json into. "
+    "Without it, print the config schema.",
+)
+def schema_command(output: Path | None) -> None:
+    """Export the JSON Schema of init_cfg and of whole configs (for editors)."""
+    if output is None:
+        click.echo(render_schemas()["config.schema.json"], nl=False)
+        return
+    for path in write_schemas(output):
+        click.echo(f"wrote {path}")

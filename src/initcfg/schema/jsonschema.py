@@ -1,0 +1,148 @@
+"""JSON Schema for editors and other tools, built from the Pydantic models.
+
+``init_cfg.schema.json`` describes one ``init_cfg`` value; ``config.schema.json`` a
+whole config document, with that schema applied to every ``init_cfg`` key at any depth.
+Registered initializer types are included.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from initcfg.schema.initializers import BaseInit
+from initcfg.schema.registry import initializer_types
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_FILES = ("init_cfg.schema.json", "config.schema.json")
+
+
+def _entry_schema(model: type[BaseInit]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The model's own schema with ``override`` pointing at the shared item schema,
+    and the ``$defs`` it needs."""
+    raw = model.model_json_schema(ref_template="#/$defs/{model}")
+    defs = raw.pop("$defs", {})
+    for name in ("Override", "BaseInit"):
+        defs.pop(name, None)
+    properties = raw.setdefault("properties", {})
+    if "override" in properties:
+        properties["override"] = {
+            "description": "Initialize the named direct submodule (every module in it "
+            "that has a weight or bias).",
+            "anyOf": [
+                {"$ref": "#/$defs/OverrideItem"},
+                {"type": "array", "items": {"$ref": "#/$defs/OverrideItem"}},
+                {"type": "null"},
+            ],
+        }
+    raw["required"] = sorted(set(raw.get("required", [])) | {"type"})
+    raw["additionalProperties"] = False
+    return raw, defs
+
+
+def _override_item(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    name = {"type": "string", "pattern": r"^[^.]+$", "description": "A direct attribute."}
+    variants: list[dict[str, Any]] = [
+        {
+            "title": "inherit the parent entry",
+            "type": "object",
+            "properties": {"name": name},
+            "required": ["name"],
+            "additionalProperties": False,
+        }
+    ]
+    for entry in entries.values():
+        variant = copy.deepcopy(entry)
+        variant["properties"].pop("override", None)
+        variant["properties"]["name"] = name
+        variant["required"] = sorted(set(variant["required"]) | {"name"})
+        variants.append(variant)
+    return {"oneOf": variants}
+
+
+def init_cfg_schema() -> dict[str, Any]:
+    """The JSON Schema of one ``init_cfg`` value (a dict or a list of dicts)."""
+    defs: dict[str, Any] = {}
+    entries: dict[str, dict[str, Any]] = {}
+    for name, model in initializer_types().items():
+        entry, extra = _entry_schema(model)
+        defs.update(extra)
+        entries[name] = entry
+    defs.update(entries)
+    defs["OverrideItem"] = _override_item(entries)
+    defs["Entry"] = {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"enum": list(entries)}},
+        "allOf": [
+            {
+                "if": {"properties": {"type": {"const": name}}},
+                "then": {"$ref": f"#/$defs/{name}"},
+            }
+            for name in entries
+        ],
+    }
+    return {
+        "$schema": DRAFT,
+        "$id": "init_cfg.schema.json",
+        "title": "MMEngine init_cfg",
+        "description": "Weight initialization of one module, as MMEngine 0.10.7 reads it.",
+        "anyOf": [
+            {"$ref": "#/$defs/Entry"},
+            {"type": "array", "items": {"$ref": "#/$defs/Entry"}},
+        ],
+        "$defs": defs,
+    }
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of a config document: any mapping, with every ``init_cfg`` key at
+    any depth checked against the init_cfg schema."""
+    inner = init_cfg_schema()
+    defs = inner.pop("$defs")
+    defs["InitCfg"] = {k: v for k, v in inner.items() if k not in {"$schema", "$id"}}
+    defs["Node"] = {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "init_cfg": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/InitCfg"}]}
+                },
+                "additionalProperties": {"$ref": "#/$defs/Node"},
+            },
+            {"type": "array", "items": {"$ref": "#/$defs/Node"}},
+            {"not": {"type": ["object", "array"]}},
+        ]
+    }
+    return {
+        "$schema": DRAFT,
+        "$id": "config.schema.json",
+        "title": "MMEngine-style config (initcfg)",
+        "type": "object",
+        "additionalProperties": {"$ref": "#/$defs/Node"},
+        "properties": {"_base_": {"anyOf": [{"type": "string"}, {"type": "array"}]}},
+        "$defs": defs,
+    }
+
+
+def render_schemas() -> dict[str, str]:
+    """File name → text of every exported schema."""
+    return {
+        "init_cfg.schema.json": json.dumps(init_cfg_schema(), indent=2) + "\n",
+        "config.schema.json": json.dumps(config_schema(), indent=2) + "\n",
+    }
+
+
+def write_schemas(directory: Path) -> list[Path]:
+    """Write the schema files into ``directory`` atomically; returns their paths."""
+    from initcfg.config.atomic import write_text_atomic
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in render_schemas().items():
+        target = directory / name
+        write_text_atomic(target, text)
+        written.append(target)
+    return written
