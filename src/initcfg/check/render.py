@@ -150,3 +150,28 @@ def explain(code: str) -> str | None:
         "Example\n" + "\n".join(f"  {line}" for line in rule.example.splitlines()) + "\n\n"
         f"Fix\n  {rule.fix}\n"
     )
+
+
+def rules_markdown() -> str:
+    """docs/rules.md: every code in the same four parts (what, why, example, fix)."""
+    parts = [
+        "# Diagnostic codes\n",
+        "Generated from the rule catalogue by `initcfg explain --markdown`; "
+        "a test keeps it current.\n",
+        "| code | severity | what |",
+        "| --- | --- | --- |",
+    ]
+    rules = all_rules()
+    parts += [f"| [{r.code}](#{r.code.lower()}) | {r.severity} | {r.title} |" for r in rules]
+    for rule in rules:
+        parts += [
+            f"\n## {rule.code}\n",
+            f"**{rule.title}** ({rule.severity})\n",
+            f"**Why it matters.** {rule.why}\n",
+            "**Example.**\n",
+            "```",
+            rule.example,
+            "```\n",
+            f"**Fix.** {rule.fix}",
+        ]
+    return "\n".join(parts) + "\n"

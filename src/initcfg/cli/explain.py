@@ -6,18 +6,22 @@ import sys
 
 import click
 
-from initcfg.check.render import explain
+from initcfg.check.render import explain, rules_markdown
 from initcfg.check.rules import all_rules
 from initcfg.check.suggest import did_you_mean
 
 
 @click.command("explain")
 @click.argument("code", required=False)
-def explain_command(code: str | None) -> None:
+@click.option("--markdown", is_flag=True, help="Print the whole catalogue as docs/rules.md.")
+def explain_command(code: str | None, markdown: bool) -> None:
     """Print what a diagnostic code means, why it matters, an example and the fix.
 
     Without CODE, list every code.
     """
+    if markdown:
+        click.echo(rules_markdown(), nl=False)
+        return
     if code is None:
         for rule in all_rules():
             click.echo(f"{rule.code}  {rule.severity:<7}  {rule.title}")

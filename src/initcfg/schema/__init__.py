@@ -13,7 +13,12 @@ from initcfg.schema.initializers import (
     WeightInit,
     Xavier,
 )
-from initcfg.schema.registry import initializer_types, parse_initializer, register_initializer
+from initcfg.schema.registry import (
+    initializer_types,
+    parse_initializer,
+    register_initializer,
+    unregister_initializer,
+)
 
 __all__ = [
     "BaseInit",
@@ -30,4 +35,5 @@ __all__ = [
     "initializer_types",
     "parse_initializer",
     "register_initializer",
+    "unregister_initializer",
 ]

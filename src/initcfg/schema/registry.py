@@ -45,6 +45,11 @@ def register_initializer(model: type[BaseInit], *, replace: bool = False) -> typ
     return model
 
 
+def unregister_initializer(name: str) -> None:
+    """Remove a registered type (built-ins included); unknown names are ignored."""
+    _registry.pop(name, None)
+
+
 def _load_entry_points() -> None:
     global _entry_points_loaded
     if _entry_points_loaded:

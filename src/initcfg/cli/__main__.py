@@ -1,0 +1,3 @@
+from initcfg.cli import main
+
+main()
