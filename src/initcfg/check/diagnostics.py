@@ -7,6 +7,7 @@ name the code.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -55,10 +56,16 @@ class Diagnostic:
         """This diagnostic placed at ``location`` (kept as is when ``location`` is None)."""
         if location is None:
             return replace(self, config=config) if config else self
-        inherited = config if config is not None and config != location.file else None
-        return replace(
-            self, file=location.file, line=location.line, column=location.column, config=inherited
-        )
+        file = location.file
+        inherited = None
+        if config is not None:
+            if os.path.abspath(config) == os.path.abspath(location.file):
+                file = config  # the user's own spelling of the file they asked about
+            else:
+                inherited = config
+                if not os.path.isabs(config):
+                    file = _relative_if_below_cwd(file)
+        return replace(self, file=file, line=location.line, column=location.column, config=inherited)
 
     def under(self, prefix: KeyPath) -> Diagnostic:
         """This diagnostic with its key path moved under ``prefix``."""
@@ -83,6 +90,17 @@ class Diagnostic:
             "message": self.message,
             "hint": self.hint,
         }
+
+
+def _relative_if_below_cwd(file: str) -> str:
+    """``file`` relative to the working directory when it lies below it."""
+    if not os.path.isabs(file):
+        return file
+    try:
+        relative = os.path.relpath(file)
+    except ValueError:  # another drive on Windows
+        return file
+    return file if relative.startswith("..") else relative
 
 
 def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, int, str]:
