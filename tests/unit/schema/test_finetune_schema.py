@@ -1,0 +1,235 @@
+"""The fine-tune schema: MMEngine 0.10.7's defaults, its refusals, and parse_finetune."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from initcfg.config.source import Location, SourceMap
+from initcfg.config.tree import ConfigTree
+from initcfg.schema import finetune as ft
+from initcfg.schema.finetune import (
+    INF,
+    EpochBasedTrainLoop,
+    FinetuneSettings,
+    IterBasedTrainLoop,
+    MultiStepLR,
+    OptimizerCfg,
+    OptimWrapperCfg,
+    parse_finetune,
+)
+
+mmengine_scheduler = pytest.importorskip("mmengine.optim.scheduler.param_scheduler")
+torch = pytest.importorskip("torch")
+
+_PARAM_SCHEDULERS = {
+    "LinearLR": "LinearParamScheduler",
+    "ConstantLR": "ConstantParamScheduler",
+    "MultiStepLR": "MultiStepParamScheduler",
+    "StepLR": "StepParamScheduler",
+    "ExponentialLR": "ExponentialParamScheduler",
+    "CosineAnnealingLR": "CosineAnnealingParamScheduler",
+    "PolyLR": "PolyParamScheduler",
+    "OneCycleLR": "OneCycleParamScheduler",
+    "CosineRestartLR": "CosineRestartParamScheduler",
+}
+
+
+def _signature_defaults(function: Any) -> dict[str, Any]:
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(function).parameters.items()
+        if parameter.default is not parameter.empty
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_PARAM_SCHEDULERS))
+def test_scheduler_defaults_are_mmengines(name: str) -> None:
+    model = getattr(ft, name)
+    mmengine_cls = getattr(mmengine_scheduler, _PARAM_SCHEDULERS[name])
+    theirs = _signature_defaults(mmengine_cls.__init__)
+    arguments = set(inspect.signature(mmengine_cls.__init__).parameters) - {
+        "self", "optimizer", "param_name",
+    }
+    ours = set(model.model_fields) - {"type", "convert_to_iter_based"}
+    assert ours == arguments
+    for field, default in theirs.items():
+        if field == "param_name":
+            continue
+        mine = model.model_fields[field].get_default(call_default_factory=True)
+        assert mine == (list(default) if isinstance(default, tuple) else default), field
+
+
+def test_loop_and_wrapper_defaults_are_mmengines() -> None:
+    from mmengine.hooks import CheckpointHook
+    from mmengine.optim import OptimWrapper
+    from mmengine.runner import loops
+
+    for ours, theirs in (
+        (EpochBasedTrainLoop, loops.EpochBasedTrainLoop),
+        (IterBasedTrainLoop, loops.IterBasedTrainLoop),
+    ):
+        defaults = _signature_defaults(theirs.__init__)
+        for field in ("val_begin", "val_interval", "dynamic_intervals"):
+            assert ours.model_fields[field].default == defaults[field]
+    assert OptimWrapperCfg.model_fields["accumulative_counts"].default == _signature_defaults(
+        OptimWrapper.__init__
+    )["accumulative_counts"]
+    hook = _signature_defaults(CheckpointHook.__init__)
+    for field in ("interval", "by_epoch", "max_keep_ckpts", "save_last", "save_begin"):
+        assert ft.CheckpointHookCfg.model_fields[field].default == hook[field]
+    assert INF == mmengine_scheduler.INF
+
+
+def test_by_epoch_shorthand_normalizes_to_a_typed_loop() -> None:
+    settings_ = FinetuneSettings.model_validate(
+        {"train_cfg": {"by_epoch": True, "max_epochs": 8}}
+    )
+    assert isinstance(settings_.train_cfg, EpochBasedTrainLoop)
+    assert settings_.train_cfg.max_epochs == 8 and settings_.train_cfg.val_interval == 1
+    settings_ = FinetuneSettings.model_validate(
+        {"train_cfg": {"by_epoch": False, "max_iters": 9000}}
+    )
+    assert isinstance(settings_.train_cfg, IterBasedTrainLoop)
+    assert settings_.train_cfg.val_interval == 1000
+
+
+def test_optimizer_kwargs_are_what_was_given() -> None:
+    cfg = OptimizerCfg(type="SGD", lr=0.01, momentum=0.9, weight_decay=1e-4)
+    assert cfg.kwargs() == {"lr": 0.01, "momentum": 0.9, "weight_decay": 1e-4}
+    assert cfg.argument("dampening") == 0  # torch's default, from the table
+    adam = OptimizerCfg.model_validate({"type": "Adam", "lr": 1e-3, "betas": [0.9, 0.99]})
+    assert adam.kwargs() == {"lr": 1e-3, "betas": (0.9, 0.99)}
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"type": "Adam", "lr": 0.001, "momentum": 0.9},
+        {"type": "SGD", "lr": 0.01, "nesterov": True},
+        {"type": "SGD", "lr": 0.0},
+        {"type": "Adam", "lr": 0.001, "betas": (0.9, 1.0)},
+        {"type": "Adam", "lr": 0.001, "eps": 0.0},
+    ],
+)
+def test_optimizer_model_refuses(arguments: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        OptimizerCfg.model_validate(arguments)
+
+
+def test_milestones_must_increase() -> None:
+    with pytest.raises(ValidationError):
+        MultiStepLR(milestones=[11, 8])
+    assert MultiStepLR(milestones=[8, 11]).end == INF
+
+
+def _tree(data: dict[str, Any], path: str = "cfg.yaml") -> ConfigTree:
+    locations = {(key,): Location(path, line, 1) for line, key in enumerate(data, start=3)}
+    return ConfigTree(data, SourceMap(locations), path=path, files=[path])
+
+
+def test_parse_places_diagnostics_at_key_paths() -> None:
+    tree = _tree(
+        {
+            "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": 8},
+            "optim_wrapper": {"optimizer": {"type": "Adam", "lr": 1e-3, "momentum": 0.9}},
+        }
+    )
+    settings_, found = parse_finetune(tree)
+    assert settings_ is not None and isinstance(settings_.train_cfg, EpochBasedTrainLoop)
+    assert settings_.optim_wrapper is None
+    assert [(d.code, d.path, d.file, d.line) for d in found] == [
+        ("IC301", "optim_wrapper.optimizer.momentum", "cfg.yaml", 4)
+    ]
+
+
+def test_parse_keeps_project_types_without_complaint() -> None:
+    tree = _tree(
+        {
+            "train_cfg": {"type": "mmdet.MyLoop", "max_epochs": 3},
+            "optim_wrapper": {"type": "DeepSpeedOptimWrapper", "optimizer": {"type": "AdamW",
+                                                                           "lr": 1e-4}},
+            "param_scheduler": [{"type": "QuadraticWarmupLR", "end": 5}],
+        }
+    )
+    settings_, found = parse_finetune(tree)
+    assert found == []
+    assert settings_ is not None
+    assert settings_.train_cfg is None and settings_.optim_wrapper is None
+    assert settings_.param_scheduler == []
+
+
+def test_parse_reads_every_section() -> None:
+    tree = _tree(
+        {
+            "train_cfg": {"by_epoch": False, "max_iters": 57300.0, "val_interval": 5730.0},
+            "optim_wrapper": {
+                "type": "AmpOptimWrapper",
+                "loss_scale": "dynamic",
+                "optimizer": {"type": "AdamW", "lr": 1e-4, "weight_decay": 0.05},
+                "paramwise_cfg": {"custom_keys": {"backbone": {"lr_mult": 0.1}}},
+                "clip_grad": {"max_norm": 0.1, "norm_type": 2},
+            },
+            "param_scheduler": {"type": "CosineAnnealingLR", "T_max": 10, "eta_min": 0.0},
+            "load_from": "ckpt.pth",
+            "resume": True,
+            "auto_scale_lr": {"enable": True, "base_batch_size": 16},
+            "randomness": {"seed": 0, "deterministic": True},
+            "default_hooks": {"checkpoint": {"type": "CheckpointHook", "interval": 1,
+                                             "max_keep_ckpts": 3}},
+        }
+    )
+    settings_, found = parse_finetune(tree)
+    assert found == []
+    assert settings_ is not None
+    assert isinstance(settings_.train_cfg, IterBasedTrainLoop)
+    assert settings_.train_cfg.max_iters == 57300
+    wrapper = settings_.optim_wrapper
+    assert wrapper is not None and wrapper.type == "AmpOptimWrapper"
+    assert wrapper.paramwise_cfg is not None
+    assert wrapper.paramwise_cfg.custom_keys["backbone"].lr_mult == 0.1
+    assert wrapper.clip_grad is not None and wrapper.clip_grad.max_norm == 0.1
+    assert [s.type for s in settings_.param_scheduler] == ["CosineAnnealingLR"]
+    assert settings_.scheduler_paths == [("param_scheduler",)]
+    assert settings_.load_from == "ckpt.pth" and settings_.resume
+    assert settings_.randomness is not None and settings_.randomness.seed == 0
+    assert settings_.checkpoint is not None and settings_.checkpoint.max_keep_ckpts == 3
+
+
+def test_loss_scale_needs_amp() -> None:
+    tree = _tree({"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1},
+                                    "loss_scale": 512.0}})
+    _, found = parse_finetune(tree)
+    assert [(d.code, d.path) for d in found] == [("IC302", "optim_wrapper.loss_scale")]
+
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 20) | st.floats(allow_nan=True)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(
+        st.sampled_from(["type", "lr", "max_epochs", "milestones", "optimizer", "by_epoch",
+                         "begin", "end", "momentum", "betas", "clip_grad", "custom_keys",
+                         "paramwise_cfg", "val_interval", "x"]),
+        inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["train_cfg", "optim_wrapper", "param_scheduler", "load_from",
+                         "resume", "auto_scale_lr", "randomness", "default_hooks", "val_cfg"]),
+        _values, max_size=5,
+    )
+)
+def test_parse_never_raises(data: dict[str, Any]) -> None:
+    settings_, found = parse_finetune(ConfigTree(data))
+    assert settings_ is not None
+    assert all(d.code.startswith("IC3") for d in found)
