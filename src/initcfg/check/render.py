@@ -32,14 +32,14 @@ def render_text(diagnostics: list[Diagnostic], *, colour: bool = False) -> str:
         if colour:
             label = f"{_BOLD}{_COLOURS[item.severity]}{label}{_RESET}"
         where = _where(item)
-        message = item.message
-        if item.config is not None:
-            message = f"{message} (from base {where})"
-            where = item.config
         suffix = f" ({item.path})" if item.path else ""
         if colour and suffix:
             suffix = f"{_DIM}{suffix}{_RESET}"
-        lines.append(f"{where}: {label} {message}{suffix}")
+        if item.config is not None:
+            lines.append(f"{item.config}: {label} {item.message}{suffix}")
+            lines.append(f"    from base {where}")
+        else:
+            lines.append(f"{where}: {label} {item.message}{suffix}")
         if item.hint:
             lines.append(f"    hint: {item.hint}")
     counts = Counter(item.severity for item in diagnostics)
