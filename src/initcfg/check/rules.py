@@ -21,6 +21,7 @@ _RULE_MODULES = (
     "initcfg.check.rules_config",
     "initcfg.check.rules_finetune",
     "initcfg.check.rules_plan",
+    "initcfg.check.rules_train",
 )
 
 

@@ -1,0 +1,130 @@
+"""IC45x-IC47x: a config's optimizer, schedule and checkpoint compiled against a model."""
+
+from initcfg.check.rules import define
+
+define(
+    "IC451", "error", "A decay multiplier is set but the optimizer has no weight_decay",
+    why="MMEngine's DefaultOptimWrapperConstructor raises ValueError('base_wd should not be "
+    "None') when bias_decay_mult, norm_decay_mult, dwconv_decay_mult or a custom key's "
+    "decay_mult is given without `optimizer.weight_decay`.",
+    example="optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01), "
+    "paramwise_cfg=dict(norm_decay_mult=0.))",
+    fix="Set `weight_decay` in `optim_wrapper.optimizer`.",
+)
+define(
+    "IC452", "error", "A learning-rate multiplier is set but the optimizer has no lr",
+    why="The constructor multiplies `optimizer.lr` by the multiplier; with no lr it raises "
+    "TypeError.",
+    example="optim_wrapper = dict(optimizer=dict(type='SGD'), "
+    "paramwise_cfg=dict(bias_lr_mult=2.))",
+    fix="Set `lr` in `optim_wrapper.optimizer`.",
+)
+define(
+    "IC453", "error", "A shared parameter would be placed in two optimizer groups",
+    why="With paramwise_cfg every parameter gets its own group, module by module; a "
+    "parameter owned by two modules (tied weights, a shared module) is added twice and "
+    "torch raises 'some parameters appear in more than one parameter group'.",
+    example="paramwise_cfg=dict(norm_decay_mult=0.)  # model ties head.weight to embed.weight",
+    fix="Add `bypass_duplicate=True` to `paramwise_cfg`.",
+)
+define(
+    "IC454", "warning", "A custom key matches no parameter",
+    why="`custom_keys` match by substring of the parameter name; a key that matches nothing "
+    "silently leaves every parameter at the base lr and weight decay.",
+    example="paramwise_cfg=dict(custom_keys={'backbon': dict(lr_mult=0.1)})",
+    fix="Use a substring of a real parameter name (`initcfg plan --train` lists them).",
+)
+define(
+    "IC455", "warning", "The model has an attribute named `module`",
+    why="MMEngine takes any model with a `module` attribute for a DDP wrapper and builds "
+    "the optimizer for that attribute alone: every other parameter is never trained.",
+    example="self.module = nn.Linear(4, 4)  # in the top-level model",
+    fix="Rename the attribute.",
+)
+define(
+    "IC456", "info", "The optimizer is not a torch.optim class",
+    why="initcfg reads the defaults of options the config leaves out from the torch class; "
+    "for another optimizer they are unknown and shown as such.",
+    example="optimizer=dict(type='Lion', lr=1e-4)",
+    fix="Nothing to fix; write lr and weight_decay explicitly to see them in the plan.",
+)
+define(
+    "IC457", "error", "No parameter is left for the optimizer",
+    why="Every parameter is frozen (or skipped), so torch raises 'optimizer got an empty "
+    "parameter list'.",
+    example="model.requires_grad_(False) with paramwise_cfg set",
+    fix="Leave some parameters trainable.",
+)
+define(
+    "IC460", "info", "The learning-rate table needs the number of iterations per epoch",
+    why="An iteration-based scheduler, `convert_to_iter_based`, or a default `end` in "
+    "iterations depends on the dataloader length, which the config alone does not give.",
+    example="param_scheduler=[dict(type='LinearLR', by_epoch=False, end=500), ...]",
+    fix="Pass `iters_per_epoch` (`initcfg plan --train --iters-per-epoch N`).",
+)
+define(
+    "IC461", "warning", "An epoch-based scheduler under an iteration-based loop",
+    why="IterBasedTrainLoop steps `by_epoch` schedulers only once, after the last "
+    "iteration, so the scheduler never changes the learning rate used in training.",
+    example="train_cfg=dict(type='IterBasedTrainLoop', max_iters=9000), "
+    "param_scheduler=dict(type='MultiStepLR', milestones=[6000, 8000])",
+    fix="Set `by_epoch=False` on the scheduler.",
+)
+define(
+    "IC462", "warning", "A scheduler never acts during training",
+    why="Its `begin` is at or after the end of training, so it changes nothing.",
+    example="train_cfg=dict(max_epochs=8), "
+    "param_scheduler=dict(type='MultiStepLR', begin=8, milestones=[9])",
+    fix="Move `begin` (and its milestones) inside the run, or remove it.",
+)
+define(
+    "IC463", "error", "A scheduler's arguments are rejected by MMEngine",
+    why="MMEngine raises when it builds or steps the scheduler: `end` not after `begin`, "
+    "a factor outside [0, 1], OneCycleLR stepped past its total steps, and similar.",
+    example="dict(type='LinearLR', start_factor=2.0)",
+    fix="Correct the value the message names.",
+)
+define(
+    "IC464", "info", "A scheduler is not tabulated",
+    why="ReduceOnPlateauLR depends on validation metrics and momentum schedulers do not "
+    "change the learning rate, so the table leaves them out.",
+    example="dict(type='ReduceOnPlateauLR', monitor='loss')",
+    fix="Nothing to fix; the table shows the learning rate without it.",
+)
+define(
+    "IC465", "warning", "A milestone or period lies beyond the end of training",
+    why="The schedule was written for a longer run (often after cutting max_epochs for a "
+    "fine-tune): the decay it describes never happens.",
+    example="train_cfg=dict(max_epochs=8), param_scheduler=dict(type='MultiStepLR', "
+    "milestones=[8, 11])",
+    fix="Scale the milestones to the new run length.",
+)
+define(
+    "IC470", "warning", "The load_from checkpoint cannot be read",
+    why="The train plan cannot tell which parameters the checkpoint loads; MMEngine would "
+    "fail at the start of training.",
+    example="load_from = 'work_dirs/pretrain/epoch_12.pth'  # not written yet",
+    fix="Check the path, or run the pretraining first.",
+)
+define(
+    "IC466", "warning", "auto_scale_lr cannot be applied in the plan",
+    why="The Runner scales every rate by world size × train_dataloader.batch_size / "
+    "base_batch_size; without a batch size in the config the plan shows unscaled rates.",
+    example="auto_scale_lr = dict(enable=True, base_batch_size=16)  # no train_dataloader",
+    fix="Set `train_dataloader.batch_size`.",
+)
+define(
+    "IC467", "info", "The optimizer wrapper uses its own constructor",
+    why="A project constructor (layer-wise decay and the like) assigns rates its own way, "
+    "so initcfg does not plan the parameter groups or the lr table.",
+    example="optim_wrapper = dict(constructor='LearningRateDecayOptimizerConstructor', ...)",
+    fix="Nothing to fix; the rest of the plan stands.",
+)
+define(
+    "IC468", "warning", "OneCycleLR erases the per-group learning rates",
+    why="OneCycleLR sets every group's initial rate to eta_max / div_factor, so the lr_mult "
+    "of paramwise_cfg (custom_keys, bias_lr_mult) no longer makes any difference.",
+    example="paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}), "
+    "param_scheduler=dict(type='OneCycleLR', eta_max=0.1)",
+    fix="Drop the multipliers, or use a scheduler that scales the groups' own rates.",
+)

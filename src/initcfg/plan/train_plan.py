@@ -1,0 +1,577 @@
+"""The training plan: what a fine-tune config will do to a model, before it runs.
+
+:func:`compile_train_plan` reads the config's fine-tune settings and resolves them
+against a model with MMEngine 0.10.7's semantics:
+
+- the optimizer's parameter groups (:mod:`initcfg.plan.param_groups`),
+- the learning rate of every iteration (:mod:`initcfg.plan.lr_schedule`),
+- what ``load_from`` loads: the keys loaded, missing, unexpected and skipped for a shape
+  mismatch, and so which parameters keep their fresh initialization.
+
+The plan is data (pydantic, JSON round trip). :func:`build_optimizer` turns it into a
+``torch.optim`` optimizer and :meth:`TrainPlan.lrs_at` gives each group's rate for an
+iteration, which is all a training loop needs to follow the plan exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict
+from torch import nn
+
+from initcfg.check.diagnostics import Diagnostic
+from initcfg.check.rules import diagnostic
+from initcfg.config.atomic import write_text_atomic
+from initcfg.config.load import load_config, tree_from_mapping
+from initcfg.config.source import KeyPath, format_path
+from initcfg.config.tree import ConfigTree
+from initcfg.plan.lr_schedule import (
+    LR_SCHEDULER_TYPES,
+    LrSchedule,
+    SchedulerSpec,
+    compute_lr_schedule,
+)
+from initcfg.plan.param_groups import (
+    ParamGroupsPlan,
+    ParamwiseRules,
+    optimizer_class,
+    resolve_param_groups,
+    torch_param_groups,
+    unwrap_model,
+)
+from initcfg.schema.finetune import FinetuneSettings, parse_finetune
+
+__all__ = [
+    "CheckpointLoad",
+    "LoopPlan",
+    "OptimizerPlan",
+    "ShapeSkip",
+    "TrainPlan",
+    "build_optimizer",
+    "compile_train_plan",
+]
+
+JsonScalar = float | int | bool | str | None
+JsonValue = JsonScalar | list[JsonScalar]
+
+
+class LoopPlan(BaseModel):
+    """The training loop: its kind and length.
+
+    Attributes:
+        type: ``EpochBasedTrainLoop`` or ``IterBasedTrainLoop``.
+        max_epochs: Epochs (epoch loops).
+        max_iters: Iterations (iteration loops).
+        iters_per_epoch: The dataloader length, when it was given.
+        val_begin: First epoch (or iteration) that validates.
+        val_interval: Validation interval.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["EpochBasedTrainLoop", "IterBasedTrainLoop"]
+    max_epochs: int | None = None
+    max_iters: int | None = None
+    iters_per_epoch: int | None = None
+    val_begin: int = 1
+    val_interval: int = 1
+
+    @property
+    def total_iters(self) -> int | None:
+        """Iterations in the whole run, when known."""
+        if self.type == "IterBasedTrainLoop":
+            return self.max_iters
+        if self.max_epochs is None or self.iters_per_epoch is None:
+            return None
+        return self.max_epochs * self.iters_per_epoch
+
+
+class OptimizerPlan(BaseModel):
+    """The optimizer as it will be built.
+
+    Attributes:
+        type: The ``torch.optim`` class name.
+        kwargs: Its arguments (``lr`` already scaled by ``auto_scale_lr``).
+        wrapper: ``OptimWrapper`` or ``AmpOptimWrapper``.
+        clip_grad: ``clip_grad`` arguments, None for no clipping.
+        accumulative_counts: Gradient accumulation steps.
+        lr_scale: The ``auto_scale_lr`` factor applied to every rate (1.0 when off).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    kwargs: dict[str, JsonValue]
+    wrapper: str = "OptimWrapper"
+    clip_grad: dict[str, JsonScalar] | None = None
+    accumulative_counts: int = 1
+    lr_scale: float = 1.0
+
+
+class ShapeSkip(BaseModel):
+    """A checkpoint tensor whose shape differs from the model's: it is not loaded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    checkpoint_shape: list[int]
+    model_shape: list[int]
+
+
+class CheckpointLoad(BaseModel):
+    """What ``load_from`` does, after initialization (MMEngine loads it non-strictly).
+
+    Attributes:
+        source: ``load_from`` as written.
+        readable: Whether the file could be read; the key lists are empty otherwise.
+        error: Why it could not be read.
+        loaded: Model keys (parameters and buffers) that take the checkpoint's values.
+        missing: Model keys the checkpoint does not have.
+        unexpected: Checkpoint keys the model does not have (ignored).
+        shape_skipped: Keys present in both with different shapes (not loaded).
+        fresh: Model parameters that keep their fresh initialization (missing or
+            shape-skipped); a new head shows up here.
+        fresh_init: For each fresh parameter, the init step that gives it its value, when
+            the init plan tells.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    readable: bool
+    error: str | None = None
+    loaded: list[str] = []
+    missing: list[str] = []
+    unexpected: list[str] = []
+    shape_skipped: list[ShapeSkip] = []
+    fresh: list[str] = []
+    fresh_init: dict[str, str] = {}
+
+
+class TrainPlan(BaseModel):
+    """Everything a fine-tune config will do to a model, resolved before it runs.
+
+    Attributes:
+        config: The config file, when compiled from one.
+        model: The model's class name.
+        loop: The training loop (None when ``train_cfg`` is missing or not modelled).
+        optimizer: The optimizer (None when ``optim_wrapper`` is missing or invalid).
+        param_groups: Every parameter's rate and decay, and the merged groups.
+        lr: The learning-rate table (None when it cannot be computed; see diagnostics).
+        load: The ``load_from`` step (None when ``load_from`` is not set).
+        resume: Whether the run resumes from ``load_from`` (or the last checkpoint).
+        diagnostics: Problems found while compiling (fine-tune parsing included).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    config: str | None = None
+    model: str
+    loop: LoopPlan | None = None
+    optimizer: OptimizerPlan | None = None
+    param_groups: ParamGroupsPlan | None = None
+    lr: LrSchedule | None = None
+    load: CheckpointLoad | None = None
+    resume: bool = False
+    diagnostics: list[Diagnostic] = []
+
+    def group_tracks(self) -> list[int]:
+        """For each optimizer group, its column in the lr table.
+
+        Raises:
+            ValueError: The plan has no groups or no table.
+        """
+        if self.param_groups is None or self.lr is None:
+            raise ValueError("the plan has no parameter groups or no lr table")
+        return [self.lr.track_of(_need_lr(group.lr)) for group in self.param_groups.groups]
+
+    def lrs_at(self, iteration: int) -> list[float]:
+        """Each optimizer group's rate for the optimizer step of global ``iteration``.
+
+        Iterations past the end of the table keep its last row. For a table per epoch
+        (iterations per epoch unknown) ``iteration`` counts epochs.
+        """
+        if self.lr is None:
+            raise ValueError("the plan has no lr table")
+        row = self.lr.lrs_at_step(min(max(iteration, 0), self.lr.total_steps - 1))
+        return [row[track] for track in self.group_tracks()]
+
+    def set_lrs(self, optimizer: torch.optim.Optimizer, iteration: int) -> None:
+        """Set every group of ``optimizer`` (from :func:`build_optimizer`) to its rate."""
+        for group, lr in zip(optimizer.param_groups, self.lrs_at(iteration), strict=True):
+            group["lr"] = lr
+
+    def to_json(self) -> str:
+        """The plan as JSON (``TrainPlan.model_validate_json`` reads it back)."""
+        return self.model_dump_json(indent=2)
+
+    def write_json(self, path: str | os.PathLike[str]) -> None:
+        """Write the plan as JSON atomically (temp file, then rename)."""
+        write_text_atomic(path, self.to_json())
+
+
+def _need_lr(value: float | None) -> float:
+    if value is None:
+        raise ValueError("a parameter group has no known learning rate")
+    return value
+
+
+def build_optimizer(plan: TrainPlan, model: nn.Module) -> torch.optim.Optimizer:
+    """The ``torch.optim`` optimizer the plan describes, over ``model``'s parameters.
+
+    Groups are the plan's merged groups, in order; each group starts at its planned rate
+    (call :meth:`TrainPlan.set_lrs` before each step to follow the schedule).
+
+    Args:
+        plan: A compiled plan with an optimizer and parameter groups.
+        model: The model the plan was compiled for (or one with the same parameter names;
+            a DDP wrapper is unwrapped as the plan was).
+
+    Raises:
+        ValueError: The plan has no optimizer, or it is not a torch.optim class.
+    """
+    if plan.optimizer is None or plan.param_groups is None:
+        raise ValueError("the plan has no optimizer (see its diagnostics)")
+    cls = optimizer_class(plan.optimizer.type)
+    if cls is None:
+        raise ValueError(f"optimizer {plan.optimizer.type!r} is not a torch.optim class")
+    kwargs: dict[str, Any] = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in plan.optimizer.kwargs.items()
+    }
+    root = unwrap_model(model)[0] if plan.param_groups.unwrapped else model
+    groups = torch_param_groups(plan.param_groups, root)
+    return cls(groups, **kwargs)
+
+
+# ----------------------------------------------------------------------------- compile
+
+
+_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _key_path(path: str) -> KeyPath:
+    out: list[str | int] = []
+    for name, index in _PATH_TOKEN.findall(path):
+        out.append(int(index) if index else name)
+    return tuple(out)
+
+
+def _as_tree(config: str | os.PathLike[str] | ConfigTree | Mapping[str, Any]) -> ConfigTree:
+    if isinstance(config, ConfigTree):
+        return config
+    if isinstance(config, Mapping):
+        return tree_from_mapping(dict(config))
+    return load_config(config)
+
+
+def _json_value(value: Any) -> JsonValue:
+    if isinstance(value, tuple | list):
+        return [item if isinstance(item, float | int | bool | str) else None for item in value]
+    if value is None or isinstance(value, float | int | bool | str):
+        return value
+    return str(value)
+
+
+def _loop_plan(settings: FinetuneSettings, iters_per_epoch: int | None) -> LoopPlan | None:
+    loop = settings.train_cfg
+    if loop is None:
+        return None
+    if loop.type == "EpochBasedTrainLoop":
+        return LoopPlan(
+            type=loop.type,
+            max_epochs=loop.max_epochs,
+            iters_per_epoch=iters_per_epoch,
+            val_begin=loop.val_begin,
+            val_interval=loop.val_interval,
+        )
+    return LoopPlan(
+        type=loop.type,
+        max_iters=loop.max_iters,
+        iters_per_epoch=iters_per_epoch,
+        val_begin=loop.val_begin,
+        val_interval=loop.val_interval,
+    )
+
+
+def _lr_scale(
+    tree: ConfigTree, settings: FinetuneSettings, world_size: int, found: list[Diagnostic]
+) -> float:
+    scale = settings.auto_scale_lr
+    if scale is None or not scale.enable or scale.base_batch_size is None:
+        return 1.0
+    batch = tree.get(("train_dataloader", "batch_size"))
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
+        found.append(
+            diagnostic(
+                "IC466",
+                "auto_scale_lr is enabled but train_dataloader.batch_size is not a positive int;"
+                " the rates are shown unscaled",
+                path="auto_scale_lr",
+            )
+        )
+        return 1.0
+    # The Runner's ratio: world size times the per-process batch, over the base batch.
+    return float(world_size * batch) / float(scale.base_batch_size)
+
+
+def _optimizer_and_groups(
+    tree: ConfigTree,
+    settings: FinetuneSettings,
+    model: nn.Module,
+    scale: float,
+    found: list[Diagnostic],
+) -> tuple[OptimizerPlan | None, ParamGroupsPlan | None]:
+    wrapper = settings.optim_wrapper
+    if wrapper is None:
+        return None, None
+    constructor = tree.get(("optim_wrapper", "constructor"), "DefaultOptimWrapperConstructor")
+    if str(constructor).removeprefix("mmengine.") != "DefaultOptimWrapperConstructor":
+        found.append(
+            diagnostic(
+                "IC467",
+                f"optim_wrapper uses the constructor {constructor!r}; its parameter groups are "
+                "not planned",
+                path="optim_wrapper.constructor",
+            )
+        )
+        return None, None
+    optimizer = wrapper.optimizer
+    kwargs = optimizer.kwargs()
+    if tree.get(("optim_wrapper", "optimizer", "lr")) is None:
+        kwargs.pop("lr", None)  # MMEngine's base_lr is then None; torch uses its default
+    raw_paramwise = tree.get(("optim_wrapper", "paramwise_cfg"))
+    rules = ParamwiseRules()
+    if wrapper.paramwise_cfg is not None and raw_paramwise:
+        rules = ParamwiseRules.from_mapping(wrapper.paramwise_cfg.model_dump(exclude_unset=True))
+        # MMEngine walks the model whenever paramwise_cfg is a non-empty dict, even one
+        # whose keys it ignores (so frozen parameters leave the optimizer).
+        rules = dataclasses.replace(rules, given=True)
+    groups, problems = resolve_param_groups(model, optimizer.type, kwargs, rules)
+    found.extend(problems)
+    if scale != 1.0:
+        # Runner.scale_lr multiplies every group's rate (and the optimizer default).
+        for item in groups.params:
+            if item.lr is not None:
+                item.lr = item.lr * scale
+        for group in groups.groups:
+            if group.lr is not None:
+                group.lr = group.lr * scale
+        if groups.default_lr is not None:
+            groups.default_lr = groups.default_lr * scale
+    built_kwargs = {key: _json_value(value) for key, value in kwargs.items()}
+    if groups.default_lr is not None and "lr" in built_kwargs:
+        built_kwargs["lr"] = groups.default_lr
+    clip = wrapper.clip_grad
+    plan = OptimizerPlan(
+        type=optimizer.type,
+        kwargs=built_kwargs,
+        wrapper=wrapper.type,
+        clip_grad=(
+            None
+            if clip is None
+            else {k: _json_value(v) for k, v in clip.model_dump(exclude_none=True).items()}
+        ),
+        accumulative_counts=wrapper.accumulative_counts,
+        lr_scale=scale,
+    )
+    return plan, groups
+
+
+def _scheduler_specs(tree: ConfigTree, settings: FinetuneSettings) -> list[SchedulerSpec]:
+    specs = [
+        SchedulerSpec.from_mapping(
+            {**scheduler.model_dump(exclude_unset=True), "type": scheduler.type},
+            format_path(path),
+        )
+        for scheduler, path in zip(
+            settings.param_scheduler, settings.scheduler_paths, strict=True
+        )
+    ]
+    # Entries the schema does not model (momentum, plateau, a project's own) are named so
+    # the table says it leaves them out.
+    raw = tree.get(("param_scheduler",))
+    items: list[tuple[KeyPath, Any]] = []
+    if isinstance(raw, Mapping) and "type" in raw:
+        items = [(("param_scheduler",), raw)]
+    elif isinstance(raw, list | tuple):
+        items = [(("param_scheduler", index), item) for index, item in enumerate(raw)]
+    for path, item in items:
+        name = item.get("type") if isinstance(item, Mapping) else None
+        if isinstance(name, str) and name.removeprefix("mmengine.") not in LR_SCHEDULER_TYPES:
+            specs.append(SchedulerSpec(type=name, path=format_path(path)))
+    return specs
+
+
+def _lr_table(
+    tree: ConfigTree,
+    settings: FinetuneSettings,
+    loop: LoopPlan | None,
+    groups: ParamGroupsPlan | None,
+    parse_problems: list[Diagnostic],
+    found: list[Diagnostic],
+) -> LrSchedule | None:
+    if loop is None or groups is None or groups.default_lr is None:
+        return None
+    if any(
+        d.severity == "error" and d.path.startswith("param_scheduler") for d in parse_problems
+    ):
+        return None  # a scheduler with errors was dropped by the parser: the table would lie
+    raw = tree.get(("param_scheduler",))
+    if isinstance(raw, Mapping) and "type" not in raw:
+        found.append(
+            diagnostic(
+                "IC464",
+                "param_scheduler holds one scheduler list per optimizer; the table is not "
+                "computed",
+                path="param_scheduler",
+            )
+        )
+        return None
+    base = [groups.default_lr] + [g.lr for g in groups.groups if g.lr is not None]
+    schedule, problems = compute_lr_schedule(
+        _scheduler_specs(tree, settings),
+        base,
+        loop="epoch" if loop.type == "EpochBasedTrainLoop" else "iter",
+        max_epochs=loop.max_epochs,
+        max_iters=loop.max_iters,
+        iters_per_epoch=loop.iters_per_epoch,
+    )
+    found.extend(problems)
+    return schedule
+
+
+def _checkpoint_load(
+    tree: ConfigTree, source: str, model: nn.Module, found: list[Diagnostic]
+) -> CheckpointLoad:
+    """The ``load_from`` step, taken from the init plan (its last step).
+
+    The init plan orders the runner's ``load_from`` after ``init_weights`` and knows
+    which init step last wrote each tensor, so the fresh parameters are named with the
+    initializer that gives them their values.
+    """
+    from initcfg.backend.torch._checkpoint import LoadResult
+    from initcfg.backend.torch._errors import CheckpointError, InitError
+    from initcfg.plan.init_plan import compile_init_plan, describe_step
+
+    root = unwrap_model(model)[0]
+    try:
+        init_plan = compile_init_plan(tree, root)
+    except (CheckpointError, InitError, OSError, RuntimeError, ValueError) as error:
+        found.append(
+            diagnostic("IC470", f"load_from {source!r} cannot be planned: {error}", "load_from")
+        )
+        return CheckpointLoad(source=source, readable=False, error=str(error))
+    index = next(
+        (
+            i
+            for i in range(len(init_plan.steps) - 1, -1, -1)
+            if init_plan.steps[i].origin.source == "load_from"
+        ),
+        None,
+    )
+    spec = init_plan.steps[index].load if index is not None else None
+    result: LoadResult | None = spec.result if spec is not None else None
+    if spec is None or result is None:
+        why = (spec.error if spec is not None else None) or "the checkpoint was not read"
+        found.append(
+            diagnostic("IC470", f"load_from {source!r} cannot be read: {why}", path="load_from")
+        )
+        return CheckpointLoad(source=source, readable=False, error=why)
+    params = [name for name, _ in root.named_parameters()]
+    skipped = [
+        ShapeSkip(key=key, checkpoint_shape=list(ckpt), model_shape=list(mine))
+        for key, ckpt, mine in result.mismatched
+    ]
+    unloaded = set(result.missing) | {item.key for item in skipped}
+    fresh = [name for name in params if name in unloaded]
+    writers = init_plan.writers()
+    fresh_init: dict[str, str] = {}
+    for name in fresh:
+        earlier = [i for i in writers.get(name, []) if i != index]
+        fresh_init[name] = (
+            describe_step(init_plan.steps[earlier[-1]]) if earlier else "the module's own default"
+        )
+    return CheckpointLoad(
+        source=source,
+        readable=True,
+        loaded=list(result.loaded),
+        missing=list(result.missing),
+        unexpected=list(result.unexpected),
+        shape_skipped=skipped,
+        fresh=fresh,
+        fresh_init=fresh_init,
+    )
+
+
+def _locate(tree: ConfigTree, found: list[Diagnostic]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for item in found:
+        if item.file is None and item.path:
+            item = item.at(tree.location(_key_path(item.path)), tree.path)
+        out.append(item)
+    return out
+
+
+def compile_train_plan(
+    config: str | os.PathLike[str] | ConfigTree | Mapping[str, Any],
+    model: nn.Module,
+    *,
+    iters_per_epoch: int | None = None,
+    world_size: int = 1,
+    read_checkpoint: bool = True,
+) -> TrainPlan:
+    """Compile a config's fine-tune settings against ``model``.
+
+    Args:
+        config: A config file, a loaded :class:`ConfigTree`, or a plain mapping.
+        model: The model to train (real or on the meta device; a DDP-style wrapper is
+            unwrapped as MMEngine does).
+        iters_per_epoch: The train dataloader's length. Needed for iteration-based
+            schedulers in an epoch loop and for ``convert_to_iter_based``; without it the
+            table is per epoch, or absent with diagnostic IC460.
+        world_size: Processes for ``auto_scale_lr`` (the Runner's ``world_size``).
+        read_checkpoint: Read the ``load_from`` checkpoint to build the load map. A
+            training loop that loads it anyway can pass False to read it once.
+
+    Returns:
+        The plan. Problems are in ``plan.diagnostics`` (never raised): loading and parsing
+        ones first, then the plan's own (IC45x-IC47x), placed at their config lines.
+    """
+    tree = _as_tree(config)
+    found: list[Diagnostic] = []
+    settings, parse_problems = parse_finetune(tree)
+    if settings is None:
+        return TrainPlan(
+            config=tree.path,
+            model=type(model).__name__,
+            diagnostics=[*tree.diagnostics, *parse_problems],
+        )
+    loop = _loop_plan(settings, iters_per_epoch)
+    scale = _lr_scale(tree, settings, world_size, found)
+    optimizer, groups = _optimizer_and_groups(tree, settings, model, scale, found)
+    lr = _lr_table(tree, settings, loop, groups, parse_problems, found)
+    load = None
+    if settings.load_from is not None and read_checkpoint:
+        load = _checkpoint_load(tree, settings.load_from, model, found)
+    elif settings.load_from is not None:
+        load = CheckpointLoad(
+            source=settings.load_from, readable=False, error="not read (read_checkpoint=False)"
+        )
+    return TrainPlan(
+        config=tree.path,
+        model=type(model).__name__,
+        loop=loop,
+        optimizer=optimizer,
+        param_groups=groups,
+        lr=lr,
+        load=load,
+        resume=settings.resume,
+        diagnostics=[*tree.diagnostics, *parse_problems, *_locate(tree, found)],
+    )

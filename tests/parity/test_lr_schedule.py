@@ -1,0 +1,392 @@
+"""Differential: the lr table equals what MMEngine 0.10.7's Runner uses, iteration by iteration.
+
+Each case trains a toy model with MMEngine's own Runner (its scheduler building, default
+``end``, ``convert_to_iter_based`` and ParamSchedulerHook order) and records every
+param group's lr right before each iteration; initcfg's table must hold the same floats.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("mmengine")
+
+from mmengine.hooks import Hook  # noqa: E402
+from mmengine.model import BaseModel  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.utils.data import DataLoader  # noqa: E402
+
+from initcfg.plan.lr_schedule import SchedulerSpec, compute_lr_schedule  # noqa: E402
+from initcfg.plan.param_groups import ParamwiseRules, resolve_param_groups  # noqa: E402
+
+logging.getLogger("mmengine").setLevel(logging.ERROR)
+
+OPTIMIZER = dict(type="SGD", lr=0.1, momentum=0.9, weight_decay=1e-4)
+# Two tracks: head parameters start at half the base rate.
+PARAMWISE = dict(custom_keys={"head": dict(lr_mult=0.5)})
+
+
+class Toy(BaseModel):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.backbone = nn.Linear(2, 2)
+        self.head = nn.Linear(2, 1)
+
+    def forward(self, inputs: Any, data_samples: Any = None, mode: str = "tensor") -> Any:
+        out = self.head(self.backbone(inputs)).sum()
+        return {"loss": out} if mode == "loss" else out
+
+
+class Recorder(Hook):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.rows: list[list[float]] = []
+
+    def before_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None) -> None:
+        self.rows.append([g["lr"] for g in runner.optim_wrapper.optimizer.param_groups])
+
+
+def mmengine_rows(schedulers: list[dict[str, Any]], train_cfg: dict[str, Any], length: int):
+    recorder = Recorder()
+    loader = DataLoader([dict(inputs=torch.ones(2)) for _ in range(length)], batch_size=1)
+    with tempfile.TemporaryDirectory() as work_dir:
+        runner = Runner(
+            model=Toy(),
+            work_dir=work_dir,
+            train_dataloader=loader,
+            train_cfg=train_cfg,
+            optim_wrapper=dict(optimizer=dict(OPTIMIZER), paramwise_cfg=PARAMWISE),
+            param_scheduler=[dict(s) for s in schedulers],
+            default_hooks=dict(checkpoint=None, logger=None, timer=None, sampler_seed=None),
+            custom_hooks=[recorder],
+            log_level="ERROR",
+            default_scope=None,
+            experiment_name=f"lr-{uuid.uuid4().hex}",
+        )
+        runner.train()
+    return recorder.rows
+
+
+def initcfg_rows(schedulers: list[dict[str, Any]], train_cfg: dict[str, Any], length: int):
+    groups, _ = resolve_param_groups(
+        Toy(), "SGD", {k: v for k, v in OPTIMIZER.items() if k != "type"},
+        ParamwiseRules.from_mapping(PARAMWISE),
+    )
+    group_lrs = [p.lr for p in groups.params if p.in_optimizer]
+    assert all(lr is not None for lr in group_lrs)
+    specs = [
+        SchedulerSpec.from_mapping(s, f"param_scheduler[{i}]") for i, s in enumerate(schedulers)
+    ]
+    by_epoch = train_cfg.get("by_epoch", True)
+    schedule, diagnostics = compute_lr_schedule(
+        specs,
+        [OPTIMIZER["lr"], *group_lrs],  # type: ignore[list-item]
+        loop="epoch" if by_epoch else "iter",
+        max_epochs=train_cfg.get("max_epochs"),
+        max_iters=train_cfg.get("max_iters"),
+        iters_per_epoch=length,
+    )
+    assert schedule is not None, diagnostics
+    tracks = [schedule.track_of(lr) for lr in group_lrs]  # type: ignore[arg-type]
+    table = schedule.iteration_table()
+    return [[row[t] for t in tracks] for row in table], schedule, diagnostics
+
+
+EPOCHS = dict(by_epoch=True, max_epochs=6)
+WARMUP = dict(type="LinearLR", start_factor=0.001, by_epoch=False, begin=0, end=5)
+
+CASES: list[tuple[str, list[dict[str, Any]], dict[str, Any], int]] = [
+    ("warmup by iter, multistep by epoch", [WARMUP, dict(type="MultiStepLR", milestones=[3, 5])],
+     EPOCHS, 3),
+    ("warmup by iter, multistep converted to iters",
+     [WARMUP, dict(type="MultiStepLR", milestones=[2, 4], gamma=0.5, convert_to_iter_based=True)],
+     EPOCHS, 4),
+    ("warmup, cosine converted with begin and eta_min",
+     [dict(WARMUP, end=4), dict(type="CosineAnnealingLR", begin=1, end=6, eta_min=1e-3,
+                                convert_to_iter_based=True)], EPOCHS, 3),
+    ("cosine by epoch, default end, eta_min_ratio",
+     [dict(type="CosineAnnealingLR", eta_min_ratio=0.01)], EPOCHS, 2),
+    ("poly by iter in an iteration loop",
+     [dict(type="LinearLR", start_factor=0.1, by_epoch=False, end=4),
+      dict(type="PolyLR", eta_min=1e-4, power=0.9, begin=4, end=20, by_epoch=False)],
+     dict(by_epoch=False, max_iters=20), 5),
+    ("one cycle by iter", [dict(type="OneCycleLR", eta_max=0.5, by_epoch=False)],
+     dict(by_epoch=False, max_iters=17), 4),
+    ("one cycle three phase linear, converted",
+     [dict(type="OneCycleLR", eta_max=0.4, three_phase=True, anneal_strategy="linear",
+           pct_start=0.25, total_steps=5, convert_to_iter_based=True)],
+     dict(EPOCHS, max_epochs=5), 3),
+    ("cosine restart converted, eta_min_ratio",
+     [dict(type="CosineRestartLR", periods=[2, 4], restart_weights=[1.0, 0.5],
+           eta_min_ratio=0.1, convert_to_iter_based=True)], EPOCHS, 3),
+    ("cosine restart by iter, eta_min, beyond periods",
+     [dict(type="CosineRestartLR", periods=[5, 5], restart_weights=[1.0, 0.7], eta_min=0.001,
+           by_epoch=False)], dict(by_epoch=False, max_iters=14), 3),
+    ("step by epoch", [dict(type="StepLR", step_size=2, gamma=0.5)], EPOCHS, 2),
+    ("exponential and constant by epoch",
+     [dict(type="ConstantLR", factor=0.5, end=2), dict(type="ExponentialLR", gamma=0.8)],
+     EPOCHS, 2),
+    ("constant by iter then linear by epoch converted",
+     [dict(type="ConstantLR", factor=0.25, by_epoch=False, end=3),
+      dict(type="LinearLR", start_factor=0.2, end_factor=0.9, begin=1, end=4,
+           convert_to_iter_based=True)], EPOCHS, 3),
+    ("poly by epoch starting late", [dict(type="PolyLR", power=2.0, begin=2)], EPOCHS, 2),
+    ("resumed by last_step after a fresh scheduler",
+     [dict(type="LinearLR", start_factor=0.5, by_epoch=False, end=3),
+      dict(type="StepLR", step_size=2, gamma=0.5, last_step=3)], EPOCHS, 2),
+    ("multistep by epoch in an iteration loop never acts",
+     [dict(type="LinearLR", start_factor=0.5, end=3),
+      dict(type="MultiStepLR", milestones=[1], end=4)], dict(by_epoch=False, max_iters=9), 3),
+    ("epoch schedulers without end in an iteration loop",
+     [dict(type="ConstantLR", factor=0.5), dict(type="LinearLR", start_factor=0.2)],
+     dict(by_epoch=False, max_iters=5), 2),
+]
+
+
+@pytest.mark.parametrize(("case", "schedulers", "train_cfg", "length"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_table_matches_mmengine(
+    case: str, schedulers: list[dict[str, Any]], train_cfg: dict[str, Any], length: int
+) -> None:
+    theirs = mmengine_rows(schedulers, train_cfg, length)
+    mine, schedule, _ = initcfg_rows(schedulers, train_cfg, length)
+    assert theirs and len(mine) == len(theirs)
+    for index, (row_mine, row_theirs) in enumerate(zip(mine, theirs, strict=True)):
+        assert row_mine == row_theirs, f"iteration {index}"
+    if schedule.loop == "epoch":
+        assert [row[0] for row in schedule.per_epoch] == [
+            theirs[e * length][0] for e in range(train_cfg["max_epochs"])
+        ]
+
+
+def test_epoch_loop_in_iteration_loop_is_reported() -> None:
+    case = CASES[-2]
+    _, _, diagnostics = initcfg_rows(case[1], case[2], case[3])
+    assert [d.code for d in diagnostics] == ["IC461", "IC461"]
+
+
+def test_late_milestones_are_reported() -> None:
+    _, _, diagnostics = initcfg_rows(
+        [dict(type="MultiStepLR", milestones=[4, 8, 11])], EPOCHS, 2
+    )
+    assert [(d.code, d.path) for d in diagnostics] == [
+        ("IC465", "param_scheduler[0].milestones")
+    ]
+    assert "[8, 11]" in diagnostics[0].message
+
+
+class ParamRecorder(Hook):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.rows: list[dict[int, float]] = []
+
+    def before_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None) -> None:
+        groups = runner.optim_wrapper.optimizer.param_groups
+        self.rows.append({id(p): g["lr"] for g in groups for p in g["params"]})
+
+
+def test_compiled_plan_matches_mmengine_per_parameter() -> None:
+    """The whole path: config → compile_train_plan → build_optimizer + lrs_at."""
+    from initcfg.plan.train_plan import build_optimizer, compile_train_plan
+
+    cfg: dict[str, Any] = dict(
+        train_cfg=dict(type="EpochBasedTrainLoop", max_epochs=5),
+        optim_wrapper=dict(
+            optimizer=dict(type="SGD", lr=0.05, momentum=0.9, weight_decay=1e-4),
+            paramwise_cfg=dict(bias_lr_mult=2.0, custom_keys={"head": dict(lr_mult=0.1)}),
+        ),
+        param_scheduler=[
+            dict(type="LinearLR", start_factor=0.01, by_epoch=False, end=4),
+            dict(type="CosineAnnealingLR", begin=1, T_max=4, eta_min=1e-4,
+                 convert_to_iter_based=True),
+        ],
+    )
+    length = 3
+    recorder = ParamRecorder()
+    model = Toy()
+    loader = DataLoader([dict(inputs=torch.ones(2)) for _ in range(length)], batch_size=1)
+    with tempfile.TemporaryDirectory() as work_dir:
+        runner = Runner(
+            model=model, work_dir=work_dir, train_dataloader=loader,
+            train_cfg=cfg["train_cfg"], optim_wrapper=cfg["optim_wrapper"],
+            param_scheduler=cfg["param_scheduler"],
+            default_hooks=dict(checkpoint=None, logger=None, timer=None, sampler_seed=None),
+            custom_hooks=[recorder], log_level="ERROR", default_scope=None,
+            experiment_name=f"lr-{uuid.uuid4().hex}",
+        )
+        runner.train()
+    mine_model = Toy()
+    plan = compile_train_plan(cfg, mine_model, iters_per_epoch=length)
+    assert plan.diagnostics == []
+    optimizer = build_optimizer(plan, mine_model)
+    names = dict(model.named_parameters())
+    mine_names = {id(p): n for n, p in mine_model.named_parameters()}
+    assert len(recorder.rows) == 15
+    for iteration, theirs in enumerate(recorder.rows):
+        plan.set_lrs(optimizer, iteration)
+        mine = {mine_names[id(p)]: g["lr"] for g in optimizer.param_groups for p in g["params"]}
+        assert mine == {n: theirs[id(p)] for n, p in names.items()}, iteration
+
+
+FAILING: list[tuple[str, list[dict[str, Any]], dict[str, Any], int, type[Exception]]] = [
+    ("linear warm-up from zero divides by zero",
+     [dict(type="LinearLR", start_factor=0.0, by_epoch=False, end=5)], EPOCHS, 2,
+     ZeroDivisionError),
+    ("last_step without initial_lr",
+     [dict(type="StepLR", step_size=2, last_step=3)], EPOCHS, 2, KeyError),
+    ("one cycle shorter than the run",
+     [dict(type="OneCycleLR", eta_max=0.1, total_steps=6, by_epoch=False)],
+     dict(by_epoch=False, max_iters=10), 2, ValueError),
+    ("one cycle fails on the step after the last iteration",
+     [dict(type="OneCycleLR", eta_max=0.1, total_steps=7, end=20, by_epoch=False)],
+     dict(by_epoch=False, max_iters=8), 2, ValueError),
+]
+
+
+@pytest.mark.parametrize(("case", "schedulers", "train_cfg", "length", "error"), FAILING,
+                         ids=[c[0] for c in FAILING])
+def test_mmengine_failures_are_errors(
+    case: str,
+    schedulers: list[dict[str, Any]],
+    train_cfg: dict[str, Any],
+    length: int,
+    error: type[Exception],
+) -> None:
+    with pytest.raises(error):
+        mmengine_rows(schedulers, train_cfg, length)
+    specs = [SchedulerSpec.from_mapping(s) for s in schedulers]
+    by_epoch = train_cfg.get("by_epoch", True)
+    schedule, diagnostics = compute_lr_schedule(
+        specs, [0.1], loop="epoch" if by_epoch else "iter",
+        max_epochs=train_cfg.get("max_epochs"), max_iters=train_cfg.get("max_iters"),
+        iters_per_epoch=length,
+    )
+    assert schedule is None
+    assert [d.code for d in diagnostics] == ["IC463"]
+
+
+# --- random scheduler chains, stepped on a dummy optimizer in the Runner's hook order ---
+
+from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from mmengine.registry import PARAM_SCHEDULERS  # noqa: E402
+
+
+def stepped_by_hand(
+    schedulers: list[dict[str, Any]], max_epochs: int, length: int
+) -> list[list[float]] | Exception:
+    """MMEngine's schedulers on a plain SGD, stepped as ParamSchedulerHook steps them
+    under EpochBasedTrainLoop (the Runner cases above pin that order down)."""
+    params = [torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))]
+    optimizer = torch.optim.SGD([{"params": [params[0]]}, {"params": [params[1]], "lr": 0.05}],
+                                lr=0.1)
+    built = []
+    rows: list[list[float]] = []
+    try:
+        for cfg in schedulers:
+            cfg = dict(cfg)
+            cfg.setdefault("end", max_epochs if cfg.get("by_epoch", True) else max_epochs * length)
+            built.append(PARAM_SCHEDULERS.build(
+                cfg, default_args=dict(optimizer=optimizer, epoch_length=length)))
+        for _epoch in range(max_epochs):
+            for _ in range(length):
+                rows.append([g["lr"] for g in optimizer.param_groups])
+                optimizer.step()
+                for scheduler in built:
+                    if not scheduler.by_epoch:
+                        scheduler.step()
+            for scheduler in built:
+                if scheduler.by_epoch:
+                    scheduler.step()
+    except Exception as error:  # MMEngine rejecting the chain is a result to compare
+        return error
+    return rows
+
+
+FACTOR = st.sampled_from([0.0, 0.001, 0.1, 0.25, 0.5, 1.0])
+
+
+@st.composite
+def scheduler_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(sorted(
+        ["LinearLR", "ConstantLR", "MultiStepLR", "StepLR", "ExponentialLR",
+         "CosineAnnealingLR", "PolyLR", "OneCycleLR", "CosineRestartLR"])))
+    cfg: dict[str, Any] = {"type": kind}
+    by_epoch = draw(st.booleans())
+    cfg["by_epoch"] = by_epoch
+    if by_epoch and draw(st.booleans()):
+        cfg["convert_to_iter_based"] = True
+    if draw(st.integers(0, 5)) == 0:
+        cfg["last_step"] = draw(st.integers(0, 4))
+    begin = draw(st.integers(0, 3))
+    if begin:
+        cfg["begin"] = begin
+    if draw(st.booleans()):
+        cfg["end"] = begin + draw(st.integers(1, 12))
+    if kind == "LinearLR":
+        cfg["start_factor"] = draw(FACTOR)
+        cfg["end_factor"] = draw(st.sampled_from([1.0, 0.5]))
+    elif kind == "ConstantLR":
+        cfg["factor"] = draw(st.sampled_from([0.1, 0.5, 1.0]))
+    elif kind == "MultiStepLR":
+        cfg["milestones"] = sorted(draw(st.sets(st.integers(1, 10), min_size=1, max_size=3)))
+        cfg["gamma"] = draw(st.sampled_from([0.1, 0.5]))
+    elif kind == "StepLR":
+        cfg["step_size"] = draw(st.integers(1, 4))
+    elif kind == "ExponentialLR":
+        cfg["gamma"] = draw(st.sampled_from([0.5, 0.9]))
+    elif kind == "CosineAnnealingLR":
+        if draw(st.booleans()):
+            cfg["T_max"] = draw(st.integers(1, 8))
+        choice = draw(st.sampled_from(["none", "min", "ratio"]))
+        if choice == "min":
+            cfg["eta_min"] = 1e-3
+        elif choice == "ratio":
+            cfg["eta_min_ratio"] = 0.05
+    elif kind == "PolyLR":
+        cfg["power"] = draw(st.sampled_from([0.9, 1.0, 2.0]))
+        cfg["eta_min"] = draw(st.sampled_from([0.0, 1e-4]))
+    elif kind == "OneCycleLR":
+        cfg["eta_max"] = draw(st.sampled_from([0.1, 0.3]))
+        cfg["pct_start"] = draw(st.sampled_from([0.25, 0.3]))
+        cfg["three_phase"] = draw(st.booleans())
+        cfg["anneal_strategy"] = draw(st.sampled_from(["cos", "linear"]))
+        if draw(st.booleans()):
+            cfg["total_steps"] = draw(st.integers(2, 30))
+    elif kind == "CosineRestartLR":
+        periods = draw(st.lists(st.integers(1, 5), min_size=1, max_size=3))
+        cfg["periods"] = periods
+        cfg["restart_weights"] = [draw(st.sampled_from([1.0, 0.5])) for _ in periods]
+        if draw(st.booleans()):
+            cfg["eta_min"] = 1e-3
+        else:
+            cfg["eta_min_ratio"] = 0.1
+    return cfg
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(scheduler_dicts(), min_size=1, max_size=3),
+    st.integers(1, 6),
+    st.integers(1, 4),
+)
+def test_random_chains_match_mmengine(
+    schedulers: list[dict[str, Any]], max_epochs: int, length: int
+) -> None:
+    theirs = stepped_by_hand(schedulers, max_epochs, length)
+    specs = [SchedulerSpec.from_mapping(s) for s in schedulers]
+    schedule, diagnostics = compute_lr_schedule(
+        specs, [0.1, 0.05], loop="epoch", max_epochs=max_epochs, iters_per_epoch=length
+    )
+    if isinstance(theirs, Exception):
+        event("mmengine raised")
+        assert schedule is None, f"MMEngine raised {theirs!r}"
+        assert "IC463" in [d.code for d in diagnostics]
+        return
+    assert schedule is not None, diagnostics
+    assert schedule.iteration_table() == theirs

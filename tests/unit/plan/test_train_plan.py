@@ -1,0 +1,223 @@
+"""compile_train_plan: groups, lr table, load map, JSON, optimizer, diagnostics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from torch import nn  # noqa: E402
+
+from initcfg.plan.train_plan import TrainPlan, build_optimizer, compile_train_plan  # noqa: E402
+
+
+class Net(nn.Module):
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+        self.neck = nn.Conv2d(8, 8, 1)
+        self.head = nn.Module()
+        self.head.fc = nn.Linear(8, num_classes)
+
+
+def config(**extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = dict(
+        model=dict(
+            type="Net",
+            head=dict(init_cfg=dict(type="Normal", layer="Linear", std=0.01)),
+        ),
+        train_cfg=dict(type="EpochBasedTrainLoop", max_epochs=4),
+        optim_wrapper=dict(
+            optimizer=dict(type="SGD", lr=0.02, momentum=0.9, weight_decay=1e-4),
+            paramwise_cfg=dict(norm_decay_mult=0.0, custom_keys={"backbone": dict(lr_mult=0.1)}),
+        ),
+        param_scheduler=[
+            dict(type="LinearLR", start_factor=0.1, by_epoch=False, end=3),
+            dict(type="MultiStepLR", milestones=[2, 3]),
+        ],
+    )
+    base.update(extra)
+    return base
+
+
+@pytest.fixture
+def pretrained(tmp_path: Path) -> str:
+    torch.manual_seed(0)
+    path = tmp_path / "pretrain.pth"
+    torch.save({"state_dict": Net(10).state_dict(), "meta": {"epoch": 12}}, path)
+    return str(path)
+
+
+def test_groups_and_table() -> None:
+    plan = compile_train_plan(config(), Net(), iters_per_epoch=2)
+    assert plan.diagnostics == []
+    assert plan.param_groups is not None and plan.lr is not None
+    by_name = plan.param_groups.by_name()
+    assert by_name["backbone.0.weight"].lr == pytest.approx(0.002)
+    assert by_name["backbone.1.weight"].lr_rule == "custom_keys['backbone']"
+    assert by_name["neck.weight"].lr == 0.02 and by_name["neck.weight"].weight_decay == 1e-4
+    assert by_name["head.fc.bias"].decay_rule == "base"
+    assert [len(g.params) for g in plan.param_groups.groups] == [4, 4]
+    # warm-up over iterations 0..2, then epoch milestones 2 and 3
+    column = [plan.lr.lr_at(epoch, it) for epoch in range(4) for it in range(2)]
+    assert column[0] == pytest.approx(0.002)
+    assert column[1] == pytest.approx(0.011) and column[2:4] == pytest.approx([0.02, 0.02])
+    assert column[4:6] == pytest.approx([0.002, 0.002])
+    assert column[6:] == pytest.approx([0.0002, 0.0002])
+    assert [row[0] for row in plan.lr.per_epoch] == pytest.approx([0.002, 0.02, 0.002, 0.0002])
+    assert plan.group_tracks() == [plan.lr.track_of(0.002), plan.lr.track_of(0.02)]
+
+
+def test_json_round_trip(tmp_path: Path, pretrained: str) -> None:
+    plan = compile_train_plan(config(load_from=pretrained), Net(3), iters_per_epoch=2)
+    again = TrainPlan.model_validate_json(plan.to_json())
+    assert again == plan
+    target = tmp_path / "plan.json"
+    plan.write_json(target)
+    assert json.loads(target.read_text())["load"]["fresh"] == ["head.fc.weight", "head.fc.bias"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".plan.json")] == []
+
+
+def test_new_num_classes_keeps_the_head_fresh(pretrained: str) -> None:
+    plan = compile_train_plan(config(load_from=pretrained), Net(3), iters_per_epoch=2)
+    load = plan.load
+    assert load is not None and load.readable
+    assert load.fresh == ["head.fc.weight", "head.fc.bias"]
+    assert [(s.key, s.checkpoint_shape, s.model_shape) for s in load.shape_skipped] == [
+        ("head.fc.weight", [10, 8], [3, 8]),
+        ("head.fc.bias", [10], [3]),
+    ]
+    assert "backbone.1.running_mean" in load.loaded and "neck.weight" in load.loaded
+    assert load.missing == [] and load.unexpected == []
+    assert load.fresh_init["head.fc.weight"].startswith("Normal(")
+
+
+def test_same_num_classes_loads_everything(pretrained: str) -> None:
+    plan = compile_train_plan(config(load_from=pretrained), Net(10), iters_per_epoch=2)
+    assert plan.load is not None and plan.load.fresh == [] and plan.load.shape_skipped == []
+
+
+def test_unreadable_checkpoint_is_a_diagnostic(tmp_path: Path) -> None:
+    plan = compile_train_plan(
+        config(load_from=str(tmp_path / "missing.pth")), Net(), iters_per_epoch=2
+    )
+    assert plan.load is not None and not plan.load.readable
+    assert "IC470" in [d.code for d in plan.diagnostics]
+
+
+def test_table_needs_iters_per_epoch() -> None:
+    plan = compile_train_plan(config(), Net())
+    assert plan.lr is None
+    assert [d.code for d in plan.diagnostics] == ["IC460"]
+    epoch_only = config(param_scheduler=dict(type="StepLR", step_size=1, gamma=0.5))
+    plan = compile_train_plan(epoch_only, Net())
+    assert plan.lr is not None and plan.lr.granularity == "epoch"
+    assert [row[0] for row in plan.lr.per_epoch] == pytest.approx([0.02, 0.01, 0.005, 0.0025])
+
+
+def test_build_optimizer_follows_the_plan() -> None:
+    model = Net()
+    plan = compile_train_plan(config(), model, iters_per_epoch=2)
+    optimizer = build_optimizer(plan, model)
+    assert isinstance(optimizer, torch.optim.SGD)
+    assert [g["lr"] for g in optimizer.param_groups] == [0.002, 0.02]
+    assert [g["weight_decay"] for g in optimizer.param_groups] == [1e-4, 1e-4]
+    held = {id(p) for g in optimizer.param_groups for p in g["params"]}
+    assert held == {id(p) for p in model.parameters()}
+    plan.set_lrs(optimizer, 7)
+    assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([0.00002, 0.0002])
+
+
+def test_norm_decay_reaches_the_optimizer() -> None:
+    model = Net()
+    cfg = config()
+    cfg["optim_wrapper"]["paramwise_cfg"] = dict(norm_decay_mult=0.0)
+    plan = compile_train_plan(cfg, model, iters_per_epoch=2)
+    optimizer = build_optimizer(plan, model)
+    decay = {id(p): g["weight_decay"] for g in optimizer.param_groups for p in g["params"]}
+    assert decay[id(model.backbone[1].weight)] == 0.0
+    assert decay[id(model.backbone[0].weight)] == 1e-4
+
+
+def test_auto_scale_lr() -> None:
+    cfg = config(
+        auto_scale_lr=dict(enable=True, base_batch_size=16),
+        train_dataloader=dict(batch_size=4),
+        param_scheduler=[],
+    )
+    plan = compile_train_plan(cfg, Net(), iters_per_epoch=2, world_size=2)
+    assert plan.optimizer is not None and plan.optimizer.lr_scale == 0.5
+    assert plan.optimizer.kwargs["lr"] == 0.01
+    assert plan.param_groups is not None
+    assert [g.lr for g in plan.param_groups.groups] == pytest.approx([0.001, 0.01])
+
+
+def test_custom_constructor_is_not_planned() -> None:
+    cfg = config()
+    cfg["optim_wrapper"]["constructor"] = "LearningRateDecayOptimizerConstructor"
+    plan = compile_train_plan(cfg, Net(), iters_per_epoch=2)
+    assert plan.param_groups is None and plan.lr is None
+    assert "IC467" in [d.code for d in plan.diagnostics]
+
+
+def test_iteration_loop() -> None:
+    cfg = config(
+        train_cfg=dict(type="IterBasedTrainLoop", max_iters=6),
+        param_scheduler=[dict(type="PolyLR", power=1.0, eta_min=0.0, by_epoch=False)],
+    )
+    plan = compile_train_plan(cfg, Net())
+    assert plan.lr is not None and plan.lr.loop == "iter" and plan.lr.total_steps == 6
+    assert [plan.lr.lr_at(0, i, track=0) for i in range(6)] == pytest.approx(
+        [0.02, 0.02 * 4 / 5, 0.02 * 3 / 5, 0.02 * 2 / 5, 0.02 / 5, 0.0]
+    )
+
+
+def test_bad_scheduler_gives_no_table() -> None:
+    cfg = config(param_scheduler=[dict(type="LinearLR", start_factor=2.0, by_epoch=False)])
+    plan = compile_train_plan(cfg, Net(), iters_per_epoch=2)
+    assert plan.lr is None
+    assert any(d.severity == "error" for d in plan.diagnostics)
+
+
+def test_from_file_locates_diagnostics(tmp_path: Path) -> None:
+    path = tmp_path / "cfg.yaml"
+    path.write_text(
+        "train_cfg: {type: EpochBasedTrainLoop, max_epochs: 8}\n"
+        "optim_wrapper:\n"
+        "  optimizer: {type: SGD, lr: 0.01, weight_decay: 0.0001}\n"
+        "  paramwise_cfg:\n"
+        "    custom_keys:\n"
+        "      bakbone: {lr_mult: 0.1}\n"
+        "param_scheduler:\n"
+        "  - {type: MultiStepLR, milestones: [8, 11]}\n"
+    )
+    plan = compile_train_plan(str(path), Net())
+    found = {d.code: d for d in plan.diagnostics}
+    assert found["IC454"].line == 6
+    assert found["IC465"].line == 8 and found["IC465"].file == str(path)
+    assert plan.config == str(path)
+
+
+def test_frozen_backbone_is_left_out() -> None:
+    model = Net()
+    model.backbone.requires_grad_(False)
+    plan = compile_train_plan(config(), model, iters_per_epoch=2)
+    assert plan.param_groups is not None
+    frozen = [p.name for p in plan.param_groups.params if p.status == "frozen"]
+    assert frozen == [
+        "backbone.0.weight", "backbone.0.bias", "backbone.1.weight", "backbone.1.bias"
+    ]
+    optimizer = build_optimizer(plan, model)
+    assert sum(len(g["params"]) for g in optimizer.param_groups) == 4
+
+
+def test_checkpoint_reading_can_be_skipped(pretrained: str) -> None:
+    plan = compile_train_plan(
+        config(load_from=pretrained), Net(3), iters_per_epoch=2, read_checkpoint=False
+    )
+    assert plan.load is not None and not plan.load.readable and plan.load.fresh == []
+    assert plan.diagnostics == []
