@@ -1,0 +1,130 @@
+"""``initialize`` and ``init_weights``: MMEngine's semantics, planned first, then executed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+from initcfg.backend.torch._checkpoint import LoadResult
+from initcfg.backend.torch._errors import CheckpointError, InitCfgError, InitError
+from initcfg.backend.torch._execute import execute
+from initcfg.backend.torch._planner import Planner, Reach, gc_paused
+from initcfg.backend.torch._steps import Step, Unreached
+from initcfg.check.diagnostics import Diagnostic
+
+_ACTIVE: set[int] = set()
+
+
+@dataclass(slots=True)
+class InitReport:
+    """What :func:`init_weights` or :func:`initialize` did.
+
+    Attributes:
+        steps: The steps that ran, in order.
+        loads: For each checkpoint load, the keys loaded, missing, unexpected and skipped
+            for shape.
+        unreached: ``init_cfg`` values that were never applied, with the module in the way.
+        diagnostics: Warnings and notes found while planning (errors raise instead).
+        skipped: True when the model was already initialized and nothing ran.
+    """
+
+    steps: list[Step] = field(default_factory=list)
+    loads: list[tuple[Step, LoadResult]] = field(default_factory=list)
+    unreached: list[Unreached] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    skipped: bool = False
+
+    def summary(self) -> str:
+        """One line: steps run, tensors written, loads, and unapplied init_cfgs."""
+        writes = sum(len(step.writes) for step in self.steps)
+        return (
+            f"{len(self.steps)} steps, {writes} tensor writes, {len(self.loads)} checkpoint "
+            f"loads, {len(self.unreached)} init_cfg never applied"
+        )
+
+
+def raise_for_errors(diagnostics: Sequence[Diagnostic], what: str) -> None:
+    """Raise the error the first error diagnostic stands for (before any tensor is written)."""
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if not errors:
+        return
+    if any(d.code.startswith("IC1") for d in errors):
+        raise InitCfgError.from_diagnostics(diagnostics, what)
+    message = "; ".join(
+        f"{d.code} {d.message}" + (f" ({d.hint})" if d.hint else "") for d in errors
+    )
+    if all(d.code == "IC409" for d in errors):
+        raise CheckpointError(message, diagnostics)
+    raise InitError(message, diagnostics)
+
+
+def initialize(module: nn.Module, init_cfg: Any) -> InitReport:
+    """Apply ``init_cfg`` to ``module``, as ``mmengine.model.initialize`` does.
+
+    Entries run in list order (Pretrained is not deferred here), each followed by its
+    overrides; random draws happen in MMEngine's order, so a fixed seed gives the same
+    tensors.
+
+    Args:
+        module: The module to initialize.
+        init_cfg: A dict or list of dicts (parsed with the init_cfg grammar), or typed
+            initializer models from :mod:`initcfg.schema`.
+
+    Returns:
+        What ran.
+
+    Raises:
+        InitCfgError: ``init_cfg`` breaks the grammar; ``.diagnostics`` says where.
+        InitError: An entry cannot run on this module (override name missing, fan-based
+            initializer on a 1-D weight, ...). Nothing was written.
+        CheckpointError: A Pretrained checkpoint cannot be read.
+    """
+    planner = Planner(module)
+    with gc_paused():
+        for entry in planner.parse(init_cfg, module, "", None, "argument"):
+            planner.run_entry(entry, module, "")
+    raise_for_errors(planner.diagnostics, "init_cfg")
+    loads = execute(module, planner.steps, state_cache=planner.state_cache)
+    return InitReport(planner.steps, loads, [], planner.diagnostics)
+
+
+def init_weights(model: nn.Module, *, reach: Reach = "mmengine") -> InitReport:
+    """Initialize ``model`` as MMEngine's ``BaseModule.init_weights()`` on it would.
+
+    ``init_cfg`` is read from module attributes, duck-typed: MMEngine ``BaseModule``\\ s
+    and plain ``nn.Module``\\ s that set ``self.init_cfg`` alike. Each module's own entries
+    run, then its children, then its Pretrained entries; a module's own ``init_weights``
+    is called instead where it defines one. Initialized modules are flagged, so a second
+    call does nothing.
+
+    Args:
+        model: The model.
+        reach: ``"mmengine"`` (default) descends only into modules that have
+            ``init_weights`` or an ``init_cfg`` attribute, as MMEngine does; ``"all"``
+            descends into every module, plain containers included.
+
+    Returns:
+        The report; ``unreached`` lists every ``init_cfg`` that was never applied.
+
+    Raises:
+        InitCfgError: An ``init_cfg`` attribute breaks the grammar.
+        InitError: An entry cannot run on this model. Nothing was written.
+        CheckpointError: A Pretrained checkpoint cannot be read.
+    """
+    planner = Planner(model, reach=reach)
+    # A model whose own init_weights calls initcfg.init_weights(self) must not be
+    # called back.
+    with gc_paused():
+        planner.init_weights(call_own=id(model) not in _ACTIVE)
+    raise_for_errors(planner.diagnostics, "an init_cfg attribute")
+    if not planner.steps and not planner.marked:
+        return InitReport(skipped=True)
+    _ACTIVE.add(id(model))
+    try:
+        loads = execute(model, planner.steps, planner.marked, state_cache=planner.state_cache)
+    finally:
+        _ACTIVE.discard(id(model))
+    return InitReport(planner.steps, loads, planner.unreached, planner.diagnostics)

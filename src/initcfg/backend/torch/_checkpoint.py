@@ -1,0 +1,240 @@
+"""Checkpoint resolution, weights-only reading, key selection and non-strict loading.
+
+Reading always uses ``torch.load(..., weights_only=True)``: a checkpoint that pickles
+arbitrary Python objects is refused with a :class:`CheckpointError` saying so. Key
+handling follows MMEngine's ``Pretrained``: without a prefix a leading ``module.`` is
+stripped; with one, only the keys under it are kept (prefix removed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from initcfg.backend.torch._errors import CheckpointError
+
+StateDict = dict[str, torch.Tensor]
+_MODULE_PREFIX = re.compile(r"^module\.")
+_URL_SCHEMES = ("http://", "https://")
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """What a non-strict load did: keys loaded, and the three kinds of misfit.
+
+    ``mismatched`` holds ``(key, checkpoint shape, model shape)``; such tensors are
+    skipped, as MMEngine skips them.
+    """
+
+    loaded: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+
+
+def _mmengine_hub_table(name: str) -> dict[str, str]:
+    try:
+        import mmengine  # type: ignore[import-untyped]
+    except ImportError:
+        return {}
+    path = Path(mmengine.__path__[0]) / "hub" / name
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in table.items()} if isinstance(table, dict) else {}
+
+
+def _torchvision_url(model_name: str) -> str | None:
+    try:
+        from torchvision import models  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    stem, _, variant = model_name.partition(".")
+    try:
+        weights = models.get_model_weights(stem)
+    except (ValueError, KeyError):
+        return None
+    chosen = weights.DEFAULT if not variant or variant == "default" else None
+    for member in weights:
+        if member.name.lower() == variant.lower():
+            chosen = member
+    return None if chosen is None else str(chosen.url)
+
+
+def resolve_checkpoint(checkpoint: str) -> str:
+    """A URL or local path for ``checkpoint``, schemes like ``torchvision://`` resolved.
+
+    Raises:
+        CheckpointError: The scheme is unknown or the name cannot be resolved here.
+    """
+    if checkpoint.startswith(_URL_SCHEMES):
+        return checkpoint
+    for scheme in ("torchvision://", "modelzoo://"):
+        if checkpoint.startswith(scheme):
+            name = checkpoint[len(scheme) :]
+            url = _torchvision_url(name)
+            if url is None:
+                raise CheckpointError(
+                    f"cannot resolve {checkpoint!r}: torchvision is not installed or has no "
+                    f"weights named {name!r}; give the https:// URL of the weights instead"
+                )
+            return url
+    for scheme in ("open-mmlab://", "openmmlab://"):
+        if checkpoint.startswith(scheme):
+            name = checkpoint[len(scheme) :]
+            name = _mmengine_hub_table("deprecated.json").get(name, name)
+            url = _mmengine_hub_table("openmmlab.json").get(name)
+            if url is None or not url.startswith(_URL_SCHEMES):
+                raise CheckpointError(
+                    f"cannot resolve {checkpoint!r}: the open-mmlab model table (shipped with "
+                    "mmengine) is not installed or does not list it; give the https:// URL"
+                )
+            return url
+    found = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", checkpoint)
+    if found:
+        raise CheckpointError(
+            f"checkpoint {checkpoint!r} uses the scheme {found.group(1)!r}, which initcfg "
+            "cannot load; use a local path, an http(s):// URL, torchvision:// or open-mmlab://"
+        )
+    return checkpoint
+
+
+def _torch_load(path: str, map_location: str | None, mmap: bool) -> Any:
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
+    except pickle.UnpicklingError as error:
+        text = str(error)
+        if "Unsupported operand" in text or "could not find MARK" in text:
+            raise CheckpointError(f"{path} is not a torch checkpoint file") from error
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+        what = f" (it holds a {found.group(1)})" if found else ""
+        raise CheckpointError(
+            f"{path} is not a weights-only checkpoint{what}: it pickles Python objects that "
+            "torch.load(weights_only=True) refuses to execute. initcfg never loads such "
+            "files; re-save it with torch.save(model.state_dict(), path) from code you trust"
+        ) from error
+    except (EOFError, ValueError) as error:
+        reason = str(error) or "it is empty or truncated"
+        raise CheckpointError(f"{path} is not a torch checkpoint file ({reason})") from error
+    except RuntimeError as error:
+        if mmap and "mmap" in str(error):
+            return _torch_load(path, map_location, mmap=False)
+        raise CheckpointError(f"cannot read checkpoint {path}: {error}") from error
+
+
+def read_checkpoint(
+    checkpoint: str, map_location: str | None = "cpu", *, mmap: bool = False
+) -> StateDict:
+    """The state dict inside ``checkpoint`` (``state_dict`` or ``model`` key, else the
+    top level), read weights-only. ``_metadata`` (module versions) is kept.
+
+    Raises:
+        CheckpointError: Unresolvable, missing, unreadable, not weights-only, or not a dict.
+    """
+    source = resolve_checkpoint(checkpoint)
+    if source.startswith(_URL_SCHEMES):
+        try:
+            loaded: Any = torch.hub.load_state_dict_from_url(
+                source, map_location=map_location, progress=False, weights_only=True
+            )
+        except pickle.UnpicklingError as error:
+            raise CheckpointError(
+                f"{source} is not a weights-only checkpoint; initcfg never loads such files"
+            ) from error
+        except OSError as error:
+            raise CheckpointError(f"cannot download checkpoint {source}: {error}") from error
+    else:
+        if not os.path.isfile(source):
+            raise CheckpointError(f"checkpoint file {source} does not exist")
+        loaded = _torch_load(source, map_location, mmap)
+    if not isinstance(loaded, Mapping):
+        raise CheckpointError(
+            f"checkpoint {checkpoint} holds a {type(loaded).__name__}, not a dict of tensors"
+        )
+    state: Any = loaded
+    if isinstance(loaded.get("state_dict"), Mapping):
+        state = loaded["state_dict"]
+    elif isinstance(loaded.get("model"), Mapping) and "state_dict" not in loaded:
+        state = loaded["model"]
+    return state  # type: ignore[no-any-return]
+
+
+def select_keys(state: StateDict, prefix: str | None, checkpoint: str) -> StateDict:
+    """The keys a Pretrained entry loads: ``module.`` stripped (no prefix, module versions
+    kept), or only those under ``prefix`` with it removed.
+
+    Raises:
+        CheckpointError: No key starts with the prefix.
+    """
+    if prefix is None:
+        selected: OrderedDict[str, torch.Tensor] = OrderedDict(
+            (_MODULE_PREFIX.sub("", key), value) for key, value in state.items()
+        )
+        selected._metadata = getattr(state, "_metadata", OrderedDict())  # type: ignore[attr-defined]
+        return selected
+    head = prefix if prefix.endswith(".") else prefix + "."
+    size = len(head)
+    kept = {key[size:]: value for key, value in state.items() if key.startswith(head)}
+    if not kept:
+        raise CheckpointError(
+            f"no key of checkpoint {checkpoint} starts with prefix {head!r}; "
+            "MMEngine raises AssertionError here"
+        )
+    return kept
+
+
+def expected_state(module: torch.nn.Module) -> dict[str, tuple[int, ...]]:
+    """Every key ``module`` loads from a state dict, with its shape (works on meta)."""
+    return {key: tuple(value.shape) for key, value in module.state_dict(keep_vars=True).items()}
+
+
+def compare(
+    expected: Mapping[str, tuple[int, ...]], state: Mapping[str, torch.Tensor]
+) -> LoadResult:
+    """What loading ``state`` into a module expecting ``expected`` will do."""
+    result = LoadResult()
+    for key, shape in expected.items():
+        value = state.get(key)
+        if value is None:
+            result.missing.append(key)
+        elif tuple(value.shape) != shape and not (len(shape) == 0 and value.dim() == 1):
+            result.mismatched.append((key, tuple(value.shape), shape))
+        else:
+            result.loaded.append(key)
+    result.unexpected = [key for key in state if key not in expected]
+    return result
+
+
+def load_into(module: torch.nn.Module, state: StateDict) -> None:
+    """Load ``state`` non-strictly, module by module, through each module's own
+    ``_load_from_state_dict`` (so version hooks such as BatchNorm's run as in MMEngine).
+    Misfits are skipped; :func:`compare` reports them."""
+    metadata = getattr(state, "_metadata", None)
+    missing: list[str] = []
+    unexpected: list[str] = []
+    errors: list[str] = []
+
+    def walk(node: torch.nn.Module, local: dict[str, torch.Tensor], prefix: str) -> None:
+        meta = {} if metadata is None else metadata.get(prefix[:-1], {})
+        node._load_from_state_dict(local, prefix, meta, True, missing, unexpected, errors)
+        for name, child in node._modules.items():
+            if child is None:
+                continue
+            child_prefix = f"{prefix}{name}."
+            walk(
+                child,
+                {k: v for k, v in local.items() if k.startswith(child_prefix)},
+                child_prefix,
+            )
+
+    walk(module, dict(state), "")

@@ -1,0 +1,115 @@
+"""``initcfg plan``: show which initializer writes which parameter, before anything runs.
+
+torch is imported only when the command runs, so ``initcfg validate`` stays torch-free.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import click
+
+from initcfg.check.render import render_text
+
+EXIT_ERRORS = 1
+EXIT_USAGE = 2
+
+
+@click.command("plan")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option(
+    "--model", "model_spec", metavar="MODULE:FACTORY", required=True,
+    help="Callable returning the nn.Module (given the config's model section when it "
+    "takes an argument); MODULE may be a dotted name or a .py file.",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="Table for people, or the plan as JSON.",
+)
+@click.option(
+    "--reach", type=click.Choice(["mmengine", "all"]), default="mmengine", show_default=True,
+    help="Descend only where MMEngine does, or into every module.",
+)
+@click.option("--meta", is_flag=True, help="Build the model on the meta device (no memory).")
+@click.option("--apply", "do_apply", is_flag=True, help="Execute the plan on the model.")
+@click.option("--seed", type=int, default=None, help="torch.manual_seed before --apply.")
+@click.option(
+    "--output", type=click.Path(dir_okay=False), default=None,
+    help="With --apply: write the initialized state dict here (atomically).",
+)
+@click.option(
+    "--trust-python", is_flag=True,
+    help="Execute Python configs the safe evaluator refuses. Only for files you trust.",
+)
+def plan_command(
+    config: str,
+    model_spec: str,
+    output_format: str,
+    reach: str,
+    meta: bool,
+    do_apply: bool,
+    seed: int | None,
+    output: str | None,
+    trust_python: bool,
+) -> None:
+    """Compile the init plan of CONFIG for the model FACTORY builds and print it.
+
+    Exit status: 0 no errors, 1 the plan has errors (nothing was applied),
+    2 usage, the config or the model cannot be loaded.
+    """
+    if (output or seed is not None) and not do_apply:
+        raise click.UsageError("--output and --seed need --apply")
+    if meta and do_apply:
+        raise click.UsageError("--apply needs real tensors; drop --meta")
+    from initcfg.config.load import load_config
+
+    tree = load_config(config, trust=trust_python)
+    load_errors = [d for d in tree.diagnostics if d.severity == "error"]
+    if load_errors:
+        click.echo(render_text(load_errors), err=True)
+        sys.exit(EXIT_USAGE)
+
+    import torch
+
+    from initcfg.backend.torch._errors import InitError
+    from initcfg.config.atomic import write_bytes_atomic
+    from initcfg.plan._init_factory import FactoryError, build_model
+    from initcfg.plan.init_plan import compile_init_plan
+
+    section = tree.data.get("model")
+    try:
+        if meta:
+            with torch.device("meta"):
+                model = build_model(model_spec, section)
+        else:
+            model = build_model(model_spec, section)
+    except FactoryError as error:
+        click.echo(f"initcfg plan: error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+
+    plan = compile_init_plan(tree, model, reach="all" if reach == "all" else "mmengine")
+    if output_format == "json":
+        click.echo(json.dumps(plan.to_json(), indent=1))
+    else:
+        click.echo(plan.render_text())
+        if plan.diagnostics:
+            click.echo("")
+            click.echo(render_text(plan.diagnostics))
+    if plan.errors:
+        sys.exit(EXIT_ERRORS)
+    if not do_apply:
+        return
+    if seed is not None:
+        torch.manual_seed(seed)
+    try:
+        plan.apply(model)
+    except InitError as error:
+        click.echo(f"initcfg plan: error: {error}", err=True)
+        sys.exit(EXIT_ERRORS)
+    if output:
+        buffer = io.BytesIO()
+        torch.save(model.state_dict(), buffer)
+        write_bytes_atomic(output, buffer.getvalue())
+        click.echo(f"wrote {output}", err=True)

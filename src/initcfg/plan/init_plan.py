@@ -1,0 +1,631 @@
+"""``compile_init_plan``: a config plus a torch model → the initialization plan.
+
+The plan is the ordered list of steps MMEngine's ``init_weights`` would perform (and the
+runner's ``load_from`` after it), each with the tensors it writes, plus every tensor's
+final writer and the writers it overwrote, and the model-dependent diagnostics (IC4xx).
+It is computed without writing a tensor, so the model may live on the meta device.
+:meth:`InitPlan.apply` executes it, bit-exact with MMEngine for the same seed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from initcfg.backend.torch._api import raise_for_errors
+from initcfg.backend.torch._checkpoint import LoadResult, StateDict
+from initcfg.backend.torch._errors import InitError
+from initcfg.backend.torch._execute import StepHook, execute
+from initcfg.backend.torch._ops import TensorOp
+from initcfg.backend.torch._planner import ConfigSource, Planner, Reach, gc_paused, join
+from initcfg.backend.torch._steps import LoadSpec, Origin, Step, Unreached, Write
+from initcfg.check.diagnostics import Diagnostic
+from initcfg.check.rules import diagnostic
+from initcfg.check.suggest import did_you_mean
+from initcfg.config.load import load_config, tree_from_mapping
+from initcfg.config.source import KeyPath, Location, format_path
+from initcfg.config.tree import ConfigTree
+from initcfg.schema.initializers import BaseInit, Pretrained
+from initcfg.schema.registry import parse_initializer
+
+PLAN_FORMAT = 1
+_KIND_NAMES = {"init": "initializer", "load": "checkpoint", "call": "init_weights"}
+ConfigInput = str | os.PathLike[str] | ConfigTree | Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TensorInfo:
+    """A parameter or buffer of the planned model."""
+
+    name: str
+    shape: tuple[int, ...]
+    kind: str  # "parameter" or "buffer"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Who writes one tensor: the final writer and the earlier writers it overwrote
+    (step indices into :attr:`InitPlan.steps`; ``final`` is None when nothing does)."""
+
+    tensor: str
+    final: int | None
+    overwritten: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class InitPlan:
+    """The initialization of one model by one config, before anything runs.
+
+    Attributes:
+        steps: What runs, in MMEngine's order.
+        tensors: Every parameter and buffer of the model, by name.
+        marked: Module paths flagged as initialized afterwards (as MMEngine does).
+        unreached: ``init_cfg`` values never applied, with the module in the way.
+        diagnostics: Grammar and model-dependent diagnostics (IC1xx, IC4xx).
+        reach: ``mmengine`` or ``all``.
+        config: The config file, if the plan came from one.
+    """
+
+    steps: list[Step]
+    tensors: dict[str, TensorInfo]
+    marked: list[str] = field(default_factory=list)
+    unreached: list[Unreached] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    reach: Reach = "mmengine"
+    config: str | None = None
+    _state_cache: dict[tuple[str, str | None], StateDict] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    # -- provenance ----------------------------------------------------------------
+
+    def writers(self) -> dict[str, list[int]]:
+        """Tensor name → indices of the steps that write it, in order."""
+        out: dict[str, list[int]] = {name: [] for name in self.tensors}
+        for index, step in enumerate(self.steps):
+            for name in dict.fromkeys(step.written()):
+                out.setdefault(name, []).append(index)
+        return out
+
+    def provenance(self) -> dict[str, Provenance]:
+        """Every tensor's final writer and the writers it overwrote."""
+        result: dict[str, Provenance] = {}
+        for name, indices in self.writers().items():
+            final = indices[-1] if indices else None
+            result[name] = Provenance(name, final, tuple(indices[:-1]))
+        return result
+
+    def final_writer(self, tensor: str) -> Step | None:
+        """The step whose values ``tensor`` ends with (None: torch's default init stays)."""
+        found = self.provenance().get(tensor)
+        if found is None or found.final is None:
+            return None
+        return self.steps[found.final]
+
+    def dead_writes(self) -> dict[int, frozenset[int]]:
+        """Step index → indices of its writes whose values a later step surely replaces
+        (a later ``init`` or a load of that tensor; a module's own ``init_weights`` only
+        *may* write, so it does not make an earlier write dead)."""
+        last: dict[str, int] = {}
+        for index, step in enumerate(self.steps):
+            if step.kind != "call":
+                for name in step.written():
+                    last[name] = index
+        dead: dict[int, frozenset[int]] = {}
+        for index, step in enumerate(self.steps):
+            if step.kind != "init":
+                continue
+            gone = frozenset(
+                number
+                for number, write in enumerate(step.writes)
+                if write.tensor and last.get(write.tensor, index) > index
+            )
+            if gone:
+                dead[index] = gone
+        return dead
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    # -- execution -----------------------------------------------------------------
+
+    def apply(
+        self, model: nn.Module, *, exact: bool = True, on_step: StepHook | None = None
+    ) -> list[tuple[Step, LoadResult]]:
+        """Execute the plan on ``model`` (the model it was compiled for, or one built the
+        same way on a real device). Steps run in order with no scanning of parameter
+        values between them; with ``torch.manual_seed(s)`` first, the tensors equal those
+        of MMEngine's ``init_weights`` under the same seed.
+
+        Args:
+            model: The model.
+            exact: True (default) performs every write, so random draws match MMEngine
+                bit for bit. False skips writes that a later initializer or checkpoint
+                overwrites: faster, same distributions, but different random numbers.
+            on_step: Called with ``(index, step)`` before each step (instrumentation).
+
+        Returns:
+            What each checkpoint load did.
+
+        Raises:
+            InitError: The plan has errors, or the model lacks a module the plan names.
+        """
+        raise_for_errors(self.diagnostics, "the config")
+        try:
+            return execute(
+                model,
+                self.steps,
+                self.marked,
+                state_cache=self._state_cache,
+                on_step=on_step,
+                skip=None if exact else self.dead_writes(),
+            )
+        except KeyError as missing:
+            raise InitError(
+                f"the model has no module {missing.args[0]!r} that the plan writes to; "
+                "apply a plan to the model it was compiled for"
+            ) from None
+
+    # -- serialization -------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; :meth:`from_json` rebuilds an equal plan."""
+        return {
+            "format": PLAN_FORMAT,
+            "reach": self.reach,
+            "config": self.config,
+            "tensors": [
+                {"name": t.name, "shape": list(t.shape), "kind": t.kind}
+                for t in self.tensors.values()
+            ],
+            "marked": list(self.marked),
+            "steps": [_step_json(step) for step in self.steps],
+            "unreached": [
+                {
+                    "module": u.module,
+                    "origin": _origin_json(u.origin),
+                    "blocker": u.blocker,
+                    "blocker_type": u.blocker_type,
+                }
+                for u in self.unreached
+            ],
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> InitPlan:
+        """Rebuild a plan from :meth:`to_json` output.
+
+        Raises:
+            ValueError: The value is not a plan of a known format.
+        """
+        if value.get("format") != PLAN_FORMAT:
+            raise ValueError(f"not an initcfg init plan of format {PLAN_FORMAT}")
+        tensors = {
+            t["name"]: TensorInfo(t["name"], tuple(t["shape"]), t["kind"])
+            for t in value["tensors"]
+        }
+        return cls(
+            steps=[_step_from_json(s) for s in value["steps"]],
+            tensors=tensors,
+            marked=list(value["marked"]),
+            unreached=[
+                Unreached(
+                    u["module"], _origin_from_json(u["origin"]), u["blocker"], u["blocker_type"]
+                )
+                for u in value["unreached"]
+            ],
+            diagnostics=[_diagnostic_from_json(d) for d in value["diagnostics"]],
+            reach=value["reach"],
+            config=value.get("config"),
+        )
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=1)
+
+    @classmethod
+    def loads(cls, text: str) -> InitPlan:
+        return cls.from_json(json.loads(text))
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the plan as JSON atomically (temp file, then rename)."""
+        atomic_write_text(Path(path), self.dumps())
+
+    # -- rendering -----------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Parameters by what finally writes them, plus steps and diagnostics."""
+        provenance = self.provenance()
+        params = [t for t in self.tensors.values() if t.kind == "parameter"]
+        by_kind = {"initializer": 0, "checkpoint": 0, "init_weights": 0, "untouched": 0}
+        overwritten = 0
+        for tensor in params:
+            found = provenance[tensor.name]
+            if found.final is None:
+                by_kind["untouched"] += 1
+                continue
+            overwritten += bool(found.overwritten)
+            kind = self.steps[found.final].kind
+            by_kind[_KIND_NAMES[kind]] += 1
+        return {
+            "parameters": len(params),
+            **by_kind,
+            "overwritten": overwritten,
+            "steps": len(self.steps),
+            "errors": sum(d.severity == "error" for d in self.diagnostics),
+            "warnings": sum(d.severity == "warning" for d in self.diagnostics),
+            "infos": sum(d.severity == "info" for d in self.diagnostics),
+        }
+
+    def rows(self) -> list[tuple[str, str, str, str, str]]:
+        """Table rows: parameter, shape, final initializer, where configured, overwrote."""
+        provenance = self.provenance()
+        rows = []
+        for tensor in self.tensors.values():
+            if tensor.kind != "parameter":
+                continue
+            found = provenance[tensor.name]
+            if found.final is None:
+                rows.append((tensor.name, _shape(tensor.shape), "torch default", "-", "-"))
+                continue
+            step = self.steps[found.final]
+            overwrote = ", ".join(describe_step(self.steps[i]) for i in found.overwritten) or "-"
+            shape = _shape(tensor.shape)
+            rows.append((tensor.name, shape, describe_step(step), step.origin.where, overwrote))
+        return rows
+
+    def render_text(self) -> str:
+        """The plan as a table with a summary line."""
+        header = ("parameter", "shape", "final initializer", "configured at", "overwrote")
+        rows = [header, *self.rows()]
+        widths = [min(max(len(r[i]) for r in rows), 60) for i in range(4)]
+        lines = []
+        for row in rows:
+            cells = [row[i].ljust(widths[i]) for i in range(4)]
+            lines.append("  ".join([*cells, row[4]]).rstrip())
+        lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 9)
+        c = self.counts()
+        lines.append("")
+        lines.append(
+            f"{c['parameters']} parameters: {c['initializer']} by an initializer, "
+            f"{c['checkpoint']} from a checkpoint, {c['init_weights']} by a module's own "
+            f"init_weights, {c['untouched']} untouched; {c['overwritten']} overwritten at "
+            f"least once; {c['steps']} steps; {c['errors']} errors, {c['warnings']} warnings, "
+            f"{c['infos']} notes"
+        )
+        return "\n".join(lines)
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ")"
+
+
+def describe_initializer(init: BaseInit | None) -> str:
+    """``Kaiming(mode=fan_in)``: the type and its non-default arguments."""
+    if init is None:
+        return "init_weights()"
+    if isinstance(init, Pretrained):
+        prefix = f", prefix={init.prefix}" if init.prefix else ""
+        return f"Pretrained({os.path.basename(init.checkpoint)}{prefix})"
+    args = init.model_dump(exclude_defaults=True, exclude={"type", "override", "layer"})
+    inner = ", ".join(f"{k}={v}" for k, v in args.items())
+    return f"{init.type}({inner})"
+
+
+def describe_step(step: Step) -> str:
+    if step.kind == "call":
+        return f"{step.target or 'model'}.init_weights()"
+    text = describe_initializer(step.initializer)
+    if step.origin.source == "load_from":
+        text = f"load_from({step.load.checkpoint if step.load else ''})"
+    elif step.whole:
+        text += f" on {step.target}"
+    return text
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temp file in the same directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# -- JSON helpers ----------------------------------------------------------------------
+
+
+def _origin_json(origin: Origin) -> dict[str, Any]:
+    return {
+        "owner": origin.owner,
+        "key": origin.key,
+        "source": origin.source,
+        "file": origin.file,
+        "line": origin.line,
+    }
+
+
+def _origin_from_json(value: Mapping[str, Any]) -> Origin:
+    return Origin(value["owner"], value["key"], value["source"], value["file"], value["line"])
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": step.kind,
+        "target": step.target,
+        "whole": step.whole,
+        "initializer": step.initializer.model_dump(mode="json") if step.initializer else None,
+        "origin": _origin_json(step.origin),
+        "writes": [
+            {
+                "module": w.module,
+                "attr": w.attr,
+                "tensor": w.tensor,
+                "shape": list(w.shape),
+                "op": w.op.to_json(),
+            }
+            for w in step.writes
+        ],
+        "touches": list(step.touches),
+        "load": None,
+    }
+    if step.load is not None:
+        spec = step.load
+        result = spec.result
+        out["load"] = {
+            "checkpoint": spec.checkpoint,
+            "prefix": spec.prefix,
+            "map_location": spec.map_location,
+            "tensors": dict(spec.tensors),
+            "error": spec.error,
+            "result": None
+            if result is None
+            else {
+                "loaded": result.loaded,
+                "missing": result.missing,
+                "unexpected": result.unexpected,
+                "mismatched": [[k, list(a), list(b)] for k, a, b in result.mismatched],
+            },
+        }
+    return out
+
+
+def _step_from_json(value: Mapping[str, Any]) -> Step:
+    init = value["initializer"]
+    load = value["load"]
+    spec = None
+    if load is not None:
+        result = load["result"]
+        spec = LoadSpec(
+            load["checkpoint"],
+            load["prefix"],
+            load["map_location"],
+            None
+            if result is None
+            else LoadResult(
+                list(result["loaded"]),
+                list(result["missing"]),
+                list(result["unexpected"]),
+                [(k, tuple(a), tuple(b)) for k, a, b in result["mismatched"]],
+            ),
+            dict(load["tensors"]),
+            load["error"],
+        )
+    return Step(
+        value["kind"],
+        value["target"],
+        value["whole"],
+        None if init is None else parse_initializer(init),
+        _origin_from_json(value["origin"]),
+        [
+            Write(
+                w["module"], w["attr"], w["tensor"], tuple(w["shape"]), TensorOp.from_json(w["op"])
+            )
+            for w in value["writes"]
+        ],
+        spec,
+        list(value["touches"]),
+    )
+
+
+def _diagnostic_from_json(value: Mapping[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        value["code"],
+        value["severity"],
+        value["message"],
+        path=value.get("path") or "",
+        file=value.get("file"),
+        line=value.get("line"),
+        column=value.get("column"),
+        hint=value.get("hint"),
+    )
+
+
+# -- compiling -------------------------------------------------------------------------
+
+
+def _tree(config: ConfigInput | None) -> ConfigTree:
+    if config is None:
+        return tree_from_mapping({})
+    if isinstance(config, ConfigTree):
+        return config
+    if isinstance(config, Mapping):
+        return tree_from_mapping(dict(config))
+    return load_config(config)
+
+
+def _collect(
+    node: Mapping[str, Any],
+    key: KeyPath,
+    module_path: str,
+    modules: Mapping[str, nn.Module],
+    source: ConfigSource,
+    strays: list[tuple[str, KeyPath]],
+) -> None:
+    for name, value in node.items():
+        if not isinstance(name, str):
+            continue
+        if name == "init_cfg":
+            if module_path in modules:
+                source.init_cfgs[module_path] = ((*key, "init_cfg"), value)
+            elif value:
+                strays.append((module_path, (*key, "init_cfg")))
+            continue
+        items: Sequence[tuple[str, KeyPath, Any]]
+        if isinstance(value, Mapping):
+            items = [(join(module_path, name), (*key, name), value)]
+        elif isinstance(value, list | tuple):
+            items = [
+                (join(module_path, f"{name}.{index}"), (*key, name, index), item)
+                for index, item in enumerate(value)
+                if isinstance(item, Mapping)
+            ]
+        else:
+            continue
+        for child_path, child_key, child in items:
+            if child_path in modules:
+                source.described.add(child_path)
+            _collect(child, child_key, child_path, modules, source, strays)
+
+
+def compile_init_plan(
+    config: ConfigInput | None,
+    model: nn.Module,
+    *,
+    reach: Reach = "mmengine",
+    read_checkpoints: bool = True,
+    load_from: bool = True,
+) -> InitPlan:
+    """Plan the initialization of ``model`` by ``config`` without writing a tensor.
+
+    ``init_cfg`` values come from module attributes (duck-typed, as in
+    :func:`initcfg.init_weights`) and from the config's ``model`` section: the
+    ``init_cfg`` at ``model.X.Y`` applies to module ``X.Y`` (list items map to indices)
+    and replaces that module's attribute. Every module a dict in the ``model`` section
+    describes takes part as if it were an MMEngine ``BaseModule``. A top-level
+    ``load_from`` becomes the last step, as the runner loads it after ``init_weights``.
+
+    Args:
+        config: A config file path, a :class:`~initcfg.ConfigTree`, a mapping, or None
+            (attributes only).
+        model: The model, typically built on ``torch.device('meta')``.
+        reach: ``"mmengine"`` (default) or ``"all"`` (descend into every module).
+        read_checkpoints: Read checkpoints (weights-only, memory-mapped for meta models)
+            to plan which keys load where.
+        load_from: Plan the config's ``load_from`` as the last step (a caller that loads
+            it itself, such as a training loop, passes False).
+
+    Returns:
+        The plan; problems are in ``plan.diagnostics`` (this function does not raise for
+        bad config input).
+    """
+    tree = _tree(config)
+    with gc_paused():
+        return _compile(tree, model, reach, read_checkpoints, load_from)
+
+
+def _compile(
+    tree: ConfigTree, model: nn.Module, reach: Reach, read_checkpoints: bool, load_from: bool
+) -> InitPlan:
+    source = ConfigSource(locate=tree.location, config=tree.path)
+    modules = dict(model.named_modules(remove_duplicate=False))
+    strays: list[tuple[str, KeyPath]] = []
+    section = tree.data.get("model")
+    if isinstance(section, Mapping):
+        source.described.add("")
+        _collect(section, ("model",), "", modules, source, strays)
+    planner = Planner(model, source, reach=reach, read_checkpoints=read_checkpoints)
+    planner.diagnostics.extend(tree.diagnostics)
+    for module_path, key in strays:
+        parent, _, leaf = module_path.rpartition(".")
+        owner = modules.get(parent)
+        names = [n for n, _ in owner.named_children()] if owner is not None else []
+        planner.report(
+            "IC408",
+            f"{format_path(key)} configures module {module_path!r}, which this model does "
+            "not have; the init_cfg is never applied",
+            Origin(module_path, format_path(key), "config"),
+            did_you_mean(leaf, names),
+            key,
+        )
+    planner.init_weights()
+    checkpoint = tree.data.get("load_from") if load_from else None
+    if isinstance(checkpoint, str) and checkpoint:
+        where = tree.location(("load_from",))
+        origin = Origin(
+            "",
+            "load_from",
+            "load_from",
+            where.file if where else None,
+            where.line if where else None,
+        )
+        planner.load_step(Pretrained(checkpoint=checkpoint), model, "", origin)
+    plan = InitPlan(
+        steps=planner.steps,
+        tensors={
+            name: TensorInfo(name, tuple(t.shape), "parameter" if is_param else "buffer")
+            for name, t, is_param in planner.tensors
+        },
+        marked=planner.marked,
+        unreached=planner.unreached,
+        diagnostics=planner.diagnostics,
+        reach=reach,
+        config=tree.path,
+    )
+    plan._state_cache = planner.state_cache
+    _provenance_diagnostics(plan)
+    return plan
+
+
+def _provenance_diagnostics(plan: InitPlan) -> None:
+    writers = plan.writers()
+    for index, step in enumerate(plan.steps):
+        if step.kind != "load":
+            continue
+        lost = [name for name in step.written() if writers.get(name, [index])[-1] != index]
+        if lost:
+            later = sorted({describe_step(plan.steps[writers[n][-1]]) for n in lost})
+            where = _location(step.origin)
+            inherited = plan.config if where is not None and plan.config is not None and (
+                os.path.abspath(where.file) != os.path.abspath(plan.config)
+            ) else None
+            plan.diagnostics.append(
+                diagnostic(
+                    "IC404",
+                    f"{len(lost)} tensors loaded by {describe_step(step)} into "
+                    f"{step.target or 'the model'} are overwritten later by "
+                    f"{', '.join(later)}: {', '.join(lost[:4])}" + (" …" if len(lost) > 4 else ""),
+                    step.origin.key,
+                ).at(where, inherited)
+            )
+    untouched = [
+        name
+        for name, info in plan.tensors.items()
+        if info.kind == "parameter" and not writers.get(name)
+    ]
+    if untouched:
+        plan.diagnostics.append(
+            diagnostic(
+                "IC405",
+                f"{len(untouched)} of {sum(t.kind == 'parameter' for t in plan.tensors.values())} "
+                "parameters keep torch's default initialization: "
+                + ", ".join(untouched[:5])
+                + (" …" if len(untouched) > 5 else ""),
+            )
+        )
+
+
+def _location(origin: Origin) -> Location | None:
+    return Location(origin.file, origin.line or 1, 1) if origin.file else None

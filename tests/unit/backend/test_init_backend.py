@@ -1,0 +1,256 @@
+"""The torch backend's initialize/init_weights: errors, reach, checkpoints, the report."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from initcfg.backend.torch import (
+    CheckpointError,
+    InitCfgError,
+    InitError,
+    InitReport,
+    init_weights,
+    initialize,
+    read_checkpoint,
+)
+from initcfg.backend.torch._checkpoint import resolve_checkpoint
+from initcfg.schema.initializers import Constant, Normal, Override
+
+
+@dataclass
+class Payload:
+    """An arbitrary Python object, which only a full unpickler can rebuild."""
+
+    value: int
+
+
+class Leaf(nn.Module):
+    def __init__(self, init_cfg: Any = None) -> None:
+        super().__init__()
+        self.init_cfg = init_cfg
+        self.fc = nn.Linear(3, 2)
+
+
+class Root(nn.Module):
+    def __init__(self, init_cfg: Any = None, leaf_cfg: Any = None) -> None:
+        super().__init__()
+        self.init_cfg = init_cfg
+        self.heads = nn.ModuleList([Leaf(leaf_cfg)])
+        self.norm = nn.BatchNorm1d(2)
+        self.fc = nn.Linear(3, 3)
+
+
+def test_public_names() -> None:
+    import initcfg.backend.torch as backend
+
+    assert {"initialize", "init_weights", "InitReport"} <= set(backend.__all__)
+
+
+def test_typed_models_accepted() -> None:
+    model = Root()
+    initialize(model, [Constant(layer="Linear", val=2), Normal(layer="BatchNorm1d", std=0)])
+    assert torch.all(model.fc.weight == 2)
+    assert torch.all(model.norm.weight == 0)
+
+
+def test_typed_override_model() -> None:
+    model = Root()
+    init = Constant(val=3, override=[Override(name="fc")])
+    initialize(model, init)
+    assert torch.all(model.fc.weight == 3)
+    assert not torch.all(model.heads[0].fc.weight == 3)
+
+
+@pytest.mark.parametrize(
+    ("cfg", "code"),
+    [
+        (dict(type="kaiming", layer="Conv2d"), "IC103"),
+        (dict(layer="Conv2d"), "IC102"),
+        (dict(type="Normal", layer="Linear", stdd=1), "IC104"),
+        (dict(type="Normal", layer="Linear", override=dict(std=1)), "IC109"),
+        ("Kaiming", "IC101"),
+    ],
+)
+def test_grammar_errors_raise_with_diagnostics(cfg: Any, code: str) -> None:
+    model = Root()
+    before = copy.deepcopy(model.state_dict())
+    with pytest.raises(InitCfgError) as raised:
+        initialize(model, cfg)
+    assert code in {d.code for d in raised.value.diagnostics}
+    assert code in str(raised.value)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_override_name_missing_raises_before_writing() -> None:
+    model = Root()
+    before = model.fc.weight.detach().clone()
+    cfg = dict(type="Constant", val=1, layer="Linear", override=dict(name="fcc"))
+    with pytest.raises(InitError, match=r"IC401.*'fcc'.*did you mean 'fc'"):
+        initialize(model, cfg)
+    assert torch.equal(model.fc.weight, before)
+
+
+def test_fan_based_on_norm_weight_raises() -> None:
+    with pytest.raises(InitError, match=r"IC406.*fewer than 2 dimensions"):
+        initialize(Root(), dict(type="Kaiming", layer="BatchNorm1d"))
+
+
+def test_rnn_bias_flag_raises() -> None:
+    class WithRnn(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = nn.LSTM(3, 3)
+
+    with pytest.raises(InitError, match="IC407"):
+        initialize(WithRnn(), dict(type="Normal", layer="LSTM"))
+
+
+def test_unreached_init_cfg_reported_and_reach_all() -> None:
+    leaf_cfg = dict(type="Constant", layer="Linear", val=5)
+    model = Root(leaf_cfg=leaf_cfg)
+    report = init_weights(model)
+    assert isinstance(report, InitReport)
+    assert [u.module for u in report.unreached] == ["heads.0"]
+    assert report.unreached[0].blocker == "heads"
+    assert not torch.all(model.heads[0].fc.weight == 5)
+    other = Root(leaf_cfg=leaf_cfg)
+    report_all = init_weights(other, reach="all")
+    assert report_all.unreached == []
+    assert torch.all(other.heads[0].fc.weight == 5)
+
+
+def test_init_weights_sets_flags_and_second_call_skips() -> None:
+    model = Root(dict(type="Normal", layer="Linear", std=1))
+    first = init_weights(model)
+    assert not first.skipped and first.steps
+    assert init_weights(model).skipped
+
+
+# -- checkpoints -------------------------------------------------------------------------
+
+
+def _save(path: Path, value: Any) -> str:
+    torch.save(value, path)
+    return str(path)
+
+
+def test_checkpoint_model_key_and_module_prefix(tmp_path: Path) -> None:
+    source = Root()
+    state = {f"module.{k}": v for k, v in source.state_dict().items()}
+    ckpt = _save(tmp_path / "a.pth", {"model": state, "meta": {"epoch": 3}})
+    target = Root(dict(type="Pretrained", checkpoint=ckpt))
+    report = init_weights(target)
+    assert torch.equal(target.fc.weight, source.fc.weight)
+    ((_, result),) = report.loads
+    assert not result.missing and not result.unexpected and not result.mismatched
+
+
+def test_checkpoint_misfits_reported(tmp_path: Path) -> None:
+    source = Root()
+    state = source.state_dict()
+    state["fc.weight"] = torch.zeros(5, 3)
+    del state["norm.bias"]
+    state["ghost.weight"] = torch.zeros(1)
+    ckpt = _save(tmp_path / "b.pth", state)
+    target = Root(dict(type="Pretrained", checkpoint=ckpt))
+    old = target.fc.weight.detach().clone()
+    report = init_weights(target)
+    ((_, result),) = report.loads
+    assert result.missing == ["norm.bias"]
+    assert result.unexpected == ["ghost.weight"]
+    assert result.mismatched == [("fc.weight", (5, 3), (3, 3))]
+    assert torch.equal(target.fc.weight, old)
+    assert {d.code for d in report.diagnostics} >= {"IC410"}
+
+
+def test_prefix_missing_raises(tmp_path: Path) -> None:
+    ckpt = _save(tmp_path / "c.pth", Root().state_dict())
+    with pytest.raises(CheckpointError, match=r"prefix 'backbone\.'"):
+        init_weights(Root(dict(type="Pretrained", checkpoint=ckpt, prefix="backbone")))
+
+
+def test_not_weights_only_refused(tmp_path: Path) -> None:
+    ckpt = _save(tmp_path / "d.pth", {"state_dict": Root().state_dict(), "obj": Payload(3)})
+    expected = r"not a weights-only checkpoint \(it holds a .*Payload"
+    with pytest.raises(CheckpointError, match=expected):
+        read_checkpoint(ckpt)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a checkpoint at all"])
+def test_garbage_file_is_not_a_checkpoint(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "g.pth"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match="is not a torch checkpoint file"):
+        read_checkpoint(str(path))
+
+
+def test_missing_file_and_bad_scheme() -> None:
+    with pytest.raises(CheckpointError, match="does not exist"):
+        read_checkpoint("/nonexistent/x.pth")
+    with pytest.raises(CheckpointError, match="scheme 's3'"):
+        resolve_checkpoint("s3://bucket/x.pth")
+    assert resolve_checkpoint("https://x.org/a.pth") == "https://x.org/a.pth"
+
+
+def test_open_mmlab_resolves_through_table() -> None:
+    url = resolve_checkpoint("open-mmlab://resnet50_v1c")
+    assert url.startswith("https://")
+
+
+def test_not_a_dict_refused(tmp_path: Path) -> None:
+    ckpt = _save(tmp_path / "e.pth", [torch.zeros(1)])
+    with pytest.raises(CheckpointError, match="not a dict"):
+        read_checkpoint(ckpt)
+
+
+def test_own_init_weights_calling_initcfg_does_not_recurse() -> None:
+    class SelfInit(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.init_cfg = dict(type="Constant", layer="Linear", val=7)
+            self.fc = nn.Linear(2, 2)
+
+        def init_weights(self) -> None:
+            init_weights(self)
+
+    model = SelfInit()
+    report = init_weights(model)
+    assert [s.kind for s in report.steps] == ["call"]
+    assert torch.all(model.fc.weight == 7)
+
+
+def test_https_style_download_goes_through_hub_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    source = Root()
+    torch.save({"state_dict": source.state_dict()}, served / "root-0123abcd.pth")
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(served)
+    )
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/root-0123abcd.pth"
+        target = Root(dict(type="Pretrained", checkpoint=url))
+        init_weights(target)
+    finally:
+        server.shutdown()
+    assert torch.equal(target.fc.weight, source.fc.weight)
+    cached = tmp_path / "torch_home" / "hub" / "checkpoints" / "root-0123abcd.pth"
+    assert cached.is_file()

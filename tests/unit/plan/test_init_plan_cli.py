@@ -1,0 +1,121 @@
+"""``initcfg plan`` through click's CliRunner: formats, exit codes, --apply/--output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from initcfg.cli.plan import plan_command
+
+REPO = Path(__file__).resolve().parents[3]
+MODEL = "examples.models:build_detector"
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """faster_rcnn.yaml with the checkpoint it names written under tmp_path."""
+    monkeypatch.chdir(REPO)
+    sys.path.insert(0, str(REPO))
+    from examples.models import save_backbone_checkpoint
+
+    ckpt = tmp_path / "detector.pth"
+    save_backbone_checkpoint(str(ckpt))
+    text = (REPO / "examples/plan/faster_rcnn.yaml").read_text()
+    target = tmp_path / "faster_rcnn.yaml"
+    target.write_text(text.replace("examples/plan/pretrained_detector.pth", str(ckpt)))
+    return target
+
+
+def test_text_table_and_summary(config: Path) -> None:
+    result = CliRunner().invoke(plan_command, [str(config), "--model", MODEL])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = ["parameter", "shape", "final", "initializer", "configured", "at", "overwrote"]
+    assert lines[0].split() == header
+    fc_cls = next(line for line in lines if line.startswith("roi_head.bbox_head.fc_cls.weight"))
+    assert "(7, 32)" in fc_cls and "Normal(std=0.01)" in fc_cls
+    assert f"{config.name}:" in fc_cls
+    conv = next(line for line in lines if line.startswith("backbone.conv1.weight"))
+    assert "Pretrained(detector.pth, prefix=backbone)" in conv
+    summary = next(line for line in lines if line.startswith("58 parameters:"))
+    assert "36 from a checkpoint" in summary and "0 errors" in summary
+
+
+def test_json_format(config: Path) -> None:
+    result = CliRunner().invoke(plan_command, [str(config), "--model", MODEL, "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["format"] == 1 and data["steps"]
+    assert {t["name"] for t in data["tensors"]} >= {"rpn_head.rpn_cls.weight"}
+
+
+def test_apply_writes_state_dict(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "weights.pth"
+    args = [str(config), "--model", MODEL, "--apply", "--seed", "3", "--output", str(out)]
+    result = CliRunner().invoke(plan_command, args)
+    assert result.exit_code == 0, result.output
+    state = torch.load(out, weights_only=True)
+    again = tmp_path / "again.pth"
+    args[-1] = str(again)
+    assert CliRunner().invoke(plan_command, args).exit_code == 0
+    other = torch.load(again, weights_only=True)
+    assert all(torch.equal(state[k], other[k]) for k in state)
+    assert state["roi_head.bbox_head.fc_cls.weight"].shape == (7, 32)
+
+
+def test_errors_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(
+        plan_command, ["examples/plan/override_typo.yaml", "--model", MODEL]
+    )
+    assert result.exit_code == 1
+    assert "IC401" in result.output and "did you mean 'fc_cls'?" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "nope_module:build"], "cannot import nope_module"),
+        (["--model", "examples.models:missing"], "has no callable 'missing'"),
+        (["--model", "no-colon"], "MODULE:FACTORY"),
+    ],
+)
+def test_bad_factory_exit_2(args: list[str], message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(plan_command, ["examples/plan/override_typo.yaml", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_usage_errors() -> None:
+    result = CliRunner().invoke(
+        plan_command, ["x.yaml", "--model", MODEL, "--output", "w.pth"]
+    )
+    assert result.exit_code == 2 and "--apply" in result.output
+
+
+def test_meta_build_and_factory_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(
+        plan_command,
+        [
+            "examples/plan/override_typo.yaml",
+            "--model",
+            "examples/models.py:build_detector",
+            "--meta",
+        ],
+    )
+    assert result.exit_code == 1  # the config's IC401 error, found on a meta model
+    assert "IC401" in result.output
+
+
+def test_module_does_not_import_torch() -> None:
+    code = "import sys, initcfg.cli.plan; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
