@@ -42,7 +42,7 @@ def render_text(diagnostics: list[Diagnostic], *, colour: bool = False) -> str:
             lines.append(f"{where}: {label} {item.message}{suffix}")
         if item.hint:
             lines.append(f"    hint: {item.hint}")
-    counts = Counter(item.severity for item in diagnostics)
+    counts: Counter[str] = Counter(item.severity for item in diagnostics)
     if diagnostics:
         parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in _COLOURS if counts[s]]
         lines.append("found " + ", ".join(parts))

@@ -43,6 +43,18 @@ EXIT_USAGE = 2
     "--trust-python", is_flag=True,
     help="Execute Python configs the safe evaluator refuses. Only for files you trust.",
 )
+@click.option(
+    "--train", "train_plan", is_flag=True,
+    help="Show the training plan instead: parameter groups, lr table, load_from map.",
+)
+@click.option(
+    "--iters-per-epoch", type=click.IntRange(min=1), default=None,
+    help="With --train: iterations per epoch, for iteration-based schedules.",
+)
+@click.option(
+    "--world-size", type=click.IntRange(min=1), default=1, show_default=True,
+    help="With --train: processes, for auto_scale_lr.",
+)
 def plan_command(
     config: str,
     model_spec: str,
@@ -53,6 +65,9 @@ def plan_command(
     seed: int | None,
     output: str | None,
     trust_python: bool,
+    train_plan: bool,
+    iters_per_epoch: int | None,
+    world_size: int,
 ) -> None:
     """Compile the init plan of CONFIG for the model FACTORY builds and print it.
 
@@ -63,6 +78,8 @@ def plan_command(
         raise click.UsageError("--output and --seed need --apply")
     if meta and do_apply:
         raise click.UsageError("--apply needs real tensors; drop --meta")
+    if train_plan and do_apply:
+        raise click.UsageError("--apply executes the init plan; drop --train")
     from initcfg.config.load import load_config
 
     tree = load_config(config, trust=trust_python)
@@ -88,6 +105,24 @@ def plan_command(
     except FactoryError as error:
         click.echo(f"initcfg plan: error: {error}", err=True)
         sys.exit(EXIT_USAGE)
+
+    if train_plan:
+        from initcfg.plan.train_plan import compile_train_plan
+        from initcfg.plan.train_render import render_train_plan
+
+        compiled = compile_train_plan(
+            tree, model, iters_per_epoch=iters_per_epoch, world_size=world_size
+        )
+        if output_format == "json":
+            click.echo(compiled.to_json())
+        else:
+            click.echo(render_train_plan(compiled, diagnostics=False))
+            if compiled.diagnostics:
+                click.echo("")
+                click.echo(render_text(compiled.diagnostics))
+        if any(d.severity == "error" for d in compiled.diagnostics):
+            sys.exit(EXIT_ERRORS)
+        return
 
     plan = compile_init_plan(tree, model, reach="all" if reach == "all" else "mmengine")
     if output_format == "json":

@@ -72,7 +72,10 @@ def build_model(spec: str, model_section: Mapping[str, Any] | None) -> nn.Module
     """
     factory = load_factory(spec)
     section = dict(model_section) if isinstance(model_section, Mapping) else {}
-    model = factory(section) if accepts_argument(factory) else factory()
+    try:
+        model = factory(section) if accepts_argument(factory) else factory()
+    except Exception as error:  # the user's code: any failure is reported, not raised
+        raise FactoryError(f"{spec} raised {type(error).__name__}: {error}") from error
     if not isinstance(model, nn.Module):
         raise FactoryError(f"{spec} returned a {type(model).__name__}, not a torch.nn.Module")
     return model

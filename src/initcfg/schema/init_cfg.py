@@ -116,8 +116,8 @@ def _pydantic_diagnostics(
             )
         elif kinds & {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
             bounds = []
-            for item in items:
-                ctx = item.get("ctx", {})
+            for error_item in items:
+                ctx = error_item.get("ctx", {})
                 for key, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
                     if key in ctx:
                         bounds.append(f"{sign} {ctx[key]}")

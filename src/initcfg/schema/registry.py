@@ -17,7 +17,7 @@ _entry_points_loaded = False
 def _type_name(model: type[BaseInit]) -> str:
     field = model.model_fields.get("type")
     literal = getattr(field, "annotation", None)
-    names = getattr(literal, "__args__", ())
+    names: tuple[object, ...] = tuple(getattr(literal, "__args__", ()))
     if len(names) != 1 or not isinstance(names[0], str):
         raise TypeError(
             f"{model.__name__} must declare its name as `type: Literal['Name']` to be registered"
