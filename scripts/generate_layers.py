@@ -61,12 +61,17 @@ def classify(module: object) -> str:
 
 
 def build(cls: type) -> object | None:
-    for args, kwargs in _ATTEMPTS:
+    attempts = _ATTEMPTS
+    if "affine" in inspect.signature(cls).parameters:
+        # InstanceNorm defaults to affine=False; describe the variant that has a weight,
+        # since that is the one an initializer can reach (and fail on).
+        attempts = tuple((args, {**kwargs, "affine": True}) for args, kwargs in _ATTEMPTS)
+    for args, kwargs in attempts:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return cls(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - any failure means "try the next signature"
+        except Exception:  # any failure means "try the next signature"
             continue
     return None
 

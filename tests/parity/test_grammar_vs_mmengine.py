@@ -422,16 +422,7 @@ ERROR_CASES: list[Any] = [
     ("IC118", dict(type="Kaiming", layer="BatchNorm2d"), ValueError),
     ("IC118", dict(type="Xavier", layer=["Linear", "LayerNorm"]), ValueError),
     ("IC118", dict(type="Caffe2Xavier", layer="GroupNorm"), ValueError),
-    pytest.param(
-        "IC118",
-        dict(type="Kaiming", layer="InstanceNorm2d"),
-        ValueError,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="layers_table.py records InstanceNorm* as no_params (built with the "
-            "default affine=False): initcfg says IC116, MMEngine raises on affine=True",
-        ),
-    ),
+    ("IC118", dict(type="Kaiming", layer="InstanceNorm2d"), ValueError),
 ]
 
 
@@ -448,15 +439,6 @@ def test_error_is_an_mmengine_failure(
     assert isinstance(raised, exception), f"expected {exception.__name__}, got {raised!r}"
 
 
-def _known_gap(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
-_SCOPED = (
-    "init_cfg.py resolves the scoped name to its model but validates the raw string "
-    "against the model's type Literal (IC105 at 'type')"
-)
-
 
 @pytest.mark.parametrize(
     "value",
@@ -465,37 +447,15 @@ _SCOPED = (
         dict(type="Uniform", layer="Linear", a=0.5, b=0.5),
         dict(type="Constant", layer="Conv2d", val=True, bias=True),
         dict(type="Kaiming", layer="Conv2d", nonlinearity="leaky_relu", a=-0.5),
-        pytest.param(
-            dict(type="Normal", layer="Conv2d", override=None),
-            marks=_known_gap(
-                "init_cfg.py reports IC114 for override: None; MMEngine treats None as absent"
-            ),
-        ),
-        pytest.param(
-            dict(type="mmengine.Constant", layer="Conv2d", val=1), marks=_known_gap(_SCOPED)
-        ),
-        pytest.param(
-            dict(type="mmengine.model.KaimingInit", layer="Conv2d"),
-            marks=_known_gap(_SCOPED),
-        ),
-        pytest.param(
-            dict(type="Constant", layer="Conv2d", val=1, _scope_="mmengine"),
-            marks=_known_gap(
-                "init_cfg.py reports IC104 for `_scope_`, which MMEngine's registry pops "
-                "before building the initializer"
-            ),
-        ),
+        dict(type="Normal", layer="Conv2d", override=None),
+        dict(type="mmengine.Constant", layer="Conv2d", val=1),
+        dict(type="mmengine.model.KaimingInit", layer="Conv2d"),
+        dict(type="Constant", layer="Conv2d", val=1, _scope_="mmengine"),
     ],
 )
 def test_mmengine_accepts_and_so_does_the_grammar(value: Any) -> None:
     assert _run(_probe(), value) is None
     assert _errors(value) == []
-
-
-_NOT_CHECKED = (
-    "init_cfg.py does not check this value, but MMEngine rejects it on every model that "
-    "the entry reaches"
-)
 
 
 @pytest.mark.parametrize(
@@ -504,25 +464,21 @@ _NOT_CHECKED = (
         pytest.param(
             dict(type="Normal", layer="Conv2d", override=dict(name="")),
             RuntimeError,
-            marks=_known_gap(_NOT_CHECKED + ": an empty override name never passes hasattr"),
             id="empty-override-name",
         ),
         pytest.param(
             dict(type="Pretrained", checkpoint="CKPT", prefix=""),
             AssertionError,
-            marks=_known_gap(_NOT_CHECKED + ": prefix '' becomes '.', which no key starts with"),
             id="empty-prefix",
         ),
         pytest.param(
             dict(type="Constant", layer="Conv2d", val=1e300),
             RuntimeError,
-            marks=_known_gap(_NOT_CHECKED + ": val overflows float32"),
             id="val-overflow",
         ),
         pytest.param(
             dict(type="Normal", layer="Conv2d", bias=10**400),
             OverflowError,
-            marks=_known_gap(_NOT_CHECKED + ": an int too big for a float"),
             id="bias-overflow",
         ),
     ],

@@ -65,7 +65,9 @@ class Diagnostic:
                 inherited = config
                 if not os.path.isabs(config):
                     file = _relative_if_below_cwd(file)
-        return replace(self, file=file, line=location.line, column=location.column, config=inherited)
+        return replace(
+            self, file=file, line=location.line, column=location.column, config=inherited
+        )
 
     def under(self, prefix: KeyPath) -> Diagnostic:
         """This diagnostic with its key path moved under ``prefix``."""

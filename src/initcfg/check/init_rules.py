@@ -35,7 +35,7 @@ def _layer_names(raw: object, path: KeyPath) -> list[tuple[str, KeyPath]]:
     if isinstance(raw, str):
         return [(raw, path)]
     if isinstance(raw, list):
-        return [(name, path + (i,)) for i, name in enumerate(raw) if isinstance(name, str)]
+        return [(name, (*path, i)) for i, name in enumerate(raw) if isinstance(name, str)]
     return []
 
 
@@ -50,7 +50,7 @@ def check_layer_names(
             continue
         fan_based = entry.model.fan_based
         init_name = entry.model.__name__
-        for name, path in _layer_names(entry.raw_layer, entry.path + ("layer",)):
+        for name, path in _layer_names(entry.raw_layer, (*entry.path, "layer")):
             if name in _ALWAYS_VALID or name in extra_layers:
                 continue
             kind = LAYER_KINDS.get(name)

@@ -59,7 +59,8 @@ def validate_paths(
 ) -> RunResult:
     """Validate every config file under ``paths``."""
     files, missing = collect_files(paths)
-    result = RunResult(files=files, path_errors=[f"no such file or directory: {m}" for m in missing])
+    problems = [f"no such file or directory: {name}" for name in missing]
+    result = RunResult(files=files, path_errors=problems)
     for file in files:
         result.diagnostics.extend(check_tree(load_config(file, trust=trust), settings))
     return result

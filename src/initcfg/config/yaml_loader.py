@@ -31,7 +31,7 @@ class _Builder:
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 key = self.loader.construct_object(key_node, deep=True)
-                child = path + (key,)
+                child = (*path, key)
                 if key in result:
                     first = self.source_map.get(child)
                     where = f" (first written at line {first.line})" if first else ""
@@ -48,7 +48,7 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             items = []
             for index, item_node in enumerate(node.value):
-                child = path + (index,)
+                child = (*path, index)
                 self.source_map.set(child, self.location(item_node))
                 items.append(self.build(item_node, child))
             return items

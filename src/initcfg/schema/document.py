@@ -33,7 +33,7 @@ def find_init_cfgs(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, An
     """Every ``init_cfg`` key at any depth whose value is not None, depth first."""
     if isinstance(value, dict):
         for key, item in value.items():
-            child = path + (key,)
+            child = (*path, key)
             if key == "init_cfg":
                 if item is not None:
                     yield child, item
@@ -42,7 +42,7 @@ def find_init_cfgs(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, An
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             if isinstance(item, dict | list | tuple):
-                yield from find_init_cfgs(item, path + (index,))
+                yield from find_init_cfgs(item, (*path, index))
 
 
 def build_document(tree: ConfigTree) -> tuple[Document, list[Diagnostic], list[ParsedEntry]]:

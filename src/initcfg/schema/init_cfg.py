@@ -17,7 +17,7 @@ from initcfg.check.rules import diagnostic
 from initcfg.check.suggest import did_you_mean
 from initcfg.config.source import KeyPath
 from initcfg.schema.initializers import BaseInit, TruncNormal, WeightInit
-from initcfg.schema.registry import initializer_types
+from initcfg.schema.registry import initializer_types, type_name_of
 
 _SCOPE_PREFIX = "mmengine."
 
@@ -104,7 +104,7 @@ def _pydantic_diagnostics(
         kinds = {item["type"] for item in items}
         first = items[0]
         got = first.get("input")
-        where = path + (field,)
+        where = (*path, field)
         if "missing" in kinds:
             out.append(_here("IC106", f"{type_name} needs {field!r}", where))
         elif "literal_error" in kinds:
@@ -114,6 +114,11 @@ def _pydantic_diagnostics(
             out.append(
                 _here("IC105", f"{field!r} must be {expected} (got {_show(got)})", where, hint)
             )
+        elif "value_error" in kinds:
+            reason = str(first.get("ctx", {}).get("error", first["msg"]))
+            out.append(_here("IC105", f"{field!r} {reason} (got {_show(got)})", where))
+        elif "string_too_short" in kinds:
+            out.append(_here("IC105", f"{field!r} must not be empty", where))
         elif kinds & {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
             bounds = []
             for error_item in items:
@@ -154,6 +159,9 @@ class _Parser:
             built = self.entry(value, ())
             return None if built is None else [built]
         if isinstance(value, list):
+            if not value:
+                self.report("IC122", "init_cfg is empty: it initializes nothing", ())
+                return []
             entries: list[BaseInit] = []
             ok = True
             for index, item in enumerate(value):
@@ -187,7 +195,7 @@ class _Parser:
             return None
         raw = entry["type"]
         if not isinstance(raw, str):
-            self.report("IC102", f"'type' must be a string (got {_show(raw)})", path + ("type",))
+            self.report("IC102", f"'type' must be a string (got {_show(raw)})", (*path, "type"))
             return None
         known = initializer_types()
         name = resolve_type_name(raw)
@@ -198,7 +206,7 @@ class _Parser:
         self.report(
             "IC103",
             f"unknown initializer type {raw!r}; known types: {', '.join(known)}",
-            path + ("type",),
+            (*path, "type"),
             hint,
         )
         return None
@@ -212,80 +220,40 @@ class _Parser:
     ) -> BaseInit | None:
         model = self.model_for(entry, path)
         errors_before = len(self.diagnostics)
-        fields = set(model.model_fields) if model else set()
-        clean: dict[str, Any] = {}
-        for key, item in entry.items():
-            if not isinstance(key, str):
-                self.report("IC104", f"init_cfg keys must be strings (got {_show(key)})", path)
-                continue
-            if key == "override":
-                continue
-            if model is None or key in fields:
-                clean[key] = item
-            elif key in model.fixed_arguments:
-                self.report(
-                    "IC104",
-                    f"{model.__name__} fixes {key!r}; passing it makes MMEngine raise "
-                    "'multiple values for argument'",
-                    path + (key,),
-                    "remove it, or use Kaiming to choose it yourself",
-                )
-            else:
-                hint = did_you_mean(key, sorted(fields - {"type", "override"}))
-                self.report(
-                    "IC104", f"{model.__name__} takes no argument {key!r}", path + (key,), hint
-                )
-        raw_layer = entry.get("layer")
-        if override_of is not None and "layer" in clean:
-            self.report(
-                "IC111",
-                "'layer' inside an override is ignored: the override initializes every "
-                f"module with a weight or bias under {override_name!r}",
-                path + ("layer",),
-            )
-            del clean["layer"]
+        clean = self.arguments(entry, model, path)
         overrides: list[dict[str, Any]] | None = None
-        if "override" in entry:
+        if entry.get("override") is not None:  # MMEngine treats override=None as absent
             if override_of is not None:
                 self.report(
                     "IC112",
                     "an override cannot hold another override",
-                    path + ("override",),
+                    (*path, "override"),
                     "list both items under the entry's own `override`",
                 )
             else:
-                overrides = self.overrides(entry["override"], path + ("override",), path)
+                overrides = self.overrides(entry["override"], (*path, "override"), path)
         if model is None:
             return None
-        if isinstance(raw_layer, tuple) and override_of is None:
-            self.report(
-                "IC105",
-                f"'layer' must be a string or a list, not a tuple (got {_show(raw_layer)}); "
-                "MMEngine raises on a tuple",
-                path + ("layer",),
-                "write it as a list",
-            )
-            clean.pop("layer", None)
-        elif isinstance(raw_layer, list) and override_of is None:
-            strays = [item for item in raw_layer if not isinstance(item, str)]
-            if strays:
-                self.report(
-                    "IC121",
-                    f"'layer' list holds values that are not strings: {_show(strays)}; "
-                    "MMEngine silently ignores them",
-                    path + ("layer",),
-                )
+        raw_layer = entry.get("layer")
+        self.layer_shape(raw_layer, path, clean, in_override=override_of is not None)
         try:
             built = model.model_validate(clean)
         except ValidationError as error:
             self.diagnostics.extend(_pydantic_diagnostics(error, model, path))
             self.located.append(ParsedEntry(path, model, None, override_of, raw_layer))
             return None
-        if len(self.diagnostics) > errors_before and any(
-            d.severity == "error" for d in self.diagnostics[errors_before:]
-        ):
+        if any(d.severity == "error" for d in self.diagnostics[errors_before:]):
             self.located.append(ParsedEntry(path, model, None, override_of, raw_layer))
             return None
+        if override_of is not None and isinstance(built, WeightInit) and "layer" in clean:
+            # MMEngine's constructor still checks the value, then never uses it.
+            self.report(
+                "IC111",
+                "'layer' inside an override is ignored: the override initializes every "
+                f"module with a weight or bias under {override_name!r}",
+                (*path, "layer"),
+            )
+            built = built.model_copy(update={"layer": None})
         self.cross_field(built, path, entry, override_of)
         if overrides:
             built = built.model_copy(
@@ -293,6 +261,58 @@ class _Parser:
             )
         self.located.append(ParsedEntry(path, model, built, override_of, raw_layer))
         return built
+
+    def arguments(
+        self, entry: Mapping[str, Any], model: type[BaseInit] | None, path: KeyPath
+    ) -> dict[str, Any]:
+        """The entry's keys that become constructor arguments; the others reported."""
+        fields = set(model.model_fields) if model else set()
+        clean: dict[str, Any] = {}
+        for key, item in entry.items():
+            if not isinstance(key, str):
+                self.report("IC104", f"init_cfg keys must be strings (got {_show(key)})", path)
+            elif key in {"override", "_scope_"}:
+                continue  # override is parsed on its own; the registry drops _scope_
+            elif key == "type" and model is not None:
+                clean[key] = type_name_of(model)  # scoped spellings resolved
+            elif model is None or key in fields:
+                clean[key] = item
+            elif key in model.fixed_arguments:
+                self.report(
+                    "IC104",
+                    f"{model.__name__} fixes {key!r}; passing it makes MMEngine raise "
+                    "'multiple values for argument'",
+                    (*path, key),
+                    "remove it, or use Kaiming to choose it yourself",
+                )
+            else:
+                hint = did_you_mean(key, sorted(fields - {"type", "override"}))
+                self.report(
+                    "IC104", f"{model.__name__} takes no argument {key!r}", (*path, key), hint
+                )
+        return clean
+
+    def layer_shape(
+        self, raw_layer: Any, path: KeyPath, clean: dict[str, Any], *, in_override: bool
+    ) -> None:
+        if isinstance(raw_layer, tuple):
+            self.report(
+                "IC105",
+                f"'layer' must be a string or a list, not a tuple (got {_show(raw_layer)}); "
+                "MMEngine raises on a tuple",
+                (*path, "layer"),
+                "write it as a list",
+            )
+            clean.pop("layer", None)
+        elif isinstance(raw_layer, list) and not in_override:
+            strays = [item for item in raw_layer if not isinstance(item, str)]
+            if strays:
+                self.report(
+                    "IC121",
+                    f"'layer' list holds values that are not strings: {_show(strays)}; "
+                    "MMEngine silently ignores them",
+                    (*path, "layer"),
+                )
 
     def cross_field(
         self,
@@ -302,7 +322,9 @@ class _Parser:
         override_of: KeyPath | None,
     ) -> None:
         if isinstance(built, WeightInit):
-            if override_of is None and built.layer is None and "override" not in entry:
+            no_layer = built.layer is None or built.layer == []
+            no_override = not entry.get("override")
+            if override_of is None and no_layer and no_override:
                 self.report(
                     "IC107",
                     f"{type(built).__name__} entry has neither 'layer' nor 'override': "
@@ -315,7 +337,7 @@ class _Parser:
                     "IC108",
                     f"'bias_prob' ({built.bias_prob}) replaces 'bias' ({built.bias}); "
                     "the 'bias' value is ignored",
-                    path + ("bias",),
+                    (*path, "bias"),
                 )
         if isinstance(built, TruncNormal):
             if built.a == built.b:
@@ -326,10 +348,13 @@ class _Parser:
                     "use Constant",
                 )
             elif built.mean < built.a - 2 * built.std or built.mean > built.b + 2 * built.std:
+                # Both CDF bounds saturate: below the interval erfinv(1) = +inf clamps to b,
+                # above it erfinv(-1) = -inf clamps to a.
+                cutoff = built.b if built.mean < built.a else built.a
                 self.report(
                     "IC120",
                     f"TruncNormal mean {built.mean} lies more than 2 std outside "
-                    f"[{built.a}, {built.b}]: MMEngine's routine makes every value {built.a}",
+                    f"[{built.a}, {built.b}]: MMEngine's routine makes every value {cutoff}",
                     path,
                 )
 
@@ -339,7 +364,7 @@ class _Parser:
         if isinstance(value, Mapping):
             items: list[tuple[KeyPath, Any]] = [(path, value)]
         elif isinstance(value, list):
-            items = [(path + (index,), item) for index, item in enumerate(value)]
+            items = [((*path, index), item) for index, item in enumerate(value)]
         else:
             self.report(
                 "IC114",
@@ -372,14 +397,21 @@ class _Parser:
             return None
         name = item["name"]
         if not isinstance(name, str):
-            self.report("IC105", f"'name' must be a string (got {_show(name)})", path + ("name",))
+            self.report("IC105", f"'name' must be a string (got {_show(name)})", (*path, "name"))
+            return None
+        if not name:
+            self.report(
+                "IC105",
+                "override 'name' is empty; MMEngine finds no such attribute and raises",
+                (*path, "name"),
+            )
             return None
         if "." in name:
             self.report(
                 "IC113",
                 f"override name {name!r} is a dotted path; MMEngine looks it up with hasattr, "
                 "so it never matches",
-                path + ("name",),
+                (*path, "name"),
                 f"put this init_cfg on the module that owns {name.rsplit('.', 1)[-1]!r}",
             )
             return None

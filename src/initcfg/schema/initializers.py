@@ -13,10 +13,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializeAsAny,
     StrictBool,
     StrictFloat,
     StrictInt,
-    SerializeAsAny,
     StrictStr,
     field_validator,
     model_validator,
@@ -40,6 +40,7 @@ Nonlinearity = Literal[
     "leaky_relu",
     "selu",
 ]
+FLOAT32_MAX = 3.4028234663852886e38
 NONLINEARITIES: tuple[str, ...] = Nonlinearity.__args__  # type: ignore[attr-defined]
 
 
@@ -95,6 +96,19 @@ class BaseInit(BaseModel):
     @classmethod
     def _override_as_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, dict) else value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _fits_float32(cls, value: Any) -> Any:
+        # Parameters are float32: torch refuses a fill it cannot represent.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                too_big = abs(float(value)) > FLOAT32_MAX
+            except OverflowError:
+                too_big = True
+            if too_big:
+                raise ValueError(f"must fit a float32 tensor (|value| <= {FLOAT32_MAX:.4g})")
+        return value
 
     @property
     def layers(self) -> tuple[str, ...]:
@@ -220,7 +234,7 @@ class Pretrained(BaseInit):
 
     type: Literal["Pretrained"] = "Pretrained"
     checkpoint: StrictStr
-    prefix: StrictStr | None = None
+    prefix: StrictStr | None = Field(default=None, min_length=1)
     map_location: StrictStr | None = "cpu"
 
 

@@ -92,6 +92,7 @@ def init_cfg_schema() -> dict[str, Any]:
         "anyOf": [
             {"$ref": "#/$defs/Entry"},
             {"type": "array", "items": {"$ref": "#/$defs/Entry"}},
+            {"description": "empty: initializes nothing", "type": "object", "maxProperties": 0},
         ],
         "$defs": defs,
     }

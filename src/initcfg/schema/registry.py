@@ -14,7 +14,8 @@ _registry: dict[str, type[BaseInit]] = {}
 _entry_points_loaded = False
 
 
-def _type_name(model: type[BaseInit]) -> str:
+def type_name_of(model: type[BaseInit]) -> str:
+    """The ``type`` name an initializer model declares with ``Literal['Name']``."""
     field = model.model_fields.get("type")
     literal = getattr(field, "annotation", None)
     names: tuple[object, ...] = tuple(getattr(literal, "__args__", ()))
@@ -37,7 +38,7 @@ def register_initializer(model: type[BaseInit], *, replace: bool = False) -> typ
     """
     if not (isinstance(model, type) and issubclass(model, BaseInit)):
         raise TypeError(f"{model!r} is not a subclass of initcfg.schema.BaseInit")
-    name = _type_name(model)
+    name = type_name_of(model)
     existing = _registry.get(name)
     if existing is not None and existing is not model and not replace:
         raise ValueError(f"an initializer named {name!r} is already registered ({existing!r})")

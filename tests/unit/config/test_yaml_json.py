@@ -28,12 +28,15 @@ def test_every_key_and_list_item_has_its_location(write) -> None:  # type: ignor
 def test_duplicate_yaml_key_is_an_error_at_the_second_key(write) -> None:  # type: ignore[no-untyped-def]
     path = write("d.yaml", "a:\n  std: 1\n  std: 2\n")
     [problem] = initcfg.validate(path)
-    assert (problem.code, problem.severity, problem.line, problem.column) == ("IC003", "error", 3, 3)
+    found = (problem.code, problem.severity, problem.line, problem.column)
+    assert found == ("IC003", "error", 3, 3)
     assert "first written at line 2" in problem.message
 
 
 def test_json_with_locations_and_duplicates(write) -> None:  # type: ignore[no-untyped-def]
-    path = write("c.json", '{\n  "model": {"init_cfg": {"type": "kaiming", "type": "Kaiming", "layer": "Conv2d"}}\n}')
+    entry = '{"type": "kaiming", "type": "Kaiming", "layer": "Conv2d"}'
+    text = '{\n  "model": {"init_cfg": ' + entry + '}\n}'
+    path = write("c.json", text)
     problems = initcfg.validate(path)
     assert [(p.code, p.line) for p in problems] == [("IC003", 2)]
 

@@ -89,7 +89,7 @@ def test_kinds_match_real_modules() -> None:
     modules = {
         "Conv1d": torch.nn.Conv1d(2, 2, 1),
         "Bilinear": torch.nn.Bilinear(2, 2, 2),
-        "InstanceNorm2d": torch.nn.InstanceNorm2d(4),
+        "InstanceNorm2d": torch.nn.InstanceNorm2d(4, affine=True),
         "GRU": torch.nn.GRU(2, 2),
         "Dropout": torch.nn.Dropout(),
     }
@@ -105,15 +105,6 @@ def test_kinds_match_real_modules() -> None:
             assert LAYER_KINDS[name] == ("matrix" if weight.dim() >= 2 else "vector")
 
 
-_AFFINE_REASON = (
-    "generate_layers.py builds InstanceNorm* with its default affine=False and records "
-    "no_params, so `layer: InstanceNorm2d` gets IC116 ('nothing is initialized'); with "
-    "affine=True (common) it has a 1-D weight: Constant sets it and Kaiming raises in "
-    "MMEngine, which IC118 should report"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=_AFFINE_REASON)
 @pytest.mark.parametrize("name", ["InstanceNorm2d", "_InstanceNorm", "LazyInstanceNorm2d"])
 def test_optional_affine_norms_count_as_vector(name: str) -> None:
     from initcfg.schema.layers_table import LAYER_KINDS

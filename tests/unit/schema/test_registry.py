@@ -13,8 +13,7 @@ import pytest
 from pydantic import Field
 
 import initcfg
-from initcfg.schema import WeightInit, register_initializer, unregister_initializer
-from initcfg.schema import registry
+from initcfg.schema import WeightInit, register_initializer, registry, unregister_initializer
 from initcfg.schema.jsonschema import render_schemas
 
 
