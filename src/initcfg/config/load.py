@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
+from initcfg.config.inherit import Loaded, Loader, add_scope
+from initcfg.config.python_loader import LazySourceMap, LocTable, copy_tree, plain
 from initcfg.config.source import Location, SourceMap
 from initcfg.config.suppress import find_suppressions
 from initcfg.config.tree import ConfigTree
 from initcfg.config.yaml_loader import parse_json, parse_yaml
 
 CONFIG_SUFFIXES = (".py", ".yaml", ".yml", ".json")
+RESERVED_KEYS = ("filename", "text", "pretty_text", "env_variables")
 
 
 def read_text(path: str) -> tuple[str | None, ConfigTree | None]:
@@ -50,6 +55,10 @@ def load_data_file(path: str, text: str) -> ConfigTree:
 def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigTree:
     """Load a config file (``.py``, ``.yaml``, ``.yml``, ``.json``) without executing it.
 
+    ``_base_`` inheritance is applied for every format (bases may mix formats), as are
+    ``{{_base_.x}}`` placeholders, predefined and environment variables; Python configs
+    are read by a safe evaluator that refuses any construct that could run code.
+
     Args:
         path: The config file.
         trust: Execute Python configs the way MMEngine does when they use constructs the
@@ -60,10 +69,143 @@ def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigT
         function does not raise for bad input.
     """
     name = os.fspath(path)
-    text, failed = read_text(name)
-    if failed is not None or text is None:
-        return failed or ConfigTree({}, path=name)
-    return load_data_file(name, text)
+    if not name.endswith(CONFIG_SUFFIXES):
+        failed = ConfigTree({}, path=name, files=[name])
+        failed.diagnostics.append(
+            diagnostic(
+                "IC001", f"cannot read {name}: a config must end in "
+                + ", ".join(CONFIG_SUFFIXES)
+            ).at(Location(name, 1, 1))
+        )
+        return failed
+    try:
+        loaded = Loader(trust=trust).load(os.path.abspath(name))
+        return tree_from_loaded(loaded, name)
+    except RecursionError:
+        # Values nested thousands deep (built by a loop) outgrow the recursive merge
+        # and copy; a diagnostic, not a traceback.
+        failed = ConfigTree({}, path=name, files=[name])
+        failed.diagnostics.append(
+            diagnostic(
+                "IC201", "cannot evaluate this file safely: its values are nested too "
+                "deeply to load",
+            ).at(Location(name, 1, 1))
+        )
+        return failed
+
+
+class _Names:
+    """File names as the user wrote them: a config given by a relative path reports its
+    files (bases included) relative to the working directory, as editors and CI
+    annotations expect; internally every path is absolute."""
+
+    def __init__(self, given: str) -> None:
+        self.relative = not os.path.isabs(given)
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, file: str) -> str:
+        if not self.relative:
+            return file
+        shown = self.cache.get(file)
+        if shown is None:
+            try:
+                shown = os.path.relpath(file)
+            except ValueError:  # another drive on Windows
+                shown = file
+            if shown.startswith(".."):
+                shown = file
+            self.cache[file] = shown
+        return shown
+
+    def location(self, location: Location | None) -> Location | None:
+        if location is None or not self.relative:
+            return location
+        return Location(self(location.file), location.line, location.column)
+
+    def diagnostic(self, item: Diagnostic, config: str) -> Diagnostic:
+        if item.file is not None and item.file != config and item.config is None:
+            item = replace(item, config=config)
+        if not self.relative:
+            return item
+        return replace(
+            item,
+            file=self(item.file) if item.file is not None else None,
+            config=self(item.config) if item.config is not None else None,
+        )
+
+
+def tree_from_loaded(loaded: Loaded, name: str | None = None) -> ConfigTree:
+    """The public :class:`ConfigTree` of a loaded file: a fresh copy of the values, a
+    source map read from the (cached, never mutated) loaded values, and the merged
+    result of its bases as ``base``."""
+    names = _Names(name if name is not None else loaded.path)
+    view = {key: value for key, value in loaded.data.items() if key not in loaded.imported}
+    table = LocTable([loaded.table])
+    table.inherit(loaded.table)
+    table.share(view, loaded.data)
+    tree = ConfigTree(
+        plain(view),
+        LazySourceMap(view, table, Location(loaded.path, 1, 1), names),
+        path=name if name is not None else loaded.path,
+        files=[names(file) for file in loaded.files],
+        diagnostics=[names.diagnostic(item, loaded.path) for item in loaded.diagnostics],
+        suppressions={
+            names(file): dict(lines) for file, lines in loaded.suppressions.items()
+        },
+    )
+    config = names(loaded.path)
+    for key in RESERVED_KEYS:
+        if key in tree.data:
+            tree.diagnostics.append(
+                diagnostic(
+                    "IC213", f"top-level key {key!r} is reserved by MMEngine's Config, "
+                    "which raises KeyError for it", (key,),
+                ).at(tree.location((key,)), config)
+            )
+    custom = tree.data.get("custom_imports")
+    if isinstance(custom, dict) and custom.get("imports"):
+        modules = custom["imports"]
+        listed = ", ".join(map(str, modules)) if isinstance(modules, (list, tuple)) else modules
+        tree.diagnostics.append(
+            diagnostic(
+                "IC208", f"custom_imports lists {listed}; initcfg records it and imports "
+                "nothing", "custom_imports",
+            ).at(tree.location(("custom_imports",)), config)
+        )
+    if loaded.bases:
+        tree.base = _base_tree(loaded, names)
+    return tree
+
+
+def _base_tree(loaded: Loaded, names: _Names) -> ConfigTree:
+    table = LocTable()
+    view: dict[str, Any] = {}
+    top = table.table(view)
+    files: list[str] = []
+    for base, scope in loaded.bases:
+        values = base.data
+        if scope is not None:
+            values = copy_tree(base.data, base.table, table)
+            add_scope(values, scope, table, base.root)
+        else:
+            table.inherit(base.table)
+        base_top = base.table.of(base.data) or {}
+        for key, value in values.items():
+            if key in base.imported:
+                continue
+            view[key] = value
+            location = base_top.get(key)
+            top[key] = location if location is not None else base.root
+        files.extend(file for file in base.files if file not in files)
+    first = loaded.bases[0][0].path
+    return ConfigTree(
+        plain(view),
+        LazySourceMap(view, table, Location(first, 1, 1), names),
+        path=names(first),
+        files=[names(file) for file in files],
+        suppressions={names(file): dict(lines) for file, lines in loaded.suppressions.items()
+                      if file in files},
+    )
 
 
 def tree_from_mapping(value: dict[str, Any]) -> ConfigTree:

@@ -1,0 +1,987 @@
+"""``_base_`` inheritance with MMEngine's semantics, for Python, YAML and JSON configs.
+
+One :class:`Loader` reads a config and, recursively, its bases:
+
+1. the text gets MMEngine's substitutions: predefined variables (``{{fileDirname}}``…),
+   environment variables (``{{$NAME:default}}``), and ``{{_base_.a.b}}`` placeholders,
+   which become same-length string markers so every column stays where it was written;
+2. the bases named by ``_base_`` (a path, a list of paths, ``pkg::path``) or imported in
+   ``with read_base():`` are loaded, and those of one file merged — the same top-level key
+   in two of them is an error, as in MMEngine;
+3. the file is evaluated by the safe evaluator (:mod:`initcfg.config.python_loader`) with
+   the merged bases as ``_base_``, markers are replaced by the bases' values, and the
+   file's values are merged into the bases: dicts recursively, the child winning, lists
+   and scalars replaced, ``_delete_=True`` replacing the whole dict.
+
+A file's result is cached by absolute path, modification time and size (and those of every
+file it read), so the few dozen bases of a corpus are parsed once per process.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.machinery
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from initcfg.check.diagnostics import Diagnostic
+from initcfg.check.rules import diagnostic
+from initcfg.check.suggest import did_you_mean
+from initcfg.config.python_loader import (
+    ColumnMap,
+    ConfigNode,
+    EvalFailure,
+    Evaluator,
+    LocTable,
+    Unsafe,
+    copy_tree,
+    is_new_style,
+    plain,
+    unbindable,
+)
+from initcfg.config.source import KeyPath, Location, SourceMap, format_path
+from initcfg.config.suppress import find_suppressions
+from initcfg.config.yaml_loader import parse_json, parse_yaml
+
+BASE_KEY = "_base_"
+DELETE_KEY = "_delete_"
+DEPRECATION_KEY = "_deprecation_"
+DATA_SUFFIXES = (".yaml", ".yml", ".json")
+
+_PREDEFINED = re.compile(
+    r"\{\{\s*(fileDirname|fileBasename|fileBasenameNoExtension|fileExtname)\s*\}\}"
+)
+_ENVIRON = re.compile(r"\{\{['\"]?\s*\$(\w+)\s*\:\s*(\S*?)\s*['\"]?\}\}")
+_BASE_VAR = re.compile(r"\{\{\s*_base_\.([\w\.]+)\s*\}\}")
+_PACKAGE_BASE = re.compile(r"\w*::\w*/\w*")
+
+
+@dataclass(slots=True)
+class Placeholder:
+    """A ``{{_base_.a.b}}`` placeholder, replaced in the text by ``marker``."""
+
+    dotted: str
+    location: Location
+
+
+@dataclass(slots=True)
+class Loaded:
+    """One file loaded with its bases. Cached and shared: never mutated once built.
+
+    Attributes:
+        path: Absolute path of the file.
+        data: The file's merged values (containers located in ``table``).
+        table: Item locations of the containers in ``data``.
+        root: The file's own location (line 1, column 1).
+        diagnostics: Problems in this file and its bases.
+        files: Every file read, this one first.
+        suppressions: ``file → line → codes`` for every file read.
+        imported: Names bound by imports (new-style configs): kept for files that
+            import this one, left out of the final result as MMEngine's ``to_dict`` does.
+        bases: The bases this file merged, with the scope (``pkg`` of ``pkg::path``) each
+            was named with.
+        base_names: For a new-style file, the names that came from its bases.
+        stamps: ``(path, mtime_ns, size)`` of every file read, to validate the cache.
+        ok: False when the file could not be evaluated (its ``data`` is incomplete).
+        style: ``"classic"`` (``_base_``), ``"new"`` (``with read_base():``) or ``"data"``
+            (YAML, JSON); MMEngine refuses to mix the two Python styles in one chain.
+    """
+
+    path: str
+    data: dict[str, Any]
+    table: LocTable
+    root: Location
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    suppressions: dict[str, dict[int, set[str]]] = field(default_factory=dict)
+    imported: frozenset[str] = frozenset()
+    bases: list[tuple[Loaded, str | None]] = field(default_factory=list)
+    base_names: frozenset[str] = frozenset()
+    stamps: list[tuple[str, int, int]] = field(default_factory=list)
+    ok: bool = True
+    style: str = "classic"
+
+
+_cache: dict[tuple[str, bool], Loaded] = {}
+
+
+def clear_cache() -> None:
+    """Forget every cached file (tests and long-running processes call it)."""
+    _cache.clear()
+
+
+def _stamp(path: str) -> tuple[str, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (path, info.st_mtime_ns, info.st_size)
+
+
+def _fresh(loaded: Loaded) -> bool:
+    return all(_stamp(path) == (path, mtime, size) for path, mtime, size in loaded.stamps)
+
+
+class _Context:
+    """What one file's load collects before it becomes a :class:`Loaded`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.root = Location(path, 1, 1)
+        self.table = LocTable()
+        self.diagnostics: list[Diagnostic] = []
+        self.files: list[str] = [path]
+        self.suppressions: dict[str, dict[int, set[str]]] = {}
+        self.stamps: list[tuple[str, int, int]] = []
+        self.bases: list[tuple[Loaded, str | None]] = []
+        self.ok = True
+        self.style = "classic"
+
+    def report(self, item: Diagnostic) -> None:
+        self.diagnostics.append(item)
+
+    def absorb(self, base: Loaded) -> None:
+        for item in base.diagnostics:
+            self.diagnostics.append(item)
+        for name in base.files:
+            if name not in self.files:
+                self.files.append(name)
+        for name, lines in base.suppressions.items():
+            self.suppressions.setdefault(name, lines)
+        for stamp in base.stamps:
+            if stamp not in self.stamps:
+                self.stamps.append(stamp)
+
+    def done(self, data: dict[str, Any], **extra: Any) -> Loaded:
+        extra.setdefault("style", self.style)
+        return Loaded(
+            self.path, data, self.table, self.root, self.diagnostics, self.files,
+            self.suppressions, stamps=self.stamps, bases=self.bases, ok=self.ok, **extra,
+        )
+
+
+def preprocess(text: str, path: str) -> tuple[str, dict[str, Placeholder], list[Diagnostic]]:
+    """MMEngine's text substitutions, in its order: predefined variables, environment
+    variables, then ``{{_base_.x}}`` placeholders turned into same-length string markers."""
+    problems: list[Diagnostic] = []
+    if "{{" not in text:
+        return text, {}, problems
+    names = {
+        "fileDirname": os.path.dirname(path),
+        "fileBasename": os.path.basename(path),
+        "fileBasenameNoExtension": os.path.splitext(os.path.basename(path))[0],
+        "fileExtname": os.path.splitext(path)[1],
+    }
+    text = _PREDEFINED.sub(lambda m: names[m.group(1)].replace("\\", "/"), text)
+
+    def environ(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        value = os.environ.get(name, default)
+        if not value:
+            problems.append(
+                diagnostic(
+                    "IC205", f"environment variable {name} is not set and the placeholder "
+                    "gives no default",
+                    hint=f"set {name}, or write {{{{${name}:default}}}}",
+                ).at(_offset_location(text, match.start(), path))
+            )
+            return match.group(0)
+        return value
+
+    text = _ENVIRON.sub(environ, text)
+    placeholders: dict[str, Placeholder] = {}
+    by_name: dict[str, str] = {}
+
+    def base_var(match: re.Match[str]) -> str:
+        width = match.end() - match.start()
+        dotted = match.group(1)
+        marker = by_name.get(dotted)
+        if marker is None:
+            inner = f"@ph{len(by_name)}@"
+            marker = by_name[dotted] = inner + "@" * max(0, width - 2 - len(inner))
+            placeholders[marker] = Placeholder(dotted, _offset_location(text, match.start(), path))
+        # The marker keeps the placeholder's width where it can, so columns after it on
+        # the line stay right; each occurrence of one name shares the marker.
+        return f'"{marker}"'
+
+    text = _BASE_VAR.sub(base_var, text)
+    return text, placeholders, problems
+
+
+def _offset_location(text: str, offset: int, path: str) -> Location:
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    return Location(path, line, offset - start + 1)
+
+
+class Loader:
+    """Loads config files with their bases, sharing the process-wide cache.
+
+    Args:
+        trust: Execute classic Python configs that use a construct the safe evaluator
+            refuses, the way MMEngine does (``exec`` with the merged bases as ``_base_``).
+    """
+
+    def __init__(self, *, trust: bool = False) -> None:
+        self.trust = trust
+        self.stack: list[str] = []
+
+    # -- one file ----------------------------------------------------------------------
+
+    def load(self, path: str) -> Loaded:
+        """Load ``path`` (absolute, normalized) and its bases; never raises for bad input."""
+        key = (path, self.trust)
+        cached = _cache.get(key)
+        if cached is not None and _fresh(cached):
+            return cached
+        context = _Context(path)
+        loaded = self._load(path, context)
+        if loaded.ok and not any(d.code == "IC203" for d in loaded.diagnostics):
+            _cache[key] = loaded
+        return loaded
+
+    def _load(self, path: str, context: _Context) -> Loaded:
+        stamp = _stamp(path)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(
+                error)
+            context.report(diagnostic("IC001", f"cannot read {path}: {reason}").at(context.root))
+            context.ok = False
+            return context.done({})
+        if stamp is not None:
+            context.stamps.append(stamp)
+        context.suppressions[path] = find_suppressions(text)
+        text, placeholders, problems = preprocess(text, path)
+        context.diagnostics.extend(problems)
+        self.stack.append(path)
+        try:
+            if path.endswith(".py"):
+                return self._load_python(path, text, placeholders, context)
+            return self._load_data(path, text, placeholders, context)
+        finally:
+            self.stack.pop()
+
+    # -- bases -------------------------------------------------------------------------
+
+    def _resolve(self, entry: str, parent: str, where: Location) -> tuple[str, str | None] | None:
+        """The absolute path of a ``_base_`` entry and its scope, or None (reported)."""
+        if "::" not in entry:
+            return os.path.abspath(os.path.join(os.path.dirname(parent), entry)), None
+        if _PACKAGE_BASE.match(entry) is None or entry.count("::") > 1:
+            self._pending.append(
+                diagnostic("IC211", f"{entry!r} is not a package-scoped base of the form "
+                           "'pkg::path/to/config.py'").at(where)
+            )
+            return None
+        package, relative = entry.split("::")
+        root = package_root(package)
+        if root is None:
+            self._pending.append(
+                diagnostic(
+                    "IC206", f"base {entry!r} needs the package {package!r}, which is not "
+                    "installed", hint=f"pip install {package}",
+                ).at(where)
+            )
+            return None
+        return os.path.join(root, ".mim", "configs", relative), package
+
+    _pending: list[Diagnostic]
+
+    def _load_base(self, entry: str, parent: str, where: Location, context: _Context
+                   ) -> tuple[Loaded, str | None] | None:
+        self._pending = []
+        resolved = self._resolve(entry, parent, where)
+        context.diagnostics.extend(self._pending)
+        if resolved is None:
+            context.ok = False
+            return None
+        target, scope = resolved
+        if target in self.stack:
+            cycle = " → ".join(os.path.basename(p) for p in [*self.stack, target])
+            context.report(
+                diagnostic("IC203", f"base configs form a cycle: {cycle}",
+                           hint="move the shared keys into a file both can inherit").at(where)
+            )
+            context.ok = False
+            return None
+        if not os.path.isfile(target):
+            context.report(
+                diagnostic("IC202", f"base config {entry!r} does not exist (looked for "
+                           f"{target})", hint=_near_files(target)).at(where)
+            )
+            context.ok = False
+            return None
+        base = self.load(target)
+        context.absorb(base)
+        if not base.ok:
+            context.ok = False
+        return base, scope
+
+    def _merge_bases(
+        self, entries: list[tuple[str, Location]], path: str, context: _Context, copy: bool
+    ) -> tuple[dict[str, Any], dict[str, Location]]:
+        """The bases of a classic file merged into one dict, and where each base was named.
+
+        The bases' values are shared with the cache unless ``copy`` says the file may
+        change them in place (``_base_.model.update(...)``): merging never mutates them.
+        """
+        merged: dict[str, Any] = {}
+        owners: dict[str, tuple[str, Location]] = {}
+        named_at: dict[str, Location] = {}
+        for entry, where in entries:
+            found = self._load_base(entry, path, where, context)
+            if found is None:
+                continue
+            base, scope = found
+            if base.style == "new":
+                context.report(
+                    diagnostic(
+                        "IC211", f"base {entry!r} is a new-style config (`with read_base():`); "
+                        "MMEngine refuses to mix it into a `_base_` chain",
+                    ).at(where)
+                )
+                context.ok = False
+                continue
+            context.bases.append((base, scope))
+            copied = share_or_copy(base, context.table, copy or scope is not None)
+            if scope is not None:
+                add_scope(copied, scope, context.table, where)
+            top = base.table.of(base.data) or {}
+            for key, value in copied.items():
+                if key in owners:
+                    first, first_where = owners[key]
+                    context.report(
+                        diagnostic(
+                            "IC204", f"key {key!r} is defined by two bases: {first} and "
+                            f"{entry} (MMEngine refuses to merge them)", format_path((key,)),
+                            hint=f"first defined by the base named at line {first_where.line}",
+                        ).at(where)
+                    )
+                else:
+                    owners[key] = (entry, where)
+                merged[key] = value
+                location = top.get(key)
+                context.table.set(merged, key, location if location is not None else base.root)
+                named_at[key] = where
+        return merged, named_at
+
+    # -- Python ------------------------------------------------------------------------
+
+    def _load_python(
+        self, path: str, text: str, placeholders: dict[str, Placeholder], context: _Context
+    ) -> Loaded:
+        try:
+            module = ast.parse(text, filename=path)
+        except SyntaxError as error:
+            location = Location(path, error.lineno or 1, error.offset or 1)
+            context.report(diagnostic("IC002", f"invalid Python: {error.msg}").at(location))
+            context.ok = False
+            return context.done({})
+        except ValueError as error:  # null bytes
+            context.report(diagnostic("IC002", f"invalid Python: {error}").at(context.root))
+            context.ok = False
+            return context.done({})
+        if is_new_style(module):
+            return self._load_new_style(path, module, text, context)
+        entries = self._base_entries(module, path, context)
+        base: dict[str, Any] | None = None
+        if entries is not None:
+            base, _ = self._merge_bases(entries, path, context, mutates(text))
+        # With trust, a refusal re-runs the file from the start: it must see the bases
+        # as they were, not as the refused run left them.
+        pristine = (
+            copy_tree(base, context.table, context.table)
+            if self.trust and base is not None else None
+        )
+        evaluator = Evaluator(path, context.table, base=base, text=text)
+        try:
+            evaluator.run(module)
+        except (Unsafe, EvalFailure) as error:
+            if isinstance(error, Unsafe) and self.trust:
+                return self._execute(path, module, pristine, placeholders, context)
+            context.report(_refusal(error, path, evaluator.columns))
+            context.ok = False
+        names = {
+            key: value for key, value in evaluator.names.items()
+            if key != BASE_KEY and not key.startswith("__")
+            and key not in evaluator.imported and not unbindable(value)
+        }
+        return self._finish(path, names, evaluator.name_locations, base, placeholders, context)
+
+    def _base_entries(
+        self, module: ast.Module, path: str, context: _Context
+    ) -> list[tuple[str, Location]] | None:
+        """The ``_base_`` entries of a classic file: the first top-level assignment."""
+        for statement in module.body:
+            if (
+                isinstance(statement, ast.Assign)
+                and isinstance(statement.targets[0], ast.Name)
+                and statement.targets[0].id == BASE_KEY
+            ):
+                return self._entries_from(statement.value, path, context)
+        return None
+
+    def _entries_from(
+        self, node: ast.expr, path: str, context: _Context
+    ) -> list[tuple[str, Location]]:
+        evaluator = Evaluator(path, LocTable())
+        try:
+            value = evaluator.expr(node)
+        except (Unsafe, EvalFailure) as error:
+            context.report(_refusal(error, path))
+            context.ok = False
+            return []
+        items = value if isinstance(value, list) else [value]
+        element_nodes = node.elts if isinstance(node, ast.List) else None
+        entries: list[tuple[str, Location]] = []
+        for index, item in enumerate(items):
+            where = evaluator.loc(
+                element_nodes[index]
+                if element_nodes is not None and index < len(element_nodes) else node
+            )
+            if not isinstance(item, str):
+                context.report(
+                    diagnostic("IC211", f"`_base_` entries must be paths (strings), got "
+                               f"{type(item).__name__}").at(where)
+                )
+                context.ok = False
+                continue
+            entries.append((item, where))
+        return entries
+
+    def _load_new_style(
+        self, path: str, module: ast.Module, text: str, context: _Context
+    ) -> Loaded:
+        imported: set[str] = set()
+
+        def read_base(name: str, node: ast.ImportFrom) -> dict[str, Any]:
+            where = Location(path, node.lineno, node.col_offset + 1)
+            target = module_path(name, path)
+            if target is None:
+                raise EvalFailure(node, f"cannot locate base module {name!r}: an absolute "
+                                  "base must be `package.path.to.config` of an installed "
+                                  "package")
+            found = self._load_base(target, path, where, context)
+            if found is None:
+                raise _Stop
+            base, _ = found
+            if base.style != "new" and base.bases:
+                context.report(
+                    diagnostic(
+                        "IC211", f"base module {name!r} inherits with `_base_`; MMEngine "
+                        "refuses `_base_` in a file read through `with read_base():`",
+                    ).at(where)
+                )
+                context.ok = False
+                raise _Stop
+            context.bases.append(found)
+            imported.update(base.imported)
+            copied = share_or_copy(base, context.table, copy)
+            if not isinstance(copied, dict):  # pragma: no cover - data is a dict
+                raise _Stop
+            return copied
+
+        copy = mutates(text)
+
+        evaluator = Evaluator(path, context.table, lazy=True, read_base=read_base, text=text)
+        try:
+            evaluator.run(module)
+        except _Stop:
+            context.ok = False
+        except (Unsafe, EvalFailure) as error:
+            if isinstance(error, Unsafe) and self.trust:
+                executed = _execute_with_mmengine(path, context)
+                if executed is not None:
+                    return executed
+            context.report(_refusal(error, path, evaluator.columns))
+            context.ok = False
+        names: dict[str, Any] = {}
+        top = context.table.table(names)
+        for key, value in evaluator.names.items():
+            if key.startswith("__") or unbindable(value):
+                continue
+            names[key] = value
+            location = evaluator.name_locations.get(key)
+            if location is None:
+                location = _first_location(value, context.table, context.root)
+            top[key] = location
+        imported |= evaluator.imported
+        return context.done(
+            names, imported=frozenset(imported), base_names=frozenset(evaluator.from_bases),
+            style="new",
+        )
+
+    def _execute(
+        self,
+        path: str,
+        module: ast.Module,
+        base: dict[str, Any] | None,
+        placeholders: dict[str, Placeholder],
+        context: _Context,
+    ) -> Loaded:
+        """Run the file as MMEngine does (``trust=True`` only)."""
+        import types
+
+        body = [
+            statement for statement in module.body
+            if not (isinstance(statement, ast.Assign)
+                    and isinstance(statement.targets[0], ast.Name)
+                    and statement.targets[0].id == BASE_KEY)
+        ]
+        code = compile(ast.Module(body=body, type_ignores=[]), path, "exec")
+        # The merge below uses the same ConfigNodes the code saw as `_base_`, so what
+        # the file changed through `_base_` is kept, as in MMEngine.
+        nodes = _as_nodes(base if base is not None else {}, context.table)
+        namespace: dict[str, Any] = {BASE_KEY: nodes}
+        try:
+            exec(code, namespace, namespace)
+        except Exception as error:
+            line = getattr(error, "lineno", None) or 1
+            context.report(
+                diagnostic("IC207", f"running the config failed: {type(error).__name__}: "
+                           f"{error}").at(Location(path, line, 1))
+            )
+            context.ok = False
+            return context.done({})
+        context.report(
+            diagnostic("IC209", "the config was executed because --trust-python was given")
+            .at(context.root)
+        )
+        locations = _assignment_locations(module, path)
+        names = {
+            key: plain(value) for key, value in namespace.items()
+            if key != BASE_KEY and not key.startswith("__")
+            and not isinstance(value, (types.FunctionType, types.ModuleType, type))
+        }
+        return self._finish(
+            path, names, locations, nodes if base is not None else None, placeholders, context
+        )
+
+    # -- YAML / JSON -------------------------------------------------------------------
+
+    def _load_data(
+        self, path: str, text: str, placeholders: dict[str, Placeholder], context: _Context
+    ) -> Loaded:
+        context.style = "data"
+        parse = parse_json if path.endswith(".json") else parse_yaml
+        value, source_map, problems = parse(text, path)
+        context.diagnostics.extend(problems)
+        if value is None:
+            context.ok = not problems
+            return context.done({})
+        if not isinstance(value, dict):
+            context.report(
+                diagnostic("IC005", f"the root of a config must be a mapping (got "
+                           f"{type(value).__name__})").at(context.root)
+            )
+            context.ok = False
+            return context.done({})
+        _table_from_source_map(value, source_map, context.table)
+        base: dict[str, Any] | None = None
+        if BASE_KEY in value:
+            raw = value.pop(BASE_KEY)
+            where = source_map.get((BASE_KEY,)) or context.root
+            items = raw if isinstance(raw, list) else [raw]
+            entries: list[tuple[str, Location]] = []
+            for index, item in enumerate(items):
+                item_where = source_map.get((BASE_KEY, index)) if isinstance(raw, list) else None
+                if not isinstance(item, str):
+                    context.report(
+                        diagnostic("IC211", "`_base_` entries must be paths (strings), got "
+                                   f"{type(item).__name__}").at(item_where or where)
+                    )
+                    continue
+                entries.append((item, item_where or where))
+            base, _ = self._merge_bases(entries, path, context, copy=False)
+        locations = {
+            key: location for key in value
+            if (location := source_map.get((key,))) is not None
+        }
+        return self._finish(path, value, locations, base, placeholders, context)
+
+    # -- shared end --------------------------------------------------------------------
+
+    def _finish(
+        self,
+        path: str,
+        names: dict[str, Any],
+        locations: dict[str, Location],
+        base: dict[str, Any] | None,
+        placeholders: dict[str, Placeholder],
+        context: _Context,
+    ) -> Loaded:
+        table = context.table
+        top = table.table(names)
+        for key in names:
+            location = locations.get(key)
+            top[key] = location if location is not None else context.root
+        names.pop(DEPRECATION_KEY, None)
+        # Placeholders are replaced in place: the file's values are copied first (as
+        # MMEngine deep-copies them in the same pass), since some may be shared with
+        # the cached bases.
+        if placeholders:
+            for key, value in names.items():
+                if isinstance(value, (dict, list, tuple)):
+                    names[key] = unshare(value, table)
+        if placeholders:
+            substitute(names, placeholders, base, table, context)
+        if base is None:
+            merged: dict[str, Any] = names
+        else:
+            merged = merge_into(names, base, table, context)
+        if any(key.startswith("__") for key in merged):
+            kept = {key: value for key, value in merged.items() if not key.startswith("__")}
+            table.share(kept, merged)
+            merged = kept
+        return context.done(merged)
+
+
+class _Stop(Exception):
+    """A base could not be loaded; its diagnostic is already recorded."""
+
+
+def _first_location(value: Any, table: LocTable, default: Location) -> Location:
+    found = table.of(value)
+    if found:
+        return min(found.values(), key=lambda loc: (loc.line, loc.column))
+    return default
+
+
+def _refusal(
+    error: Unsafe | EvalFailure, path: str, columns: ColumnMap | None = None
+) -> Diagnostic:
+    node = error.node
+    line = getattr(node, "lineno", 1) or 1
+    offset = getattr(node, "col_offset", 0) or 0
+    column = columns.column(line, offset) if columns is not None else offset + 1
+    location = Location(path, line, column)
+    if isinstance(error, Unsafe):
+        return diagnostic(
+            "IC201", f"cannot evaluate this file safely: {error.construct} (initcfg reads "
+            "configs without running their code)",
+            hint="rewrite it as plain values, or pass --trust-python to execute the file",
+        ).at(location)
+    return diagnostic("IC207", f"evaluating the config fails: {error.message}").at(location)
+
+
+def _near_files(target: str) -> str | None:
+    folder, name = os.path.split(target)
+    try:
+        candidates = [n for n in os.listdir(folder) if n.endswith((".py", *DATA_SUFFIXES))]
+    except OSError:
+        return None
+    return did_you_mean(name, candidates)
+
+
+def package_root(package: str) -> str | None:
+    """The folder of an installed package, found without importing it."""
+    try:
+        spec = importlib.machinery.PathFinder.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or spec.origin in ("built-in", "frozen"):
+        return None
+    return os.path.dirname(spec.origin)
+
+
+def module_path(module: str, importer: str) -> str | None:
+    """The file of a base module named in ``with read_base():``."""
+    level = len(module) - len(module.lstrip("."))
+    if level:
+        parts = module[level:].split(".")
+        return os.path.abspath(
+            os.path.join(os.path.dirname(importer), *[".."] * (level - 1), *parts) + ".py"
+        )
+    parts = module.split(".")
+    if len(parts) < 2:
+        return None
+    root = package_root(parts[0])
+    if root is None:
+        return None
+    return os.path.join(root, *parts[1:]) + ".py"
+
+
+def add_scope(value: Any, scope: str, table: LocTable, where: Location) -> None:
+    """Give each outermost dict with a ``type`` the ``_scope_`` of a package base, as
+    MMEngine does for bases named ``pkg::path``."""
+    if isinstance(value, dict):
+        if "type" in value:
+            if value.get("_scope_") is None:
+                value["_scope_"] = scope
+                table.set(value, "_scope_", where)
+            return
+        for child in value.values():
+            add_scope(child, scope, table, where)
+    elif isinstance(value, (list, tuple)):
+        for child in value:
+            add_scope(child, scope, table, where)
+
+
+def substitute(
+    names: dict[str, Any],
+    placeholders: dict[str, Placeholder],
+    base: dict[str, Any] | None,
+    table: LocTable,
+    context: _Context,
+) -> None:
+    """Replace placeholder markers that ended up as values by the bases' values.
+
+    Like MMEngine, only markers that are dict values or list and tuple items are
+    replaced (after the file is evaluated), and a missing name is reported only then.
+    """
+
+    def lookup(marker: str) -> tuple[bool, Any]:
+        placeholder = placeholders[marker]
+        node: Any = base
+        walked: list[str] = []
+        for part in placeholder.dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                keys = [str(k) for k in node] if isinstance(node, dict) else []
+                where = ".".join(["_base_", *walked])
+                reason = (
+                    "the config has no bases" if base is None
+                    else f"{where} has no key {part!r}"
+                )
+                context.report(
+                    diagnostic(
+                        "IC205", f"placeholder {{{{_base_.{placeholder.dotted}}}}} cannot be "
+                        f"substituted: {reason}", hint=did_you_mean(part, keys),
+                    ).at(placeholder.location)
+                )
+                return False, None
+            node = node[part]
+            walked.append(part)
+        # A copy: the merge that follows may pop `_delete_` from it, and the bases'
+        # values are shared with the cache.
+        return True, unshare(node, table)
+
+    def visit(value: Any) -> Any:
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if isinstance(child, str) and child in placeholders:
+                    found, replacement = lookup(child)
+                    if found:
+                        value[key] = replacement
+                elif isinstance(child, (dict, list, tuple)):
+                    value[key] = visit(child)
+            return value
+        if isinstance(value, list):
+            for index, child in enumerate(value):
+                if isinstance(child, str) and child in placeholders:
+                    found, replacement = lookup(child)
+                    if found:
+                        value[index] = replacement
+                elif isinstance(child, (dict, list, tuple)):
+                    value[index] = visit(child)
+            return value
+        if isinstance(value, tuple):
+            items = []
+            for child in value:
+                if isinstance(child, str) and child in placeholders:
+                    found, replacement = lookup(child)
+                    items.append(replacement if found else child)
+                elif isinstance(child, (dict, list, tuple)):
+                    items.append(visit(child))
+                else:
+                    items.append(child)
+            rebuilt = tuple(items)
+            if rebuilt:
+                table.share(rebuilt, value)
+            return rebuilt
+        return value
+
+    for key, value in list(names.items()):
+        if isinstance(value, str) and value in placeholders:
+            found, replacement = lookup(value)
+            if found:
+                names[key] = replacement
+        elif isinstance(value, (dict, list, tuple)):
+            names[key] = visit(value)
+
+
+def unshare(value: Any, table: LocTable) -> Any:
+    """A copy of ``value`` in which no container is reachable twice (locations kept)."""
+    kind = type(value)
+    if kind is dict:
+        out = {key: unshare(child, table) for key, child in value.items()}
+        table.share(out, value)
+        return out
+    if kind is list or kind is tuple:
+        items = kind(unshare(child, table) for child in value)
+        if items:
+            table.share(items, value)
+        return items
+    return value
+
+
+def merge_into(
+    child: dict[Any, Any], base: dict[Any, Any], table: LocTable, context: _Context,
+    path: KeyPath = (),
+) -> dict[Any, Any]:
+    """MMEngine's merge of a child's values into its bases' (``_merge_a_into_b``).
+
+    A new dict is returned: ``base`` is copied, then each of ``child``'s keys written;
+    a dict merges into a base dict unless it says ``_delete_=True``. ``_delete_`` is
+    dropped only where a base value existed, as MMEngine does. Unlike MMEngine, which
+    pops ``_delete_`` from the child's (freshly deep-copied) dicts, nothing is changed in
+    place: values stay shared with the cache, and a dict the file uses twice is merged
+    the same way both times, as MMEngine's copies are.
+    """
+    out = dict(base)
+    table.share(out, base)
+    child_locations = table.of(child) or {}
+    for key, value in child.items():
+        location = child_locations.get(key)
+        if isinstance(value, dict):
+            if key in out and not value.get(DELETE_KEY, False):
+                if DELETE_KEY in value:  # `_delete_=False`: dropped, then merged
+                    value = _without_delete(value, table)
+                if not isinstance(out[key], dict):
+                    context.report(
+                        diagnostic(
+                            "IC210", f"{format_path((*path, key))} is a dict here but a "
+                            f"{type(out[key]).__name__} in the base; MMEngine cannot merge them",
+                            format_path((*path, key)),
+                            hint="add _delete_=True to replace the base value",
+                        ).at(location)
+                    )
+                    out[key] = value
+                else:
+                    out[key] = merge_into(value, out[key], table, context, (*path, key))
+            elif key in out:
+                out[key] = _without_delete(value, table)
+            else:
+                if value.get(DELETE_KEY):
+                    delete_at = (table.of(value) or {}).get(DELETE_KEY, location)
+                    context.report(
+                        diagnostic(
+                            "IC212", f"`_delete_=True` in {format_path((*path, key))} has "
+                            "nothing to delete: no base defines this key, so MMEngine keeps "
+                            "`_delete_` as an ordinary key",
+                            format_path((*path, key, DELETE_KEY)),
+                        ).at(delete_at)
+                    )
+                out[key] = value
+        else:
+            out[key] = value
+        if location is not None:
+            table.set(out, key, location)
+    return out
+
+
+def _without_delete(value: dict[Any, Any], table: LocTable) -> dict[Any, Any]:
+    out = {key: child for key, child in value.items() if key != DELETE_KEY}
+    table.share(out, value)
+    return out
+
+
+_MUTATING_METHODS = frozenset(
+    (
+        "update", "pop", "popitem", "setdefault", "clear", "append", "extend", "insert",
+        "remove", "sort", "reverse", "add", "discard",
+    )
+)
+
+
+_MUTATION = re.compile(
+    r"\.\s*(?:" + "|".join(sorted(_MUTATING_METHODS)) + r")\s*\("  # x.update(...)
+    r"|[\]\w)]\s*\.\s*\w+\s*=(?!=)"  # x.a = ...
+    r"|\]\s*=(?!=)"  # x[k] = ...
+    r"|\bdel\b"
+    r"|[-+*/%&|^@]=|<<=|>>=|\*\*=|//="  # augmented assignment
+)
+
+
+def mutates(text: str) -> bool:
+    """Whether the file may change a value in place (an item or attribute assignment,
+    ``del``, a mutating method call, ``+=``): only then are the bases' values copied
+    before the file is evaluated. A text search, so it errs towards copying (a match
+    inside a string or comment only costs a copy)."""
+    return _MUTATION.search(text) is not None
+
+
+def share_or_copy(base: Loaded, table: LocTable, copy: bool) -> dict[str, Any]:
+    """A base's values for a file to use: shared with the cache (``table`` then finds
+    their locations in the base's table) or, when the file may mutate them, copied."""
+    if copy:
+        copied = copy_tree(base.data, base.table, table)
+        return copied  # type: ignore[no-any-return]
+    table.inherit(base.table)
+    return base.data
+
+
+def _table_from_source_map(value: Any, source_map: SourceMap, table: LocTable) -> None:
+    def walk(node: Any, path: KeyPath) -> None:
+        if isinstance(node, dict):
+            for key, child in node.items():
+                location = source_map.get((*path, key))
+                if location is not None and isinstance(key, (str, int)):
+                    table.set(node, key, location)
+                walk(child, (*path, key))
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                location = source_map.get((*path, index))
+                if location is not None:
+                    table.set(node, index, location)
+                walk(child, (*path, index))
+
+    walk(value, ())
+
+
+def _assignment_locations(module: ast.Module, path: str) -> dict[str, Location]:
+    found: dict[str, Location] = {}
+    for statement in module.body:
+        targets: list[ast.expr] = []
+        if isinstance(statement, ast.Assign):
+            targets = list(statement.targets)
+        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+            targets = [statement.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                found[target.id] = Location(path, target.lineno, target.col_offset + 1)
+    return found
+
+
+def _as_nodes(value: Any, table: LocTable) -> Any:
+    """A copy with every dict a :class:`ConfigNode` (attribute access for executed
+    code), locations kept."""
+    if isinstance(value, dict):
+        node = ConfigNode({key: _as_nodes(child, table) for key, child in value.items()})
+        table.share(node, value)
+        return node
+    if isinstance(value, (list, tuple)):
+        items = type(value)(_as_nodes(child, table) for child in value)
+        if items:
+            table.share(items, value)
+        return items
+    return value
+
+
+def _execute_with_mmengine(path: str, context: _Context) -> Loaded | None:
+    """A new-style file run by MMEngine itself (``trust=True``, when it is installed)."""
+    try:
+        from mmengine.config import Config  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    try:
+        data = Config.fromfile(path, import_custom_modules=False).to_dict()
+    except Exception as error:
+        context.report(
+            diagnostic("IC207", f"running the config failed: {type(error).__name__}: "
+                       f"{error}").at(context.root)
+        )
+        context.ok = False
+        return context.done({})
+    context.report(
+        diagnostic("IC209", "the config was executed because --trust-python was given")
+        .at(context.root)
+    )
+    names = {str(key): value for key, value in data.items()}
+    context.table.table(names).update({key: context.root for key in names})
+    return context.done(names)
+

@@ -1,0 +1,235 @@
+"""``_base_`` inheritance: MMEngine's merge rules, mixed formats, placeholders, the cache."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from initcfg.config import inherit
+from initcfg.config.load import load_config
+from initcfg.config.source import Location
+
+
+def _py(text: str) -> str:
+    return textwrap.dedent(text).lstrip()
+
+
+MODEL = _py("""
+    model = dict(
+        type='RetinaNet',
+        backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='BN', requires_grad=True)),
+        bbox_head=dict(type='RetinaHead', num_classes=80, anchor=[8, 16, 32]),
+    )
+    optimizer = dict(type='SGD', lr=0.02, momentum=0.9)
+""")
+
+
+@pytest.mark.parametrize(
+    ("child", "checks"),
+    [
+        # Dicts merge recursively and the child wins; lists are replaced.
+        (
+            "_base_ = './model.py'\nmodel = dict(backbone=dict(depth=101), "
+            "bbox_head=dict(anchor=[4]))\n",
+            {("model", "backbone", "depth"): 101, ("model", "backbone", "type"): "ResNet",
+             ("model", "bbox_head", "anchor"): [4]},
+        ),
+        # _delete_=True replaces the whole dict.
+        (
+            "_base_ = ['./model.py']\noptimizer = dict(_delete_=True, type='AdamW', lr=1e-4)\n",
+            {("optimizer",): {"type": "AdamW", "lr": 1e-4}},
+        ),
+        # _delete_=False is dropped and the dict merged.
+        (
+            "_base_ = './model.py'\noptimizer = dict(_delete_=False, lr=0.1)\n",
+            {("optimizer",): {"type": "SGD", "lr": 0.1, "momentum": 0.9}},
+        ),
+        # _delete_ on a key no base defines stays in the value (MMEngine's behaviour).
+        (
+            "_base_ = './model.py'\nnew = dict(_delete_=True, a=1)\n",
+            {("new",): {"_delete_": True, "a": 1}},
+        ),
+        # A dict reused by two keys is merged independently for each.
+        (
+            "_base_ = './model.py'\nhead = dict(_delete_=True, type='Other')\n"
+            "model = dict(bbox_head=head, neck=head)\n",
+            {("model", "bbox_head"): {"type": "Other"},
+             ("model", "neck"): {"_delete_": True, "type": "Other"}},
+        ),
+    ],
+)
+def test_merge_matches_mmengine(write, mmengine, norm, child, checks) -> None:  # type: ignore[no-untyped-def]
+    write("model.py", MODEL)
+    path = write("child.py", child)
+    tree = load_config(path)
+    expected = mmengine(path)
+    assert norm(tree.to_dict()) == norm(expected)
+    for key_path, value in checks.items():
+        assert norm(tree.get(key_path)) == value
+
+
+def test_yaml_and_json_bases_mixed_with_python(write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+    write("model.py", MODEL)
+    write("data.json", '{"data": {"batch": 2, "root": "data/"}, "extra": [1, 2]}')
+    write("sched.yaml", "_base_: ./data.json\nmax_epochs: 12\ndata:\n  batch: 4\n")
+    path = write(
+        "child.yaml",
+        "_base_: [./model.py, ./sched.yaml]\nmodel:\n  backbone:\n    depth: 18\n",
+    )
+    tree = load_config(path)
+    assert tree.diagnostics == []
+    assert norm(tree.to_dict()) == norm(mmengine(path))
+    assert tree.get(("data", "batch")) == 4
+    assert tree.location(("model", "backbone", "depth")) == Location(str(path), 4, 5)
+    assert tree.location(("data", "root")) == Location(str(path.parent / "data.json"), 1, 23)
+    assert tree.location(("model", "type")) == Location(str(path.parent / "model.py"), 2, 5)
+    assert set(tree.files) == {str(path.parent / n) for n in
+                               ("child.yaml", "model.py", "sched.yaml", "data.json")}
+
+
+def test_python_child_of_yaml_base_uses_base_values(write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+    write("base.yaml", "lr: 0.1\nmodel:\n  depth: 50\n")
+    path = write("c.py", "_base_ = './base.yaml'\nlr = _base_.lr * 2\ndepth = _base_.model.depth\n")
+    tree = load_config(path)
+    assert norm(tree.to_dict()) == norm(mmengine(path))
+    assert tree.to_dict()["lr"] == 0.2
+
+
+def test_base_tree_is_the_merged_bases_alone(write) -> None:  # type: ignore[no-untyped-def]
+    model = write("model.py", MODEL)
+    write("sched.py", "max_epochs = 12\n")
+    path = write(
+        "child.py",
+        "_base_ = ['./model.py', './sched.py']\nmodel = dict(backbone=dict(depth=101))\n"
+        "max_epochs = 24\n",
+    )
+    tree = load_config(path)
+    assert tree.base is not None
+    assert tree.base.get(("model", "backbone", "depth")) == 50
+    assert tree.base.get(("max_epochs",)) == 12
+    depth_column = MODEL.splitlines()[2].index("depth") + 1
+    assert tree.base.location(("model", "backbone", "depth")) == Location(
+        str(model), 3, depth_column
+    )
+    assert tree.get(("model", "backbone", "depth")) == 101
+    assert tree.location(("model", "backbone", "depth")) == Location(str(path), 2, 28)
+    type_column = MODEL.splitlines()[2].index("type") + 1
+    assert tree.location(("model", "backbone", "type")) == Location(str(model), 3, type_column)
+    assert tree.base.files == [str(model), str(path.parent / "sched.py")]
+
+
+def test_base_without_bases_has_no_base_tree(write) -> None:  # type: ignore[no-untyped-def]
+    assert load_config(write("a.py", "x = 1\n")).base is None
+
+
+def test_package_base_not_installed_is_a_diagnostic(write) -> None:  # type: ignore[no-untyped-def]
+    path = write("c.py", "_base_ = 'initcfgnopkg::_base_/models/x.py'\nx = 1\n")
+    tree = load_config(path)
+    [problem] = tree.diagnostics
+    assert (problem.code, problem.file, problem.line, problem.column) == ("IC206", str(path), 1, 10)
+    assert "initcfgnopkg" in problem.message and problem.hint == "pip install initcfgnopkg"
+
+
+def test_package_base_resolves_through_dot_mim_and_sets_scope(  # type: ignore[no-untyped-def]
+    write, tmp_path, monkeypatch
+) -> None:
+    write("site/fakepkg/__init__.py", "")
+    base = write(
+        "site/fakepkg/.mim/configs/_base_/models/m.py",
+        "model = dict(type='Net', backbone=dict(type='ResNet'), lists=[dict(type='A')])\n"
+        "other = dict(value=1)\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    path = write("c.py", "_base_ = 'fakepkg::_base_/models/m.py'\nmodel = dict(depth=1)\n")
+    tree = load_config(path)
+    assert tree.diagnostics == []
+    # As MMEngine's _dict_to_config_dict: the outermost dicts with a `type` get _scope_.
+    assert tree.to_dict() == {
+        "model": {"type": "Net", "backbone": {"type": "ResNet"}, "lists": [{"type": "A"}],
+                  "_scope_": "fakepkg", "depth": 1},
+        "other": {"value": 1},
+    }
+    assert tree.location(("model", "backbone", "type")) == Location(str(base), 1, 40)
+    assert tree.base is not None and tree.base.get(("model", "_scope_")) == "fakepkg"
+
+
+def test_placeholders_predefined_and_environment(write, mmengine, norm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("INITCFG_TEST_ROOT", "/data/set")
+    monkeypatch.delenv("INITCFG_TEST_UNSET", raising=False)
+    write("base.py", MODEL + "pipeline = [dict(type='Load')]\n")
+    path = write(
+        "child.py",
+        _py("""
+            _base_ = './base.py'
+            head = {{_base_.model.bbox_head}}
+            model = dict(bb=dict(d={{ _base_.model.backbone.depth }}), n=[{{_base_.pipeline}}])
+            work_dir = './work_dirs/{{ fileBasenameNoExtension }}{{fileExtname}}'
+            here = '{{fileBasename}}'
+            root = '{{$INITCFG_TEST_ROOT:/default}}/coco'
+            other = '{{$INITCFG_TEST_UNSET:/fallback}}'
+        """),
+    )
+    tree = load_config(path)
+    assert tree.diagnostics == []
+    data = tree.to_dict()
+    assert norm(data) == norm(mmengine(path))
+    assert data["head"]["num_classes"] == 80
+    assert data["model"]["n"] == [[{"type": "Load"}]]
+    assert data["work_dir"] == "./work_dirs/child.py"
+    assert (data["root"], data["other"]) == ("/data/set/coco", "/fallback")
+    # The whole-value placeholder points at the placeholder; what it brought keeps
+    # the base's locations; the columns after a placeholder on its line are exact.
+    assert tree.location(("head",)) == Location(str(path), 2, 1)
+    assert tree.location(("head", "num_classes")).file == str(path.parent / "base.py")  # type: ignore[union-attr]
+    line = path.read_text().splitlines()[2]
+    assert tree.location(("model", "n")) == Location(str(path), 3, line.index("n=") + 1)
+    assert tree.get(("model", "bb", "d")) == 50
+
+
+def test_cache_reuses_bases_and_notices_changes(write) -> None:  # type: ignore[no-untyped-def]
+    base = write("base.py", "lr = 0.1\n")
+    first = write("a.py", "_base_ = './base.py'\nx = 1\n")
+    second = write("b.py", "_base_ = './base.py'\ny = 2\n")
+    load_config(first)
+    cached = inherit._cache[(str(base), False)]
+    load_config(second)
+    assert inherit._cache[(str(base), False)] is cached
+    base.write_text("lr = 0.5\n# longer now\n")
+    os.utime(base, ns=(1, 1))
+    assert load_config(second).to_dict() == {"lr": 0.5, "y": 2}
+    assert inherit._cache[(str(base), False)] is not cached
+
+
+def test_returned_values_are_fresh_copies(write) -> None:  # type: ignore[no-untyped-def]
+    write("base.py", "model = dict(depth=50, layers=[1, 2])\n")
+    path = write("a.py", "_base_ = './base.py'\n")
+    tree = load_config(path)
+    tree.data["model"]["depth"] = 0
+    tree.data["model"]["layers"].append(3)
+    again = load_config(path)
+    assert again.to_dict() == {"model": {"depth": 50, "layers": [1, 2]}}
+
+
+def test_suppressions_of_every_file(write) -> None:  # type: ignore[no-untyped-def]
+    write("base.py", "x = 1  # initcfg: ignore[IC101]\n")
+    path = write("a.py", "_base_ = './base.py'\ny = 2  # initcfg: ignore[ic102, IC103]\n")
+    tree = load_config(path)
+    assert tree.suppressions == {
+        str(path): {2: {"IC102", "IC103"}},
+        str(path.parent / "base.py"): {1: {"IC101"}},
+    }
+
+
+def test_placeholders_in_yaml(write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+    write("base.py", MODEL)
+    path = write(
+        "c.yaml",
+        "_base_: ./base.py\nhead: {{_base_.model.bbox_head}}\nlr: {{ _base_.optimizer.lr }}\n",
+    )
+    tree = load_config(path)
+    assert tree.diagnostics == []
+    assert norm(tree.to_dict()) == norm(mmengine(path))
+    assert tree.get(("lr",)) == 0.02
+    assert tree.location(("head",)) == Location(str(path), 2, 1)

@@ -1,0 +1,164 @@
+"""Problems while loading: each a diagnostic at file:line:col in the right file, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+import initcfg
+from initcfg.config.load import load_config
+
+
+def _only(tree, code: str):  # type: ignore[no-untyped-def]
+    found = [d for d in tree.diagnostics if d.code == code]
+    assert len(found) == 1, tree.diagnostics
+    return found[0]
+
+
+def test_missing_base(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+    write("real_base.py", "x = 1\n")
+    path = write("c.py", "_base_ = [\n    './real_base.py',\n    './reel_base.py',\n]\n")
+    with pytest.raises(FileNotFoundError):
+        mmengine(path)
+    problem = _only(load_config(path), "IC202")
+    assert (problem.file, problem.line, problem.column) == (str(path), 3, 5)
+    assert "reel_base.py" in problem.message and problem.hint == "did you mean 'real_base.py'?"
+
+
+def test_cycle_of_bases(write) -> None:  # type: ignore[no-untyped-def]
+    write("a.py", "_base_ = './b.py'\na = 1\n")
+    b = write("b.py", "x = 0\n_base_ = ['./c.py']\n")
+    write("c.py", "_base_ = './a.py'\n")
+    tree = load_config(b.parent / "a.py")
+    problem = _only(tree, "IC203")
+    assert (problem.file, problem.line, problem.column) == (str(b.parent / "c.py"), 1, 10)
+    assert "a.py → b.py → c.py → a.py" in problem.message
+    assert problem.config == str(b.parent / "a.py")
+
+
+def test_duplicate_key_across_bases(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+    write("m1.py", "model = dict(a=1)\nlr = 1\n")
+    write("m2.py", "model = dict(b=2)\n")
+    path = write("c.py", "_base_ = ['./m1.py',\n          './m2.py']\n")
+    with pytest.raises(KeyError, match="Duplicate key"):
+        mmengine(path)
+    problem = _only(load_config(path), "IC204")
+    assert (problem.file, problem.line, problem.column, problem.path) == (str(path), 2, 11, "model")
+    assert "./m1.py" in problem.message and "./m2.py" in problem.message
+
+
+def test_bad_placeholder(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+    write("base.py", "optimizer = dict(lr=0.1)\n")
+    path = write("c.py", "_base_ = './base.py'\nlr = dict(value={{_base_.optimizer.lrr}})\n")
+    with pytest.raises(KeyError):
+        mmengine(path)
+    problem = _only(load_config(path), "IC205")
+    assert (problem.file, problem.line, problem.column) == (str(path), 2, 17)
+    assert "_base_.optimizer has no key 'lrr'" in problem.message
+    assert problem.hint == "did you mean 'lr'?"
+
+
+def test_placeholder_without_bases(write) -> None:  # type: ignore[no-untyped-def]
+    path = write("c.py", "x = {{_base_.a}}\n")
+    problem = _only(load_config(path), "IC205")
+    assert "no bases" in problem.message and (problem.line, problem.column) == (1, 5)
+
+
+def test_environment_variable_without_default(write, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("INITCFG_NOT_SET", raising=False)
+    path = write("c.py", "x = 1\nroot = '{{$INITCFG_NOT_SET:}}'\n")
+    problem = _only(load_config(path), "IC205")
+    assert (problem.line, problem.column) == (2, 9) and "INITCFG_NOT_SET" in problem.message
+
+
+def test_syntax_error_in_a_base(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+    base = write("base.py", "model = dict(\n    depth=50,\n    style='x'\n    frozen=1)\n")
+    path = write("c.py", "_base_ = './base.py'\n")
+    with pytest.raises(SyntaxError):
+        mmengine(path)
+    tree = load_config(path)
+    problem = _only(tree, "IC002")
+    assert (problem.file, problem.line) == (str(base), 3)
+    assert problem.column is not None and problem.config == str(path)
+    assert str(base) in tree.files
+
+
+def test_syntax_error_in_a_yaml_base(write) -> None:  # type: ignore[no-untyped-def]
+    base = write("base.yaml", "model:\n  depth: [1, 2\n")
+    path = write("c.py", "_base_ = './base.yaml'\n")
+    problem = _only(load_config(path), "IC002")
+    assert problem.file == str(base) and problem.line is not None
+
+
+def test_merge_of_dict_into_list(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+    write("base.py", "optimizer = [dict(type='SGD')]\n")
+    path = write("c.py", "_base_ = './base.py'\noptimizer = dict(lr=0.1)\n")
+    with pytest.raises(TypeError):
+        mmengine(path)
+    problem = _only(load_config(path), "IC210")
+    assert (problem.line, problem.column, problem.path) == (2, 1, "optimizer")
+
+
+def test_delete_with_nothing_to_delete_warns(write) -> None:  # type: ignore[no-untyped-def]
+    write("base.py", "x = 1\n")
+    path = write("c.py", "_base_ = './base.py'\noptim = dict(\n    _delete_=True, lr=1)\n")
+    problem = _only(load_config(path), "IC212")
+    assert (problem.severity, problem.line, problem.column) == ("warning", 3, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("_base_ = dict(a='x.py')\n", 1, 10),
+        ("_base_ = ['./x.py', 3]\n", 1, 21),
+    ],
+)
+def test_malformed_base_list(write, text: str, line: int, column: int) -> None:  # type: ignore[no-untyped-def]
+    path = write("c.py", text)
+    problem = _only(load_config(path), "IC211")
+    assert (problem.line, problem.column) == (line, column)
+
+
+def test_unreadable_and_unknown_suffix(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    missing = load_config(tmp_path / "nope.py")
+    assert [d.code for d in missing.diagnostics] == ["IC001"]
+    odd = load_config(tmp_path / "config.toml")
+    assert [d.code for d in odd.diagnostics] == ["IC001"]
+
+
+def test_validate_runs_on_python_configs_with_base_locations(write) -> None:  # type: ignore[no-untyped-def]
+    base = write(
+        "base.py",
+        "model = dict(\n    backbone=dict(\n"
+        "        init_cfg=dict(type='Kaiming', layer='Conv2D')))\n",
+    )
+    path = write("c.py", "_base_ = './base.py'\n")
+    problems = initcfg.validate(path)
+    assert problems, "the lead's validate walks .py configs through load_config"
+    located = [p for p in problems if p.file == str(base)]
+    assert located and all(p.line and p.column for p in located)
+
+
+def test_reserved_top_level_key(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+    path = write("c.py", "x = 1\nfilename = 'a.json'\n")
+    with pytest.raises(KeyError, match="reserved"):
+        mmengine(path)
+    problem = _only(load_config(path), "IC213")
+    assert (problem.line, problem.column, problem.path) == (2, 1, "filename")
+
+
+def test_classic_and_new_style_do_not_mix(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+    write("new.py", "from mmengine.config import read_base\nwith read_base():\n"
+          "    from .plain import *\n")
+    write("plain.py", "x = 1\n")
+    classic = write("classic.py", "_base_ = './new.py'\n")
+    with pytest.raises(RuntimeError):
+        mmengine(classic)
+    problem = _only(load_config(classic), "IC211")
+    assert (problem.line, problem.column) == (1, 10)
+    write("inherits.py", "_base_ = './plain.py'\ny = 2\n")
+    new = write("new2.py", "from mmengine.config import read_base\nwith read_base():\n"
+                "    from .inherits import *\n")
+    with pytest.raises(Exception):  # noqa: B017 - MMEngine's ConfigParsingError
+        mmengine(new)
+    problem = _only(load_config(new), "IC211")
+    assert (problem.line, problem.column) == (3, 5)

@@ -1,0 +1,181 @@
+"""Configs that try to run code: a diagnostic at the construct, and no side effect."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from initcfg.config.load import load_config
+from initcfg.config.source import Location
+
+# Each payload would create the file PWNED if it ran (or import a module for its side
+# effect); ``{target}`` is replaced by that file's path. (line, column) of the refused node.
+PAYLOADS = {
+    "os_system": ("import os\nos.system('touch {target}')\n", (2, 1), "os.system"),
+    "dunder_import": ("x = __import__('os').system('touch {target}')\n", (1, 5), "__import__"),
+    "open": ("x = open('{target}', 'w')\n", (1, 5), "open"),
+    "eval": ("x = eval(\"open('{target}', 'w')\")\n", (1, 5), "eval"),
+    "exec": ("exec(\"open('{target}', 'w')\")\n", (1, 1), "exec"),
+    "getattr_class": (
+        "x = getattr((), '__class__')\nopen('{target}', 'w')\n", (1, 5), "getattr",
+    ),
+    "subclasses": (
+        "x = ().__class__.__bases__[0].__subclasses__()\nopen('{target}', 'w')\n",
+        (1, 5), "dunder attribute",
+    ),
+    "format_attribute": (
+        "x = '{{0.__class__}}'.format(1)\nopen('{target}', 'w')\n", (1, 5), "private attribute",
+    ),
+    "lambda": ("f = (lambda: open('{target}', 'w'))()\n", (1, 6), "lambda"),
+    "function_call": (
+        "def f():\n    open('{target}', 'w')\nf()\n", (3, 1), "a call to `f` (the function",
+    ),
+    "decorator": (
+        "@open('{target}', 'w').close\ndef f():\n    pass\n", (1, 2), "decorator",
+    ),
+    "class_body": ("class A:\n    open('{target}', 'w')\n", (1, 1), "class definition"),
+    "while": ("while True:\n    pass\n", (1, 1), "`while` loop"),
+    "try": ("try:\n    x = 1\nexcept Exception:\n    pass\n", (1, 1), "`try`"),
+    "method_of_import": (
+        "import pathlib\npathlib.Path('{target}').touch()\n", (2, 1), "pathlib",
+    ),
+    "new_style_import_call": (
+        "from pathlib import Path\nPath('{target}').touch()\n", (2, 1), "pathlib.Path",
+    ),
+    "huge_power": ("x = 10 ** 10 ** 10\n", (1, 5), "power"),
+    "huge_list": ("x = [0] * 10 ** 9\n", (1, 5), "sequence"),
+    "huge_range": ("x = list(range(10 ** 12))\n", (1, 5), "sequence"),
+    "sort_key_function": (
+        "def f(x):\n    open('{target}', 'w')\nx = sorted([1], key=f)\n", (3, 21), "function",
+    ),
+    "print": ("print('hello')\n", (1, 1), "print"),
+    "globals": ("g = globals()\n", (1, 5), "globals"),
+    "dunder_builtins": ("b = __builtins__\n", (1, 5), "__builtins__"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAYLOADS))
+def test_payload_is_refused_without_side_effect(name: str, write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text, (line, column), construct = PAYLOADS[name]
+    target = tmp_path / "PWNED"
+    path = write("evil.py", text.format(target=target))
+    tree = load_config(path)
+    refusals = [d for d in tree.diagnostics if d.code == "IC201"]
+    assert len(refusals) == 1, tree.diagnostics
+    [refusal] = refusals
+    assert (refusal.file, refusal.line, refusal.column) == (str(path), line, column)
+    assert construct in refusal.message
+    assert "--trust-python" in (refusal.hint or "")
+    assert not target.exists()
+
+
+def test_import_for_side_effects_imports_nothing(write) -> None:  # type: ignore[no-untyped-def]
+    write("site/initcfg_side_effect_mod.py", "import pathlib\npathlib.Path('PWNED').touch()\n")
+    path = write(
+        "c.py",
+        "import initcfg_side_effect_mod\nfrom initcfg_side_effect_mod import thing\nx = 1\n",
+    )
+    sys.path.insert(0, str(path.parent / "site"))
+    try:
+        tree = load_config(path)
+    finally:
+        sys.path.remove(str(path.parent / "site"))
+    assert "initcfg_side_effect_mod" not in sys.modules
+    assert not (Path.cwd() / "PWNED").exists()
+    # New-style configs record imported names as dotted strings and import nothing.
+    assert tree.to_dict() == {"x": 1}
+
+
+def test_base_with_payload_is_refused_in_the_base(write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "PWNED"
+    base = write("base.py", f"import os\nx = os.system('touch {target}')\n")
+    path = write("c.py", "_base_ = './base.py'\ny = 1\n")
+    tree = load_config(path)
+    [refusal] = [d for d in tree.diagnostics if d.code == "IC201"]
+    assert (refusal.file, refusal.line, refusal.column, refusal.config) == (
+        str(base), 2, 5, str(path)
+    )
+    assert not target.exists()
+
+
+def test_trust_executes_the_way_mmengine_does(write, tmp_path: Path, mmengine) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "ran"
+    write("base.py", "model = dict(depth=50)\n")
+    path = write(
+        "c.py",
+        textwrap.dedent(f"""
+            _base_ = './base.py'
+            import os
+            def scale(x):
+                return x * 2
+            open({str(target)!r}, 'w').close()
+            model = dict(depth=scale(_base_.model.depth), name=os.path.basename('a/b.py'))
+        """),
+    )
+    refused = load_config(path)
+    assert [d.code for d in refused.diagnostics] == ["IC201"]
+    assert not target.exists()
+    trusted = load_config(path, trust=True)
+    assert target.exists()
+    assert [d.code for d in trusted.diagnostics] == ["IC209"]
+    target.unlink()
+    assert trusted.to_dict() == mmengine(path) == {"model": {"depth": 100, "name": "b.py"}}
+    assert trusted.location(("model",)).line == 7  # type: ignore[union-attr]
+
+
+def test_trust_hands_new_style_files_to_mmengine(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+    write("_base_/m.py", "model = dict(depth=50)\n")
+    path = write(
+        "configs/c.py",
+        "from mmengine.config import read_base\nwith read_base():\n"
+        "    from .._base_.m import *\nmodel.depth = (lambda: 101)()\n",
+    )
+    [refusal] = load_config(path).diagnostics
+    assert (refusal.code, refusal.line, refusal.column) == ("IC201", 4, 16)
+    trusted = load_config(path, trust=True)
+    assert [d.code for d in trusted.diagnostics] == ["IC209"]
+    assert trusted.to_dict() == mmengine(path) == {"model": {"depth": 101}}
+
+
+# Configs that would exhaust memory or time if evaluated naively: refused at the node.
+RESOURCE_BOMBS = {
+    "iterator_into_list": ("x = list(zip(range(10 ** 12)))\n", (1, 5), "sequence"),
+    "sum_of_range": ("x = sum(range(10 ** 12))\n", (1, 5), "sequence"),
+    "sum_of_lists": ("x = sum([[0]], [])\n", (1, 5), "sum()"),
+    "join": ("x = '-'.join(['x' * 1000000] * 1000000)\n", (1, 5), "characters"),
+    "replace": ("x = ('x' * 1000000).replace('x', 'x' * 30)\n", (1, 5), "characters"),
+    "fstring_width": ("x = f'{1:>1000000000}'\n", (1, 5), "width"),
+    "percent_width": ("x = '%1000000000d' % 1\n", (1, 5), "width"),
+    "format_width": ("x = '{:1000000000}'.format(1)\n", (1, 5), "width"),
+    "power_tower": ("x = ((2 ** 4096) ** 4096) ** 4096\n", (1, 6), "power"),
+    "shift": ("x = 1 << 10 ** 9\n", (1, 5), "shift"),
+    "loop": ("x = 0\nfor i in range(10 ** 9):\n    x += 1\n", (2, 1), "iterations"),
+    "deep_nesting": ("x = []\nfor i in range(100000):\n    x = [x]\n", (1, 1), "nested"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESOURCE_BOMBS))
+def test_resource_bombs_are_refused(name: str, write) -> None:  # type: ignore[no-untyped-def]
+    text, (line, column), construct = RESOURCE_BOMBS[name]
+    path = write("bomb.py", text)
+    [refusal] = load_config(path).diagnostics
+    assert (refusal.code, refusal.line, refusal.column) == ("IC201", line, column)
+    assert construct in refusal.message
+
+
+def test_trust_reruns_from_pristine_bases_and_keeps_base_edits(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+    base = write("base.py", "model = dict(depth=50, layers=[1])\nother = dict(a=1)\n")
+    path = write(
+        "c.py",
+        "_base_ = './base.py'\n"
+        "_base_.model.layers.append(2)\n"  # evaluated safely, then the file is re-run
+        "del _base_.other\n"
+        "x = (lambda: 3)()\n",
+    )
+    trusted = load_config(path, trust=True)
+    assert trusted.to_dict() == mmengine(path) == {"model": {"depth": 50, "layers": [1, 2]},
+                                                   "x": 3}
+    assert trusted.location(("model", "depth")) == Location(str(base), 1, 14)
