@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from initcfg.backend.torch._steps import LoadSpec, Origin, Step, Unreached, Writ
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
 from initcfg.check.suggest import did_you_mean
+from initcfg.config.atomic import write_text_atomic
 from initcfg.config.load import load_config, tree_from_mapping
 from initcfg.config.source import KeyPath, Location, format_path
 from initcfg.config.tree import ConfigTree
@@ -237,7 +237,9 @@ class InitPlan:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the plan as JSON atomically (temp file, then rename)."""
-        atomic_write_text(Path(path), self.dumps())
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(target, self.dumps())
 
     # -- rendering -----------------------------------------------------------------
 
@@ -329,19 +331,6 @@ def describe_step(step: Step) -> str:
     elif step.whole:
         text += f" on {step.target}"
     return text
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file in the same directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 # -- JSON helpers ----------------------------------------------------------------------
