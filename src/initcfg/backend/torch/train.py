@@ -1,0 +1,757 @@
+"""The fine-tune loop: a config in, a trained model, checkpoints and a log out.
+
+:func:`train` builds the model from the factory the config names, runs the init plan,
+loads ``load_from``, builds the optimizer and the learning-rate table from the train
+plan, and runs MMEngine's ``EpochBasedTrainLoop`` or ``IterBasedTrainLoop`` semantics:
+
+- validation after epoch (iteration) ``n`` when ``n >= val_begin`` and
+  ``n % val_interval == 0`` or ``n`` is the last;
+- a checkpoint every ``checkpoint.interval`` epochs (iterations), and the last one
+  when ``save_last``, keeping the newest ``max_keep_ckpts``;
+- ``accumulative_counts``: gradients summed over that many iterations, the loss
+  divided by it (by the remainder for a final incomplete group), DDP gradient sync
+  only on the iterations that step; ``clip_grad`` just before each step;
+- the learning rate of every iteration set from the plan's table before it runs.
+
+Data order depends only on ``(seed, epoch)``: each epoch's permutation comes from its
+own generator, and the DataLoader never draws from the global RNG. A resumed run
+therefore replays exactly what the uninterrupted one would have done, mid-epoch too.
+
+Model contract: ``model(inputs)`` returns what the loss takes; the loss is the
+model's ``compute_loss(outputs, targets)`` if it has one, else cross-entropy. Dataset
+items are ``(input, target)`` pairs. The evaluator has ``reset()``,
+``update(outputs, targets)`` and ``compute() -> dict[str, float]``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn import functional as F
+from torch.utils.data import DataLoader, Sampler
+
+from initcfg.backend.torch import train_checkpoint as ckpt
+from initcfg.backend.torch.train_dist import (
+    DistContext,
+    any_rank,
+    barrier,
+    broadcast_int,
+    setup,
+    teardown,
+)
+from initcfg.backend.torch.train_factory import build
+from initcfg.backend.torch.train_progress import JsonLog, Progress
+from initcfg.backend.torch.train_settings import (
+    Factory,
+    TrainError,
+    TrainSettings,
+    read_train_settings,
+)
+from initcfg.config.tree import ConfigTree
+
+__all__ = ["TrainOptions", "TrainResult", "train", "train_from_settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainOptions:
+    """How to run, beyond what the config says.
+
+    Attributes:
+        work_dir: Where checkpoints and the log go (default: the config's ``work_dir``,
+            else ``work_dirs/<config name>``).
+        resume: Continue from the last checkpoint in ``work_dir``.
+        model: ``module:callable`` building the model, replacing the config's factory.
+        device: ``"cpu"`` or ``"cuda"``; None picks CUDA when available.
+        progress: Show progress (rank 0 only); False for silence.
+        tty: Force the progress bar (True) or plain lines (False); None asks stderr.
+        stop_after: Stop after this many epochs (iterations when iteration-based) of
+            the whole run, writing a checkpoint as Ctrl-C does: a planned interruption.
+        skip_init: Do not run the init plan (neither ``init_cfg`` nor ``load_from``): the
+            model factory prepared the weights itself.
+    """
+
+    work_dir: str | os.PathLike[str] | None = None
+    resume: bool = False
+    model: str | None = None
+    device: str | None = None
+    progress: bool = True
+    tty: bool | None = None
+    stop_after: int | None = None
+    skip_init: bool = False
+
+
+@dataclass(slots=True)
+class TrainResult:
+    """What a run did.
+
+    Attributes:
+        work_dir: Where its files are.
+        model: The trained model (unwrapped from DDP).
+        epoch: Epochs completed.
+        iteration: Iterations completed.
+        val_history: One dict per validation: ``epoch``, ``iter`` and the metrics.
+        last_checkpoint: The newest checkpoint written, if any.
+        interrupted: True when it stopped early (Ctrl-C or ``stop_after``).
+        load_report: What ``load_from`` loaded (``loaded``/``missing``/``unexpected``/
+            ``mismatched`` key lists), when it ran.
+        loop_seconds: Wall time spent in the loop (validation and checkpoints included,
+            building the model, data and plans excluded).
+    """
+
+    work_dir: Path
+    model: nn.Module
+    epoch: int = 0
+    iteration: int = 0
+    val_history: list[dict[str, Any]] = field(default_factory=list)
+    last_checkpoint: Path | None = None
+    interrupted: bool = False
+    load_report: dict[str, list[str]] | None = None
+    loop_seconds: float = 0.0
+
+
+class LrTable(Protocol):
+    """The learning rate of every optimizer group at every iteration."""
+
+    def lrs(self, iteration: int) -> Sequence[float]: ...
+
+
+class _ConstantLr:
+    """Used when the config has no ``param_scheduler``: each group keeps its own lr."""
+
+    def __init__(self, base: Sequence[float]) -> None:
+        self._base = list(base)
+
+    def lrs(self, iteration: int) -> Sequence[float]:
+        return self._base
+
+
+class _EpochSampler(Sampler[int]):
+    """This rank's share of one epoch's order; the order depends on ``(seed, epoch)`` only.
+
+    Like ``DistributedSampler``, the permutation is padded to a multiple of the world
+    size and rank ``r`` takes every ``world``-th index from ``r``; ``skip`` drops the
+    samples a resumed epoch has already seen.
+    """
+
+    def __init__(self, size: int, ctx: DistContext, shuffle: bool, seed: int) -> None:
+        self.size = size
+        self.world = ctx.world_size
+        self.rank = ctx.rank
+        self.shuffle = shuffle
+        self.seed = seed
+        self.epoch = 0
+        self.skip = 0
+        self.per_rank = math.ceil(size / self.world)
+
+    def set_epoch(self, epoch: int, skip: int = 0) -> None:
+        self.epoch = epoch
+        self.skip = skip
+
+    def __iter__(self) -> Iterator[int]:
+        if self.shuffle:
+            generator = torch.Generator()
+            generator.manual_seed(self.seed + self.epoch)
+            order = torch.randperm(self.size, generator=generator).tolist()
+        else:
+            order = list(range(self.size))
+        total = self.per_rank * self.world
+        order += order[: total - len(order)]
+        return iter(order[self.rank : total : self.world][self.skip :])
+
+    def __len__(self) -> int:
+        return self.per_rank - self.skip
+
+
+def _seed_everything(seed: int) -> None:
+    import random
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - torch runs without numpy
+        return
+    np.random.seed(seed % (2**32))
+
+
+def _base_dir(tree: ConfigTree) -> str | None:
+    return None if tree.path is None else str(Path(tree.path).resolve().parent)
+
+
+def _default_work_dir(tree: ConfigTree, settings: TrainSettings) -> Path:
+    if settings.work_dir:
+        return Path(settings.work_dir)
+    stem = Path(tree.path).stem if tree.path else "run"
+    return Path("work_dirs") / stem
+
+
+def _build_model(tree: ConfigTree, settings: TrainSettings, options: TrainOptions) -> nn.Module:
+    base = _base_dir(tree)
+    if options.model is not None:
+        # The config's model arguments still apply when --model only swaps the callable.
+        kwargs = settings.model.kwargs if settings.model is not None else {}
+        model = build(Factory(options.model, kwargs, ("model",)), base)
+    elif settings.model is not None:
+        if ":" not in settings.model.target:
+            raise TrainError(
+                f"model needs type='module:callable' naming a factory, "
+                f"got {settings.model.target!r}",
+                ("model", "type"),
+                hint="for example type='examples.shapes.model:build_model', "
+                "or pass --model MODULE:FACTORY",
+            )
+        model = build(settings.model, base)
+    else:
+        raise TrainError(
+            "no model to train: the config has no model section",
+            hint="add model=dict(type='module:callable', ...) or pass --model",
+        )
+    if not isinstance(model, nn.Module):
+        raise TrainError(
+            f"the model factory returned {type(model).__name__}, not a torch.nn.Module",
+            ("model", "type"),
+        )
+    return model
+
+
+def _initialize(tree: ConfigTree, model: nn.Module) -> dict[str, list[str]] | None:
+    """Run the config's init plan on ``model``: ``init_cfg`` everywhere, then ``load_from``.
+
+    Returns:
+        What ``load_from`` loaded (key lists by kind), or None when it is not set.
+    """
+    from initcfg.plan.init_plan import compile_init_plan
+
+    plan = compile_init_plan(tree, model)
+    if plan.errors:
+        raise TrainError(
+            "the init plan has errors: " + "; ".join(f"{d.code} {d.message}" for d in plan.errors),
+            hint="run `initcfg validate` on the config for the full report",
+        )
+    from initcfg.backend.torch._errors import CheckpointError, InitError
+
+    try:
+        results = plan.apply(model)
+    except (CheckpointError, InitError) as error:
+        raise TrainError(f"initialization failed: {error}") from None
+    if not results:
+        return None
+    report: dict[str, list[str]] = {"loaded": [], "missing": [], "unexpected": [], "mismatched": []}
+    for _, loaded in results:
+        report["loaded"] += loaded.loaded
+        report["missing"] += loaded.missing
+        report["unexpected"] += loaded.unexpected
+        report["mismatched"] += [f"{k} {tuple(a)} -> {tuple(b)}" for k, a, b in loaded.mismatched]
+    return report
+
+
+class _TableLr:
+    """Per-group rates from the train plan's lr table, expanded once for O(1) lookups."""
+
+    def __init__(self, rows: list[list[float]], tracks: list[int]) -> None:
+        self._rows = [[row[track] for track in tracks] for row in rows]
+        self._last = len(self._rows) - 1
+
+    def lrs(self, iteration: int) -> Sequence[float]:
+        return self._rows[min(iteration, self._last)]
+
+
+def _build_optimizer(
+    tree: ConfigTree,
+    settings: TrainSettings,
+    model: nn.Module,
+    iters_per_epoch: int,
+    world_size: int,
+) -> tuple[torch.optim.Optimizer, LrTable]:
+    """The optimizer (param groups resolved the MMEngine way) and the lr table, from the
+    train plan."""
+    from initcfg.plan.train_plan import build_optimizer, compile_train_plan
+
+    plan = compile_train_plan(
+        tree, model, iters_per_epoch=iters_per_epoch, world_size=world_size
+    )
+    errors = [d for d in plan.diagnostics if d.severity == "error"]
+    if errors:
+        raise TrainError(
+            "the train plan has errors: " + "; ".join(f"{d.code} {d.message}" for d in errors),
+            hint="run `initcfg validate` on the config for the full report",
+        )
+    try:
+        optimizer = build_optimizer(plan, model)
+    except ValueError as error:
+        raise TrainError(str(error), ("optim_wrapper",)) from None
+    if plan.lr is None:
+        if settings.finetune.param_scheduler:
+            raise TrainError("the lr schedule cannot be computed", ("param_scheduler",))
+        return optimizer, _ConstantLr([float(g["lr"]) for g in optimizer.param_groups])
+    if plan.lr.granularity != "iter":
+        raise TrainError("the lr table is not per iteration", ("param_scheduler",))
+    return optimizer, _TableLr(plan.lr.iteration_table(), plan.group_tracks())
+
+
+class _Interrupt:
+    """First Ctrl-C: finish the iteration, checkpoint, stop. Second: stop at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _Interrupt:
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave Ctrl-C alone
+            self._previous = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _move(value: Any, device: torch.device) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.to(device, non_blocking=True)
+    if isinstance(value, list | tuple):
+        return type(value)(_move(v, device) for v in value)
+    return value
+
+
+class _Runner:
+    """One training run: state, loop and bookkeeping (the private half of :func:`train`)."""
+
+    def __init__(
+        self, tree: ConfigTree, settings: TrainSettings, options: TrainOptions, ctx: DistContext
+    ) -> None:
+        self.tree = tree
+        self.settings = settings
+        self.options = options
+        self.ctx = ctx
+        self.work_dir = Path(options.work_dir or _default_work_dir(tree, settings))
+        self.progress = Progress(tty=options.tty, quiet=not (options.progress and ctx.is_main))
+        self.epoch = 0
+        self.iteration = 0
+        self.iter_in_epoch = 0
+        self.val_history: list[dict[str, Any]] = []
+        self.last_checkpoint: Path | None = None
+        self.load_report: dict[str, list[str]] | None = None
+
+    # ------------------------------------------------------------------ building
+
+    def setup(self) -> None:
+        settings = self.settings
+        seed = settings.seed
+        if seed is None:
+            seed = broadcast_int(self.ctx, int.from_bytes(os.urandom(4), "little"))
+        self.seed = seed
+        _seed_everything(seed)
+        self.resume_from: Path | None = None
+        load_from = settings.finetune.load_from
+        if not self.options.resume and settings.finetune.resume and load_from:
+            # MMEngine: `resume = True` with `load_from` set resumes from that file.
+            self.resume_from = Path(load_from)
+            if not self.resume_from.is_file():
+                raise TrainError(f"cannot resume: {load_from} does not exist", ("load_from",))
+        elif self.options.resume or settings.finetune.resume:
+            self.resume_from = ckpt.find_last(self.work_dir)
+            if self.resume_from is None:
+                self.progress.message(
+                    f"initcfg: nothing to resume in {self.work_dir}; starting from scratch"
+                )
+        model = _build_model(self.tree, settings, self.options)
+        if self.resume_from is None and not self.options.skip_init:
+            self.load_report = _initialize(self.tree, model)
+            if self.load_report is not None:
+                self._report_load(str(settings.finetune.load_from))
+        self.module = model.to(self.ctx.device)
+        self.model: nn.Module = self.module
+        if self.ctx.distributed:
+            device_ids = [self.ctx.local_rank] if self.ctx.device.type == "cuda" else None
+            self.model = nn.parallel.DistributedDataParallel(self.module, device_ids=device_ids)
+
+        train_dataset = build(settings.train_loader.dataset, _base_dir(self.tree))
+        self.sampler = _EpochSampler(
+            len(train_dataset), self.ctx, settings.train_loader.shuffle, seed
+        )
+        self.train_loader = DataLoader(
+            train_dataset,
+            batch_size=settings.train_loader.batch_size,
+            sampler=self.sampler,
+            num_workers=settings.train_loader.num_workers,
+            drop_last=settings.train_loader.drop_last,
+            generator=torch.Generator(),
+            pin_memory=self.ctx.device.type == "cuda",
+        )
+        self.iters_per_epoch = len(self.train_loader)
+        if self.iters_per_epoch == 0:
+            raise TrainError("the training set gives no batch", ("train_dataloader",))
+        loop = settings.loop
+        self.max_iters = (
+            loop.max_epochs * self.iters_per_epoch if loop.by_epoch else loop.max_iters
+        )
+        self.val_loader: DataLoader[Any] | None = None
+        self.evaluator: Any = None
+        if settings.val_loader is not None and settings.evaluator is not None:
+            val_dataset = build(settings.val_loader.dataset, _base_dir(self.tree))
+            # An explicit generator: a DataLoader without one draws its worker seed from
+            # the global RNG, which would make a resumed run diverge.
+            self.val_loader = DataLoader(
+                val_dataset,
+                batch_size=settings.val_loader.batch_size,
+                shuffle=False,
+                num_workers=settings.val_loader.num_workers,
+                generator=torch.Generator(),
+            )
+            self.evaluator = build(settings.evaluator, _base_dir(self.tree))
+        self.optimizer, self.lr_table = _build_optimizer(
+            self.tree, settings, self.module, self.iters_per_epoch, self.ctx.world_size
+        )
+        if settings.optim.type == "AmpOptimWrapper":
+            self.progress.message(
+                "initcfg: AmpOptimWrapper is not implemented by initcfg train; "
+                "training runs in float32"
+            )
+        accumulate = settings.optim.accumulative_counts
+        self.accumulate = accumulate
+        self.divisible_iters = self.max_iters // accumulate * accumulate
+        self.remainder_iters = self.max_iters - self.divisible_iters
+        self.params = [p for g in self.optimizer.param_groups for p in g["params"]]
+        compute_loss = getattr(self.module, "compute_loss", None)
+        self.loss_fn: Callable[[Any, Any], torch.Tensor] = (
+            compute_loss if callable(compute_loss) else F.cross_entropy
+        )
+        self.keeper = ckpt.CheckpointKeeper(self.work_dir, settings.checkpoint.max_keep_ckpts)
+        if self.resume_from is not None:
+            self._restore(self.resume_from)
+        if self.ctx.is_main:
+            self.log: JsonLog | None = JsonLog(
+                self.work_dir / "train_log.jsonl",
+                keep_until_iter=self.iteration if self.resume_from is not None else None,
+            )
+        else:
+            self.log = None
+
+    def _report_load(self, source: str) -> None:
+        report = self.load_report or {}
+        parts = [f"{len(report.get('loaded', []))} tensors loaded from {source}"]
+        for kind in ("mismatched", "missing", "unexpected"):
+            keys = report.get(kind, [])
+            if keys:
+                shown = ", ".join(keys[:4]) + (" …" if len(keys) > 4 else "")
+                parts.append(f"{len(keys)} {kind} ({shown})")
+        self.progress.message("load_from: " + "; ".join(parts))
+
+    # --------------------------------------------------------------- checkpoints
+
+    def _pending_grads(self) -> list[dict[str, torch.Tensor]]:
+        """Gradients accumulated but not yet applied, one dict per rank (collective).
+
+        Under DDP they differ between ranks until the step's all-reduce, so every rank's
+        are kept: a resumed run gives each rank back its own.
+        """
+        local = {
+            name: p.grad.detach().cpu().clone()
+            for name, p in self.module.named_parameters()
+            if p.grad is not None
+        }
+        if not self.ctx.distributed or not any_rank(self.ctx, bool(local)):
+            return [local]
+        gathered: list[Any] = [None] * self.ctx.world_size
+        dist.all_gather_object(gathered, local)
+        return gathered
+
+    def _payload(self, grads: list[dict[str, torch.Tensor]]) -> dict[str, Any]:
+        return {
+            "meta": {
+                "epoch": self.epoch,
+                "iter": self.iteration,
+                "iter_in_epoch": self.iter_in_epoch,
+                "seed": self.seed,
+                "world_size": self.ctx.world_size,
+                "by_epoch": self.settings.loop.by_epoch,
+            },
+            "state_dict": {k: v.detach().cpu() for k, v in self.module.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "rng": ckpt.capture_rng(),
+            "grads": grads,
+            "val_history": self.val_history,
+            "kept": [p.name for p in self.keeper.kept],
+        }
+
+    def _save(self, name: str, *, rotate: bool = True) -> None:
+        """Write checkpoint ``name`` (called on every rank; rank 0 writes)."""
+        grads = self._pending_grads()
+        if self.ctx.is_main:
+            self.keeper.save(name, self._payload(grads), rotate=rotate)
+            stale = self.work_dir / "interrupted.pth"
+            if rotate and stale.exists():
+                stale.unlink()
+        self.last_checkpoint = self.work_dir / name
+
+    def _restore(self, path: Path) -> None:
+        try:
+            data = ckpt.load(path)
+        except Exception as error:  # a corrupt or foreign file: say which, no traceback
+            raise TrainError(f"cannot resume from {path}: {error}") from None
+        needed = ("meta", "state_dict", "optimizer", "rng")
+        if any(key not in data for key in needed) or "iter_in_epoch" not in data["meta"]:
+            raise TrainError(
+                f"cannot resume from {path}: it is not a checkpoint `initcfg train` wrote",
+                hint="resume needs the loop state; to start from these weights use load_from",
+            )
+        meta = data["meta"]
+        self.module.load_state_dict(data["state_dict"])
+        self.optimizer.load_state_dict(data["optimizer"])
+        named = dict(self.module.named_parameters())
+        per_rank = data.get("grads") or [{}]
+        own = per_rank[self.ctx.rank] if len(per_rank) == self.ctx.world_size else per_rank[0]
+        for name, grad in own.items():
+            named[name].grad = grad.to(named[name].device)
+        self.epoch = int(meta["epoch"])
+        self.iteration = int(meta["iter"])
+        self.iter_in_epoch = int(meta["iter_in_epoch"])
+        self.val_history = list(data.get("val_history", []))
+        # The payload lists the checkpoints kept before it was written; a periodic
+        # checkpoint counts itself too, so rotation goes on as if never interrupted.
+        kept = list(data.get("kept", []))
+        if path.name != "interrupted.pth":
+            kept.append(path.name)
+        self.keeper.adopt_existing(kept)
+        ckpt.restore_rng(data["rng"])
+        if int(meta.get("world_size", 1)) != self.ctx.world_size:
+            self.progress.message(
+                f"initcfg: {path} was written by {meta.get('world_size')} processes and this "
+                f"run has {self.ctx.world_size}: the data order (and so the result) differs"
+            )
+        self.progress.message(
+            f"resumed from {path} (epoch {self.epoch}, iteration {self.iteration})"
+        )
+
+    # -------------------------------------------------------------------- loop
+
+    def _validate(self) -> None:
+        if self.val_loader is None or self.evaluator is None:
+            return
+        if self.ctx.is_main:
+            self.module.eval()
+            self.evaluator.reset()
+            with torch.no_grad():
+                for inputs, targets in self.val_loader:
+                    outputs = self.module(_move(inputs, self.ctx.device))
+                    self.evaluator.update(outputs, _move(targets, self.ctx.device))
+            metrics = {k: float(v) for k, v in self.evaluator.compute().items()}
+            record = {"epoch": self.epoch, "iter": self.iteration, **metrics}
+            self.val_history.append(record)
+            if self.log is not None:
+                self.log.write({"mode": "val", **record})
+            shown = "  ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+            by_epoch = self.settings.loop.by_epoch
+            unit = f"epoch {self.epoch}" if by_epoch else f"iter {self.iteration}"
+            self.progress.message(f"val {unit}: {shown}")
+            self.module.train()
+        barrier(self.ctx)
+
+    def _due(self, count: int, total: int, begin: int, interval: int) -> bool:
+        return count >= begin and (count % interval == 0 or count == total)
+
+    def _after_unit(self, count: int, total: int, name: str) -> None:
+        """Validation and checkpoint after epoch (or iteration) ``count`` of ``total``."""
+        loop = self.settings.loop
+        if self._due(count, total, loop.val_begin, loop.interval_after(count)):
+            self._validate()
+        cfg = self.settings.checkpoint
+        periodic = cfg.interval > 0 and count % cfg.interval == 0
+        if periodic or (cfg.save_last and count == total):
+            self._save(name)
+
+    def _step(self, inputs: Any, targets: Any) -> torch.Tensor:
+        iteration = self.iteration
+        lrs = self.lr_table.lrs(iteration)
+        for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
+            group["lr"] = lr
+        update = (iteration + 1) % self.accumulate == 0 or iteration + 1 == self.max_iters
+        divisor = self.accumulate if iteration < self.divisible_iters else self.remainder_iters
+        sync = contextlib.nullcontext()
+        if not update and isinstance(self.model, nn.parallel.DistributedDataParallel):
+            sync = self.model.no_sync()  # type: ignore[assignment]
+        with sync:
+            loss = self.loss_fn(self.model(inputs), targets)
+            (loss / divisor if divisor > 1 else loss).backward()  # type: ignore[no-untyped-call]
+        if update:
+            clip = self.settings.optim.clip_grad
+            if clip is not None:
+                grads = [p for p in self.params if p.grad is not None]
+                if clip.type == "norm" and clip.max_norm is not None:
+                    nn.utils.clip_grad_norm_(
+                        grads, float(clip.max_norm), norm_type=float(clip.norm_type)
+                    )
+                elif clip.clip_value is not None:
+                    nn.utils.clip_grad_value_(grads, float(clip.clip_value))
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+        return loss.detach()
+
+    def _stop_requested(self, interrupt: _Interrupt) -> bool:
+        stop = interrupt.requested
+        limit = self.options.stop_after
+        if limit is not None:
+            if self.settings.loop.by_epoch:
+                stop = stop or (self.epoch >= limit and self.iter_in_epoch == 0)
+            else:
+                stop = stop or self.iteration >= limit
+        return any_rank(self.ctx, stop)
+
+    def run(self) -> TrainResult:
+        loop = self.settings.loop
+        total_epochs = loop.max_epochs if loop.by_epoch else math.ceil(
+            self.max_iters / self.iters_per_epoch
+        )
+        interrupted = False
+        started = time.perf_counter()
+        self.module.train()
+        with _Interrupt() as interrupt:
+            while self.iteration < self.max_iters and not interrupted:
+                if self._stop_requested(interrupt):
+                    interrupted = True
+                    break
+                interrupted = self._run_epoch(interrupt, total_epochs)
+        if self.log is not None:
+            self.log.close()
+        if interrupted:
+            # A periodic checkpoint of this very position already says everything.
+            if not self._checkpoint_is_current():
+                self._save("interrupted.pth", rotate=False)
+            barrier(self.ctx)
+        return TrainResult(
+            work_dir=self.work_dir,
+            model=self.module,
+            epoch=self.epoch,
+            iteration=self.iteration,
+            val_history=self.val_history,
+            last_checkpoint=self.last_checkpoint,
+            interrupted=interrupted,
+            load_report=self.load_report,
+            loop_seconds=time.perf_counter() - started,
+        )
+
+    def _checkpoint_is_current(self) -> bool:
+        if self.last_checkpoint is None or self.iter_in_epoch != 0:
+            return False
+        name = self.last_checkpoint.name
+        unit = self.epoch if self.settings.loop.by_epoch else self.iteration
+        prefix = "epoch" if self.settings.loop.by_epoch else "iter"
+        return name == f"{prefix}_{unit}.pth"
+
+    def _run_epoch(self, interrupt: _Interrupt, total_epochs: int) -> bool:
+        """One pass over the data (or what is left of it); True when interrupted."""
+        loop = self.settings.loop
+        local_batch = self.settings.train_loader.batch_size
+        self.sampler.set_epoch(self.epoch, self.iter_in_epoch * local_batch)
+        assert self.train_loader.generator is not None
+        self.train_loader.generator.manual_seed(self.seed + self.epoch)
+        in_epoch = min(self.iters_per_epoch, self.max_iters - (self.iteration - self.iter_in_epoch))
+        self.progress.start_epoch(
+            f"epoch {self.epoch + 1}/{total_epochs}", in_epoch, self.iter_in_epoch
+        )
+        log_every = self.settings.log_interval
+        device = self.ctx.device
+        for inputs, targets in self.train_loader:
+            tick = time.perf_counter()
+            loss = self._step(_move(inputs, device), _move(targets, device))
+            lr = self.optimizer.param_groups[0]["lr"]
+            self.iteration += 1
+            self.iter_in_epoch += 1
+            if self.log is not None:
+                self.log.train_record(
+                    {
+                        "mode": "train",
+                        "epoch": self.epoch + 1,
+                        "iter": self.iteration,
+                        "lr": lr,
+                        "time": time.perf_counter() - tick,
+                    },
+                    loss,
+                )
+                if self.iter_in_epoch % log_every == 0 or self.iter_in_epoch == in_epoch:
+                    losses = self.log.flush()
+                    last = losses[-1] if losses else None
+                    self.progress.update(
+                        self.iter_in_epoch, last, lr, self.max_iters - self.iteration
+                    )
+                elif self.progress.tty:
+                    self.progress.update(
+                        self.iter_in_epoch, None, lr, self.max_iters - self.iteration
+                    )
+            if not loop.by_epoch:
+                self._after_unit(self.iteration, self.max_iters, f"iter_{self.iteration}.pth")
+            if self.iteration >= self.max_iters:
+                break
+            if self._stop_requested(interrupt):
+                return True
+        if self.iter_in_epoch >= self.iters_per_epoch:
+            self.epoch += 1
+            self.iter_in_epoch = 0
+            if loop.by_epoch:
+                self._after_unit(self.epoch, loop.max_epochs, f"epoch_{self.epoch}.pth")
+        return False
+
+
+def train_from_settings(
+    tree: ConfigTree, settings: TrainSettings, options: TrainOptions | None = None
+) -> TrainResult:
+    """Run the loop for already-read settings (see :func:`train`)."""
+    options = options or TrainOptions()
+    ctx = setup(options.device)
+    runner = _Runner(tree, settings, options, ctx)
+    runner.setup()
+    result = runner.run()
+    teardown(ctx)
+    return result
+
+
+def train(
+    config: ConfigTree | str | os.PathLike[str], options: TrainOptions | None = None
+) -> TrainResult:
+    """Train the model a config describes, as the config declares.
+
+    Args:
+        config: A config file or an already loaded :class:`ConfigTree`.
+        options: Work dir, resume, model override, device, progress display.
+
+    Returns:
+        What the run did; ``interrupted`` is True after Ctrl-C (a checkpoint was written).
+
+    Raises:
+        TrainError: the config cannot be trained as written (its message says why).
+    """
+    if isinstance(config, ConfigTree):
+        tree = config
+    else:
+        from initcfg.config.load import load_config
+
+        tree = load_config(config)
+        errors = [d for d in tree.diagnostics if d.severity == "error"]
+        if errors:
+            raise TrainError(
+                "the config cannot be loaded: "
+                + "; ".join(f"{d.code} {d.message}" for d in errors),
+                hint="run `initcfg validate` on it for the full report",
+            )
+    settings = read_train_settings(tree)
+    return train_from_settings(tree, settings, options)

@@ -1,0 +1,90 @@
+"""Process-group setup for runs under ``torchrun``, and the single-process stand-in.
+
+``torchrun`` sets ``WORLD_SIZE``, ``RANK`` and ``LOCAL_RANK``; with them present and
+a world larger than one, the loop joins a process group (NCCL on CUDA, gloo on CPU).
+If one rank fails, torchrun's agent stops the others; the timeout bounds the wait of
+ranks started by other launchers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True, slots=True)
+class DistContext:
+    """Where this process stands: rank, world size and its device."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+    device: torch.device
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def setup(device: str | None = None) -> DistContext:
+    """Join the process group when launched by torchrun, else describe one process.
+
+    Args:
+        device: ``"cpu"`` or ``"cuda"`` to force one; None picks CUDA when available.
+    """
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    use_cuda = torch.cuda.is_available() if device is None else device.startswith("cuda")
+    if use_cuda:
+        torch.cuda.set_device(local_rank)
+        target = torch.device("cuda", local_rank)
+    else:
+        target = torch.device("cpu")
+    if world_size > 1 and not dist.is_initialized():
+        timeout = timedelta(seconds=float(os.environ.get("INITCFG_DIST_TIMEOUT", "600")))
+        dist.init_process_group(
+            backend="nccl" if use_cuda else "gloo",
+            rank=rank,
+            world_size=world_size,
+            timeout=timeout,
+        )
+    return DistContext(rank, world_size, local_rank, target)
+
+
+def teardown(ctx: DistContext) -> None:
+    """Leave the process group (only after a clean finish: a collective after a
+    failure on another rank would wait for it)."""
+    if ctx.distributed and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def broadcast_int(ctx: DistContext, value: int) -> int:
+    """Rank 0's ``value`` on every rank."""
+    if not ctx.distributed:
+        return value
+    tensor = torch.tensor([value], dtype=torch.int64, device=ctx.device)
+    dist.broadcast(tensor, src=0)
+    return int(tensor.item())
+
+
+def any_rank(ctx: DistContext, flag: bool) -> bool:
+    """True on every rank when ``flag`` is true on at least one."""
+    if not ctx.distributed:
+        return flag
+    tensor = torch.tensor([1 if flag else 0], dtype=torch.int32, device=ctx.device)
+    dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+    return bool(tensor.item())
+
+
+def barrier(ctx: DistContext) -> None:
+    if ctx.distributed:
+        dist.barrier()

@@ -1,0 +1,123 @@
+"""``initcfg train``: run the fine-tune a config declares (torch imported only when it runs).
+
+Also runnable as ``python -m initcfg.cli.train``, which is what
+``torchrun --nproc_per_node=N -m initcfg.cli.train CONFIG`` needs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from initcfg.check.render import render_text
+
+EXIT_INTERRUPTED = 130
+
+
+@click.command("train")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option(
+    "--work-dir", type=click.Path(file_okay=False), default=None,
+    help="Where checkpoints and train_log.jsonl go (default: the config's work_dir, "
+    "else work_dirs/<config name>).",
+)
+@click.option("--resume", is_flag=True, help="Continue from the last checkpoint in the work dir.")
+@click.option(
+    "--model", "model", metavar="MODULE:FACTORY", default=None,
+    help="Build the model with this callable instead of the config's model type.",
+)
+@click.option(
+    "--device", type=click.Choice(["cpu", "cuda"]), default=None,
+    help="Force the device (default: CUDA when available).",
+)
+@click.option("--quiet", is_flag=True, help="No progress output.")
+@click.option(
+    "--trust-python", is_flag=True,
+    help="Execute Python configs the safe evaluator refuses. Only for files you trust.",
+)
+def train_command(
+    config: str,
+    work_dir: str | None,
+    resume: bool,
+    model: str | None,
+    device: str | None,
+    quiet: bool,
+    trust_python: bool,
+) -> None:
+    """Train the model CONFIG describes: init plan, load_from, optimizer, schedule, loop.
+
+    Under `torchrun --nproc_per_node=N` it trains with DistributedDataParallel; only
+    rank 0 writes logs and checkpoints. Ctrl-C writes a checkpoint and stops; run again
+    with --resume to continue exactly where it stopped.
+
+    Exit status: 0 trained, 1 the config cannot be trained (or a rank failed),
+    2 the config cannot be read, 130 interrupted (a checkpoint was written).
+    """
+    from initcfg.config.load import load_config
+
+    rank = os.environ.get("RANK", "0")
+    prefix = "initcfg train" if rank == "0" else f"initcfg train [rank {rank}]"
+    tree = load_config(config, trust=trust_python)
+    errors = [d for d in tree.diagnostics if d.severity == "error"]
+    if errors:
+        click.echo(render_text(errors, colour=sys.stderr.isatty()), err=True)
+        sys.exit(2)
+    # The same checks as `initcfg validate`: errors stop the run before anything is
+    # built; warnings are shown once (by rank 0) and the run goes on.
+    from initcfg.check.validate import check_tree
+
+    found = check_tree(tree)
+    blocking = [d for d in found if d.severity == "error"]
+    shown = blocking or [d for d in found if d.severity == "warning"]
+    if shown and (rank == "0" or blocking):
+        click.echo(render_text(shown, colour=sys.stderr.isatty()), err=True)
+    if blocking:
+        click.echo(f"{prefix}: the config has errors; nothing was trained", err=True)
+        sys.exit(1)
+
+    from initcfg.backend.torch.train import TrainOptions, train
+    from initcfg.backend.torch.train_settings import TrainError
+
+    options = TrainOptions(
+        work_dir=work_dir, resume=resume, model=model, device=device, progress=not quiet
+    )
+    try:
+        result = train(tree, options)
+    except TrainError as error:
+        click.echo(f"{prefix}: error: {error.render(tree)}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo(f"{prefix}: interrupted before a checkpoint could be written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as error:
+        # A failure inside user code (model, dataset) on one rank: say which rank and
+        # exit non-zero, so torchrun stops the other ranks instead of letting them wait.
+        click.echo(f"{prefix}: error: {type(error).__name__}: {error}", err=True)
+        if os.environ.get("INITCFG_TRACEBACK"):
+            raise
+        sys.exit(1)
+    if result.interrupted:
+        if rank == "0":
+            click.echo(
+                f"{prefix}: stopped after {result.iteration} iterations "
+                f"({result.epoch} epochs complete); checkpoint {result.last_checkpoint}. "
+                "Continue with: "
+                f"initcfg train {config} --work-dir {result.work_dir} --resume",
+                err=True,
+            )
+        sys.exit(EXIT_INTERRUPTED)
+    if rank == "0" and not quiet:
+        last = result.val_history[-1] if result.val_history else None
+        metrics = "" if last is None else "  " + "  ".join(
+            f"{k} {v:.4g}" for k, v in last.items() if k not in ("epoch", "iter")
+        )
+        click.echo(
+            f"trained {result.epoch} epochs ({result.iteration} iterations){metrics}; "
+            f"checkpoint {result.last_checkpoint}"
+        )
+
+
+if __name__ == "__main__":
+    train_command()

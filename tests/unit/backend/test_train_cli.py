@@ -1,0 +1,169 @@
+"""``initcfg train`` from the command line: Ctrl-C, resume, and bad input without a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+torch = pytest.importorskip("torch")
+
+from test_train_helpers import REPO, shapes_config, single_thread  # noqa: E402
+
+from initcfg.backend.torch.train import TrainOptions, train  # noqa: E402
+from initcfg.cli.train import train_command  # noqa: E402
+from initcfg.config.load import tree_from_mapping  # noqa: E402
+
+SLOW_DATASET = (
+    "import os, time\n"
+    "from examples.shapes.data import ShapesDataset\n"
+    "class Slow(ShapesDataset):\n"
+    "    def __getitem__(self, index):\n"
+    "        if os.environ.get('SHAPES_SLOW'):\n"
+    "            time.sleep(0.004)  # time for the test to press Ctrl-C mid-run\n"
+    "        return super().__getitem__(index)\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    yield from single_thread()
+
+
+def _cli(args: list[str], **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "initcfg.cli.train", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path: Path) -> None:
+    (tmp_path / "slow.py").write_text(SLOW_DATASET)
+    config: dict[str, Any] = shapes_config(max_epochs=10, default_hooks={
+        "checkpoint": {"interval": 3}, "logger": {"interval": 1},
+    })
+    config["train_dataloader"]["dataset"]["type"] = f"{tmp_path / 'slow.py'}:Slow"
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump(config))
+    work = tmp_path / "work"
+
+    process = _cli([str(path), "--work-dir", str(work)], SHAPES_SLOW="1")
+    log = work / "train_log.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if log.is_file() and len(log.read_text().splitlines()) >= 6:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "stopped after" in stderr and "--resume" in stderr
+    assert "Traceback" not in stderr
+    assert (work / "interrupted.pth").is_file()
+    stopped = torch.load(work / "interrupted.pth", weights_only=True)["meta"]["iter"]
+    assert 6 <= stopped < 40
+
+    resumed = _cli([str(path), "--work-dir", str(work), "--resume", "--quiet"])
+    _, stderr = resumed.communicate(timeout=60)
+    assert resumed.returncode == 0, stderr
+
+    reference = train(
+        tree_from_mapping(config), TrainOptions(work_dir=tmp_path / "ref", progress=False)
+    )
+    final = torch.load(work / "epoch_10.pth", weights_only=True)["state_dict"]
+    for key, value in reference.model.state_dict().items():
+        assert torch.equal(final[key], value), key
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"model": {"type": "examples.shapes.model:build_modle"}},
+            "model.type: 'examples.shapes.model' has no attribute 'build_modle'",
+        ),
+        ({"model": {"type": "build_model"}}, "needs type='module:callable'"),
+        ({"train_dataloader": None}, "the config has no train_dataloader"),
+        ({"train_cfg": None}, "no train_cfg the loop can run"),
+    ],
+)
+def test_bad_config_is_one_message_not_a_traceback(
+    tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    config = shapes_config()
+    for key, value in change.items():
+        if value is None:
+            del config[key]
+        else:
+            config[key] = value
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = CliRunner().invoke(train_command, [str(path), "--work-dir", str(tmp_path / "w")])
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_config_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("model: {type: [\n")
+    result = CliRunner().invoke(train_command, [str(path)])
+    assert result.exit_code == 2
+    assert "IC002" in result.output
+
+
+def test_cli_trains_and_reports(tmp_path: Path) -> None:
+    path = tmp_path / "ok.yaml"
+    path.write_text(yaml.safe_dump(shapes_config(max_epochs=2)))
+    result = CliRunner().invoke(
+        train_command, [str(path), "--work-dir", str(tmp_path / "w"), "--device", "cpu"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "trained 2 epochs (8 iterations)" in result.output
+    assert (tmp_path / "w" / "epoch_2.pth").is_file()
+
+
+def test_importing_the_command_does_not_import_torch() -> None:
+    code = "import sys, initcfg.cli.train; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_model_option_replaces_a_registry_name(tmp_path: Path) -> None:
+    config = shapes_config(max_epochs=1)
+    config["model"]["type"] = "ShapesClassifier"  # an MMEngine registry name
+    path = tmp_path / "registry.yaml"
+    path.write_text(yaml.safe_dump(config))
+    args = [str(path), "--work-dir", str(tmp_path / "w"), "--quiet"]
+    refused = CliRunner().invoke(train_command, args)
+    assert refused.exit_code == 1
+    assert "or pass --model MODULE:FACTORY" in refused.output
+    result = CliRunner().invoke(
+        train_command, [*args, "--model", "examples.shapes.model:build_model"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "w" / "epoch_1.pth").is_file()
+
+
+def test_validation_errors_stop_the_run_before_anything_is_built(tmp_path: Path) -> None:
+    config = shapes_config()
+    config["model"]["backbone"]["init_cfg"] = [{"type": "Kaimin", "layer": "Conv2d"}]
+    path = tmp_path / "typo.yaml"
+    path.write_text(yaml.safe_dump(config))
+    work = tmp_path / "w"
+    result = CliRunner().invoke(train_command, [str(path), "--work-dir", str(work)])
+    assert result.exit_code == 1, result.output
+    assert "Kaimin" in result.output and "nothing was trained" in result.output
+    assert not work.exists()

@@ -1,0 +1,128 @@
+"""Distributed: two processes under torchrun on CPU train what one process does with the
+same global batch, and a failing rank stops the run instead of leaving the other waiting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+torch = pytest.importorskip("torch")
+
+from test_train_helpers import REPO, shapes_config, single_thread  # noqa: E402
+
+from initcfg.backend.torch.train import TrainOptions, train  # noqa: E402
+from initcfg.config.load import tree_from_mapping  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    yield from single_thread()
+
+
+def _torchrun(
+    config: dict[str, Any], tmp_path: Path, work_dir: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "ddp.yaml"
+    path.write_text(yaml.safe_dump(config))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+        "-m", "initcfg.cli.train", str(path), "--work-dir", str(work_dir), "--device", "cpu",
+        "--quiet", *extra,
+    ]
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_two_processes_match_one_with_the_same_global_batch(tmp_path: Path) -> None:
+    # No BatchNorm: its statistics are per process under DDP, so they would differ.
+    common: dict[str, Any] = {
+        "norm": False,
+        "size": 64,
+        "max_epochs": 3,
+        "optim_wrapper": {
+            "optimizer": {"type": "SGD", "lr": 0.05, "momentum": 0.9, "weight_decay": 1e-4},
+            "clip_grad": {"max_norm": 5.0},
+            "accumulative_counts": 2,
+        },
+    }
+    single = train(
+        tree_from_mapping(shapes_config(batch_size=16, **common)),
+        TrainOptions(work_dir=tmp_path / "single", progress=False, device="cpu"),
+    )
+    run = _torchrun(shapes_config(batch_size=8, **common), tmp_path, tmp_path / "ddp")
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    saved = torch.load(tmp_path / "ddp" / "epoch_3.pth", weights_only=True)
+    assert saved["meta"]["world_size"] == 2 and saved["meta"]["iter"] == 12
+    reference = single.model.state_dict()
+    assert saved["state_dict"].keys() == reference.keys()
+    for key, value in saved["state_dict"].items():
+        torch.testing.assert_close(value, reference[key], rtol=1e-4, atol=1e-5)
+    # Only rank 0 writes: one log, one set of checkpoints.
+    assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == sorted(
+        p.name for p in (tmp_path / "single").iterdir()
+    )
+
+
+def test_resume_gives_each_rank_its_own_pending_gradients(tmp_path: Path) -> None:
+    # Accumulating 3 iterations with a checkpoint every 4: iter_4.pth is written with one
+    # iteration's gradients pending, and they differ between the two ranks.
+    config = shapes_config(
+        norm=False,
+        batch_size=8,
+        train_cfg={"type": "IterBasedTrainLoop", "max_iters": 12, "val_interval": 100},
+        optim_wrapper={
+            "optimizer": {"type": "SGD", "lr": 0.05, "momentum": 0.9},
+            "accumulative_counts": 3,
+        },
+        param_scheduler=[],
+        default_hooks={"checkpoint": {"interval": 4, "by_epoch": False}},
+    )
+    work = tmp_path / "ddp"
+    first = _torchrun(config, tmp_path, work)
+    assert first.returncode == 0, first.stderr[-3000:]
+    pending = torch.load(work / "iter_4.pth", weights_only=True)["grads"]
+    assert len(pending) == 2 and pending[0].keys() == pending[1].keys() != set()
+    name = next(iter(pending[0]))
+    assert not torch.equal(pending[0][name], pending[1][name])
+    uninterrupted = torch.load(work / "iter_12.pth", weights_only=True)["state_dict"]
+
+    # Pretend the run stopped right after iter_4.pth and resume it.
+    (work / "last_checkpoint").write_text("iter_4.pth")
+    resumed = _torchrun(config, tmp_path, work, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    final = torch.load(work / "iter_12.pth", weights_only=True)["state_dict"]
+    for key, value in uninterrupted.items():
+        assert torch.equal(final[key], value), key
+
+
+def test_a_failing_rank_stops_every_rank(tmp_path: Path) -> None:
+    # Rank 1's dataset fails on its 5th item, while rank 0 is inside a collective.
+    (tmp_path / "flaky.py").write_text(
+        "import os\n"
+        "from examples.shapes.data import ShapesDataset\n"
+        "class Flaky(ShapesDataset):\n"
+        "    calls = 0\n"
+        "    def __getitem__(self, index):\n"
+        "        Flaky.calls += 1\n"
+        "        if os.environ.get('RANK') == '1' and Flaky.calls > 4:\n"
+        "            raise RuntimeError('disk on fire')\n"
+        "        return super().__getitem__(index)\n"
+    )
+    config = shapes_config(norm=False, batch_size=4, max_epochs=2)
+    config["train_dataloader"]["dataset"]["type"] = f"{tmp_path / 'flaky.py'}:Flaky"
+    start = time.monotonic()
+    run = _torchrun(config, tmp_path, tmp_path / "fail")
+    assert time.monotonic() - start < 90
+    assert run.returncode != 0
+    assert "[rank 1]: error: RuntimeError: disk on fire" in run.stderr

@@ -1,0 +1,79 @@
+"""Loop semantics: when validation runs (val_begin, val_interval, dynamic_intervals)."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from test_train_helpers import shapes_config, single_thread  # noqa: E402
+
+from initcfg.backend.torch.train import TrainOptions, train  # noqa: E402
+from initcfg.backend.torch.train_settings import LoopSettings  # noqa: E402
+from initcfg.config.load import tree_from_mapping  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    yield from single_thread()
+
+
+def _mmengine_val_points(
+    total: int, begin: int, interval: int, dynamic: list[tuple[int, int]] | None
+) -> list[int]:
+    """Where MMEngine 0.10.7's loops validate, from its own interval helper."""
+    from mmengine.runner.utils import calc_dynamic_intervals
+
+    milestones, intervals = calc_dynamic_intervals(interval, dynamic)
+    points = []
+    for count in range(1, total + 1):
+        current = intervals[bisect.bisect(milestones, count + 1) - 1]
+        if count >= begin and (count % current == 0 or count == total):
+            points.append(count)
+    return points
+
+
+@pytest.mark.parametrize(
+    ("begin", "interval", "dynamic"),
+    [(1, 1, None), (2, 2, None), (1, 3, None), (1, 2, [(3, 1)]), (2, 4, [(2, 2), (5, 1)])],
+)
+def test_epoch_validation_points_match_mmengine(
+    tmp_path: Path, begin: int, interval: int, dynamic: list[tuple[int, int]] | None
+) -> None:
+    pytest.importorskip("mmengine")
+    train_cfg: dict[str, Any] = {
+        "type": "EpochBasedTrainLoop", "max_epochs": 6, "val_begin": begin,
+        "val_interval": interval,
+    }
+    if dynamic is not None:
+        train_cfg["dynamic_intervals"] = dynamic
+    config = shapes_config(size=16, val_size=16, train_cfg=train_cfg)
+    result = train(tree_from_mapping(config), TrainOptions(work_dir=tmp_path, progress=False))
+    done = [v["epoch"] for v in result.val_history]
+    assert done == _mmengine_val_points(6, begin, interval, dynamic)
+
+
+def test_iteration_loop_validates_by_iteration(tmp_path: Path) -> None:
+    config = shapes_config(
+        size=32,
+        train_cfg={"type": "IterBasedTrainLoop", "max_iters": 7, "val_begin": 3, "val_interval": 2},
+        default_hooks={"checkpoint": {"interval": 3, "by_epoch": False}},
+    )
+    result = train(tree_from_mapping(config), TrainOptions(work_dir=tmp_path, progress=False))
+    assert [v["iter"] for v in result.val_history] == [4, 6, 7]
+    assert sorted(p.name for p in tmp_path.glob("*.pth")) == [
+        "iter_3.pth", "iter_6.pth", "iter_7.pth"
+    ]
+    # 32 samples in batches of 16: the loop went through the data 3.5 times.
+    assert result.epoch == 3 and result.iteration == 7
+
+
+def test_interval_after_uses_the_last_milestone_reached() -> None:
+    loop = LoopSettings(by_epoch=True, max_epochs=10, val_interval=4,
+                        dynamic_intervals=((3, 2), (6, 1)))
+    assert [loop.interval_after(n) for n in range(1, 8)] == [4, 2, 2, 2, 1, 1, 1]
