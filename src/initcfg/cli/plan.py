@@ -20,9 +20,10 @@ EXIT_USAGE = 2
 @click.command("plan")
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option(
-    "--model", "model_spec", metavar="MODULE:FACTORY", required=True,
+    "--model", "model_spec", metavar="MODULE:FACTORY", default=None,
     help="Callable returning the nn.Module (given the config's model section when it "
-    "takes an argument); MODULE may be a dotted name or a .py file.",
+    "takes an argument); MODULE may be a dotted name or a .py file. Default: the "
+    "factory the config's model.type names, called with the section's other keys.",
 )
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
@@ -57,7 +58,7 @@ EXIT_USAGE = 2
 )
 def plan_command(
     config: str,
-    model_spec: str,
+    model_spec: str | None,
     output_format: str,
     reach: str,
     meta: bool,
@@ -92,18 +93,18 @@ def plan_command(
 
     from initcfg.backend.torch._errors import InitError
     from initcfg.config.atomic import write_bytes_atomic
-    from initcfg.plan._init_factory import FactoryError, build_model
+    from initcfg.plan.factory import FactoryError, model_from_config
     from initcfg.plan.init_plan import compile_init_plan
 
-    section = tree.data.get("model")
     try:
         if meta:
             with torch.device("meta"):
-                model = build_model(model_spec, section)
+                model = model_from_config(tree, model_spec)
         else:
-            model = build_model(model_spec, section)
+            model = model_from_config(tree, model_spec)
     except FactoryError as error:
-        click.echo(f"initcfg plan: error: {error}", err=True)
+        hint = f" ({error.hint})" if error.hint else ""
+        click.echo(f"initcfg plan: error: {error.message}{hint}", err=True)
         sys.exit(EXIT_USAGE)
 
     if train_plan:

@@ -81,9 +81,9 @@ def test_errors_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--model", "nope_module:build"], "cannot import nope_module"),
-        (["--model", "examples.models:missing"], "has no callable 'missing'"),
-        (["--model", "no-colon"], "MODULE:FACTORY"),
+        (["--model", "nope_module:build"], "cannot import module 'nope_module'"),
+        (["--model", "examples.models:missing"], "has no attribute 'missing'"),
+        (["--model", "no-colon"], "expected 'module:callable'"),
     ],
 )
 def test_bad_factory_exit_2(args: list[str], message: str, monkeypatch: pytest.MonkeyPatch) -> None:

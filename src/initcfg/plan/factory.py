@@ -1,0 +1,187 @@
+"""Name code in configs and on the command line as ``module:callable``, and call it.
+
+The one resolver for model, dataset and metric factories: the part before the colon
+is a dotted module importable from the working directory (``examples.shapes.model``)
+or a ``.py`` file (relative to the config's folder when not absolute); the part after
+it names a callable in that module, attribute by attribute (``Outer.build`` works).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from torch import nn
+
+from initcfg.check.suggest import did_you_mean
+from initcfg.config.source import KeyPath
+from initcfg.config.tree import ConfigTree
+
+
+class FactoryError(ValueError):
+    """A factory cannot be imported or called, or returns something unexpected.
+
+    Attributes:
+        message: What went wrong.
+        path: The config key path of the ``type`` value, when it came from a config.
+        hint: How to fix it.
+    """
+
+    def __init__(self, message: str, path: KeyPath = (), hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.hint = hint
+
+
+def _import_file(path: Path) -> ModuleType:
+    name = f"_initcfg_factory_{abs(hash(str(path)))}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise FactoryError(f"cannot import {str(path)!r}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _import_module(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as missing:
+        # Like `python -m`, let configs name modules of the project they sit in.
+        cwd = os.getcwd()
+        if cwd not in sys.path and missing.name and name.startswith(missing.name):
+            sys.path.insert(0, cwd)
+            try:
+                return importlib.import_module(name)
+            except ModuleNotFoundError:
+                pass
+        raise FactoryError(
+            f"cannot import module {name!r} ({missing})",
+            hint="run from the directory that contains the package, or name a .py file",
+        ) from None
+
+
+def is_factory_name(value: object) -> bool:
+    """Whether ``value`` looks like ``module:callable``."""
+    if not isinstance(value, str):
+        return False
+    module, sep, attr = value.partition(":")
+    return bool(sep and module and attr)
+
+
+def resolve(target: str, key: KeyPath = (), base_dir: str | None = None) -> Any:
+    """The callable ``target`` (``module:callable``) names.
+
+    Args:
+        target: ``package.module:name`` or ``path/file.py:name``.
+        key: The config key path of the value, for error messages.
+        base_dir: Folder a relative ``.py`` path is relative to (the config's).
+
+    Raises:
+        FactoryError: the name is malformed, the module cannot be imported, or it has
+            no such callable.
+    """
+    if not is_factory_name(target):
+        raise FactoryError(f"expected 'module:callable', got {target!r}", key)
+    module_name, _, attr = target.partition(":")
+    try:
+        if module_name.endswith(".py"):
+            path = Path(module_name)
+            if not path.is_absolute() and base_dir is not None:
+                path = Path(base_dir) / path
+            if not path.is_file():
+                raise FactoryError(f"no such file {str(path)!r}", key)
+            module = _import_file(path.resolve())
+        else:
+            module = _import_module(module_name)
+    except FactoryError as error:
+        raise FactoryError(error.message, key, error.hint) from None
+    except Exception as error:  # the user's module failed while importing
+        raise FactoryError(f"importing {module_name!r} raised {error!r}", key) from None
+    value: Any = module
+    for part in attr.split("."):
+        if not hasattr(value, part):
+            names = [n for n in dir(value) if not n.startswith("_")]
+            raise FactoryError(
+                f"{module_name!r} has no attribute {part!r}", key, did_you_mean(part, names)
+            )
+        value = getattr(value, part)
+    if not callable(value):
+        raise FactoryError(f"{target!r} is not callable", key)
+    return value
+
+
+def accepts_argument(factory: Any) -> bool:
+    """Whether ``factory`` can be called with one positional argument."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return False
+    return any(
+        parameter.kind
+        in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD, parameter.VAR_POSITIONAL)
+        for parameter in signature.parameters.values()
+    )
+
+
+def _checked_model(model: Any, spec: str) -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise FactoryError(f"{spec} returned a {type(model).__name__}, not a torch.nn.Module")
+    return model
+
+
+def build_model(spec: str, model_section: Mapping[str, Any] | None) -> nn.Module:
+    """``--model MODULE:FACTORY``: call the factory with the config's ``model`` section
+    when it takes an argument, else with none.
+
+    Raises:
+        FactoryError: it cannot be resolved, it raised, or it returned no ``nn.Module``.
+    """
+    factory = resolve(spec)
+    section = dict(model_section) if isinstance(model_section, Mapping) else {}
+    try:
+        model = factory(section) if accepts_argument(factory) else factory()
+    except Exception as error:  # the user's code: any failure is reported, not raised
+        raise FactoryError(f"{spec} raised {type(error).__name__}: {error}") from error
+    return _checked_model(model, spec)
+
+
+def model_from_config(tree: ConfigTree, spec: str | None = None) -> nn.Module:
+    """The model a config describes: built by ``spec`` when given, else by the factory
+    that ``model.type`` names (``module:callable``) with the section's other keys.
+
+    Raises:
+        FactoryError: no factory is named, or building the model failed.
+    """
+    section = tree.data.get("model")
+    if spec is not None:
+        return build_model(spec, section if isinstance(section, Mapping) else None)
+    target = section.get("type") if isinstance(section, Mapping) else None
+    if not is_factory_name(target):
+        raise FactoryError(
+            "the config's model.type is not a 'module:callable' factory",
+            ("model", "type"),
+            "name the model factory with --model MODULE:FACTORY",
+        )
+    assert isinstance(section, Mapping) and isinstance(target, str)
+    base_dir = os.path.dirname(os.path.abspath(tree.path)) if tree.path else None
+    factory = resolve(target, ("model", "type"), base_dir)
+    kwargs = {key: value for key, value in section.items() if key != "type"}
+    try:
+        model = factory(**kwargs)
+    except Exception as error:  # the user's code: any failure is reported, not raised
+        raise FactoryError(
+            f"{target} raised {type(error).__name__}: {error}", ("model", "type")
+        ) from error
+    return _checked_model(model, target)

@@ -1,0 +1,62 @@
+"""``module:callable`` factories: one resolver for --model and for config-named models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from torch import nn
+
+from initcfg.cli.plan import plan_command
+from initcfg.config.load import load_config
+from initcfg.plan.factory import FactoryError, model_from_config, resolve
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_plan_builds_the_model_the_config_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(plan_command, ["examples/shapes/pretrain.py"])
+    assert result.exit_code == 0, result.output
+    assert "head.fc.weight" in result.output
+    assert "Normal(std=0.01)" in result.output
+
+
+def test_model_from_config_calls_the_factory_with_the_other_keys(write) -> None:  # type: ignore[no-untyped-def]
+    write("nets.py", "import torch\ndef net(width):\n    return torch.nn.Linear(width, 2)\n")
+    config = write("c.py", "model = dict(type='nets.py:net', width=5)\n")
+    model = model_from_config(load_config(config))
+    assert isinstance(model, nn.Linear) and model.in_features == 5
+
+
+def test_model_from_config_without_a_factory_name(write) -> None:  # type: ignore[no-untyped-def]
+    tree = load_config(write("c.yaml", "model: {type: FasterRCNN}\n"))
+    with pytest.raises(FactoryError) as raised:
+        model_from_config(tree)
+    assert raised.value.path == ("model", "type")
+    assert raised.value.hint is not None and "--model" in raised.value.hint
+
+
+def test_a_factory_that_raises_is_reported(write) -> None:  # type: ignore[no-untyped-def]
+    write("bad.py", "def net(width):\n    raise RuntimeError('no GPU here')\n")
+    tree = load_config(write("c.py", "model = dict(type='bad.py:net', width=5)\n"))
+    with pytest.raises(FactoryError, match="RuntimeError: no GPU here"):
+        model_from_config(tree)
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("examples.models:build_detectr", "has no attribute 'build_detectr'"),
+        ("nope_pkg.mod:f", "cannot import module 'nope_pkg.mod'"),
+        ("missing.py:f", "no such file"),
+    ],
+)
+def test_resolve_errors(target: str, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    with pytest.raises(FactoryError, match=message) as raised:
+        resolve(target, ("model", "type"))
+    assert raised.value.path == ("model", "type")
+    if "build_detectr" in target:
+        assert raised.value.hint == "did you mean 'build_detector'?"
