@@ -162,3 +162,16 @@ def test_validate_never_imports_torch(write) -> None:  # type: ignore[no-untyped
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "torch-free" in done.stdout
+
+
+def test_directory_walk_skips_python_modules_but_not_python_configs(
+    write, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    write("proj/model.py", "import torch\n\nclass Net(torch.nn.Module):\n    pass\n")
+    write("proj/cfg.py", "model = dict(init_cfg=dict(type='kaiming', layer='Conv2d'))\n")
+    code, out = run("validate", "--format", "json", str(tmp_path / "proj"))
+    assert code == 1
+    assert {item["file"] for item in json.loads(out)} == {str(tmp_path / "proj" / "cfg.py")}
+    # Named explicitly, a module is checked like any config (and refused as code).
+    code, out = run("validate", str(tmp_path / "proj" / "model.py"))
+    assert code == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,9 +34,25 @@ class RunResult:
         return EXIT_ERRORS if has_errors(self.diagnostics) else EXIT_CLEAN
 
 
+_CODE_LINE = re.compile(r"^(?:async\s+def|def|class)\s", re.MULTILINE)
+
+
+def looks_like_code(path: str) -> bool:
+    """Whether a ``.py`` file defines functions or classes at module level: a module of
+    the project (a model, a dataset), not a config, which MMEngine configs never do."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as stream:
+            return _CODE_LINE.search(stream.read()) is not None
+    except OSError:
+        return False  # let loading report why it cannot be read
+
+
 def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
-    """Config files named by ``paths`` (directories walked in sorted order), and the
-    paths that do not exist."""
+    """Config files named by ``paths``, and the paths that do not exist.
+
+    Directories are walked in sorted order; there, ``.py`` files that define functions
+    or classes are skipped as project code. A file named explicitly is always checked.
+    """
     files: list[str] = []
     missing: list[str] = []
     for raw in paths:
@@ -43,10 +60,13 @@ def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
         if path.is_dir():
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
-                files.extend(
-                    os.path.join(root, name) for name in sorted(names)
-                    if name.endswith(CONFIG_SUFFIXES)
-                )
+                for name in sorted(names):
+                    if not name.endswith(CONFIG_SUFFIXES):
+                        continue
+                    found = os.path.join(root, name)
+                    if name.endswith(".py") and looks_like_code(found):
+                        continue
+                    files.append(found)
         elif path.exists():
             files.append(raw)
         else:
