@@ -157,6 +157,7 @@ import json, sys, time
 import torch
 from torch import nn
 from initcfg.plan.init_plan import compile_init_plan
+from initcfg.plan.meta import meta_model_building
 
 
 def peak_mb():
@@ -192,7 +193,12 @@ class GPT(nn.Module):
         self.head = nn.Linear(d, vocab)
 
 t0 = time.perf_counter()
-with torch.device('meta'):
+# "plain": torch.device('meta') alone, so modules' reset_parameters run on meta tensors
+# (torch then loads its decompositions on the first meta random fill);
+# "initcfg": meta_model_building(), which skips those fills (what `initcfg plan --meta`
+# uses).
+building = torch.device('meta') if sys.argv[1] == 'plain' else meta_model_building()
+with building:
     model = GPT()
 t1 = time.perf_counter()
 built = peak_mb()
@@ -209,9 +215,9 @@ print(json.dumps({
 """
 
 
-def bench_meta() -> dict[str, Any]:
+def bench_meta(mode: str) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-c", META_SCRIPT], capture_output=True, text=True, check=True
+        [sys.executable, "-c", META_SCRIPT, mode], capture_output=True, text=True, check=True
     )
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -238,17 +244,21 @@ def main() -> None:
             f"{r['mmengine_s'] / r['floor_s']:>8.2f}x {r['initcfg_apply_s'] / r['floor_s']:>8.2f}x "
             f"{r['mmengine_s'] / r['initcfg_apply_s']:>6.1f}x {r['plan_s'] * 1e3:>7.1f}ms"
         )
-    meta = None if args.no_meta else bench_meta()
-    if meta is not None:
+    metas = {} if args.no_meta else {mode: bench_meta(mode) for mode in ("initcfg", "plain")}
+    for mode, meta in metas.items():
+        how = (
+            "meta_model_building()" if mode == "initcfg" else "torch.device('meta') alone"
+        )
         print(
-            f"\nmeta-device plan of {meta['parameters'] / 1e9:.2f}B parameters "
-            f"({meta['modules']} modules, {meta['steps']} steps): build {meta['build_s']:.2f}s, "
-            f"plan {meta['plan_s']:.2f}s; peak RSS {meta['peak_rss_mb']:.0f} MB "
+            f"\nmeta-device plan of {meta['parameters'] / 1e9:.2f}B parameters, built with "
+            f"{how} ({meta['modules']} modules, {meta['steps']} steps): "
+            f"build {meta['build_s']:.2f}s, plan {meta['plan_s']:.2f}s; "
+            f"peak RSS {meta['peak_rss_mb']:.0f} MB "
             f"(after importing torch and initcfg: {meta['rss_after_import_mb']:.0f} MB, "
             f"after building the model: {meta['rss_after_build_mb']:.0f} MB)"
         )
     if args.json:
-        print(json.dumps({"sizes": rows, "meta": meta}))
+        print(json.dumps({"sizes": rows, "meta": metas}))
 
 
 if __name__ == "__main__":

@@ -95,10 +95,11 @@ def plan_command(
     from initcfg.config.atomic import write_bytes_atomic
     from initcfg.plan.factory import FactoryError, model_from_config
     from initcfg.plan.init_plan import compile_init_plan
+    from initcfg.plan.meta import meta_model_building
 
     try:
         if meta:
-            with torch.device("meta"):
+            with meta_model_building():
                 model = model_from_config(tree, model_spec)
         else:
             model = model_from_config(tree, model_spec)
