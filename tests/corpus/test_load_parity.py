@@ -220,6 +220,30 @@ def test_values_from_bases_point_into_the_base_file(
     assert set(tree.suppressions) == set(tree.files)
 
 
+@pytest.mark.parametrize(
+    "base",
+    [
+        # A shared list (train_pipeline) must get `_scope_` only where MMEngine puts it.
+        "mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py",
+        "mmdet::retinanet/retinanet_r50_fpn_1x_coco.py",
+    ],
+)
+def test_package_scoped_full_configs_match_mmengine(
+    mmdet_configs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base: str
+) -> None:
+    monkeypatch.syspath_prepend(str(mmdet_configs.parents[2]))
+    config = tmp_path / "child.py"
+    config.write_text(f"_base_ = {base!r}\nmodel = dict(backbone=dict(depth=101))\n")
+    clear_cache()
+    tree = load_config(config)
+    theirs = _mmengine_result(config)
+    assert isinstance(theirs, dict), theirs
+    assert tree.diagnostics == []
+    assert _normalized(tree.to_dict()) == _normalized(theirs)
+    assert tree.get(("train_dataloader", "dataset", "_scope_")) == "mmdet"
+    assert "_scope_" not in tree.get(("train_dataloader", "dataset", "pipeline", 0))
+
+
 def test_package_scoped_bases_match_mmengine(
     mmdet_configs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

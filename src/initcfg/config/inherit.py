@@ -36,7 +36,6 @@ from initcfg.config.python_loader import (
     Evaluator,
     LocTable,
     Unsafe,
-    copy_tree,
     is_new_style,
     plain,
     unbindable,
@@ -386,7 +385,7 @@ class Loader:
             context.report(diagnostic("IC002", f"invalid Python: {error}").at(context.root))
             context.ok = False
             return context.done({})
-        if is_new_style(module):
+        if is_new_style(module, text):
             return self._load_new_style(path, module, text, context)
         entries = self._base_entries(module, path, context)
         base: dict[str, Any] | None = None
@@ -395,7 +394,7 @@ class Loader:
         # With trust, a refusal re-runs the file from the start: it must see the bases
         # as they were, not as the refused run left them.
         pristine = (
-            copy_tree(base, context.table, context.table)
+            unshare(base, context.table)
             if self.trust and base is not None else None
         )
         evaluator = Evaluator(path, context.table, base=base, text=text)
@@ -834,6 +833,7 @@ def merge_into(
     """
     out = dict(base)
     table.share(out, base)
+    out_locations = table.table(out)
     child_locations = table.of(child) or {}
     for key, value in child.items():
         location = child_locations.get(key)
@@ -870,7 +870,7 @@ def merge_into(
         else:
             out[key] = value
         if location is not None:
-            table.set(out, key, location)
+            out_locations[key] = location
     return out
 
 
@@ -888,12 +888,14 @@ _MUTATING_METHODS = frozenset(
 )
 
 
-_MUTATION = re.compile(
-    r"\.\s*(?:" + "|".join(sorted(_MUTATING_METHODS)) + r")\s*\("  # x.update(...)
-    r"|[\]\w)]\s*\.\s*\w+\s*=(?!=)"  # x.a = ...
-    r"|\]\s*=(?!=)"  # x[k] = ...
-    r"|\bdel\b"
-    r"|[-+*/%&|^@]=|<<=|>>=|\*\*=|//="  # augmented assignment
+_MUTATING_CALL = re.compile(r"\.\s*(?:" + "|".join(sorted(_MUTATING_METHODS)) + r")\s*\(")
+_MUTATIONS = (
+    # x.a = ... (on one line: a comment ending in "." before `name = ...` is no match)
+    ("=", re.compile(r"\.[ \t]*[A-Za-z_]\w*[ \t]*=(?!=)")),
+    ("]", re.compile(r"\]\s*=(?!=)")),  # x[k] = ...
+    ("del", re.compile(r"(?<![\w.])del\b")),
+    ("=", re.compile(r"(?:[-+*/%&|^@]|<<|>>|\*\*|//)=")),  # augmented assignment
+    (".", _MUTATING_CALL),  # x.update(...)
 )
 
 
@@ -901,17 +903,25 @@ def mutates(text: str) -> bool:
     """Whether the file may change a value in place (an item or attribute assignment,
     ``del``, a mutating method call, ``+=``): only then are the bases' values copied
     before the file is evaluated. A text search, so it errs towards copying (a match
-    inside a string or comment only costs a copy)."""
-    return _MUTATION.search(text) is not None
+    inside a string or comment only costs a copy). Each pattern starts with a literal
+    or is guarded by one, which keeps the search fast."""
+    return any(hint in text and pattern.search(text) for hint, pattern in _MUTATIONS)
 
 
 def share_or_copy(base: Loaded, table: LocTable, copy: bool) -> dict[str, Any]:
     """A base's values for a file to use: shared with the cache (``table`` then finds
-    their locations in the base's table) or, when the file may mutate them, copied."""
-    if copy:
-        copied = copy_tree(base.data, base.table, table)
-        return copied  # type: ignore[no-any-return]
+    their locations in the base's table) or, when the file may mutate them, copied.
+
+    The copy shares nothing, as MMEngine's bases share nothing (it rebuilds every
+    inherited dict and list as a ConfigDict): a change through one path
+    (``_base_.train_pipeline[0]``) never shows through another
+    (``_base_.train_dataloader.dataset.pipeline``), and ``_scope_`` lands only where
+    MMEngine puts it.
+    """
     table.inherit(base.table)
+    if copy:
+        copied: dict[str, Any] = unshare(base.data, table)
+        return copied
     return base.data
 
 

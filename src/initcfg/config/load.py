@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
-from initcfg.config.inherit import Loaded, Loader, add_scope
-from initcfg.config.python_loader import LazySourceMap, LocTable, copy_tree, plain
+from initcfg.config.inherit import Loaded, Loader, add_scope, unshare
+from initcfg.config.python_loader import LazySourceMap, LocTable, plain
 from initcfg.config.source import Location, SourceMap
 from initcfg.config.suppress import find_suppressions
 from initcfg.config.tree import ConfigTree
@@ -78,6 +80,11 @@ def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigT
             ).at(Location(name, 1, 1))
         )
         return failed
+    # Loading allocates many small dicts and lists and frees few of them; the cyclic
+    # collector's passes (over the growing base cache, too) cost about a fifth of the
+    # time. It is paused for the call and restored as it was found.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         loaded = Loader(trust=trust).load(os.path.abspath(name))
         return tree_from_loaded(loaded, name)
@@ -92,6 +99,9 @@ def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigT
             ).at(Location(name, 1, 1))
         )
         return failed
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _Names:
@@ -134,6 +144,39 @@ class _Names:
         )
 
 
+class LoadedTree(ConfigTree):
+    """A :class:`ConfigTree` whose ``base`` is built on first access.
+
+    The merged bases are a second full copy of most of the config; commands that never
+    compare a config with its bases (plans, init checks) should not pay for it.
+    Setting ``base`` replaces the pending one.
+    """
+
+    __slots__ = ("_pending_base",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._pending_base: Callable[[], ConfigTree] | None = None
+        super().__init__(*args, **kwargs)
+
+    @property
+    def base(self) -> ConfigTree | None:
+        pending = self._pending_base
+        if pending is not None:
+            self._pending_base = None
+            _SLOT_BASE.__set__(self, pending())
+        return _SLOT_BASE.__get__(self)  # type: ignore[no-any-return]
+
+    @base.setter
+    def base(self, value: ConfigTree | None) -> None:
+        self._pending_base = None
+        _SLOT_BASE.__set__(self, value)
+
+
+# ConfigTree is a slotted dataclass: its `base` attribute is a slot descriptor that the
+# property above reads and writes.
+_SLOT_BASE: Any = ConfigTree.__dict__["base"]
+
+
 def tree_from_loaded(loaded: Loaded, name: str | None = None) -> ConfigTree:
     """The public :class:`ConfigTree` of a loaded file: a fresh copy of the values, a
     source map read from the (cached, never mutated) loaded values, and the merged
@@ -143,7 +186,7 @@ def tree_from_loaded(loaded: Loaded, name: str | None = None) -> ConfigTree:
     table = LocTable([loaded.table])
     table.inherit(loaded.table)
     table.share(view, loaded.data)
-    tree = ConfigTree(
+    tree = LoadedTree(
         plain(view),
         LazySourceMap(view, table, Location(loaded.path, 1, 1), names),
         path=name if name is not None else loaded.path,
@@ -173,7 +216,7 @@ def tree_from_loaded(loaded: Loaded, name: str | None = None) -> ConfigTree:
             ).at(tree.location(("custom_imports",)), config)
         )
     if loaded.bases:
-        tree.base = _base_tree(loaded, names)
+        tree._pending_base = lambda: _base_tree(loaded, names)
     return tree
 
 
@@ -185,7 +228,8 @@ def _base_tree(loaded: Loaded, names: _Names) -> ConfigTree:
     for base, scope in loaded.bases:
         values = base.data
         if scope is not None:
-            values = copy_tree(base.data, base.table, table)
+            table.inherit(base.table)
+            values = unshare(base.data, table)
             add_scope(values, scope, table, base.root)
         else:
             table.inherit(base.table)

@@ -13,8 +13,13 @@ the caller reports ``file:line:col``.
 
 Where each value was written is tracked in a :class:`LocTable`, keyed by the identity of
 the dict or list that holds it, so aliasing (``pipeline`` used twice) and in-place edits
-(``model.backbone.depth = 101``) keep their locations. :func:`walk_locations` turns the
-table into a key-path :class:`~initcfg.config.source.SourceMap` at the end.
+(``model.backbone.depth = 101``) keep their locations. :class:`LazySourceMap` answers
+key-path questions from the values and the table, and :func:`walk_locations` builds the
+full key-path :class:`~initcfg.config.source.SourceMap` when one is needed.
+
+Dicts the file writes are plain dicts, as in MMEngine; every other dict (inherited from a
+base, or stored into an inherited one) behaves as MMEngine's ``ConfigDict``: attribute
+access, a merging ``update``, a ``pop`` that defaults to None.
 """
 
 from __future__ import annotations
@@ -155,52 +160,6 @@ class LocTable:
         found = self.of(source)
         if found:
             self.table(target).update(found)
-
-
-def copy_tree(value: Any, table: LocTable, into: LocTable) -> Any:
-    """A deep copy of the containers in ``value``, with their locations copied too.
-
-    Shared containers stay shared in the copy.
-    """
-    memo: dict[int, Any] = {}
-
-    def copy(item: Any) -> Any:
-        kind = type(item)
-        if kind is dict or kind is ConfigNode:
-            done = memo.get(id(item))
-            if done is not None:
-                return done
-            out: dict[Any, Any] = {}
-            memo[id(item)] = out
-            for key, child in item.items():
-                out[key] = copy(child)
-            _transfer(table, into, item, out)
-            return out
-        if kind is list:
-            done = memo.get(id(item))
-            if done is not None:
-                return done
-            items: list[Any] = []
-            memo[id(item)] = items
-            items.extend(copy(child) for child in item)
-            _transfer(table, into, item, items)
-            return items
-        if kind is tuple:
-            result = tuple(copy(child) for child in item)
-            if result:
-                _transfer(table, into, item, result)
-            return result
-        if kind is set:
-            return set(item)
-        return item
-
-    return copy(value)
-
-
-def _transfer(table: LocTable, into: LocTable, source: object, target: object) -> None:
-    found = table.of(source)
-    if found:
-        into.table(target).update(found)
 
 
 def plain(value: Any) -> Any:
@@ -605,6 +564,9 @@ def _check_widths(text: str, node: ast.AST | None) -> None:
         raise Unsafe(node, f"a format width over {MAX_CHARS} characters")
 
 
+_NOT_DATA = (_Opaque, _Method)
+
+
 def describe(node: ast.AST) -> str:
     """A short name for a construct, for messages."""
     names = {
@@ -622,11 +584,12 @@ class ColumnMap:
     """1-based character columns from the AST's UTF-8 byte offsets (they differ only on
     lines with non-ASCII text before the node)."""
 
-    __slots__ = ("_wide",)
+    __slots__ = ("_wide", "ascii")
 
     def __init__(self, text: str) -> None:
         self._wide: dict[int, bytes] = {}
-        if text and not text.isascii():
+        self.ascii = text.isascii()
+        if not self.ascii:
             for number, line in enumerate(text.splitlines(), 1):
                 if not line.isascii():
                     self._wide[number] = line.encode("utf-8")
@@ -705,7 +668,10 @@ class Evaluator:
 
     def loc(self, node: ast.AST) -> Location:
         line = getattr(node, "lineno", 1)
-        return Location(self.file, line, self.columns.column(line, getattr(node, "col_offset", 0)))
+        offset = getattr(node, "col_offset", 0)
+        if self.columns.ascii:
+            return Location(self.file, line, offset + 1)
+        return Location(self.file, line, self.columns.column(line, offset))
 
     def _attr_loc(self, node: ast.Attribute) -> Location:
         end = node.end_col_offset
@@ -1225,13 +1191,16 @@ class Evaluator:
             self.table.table(result).update(locations)
         return result
 
-    def _dict_put(self, out: dict[Any, Any], key: Any, value: Any, node: ast.AST) -> None:
+    def _dict_put(
+        self, out: dict[Any, Any], key: Any, value: Any, node: ast.AST,
+        table: dict[Key, Location] | None = None,
+    ) -> None:
         try:
             out[key] = value
         except TypeError as error:
             raise EvalFailure(node, f"TypeError: {error}") from error
         if isinstance(key, (str, int)):
-            self.table.set(out, key, self.loc(node))
+            (table if table is not None else self.table.table(out))[key] = self.loc(node)
 
     def _spread(self, out: dict[Any, Any], value: Any, node: ast.AST) -> None:
         if not isinstance(value, dict):
@@ -1245,12 +1214,13 @@ class Evaluator:
 
     def dict_literal(self, node: ast.Dict) -> dict[Any, Any]:
         out: dict[Any, Any] = self.mine({})
+        table = self.table.table(out)
         for key_node, value_node in zip(node.keys, node.values, strict=True):
             if key_node is None:
                 self._spread(out, self.expr(value_node), value_node)
                 continue
             key = self.expr(key_node)
-            self._dict_put(out, key, self.expr(value_node), key_node)
+            self._dict_put(out, key, self.expr(value_node), key_node, table)
         return out
 
     def binop(self, node: ast.BinOp) -> Any:
@@ -1370,9 +1340,10 @@ class Evaluator:
                     )
                 kwargs[keyword.arg] = self.expr(keyword.value)
                 locations[keyword.arg] = self.loc(keyword)
-        for value in (*args, *kwargs.values()):
-            if isinstance(value, (_Opaque, _Method)):
-                raise Unsafe(node, f"passing {value!r} to a call")
+        for values in (args, kwargs.values()):
+            for value in values:
+                if isinstance(value, _NOT_DATA):
+                    raise Unsafe(node, f"passing {value!r} to a call")
         return args, kwargs, locations
 
     def call(self, node: ast.Call) -> Any:
@@ -1648,13 +1619,18 @@ def _kind(value: Any) -> str:
     return f"a value of type {type(value).__name__}"
 
 
-def is_new_style(module: ast.Module) -> bool:
+def is_new_style(module: ast.Module, text: str | None = None) -> bool:
     """Whether MMEngine would load the file in its "lazy import" mode.
 
     As MMEngine decides it: the first of these found walking the tree wins — a
     ``_base_ = ...`` assignment (classic), a ``with`` block, a relative import, or an
-    import of a module outside the standard library (new style).
+    import of a module outside the standard library (new style). ``text``, the file's
+    source, lets most classic files skip the walk.
     """
+    if text is not None and _IMPORT_OR_WITH.search(text) is None:
+        # No line starts with `import`, `from` or `with`: nothing to find. (A statement
+        # after `;` is not seen; MMEngine's walk would see it.)
+        return False
     for node in ast.walk(module):
         if (
             isinstance(node, ast.Assign)
@@ -1676,6 +1652,9 @@ def is_new_style(module: ast.Module) -> bool:
         ):
             return True
     return False
+
+
+_IMPORT_OR_WITH = re.compile(r"^[ \t]*(?:import|from|with)\b", re.MULTILINE)
 
 
 def _is_stdlib(module: str) -> bool:

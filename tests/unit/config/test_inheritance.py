@@ -233,3 +233,21 @@ def test_placeholders_in_yaml(write, mmengine, norm) -> None:  # type: ignore[no
     assert norm(tree.to_dict()) == norm(mmengine(path))
     assert tree.get(("lr",)) == 0.02
     assert tree.location(("head",)) == Location(str(path), 2, 1)
+
+
+def test_inherited_values_share_nothing(write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+    """MMEngine rebuilds every inherited dict and list: a change through one path of
+    `_base_` does not show through another that named the same object in the base."""
+    write(
+        "base.py",
+        "pipeline = [dict(type='Load')]\nloader = dict(dataset=dict(pipeline=pipeline))\n",
+    )
+    path = write(
+        "c.py",
+        "_base_ = './base.py'\n_base_.pipeline[0]['extra'] = 1\n"
+        "pipeline = _base_.pipeline\n",
+    )
+    tree = load_config(path)
+    assert norm(tree.to_dict()) == norm(mmengine(path))
+    assert tree.get(("loader", "dataset", "pipeline", 0)) == {"type": "Load"}
+    assert tree.get(("pipeline", 0)) == {"type": "Load", "extra": 1}
