@@ -175,3 +175,20 @@ def test_directory_walk_skips_python_modules_but_not_python_configs(
     # Named explicitly, a module is checked like any config (and refused as code).
     code, out = run("validate", str(tmp_path / "proj" / "model.py"))
     assert code == 1
+
+
+def test_directory_walk_skips_data_files_that_are_not_mappings(
+    write, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    write("cfgs/metafile.yml", "- Name: retinanet\n  Weights: x.pth\n")
+    write("cfgs/ok.yaml", GOOD)
+    assert run("validate", str(tmp_path / "cfgs")) == (0, "checked 1 file: no problems\n")
+    code, out = run("validate", str(tmp_path / "cfgs" / "metafile.yml"))
+    assert code == 1 and "IC005" in out
+
+
+def test_checkpoint_without_type_is_a_warning(write) -> None:  # type: ignore[no-untyped-def]
+    path = write("pvt.yaml", "model:\n  backbone:\n    init_cfg: {checkpoint: pvt_tiny.pth}\n")
+    code, out = run("validate", str(path))
+    assert code == 0
+    assert "warning[IC123]" in out and "type: Pretrained" in out

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -483,9 +484,13 @@ def _check_top_level_keys(tree: ConfigTree) -> Iterator[Diagnostic]:
             )
 
 
+@lru_cache(maxsize=4096)
 def _near_miss(key: str) -> str | None:
+    # Cached: the same top-level names recur in every config of a project.
     best: tuple[int, str] | None = None
     for known in RUNNER_KEYS:
+        if abs(len(known) - len(key)) > 2:
+            continue  # more than two edits apart whatever the letters
         distance = edit_distance(key, known)
         if best is None or distance < best[0]:
             best = (distance, known)

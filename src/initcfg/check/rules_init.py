@@ -158,3 +158,11 @@ define(
     example="init_cfg: {}",
     fix="Remove it, or write `init_cfg: null` to say there is none.",
 )
+define(
+    "IC123", "warning", "A checkpoint without an initializer type",
+    why="Some modules' own init_weights read `init_cfg['checkpoint']` directly (MMDetection's "
+    "PyramidVisionTransformer does), so the config works for them; for any other module "
+    "MMEngine's generic initialization raises KeyError('type').",
+    example="init_cfg: {checkpoint: pvt_tiny.pth}",
+    fix="Write `type: Pretrained` unless the module's own init_weights expects this form.",
+)

@@ -51,7 +51,9 @@ def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
     """Config files named by ``paths``, and the paths that do not exist.
 
     Directories are walked in sorted order; there, ``.py`` files that define functions
-    or classes are skipped as project code. A file named explicitly is always checked.
+    or classes are skipped as project code (and :func:`validate_paths` skips data files
+    whose root is not a mapping, such as OpenMMLab metafiles). A file named explicitly
+    is always checked.
     """
     files: list[str] = []
     missing: list[str] = []
@@ -79,8 +81,12 @@ def validate_paths(
 ) -> RunResult:
     """Validate every config file under ``paths``."""
     files, missing = collect_files(paths)
-    problems = [f"no such file or directory: {name}" for name in missing]
-    result = RunResult(files=files, path_errors=problems)
+    named = set(paths)
+    result = RunResult(path_errors=[f"no such file or directory: {name}" for name in missing])
     for file in files:
-        result.diagnostics.extend(check_tree(load_config(file, trust=trust), settings))
+        tree = load_config(file, trust=trust)
+        if file not in named and any(d.code == "IC005" for d in tree.diagnostics):
+            continue  # found by a walk, and not a mapping (a metafile): not a config
+        result.files.append(file)
+        result.diagnostics.extend(check_tree(tree, settings))
     return result

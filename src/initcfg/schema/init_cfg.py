@@ -185,6 +185,16 @@ class _Parser:
         return None
 
     def model_for(self, entry: Mapping[str, Any], path: KeyPath) -> type[BaseInit] | None:
+        if "type" not in entry and "checkpoint" in entry:
+            self.report(
+                "IC123",
+                "init_cfg has 'checkpoint' but no 'type': only a module whose own "
+                "init_weights reads init_cfg['checkpoint'] (as MMDetection's PVT does) "
+                "understands it; MMEngine's generic initialization raises KeyError('type')",
+                path,
+                "write `type: Pretrained` to load it the generic way",
+            )
+            return None
         if "type" not in entry:
             self.report(
                 "IC102",
