@@ -370,6 +370,8 @@ def _step_json(step: Step) -> dict[str, Any]:
         "touches": list(step.touches),
         "load": None,
     }
+    if step.sets_init_cfg:
+        out["init_cfg"] = step.init_cfg
     if step.load is not None:
         spec = step.load
         result = spec.result
@@ -426,6 +428,8 @@ def _step_from_json(value: Mapping[str, Any]) -> Step:
         ],
         spec,
         list(value["touches"]),
+        "init_cfg" in value,
+        value.get("init_cfg"),
     )
 
 

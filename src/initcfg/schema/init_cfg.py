@@ -16,7 +16,7 @@ from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
 from initcfg.check.suggest import did_you_mean
 from initcfg.config.source import KeyPath
-from initcfg.schema.initializers import BaseInit, TruncNormal, WeightInit
+from initcfg.schema.initializers import BaseInit, Pretrained, TruncNormal, WeightInit
 from initcfg.schema.registry import initializer_types, type_name_of
 
 _SCOPE_PREFIX = "mmengine."
@@ -151,19 +151,22 @@ class _Parser:
     def report(self, code: str, message: str, path: KeyPath, hint: str | None = None) -> None:
         self.diagnostics.append(_here(code, message, path, hint))
 
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
     def value(self, value: Any) -> list[BaseInit] | None:
         if isinstance(value, Mapping):
             if not value:
                 self.report("IC122", "init_cfg is empty: it initializes nothing", ())
                 return []
             built = self.entry(value, ())
-            return None if built is None else [built]
+            # An entry left out with only a warning (IC123) is no entry, not a failure.
+            return [built] if built is not None else (None if self.has_errors() else [])
         if isinstance(value, list):
             if not value:
                 self.report("IC122", "init_cfg is empty: it initializes nothing", ())
                 return []
             entries: list[BaseInit] = []
-            ok = True
             for index, item in enumerate(value):
                 if not isinstance(item, Mapping):
                     self.report(
@@ -171,14 +174,11 @@ class _Parser:
                         f"each init_cfg entry must be a dict (got {_show(item)})",
                         (index,),
                     )
-                    ok = False
                     continue
                 built = self.entry(item, (index,))
-                if built is None:
-                    ok = False
-                else:
+                if built is not None:
                     entries.append(built)
-            return entries if ok else None
+            return None if self.has_errors() else entries
         self.report(
             "IC101", f"init_cfg must be a dict or a list of dicts (got {_show(value)})", ()
         )
@@ -264,6 +264,10 @@ class _Parser:
                 (*path, "layer"),
             )
             built = built.model_copy(update={"layer": None})
+        raw_type = entry.get("type")
+        if isinstance(built, Pretrained) and isinstance(raw_type, str):
+            # MMEngine defers only the exact name or the PretrainedInit class itself.
+            built._deferred = raw_type == "Pretrained" or raw_type.endswith("PretrainedInit")
         self.cross_field(built, path, entry, override_of)
         if overrides:
             built = built.model_copy(

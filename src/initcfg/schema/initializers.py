@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SerializeAsAny,
     StrictBool,
     StrictFloat,
@@ -230,7 +231,20 @@ class Caffe2Xavier(WeightInit):
 
 
 class Pretrained(BaseInit):
-    """Load a checkpoint (optionally only the keys under ``prefix``)."""
+    """Load a checkpoint (optionally only the keys under ``prefix``).
+
+    ``init_weights`` runs a module's Pretrained entries after its children only when the
+    entry's type is spelled exactly ``Pretrained`` (or is the ``PretrainedInit`` class);
+    a scoped spelling such as ``mmengine.Pretrained`` runs in order. ``deferred`` keeps
+    that distinction, which the normalized ``type`` loses.
+    """
+
+    _deferred: bool = PrivateAttr(default=True)
+
+    @property
+    def deferred(self) -> bool:
+        """Whether ``init_weights`` runs this entry after the module's children."""
+        return self._deferred
 
     type: Literal["Pretrained"] = "Pretrained"
     checkpoint: StrictStr

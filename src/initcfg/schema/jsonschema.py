@@ -93,6 +93,13 @@ def init_cfg_schema() -> dict[str, Any]:
             {"$ref": "#/$defs/Entry"},
             {"type": "array", "items": {"$ref": "#/$defs/Entry"}},
             {"description": "empty: initializes nothing", "type": "object", "maxProperties": 0},
+            {
+                "description": "a checkpoint for a module whose own init_weights reads "
+                "init_cfg['checkpoint'] (IC123)",
+                "type": "object",
+                "required": ["checkpoint"],
+                "not": {"required": ["type"]},
+            },
         ],
         "$defs": defs,
     }

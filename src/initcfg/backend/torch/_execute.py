@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import torch
@@ -77,6 +78,9 @@ def execute(
             load_into(target, selected)
             loads.append((step, result))
         elif step.kind == "call":
-            modules[step.target].init_weights()
+            module = modules[step.target]
+            if step.sets_init_cfg:
+                module.init_cfg = copy.deepcopy(step.init_cfg)
+            module.init_weights()
     mark_initialized(modules, marked)
     return loads

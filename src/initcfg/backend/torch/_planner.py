@@ -9,6 +9,7 @@ draws exactly. Problems MMEngine would raise on (or silently skip) become diagno
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import inspect
 import os
@@ -177,6 +178,11 @@ class _Entry:
     key: KeyPath | None = None  # the entry's key path in a config, for precise locations
 
 
+def _deferred(init: BaseInit) -> bool:
+    """A module's Pretrained entries run after its children (spelling permitting)."""
+    return isinstance(init, Pretrained) and init.deferred
+
+
 class Planner:
     """Records the steps of ``init_weights``/``initialize`` for one root module.
 
@@ -320,7 +326,7 @@ class Planner:
         ``init_weights``, for a root whose ``init_weights`` is what is running now)."""
         if is_initialized(self.root):
             return
-        if call_own and has_own_init_weights(self.root) and "" not in self.source.init_cfgs:
+        if call_own and has_own_init_weights(self.root):
             self.call_step(self.root, "")
             return
         self.visit(self.root, "")
@@ -334,7 +340,13 @@ class Planner:
             for t in (*module.parameters(), *module.buffers())
             if id(t) in self.names
         ]
-        self.steps.append(Step("call", path, True, None, origin, touches=touches))
+        step = Step("call", path, True, None, origin, touches=touches)
+        configured = self.source.init_cfgs.get(path)
+        if configured is not None:
+            # MMEngine's registry would have built the module with this init_cfg; its own
+            # init_weights decides what to do with it (super() applies it).
+            step.sets_init_cfg, step.init_cfg = True, copy.deepcopy(configured[1])
+        self.steps.append(step)
         self.report(
             "IC412",
             f"{path or 'the model'} ({type(module).__name__}) defines its own init_weights; "
@@ -344,10 +356,10 @@ class Planner:
 
     def visit(self, module: nn.Module, path: str) -> None:
         entries = self.entries(module, path)
-        self.run([e for e in entries if not isinstance(e.initializer, Pretrained)], module, path)
+        self.run([e for e in entries if not _deferred(e.initializer)], module, path)
         for name, child in children(module):
             child_path = join(path, name)
-            if has_own_init_weights(child) and child_path not in self.source.init_cfgs:
+            if has_own_init_weights(child):
                 if not is_initialized(child):
                     self.call_step(child, child_path)
             elif self.takes_part(child, child_path) or self.reach == "all":
@@ -356,7 +368,7 @@ class Planner:
                     self.visit(child, child_path)
             else:
                 self.find_unreached(child, child_path)
-        self.run([e for e in entries if isinstance(e.initializer, Pretrained)], module, path)
+        self.run([e for e in entries if _deferred(e.initializer)], module, path)
         self.marked.append(path)
         self.done.add(id(module))
 

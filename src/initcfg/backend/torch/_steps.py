@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from initcfg.backend.torch._checkpoint import LoadResult
 from initcfg.backend.torch._ops import TensorOp
@@ -90,6 +90,10 @@ class Step:
         writes: The tensors an ``init`` step writes, in draw order.
         load: The checkpoint of a ``load`` step.
         touches: The tensors a ``call`` step may write (everything under the module).
+        sets_init_cfg: For a ``call`` step whose module the config gives an ``init_cfg``:
+            the value is set on the module first, as MMEngine's registry passes it to
+            the constructor, so an ``init_weights`` that calls ``super()`` applies it.
+        init_cfg: That value, as the config wrote it.
     """
 
     kind: StepKind
@@ -100,6 +104,8 @@ class Step:
     writes: list[Write] = field(default_factory=list)
     load: LoadSpec | None = None
     touches: list[str] = field(default_factory=list)
+    sets_init_cfg: bool = False
+    init_cfg: Any = None
 
     def written(self) -> list[str]:
         """Canonical names of the tensors this step writes (or may write)."""

@@ -64,6 +64,9 @@ def teardown(ctx: DistContext) -> None:
     """Leave the process group (only after a clean finish: a collective after a
     failure on another rank would wait for it)."""
     if ctx.distributed and dist.is_initialized():
+        # Every rank reaches this point before any closes its connections: a rank that
+        # tears gloo down while a peer still talks to it makes that peer abort.
+        dist.barrier()
         dist.destroy_process_group()
 
 
