@@ -5,7 +5,6 @@ torch is imported only when the command runs, so ``initcfg validate`` stays torc
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 
@@ -92,7 +91,7 @@ def plan_command(
     import torch
 
     from initcfg.backend.torch._errors import InitError
-    from initcfg.config.atomic import write_bytes_atomic
+    from initcfg.config.atomic import write_atomic
     from initcfg.plan.factory import FactoryError, model_from_config
     from initcfg.plan.init_plan import compile_init_plan
     from initcfg.plan.meta import meta_model_building
@@ -146,7 +145,6 @@ def plan_command(
         click.echo(f"initcfg plan: error: {error}", err=True)
         sys.exit(EXIT_ERRORS)
     if output:
-        buffer = io.BytesIO()
-        torch.save(model.state_dict(), buffer)
-        write_bytes_atomic(output, buffer.getvalue())
+        state = model.state_dict()
+        write_atomic(output, lambda stream: torch.save(state, stream))
         click.echo(f"wrote {output}", err=True)

@@ -1,19 +1,28 @@
-"""Atomic writes: a temp file in the target's folder, then a rename over the target."""
+"""Atomic writes: a temp file in the target's folder, then a rename over the target.
+
+A crash or Ctrl-C mid-write leaves the previous file intact, never a truncated one.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
-def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``target`` so readers see the old file or the new, never half."""
+def write_atomic(target: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
+    """Call ``write`` with a binary stream that becomes ``target`` once it returns.
+
+    The target's folder is created when missing.
+    """
     path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp, path)
@@ -22,5 +31,11 @@ def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> None:
         raise
 
 
+def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``target`` with ``data`` atomically."""
+    write_atomic(target, lambda stream: stream.write(data))
+
+
 def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
+    """Replace ``target`` with ``text`` (UTF-8) atomically."""
     write_bytes_atomic(target, text.encode("utf-8"))

@@ -13,7 +13,6 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from torch import nn
@@ -237,9 +236,7 @@ class InitPlan:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the plan as JSON atomically (temp file, then rename)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(target, self.dumps())
+        write_text_atomic(path, self.dumps())
 
     # -- rendering -----------------------------------------------------------------
 

@@ -8,13 +8,13 @@ accumulated but not yet applied. ``load_from`` of a later fine-tune reads
 
 from __future__ import annotations
 
-import os
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from initcfg.config.atomic import write_atomic, write_text_atomic
 
 try:  # torch does not require numpy; record its RNG only where it exists
     import numpy as np
@@ -49,30 +49,9 @@ def restore_rng(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _write_atomic(path: Path, write: Any) -> None:
-    # A temp file in the same directory, then os.replace: a crash or Ctrl-C mid-write
-    # leaves the previous file intact, never a truncated one.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_atomic(payload: dict[str, Any], path: Path) -> None:
     """``torch.save`` to ``path`` through a temp file and ``os.replace``."""
-    _write_atomic(path, lambda handle: torch.save(payload, handle))
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically."""
-    _write_atomic(path, lambda handle: handle.write(text.encode()))
+    write_atomic(path, lambda stream: torch.save(payload, stream))
 
 
 def find_last(work_dir: Path) -> Path | None:
