@@ -122,17 +122,28 @@ def resolve(target: str, key: KeyPath = (), base_dir: str | None = None) -> Any:
     return value
 
 
-def accepts_argument(factory: Any) -> bool:
-    """Whether ``factory`` can be called with one positional argument."""
+def _call_with_section(factory: Any, section: dict[str, Any]) -> Any:
+    """Call ``factory`` the way its signature asks for the model section.
+
+    Keyword arguments when it accepts every key of the section (the ``type='module:fn'``
+    convention), else the whole section as its one argument, else nothing.
+    """
     try:
-        signature = inspect.signature(factory)
+        parameters = list(inspect.signature(factory).parameters.values())
     except (TypeError, ValueError):
-        return False
-    return any(
-        parameter.kind
-        in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD, parameter.VAR_POSITIONAL)
-        for parameter in signature.parameters.values()
-    )
+        return factory()
+    kwargs = {key: value for key, value in section.items() if key != "type"}
+    names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    takes_any_keyword = any(p.kind == p.VAR_KEYWORD for p in parameters)
+    if kwargs and (takes_any_keyword or set(kwargs) <= names):
+        return factory(**kwargs)
+    positional = [
+        p for p in parameters
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+    ]
+    if positional:
+        return factory(section)
+    return factory()
 
 
 def _checked_model(model: Any, spec: str) -> nn.Module:
@@ -141,17 +152,20 @@ def _checked_model(model: Any, spec: str) -> nn.Module:
     return model
 
 
-def build_model(spec: str, model_section: Mapping[str, Any] | None) -> nn.Module:
-    """``--model MODULE:FACTORY``: call the factory with the config's ``model`` section
-    when it takes an argument, else with none.
+def build_model(
+    spec: str, model_section: Mapping[str, Any] | None, base_dir: str | None = None
+) -> nn.Module:
+    """``--model MODULE:FACTORY``: call the factory with the config's ``model`` section,
+    as keyword arguments when it accepts all of its keys, else as its one argument,
+    else with none.
 
     Raises:
         FactoryError: it cannot be resolved, it raised, or it returned no ``nn.Module``.
     """
-    factory = resolve(spec)
+    factory = resolve(spec, (), base_dir)
     section = dict(model_section) if isinstance(model_section, Mapping) else {}
     try:
-        model = factory(section) if accepts_argument(factory) else factory()
+        model = _call_with_section(factory, section)
     except Exception as error:  # the user's code: any failure is reported, not raised
         raise FactoryError(f"{spec} raised {type(error).__name__}: {error}") from error
     return _checked_model(model, spec)
@@ -165,17 +179,18 @@ def model_from_config(tree: ConfigTree, spec: str | None = None) -> nn.Module:
         FactoryError: no factory is named, or building the model failed.
     """
     section = tree.data.get("model")
+    base_dir = os.path.dirname(os.path.abspath(tree.path)) if tree.path else None
     if spec is not None:
-        return build_model(spec, section if isinstance(section, Mapping) else None)
+        return build_model(spec, section if isinstance(section, Mapping) else None, base_dir)
     target = section.get("type") if isinstance(section, Mapping) else None
     if not is_factory_name(target):
         raise FactoryError(
-            "the config's model.type is not a 'module:callable' factory",
+            f"model.type {target!r} is not a 'module:callable' factory",
             ("model", "type"),
-            "name the model factory with --model MODULE:FACTORY",
+            "name one, for example type='examples.shapes.model:build_model', "
+            "or pass --model MODULE:FACTORY",
         )
     assert isinstance(section, Mapping) and isinstance(target, str)
-    base_dir = os.path.dirname(os.path.abspath(tree.path)) if tree.path else None
     factory = resolve(target, ("model", "type"), base_dir)
     kwargs = {key: value for key, value in section.items() if key != "type"}
     try:

@@ -95,7 +95,7 @@ def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path: Pa
             {"model": {"type": "examples.shapes.model:build_modle"}},
             "model.type: 'examples.shapes.model' has no attribute 'build_modle'",
         ),
-        ({"model": {"type": "build_model"}}, "needs type='module:callable'"),
+        ({"model": {"type": "build_model"}}, "is not a 'module:callable' factory"),
         ({"train_dataloader": None}, "the config has no train_dataloader"),
         ({"train_cfg": None}, "no train_cfg the loop can run"),
     ],

@@ -60,3 +60,21 @@ def test_resolve_errors(target: str, message: str, monkeypatch: pytest.MonkeyPat
     assert raised.value.path == ("model", "type")
     if "build_detectr" in target:
         assert raised.value.hint == "did you mean 'build_detector'?"
+
+
+@pytest.mark.parametrize(
+    ("source", "width"),
+    [
+        ("def net(width, depth=1):\n    return torch.nn.Linear(width, 2)\n", 5),  # keywords
+        ("def net(cfg):\n    return torch.nn.Linear(cfg['width'], 2)\n", 5),  # whole section
+        ("def net():\n    return torch.nn.Linear(3, 2)\n", 3),  # nothing
+    ],
+    ids=["keywords", "section", "no-arguments"],
+)
+def test_model_option_calls_the_factory_as_its_signature_asks(
+    source: str, width: int, write  # type: ignore[no-untyped-def]
+) -> None:
+    write("nets.py", "import torch\n" + source)
+    tree = load_config(write("c.yaml", "model: {type: Registered, width: 5}\n"))
+    model = model_from_config(tree, "nets.py:net")
+    assert isinstance(model, nn.Linear) and model.in_features == width

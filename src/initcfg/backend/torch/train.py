@@ -54,12 +54,12 @@ from initcfg.backend.torch.train_dist import (
 from initcfg.backend.torch.train_factory import build
 from initcfg.backend.torch.train_progress import JsonLog, Progress
 from initcfg.backend.torch.train_settings import (
-    Factory,
     TrainError,
     TrainSettings,
     read_train_settings,
 )
 from initcfg.config.tree import ConfigTree
+from initcfg.plan.factory import FactoryError, model_from_config
 
 __all__ = ["TrainOptions", "TrainResult", "train", "train_from_settings"]
 
@@ -197,33 +197,11 @@ def _default_work_dir(tree: ConfigTree, settings: TrainSettings) -> Path:
     return Path("work_dirs") / stem
 
 
-def _build_model(tree: ConfigTree, settings: TrainSettings, options: TrainOptions) -> nn.Module:
-    base = _base_dir(tree)
-    if options.model is not None:
-        # The config's model arguments still apply when --model only swaps the callable.
-        kwargs = settings.model.kwargs if settings.model is not None else {}
-        model = build(Factory(options.model, kwargs, ("model",)), base)
-    elif settings.model is not None:
-        if ":" not in settings.model.target:
-            raise TrainError(
-                f"model needs type='module:callable' naming a factory, "
-                f"got {settings.model.target!r}",
-                ("model", "type"),
-                hint="for example type='examples.shapes.model:build_model', "
-                "or pass --model MODULE:FACTORY",
-            )
-        model = build(settings.model, base)
-    else:
-        raise TrainError(
-            "no model to train: the config has no model section",
-            hint="add model=dict(type='module:callable', ...) or pass --model",
-        )
-    if not isinstance(model, nn.Module):
-        raise TrainError(
-            f"the model factory returned {type(model).__name__}, not a torch.nn.Module",
-            ("model", "type"),
-        )
-    return model
+def _build_model(tree: ConfigTree, options: TrainOptions) -> nn.Module:
+    try:
+        return model_from_config(tree, options.model)
+    except FactoryError as error:
+        raise TrainError(error.message, error.path, hint=error.hint) from None
 
 
 def _initialize(tree: ConfigTree, model: nn.Module) -> dict[str, list[str]] | None:
@@ -374,7 +352,7 @@ class _Runner:
                 self.progress.message(
                     f"initcfg: nothing to resume in {self.work_dir}; starting from scratch"
                 )
-        model = _build_model(self.tree, settings, self.options)
+        model = _build_model(self.tree, self.options)
         if self.resume_from is None and not self.options.skip_init:
             self.load_report = _initialize(self.tree, model)
             if self.load_report is not None:
