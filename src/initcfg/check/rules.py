@@ -52,11 +52,7 @@ def _load() -> None:
         return
     _loaded = True
     for module in _RULE_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as missing:
-            if missing.name != module:
-                raise
+        importlib.import_module(module)
 
 
 def all_rules() -> list[Rule]:

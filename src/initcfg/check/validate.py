@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from initcfg.check.diagnostics import Diagnostic, sort_key
+from initcfg.check.finetune import check_finetune
 from initcfg.check.init_rules import check_layer_names
 from initcfg.check.rules import diagnostic
 from initcfg.check.settings import Settings, project_extra_layers
@@ -64,17 +65,9 @@ def check_tree(tree: ConfigTree, settings: Settings | None = None) -> list[Diagn
         found.extend(
             check_layer_names(located, extra_layers=extra_layers, strict=settings.strict)
         )
-        found.extend(_finetune_checks(tree, settings))
+        found.extend(check_finetune(tree, fs_checks=settings.fs_checks))
     placed = _place(found, tree)
     return sorted(_apply_suppressions(placed, tree, settings.strict), key=sort_key)
-
-
-def _finetune_checks(tree: ConfigTree, settings: Settings) -> list[Diagnostic]:
-    try:
-        from initcfg.check.finetune import check_finetune
-    except ImportError:  # the fine-tune rules ship in the same package; absent only mid-build
-        return []
-    return check_finetune(tree, fs_checks=settings.fs_checks)
 
 
 def validate(

@@ -14,9 +14,7 @@ from initcfg.check.rules import diagnostic
 from initcfg.config.inherit import Loaded, Loader, add_scope, unshare
 from initcfg.config.python_loader import LazySourceMap, LocTable, plain
 from initcfg.config.source import Location, SourceMap
-from initcfg.config.suppress import find_suppressions
 from initcfg.config.tree import ConfigTree
-from initcfg.config.yaml_loader import parse_json, parse_yaml
 
 CONFIG_SUFFIXES = (".py", ".yaml", ".yml", ".json")
 RESERVED_KEYS = ("filename", "text", "pretty_text", "env_variables")
@@ -33,25 +31,6 @@ def read_text(path: str) -> tuple[str | None, ConfigTree | None]:
             diagnostic("IC001", f"cannot read {path}: {reason}").at(Location(path, 1, 1))
         )
         return None, failed
-
-
-def load_data_file(path: str, text: str) -> ConfigTree:
-    """One YAML or JSON file on its own, no ``_base_`` handling."""
-    parse = parse_json if path.endswith(".json") else parse_yaml
-    value, source_map, diagnostics = parse(text, path)
-    tree = ConfigTree({}, source_map, path=path, files=[path], diagnostics=diagnostics)
-    tree.suppressions[path] = find_suppressions(text)
-    if value is None:
-        return tree
-    if not isinstance(value, dict):
-        tree.diagnostics.append(
-            diagnostic(
-                "IC005", f"the root of a config must be a mapping (got {type(value).__name__})"
-            ).at(Location(path, 1, 1))
-        )
-        return tree
-    tree.data = value
-    return tree
 
 
 def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigTree:
