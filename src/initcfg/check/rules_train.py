@@ -128,3 +128,10 @@ define(
     "param_scheduler=dict(type='OneCycleLR', eta_max=0.1)",
     fix="Drop the multipliers, or use a scheduler that scales the groups' own rates.",
 )
+define(
+    "IC469", "info", "The run is too long to tabulate its learning rate",
+    why="The plan replays MMEngine's schedulers step by step; past a few million steps that "
+    "costs more time and memory than a plan should (and such a length is usually a typo).",
+    example="train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100000000000)",
+    fix="Check max_epochs / max_iters; the run itself is unaffected.",
+)

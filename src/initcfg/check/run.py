@@ -66,6 +66,8 @@ def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
                     if not name.endswith(CONFIG_SUFFIXES):
                         continue
                     found = os.path.join(root, name)
+                    if not os.path.isfile(found):
+                        continue  # a fifo or device named like a config would block
                     if name.endswith(".py") and looks_like_code(found):
                         continue
                     files.append(found)

@@ -43,7 +43,11 @@ def _extra_layers_in(pyproject: Path) -> frozenset[str]:
         table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return frozenset()
-    names = table.get("tool", {}).get("initcfg", {}).get("extra-layers", [])
+    tool = table.get("tool")
+    section = tool.get("initcfg") if isinstance(tool, dict) else None
+    names = section.get("extra-layers") if isinstance(section, dict) else None
+    if not isinstance(names, list):  # absent, or not the documented list of names
+        return frozenset()
     return frozenset(name for name in names if isinstance(name, str))
 
 

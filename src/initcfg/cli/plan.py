@@ -34,14 +34,18 @@ EXIT_USAGE = 2
 )
 @click.option("--meta", is_flag=True, help="Build the model on the meta device (no memory).")
 @click.option("--apply", "do_apply", is_flag=True, help="Execute the plan on the model.")
-@click.option("--seed", type=int, default=None, help="torch.manual_seed before --apply.")
+@click.option(
+    "--seed", type=click.IntRange(min=-(2**63), max=2**64 - 1), default=None,
+    help="torch.manual_seed before --apply.",
+)
 @click.option(
     "--output", type=click.Path(dir_okay=False), default=None,
     help="With --apply: write the initialized state dict here (atomically).",
 )
 @click.option(
     "--trust-python", is_flag=True,
-    help="Execute Python configs the safe evaluator refuses. Only for files you trust.",
+    help="Execute Python configs the safe evaluator refuses, and import a model factory "
+    "the config names from outside the project's folders. Only for files you trust.",
 )
 @click.option(
     "--train", "train_plan", is_flag=True,
@@ -91,7 +95,7 @@ def plan_command(
     import torch
 
     from initcfg.backend.torch._errors import InitError
-    from initcfg.config.atomic import write_atomic
+    from initcfg.config.atomic import refuse_overwriting, write_atomic
     from initcfg.plan.factory import FactoryError, model_from_config
     from initcfg.plan.init_plan import compile_init_plan
     from initcfg.plan.meta import meta_model_building
@@ -99,9 +103,9 @@ def plan_command(
     try:
         if meta:
             with meta_model_building():
-                model = model_from_config(tree, model_spec)
+                model = model_from_config(tree, model_spec, trust=trust_python)
         else:
-            model = model_from_config(tree, model_spec)
+            model = model_from_config(tree, model_spec, trust=trust_python)
     except FactoryError as error:
         hint = f" ({error.hint})" if error.hint else ""
         click.echo(f"initcfg plan: error: {error.message}{hint}", err=True)
@@ -137,6 +141,12 @@ def plan_command(
         sys.exit(EXIT_ERRORS)
     if not do_apply:
         return
+    if output:
+        try:
+            refuse_overwriting(output, [*tree.files, *plan.checkpoints()])
+        except ValueError as error:
+            click.echo(f"initcfg plan: error: {error}", err=True)
+            sys.exit(EXIT_USAGE)
     if seed is not None:
         torch.manual_seed(seed)
     try:
@@ -146,5 +156,9 @@ def plan_command(
         sys.exit(EXIT_ERRORS)
     if output:
         state = model.state_dict()
-        write_atomic(output, lambda stream: torch.save(state, stream))
+        try:
+            write_atomic(output, lambda stream: torch.save(state, stream))
+        except OSError as error:
+            click.echo(f"initcfg plan: error: cannot write {output}: {error}", err=True)
+            sys.exit(EXIT_USAGE)
         click.echo(f"wrote {output}", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -20,5 +21,10 @@ def schema_command(output: Path | None) -> None:
     if output is None:
         click.echo(render_schemas()["config.schema.json"], nl=False)
         return
-    for path in write_schemas(output):
+    try:
+        written = write_schemas(output)
+    except OSError as error:
+        click.echo(f"initcfg schema: error: cannot write into {output}: {error}", err=True)
+        sys.exit(2)
+    for path in written:
         click.echo(f"wrote {path}")

@@ -35,7 +35,8 @@ EXIT_INTERRUPTED = 130
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.option(
     "--trust-python", is_flag=True,
-    help="Execute Python configs the safe evaluator refuses. Only for files you trust.",
+    help="Execute Python configs the safe evaluator refuses, and import factories the "
+    "config names from outside the project's folders. Only for files you trust.",
 )
 def train_command(
     config: str,
@@ -81,7 +82,12 @@ def train_command(
     from initcfg.backend.torch.train_settings import TrainError
 
     options = TrainOptions(
-        work_dir=work_dir, resume=resume, model=model, device=device, progress=not quiet
+        work_dir=work_dir,
+        resume=resume,
+        model=model,
+        device=device,
+        progress=not quiet,
+        trust=trust_python,
     )
     try:
         result = train(tree, options)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,6 +18,9 @@ def write_atomic(target: str | os.PathLike[str], write: Callable[[BinaryIO], obj
     The target's folder is created when missing.
     """
     path = Path(target)
+    if path.exists() and not path.is_file():
+        # os.replace would put a regular file where a device, fifo or folder was.
+        raise IsADirectoryError(f"{path} exists and is not a regular file")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -39,3 +42,12 @@ def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> None:
 def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
     """Replace ``target`` with ``text`` (UTF-8) atomically."""
     write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def refuse_overwriting(target: str | os.PathLike[str], inputs: Iterable[str]) -> None:
+    """Raise ValueError when ``target`` is one of ``inputs``: input files are never
+    replaced by an output."""
+    resolved = Path(target).resolve()
+    for name in inputs:
+        if Path(name).resolve() == resolved:
+            raise ValueError(f"refusing to overwrite {name}, an input of this run")

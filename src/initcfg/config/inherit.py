@@ -29,6 +29,7 @@ from typing import Any
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
 from initcfg.check.suggest import did_you_mean
+from initcfg.config.files import read_config_text
 from initcfg.config.python_loader import (
     ColumnMap,
     ConfigNode,
@@ -244,8 +245,7 @@ class Loader:
     def _load(self, path: str, context: _Context) -> Loaded:
         stamp = _stamp(path)
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
+            text = read_config_text(path)
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(
                 error)

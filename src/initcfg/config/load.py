@@ -6,11 +6,11 @@ import gc
 import os
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
+from initcfg.config.files import read_config_text
 from initcfg.config.inherit import Loaded, Loader, add_scope, unshare
 from initcfg.config.python_loader import LazySourceMap, LocTable, plain
 from initcfg.config.source import Location, SourceMap
@@ -23,7 +23,7 @@ RESERVED_KEYS = ("filename", "text", "pretty_text", "env_variables")
 def read_text(path: str) -> tuple[str | None, ConfigTree | None]:
     """The file's text, or a ConfigTree holding the IC001 diagnostic that says why not."""
     try:
-        return Path(path).read_text(encoding="utf-8"), None
+        return read_config_text(path), None
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         failed = ConfigTree({}, path=path, files=[path])

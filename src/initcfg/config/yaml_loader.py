@@ -14,23 +14,47 @@ from initcfg.config.source import KeyPath, Location, SourceMap, format_path
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Real configs hold a few thousand values; aliases can make a small file expand to
+# billions ("billion laughs"). Past this many values the file is refused.
+MAX_VALUES = 200_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
 class _Builder:
     def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
         self.loader = loader
         self.file = file
         self.source_map = SourceMap()
         self.diagnostics: list[Diagnostic] = []
+        self.built = 0
 
     def location(self, node: yaml.Node) -> Location:
         mark = node.start_mark
         return Location(self.file, mark.line + 1, mark.column + 1)
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.built += 1
+        if self.built > MAX_VALUES:
+            raise _TooLarge
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 key = self.loader.construct_object(key_node, deep=True)
+                if isinstance(key, list | dict):
+                    # A collection as a key: legal YAML, meaningless in a config.
+                    self.diagnostics.append(
+                        diagnostic(
+                            "IC002",
+                            "a key must be a string or a number, not a "
+                            f"{type(key).__name__}",
+                            format_path(path),
+                        ).at(self.location(key_node))
+                    )
+                    continue
                 child = (*path, key)
                 if key in result:
                     first = self.source_map.get(child)
@@ -80,6 +104,13 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
         return value, builder.source_map, builder.diagnostics
     except yaml.YAMLError as error:
         return None, SourceMap(), [_syntax_error(file, error)]
+    except _TooLarge:
+        message = f"the document expands to more than {MAX_VALUES:,} values (through aliases?)"
+        return None, SourceMap(), [diagnostic("IC002", message).at(Location(file, 1, 1))]
+    except ValueError as error:  # an integer too long to convert, and the like
+        return None, SourceMap(), [diagnostic("IC002", f"invalid YAML: {error}").at(
+            Location(file, 1, 1)
+        )]
     finally:
         loader.dispose()
 
@@ -96,6 +127,10 @@ def parse_json(text: str, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
     except json.JSONDecodeError as error:
         location = Location(file, error.lineno, error.colno)
         return None, SourceMap(), [diagnostic("IC002", f"invalid JSON: {error.msg}").at(location)]
+    except (ValueError, RecursionError) as error:  # integers too long, nesting too deep
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        location = Location(file, 1, 1)
+        return None, SourceMap(), [diagnostic("IC002", f"invalid JSON: {reason}").at(location)]
     value, source_map, diagnostics = parse_yaml(text, file)
     if value is None and diagnostics:
         return plain, SourceMap({(): Location(file, 1, 1)}), []

@@ -13,6 +13,7 @@ import importlib.util
 import inspect
 import os
 import sys
+import sysconfig
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -80,21 +81,87 @@ def is_factory_name(value: object) -> bool:
     return bool(sep and module and attr)
 
 
-def resolve(target: str, key: KeyPath = (), base_dir: str | None = None) -> Any:
+def _inside(path: str | None, roots: tuple[Path, ...]) -> bool:
+    if not path:
+        return False
+    resolved = Path(path).resolve()
+    return any(resolved.is_relative_to(root) for root in roots)
+
+
+def _installed_roots() -> tuple[Path, ...]:
+    """Where the standard library and installed packages live."""
+    names = ("stdlib", "platstdlib", "purelib", "platlib")
+    paths = {sysconfig.get_paths().get(name) for name in names}
+    return tuple(Path(p).resolve() for p in paths if p)
+
+
+def _is_installed(place: str) -> bool:
+    # Checked apart from the project folders: a project may hold its virtualenv, and a
+    # home directory may hold the interpreter.
+    parts = Path(place).resolve().parts
+    return "site-packages" in parts or "dist-packages" in parts or _inside(
+        place, _installed_roots()
+    )
+
+
+def _check_project_module(module_name: str, roots: tuple[Path, ...], key: KeyPath) -> None:
+    """Refuse a dotted module that lives outside the project folders.
+
+    Only the top-level package is looked up, which runs none of its code; a module of
+    the standard library or of an installed package is refused.
+    """
+    top = module_name.split(".", 1)[0]
+    cwd = os.getcwd()
+    added = cwd not in sys.path
+    if added:
+        sys.path.insert(0, cwd)
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    finally:
+        if added:
+            sys.path.remove(cwd)
+    places = list(spec.submodule_search_locations or []) if spec else []
+    if spec is not None and spec.has_location and spec.origin:
+        places.append(spec.origin)
+    if spec is None:
+        return  # importing it reports that it cannot be found
+    if not any(_inside(place, roots) and not _is_installed(place) for place in places):
+        raise FactoryError(
+            f"refusing to import {module_name!r}, named by the config: it is not a module "
+            "of this project (only modules under the working directory or the config's "
+            "folder are imported from a config)",
+            key,
+            "pass the factory on the command line (--model) or with --trust-python",
+        )
+
+
+def resolve(
+    target: str,
+    key: KeyPath = (),
+    base_dir: str | None = None,
+    *,
+    project_only: bool = False,
+) -> Any:
     """The callable ``target`` (``module:callable``) names.
 
     Args:
         target: ``package.module:name`` or ``path/file.py:name``.
         key: The config key path of the value, for error messages.
         base_dir: Folder a relative ``.py`` path is relative to (the config's).
+        project_only: The name comes from a config: import only modules that live under
+            the working directory or ``base_dir``, never the standard library or an
+            installed package (a config must not be able to name ``os:system``).
 
     Raises:
-        FactoryError: the name is malformed, the module cannot be imported, or it has
-            no such callable.
+        FactoryError: the name is malformed or refused, the module cannot be imported,
+            or it has no such callable.
     """
     if not is_factory_name(target):
         raise FactoryError(f"expected 'module:callable', got {target!r}", key)
     module_name, _, attr = target.partition(":")
+    roots = tuple(Path(p).resolve() for p in (os.getcwd(), base_dir) if p)
     try:
         if module_name.endswith(".py"):
             path = Path(module_name)
@@ -102,8 +169,17 @@ def resolve(target: str, key: KeyPath = (), base_dir: str | None = None) -> Any:
                 path = Path(base_dir) / path
             if not path.is_file():
                 raise FactoryError(f"no such file {str(path)!r}", key)
+            if project_only and not _inside(str(path), roots):
+                raise FactoryError(
+                    f"refusing to import {str(path)!r}, named by the config: it lies "
+                    "outside the working directory and the config's folder",
+                    key,
+                    "pass the factory on the command line (--model) or with --trust-python",
+                )
             module = _import_file(path.resolve())
         else:
+            if project_only:
+                _check_project_module(module_name, roots, key)
             module = _import_module(module_name)
     except FactoryError as error:
         raise FactoryError(error.message, key, error.hint) from None
@@ -166,22 +242,27 @@ def build_model(
     section = dict(model_section) if isinstance(model_section, Mapping) else {}
     try:
         model = _call_with_section(factory, section)
-    except Exception as error:  # the user's code: any failure is reported, not raised
+    except (Exception, SystemExit) as error:  # the user's code: reported, not raised
         raise FactoryError(f"{spec} raised {type(error).__name__}: {error}") from error
     return _checked_model(model, spec)
 
 
-def model_from_config(tree: ConfigTree, spec: str | None = None) -> nn.Module:
+def model_from_config(
+    tree: ConfigTree, spec: str | None = None, *, trust: bool = False
+) -> nn.Module:
     """The model a config describes: built by ``spec`` when given, else by the factory
     that ``model.type`` names (``module:callable``) with the section's other keys.
+
+    A factory the config names is imported only from the project's own folders unless
+    ``trust`` is set (see :func:`resolve`).
 
     Raises:
         FactoryError: no factory is named, or building the model failed.
     """
     section = tree.data.get("model")
+    if spec is not None:  # typed on the command line: relative to the working directory
+        return build_model(spec, section if isinstance(section, Mapping) else None)
     base_dir = os.path.dirname(os.path.abspath(tree.path)) if tree.path else None
-    if spec is not None:
-        return build_model(spec, section if isinstance(section, Mapping) else None, base_dir)
     target = section.get("type") if isinstance(section, Mapping) else None
     if not is_factory_name(target):
         raise FactoryError(
@@ -191,11 +272,11 @@ def model_from_config(tree: ConfigTree, spec: str | None = None) -> nn.Module:
             "or pass --model MODULE:FACTORY",
         )
     assert isinstance(section, Mapping) and isinstance(target, str)
-    factory = resolve(target, ("model", "type"), base_dir)
+    factory = resolve(target, ("model", "type"), base_dir, project_only=not trust)
     kwargs = {key: value for key, value in section.items() if key != "type"}
     try:
         model = factory(**kwargs)
-    except Exception as error:  # the user's code: any failure is reported, not raised
+    except (Exception, SystemExit) as error:  # the user's code: reported, not raised
         raise FactoryError(
             f"{target} raised {type(error).__name__}: {error}", ("model", "type")
         ) from error

@@ -227,6 +227,10 @@ class InitPlan:
             config=value.get("config"),
         )
 
+    def checkpoints(self) -> list[str]:
+        """The checkpoint files the plan's load steps read."""
+        return [step.load.checkpoint for step in self.steps if step.load is not None]
+
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=1)
 

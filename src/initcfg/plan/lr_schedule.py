@@ -523,6 +523,10 @@ def _needs_iters_per_epoch(specs: Sequence[SchedulerSpec], loop: Loop) -> bool:
     return any(s.convert_to_iter_based or not s.by_epoch for s in specs)
 
 
+# Replaying a run costs time and memory per step; a longer run is not tabulated.
+MAX_TABULATED_STEPS = 5_000_000
+
+
 def compute_lr_schedule(
     specs: Sequence[SchedulerSpec],
     base_lrs: Sequence[float],
@@ -593,6 +597,17 @@ def compute_lr_schedule(
         total = max_iters
         # IterBasedTrainLoop reports max_epochs=1, the Runner's default end in epochs.
         default_by_epoch, default_by_iter = 1, max_iters
+
+    if total > MAX_TABULATED_STEPS:
+        diagnostics.append(
+            diagnostic(
+                "IC469",
+                f"the run has {total:,} {granularity} steps, more than the "
+                f"{MAX_TABULATED_STEPS:,} the learning-rate table replays",
+                path="train_cfg",
+            )
+        )
+        return None, diagnostics
 
     groups: list[dict[str, float]] = [{"lr": value} for value in tracks]
     runtimes: list[_Runtime] = []

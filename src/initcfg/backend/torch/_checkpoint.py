@@ -130,6 +130,11 @@ def _torch_load(path: str, map_location: str | None, mmap: bool) -> Any:
         if mmap and "mmap" in str(error):
             return _torch_load(path, map_location, mmap=False)
         raise CheckpointError(f"cannot read checkpoint {path}: {error}") from error
+    except (OSError, KeyError, IndexError, TypeError, AttributeError) as error:
+        # The weights-only unpickler fails in these ways on text and on cut-off files.
+        raise CheckpointError(
+            f"{path} is not a torch checkpoint file ({type(error).__name__}: {error})"
+        ) from error
 
 
 def read_checkpoint(
@@ -166,6 +171,16 @@ def read_checkpoint(
         state = loaded["state_dict"]
     elif isinstance(loaded.get("model"), Mapping) and "state_dict" not in loaded:
         state = loaded["model"]
+    strays = [
+        repr(key) for key, value in state.items()
+        if not isinstance(key, str) or not isinstance(value, torch.Tensor)
+    ]
+    if strays:
+        shown = ", ".join(strays[:3]) + (" ..." if len(strays) > 3 else "")
+        raise CheckpointError(
+            f"checkpoint {checkpoint} is not a state dict: entries {shown} are not "
+            "name → tensor pairs"
+        )
     return state  # type: ignore[no-any-return]
 
 

@@ -80,6 +80,8 @@ class TrainOptions:
             the whole run, writing a checkpoint as Ctrl-C does: a planned interruption.
         skip_init: Do not run the init plan (neither ``init_cfg`` nor ``load_from``): the
             model factory prepared the weights itself.
+        trust: Import factories the config names from anywhere, not only from the
+            project's own folders.
     """
 
     work_dir: str | os.PathLike[str] | None = None
@@ -90,6 +92,7 @@ class TrainOptions:
     tty: bool | None = None
     stop_after: int | None = None
     skip_init: bool = False
+    trust: bool = False
 
 
 @dataclass(slots=True)
@@ -199,7 +202,7 @@ def _default_work_dir(tree: ConfigTree, settings: TrainSettings) -> Path:
 
 def _build_model(tree: ConfigTree, options: TrainOptions) -> nn.Module:
     try:
-        return model_from_config(tree, options.model)
+        return model_from_config(tree, options.model, trust=options.trust)
     except FactoryError as error:
         raise TrainError(error.message, error.path, hint=error.hint) from None
 
@@ -365,7 +368,8 @@ class _Runner:
             device_ids = [self.ctx.local_rank] if self.ctx.device.type == "cuda" else None
             self.model = nn.parallel.DistributedDataParallel(self.module, device_ids=device_ids)
 
-        train_dataset = build(settings.train_loader.dataset, _base_dir(self.tree))
+        base, trust = _base_dir(self.tree), self.options.trust
+        train_dataset = build(settings.train_loader.dataset, base, trust=trust)
         self.sampler = _EpochSampler(
             len(train_dataset), self.ctx, settings.train_loader.shuffle, seed
         )
@@ -388,7 +392,7 @@ class _Runner:
         self.val_loader: DataLoader[Any] | None = None
         self.evaluator: Any = None
         if settings.val_loader is not None and settings.evaluator is not None:
-            val_dataset = build(settings.val_loader.dataset, _base_dir(self.tree))
+            val_dataset = build(settings.val_loader.dataset, base, trust=trust)
             # An explicit generator: a DataLoader without one draws its worker seed from
             # the global RNG, which would make a resumed run diverge.
             self.val_loader = DataLoader(
@@ -398,7 +402,7 @@ class _Runner:
                 num_workers=settings.val_loader.num_workers,
                 generator=torch.Generator(),
             )
-            self.evaluator = build(settings.evaluator, _base_dir(self.tree))
+            self.evaluator = build(settings.evaluator, base, trust=trust)
         self.optimizer, self.lr_table = _build_optimizer(
             self.tree, settings, self.module, self.iters_per_epoch, self.ctx.world_size
         )

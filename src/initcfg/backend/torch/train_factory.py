@@ -12,14 +12,21 @@ from initcfg.backend.torch.train_settings import Factory, TrainError
 from initcfg.plan.factory import FactoryError, resolve
 
 
-def build(factory: Factory, base_dir: str | None = None, **overrides: Any) -> Any:
+def build(
+    factory: Factory, base_dir: str | None = None, *, trust: bool = False, **overrides: Any
+) -> Any:
     """Call the factory with its keyword arguments (``overrides`` win).
+
+    Only the project's own modules are imported unless ``trust`` is set (a config must
+    not name ``os:system``; see :func:`initcfg.plan.factory.resolve`).
 
     Raises:
         TrainError: resolving failed, or the callable rejected its arguments.
     """
     try:
-        func = resolve(factory.target, (*factory.path, "type"), base_dir)
+        func = resolve(
+            factory.target, (*factory.path, "type"), base_dir, project_only=not trust
+        )
     except FactoryError as error:
         raise TrainError(error.message, error.path, hint=error.hint) from None
     kwargs = {**factory.kwargs, **overrides}
