@@ -72,8 +72,9 @@ def test_resolve_errors(target: str, message: str, monkeypatch: pytest.MonkeyPat
     ids=["keywords", "section", "no-arguments"],
 )
 def test_model_option_calls_the_factory_as_its_signature_asks(
-    source: str, width: int, write  # type: ignore[no-untyped-def]
+    source: str, width: int, write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # --model paths are relative to the working directory
     write("nets.py", "import torch\n" + source)
     tree = load_config(write("c.yaml", "model: {type: Registered, width: 5}\n"))
     model = model_from_config(tree, "nets.py:net")
