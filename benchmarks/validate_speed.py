@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from initcfg.check.run import validate_paths
+from initcfg.config.inherit import clear_cache
 
 TEMPLATE = """\
 # config {index}
@@ -70,7 +71,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         write_corpus(folder, count)
-        validate_paths([str(folder)])  # warm the caches once, as a long-lived hook would not
+        # One pass builds the validators and imports everything; the parsed-file cache is
+        # then emptied, so the timed pass reads and parses every file again.
+        validate_paths([str(folder)])
+        clear_cache()
         start = time.perf_counter()
         result = validate_paths([str(folder)])
         in_process = time.perf_counter() - start
@@ -79,7 +83,7 @@ def main() -> None:
         one_file = cli_seconds(["validate", str(folder / "config_0001.yaml")], 7)
     print(f"{'measure':<40} {'value':>12}")
     print(f"{'configs validated (in process)':<40} {count:>12}")
-    print(f"{'in-process rate (configs/s)':<40} {count / in_process:>12.0f}")
+    print(f"{'in-process rate, cold cache (configs/s)':<40} {count / in_process:>12.0f}")
     print(f"{'CLI over the folder (s, median of 3)':<40} {whole_cli:>12.3f}")
     print(f"{'CLI rate incl. start-up (configs/s)':<40} {count / whole_cli:>12.0f}")
     print(f"{'CLI one file (s, median of 7)':<40} {one_file:>12.3f}")

@@ -41,7 +41,7 @@ from initcfg.config.python_loader import (
     plain,
     unbindable,
 )
-from initcfg.config.source import KeyPath, Location, SourceMap, format_path
+from initcfg.config.source import KeyPath, Location, format_path
 from initcfg.config.suppress import find_suppressions
 from initcfg.config.yaml_loader import parse_json, parse_yaml
 
@@ -568,7 +568,7 @@ class Loader:
     ) -> Loaded:
         context.style = "data"
         parse = parse_json if path.endswith(".json") else parse_yaml
-        value, source_map, problems = parse(text, path)
+        value, _, problems = parse(text, path, context.table.set)
         context.diagnostics.extend(problems)
         if value is None:
             context.ok = not problems
@@ -580,15 +580,16 @@ class Loader:
             )
             context.ok = False
             return context.done({})
-        _table_from_source_map(value, source_map, context.table)
         base: dict[str, Any] | None = None
         if BASE_KEY in value:
+            where = context.table.table(value).get(BASE_KEY) or context.root
             raw = value.pop(BASE_KEY)
-            where = source_map.get((BASE_KEY,)) or context.root
             items = raw if isinstance(raw, list) else [raw]
             entries: list[tuple[str, Location]] = []
             for index, item in enumerate(items):
-                item_where = source_map.get((BASE_KEY, index)) if isinstance(raw, list) else None
+                item_where = (
+                    context.table.table(raw).get(index) if isinstance(raw, list) else None
+                )
                 if not isinstance(item, str):
                     context.report(
                         diagnostic("IC211", "`_base_` entries must be paths (strings), got "
@@ -597,10 +598,8 @@ class Loader:
                     continue
                 entries.append((item, item_where or where))
             base, _ = self._merge_bases(entries, path, context, copy=False)
-        locations = {
-            key: location for key in value
-            if (location := source_map.get((key,))) is not None
-        }
+        top = context.table.table(value)
+        locations = {key: location for key in value if (location := top.get(key)) is not None}
         return self._finish(path, value, locations, base, placeholders, context)
 
     # -- shared end --------------------------------------------------------------------
@@ -923,24 +922,6 @@ def share_or_copy(base: Loaded, table: LocTable, copy: bool) -> dict[str, Any]:
         copied: dict[str, Any] = unshare(base.data, table)
         return copied
     return base.data
-
-
-def _table_from_source_map(value: Any, source_map: SourceMap, table: LocTable) -> None:
-    def walk(node: Any, path: KeyPath) -> None:
-        if isinstance(node, dict):
-            for key, child in node.items():
-                location = source_map.get((*path, key))
-                if location is not None and isinstance(key, (str, int)):
-                    table.set(node, key, location)
-                walk(child, (*path, key))
-        elif isinstance(node, list):
-            for index, child in enumerate(node):
-                location = source_map.get((*path, index))
-                if location is not None:
-                    table.set(node, index, location)
-                walk(child, (*path, index))
-
-    walk(value, ())
 
 
 def _assignment_locations(module: ast.Module, path: str) -> dict[str, Location]:

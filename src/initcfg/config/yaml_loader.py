@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -23,13 +24,24 @@ class _TooLarge(Exception):
     pass
 
 
+# Records where an item of a container was written: (container, key or index, location).
+Record = Callable[[object, Any, Location], None]
+
+
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+    def __init__(self, loader: yaml.SafeLoader, file: str, record: Record | None) -> None:
         self.loader = loader
         self.file = file
         self.source_map = SourceMap()
         self.diagnostics: list[Diagnostic] = []
         self.built = 0
+        # A caller that keeps locations by container gets them directly; otherwise they
+        # go into the path-keyed source map.
+        self.record = record or self.record_by_path
+        self.paths: dict[int, KeyPath] = {}
+
+    def record_by_path(self, container: object, key: Any, location: Location) -> None:
+        self.source_map.set((*self.paths[id(container)], key), location)
 
     def location(self, node: yaml.Node) -> Location:
         mark = node.start_mark
@@ -42,8 +54,10 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}
+            self.paths[id(result)] = path
+            seen: dict[Any, Location] = {}
             for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
+                key = self.scalar(key_node)
                 if isinstance(key, list | dict):
                     # A collection as a key: legal YAML, meaningless in a config.
                     self.diagnostics.append(
@@ -57,7 +71,7 @@ class _Builder:
                     continue
                 child = (*path, key)
                 if key in result:
-                    first = self.source_map.get(child)
+                    first = seen.get(key)
                     where = f" (first written at line {first.line})" if first else ""
                     self.diagnostics.append(
                         diagnostic(
@@ -67,16 +81,26 @@ class _Builder:
                         ).at(self.location(key_node))
                     )
                 result[key] = self.build(value_node, child)
-                self.source_map.set(child, self.location(key_node))
+                seen[key] = self.location(key_node)
+                self.record(result, key, seen[key])
             return result
         if isinstance(node, yaml.SequenceNode):
-            items = []
+            items: list[Any] = []
+            self.paths[id(items)] = path
             for index, item_node in enumerate(node.value):
-                child = (*path, index)
-                self.source_map.set(child, self.location(item_node))
-                items.append(self.build(item_node, child))
+                self.record(items, index, self.location(item_node))
+                items.append(self.build(item_node, (*path, index)))
             return items
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        # Plain strings are most of a config: skip the constructor's bookkeeping for them.
+        if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
+            return node.value
         return self.loader.construct_object(node, deep=True)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 def _syntax_error(file: str, error: yaml.YAMLError) -> Diagnostic:
@@ -88,17 +112,21 @@ def _syntax_error(file: str, error: yaml.YAMLError) -> Diagnostic:
     return diagnostic("IC002", message).at(location)
 
 
-def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
+def parse_yaml(
+    text: str, file: str, record: Record | None = None
+) -> tuple[Any, SourceMap, list[Diagnostic]]:
     """Parse YAML (or JSON) text: the value, its source map, and the problems found.
 
     Duplicate keys are reported (IC003) and the last value kept, as YAML readers do.
+    With ``record``, item locations go to it (by container) instead of the source map,
+    which then holds only the root.
     """
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:
             return {}, SourceMap(), []
-        builder = _Builder(loader, file)
+        builder = _Builder(loader, file, record)
         value = builder.build(root, ())
         builder.source_map.set((), Location(file, 1, 1))
         return value, builder.source_map, builder.diagnostics
@@ -115,7 +143,9 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
         loader.dispose()
 
 
-def parse_json(text: str, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
+def parse_json(
+    text: str, file: str, record: Record | None = None
+) -> tuple[Any, SourceMap, list[Diagnostic]]:
     """Parse JSON text with locations.
 
     ``json`` decides validity (YAML would accept a trailing comma); the YAML composer,
@@ -131,7 +161,7 @@ def parse_json(text: str, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
         location = Location(file, 1, 1)
         return None, SourceMap(), [diagnostic("IC002", f"invalid JSON: {reason}").at(location)]
-    value, source_map, diagnostics = parse_yaml(text, file)
+    value, source_map, diagnostics = parse_yaml(text, file, record)
     if value is None and diagnostics:
         return plain, SourceMap({(): Location(file, 1, 1)}), []
     return value, source_map, diagnostics
