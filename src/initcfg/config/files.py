@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import errno
-from pathlib import Path
+import os
+import stat
 
 # Configs are a few kilobytes; a file far larger is not one (or is /dev/zero).
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -12,11 +13,16 @@ MAX_CONFIG_BYTES = 16 * 1024 * 1024
 def read_config_text(path: str) -> str:
     """The text of a config file; raises OSError for anything but a regular file of a
     sane size (a fifo would block, a device would never end)."""
-    file = Path(path)
-    if file.exists() and not file.is_file():
-        raise OSError(errno.EINVAL, "not a regular file")
-    with file.open("rb") as stream:
-        data = stream.read(MAX_CONFIG_BYTES + 1)
+    # O_NONBLOCK: opening a fifo for reading would otherwise wait for a writer.
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        data = os.read(handle, MAX_CONFIG_BYTES + 1)
+        while len(data) <= MAX_CONFIG_BYTES and (more := os.read(handle, 1 << 20)):
+            data += more
+    finally:
+        os.close(handle)
     if len(data) > MAX_CONFIG_BYTES:
         raise OSError(errno.EFBIG, f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB")
     return data.decode("utf-8")
