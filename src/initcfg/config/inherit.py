@@ -758,36 +758,25 @@ def substitute(
         # values are shared with the cache.
         return True, unshare(node, table)
 
+    def substituted(child: Any) -> Any:
+        if isinstance(child, str) and child in placeholders:
+            found, replacement = lookup(child)
+            return replacement if found else child
+        if isinstance(child, (dict, list, tuple)):
+            return visit(child)
+        return child
+
     def visit(value: Any) -> Any:
         if isinstance(value, dict):
             for key, child in value.items():
-                if isinstance(child, str) and child in placeholders:
-                    found, replacement = lookup(child)
-                    if found:
-                        value[key] = replacement
-                elif isinstance(child, (dict, list, tuple)):
-                    value[key] = visit(child)
+                value[key] = substituted(child)
             return value
         if isinstance(value, list):
             for index, child in enumerate(value):
-                if isinstance(child, str) and child in placeholders:
-                    found, replacement = lookup(child)
-                    if found:
-                        value[index] = replacement
-                elif isinstance(child, (dict, list, tuple)):
-                    value[index] = visit(child)
+                value[index] = substituted(child)
             return value
         if isinstance(value, tuple):
-            items = []
-            for child in value:
-                if isinstance(child, str) and child in placeholders:
-                    found, replacement = lookup(child)
-                    items.append(replacement if found else child)
-                elif isinstance(child, (dict, list, tuple)):
-                    items.append(visit(child))
-                else:
-                    items.append(child)
-            rebuilt = tuple(items)
+            rebuilt = tuple(substituted(child) for child in value)
             if rebuilt:
                 table.share(rebuilt, value)
             return rebuilt
