@@ -390,7 +390,7 @@ class Loader:
         entries = self._base_entries(module, path, context)
         base: dict[str, Any] | None = None
         if entries is not None:
-            base, _ = self._merge_bases(entries, path, context, mutates(text))
+            base, _ = self._merge_bases(entries, path, context, mutates(module, text))
         # With trust, a refusal re-runs the file from the start: it must see the bases
         # as they were, not as the refused run left them.
         pristine = (
@@ -485,7 +485,7 @@ class Loader:
                 raise _Stop
             return copied
 
-        copy = mutates(text)
+        copy = mutates(module, text)
 
         evaluator = Evaluator(path, context.table, lazy=True, read_base=read_base, text=text)
         try:
@@ -877,23 +877,68 @@ _MUTATING_METHODS = frozenset(
 
 
 _MUTATING_CALL = re.compile(r"\.\s*(?:" + "|".join(sorted(_MUTATING_METHODS)) + r")\s*\(")
-_MUTATIONS = (
-    # x.a = ... (on one line: a comment ending in "." before `name = ...` is no match)
-    ("=", re.compile(r"\.[ \t]*[A-Za-z_]\w*[ \t]*=(?!=)")),
-    ("]", re.compile(r"\]\s*=(?!=)")),  # x[k] = ...
-    ("del", re.compile(r"(?<![\w.])del\b")),
-    ("=", re.compile(r"(?:[-+*/%&|^@]|<<|>>|\*\*|//)=")),  # augmented assignment
-    (".", _MUTATING_CALL),  # x.update(...)
-)
 
 
-def mutates(text: str) -> bool:
-    """Whether the file may change a value in place (an item or attribute assignment,
-    ``del``, a mutating method call, ``+=``): only then are the bases' values copied
-    before the file is evaluated. A text search, so it errs towards copying (a match
-    inside a string or comment only costs a copy). Each pattern starts with a literal
-    or is guarded by one, which keeps the search fast."""
-    return any(hint in text and pattern.search(text) for hint, pattern in _MUTATIONS)
+def mutates(module: ast.Module, text: str) -> bool:
+    """Whether the file may change a value in place: only then are the bases' values
+    copied before the file is evaluated.
+
+    Statements are checked on the tree (an item or attribute assignment, ``del``, any
+    augmented assignment: ``x += [...]`` extends a shared list); a mutating method call
+    (``.update(``) may sit inside any expression, so it is searched for in the text,
+    where a match inside a string or comment only costs a copy."""
+    return _mutating_statements(module.body) or _MUTATING_CALL.search(text) is not None
+
+
+def _mutating_statements(body: list[ast.stmt]) -> bool:
+    for statement in body:
+        if isinstance(statement, ast.Assign):
+            if any(_writes_into(target) for target in statement.targets):
+                return True
+            continue
+        if isinstance(statement, (ast.AugAssign, ast.Delete)):
+            return True
+        if isinstance(statement, (ast.AnnAssign, ast.For, ast.AsyncFor)) and _writes_into(
+            statement.target
+        ):
+            return True
+        if isinstance(statement, (ast.With, ast.AsyncWith)) and any(
+            item.optional_vars is not None and _writes_into(item.optional_vars)
+            for item in statement.items
+        ):
+            return True
+        nested = _COMPOUND.get(type(statement))
+        if nested is not None and any(
+            _mutating_statements(getattr(statement, name)) for name in nested
+        ):
+            return True
+    return False
+
+
+_COMPOUND: dict[type[ast.AST], tuple[str, ...]] = {
+    ast.If: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.With: ("body",),
+    ast.AsyncWith: ("body",),
+    ast.Try: ("body", "handlers", "orelse", "finalbody"),
+    ast.ExceptHandler: ("body",),
+    ast.FunctionDef: ("body",),
+    ast.AsyncFunctionDef: ("body",),
+    ast.ClassDef: ("body",),
+}
+
+
+def _writes_into(target: ast.expr) -> bool:
+    """Whether assigning to ``target`` stores into a container (``x.a``, ``x[k]``)."""
+    if isinstance(target, (ast.Attribute, ast.Subscript)):
+        return True
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_writes_into(item) for item in target.elts)
+    if isinstance(target, ast.Starred):
+        return _writes_into(target.value)
+    return False
 
 
 def share_or_copy(base: Loaded, table: LocTable, copy: bool) -> dict[str, Any]:

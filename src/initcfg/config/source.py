@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 KeyPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
-    """A 1-based line and column in a file."""
+class Location(NamedTuple):
+    """A 1-based line and column in a file.
+
+    A named tuple: a loaded config holds one for every key and list item, and tuples
+    of plain values are cheap to build and drop out of the cyclic collector's work.
+    """
 
     file: str
     line: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import textwrap
 
@@ -251,3 +252,48 @@ def test_inherited_values_share_nothing(write, mmengine, norm) -> None:  # type:
     assert norm(tree.to_dict()) == norm(mmengine(path))
     assert tree.get(("loader", "dataset", "pipeline", 0)) == {"type": "Load"}
     assert tree.get(("pipeline", 0)) == {"type": "Load", "extra": 1}
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        "_base_.model['depth'] = 1\n",
+        "_base_.model.depth = 1\n",
+        "del _base_.model['depth']\n",
+        "layers = _base_.model.layers\nlayers += [3]\n",
+        "layers = _base_.model.layers\nlayers *= 2\n",
+        "x = _base_.model.update(depth=1)\n",
+        "if True:\n    _base_.model.depth = 1\n",
+        "first, _base_.model.depth = 1, 2\n",
+        "for i in range(1):\n    _base_.model.layers.append(i)\n",
+        "[_base_.model.layers.append(i) for i in range(2)]\n",
+    ],
+)
+def test_a_mutating_child_leaves_the_cached_base_alone(  # type: ignore[no-untyped-def]
+    write, mmengine, norm, mutation
+) -> None:
+    """A file that may change inherited values in place works on a copy: the next file
+    with the same base sees the base as written."""
+    write("base.py", "model = dict(depth=50, layers=[1, 2])\n")
+    changed = write("changed.py", "_base_ = './base.py'\n" + mutation)
+    untouched = write("untouched.py", "_base_ = './base.py'\n")
+    assert norm(load_config(changed).to_dict()) == norm(mmengine(changed))
+    assert inherit.mutates(*_parsed(changed.read_text()))
+    assert load_config(untouched).to_dict() == {"model": {"depth": 50, "layers": [1, 2]}}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "model = dict(depth=50)\n",  # `del` inside a word
+        "x = dict(a=1)\nlr = x['a'] * 2\nok = lr <= 2 and lr != 3\n",
+        "# del x; x.y = 1\nmodel_cfg = 'a.b'\n",  # comments are not statements
+        "lr = 0.1\nlr = lr / 2\n",
+    ],
+)
+def test_files_that_change_nothing_share_the_base(text: str) -> None:
+    assert not inherit.mutates(*_parsed(text))
+
+
+def _parsed(text: str) -> tuple[ast.Module, str]:
+    return ast.parse(text), text
