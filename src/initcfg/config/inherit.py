@@ -385,7 +385,7 @@ class Loader:
             context.report(diagnostic("IC002", f"invalid Python: {error}").at(context.root))
             context.ok = False
             return context.done({})
-        if is_new_style(module, text):
+        if is_new_style(module):
             return self._load_new_style(path, module, text, context)
         entries = self._base_entries(module, path, context)
         base: dict[str, Any] | None = None

@@ -31,6 +31,7 @@ import operator
 import re
 import string
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -1619,42 +1620,58 @@ def _kind(value: Any) -> str:
     return f"a value of type {type(value).__name__}"
 
 
-def is_new_style(module: ast.Module, text: str | None = None) -> bool:
+def is_new_style(module: ast.Module) -> bool:
     """Whether MMEngine would load the file in its "lazy import" mode.
 
-    As MMEngine decides it: the first of these found walking the tree wins — a
-    ``_base_ = ...`` assignment (classic), a ``with`` block, a relative import, or an
-    import of a module outside the standard library (new style). ``text``, the file's
-    source, lets most classic files skip the walk.
+    As MMEngine decides it, walking the tree breadth first: the first of these wins —
+    a ``_base_ = ...`` assignment (classic), a ``with`` block, a relative import, or an
+    import of a module outside the standard library (new style). All of them are
+    statements and expressions hold no statements, so only statements are walked:
+    they come in the same order as in a walk of every node, at a fraction of the cost.
     """
-    if text is not None and _IMPORT_OR_WITH.search(text) is None:
-        # No line starts with `import`, `from` or `with`: nothing to find. (A statement
-        # after `;` is not seen; MMEngine's walk would see it.)
-        return False
-    for node in ast.walk(module):
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == "_base_"
-        ):
-            return False
-        if isinstance(node, ast.With):
+    queue = deque[ast.AST](module.body)
+    while queue:
+        node = queue.popleft()
+        if isinstance(node, ast.Assign):
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id == "_base_":
+                return False
+        elif isinstance(node, ast.With):
             return True
-        if isinstance(node, ast.ImportFrom):
+        elif isinstance(node, ast.ImportFrom):
             if node.level:
                 return True
             if node.module == "mmengine" and [a.name for a in node.names] == ["Config"]:
                 continue
             if node.module and not _is_stdlib(node.module):
                 return True
-        if isinstance(node, ast.Import) and any(
-            not _is_stdlib(alias.name) for alias in node.names
-        ):
-            return True
+        elif isinstance(node, ast.Import):
+            if any(not _is_stdlib(alias.name) for alias in node.names):
+                return True
+        else:
+            for name in _STATEMENT_FIELDS.get(type(node), ()):
+                queue.extend(getattr(node, name))
     return False
 
 
-_IMPORT_OR_WITH = re.compile(r"^[ \t]*(?:import|from|with)\b", re.MULTILINE)
+# The fields holding statements (or the handlers and cases that hold them) of each
+# compound statement, in the order `ast.iter_child_nodes` yields them.
+_STATEMENT_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {
+    ast.If: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.AsyncWith: ("body",),
+    ast.Try: ("body", "handlers", "orelse", "finalbody"),
+    ast.ExceptHandler: ("body",),
+    ast.Match: ("cases",),
+    ast.match_case: ("body",),
+    ast.FunctionDef: ("body",),
+    ast.AsyncFunctionDef: ("body",),
+    ast.ClassDef: ("body",),
+}
+if sys.version_info >= (3, 11):
+    _STATEMENT_FIELDS[ast.TryStar] = _STATEMENT_FIELDS[ast.Try]
 
 
 def _is_stdlib(module: str) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 import initcfg
 from initcfg.config.load import load_config
+from initcfg.config.python_loader import is_new_style
 
 
 def _only(tree, code: str):  # type: ignore[no-untyped-def]
@@ -162,3 +165,35 @@ def test_classic_and_new_style_do_not_mix(write, mmengine) -> None:  # type: ign
         mmengine(new)
     problem = _only(load_config(new), "IC211")
     assert (problem.line, problem.column) == (3, 5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1\n",
+        "_base_ = './a.py'\nimport numpy\n",
+        "import numpy\n_base_ = './a.py'\n",
+        "x = 1; import numpy\n",  # a statement after `;`
+        # Not `os`: MMEngine takes Python 3.11's frozen modules for third-party ones
+        # (docs/config-loading.md).
+        "import json\nfrom math import pi\n",
+        "from mmengine import Config\nx = 1\n",
+        "from mmengine.config import read_base\n",
+        "from . import x\n",
+        "if True:\n    import numpy\n_base_ = './a.py'\n",  # `_base_` is met first
+        "if True:\n    _base_ = './a.py'\nimport numpy\n",
+        "if True:\n    if True:\n        _base_ = './a.py'\nelse:\n    import numpy\n",
+        "try:\n    x = 1\nexcept ImportError:\n    from mmdet.models import A\n",
+        "for i in range(2):\n    pass\nelse:\n    import torch\n",
+        "def f():\n    import numpy\n",
+        "class A:\n    _base_ = 1\n",
+        "match 1:\n    case 1:\n        import numpy\n",
+        "x = [i for i in range(3)]\nwhile False:\n    from .a import *\n",
+    ],
+)
+def test_new_style_detection_walks_as_mmengine_does(write, text: str) -> None:  # type: ignore[no-untyped-def]
+    """The classic / new-style decision equals MMEngine's walk of every node."""
+    from mmengine.config import Config
+
+    path = write("c.py", text)
+    assert is_new_style(ast.parse(text)) == Config._is_lazy_import(str(path))
