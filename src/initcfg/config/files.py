@@ -13,10 +13,17 @@ MAX_CONFIG_BYTES = 16 * 1024 * 1024
 def read_config_text(path: str) -> str:
     """The text of a config file; raises OSError for anything but a regular file of a
     sane size (a fifo would block, a device would never end)."""
+    return read_config_file(path)[0]
+
+
+def read_config_file(path: str) -> tuple[str, os.stat_result]:
+    """The text of a config file and its status as it was read (see
+    :func:`read_config_text`)."""
     # O_NONBLOCK: opening a fifo for reading would otherwise wait for a writer.
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
         data = os.read(handle, MAX_CONFIG_BYTES + 1)
         while len(data) <= MAX_CONFIG_BYTES and (more := os.read(handle, 1 << 20)):
@@ -25,4 +32,4 @@ def read_config_text(path: str) -> str:
         os.close(handle)
     if len(data) > MAX_CONFIG_BYTES:
         raise OSError(errno.EFBIG, f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB")
-    return data.decode("utf-8")
+    return data.decode("utf-8"), status

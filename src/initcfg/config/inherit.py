@@ -29,7 +29,7 @@ from typing import Any
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
 from initcfg.check.suggest import did_you_mean
-from initcfg.config.files import read_config_text
+from initcfg.config.files import read_config_file
 from initcfg.config.python_loader import (
     ColumnMap,
     ConfigNode,
@@ -110,18 +110,6 @@ _cache: dict[tuple[str, bool], Loaded] = {}
 def clear_cache() -> None:
     """Forget every cached file (tests and long-running processes call it)."""
     _cache.clear()
-
-
-def _stamp(path: str) -> tuple[str, int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (path, info.st_mtime_ns, info.st_size)
-
-
-def _fresh(loaded: Loaded) -> bool:
-    return all(_stamp(path) == (path, mtime, size) for path, mtime, size in loaded.stamps)
 
 
 class _Context:
@@ -227,33 +215,58 @@ class Loader:
     def __init__(self, *, trust: bool = False) -> None:
         self.trust = trust
         self.stack: list[str] = []
+        # One load checks each file against the cache once, however many of the files
+        # it reads inherit that file.
+        self.stamps: dict[str, tuple[str, int, int] | None] = {}
 
     # -- one file ----------------------------------------------------------------------
 
     def load(self, path: str) -> Loaded:
         """Load ``path`` (absolute, normalized) and its bases; never raises for bad input."""
-        key = (path, self.trust)
-        cached = _cache.get(key)
-        if cached is not None and _fresh(cached):
+        cached = self.cached(path)
+        if cached is not None:
             return cached
         context = _Context(path)
         loaded = self._load(path, context)
         if loaded.ok and not any(d.code == "IC203" for d in loaded.diagnostics):
-            _cache[key] = loaded
+            _cache[(path, self.trust)] = loaded
         return loaded
 
-    def _load(self, path: str, context: _Context) -> Loaded:
-        stamp = _stamp(path)
+    def cached(self, path: str) -> Loaded | None:
+        """The cached result for ``path`` if no file it read has changed since."""
+        cached = _cache.get((path, self.trust))
+        if cached is None:
+            return None
+        for stamp in cached.stamps:
+            if self._stamp(stamp[0]) != stamp:
+                return None
+        return cached
+
+    def _stamp(self, path: str) -> tuple[str, int, int] | None:
+        if path in self.stamps:
+            return self.stamps[path]
         try:
-            text = read_config_text(path)
+            info = os.stat(path)
+        except OSError:
+            stamp = None
+        else:
+            stamp = (path, info.st_mtime_ns, info.st_size)
+        self.stamps[path] = stamp
+        return stamp
+
+    def _load(self, path: str, context: _Context) -> Loaded:
+        try:
+            text, status = read_config_file(path)
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(
                 error)
             context.report(diagnostic("IC001", f"cannot read {path}: {reason}").at(context.root))
             context.ok = False
             return context.done({})
-        if stamp is not None:
-            context.stamps.append(stamp)
+        # The status of the text read, not of the name: the cache then never keeps a
+        # result for a file whose text changed after it was looked at.
+        stamp = self.stamps[path] = (path, status.st_mtime_ns, status.st_size)
+        context.stamps.append(stamp)
         context.suppressions[path] = find_suppressions(text)
         text, placeholders, problems = preprocess(text, path)
         context.diagnostics.extend(problems)
@@ -308,14 +321,16 @@ class Loader:
             )
             context.ok = False
             return None
-        if not os.path.isfile(target):
+        base = self.cached(target)
+        if base is None and not os.path.isfile(target):
             context.report(
                 diagnostic("IC202", f"base config {entry!r} does not exist (looked for "
                            f"{target})", hint=_near_files(target)).at(where)
             )
             context.ok = False
             return None
-        base = self.load(target)
+        if base is None:
+            base = self.load(target)
         context.absorb(base)
         if not base.ok:
             context.ok = False
