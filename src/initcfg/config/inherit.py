@@ -634,13 +634,6 @@ class Loader:
             location = locations.get(key)
             top[key] = location if location is not None else context.root
         names.pop(DEPRECATION_KEY, None)
-        # Placeholders are replaced in place: the file's values are copied first (as
-        # MMEngine deep-copies them in the same pass), since some may be shared with
-        # the cached bases.
-        if placeholders:
-            for key, value in names.items():
-                if isinstance(value, (dict, list, tuple)):
-                    names[key] = unshare(value, table)
         if placeholders:
             substitute(names, placeholders, base, table, context)
         if base is None:
@@ -746,6 +739,10 @@ def substitute(
 
     Like MMEngine, only markers that are dict values or list and tuple items are
     replaced (after the file is evaluated), and a missing name is reported only then.
+    A container holding a marker is replaced by a copy, never changed: the file's
+    values may be shared with the cached bases. The bases' values are put in as they
+    are, shared too, since nothing changes a loaded value afterwards (the merge builds
+    new dicts), and the final result is copied whole.
     """
 
     def lookup(marker: str) -> tuple[bool, Any]:
@@ -769,41 +766,37 @@ def substitute(
                 return False, None
             node = node[part]
             walked.append(part)
-        # A copy: the merge that follows may pop `_delete_` from it, and the bases'
-        # values are shared with the cache.
-        return True, unshare(node, table)
+        return True, node
 
-    def substituted(child: Any) -> Any:
-        if isinstance(child, str) and child in placeholders:
-            found, replacement = lookup(child)
-            return replacement if found else child
-        if isinstance(child, (dict, list, tuple)):
-            return visit(child)
-        return child
-
-    def visit(value: Any) -> Any:
+    def substituted(value: Any) -> Any:
+        """``value`` with its markers replaced: the same object when it holds none."""
+        kind = type(value)
+        if kind is str:
+            if value in placeholders:
+                found, replacement = lookup(value)
+                return replacement if found else value
+            return value
         if isinstance(value, dict):
+            changed: dict[Any, Any] | None = None
             for key, child in value.items():
-                value[key] = substituted(child)
-            return value
-        if isinstance(value, list):
-            for index, child in enumerate(value):
-                value[index] = substituted(child)
-            return value
-        if isinstance(value, tuple):
-            rebuilt = tuple(substituted(child) for child in value)
-            if rebuilt:
-                table.share(rebuilt, value)
+                new = substituted(child)
+                if new is not child:
+                    if changed is None:
+                        changed = kind(value)
+                        table.share(changed, value)
+                    changed[key] = new
+            return value if changed is None else changed
+        if kind is list or kind is tuple:
+            items = [substituted(child) for child in value]
+            if all(new is old for new, old in zip(items, value, strict=True)):
+                return value
+            rebuilt = items if kind is list else tuple(items)
+            table.share(rebuilt, value)
             return rebuilt
         return value
 
     for key, value in list(names.items()):
-        if isinstance(value, str) and value in placeholders:
-            found, replacement = lookup(value)
-            if found:
-                names[key] = replacement
-        elif isinstance(value, (dict, list, tuple)):
-            names[key] = visit(value)
+        names[key] = substituted(value)
 
 
 def unshare(value: Any, table: LocTable) -> Any:

@@ -297,3 +297,26 @@ def test_files_that_change_nothing_share_the_base(text: str) -> None:
 
 def _parsed(text: str) -> tuple[ast.Module, str]:
     return ast.parse(text), text
+
+
+def test_substituted_values_are_independent_copies(write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+    """A base value brought in by several placeholders is shared while loading; the
+    result still holds independent copies, and the cached base is left as written."""
+    write("base.py", "model = dict(depth=50, layers=[1, 2])\nshared = [dict(a=1)]\n")
+    path = write(
+        "c.py",
+        "_base_ = './base.py'\nfirst = {{_base_.model}}\n"
+        "second = dict(inner={{_base_.model}}, keep=(1, {{_base_.model.layers}}))\n"
+        "third = [dict(x=1), {{_base_.shared}}, [2]]\n",
+    )
+    tree = load_config(path)
+    assert tree.diagnostics == []
+    assert norm(tree.to_dict()) == norm(mmengine(path))
+    tree.data["first"]["layers"].append(9)
+    assert tree.data["second"]["inner"]["layers"] == [1, 2]
+    assert tree.data["second"]["keep"][1] == [1, 2]
+    assert tree.location(("third", 0, "x")) == Location(str(path), 4, 15)
+    untouched = write("untouched.py", "_base_ = './base.py'\n")
+    assert load_config(untouched).to_dict() == {
+        "model": {"depth": 50, "layers": [1, 2]}, "shared": [{"a": 1}],
+    }
