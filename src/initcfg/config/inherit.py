@@ -345,6 +345,7 @@ class Loader:
         change them in place (``_base_.model.update(...)``): merging never mutates them.
         """
         merged: dict[str, Any] = {}
+        merged_at = context.table.table(merged)
         owners: dict[str, tuple[str, Location]] = {}
         named_at: dict[str, Location] = {}
         for entry, where in entries:
@@ -380,7 +381,7 @@ class Loader:
                     owners[key] = (entry, where)
                 merged[key] = value
                 location = top.get(key)
-                context.table.set(merged, key, location if location is not None else base.root)
+                merged_at[key] = location if location is not None else base.root
                 named_at[key] = where
         return merged, named_at
 

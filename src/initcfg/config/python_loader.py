@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import marshal
 import operator
 import re
@@ -132,8 +133,11 @@ class LocTable:
     def inherit(self, other: LocTable) -> None:
         """Also find locations in ``other`` (a base's table, whose containers this
         file's values share) and in everything ``other`` inherits."""
+        known = {id(table) for table in self.parents}
+        known.add(id(self))
         for table in (other, *other.parents):
-            if table is not self and all(table is not known for known in self.parents):
+            if id(table) not in known:
+                known.add(id(table))
                 self.parents.append(table)
 
     def of(self, container: object) -> dict[Key, Location] | None:
@@ -155,6 +159,11 @@ class LocTable:
 
     def set(self, container: object, key: Key, location: Location) -> None:
         self.table(container)[key] = location
+
+    def put(self, container: object, locations: dict[Key, Location]) -> None:
+        """``locations`` become the table of ``container``, which has none yet."""
+        self.by_id[id(container)] = locations
+        self.keep.append(container)
 
     def share(self, target: object, source: object) -> None:
         """``target`` is a copy of ``source``: it gets the same item locations."""
@@ -581,6 +590,13 @@ def describe(node: ast.AST) -> str:
     return names.get(type(node), f"the `{type(node).__name__}` construct")
 
 
+# Location(file, line, column) without the named tuple's Python-level constructor:
+# the evaluator makes one for every key and item it reads.
+_new_location: Callable[[tuple[str, int, int]], Location] = functools.partial(
+    tuple.__new__, Location
+)
+
+
 class ColumnMap:
     """1-based character columns from the AST's UTF-8 byte offsets (they differ only on
     lines with non-ASCII text before the node)."""
@@ -668,10 +684,13 @@ class Evaluator:
     # -- locations ---------------------------------------------------------------------
 
     def loc(self, node: ast.AST) -> Location:
-        line = getattr(node, "lineno", 1)
-        offset = getattr(node, "col_offset", 0)
+        try:
+            line: int = node.lineno  # type: ignore[attr-defined]
+            offset: int = node.col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            line, offset = 1, 0
         if self.columns.ascii:
-            return Location(self.file, line, offset + 1)
+            return _new_location((self.file, line, offset + 1))
         return Location(self.file, line, self.columns.column(line, offset))
 
     def _attr_loc(self, node: ast.Attribute) -> Location:
@@ -1184,7 +1203,7 @@ class Evaluator:
                             locations[start + index] = location
                 continue
             locations[len(items)] = self.loc(elt)
-            items.append(self.expr(elt))
+            items.append(elt.value if type(elt) is ast.Constant else self.expr(elt))
         if len(items) > MAX_ITEMS:
             raise Unsafe(elts[0] if elts else None, f"a sequence of more than {MAX_ITEMS} items")
         result = items if kind is list else kind(items)
@@ -1360,6 +1379,10 @@ class Evaluator:
             # `os.system(...)`: name the call, not the module it starts from.
             raise Unsafe(node, f"a call to `{dotted}` ({error.construct})") from error
         if isinstance(function, _Builtin):
+            if function.name == "dict" and not node.args and all(
+                keyword.arg is not None for keyword in node.keywords
+            ):
+                return self._keyword_dict(node)
             args, kwargs, locations = self._arguments(node)
             if function.name == "dict":
                 return self._call_dict(node, args, kwargs, locations)
@@ -1378,6 +1401,28 @@ class Evaluator:
         if isinstance(function, _Opaque):
             raise Unsafe(node, f"a call to {function.kind} `{function.name}`")
         raise Unsafe(node, f"a call to {_kind(function)}")
+
+    def _keyword_dict(self, node: ast.Call) -> dict[Any, Any]:
+        """``dict(a=1, b=...)``, the bulk of every config, built in one pass. (Python
+        refuses a repeated keyword at parse time, so no key can come twice.)"""
+        out: dict[Any, Any] = self.mine({})
+        locations: dict[Key, Location] = {}
+        refused: Any = None
+        for keyword in node.keywords:
+            value_node = keyword.value
+            if type(value_node) is ast.Constant:
+                value = value_node.value
+            else:
+                value = self.expr(value_node)
+                if refused is None and isinstance(value, _NOT_DATA):
+                    refused = value
+            out[keyword.arg] = value
+            locations[keyword.arg] = self.loc(keyword)  # type: ignore[index]
+        if refused is not None:
+            raise Unsafe(node, f"passing {refused!r} to a call")
+        if out:
+            self.table.put(out, locations)
+        return out
 
     def _call_dict(
         self, node: ast.Call, args: list[Any], kwargs: dict[str, Any],
