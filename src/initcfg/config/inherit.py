@@ -338,8 +338,8 @@ class Loader:
 
     def _merge_bases(
         self, entries: list[tuple[str, Location]], path: str, context: _Context, copy: bool
-    ) -> tuple[dict[str, Any], dict[str, Location]]:
-        """The bases of a classic file merged into one dict, and where each base was named.
+    ) -> dict[str, Any]:
+        """The bases of a classic file merged into one dict.
 
         The bases' values are shared with the cache unless ``copy`` says the file may
         change them in place (``_base_.model.update(...)``): merging never mutates them.
@@ -347,7 +347,6 @@ class Loader:
         merged: dict[str, Any] = {}
         merged_at = context.table.table(merged)
         owners: dict[str, tuple[str, Location]] = {}
-        named_at: dict[str, Location] = {}
         for entry, where in entries:
             found = self._load_base(entry, path, where, context)
             if found is None:
@@ -366,24 +365,22 @@ class Loader:
             copied = share_or_copy(base, context.table, copy or scope is not None)
             if scope is not None:
                 add_scope(copied, scope, context.table, where)
+            clashes = copied.keys() & owners.keys()
+            for key in (key for key in copied if key in clashes) if clashes else ():
+                first, first_where = owners[key]
+                context.report(
+                    diagnostic(
+                        "IC204", f"key {key!r} is defined by two bases: {first} and "
+                        f"{entry} (MMEngine refuses to merge them)", format_path((key,)),
+                        hint=f"first defined by the base named at line {first_where.line}",
+                    ).at(where)
+                )
+            owners.update({key: (entry, where) for key in copied if key not in owners})
+            merged.update(copied)
             top = base.table.of(base.data) or {}
-            for key, value in copied.items():
-                if key in owners:
-                    first, first_where = owners[key]
-                    context.report(
-                        diagnostic(
-                            "IC204", f"key {key!r} is defined by two bases: {first} and "
-                            f"{entry} (MMEngine refuses to merge them)", format_path((key,)),
-                            hint=f"first defined by the base named at line {first_where.line}",
-                        ).at(where)
-                    )
-                else:
-                    owners[key] = (entry, where)
-                merged[key] = value
-                location = top.get(key)
-                merged_at[key] = location if location is not None else base.root
-                named_at[key] = where
-        return merged, named_at
+            root = base.root
+            merged_at.update({key: top.get(key, root) for key in copied})
+        return merged
 
     # -- Python ------------------------------------------------------------------------
 
@@ -406,7 +403,7 @@ class Loader:
         entries = self._base_entries(module, path, context)
         base: dict[str, Any] | None = None
         if entries is not None:
-            base, _ = self._merge_bases(entries, path, context, mutates(module, text))
+            base = self._merge_bases(entries, path, context, mutates(module, text))
         # With trust, a refusal re-runs the file from the start: it must see the bases
         # as they were, not as the refused run left them.
         pristine = (
@@ -613,7 +610,7 @@ class Loader:
                     )
                     continue
                 entries.append((item, item_where or where))
-            base, _ = self._merge_bases(entries, path, context, copy=False)
+            base = self._merge_bases(entries, path, context, copy=False)
         top = context.table.table(value)
         locations = {key: location for key in value if (location := top.get(key)) is not None}
         return self._finish(path, value, locations, base, placeholders, context)
