@@ -25,8 +25,13 @@ def read_config_file(path: str) -> tuple[str, os.stat_result]:
         status = os.fstat(handle)
         if not stat.S_ISREG(status.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
-        data = os.read(handle, MAX_CONFIG_BYTES + 1)
-        while len(data) <= MAX_CONFIG_BYTES and (more := os.read(handle, 1 << 20)):
+        # One read sized from the status (os.read allocates all it is asked for), one
+        # byte over to notice a file that grew; anything but exactly the stated size
+        # (a short read, growth, /proc's zero sizes) reads on to the end.
+        data = os.read(handle, min(status.st_size, MAX_CONFIG_BYTES) + 1)
+        while len(data) <= MAX_CONFIG_BYTES and len(data) != status.st_size and (
+            more := os.read(handle, 1 << 20)
+        ):
             data += more
     finally:
         os.close(handle)
