@@ -35,3 +35,11 @@ define(
     example="- type: Kaiming",
     fix="Put the settings under keys such as `model:`.",
 )
+define(
+    "IC006", "error", "A config given as a mapping contains itself or nests too deeply",
+    why="Only a mapping built in code can do this (a dict stored inside itself, or "
+    "hundreds of levels of nesting); every step that copies or walks the config, "
+    "MMEngine's included, then recurses until Python gives up.",
+    example="cfg = dict(model=dict()); cfg['model']['parent'] = cfg",
+    fix="Build the mapping from plain values that each appear outside themselves.",
+)

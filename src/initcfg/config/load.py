@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -13,7 +13,7 @@ from initcfg.check.rules import diagnostic
 from initcfg.config.files import read_config_text
 from initcfg.config.inherit import Loaded, Loader, add_scope, unshare
 from initcfg.config.python_loader import LazySourceMap, LocTable, plain
-from initcfg.config.source import Location, SourceMap
+from initcfg.config.source import KeyPath, Location, SourceMap, format_path
 from initcfg.config.tree import ConfigTree
 
 CONFIG_SUFFIXES = (".py", ".yaml", ".yml", ".json")
@@ -231,6 +231,60 @@ def _base_tree(loaded: Loaded, names: _Names) -> ConfigTree:
     )
 
 
-def tree_from_mapping(value: dict[str, Any]) -> ConfigTree:
-    """A ConfigTree for a config given as a mapping (no file, no locations)."""
+def tree_from_mapping(value: Mapping[str, Any]) -> ConfigTree:
+    """A ConfigTree for a config given as a mapping (no file, no locations).
+
+    A mapping that contains itself or nests deeper than ``MAX_MAPPING_DEPTH`` gives an
+    empty tree with an IC006 diagnostic instead of a RecursionError later.
+    """
+    problem = _shape_problem(value)
+    if problem is not None:
+        return ConfigTree({}, SourceMap(), path=None, diagnostics=[problem])
     return ConfigTree(dict(value), SourceMap(), path=None)
+
+
+# Real configs nest fewer than 20 levels; far deeper values would exhaust Python's
+# recursion limit in the checks and copies that walk them.
+MAX_MAPPING_DEPTH = 100
+
+
+def _shape_problem(value: Mapping[str, Any]) -> Diagnostic | None:
+    """Why ``value`` is not a finite tree of at most ``MAX_MAPPING_DEPTH`` levels.
+
+    Iterative, and each container is walked once: one reached again by another path
+    (a pipeline shared by two loaders) is allowed, and its height is remembered.
+    """
+    heights: dict[int, int] = {}  # containers walked → the levels they hold
+    on_path: set[int] = set()
+    stack: list[tuple[Any, KeyPath, bool]] = [(value, (), False)]
+    while stack:
+        node, path, leaving = stack.pop()
+        marker = id(node)
+        if leaving:
+            on_path.discard(marker)
+            children = node.values() if isinstance(node, Mapping) else node
+            heights[marker] = 1 + max(
+                (heights.get(id(child), 0) for child in children), default=0
+            )
+            continue
+        if marker in on_path:
+            return diagnostic(
+                "IC006", f"the config contains itself: the value at {format_path(path)} "
+                "is the same object as one that holds it", path,
+            )
+        known = heights.get(marker)
+        if (known if known is not None else 1) + len(path) > MAX_MAPPING_DEPTH:
+            where = format_path(path[:3]) + ("…" if len(path) > 3 else "")
+            return diagnostic(
+                "IC006", f"the config nests more than {MAX_MAPPING_DEPTH} levels deep "
+                f"(under {where or 'its root'})", path[:1],
+            )
+        if known is not None:
+            continue
+        on_path.add(marker)
+        stack.append((node, path, True))
+        items = node.items() if isinstance(node, Mapping) else enumerate(node)
+        for key, child in items:
+            if isinstance(child, (Mapping, list, tuple)):
+                stack.append((child, (*path, key), False))
+    return None
