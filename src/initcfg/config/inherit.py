@@ -23,6 +23,7 @@ import ast
 import importlib.machinery
 import os
 import re
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -552,8 +553,8 @@ class Loader:
         namespace: dict[str, Any] = {BASE_KEY: nodes}
         try:
             exec(code, namespace, namespace)
-        except Exception as error:
-            line = getattr(error, "lineno", None) or 1
+        except (Exception, SystemExit) as error:  # `exit()` in a config ends the config
+            line = _failing_line(error, path)
             context.report(
                 diagnostic("IC207", f"running the config failed: {type(error).__name__}: "
                            f"{error}").at(Location(path, line, 1))
@@ -643,6 +644,15 @@ class Loader:
             table.share(kept, merged)
             merged = kept
         return context.done(merged)
+
+
+def _failing_line(error: BaseException, path: str) -> int:
+    """The line of ``path`` that raised ``error`` (the deepest frame in the file)."""
+    lines = [
+        frame.lineno for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename == path and frame.lineno
+    ]
+    return lines[-1] if lines else getattr(error, "lineno", None) or 1
 
 
 class _Stop(Exception):
@@ -1001,7 +1011,7 @@ def _execute_with_mmengine(path: str, context: _Context) -> Loaded | None:
         return None
     try:
         data = Config.fromfile(path, import_custom_modules=False).to_dict()
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         context.report(
             diagnostic("IC207", f"running the config failed: {type(error).__name__}: "
                        f"{error}").at(context.root)

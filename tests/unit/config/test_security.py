@@ -140,6 +140,17 @@ def test_trust_hands_new_style_files_to_mmengine(write, mmengine) -> None:  # ty
     assert trusted.to_dict() == mmengine(path) == {"model": {"depth": 101}}
 
 
+@pytest.mark.parametrize(
+    "exit_call", ["import sys\nsys.exit(3)\n", "raise SystemExit('bye')\n", "exit()\n"]
+)
+def test_a_trusted_config_that_exits_is_a_diagnostic(write, exit_call: str) -> None:  # type: ignore[no-untyped-def]
+    """Executing a config never ends the process that checks it."""
+    path = write("c.py", "x = 1\n" + exit_call)
+    [problem] = load_config(path, trust=True).diagnostics
+    assert problem.code == "IC207" and "SystemExit" in problem.message
+    assert problem.line == exit_call.count("\n") + 1
+
+
 # Configs that would exhaust memory or time if evaluated naively: refused at the node.
 RESOURCE_BOMBS = {
     "iterator_into_list": ("x = list(zip(range(10 ** 12)))\n", (1, 5), "sequence"),
