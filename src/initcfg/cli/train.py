@@ -113,7 +113,8 @@ def train_command(
                 f"initcfg train {config} --work-dir {result.work_dir} --resume",
                 err=True,
             )
-        sys.exit(EXIT_INTERRUPTED)
+        # 128 + the signal, as a shell reports a process the signal ended.
+        sys.exit(128 + result.stop_signal if result.stop_signal else EXIT_INTERRUPTED)
     if rank == "0" and not quiet:
         last = result.val_history[-1] if result.val_history else None
         metrics = "" if last is None else "  " + "  ".join(

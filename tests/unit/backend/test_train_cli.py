@@ -89,6 +89,32 @@ def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path: Pa
         assert torch.equal(final[key], value), key
 
 
+def test_sigterm_checkpoints_and_exits_143(tmp_path: Path) -> None:
+    """What a scheduler sends before it kills a job stops the run as Ctrl-C does."""
+    (tmp_path / "slow.py").write_text(SLOW_DATASET)
+    config: dict[str, Any] = shapes_config(max_epochs=10, default_hooks={
+        "logger": {"interval": 1},
+    })
+    config["train_dataloader"]["dataset"]["type"] = "slow.py:Slow"
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump(config))
+    work = tmp_path / "work"
+
+    process = _cli([str(path), "--work-dir", str(work)], SHAPES_SLOW="1")
+    log = work / "train_log.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if log.is_file() and len(log.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert "stopped after" in stderr and "Traceback" not in stderr
+    meta = torch.load(work / "interrupted.pth", weights_only=True)["meta"]
+    assert 3 <= meta["iter"] < 40
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -106,7 +106,9 @@ class TrainResult:
         iteration: Iterations completed.
         val_history: One dict per validation: ``epoch``, ``iter`` and the metrics.
         last_checkpoint: The newest checkpoint written, if any.
-        interrupted: True when it stopped early (Ctrl-C or ``stop_after``).
+        interrupted: True when it stopped early (Ctrl-C, SIGTERM or ``stop_after``).
+        stop_signal: The signal that stopped it (``signal.SIGINT`` or ``SIGTERM``), or
+            None.
         load_report: What ``load_from`` loaded (``loaded``/``missing``/``unexpected``/
             ``mismatched`` key lists), when it ran.
         loop_seconds: Wall time spent in the loop (validation and checkpoints included,
@@ -120,6 +122,7 @@ class TrainResult:
     val_history: list[dict[str, Any]] = field(default_factory=list)
     last_checkpoint: Path | None = None
     interrupted: bool = False
+    stop_signal: int | None = None
     load_report: dict[str, list[str]] | None = None
     loop_seconds: float = 0.0
 
@@ -285,27 +288,34 @@ def _build_optimizer(
 
 
 class _Interrupt:
-    """First Ctrl-C: finish the iteration, checkpoint, stop. Second: stop at once."""
+    """First Ctrl-C or SIGTERM (what schedulers send before they kill a job): finish
+    the iteration, checkpoint, stop. A second one of either: stop at once."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.requested = False
-        self._previous: Any = None
+        self.signal_number: int | None = None
+        self._previous: dict[int, Any] = {}
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
+        self.signal_number = signum
 
     def __enter__(self) -> _Interrupt:
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: leave Ctrl-C alone
-            self._previous = None
+        for number in self.SIGNALS:
+            try:
+                self._previous[number] = signal.signal(number, self._handle)
+            except ValueError:  # not the main thread: leave the signals alone
+                break
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
+        self._previous.clear()
 
 
 def _move(value: Any, device: torch.device) -> Any:
@@ -630,6 +640,7 @@ class _Runner:
             val_history=self.val_history,
             last_checkpoint=self.last_checkpoint,
             interrupted=interrupted,
+            stop_signal=interrupt.signal_number if interrupted else None,
             load_report=self.load_report,
             loop_seconds=time.perf_counter() - started,
         )
