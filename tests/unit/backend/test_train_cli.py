@@ -50,26 +50,36 @@ def _cli(args: list[str], **env: str) -> subprocess.Popen[str]:
     )
 
 
-def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path: Path) -> None:
+def _slow_run(tmp_path: Path, hooks: dict[str, Any]) -> tuple[Path, Path]:
+    """A 10-epoch run over a slow dataset: its config and work dir."""
     (tmp_path / "slow.py").write_text(SLOW_DATASET)
-    config: dict[str, Any] = shapes_config(max_epochs=10, default_hooks={
-        "checkpoint": {"interval": 3}, "logger": {"interval": 1},
-    })
+    config: dict[str, Any] = shapes_config(max_epochs=10, default_hooks=hooks)
     # Beside the config: a factory a config names must be the project's own code.
     config["train_dataloader"]["dataset"]["type"] = "slow.py:Slow"
     path = tmp_path / "run.yaml"
     path.write_text(yaml.safe_dump(config))
-    work = tmp_path / "work"
+    return path, tmp_path / "work"
 
-    process = _cli([str(path), "--work-dir", str(work)], SHAPES_SLOW="1")
+
+def _signal_after(
+    process: subprocess.Popen[str], work: Path, lines: int, number: int
+) -> str:
+    """Send ``number`` once the run has logged ``lines`` iterations; its stderr."""
     log = work / "train_log.jsonl"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if log.is_file() and len(log.read_text().splitlines()) >= 6:
+        if log.is_file() and len(log.read_text().splitlines()) >= lines:
             break
         time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(number)
     _, stderr = process.communicate(timeout=60)
+    return stderr
+
+
+def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path: Path) -> None:
+    path, work = _slow_run(tmp_path, {"checkpoint": {"interval": 3}, "logger": {"interval": 1}})
+    process = _cli([str(path), "--work-dir", str(work)], SHAPES_SLOW="1")
+    stderr = _signal_after(process, work, 6, signal.SIGINT)
     assert process.returncode == 130, stderr
     assert "stopped after" in stderr and "--resume" in stderr
     assert "Traceback" not in stderr
@@ -91,24 +101,9 @@ def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path: Pa
 
 def test_sigterm_checkpoints_and_exits_143(tmp_path: Path) -> None:
     """What a scheduler sends before it kills a job stops the run as Ctrl-C does."""
-    (tmp_path / "slow.py").write_text(SLOW_DATASET)
-    config: dict[str, Any] = shapes_config(max_epochs=10, default_hooks={
-        "logger": {"interval": 1},
-    })
-    config["train_dataloader"]["dataset"]["type"] = "slow.py:Slow"
-    path = tmp_path / "run.yaml"
-    path.write_text(yaml.safe_dump(config))
-    work = tmp_path / "work"
-
+    path, work = _slow_run(tmp_path, {"logger": {"interval": 1}})
     process = _cli([str(path), "--work-dir", str(work)], SHAPES_SLOW="1")
-    log = work / "train_log.jsonl"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if log.is_file() and len(log.read_text().splitlines()) >= 3:
-            break
-        time.sleep(0.02)
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=60)
+    stderr = _signal_after(process, work, 3, signal.SIGTERM)
     assert process.returncode == 128 + signal.SIGTERM, stderr
     assert "stopped after" in stderr and "Traceback" not in stderr
     meta = torch.load(work / "interrupted.pth", weights_only=True)["meta"]
