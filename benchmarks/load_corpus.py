@@ -92,7 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", type=Path, default=None)
     parser.add_argument(
-        "--repeat", type=int, default=3,
+        "--repeat", type=int, default=5,
         help="initcfg runs, alternating before and after the MMEngine run (median)",
     )
     options = parser.parse_args()

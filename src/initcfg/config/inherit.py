@@ -32,6 +32,7 @@ from initcfg.check.rules import diagnostic
 from initcfg.check.suggest import did_you_mean
 from initcfg.config.files import read_config_file
 from initcfg.config.python_loader import (
+    STATEMENT_FIELDS,
     ColumnMap,
     ConfigNode,
     EvalFailure,
@@ -923,27 +924,12 @@ def _mutating_statements(body: list[ast.stmt]) -> bool:
             for item in statement.items
         ):
             return True
-        nested = _COMPOUND.get(type(statement))
+        nested = STATEMENT_FIELDS.get(type(statement))
         if nested is not None and any(
             _mutating_statements(getattr(statement, name)) for name in nested
         ):
             return True
     return False
-
-
-_COMPOUND: dict[type[ast.AST], tuple[str, ...]] = {
-    ast.If: ("body", "orelse"),
-    ast.For: ("body", "orelse"),
-    ast.AsyncFor: ("body", "orelse"),
-    ast.While: ("body", "orelse"),
-    ast.With: ("body",),
-    ast.AsyncWith: ("body",),
-    ast.Try: ("body", "handlers", "orelse", "finalbody"),
-    ast.ExceptHandler: ("body",),
-    ast.FunctionDef: ("body",),
-    ast.AsyncFunctionDef: ("body",),
-    ast.ClassDef: ("body",),
-}
 
 
 def _writes_into(target: ast.expr) -> bool:

@@ -1694,18 +1694,19 @@ def is_new_style(module: ast.Module) -> bool:
             if any(not _is_stdlib(alias.name) for alias in node.names):
                 return True
         else:
-            for name in _STATEMENT_FIELDS.get(type(node), ()):
+            for name in STATEMENT_FIELDS.get(type(node), ()):
                 queue.extend(getattr(node, name))
     return False
 
 
 # The fields holding statements (or the handlers and cases that hold them) of each
 # compound statement, in the order `ast.iter_child_nodes` yields them.
-_STATEMENT_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {
+STATEMENT_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {
     ast.If: ("body", "orelse"),
     ast.For: ("body", "orelse"),
     ast.AsyncFor: ("body", "orelse"),
     ast.While: ("body", "orelse"),
+    ast.With: ("body",),
     ast.AsyncWith: ("body",),
     ast.Try: ("body", "handlers", "orelse", "finalbody"),
     ast.ExceptHandler: ("body",),
@@ -1716,7 +1717,7 @@ _STATEMENT_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {
     ast.ClassDef: ("body",),
 }
 if sys.version_info >= (3, 11):
-    _STATEMENT_FIELDS[ast.TryStar] = _STATEMENT_FIELDS[ast.Try]
+    STATEMENT_FIELDS[ast.TryStar] = STATEMENT_FIELDS[ast.Try]
 
 
 def _is_stdlib(module: str) -> bool:
