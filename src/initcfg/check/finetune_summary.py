@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from initcfg.check.diagnostics import Diagnostic
+from initcfg.check.diagnostics import Diagnostic, has_errors
 from initcfg.check.finetune import check_finetune, num_classes_fields
 from initcfg.config.load import load_config
 from initcfg.config.source import KeyPath, Location, format_path
@@ -94,12 +94,15 @@ class FinetuneSummary:
         has_base: Whether the config inherits (``_base_``).
         changes: One row per followed setting present in the config or its base.
         diagnostics: Loading problems and fine-tune diagnostics (IC3xx) of the config.
+        loaded: False when loading the config (or one of its bases) failed: there are
+            no rows then, only the loading errors, since a partial config compares wrong.
     """
 
     config: str | None
     has_base: bool
     changes: list[Change] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    loaded: bool = True
 
     @property
     def changed(self) -> list[Change]:
@@ -111,6 +114,7 @@ class FinetuneSummary:
         return {
             "config": self.config,
             "has_base": self.has_base,
+            "loaded": self.loaded,
             "changes": [change.to_json() for change in self.changes],
             "diagnostics": [item.to_json() for item in self.diagnostics],
         }
@@ -207,6 +211,10 @@ def summarize_finetune(tree: ConfigTree, *, fs_checks: bool = True) -> FinetuneS
         The summary; never raises for bad input.
     """
     base = tree.base
+    if has_errors(tree.diagnostics):
+        return FinetuneSummary(
+            tree.path, base is not None, diagnostics=list(tree.diagnostics), loaded=False
+        )
     summary = FinetuneSummary(tree.path, base is not None)
     for setting, path in _SETTINGS:
         after = tree.get(path, _MISSING)
@@ -246,8 +254,10 @@ def render_summary_text(summary: FinetuneSummary, *, show_all: bool = False) -> 
     Only rows that differ from the base are shown unless ``show_all``; a config without
     a base shows all its settings.
     """
-    rows = summary.changes if show_all or not summary.has_base else summary.changed
     title = summary.config or "<config>"
+    if not summary.loaded:
+        return f"{title}: not summarized: the config did not load"
+    rows = summary.changes if show_all or not summary.has_base else summary.changed
     if not summary.has_base:
         header = f"{title}: no _base_; fine-tune settings as written"
     else:

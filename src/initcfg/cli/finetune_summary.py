@@ -37,6 +37,9 @@ def finetune_summary(
     )
     if output_format == "json":
         click.echo(json.dumps(summary.to_json(), indent=2))
+    elif not summary.loaded:
+        # Only the loading errors: a table of a config that did not load would mislead.
+        click.echo(render_text(summary.diagnostics))
     else:
         click.echo(render_summary_text(summary, show_all=show_all))
         if summary.diagnostics:
