@@ -447,23 +447,19 @@ def _check_auto_scale_lr(tree: ConfigTree, settings: FinetuneSettings) -> Iterat
         return
     batch = tree.get(("train_dataloader", "batch_size"))
     lr = wrapper.optimizer.lr
+    base = scale.base_batch_size
+    # The Runner scales by (GPUs x batch_size per GPU) / base_batch_size.
+    message = (
+        f"auto_scale_lr is enabled: the Runner multiplies lr {lr:g} by the total batch "
+        f"size over base_batch_size {base}"
+    )
     if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0:
-        base = scale.base_batch_size
         per_gpu = [
-            f"{gpus} GPU{'s' if gpus > 1 else ''}: {_fmt(lr * batch * gpus / base)}"
+            f"{_fmt(lr * batch * gpus / base)} on {gpus} GPU{'s' if gpus > 1 else ''}"
             for gpus in (1, 8)
         ]
-        effective = (
-            f"batch_size {batch} per GPU gives lr {lr:g} x {batch} x GPUs / "
-            f"{scale.base_batch_size} ({', '.join(per_gpu)})"
-        )
-    else:
-        effective = f"lr {lr:g} x real batch size / {scale.base_batch_size}"
-    yield _place(
-        tree, "IC318",
-        f"auto_scale_lr is enabled: the Runner uses {effective}",
-        ("auto_scale_lr", "enable"),
-    )
+        message += f"; with batch_size {batch} per GPU that is lr {' and '.join(per_gpu)}"
+    yield _place(tree, "IC318", message, ("auto_scale_lr", "enable"))
 
 
 # ------------------------------------------------------------ rule 7: Runner keys
