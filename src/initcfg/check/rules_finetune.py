@@ -47,7 +47,8 @@ define(
     "IC306", "warning", "A MultiStepLR milestone is never reached",
     why="A milestone at or after the end of the run never fires, so the decay it stands "
     "for silently does not happen. The classic case: max_epochs cut from 12 to 8 while "
-    "milestones stay at [8, 11].",
+    "milestones stay at [8, 11]. `initcfg validate` and `initcfg plan --train` (which "
+    "also counts iterations) report it alike.",
     example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 8}\n"
     "param_scheduler:\n  - {type: MultiStepLR, milestones: [8, 11], by_epoch: true}",
     fix="Move the milestones inside the run (for 8 epochs, e.g. [6, 7]) or drop them.",
