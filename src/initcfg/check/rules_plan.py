@@ -103,3 +103,12 @@ define(
     example="init_cfg: {type: MyInit, layer: Conv2d}",
     fix="Use a built-in initializer, or initialize those layers in code.",
 )
+define(
+    "IC440", "error", "A lazy module has no parameter shapes yet",
+    why="nn.LazyLinear, nn.LazyConv2d and the other lazy modules create their weights at "
+    "the first forward pass. Until then nothing can be planned for them, and MMEngine "
+    "raises ValueError ('uninitialized parameter') when an initializer reaches one.",
+    example="def build_model():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(10))",
+    fix="Give the layers their input sizes (nn.Linear(512, 10)), or call the model once on "
+    "a sample batch inside the factory before returning it.",
+)
