@@ -365,7 +365,7 @@ def _fmt(value: float) -> str:
 
 
 def _check_load_from(
-    tree: ConfigTree, settings: FinetuneSettings, fs_checks: bool
+    tree: ConfigTree, settings: FinetuneSettings, fs_checks: bool, fs_checks_option: str | None
 ) -> Iterator[Diagnostic]:
     target = settings.load_from
     path: KeyPath = ("load_from",)
@@ -387,7 +387,8 @@ def _check_load_from(
                 f"load_from names {target!r}, which does not exist (looked in the current "
                 "directory and next to the config)",
                 path,
-                "correct the path, or skip file-system checks with --no-fs-checks",
+                "correct the path, or write the checkpoint there first"
+                + (f"; {fs_checks_option} skips this check" if fs_checks_option else ""),
             )
         yield from _check_backbone_pretrained(tree)
     elif settings.resume:
@@ -502,13 +503,17 @@ def _near_miss(key: str) -> str | None:
 # ----------------------------------------------------------------------- entry point
 
 
-def check_finetune(tree: ConfigTree, *, fs_checks: bool = True) -> list[Diagnostic]:
+def check_finetune(
+    tree: ConfigTree, *, fs_checks: bool = True, fs_checks_option: str | None = None
+) -> list[Diagnostic]:
     """Every fine-tune diagnostic of a loaded config: schema errors and IC3xx rules.
 
     Args:
         tree: The loaded config; ``tree.base`` (the merged bases) enables the rules that
             compare a fine-tune with its base.
         fs_checks: Check that a local ``load_from`` exists.
+        fs_checks_option: The caller's option that skips that check, named in the hint
+            (None: the hint names none, as for ``initcfg train``, which needs the file).
 
     Returns:
         Diagnostics placed at their source locations, in rule order. Never raises for
@@ -524,6 +529,6 @@ def check_finetune(tree: ConfigTree, *, fs_checks: bool = True) -> list[Diagnost
     found.extend(_check_validation(tree, settings))
     found.extend(_check_num_classes(tree))
     found.extend(_check_against_base(tree, settings))
-    found.extend(_check_load_from(tree, settings, fs_checks))
+    found.extend(_check_load_from(tree, settings, fs_checks, fs_checks_option))
     found.extend(_check_auto_scale_lr(tree, settings))
     return found

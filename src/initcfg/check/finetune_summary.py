@@ -200,12 +200,15 @@ def _num_classes_rows(tree: ConfigTree, base: ConfigTree | None) -> Iterator[Cha
             yield row
 
 
-def summarize_finetune(tree: ConfigTree, *, fs_checks: bool = True) -> FinetuneSummary:
+def summarize_finetune(
+    tree: ConfigTree, *, fs_checks: bool = True, fs_checks_option: str | None = None
+) -> FinetuneSummary:
     """Compare a loaded config's fine-tune settings with its base's.
 
     Args:
         tree: The loaded config; ``tree.base`` holds its bases merged (None: no base).
         fs_checks: Passed to :func:`~initcfg.check.finetune.check_finetune`.
+        fs_checks_option: Passed to :func:`~initcfg.check.finetune.check_finetune`.
 
     Returns:
         The summary; never raises for bad input.
@@ -224,15 +227,23 @@ def summarize_finetune(tree: ConfigTree, *, fs_checks: bool = True) -> FinetuneS
             summary.changes.append(row)
     summary.changes.extend(_num_classes_rows(tree, base))
     summary.changes.extend(_scheduler_rows(tree, base))
-    summary.diagnostics = list(tree.diagnostics) + check_finetune(tree, fs_checks=fs_checks)
+    summary.diagnostics = list(tree.diagnostics) + check_finetune(
+        tree, fs_checks=fs_checks, fs_checks_option=fs_checks_option
+    )
     return summary
 
 
 def summarize_finetune_file(
-    path: str | os.PathLike[str], *, trust: bool = False, fs_checks: bool = True
+    path: str | os.PathLike[str],
+    *,
+    trust: bool = False,
+    fs_checks: bool = True,
+    fs_checks_option: str | None = None,
 ) -> FinetuneSummary:
     """Load a config file (with its ``_base_``) and summarize its fine-tune settings."""
-    return summarize_finetune(load_config(path, trust=trust), fs_checks=fs_checks)
+    return summarize_finetune(
+        load_config(path, trust=trust), fs_checks=fs_checks, fs_checks_option=fs_checks_option
+    )
 
 
 def _cell(value: Any) -> str:

@@ -98,7 +98,9 @@ define(
 define(
     "IC312", "error", "load_from names a local file that does not exist",
     why="The Runner fails only after building the model and dataloaders, often after "
-    "the job waited in a queue. Skipped with --no-fs-checks.",
+    "the job waited in a queue. `initcfg validate` and `initcfg finetune-summary` skip "
+    "the check with --no-fs-checks (`fs_checks=False` in the library); `initcfg train` "
+    "needs the file.",
     example="load_from: checkpoints/faster_rcnn.pth  # not there",
     fix="Correct the path, download the checkpoint, or use its URL.",
 )

@@ -25,7 +25,8 @@ define(
     "is silently ignored (its parameters still get the ancestors' entries).",
     example="self.heads = nn.ModuleList([Head(init_cfg=dict(type='Normal', layer='Linear'))])",
     fix="Use mmengine.model.ModuleList/Sequential/BaseModule for the container, describe "
-    "it in the config's model section, or plan with reach='all'.",
+    "it in the config's model section, or plan descending everywhere: `initcfg plan "
+    "--reach all`, or reach='all' for compile_init_plan and init_weights.",
 )
 define(
     "IC404", "info", "Loaded weights are overwritten later",

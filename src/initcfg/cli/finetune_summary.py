@@ -33,7 +33,8 @@ def finetune_summary(
     from initcfg.check.render import render_text
 
     summary = summarize_finetune_file(
-        config, trust=trust_python, fs_checks=not no_fs_checks
+        config, trust=trust_python, fs_checks=not no_fs_checks,
+        fs_checks_option="--no-fs-checks",
     )
     if output_format == "json":
         click.echo(json.dumps(summary.to_json(), indent=2))

@@ -402,7 +402,8 @@ class Planner:
                 "not descend into it",
                 origin,
                 f"make {blocker_path} an mmengine.model.{_mm_container(blocker)}, describe it "
-                "in the config, or plan with reach='all'",
+                "in the config, or plan descending everywhere (`initcfg plan --reach all`, "
+                "reach='all' in the library)",
                 key,
             )
 
