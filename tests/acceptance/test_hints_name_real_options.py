@@ -91,17 +91,19 @@ def build(**kwargs):
 """
 
 
-def test_plan_hint_for_an_unreached_init_cfg_names_reach_all(tmp_path: Path) -> None:
+def test_plan_hints_name_plan_options(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     (tmp_path / "plain_model.py").write_text(MODEL)
     config = tmp_path / "cfg.py"
-    config.write_text("model = dict(type='plain_model:build')\n")
+    config.write_text(
+        "model = dict(type='plain_model:build')\nload_from = 'work_dirs/missing.pth'\n"
+    )
     sys.path.insert(0, str(tmp_path))
     try:
         output = _run("plan", str(config), "--model", "plain_model:build")
     finally:
         sys.path.remove(str(tmp_path))
-    assert "IC403" in output
+    assert "IC403" in output and "IC409" in output
     assert "initcfg plan --reach all" in output and "reach='all'" in output
     _assert_hints_name_real_options("plan", output)
 
