@@ -358,7 +358,8 @@ def test_degenerate_trunc_normal_fills_a_constant(value: Any, fill: float) -> No
 
 def test_non_string_layer_items_are_ignored() -> None:
     value = dict(type="Constant", val=4, layer=["Conv2d", 2, None])
-    assert [d.code for d in initcfg.validate_init_cfg(value)] == ["IC121"]
+    found = [(d.code, d.path) for d in initcfg.validate_init_cfg(value)]
+    assert found == [("IC121", "layer[1]"), ("IC121", "layer[2]")]
     model = _probe()
     assert _run(model, value) is None
     assert torch.all(model.conv2d.weight == 4)
@@ -430,6 +431,8 @@ ERROR_CASES: list[Any] = [
     ("IC118", dict(type="Xavier", layer=["Linear", "LayerNorm"]), ValueError),
     ("IC118", dict(type="Caffe2Xavier", layer="GroupNorm"), ValueError),
     ("IC118", dict(type="Kaiming", layer="InstanceNorm2d"), ValueError),
+    ("IC105", dict(type="Normal", layer=["Conv2d", ["Linear"]]), TypeError),
+    ("IC105", dict(type="Constant", val=1, layer=["Linear", {"a": 1}]), TypeError),
 ]
 
 
@@ -774,3 +777,157 @@ def _truncnormal_silent(value: Any) -> bool:
             if a == b or (a > b and std < 0):
                 return True
     return False
+
+
+# --- edge cases of the grammar: what MMEngine does with them, and what initcfg says ---------
+
+
+def _same_tensors(value: Any, reference: Any) -> bool:
+    """Whether MMEngine leaves the same tensors after ``value`` as after ``reference``."""
+    first, second = _probe(), _probe()
+    torch.manual_seed(1)
+    assert _run(first, value) is None
+    torch.manual_seed(1)
+    assert _run(second, reference) is None
+    return all(
+        torch.equal(a, b)
+        for a, b in zip(first.state_dict().values(), second.state_dict().values(), strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "reference"),
+    [
+        (dict(type="Normal", layer="Conv2d", override=[]), dict(type="Normal", layer="Conv2d")),
+        (dict(type="Constant", val=2, layer="Linear", override=[]),
+         dict(type="Constant", val=2, layer="Linear")),
+    ],
+)
+def test_empty_override_list_does_nothing_and_warns(value: Any, reference: Any) -> None:
+    assert _same_tensors(value, reference)
+    found = [(d.code, d.severity, d.path) for d in initcfg.validate_init_cfg(value)]
+    assert found == [("IC124", "warning", "override")]
+    assert initcfg.validate_init_cfg(reference) == []
+
+
+def test_empty_override_list_without_layer_initializes_nothing() -> None:
+    value = dict(type="Normal", override=[])
+    model = _probe()
+    before = _snapshot(model)
+    assert _run(model, value) is None
+    assert _changed(model, before) == []
+    assert {d.code for d in initcfg.validate_init_cfg(value)} == {"IC124", "IC107"}
+
+
+@pytest.mark.parametrize(
+    ("value", "key", "number"),
+    [
+        (dict(type="Normal", layer="Conv2d", bias=True), "bias", 1),
+        (dict(type="Constant", layer="Conv2d", val=3, bias=False), "bias", 0),
+        (dict(type="Constant", layer="Conv2d", val=True), "val", 1),
+        (dict(type="Xavier", layer="Conv2d", override=dict(name="reg", type="Normal",
+                                                            bias=True)), "bias", 1),
+    ],
+)
+def test_bool_where_a_number_belongs_passes_as_the_number(
+    value: Any, key: str, number: int
+) -> None:
+    numeric = copy.deepcopy(value)
+    target = numeric if key in numeric else numeric["override"]
+    target[key] = number
+    # MMEngine takes the bool as the int it is: the same tensors as the number.
+    assert _same_tensors(value, numeric)
+    found = [d for d in initcfg.validate_init_cfg(value) if d.code == "IC125"]
+    assert len(found) == 1 and found[0].severity == "warning"
+    assert found[0].path.endswith(key) and f"{key}={number}" in (found[0].hint or "")
+    assert not any(d.code == "IC125" for d in initcfg.validate_init_cfg(numeric))
+
+
+def test_bias_true_fills_one() -> None:
+    model = _probe()
+    assert _run(model, dict(type="Normal", layer="Conv2d", bias=True)) is None
+    assert torch.all(model.conv2d.bias == 1)
+
+
+@pytest.mark.parametrize(
+    "layer", [[], [2], [None, 3.5], ""], ids=["empty", "int", "none-float", "empty-string"]
+)
+def test_layer_that_names_no_class_is_reported_at_layer(layer: Any) -> None:
+    value = dict(type="Normal", layer=layer, std=0.5)
+    model = _probe()
+    before = _snapshot(model)
+    assert _run(model, value) is None
+    assert _changed(model, before) == []
+    idle = [d for d in initcfg.validate_init_cfg(value) if d.code == "IC107"]
+    assert len(idle) == 1 and idle[0].path == "layer"
+    assert "names no class" in idle[0].message
+
+
+def test_empty_layer_with_an_override_is_fine() -> None:
+    value = dict(type="Constant", val=3, layer=[], override=dict(name="reg"))
+    model = _probe()
+    before = _snapshot(model)
+    assert _run(model, value) is None
+    assert sorted(_changed(model, before)) == ["reg.bias", "reg.weight"]
+    assert initcfg.validate_init_cfg(value) == []
+
+
+def test_nested_list_in_layer_is_an_error_at_the_item() -> None:
+    value = dict(type="Normal", layer=["Conv2d", ["Linear"]])
+    assert isinstance(_run(_probe(), value), TypeError)
+    (found,) = initcfg.validate_init_cfg(value)
+    assert (found.code, found.severity, found.path) == ("IC105", "error", "layer[1]")
+
+
+def test_initialize_empty_dict_raises_key_error_as_mmengine_does() -> None:
+    from initcfg.backend.torch import InitCfgError
+
+    assert isinstance(_run(_probe(), {}), KeyError)
+    with pytest.raises(KeyError) as raised:
+        initcfg.initialize(_probe(), {})
+    assert isinstance(raised.value, InitCfgError)
+    assert [d.code for d in raised.value.diagnostics] == ["IC102"]
+    assert "initialize" in str(raised.value) and not str(raised.value).startswith("'")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [[{}], {"checkpoint": "CKPT"}, [dict(type="Normal", layer="Conv2d"), {"layer": "Linear"}]],
+    ids=["list-of-empty", "checkpoint-only", "second-entry"],
+)
+def test_initialize_entry_without_type_raises_key_error(value: Any) -> None:
+    model = _probe()
+    assert isinstance(_run(model, value), KeyError)
+    before = _snapshot(model)
+    with pytest.raises(KeyError):
+        initcfg.initialize(model, value)
+    assert _changed(model, before) == []  # nothing ran: the first entry included
+
+
+def test_initialize_empty_list_does_nothing_in_both() -> None:
+    model = _probe()
+    before = _snapshot(model)
+    assert _run(model, []) is None
+    initcfg.initialize(model, [])
+    assert _changed(model, before) == []
+
+
+class _PlainEmptyInitCfg(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.init_cfg: dict[str, Any] = {}
+        self.linear = nn.Linear(2, 2)
+
+
+def test_empty_init_cfg_on_a_module_is_a_warning_and_changes_nothing() -> None:
+    assert [(d.code, d.severity) for d in initcfg.validate_init_cfg({})] == [
+        ("IC122", "warning")
+    ]
+    for module in (_EmptyInitCfg(), _PlainEmptyInitCfg()):
+        before = _snapshot(module)
+        initcfg.init_weights(module)  # no KeyError: the falsy value is skipped
+        assert _changed(module, before) == []
+    reference = _EmptyInitCfg()
+    before = _snapshot(reference)
+    reference.init_weights()  # MMEngine skips the falsy value
+    assert _changed(reference, before) == []

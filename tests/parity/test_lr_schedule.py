@@ -176,9 +176,11 @@ def test_late_milestones_are_reported() -> None:
         [dict(type="MultiStepLR", milestones=[4, 8, 11])], EPOCHS, 2
     )
     assert [(d.code, d.path) for d in diagnostics] == [
-        ("IC465", "param_scheduler[0].milestones")
+        ("IC306", "param_scheduler[0].milestones[1]"),
+        ("IC306", "param_scheduler[0].milestones[2]"),
     ]
-    assert "[8, 11]" in diagnostics[0].message
+    assert "milestone 8 is never reached" in diagnostics[0].message
+    assert "milestone 11 is never reached" in diagnostics[1].message
 
 
 class ParamRecorder(Hook):  # type: ignore[misc]

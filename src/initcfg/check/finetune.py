@@ -365,7 +365,7 @@ def _fmt(value: float) -> str:
 
 
 def _check_load_from(
-    tree: ConfigTree, settings: FinetuneSettings, fs_checks: bool
+    tree: ConfigTree, settings: FinetuneSettings, fs_checks: bool, fs_checks_option: str | None
 ) -> Iterator[Diagnostic]:
     target = settings.load_from
     path: KeyPath = ("load_from",)
@@ -387,7 +387,8 @@ def _check_load_from(
                 f"load_from names {target!r}, which does not exist (looked in the current "
                 "directory and next to the config)",
                 path,
-                "correct the path, or skip file-system checks with --no-fs-checks",
+                "correct the path, or write the checkpoint there first"
+                + (f"; {fs_checks_option} skips this check" if fs_checks_option else ""),
             )
         yield from _check_backbone_pretrained(tree)
     elif settings.resume:
@@ -447,23 +448,19 @@ def _check_auto_scale_lr(tree: ConfigTree, settings: FinetuneSettings) -> Iterat
         return
     batch = tree.get(("train_dataloader", "batch_size"))
     lr = wrapper.optimizer.lr
+    base = scale.base_batch_size
+    # The Runner scales by (GPUs x batch_size per GPU) / base_batch_size.
+    message = (
+        f"auto_scale_lr is enabled: the Runner multiplies lr {lr:g} by the total batch "
+        f"size over base_batch_size {base}"
+    )
     if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0:
-        base = scale.base_batch_size
         per_gpu = [
-            f"{gpus} GPU{'s' if gpus > 1 else ''}: {_fmt(lr * batch * gpus / base)}"
+            f"{_fmt(lr * batch * gpus / base)} on {gpus} GPU{'s' if gpus > 1 else ''}"
             for gpus in (1, 8)
         ]
-        effective = (
-            f"batch_size {batch} per GPU gives lr {lr:g} x {batch} x GPUs / "
-            f"{scale.base_batch_size} ({', '.join(per_gpu)})"
-        )
-    else:
-        effective = f"lr {lr:g} x real batch size / {scale.base_batch_size}"
-    yield _place(
-        tree, "IC318",
-        f"auto_scale_lr is enabled: the Runner uses {effective}",
-        ("auto_scale_lr", "enable"),
-    )
+        message += f"; with batch_size {batch} per GPU that is lr {' and '.join(per_gpu)}"
+    yield _place(tree, "IC318", message, ("auto_scale_lr", "enable"))
 
 
 # ------------------------------------------------------------ rule 7: Runner keys
@@ -506,13 +503,17 @@ def _near_miss(key: str) -> str | None:
 # ----------------------------------------------------------------------- entry point
 
 
-def check_finetune(tree: ConfigTree, *, fs_checks: bool = True) -> list[Diagnostic]:
+def check_finetune(
+    tree: ConfigTree, *, fs_checks: bool = True, fs_checks_option: str | None = None
+) -> list[Diagnostic]:
     """Every fine-tune diagnostic of a loaded config: schema errors and IC3xx rules.
 
     Args:
         tree: The loaded config; ``tree.base`` (the merged bases) enables the rules that
             compare a fine-tune with its base.
         fs_checks: Check that a local ``load_from`` exists.
+        fs_checks_option: The caller's option that skips that check, named in the hint
+            (None: the hint names none, as for ``initcfg train``, which needs the file).
 
     Returns:
         Diagnostics placed at their source locations, in rule order. Never raises for
@@ -528,6 +529,6 @@ def check_finetune(tree: ConfigTree, *, fs_checks: bool = True) -> list[Diagnost
     found.extend(_check_validation(tree, settings))
     found.extend(_check_num_classes(tree))
     found.extend(_check_against_base(tree, settings))
-    found.extend(_check_load_from(tree, settings, fs_checks))
+    found.extend(_check_load_from(tree, settings, fs_checks, fs_checks_option))
     found.extend(_check_auto_scale_lr(tree, settings))
     return found

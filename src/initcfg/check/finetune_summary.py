@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from initcfg.check.diagnostics import Diagnostic
+from initcfg.check.diagnostics import Diagnostic, has_errors
 from initcfg.check.finetune import check_finetune, num_classes_fields
 from initcfg.config.load import load_config
 from initcfg.config.source import KeyPath, Location, format_path
@@ -94,12 +94,15 @@ class FinetuneSummary:
         has_base: Whether the config inherits (``_base_``).
         changes: One row per followed setting present in the config or its base.
         diagnostics: Loading problems and fine-tune diagnostics (IC3xx) of the config.
+        loaded: False when loading the config (or one of its bases) failed: there are
+            no rows then, only the loading errors, since a partial config compares wrong.
     """
 
     config: str | None
     has_base: bool
     changes: list[Change] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    loaded: bool = True
 
     @property
     def changed(self) -> list[Change]:
@@ -111,6 +114,7 @@ class FinetuneSummary:
         return {
             "config": self.config,
             "has_base": self.has_base,
+            "loaded": self.loaded,
             "changes": [change.to_json() for change in self.changes],
             "diagnostics": [item.to_json() for item in self.diagnostics],
         }
@@ -196,17 +200,24 @@ def _num_classes_rows(tree: ConfigTree, base: ConfigTree | None) -> Iterator[Cha
             yield row
 
 
-def summarize_finetune(tree: ConfigTree, *, fs_checks: bool = True) -> FinetuneSummary:
+def summarize_finetune(
+    tree: ConfigTree, *, fs_checks: bool = True, fs_checks_option: str | None = None
+) -> FinetuneSummary:
     """Compare a loaded config's fine-tune settings with its base's.
 
     Args:
         tree: The loaded config; ``tree.base`` holds its bases merged (None: no base).
         fs_checks: Passed to :func:`~initcfg.check.finetune.check_finetune`.
+        fs_checks_option: Passed to :func:`~initcfg.check.finetune.check_finetune`.
 
     Returns:
         The summary; never raises for bad input.
     """
     base = tree.base
+    if has_errors(tree.diagnostics):
+        return FinetuneSummary(
+            tree.path, base is not None, diagnostics=list(tree.diagnostics), loaded=False
+        )
     summary = FinetuneSummary(tree.path, base is not None)
     for setting, path in _SETTINGS:
         after = tree.get(path, _MISSING)
@@ -216,15 +227,23 @@ def summarize_finetune(tree: ConfigTree, *, fs_checks: bool = True) -> FinetuneS
             summary.changes.append(row)
     summary.changes.extend(_num_classes_rows(tree, base))
     summary.changes.extend(_scheduler_rows(tree, base))
-    summary.diagnostics = list(tree.diagnostics) + check_finetune(tree, fs_checks=fs_checks)
+    summary.diagnostics = list(tree.diagnostics) + check_finetune(
+        tree, fs_checks=fs_checks, fs_checks_option=fs_checks_option
+    )
     return summary
 
 
 def summarize_finetune_file(
-    path: str | os.PathLike[str], *, trust: bool = False, fs_checks: bool = True
+    path: str | os.PathLike[str],
+    *,
+    trust: bool = False,
+    fs_checks: bool = True,
+    fs_checks_option: str | None = None,
 ) -> FinetuneSummary:
     """Load a config file (with its ``_base_``) and summarize its fine-tune settings."""
-    return summarize_finetune(load_config(path, trust=trust), fs_checks=fs_checks)
+    return summarize_finetune(
+        load_config(path, trust=trust), fs_checks=fs_checks, fs_checks_option=fs_checks_option
+    )
 
 
 def _cell(value: Any) -> str:
@@ -246,8 +265,10 @@ def render_summary_text(summary: FinetuneSummary, *, show_all: bool = False) -> 
     Only rows that differ from the base are shown unless ``show_all``; a config without
     a base shows all its settings.
     """
-    rows = summary.changes if show_all or not summary.has_base else summary.changed
     title = summary.config or "<config>"
+    if not summary.loaded:
+        return f"{title}: not summarized: the config did not load"
+    rows = summary.changes if show_all or not summary.has_base else summary.changed
     if not summary.has_base:
         header = f"{title}: no _base_; fine-tune settings as written"
     else:

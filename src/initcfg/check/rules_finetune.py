@@ -47,7 +47,8 @@ define(
     "IC306", "warning", "A MultiStepLR milestone is never reached",
     why="A milestone at or after the end of the run never fires, so the decay it stands "
     "for silently does not happen. The classic case: max_epochs cut from 12 to 8 while "
-    "milestones stay at [8, 11].",
+    "milestones stay at [8, 11]. `initcfg validate` and `initcfg plan --train` (which "
+    "also counts iterations) report it alike.",
     example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 8}\n"
     "param_scheduler:\n  - {type: MultiStepLR, milestones: [8, 11], by_epoch: true}",
     fix="Move the milestones inside the run (for 8 epochs, e.g. [6, 7]) or drop them.",
@@ -97,7 +98,9 @@ define(
 define(
     "IC312", "error", "load_from names a local file that does not exist",
     why="The Runner fails only after building the model and dataloaders, often after "
-    "the job waited in a queue. Skipped with --no-fs-checks.",
+    "the job waited in a queue. `initcfg validate` and `initcfg finetune-summary` skip "
+    "the check with --no-fs-checks (`fs_checks=False` in the library); `initcfg train` "
+    "needs the file.",
     example="load_from: checkpoints/faster_rcnn.pth  # not there",
     fix="Correct the path, download the checkpoint, or use its URL.",
 )

@@ -47,8 +47,9 @@ define(
 )
 define(
     "IC107", "warning", "The entry initializes nothing",
-    why="Without `layer` the entry matches no module, and without `override` it names no "
-    "submodule: MMEngine silently does nothing.",
+    why="Without `layer` (or with an empty one: `[]`, `''`, only non-strings) the entry "
+    "matches no module, and without `override` it names no submodule: MMEngine silently "
+    "does nothing.",
     example="init_cfg: {type: Normal, std: 0.01}",
     fix="Add `layer: Conv2d` (or the classes you mean), or an `override` naming a submodule.",
 )
@@ -146,8 +147,9 @@ define(
 )
 define(
     "IC121", "warning", "A layer list holds a value that is not a string",
-    why="MMEngine compares class names with the list's strings and silently ignores the "
-    "rest; a tuple instead of a list makes it raise.",
+    why="MMEngine compares class names with the list's strings and silently ignores other "
+    "hashable values such as `2` or `None` (a list or dict inside the list makes it raise "
+    "TypeError, reported as IC105; a tuple instead of the list too).",
     example="layer: [Conv2d, 2]",
     fix="Write the class names as strings in a list.",
 )
@@ -165,4 +167,19 @@ define(
     "MMEngine's generic initialization raises KeyError('type').",
     example="init_cfg: {checkpoint: pvt_tiny.pth}",
     fix="Write `type: Pretrained` unless the module's own init_weights expects this form.",
+)
+define(
+    "IC124", "warning", "An empty override list",
+    why="MMEngine loops over the items of `override`; with none it initializes no "
+    "submodule, so the key is a leftover or an unfinished edit.",
+    example="init_cfg: {type: Normal, layer: Conv2d, override: []}",
+    fix="Add the items (`{name: fc_cls, type: Normal, std: 0.01}`), or remove the key.",
+)
+define(
+    "IC125", "warning", "A bool where a number belongs",
+    why="MMEngine checks `bias` with isinstance(bias, (int, float)) and passes `val` to "
+    "torch's fill, and a bool is an int in Python: `bias: true` silently fills the bias "
+    "with 1.",
+    example="init_cfg: {type: Normal, layer: Conv2d, bias: true}",
+    fix="Write the number (`bias: 1`), or `bias: 0` if the flag meant \"no bias\".",
 )

@@ -25,7 +25,8 @@ define(
     "is silently ignored (its parameters still get the ancestors' entries).",
     example="self.heads = nn.ModuleList([Head(init_cfg=dict(type='Normal', layer='Linear'))])",
     fix="Use mmengine.model.ModuleList/Sequential/BaseModule for the container, describe "
-    "it in the config's model section, or plan with reach='all'.",
+    "it in the config's model section, or plan descending everywhere: `initcfg plan "
+    "--reach all`, or reach='all' for compile_init_plan and init_weights.",
 )
 define(
     "IC404", "info", "Loaded weights are overwritten later",
@@ -102,4 +103,13 @@ define(
     why="The type is registered for validation only; the backend cannot execute it.",
     example="init_cfg: {type: MyInit, layer: Conv2d}",
     fix="Use a built-in initializer, or initialize those layers in code.",
+)
+define(
+    "IC440", "error", "A lazy module has no parameter shapes yet",
+    why="nn.LazyLinear, nn.LazyConv2d and the other lazy modules create their weights at "
+    "the first forward pass. Until then nothing can be planned for them, and MMEngine "
+    "raises ValueError ('uninitialized parameter') when an initializer reaches one.",
+    example="def build_model():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(10))",
+    fix="Give the layers their input sizes (nn.Linear(512, 10)), or call the model once on "
+    "a sample batch inside the factory before returning it.",
 )

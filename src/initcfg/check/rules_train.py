@@ -92,14 +92,6 @@ define(
     fix="Nothing to fix; the table shows the learning rate without it.",
 )
 define(
-    "IC465", "warning", "A milestone or period lies beyond the end of training",
-    why="The schedule was written for a longer run (often after cutting max_epochs for a "
-    "fine-tune): the decay it describes never happens.",
-    example="train_cfg=dict(max_epochs=8), param_scheduler=dict(type='MultiStepLR', "
-    "milestones=[8, 11])",
-    fix="Scale the milestones to the new run length.",
-)
-define(
     "IC470", "warning", "The load_from checkpoint cannot be read",
     why="The train plan cannot tell which parameters the checkpoint loads; MMEngine would "
     "fail at the start of training.",

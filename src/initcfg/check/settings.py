@@ -21,11 +21,14 @@ class Settings:
         extra_layers: Names of the project's own module classes, valid in ``layer``.
         strict: Also report unknown layer names and suppressions that silence nothing.
         fs_checks: Check that local paths (``load_from``) exist.
+        fs_checks_option: The caller's option that turns ``fs_checks`` off, named in
+            hints (``--no-fs-checks`` for the commands that have it); None names none.
     """
 
     extra_layers: frozenset[str] = frozenset()
     strict: bool = False
     fs_checks: bool = True
+    fs_checks_option: str | None = None
 
 
 @lru_cache(maxsize=256)

@@ -8,14 +8,30 @@ from collections.abc import Iterable
 
 def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str | None:
     """The candidate most like ``word``: a case-insensitive match first, else the best
-    ``difflib`` match at or above ``cutoff``."""
+    ``difflib`` match at or above ``cutoff`` that is also a plausible typo of it (see
+    :func:`plausible_typo`)."""
     options = list(candidates)
     folded = word.casefold()
     for option in options:
         if option.casefold() == folded:
             return option
-    matches = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
-    return matches[0] if matches else None
+    for match in difflib.get_close_matches(word, options, n=5, cutoff=cutoff):
+        if plausible_typo(word, match):
+            return match
+    return None
+
+
+def plausible_typo(word: str, option: str) -> bool:
+    """Whether ``option`` is what ``word`` was probably meant to be: at most one edit per
+    three letters of ``word`` (at least one), or ``word`` cut short (``distrib``).
+
+    difflib's ratio alone rewards what two names share around the typo: ``nope`` and
+    ``nobase`` score 0.6, and with ``.py`` appended to both even more.
+    """
+    typed, meant = word.casefold(), option.casefold()
+    if len(typed) >= 4 and meant.startswith(typed):
+        return True
+    return edit_distance(typed, meant) <= max(1, len(typed) // 3)
 
 
 def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str | None:

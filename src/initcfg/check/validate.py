@@ -65,7 +65,11 @@ def check_tree(tree: ConfigTree, settings: Settings | None = None) -> list[Diagn
         found.extend(
             check_layer_names(located, extra_layers=extra_layers, strict=settings.strict)
         )
-        found.extend(check_finetune(tree, fs_checks=settings.fs_checks))
+        found.extend(
+            check_finetune(
+                tree, fs_checks=settings.fs_checks, fs_checks_option=settings.fs_checks_option
+            )
+        )
     placed = _place(found, tree)
     return sorted(_apply_suppressions(placed, tree, settings.strict), key=sort_key)
 

@@ -33,10 +33,14 @@ def finetune_summary(
     from initcfg.check.render import render_text
 
     summary = summarize_finetune_file(
-        config, trust=trust_python, fs_checks=not no_fs_checks
+        config, trust=trust_python, fs_checks=not no_fs_checks,
+        fs_checks_option="--no-fs-checks",
     )
     if output_format == "json":
         click.echo(json.dumps(summary.to_json(), indent=2))
+    elif not summary.loaded:
+        # Only the loading errors: a table of a config that did not load would mislead.
+        click.echo(render_text(summary.diagnostics))
     else:
         click.echo(render_summary_text(summary, show_all=show_all))
         if summary.diagnostics:

@@ -132,6 +132,9 @@ def plan_command(
     plan = compile_init_plan(tree, model, reach="all" if reach == "all" else "mmengine")
     if output_format == "json":
         click.echo(json.dumps(plan.to_json(), indent=1))
+    elif not plan.tensors and plan.errors:
+        # Nothing could be planned (a model with lazy modules): an empty table says nothing.
+        click.echo(render_text(plan.diagnostics))
     else:
         click.echo(plan.render_text())
         if plan.diagnostics:

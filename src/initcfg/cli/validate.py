@@ -44,7 +44,9 @@ def validate_command(
 
     Exit status: 0 no errors, 1 errors found, 2 a path or file could not be read.
     """
-    settings = Settings(frozenset(extra_layers), strict, not no_fs_checks)
+    settings = Settings(
+        frozenset(extra_layers), strict, not no_fs_checks, fs_checks_option="--no-fs-checks"
+    )
     result = validate_paths(list(paths), settings, trust=trust_python)
     for problem in result.path_errors:
         click.echo(f"initcfg: {problem}", err=True)

@@ -29,7 +29,7 @@ from typing import Any
 
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import did_you_mean
+from initcfg.check.suggest import closest, did_you_mean
 from initcfg.config.files import read_config_file
 from initcfg.config.python_loader import (
     STATEMENT_FIELDS,
@@ -690,7 +690,13 @@ def _near_files(target: str) -> str | None:
         candidates = [n for n in os.listdir(folder) if n.endswith((".py", *DATA_SUFFIXES))]
     except OSError:
         return None
-    return did_you_mean(name, candidates)
+    # Compare names without their suffix: a shared '.py' makes any two names look alike.
+    stem, suffix = os.path.splitext(name)
+    by_stem: dict[str, str] = {}
+    for candidate in sorted(candidates, key=lambda n: os.path.splitext(n)[1] != suffix):
+        by_stem.setdefault(os.path.splitext(candidate)[0], candidate)
+    match = closest(stem, by_stem)
+    return f"did you mean {by_stem[match]!r}?" if match is not None else None
 
 
 def package_root(package: str) -> str | None:

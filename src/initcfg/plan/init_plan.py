@@ -534,6 +534,12 @@ def _compile(
     tree: ConfigTree, model: nn.Module, reach: Reach, read_checkpoints: bool, load_from: bool
 ) -> InitPlan:
     source = ConfigSource(locate=tree.location, config=tree.path)
+    problem = lazy_model_problem(tree, model)
+    if problem is not None:
+        return InitPlan(
+            steps=[], tensors={}, diagnostics=[*tree.diagnostics, problem], reach=reach,
+            config=tree.path,
+        )
     modules = dict(model.named_modules(remove_duplicate=False))
     strays: list[tuple[str, KeyPath]] = []
     section = tree.data.get("model")
@@ -581,6 +587,43 @@ def _compile(
     plan._state_cache = planner.state_cache
     _provenance_diagnostics(plan)
     return plan
+
+
+def lazy_model_problem(tree: ConfigTree, model: nn.Module) -> Diagnostic | None:
+    """IC440 when ``model`` holds lazy modules (placed at the config's ``model`` key):
+    a plan is about shapes, and a lazy module has none until its first forward."""
+    lazy = _lazy_modules(model)
+    if not lazy:
+        return None
+    shown = ", ".join(f"{name or 'the model'} ({kind})" for name, kind in lazy[:4])
+    problem = diagnostic(
+        "IC440",
+        f"the model has lazy modules whose parameters have no shape until a first forward "
+        f"pass: {shown}" + (" …" if len(lazy) > 4 else "") + "; nothing can be planned, "
+        "and MMEngine raises ValueError when an initializer reaches them",
+        (),
+        "give the layers their input sizes (nn.Linear instead of nn.LazyLinear), or run "
+        "the model once on a sample batch inside the factory",
+    )
+    where = tree.location(("model", "type")) or tree.location(("model",))
+    if where is None:
+        return problem
+    inherited = tree.path if tree.path is not None and (
+        os.path.abspath(where.file) != os.path.abspath(tree.path)
+    ) else None
+    return problem.at(where, inherited)
+
+
+def _lazy_modules(model: nn.Module) -> list[tuple[str, str]]:
+    """``(module path, class name)`` of each module holding an uninitialized tensor."""
+    from torch.nn.parameter import is_lazy
+
+    found = []
+    for name, module in model.named_modules():
+        own = [*module._parameters.values(), *module._buffers.values()]
+        if any(tensor is not None and is_lazy(tensor) for tensor in own):
+            found.append((name, type(module).__name__))
+    return found
 
 
 def _provenance_diagnostics(plan: InitPlan) -> None:

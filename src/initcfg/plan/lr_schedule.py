@@ -635,7 +635,9 @@ def compute_lr_schedule(
         diagnostics.append(diagnostic("IC463", str(error), path=path or "param_scheduler"))
         return None, diagnostics
 
-    diagnostics += _reach_diagnostics(resolved, runtimes, loop, max_epochs, total)
+    diagnostics += _reach_diagnostics(
+        resolved, runtimes, loop, max_epochs, total, iters_per_epoch or 1
+    )
     one_cycle = next((s for s in tabulated if s.type == "OneCycleLR"), None)
     if one_cycle is not None and len(tracks) > 1:
         diagnostics.append(
@@ -701,6 +703,7 @@ def _reach_diagnostics(
     loop: Loop,
     max_epochs: int | None,
     total_iters: int,
+    iters_per_epoch: int,
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for step, runtime in zip(resolved, runtimes, strict=True):
@@ -728,17 +731,26 @@ def _reach_diagnostics(
             )
             continue
         if step.type == "MultiStepLR":
-            late = sorted(m for m in runtime.milestones if step.begin + m > last)
-            if late:
-                unit = "epoch" if step.by_epoch else "iteration"
+            # The same problem `initcfg validate` reports, under the same code (IC306),
+            # one diagnostic per milestone, at the milestone.
+            scale = iters_per_epoch if step.converted else 1
+            unit = "epoch" if step.by_epoch else "iteration"
+            for index, milestone in enumerate(runtime.spec.milestones or ()):
+                fires = step.begin + milestone * scale
+                if fires <= last:
+                    continue
+                converted = (
+                    f" ({milestone} epochs x {scale} iterations, convert_to_iter_based)"
+                    if step.converted
+                    else ""
+                )
                 out.append(
                     diagnostic(
-                        "IC465",
-                        f"milestones {late} of {step.type} are never reached: the run ends "
-                        f"at {unit} {last + 1}"
-                        + (" (in iterations after conversion)" if step.converted else ""),
-                        path=f"{step.path}.milestones",
-                        hint="Scale the milestones to the run's length.",
+                        "IC306",
+                        f"MultiStepLR milestone {milestone} is never reached: it would fire "
+                        f"at {unit} {fires}{converted} but the run has {last + 1} {unit}s",
+                        path=f"{step.path}.milestones[{index}]",
+                        hint=f"use milestones below {(last + 1 - step.begin) // scale}",
                     )
                 )
     return out

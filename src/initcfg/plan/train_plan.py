@@ -554,6 +554,16 @@ def compile_train_plan(
             diagnostics=[*tree.diagnostics, *parse_problems],
         )
     loop = _loop_plan(settings, iters_per_epoch)
+    from initcfg.plan.init_plan import lazy_model_problem
+
+    lazy = lazy_model_problem(tree, model)
+    if lazy is not None:  # parameter groups and the load map need every shape
+        return TrainPlan(
+            config=tree.path,
+            model=type(model).__name__,
+            loop=loop,
+            diagnostics=[*tree.diagnostics, *parse_problems, lazy],
+        )
     scale = _lr_scale(tree, settings, world_size, found)
     optimizer, groups = _optimizer_and_groups(tree, settings, model, scale, found)
     lr = _lr_table(tree, settings, loop, groups, parse_problems, found)

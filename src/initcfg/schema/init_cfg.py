@@ -20,6 +20,9 @@ from initcfg.schema.initializers import BaseInit, Pretrained, TruncNormal, Weigh
 from initcfg.schema.registry import initializer_types, type_name_of
 
 _SCOPE_PREFIX = "mmengine."
+# Numeric arguments that MMEngine checks with isinstance(value, (int, float)) or passes to
+# torch's fills: True and False pass as 1 and 0, which is rarely what was meant.
+_NUMBERS_THAT_TAKE_BOOLS = ("val", "bias")
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +236,14 @@ class _Parser:
         clean = self.arguments(entry, model, path)
         overrides: list[dict[str, Any]] | None = None
         if entry.get("override") is not None:  # MMEngine treats override=None as absent
+            if entry["override"] == [] and override_of is None:
+                # MMEngine loops over no item: the key is a leftover or an unfinished edit.
+                self.report(
+                    "IC124",
+                    "'override' is an empty list: it initializes no submodule",
+                    (*path, "override"),
+                    "add items with `name:`, or remove the key",
+                )
             if override_of is not None:
                 self.report(
                     "IC112",
@@ -319,14 +330,31 @@ class _Parser:
             )
             clean.pop("layer", None)
         elif isinstance(raw_layer, list) and not in_override:
-            strays = [item for item in raw_layer if not isinstance(item, str)]
-            if strays:
-                self.report(
-                    "IC121",
-                    f"'layer' list holds values that are not strings: {_show(strays)}; "
-                    "MMEngine silently ignores them",
-                    (*path, "layer"),
-                )
+            # MMEngine intersects set(layer) with each module's class names: a string
+            # takes part, another hashable value never matches, an unhashable one raises.
+            for index, item in enumerate(raw_layer):
+                if isinstance(item, str):
+                    continue
+                where = (*path, "layer", index)
+                if _hashable(item):
+                    self.report(
+                        "IC121",
+                        f"'layer' item {_show(item)} is not a string, so it names no class; "
+                        "MMEngine silently ignores it",
+                        where,
+                        "write the class name as a string, or remove the item",
+                    )
+                else:
+                    self.report(
+                        "IC105",
+                        f"'layer' item {_show(item)} is a nested {type(item).__name__}; "
+                        "MMEngine puts the names in a set and raises TypeError (unhashable "
+                        "type)",
+                        where,
+                        "list class names as strings, one level deep",
+                    )
+            if any(not _hashable(item) for item in raw_layer):
+                clean.pop("layer", None)
 
     def cross_field(
         self,
@@ -336,16 +364,39 @@ class _Parser:
         override_of: KeyPath | None,
     ) -> None:
         if isinstance(built, WeightInit):
-            no_layer = built.layer is None or built.layer == []
+            # An empty list, '' or only non-strings name no class, like a missing layer.
+            no_layer = not any(built.layers)
             no_override = not entry.get("override")
             if override_of is None and no_layer and no_override:
-                self.report(
-                    "IC107",
-                    f"{type(built).__name__} entry has neither 'layer' nor 'override': "
-                    "it initializes nothing",
-                    path,
-                    "add `layer:` naming the classes to initialize",
-                )
+                if "layer" in entry and entry["layer"] is not None:
+                    self.report(
+                        "IC107",
+                        f"{type(built).__name__} entry's 'layer' ({_show(entry['layer'])}) "
+                        "names no class and the entry has no 'override': it initializes "
+                        "nothing",
+                        (*path, "layer"),
+                        "name the classes to initialize, such as `layer: Conv2d`",
+                    )
+                else:
+                    # An empty override list has its own warning (IC124).
+                    other = "an override item" if "override" in entry else "'override'"
+                    self.report(
+                        "IC107",
+                        f"{type(built).__name__} entry has neither 'layer' nor {other}: "
+                        "it initializes nothing",
+                        path,
+                        "add `layer:` naming the classes to initialize",
+                    )
+            for key in _NUMBERS_THAT_TAKE_BOOLS:
+                if isinstance(entry.get(key), bool):
+                    number = int(entry[key])
+                    self.report(
+                        "IC125",
+                        f"{key!r} is the bool {entry[key]}; MMEngine accepts it as the number "
+                        f"{number} (a bool is an int in Python)",
+                        (*path, key),
+                        f"write {key}={number}",
+                    )
             if "bias" in entry and built.bias_prob is not None:
                 self.report(
                     "IC108",
@@ -446,6 +497,14 @@ class _Parser:
         if built is None:
             return None
         return {"name": name, "initializer": built}
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def item_without(item: Mapping[str, Any], key: str) -> dict[str, Any]:

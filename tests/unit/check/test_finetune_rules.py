@@ -197,7 +197,23 @@ def test_auto_scale_lr_reports_the_effective_lr() -> None:
     )
     (found,) = check_finetune(tree)
     assert found.code == "IC318"
-    assert "1 GPU: 0.0025" in found.message and "8 GPUs: 0.02" in found.message
+    assert found.message == (
+        "auto_scale_lr is enabled: the Runner multiplies lr 0.02 by the total batch size "
+        "over base_batch_size 16; with batch_size 2 per GPU that is lr 0.0025 on 1 GPU and "
+        "0.02 on 8 GPUs"
+    )
+
+
+def test_auto_scale_lr_without_a_batch_size_states_the_rule() -> None:
+    tree = ConfigTree(
+        {"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.01}},
+         "auto_scale_lr": {"enable": True, "base_batch_size": 64}}
+    )
+    (found,) = check_finetune(tree)
+    assert found.message == (
+        "auto_scale_lr is enabled: the Runner multiplies lr 0.01 by the total batch size "
+        "over base_batch_size 64"
+    )
 
 
 @pytest.mark.parametrize(

@@ -109,3 +109,38 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "IC301" in result.output
     result = CliRunner().invoke(finetune_summary, [str(tmp_path / "missing.yaml")])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "code", "exit_code"),
+    [
+        ("missing.py", None, "IC001", 2),
+        ("syntax.py", "train_cfg = dict(max_epochs=3\n", "IC002", 1),
+        ("no_base.py", "_base_ = './gone.py'\ntrain_cfg = dict(max_epochs=3)\n", "IC202", 1),
+        ("bad.yaml", "train_cfg: [unclosed\n", "IC002", 1),
+    ],
+)
+def test_a_config_that_does_not_load_shows_only_its_errors(
+    tmp_path: Path, name: str, text: str | None, code: str, exit_code: int
+) -> None:
+    config = tmp_path / name
+    if text is not None:
+        config.write_text(text)
+    result = CliRunner().invoke(finetune_summary, [str(config)])
+    assert result.exit_code == exit_code, result.output
+    assert f"[{code}]" in result.output
+    # No table and no verdict about changes before the error.
+    assert "(no changes)" not in result.output
+    assert "fine-tune settings" not in result.output and "max_epochs" not in result.output
+    summary = summarize_finetune_file(config)
+    assert not summary.loaded and summary.changes == []
+    payload = json.loads(CliRunner().invoke(finetune_summary, [str(config), "--format", "json"])
+                         .output)
+    assert payload["loaded"] is False and payload["changes"] == []
+    assert code in [d["code"] for d in payload["diagnostics"]]
+
+
+def test_a_loaded_config_says_so_in_json() -> None:
+    payload = json.loads(CliRunner().invoke(finetune_summary, [str(RECIPE), "--format", "json"])
+                         .output)
+    assert payload["loaded"] is True

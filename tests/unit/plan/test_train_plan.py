@@ -198,7 +198,7 @@ def test_from_file_locates_diagnostics(tmp_path: Path) -> None:
     plan = compile_train_plan(str(path), Net())
     found = {d.code: d for d in plan.diagnostics}
     assert found["IC454"].line == 6
-    assert found["IC465"].line == 8 and found["IC465"].file == str(path)
+    assert found["IC306"].line == 8 and found["IC306"].file == str(path)
     assert plan.config == str(path)
 
 
@@ -221,3 +221,34 @@ def test_checkpoint_reading_can_be_skipped(pretrained: str) -> None:
     )
     assert plan.load is not None and not plan.load.readable and plan.load.fresh == []
     assert plan.diagnostics == []
+
+
+@pytest.mark.parametrize(
+    "scheduler",
+    [
+        dict(type="MultiStepLR", milestones=[4, 8, 11]),
+        dict(type="MultiStepLR", milestones=[7, 8], begin=1),
+        dict(type="MultiStepLR", milestones=[6, 9], convert_to_iter_based=True),
+    ],
+    ids=["epochs", "begin", "converted"],
+)
+def test_late_milestone_has_one_code_in_validate_and_in_the_train_plan(
+    tmp_path: Path, scheduler: dict[str, Any]
+) -> None:
+    import initcfg
+
+    cfg = dict(
+        train_cfg=dict(type="EpochBasedTrainLoop", max_epochs=8),
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
+        param_scheduler=[scheduler],
+    )
+    path = tmp_path / "cfg.py"
+    path.write_text("".join(f"{key} = {value!r}\n" for key, value in cfg.items()))
+
+    def milestones(found: Any) -> list[tuple[str, str]]:
+        return sorted((d.code, d.path) for d in found if "milestone" in d.message)
+
+    from_validate = milestones(initcfg.validate(path))
+    from_plan = milestones(compile_train_plan(str(path), Net(), iters_per_epoch=5).diagnostics)
+    assert from_validate and from_plan == from_validate
+    assert {code for code, _ in from_plan} == {"IC306"}

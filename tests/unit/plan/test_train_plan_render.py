@@ -67,7 +67,7 @@ def test_sections(checkpoint: str) -> None:
     assert [row[0] for row in fresh] == ["head.fc.weight", "head.fc.bias"]
     assert all(row[-1] == "Normal(std=0.01)" for row in fresh)
     assert "7 keys loaded, 0 missing, 0 unexpected, 2 skipped for shape" in text
-    assert "IC465 warning: milestones [11]" in text
+    assert "IC306 warning: MultiStepLR milestone 11 is never reached" in text
     assert text.endswith("\n")
 
 

@@ -454,7 +454,8 @@ def test_tuple_layer_is_an_error_with_hint() -> None:
 def test_non_string_in_layer_list_warns_and_is_dropped_from_layers() -> None:
     parsed = parse_init_cfg(dict(type="Normal", layer=["Conv2d", 2, None]))
     assert [(d.code, d.severity, d.path) for d in parsed.diagnostics] == [
-        ("IC121", "warning", "layer")
+        ("IC121", "warning", "layer[1]"),
+        ("IC121", "warning", "layer[2]"),
     ]
     assert parsed.entries is not None
     (entry,) = parsed.entries

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from torch import nn
 
 from initcfg.backend.torch._checkpoint import LoadResult
-from initcfg.backend.torch._errors import CheckpointError, InitCfgError, InitError
+from initcfg.backend.torch._errors import (
+    CheckpointError,
+    InitCfgError,
+    InitCfgKeyError,
+    InitError,
+)
 from initcfg.backend.torch._execute import execute
 from initcfg.backend.torch._planner import Planner, Reach, gc_paused
 from initcfg.backend.torch._steps import Step, Unreached
 from initcfg.check.diagnostics import Diagnostic
+from initcfg.check.rules import diagnostic
+from initcfg.config.source import KeyPath
 
 _ACTIVE: set[int] = set()
 
@@ -77,11 +84,14 @@ def initialize(module: nn.Module, init_cfg: Any) -> InitReport:
         What ran.
 
     Raises:
-        InitCfgError: ``init_cfg`` breaks the grammar; ``.diagnostics`` says where.
+        InitCfgError: ``init_cfg`` breaks the grammar; ``.diagnostics`` says where. An
+            entry without ``type`` (``{}`` included) raises its subclass
+            ``InitCfgKeyError``, also a ``KeyError`` as MMEngine's is.
         InitError: An entry cannot run on this module (override name missing, fan-based
             initializer on a 1-D weight, ...). Nothing was written.
         CheckpointError: A Pretrained checkpoint cannot be read.
     """
+    _refuse_entries_without_type(init_cfg)
     planner = Planner(module)
     with gc_paused():
         for entry in planner.parse(init_cfg, module, "", None, "argument"):
@@ -89,6 +99,38 @@ def initialize(module: nn.Module, init_cfg: Any) -> InitReport:
     raise_for_errors(planner.diagnostics, "init_cfg")
     loads = execute(module, planner.steps, state_cache=planner.state_cache)
     return InitReport(planner.steps, loads, [], planner.diagnostics)
+
+
+def _refuse_entries_without_type(init_cfg: Any) -> None:
+    """Raise where ``mmengine.model.initialize`` raises KeyError: an entry without
+    ``type``. As a module's ``init_cfg`` attribute ``{}`` is falsy and skipped (IC122, a
+    warning), but ``initialize`` wraps it in a list and builds it."""
+    if isinstance(init_cfg, Mapping):
+        entries: list[tuple[KeyPath, Any]] = [(("init_cfg",), init_cfg)]
+    elif isinstance(init_cfg, list):
+        entries = [(("init_cfg", index), item) for index, item in enumerate(init_cfg)]
+    else:
+        return
+    found = []
+    for path, entry in entries:
+        if not isinstance(entry, Mapping) or "type" in entry:
+            continue
+        found.append(
+            diagnostic(
+                "IC102",
+                f"the entry {_show(dict(entry))} has no 'type': mmengine.model.initialize "
+                "raises KeyError on it",
+                path,
+                "add `type:` naming an initializer, or leave the module's init_cfg unset",
+            )
+        )
+    if found:
+        raise InitCfgKeyError.from_diagnostics(found, "the init_cfg given to initialize")
+
+
+def _show(value: dict[Any, Any]) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def init_weights(model: nn.Module, *, reach: Reach = "mmengine") -> InitReport:

@@ -5,6 +5,7 @@
     ValueError
      └─ InitError          an initializer cannot run on this model
          ├─ InitCfgError   the init_cfg value itself is malformed (carries diagnostics)
+         │   └─ InitCfgKeyError  an entry has no 'type' (also a KeyError, as in MMEngine)
          └─ CheckpointError a checkpoint cannot be read or does not fit
 """
 
@@ -35,6 +36,18 @@ class InitCfgError(InitError):
             hint = f" ({item.hint})" if item.hint else ""
             lines.append(f"  {item.code} {where}{item.message}{hint}")
         return cls("\n".join(lines), diagnostics)
+
+
+class InitCfgKeyError(InitCfgError, KeyError):
+    """An entry given to ``initialize`` has no ``type``: ``{}`` included.
+
+    ``mmengine.model.initialize`` raises KeyError there, so this is a KeyError too; code
+    written against MMEngine catches it unchanged.
+    """
+
+    def __str__(self) -> str:
+        # KeyError quotes its message as a key; this one is a sentence.
+        return BaseException.__str__(self)
 
 
 class CheckpointError(InitError):

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 from initcfg.backend.torch._checkpoint import (
     StateDict,
@@ -401,7 +402,8 @@ class Planner:
                 "not descend into it",
                 origin,
                 f"make {blocker_path} an mmengine.model.{_mm_container(blocker)}, describe it "
-                "in the config, or plan with reach='all'",
+                "in the config, or plan descending everywhere (`initcfg plan --reach all`, "
+                "reach='all' in the library)",
                 key,
             )
 
@@ -525,6 +527,15 @@ class Planner:
                     "IC407",
                     f"{init.type} reaches {path or 'the model'} ({type(module).__name__}), whose "
                     f"{attr!r} is a {type(tensor).__name__}, not a tensor; MMEngine crashes here",
+                    step.origin,
+                )
+                continue
+            if is_lazy(tensor):
+                self.report(
+                    "IC440",
+                    f"{init.type} reaches {join(path, attr)} ({type(module).__name__}), which "
+                    "has no shape until the module's first forward pass; MMEngine raises "
+                    "ValueError here",
                     step.origin,
                 )
                 continue

@@ -155,15 +155,23 @@ def _int(value: Any, path: KeyPath, minimum: int) -> int:
     return value
 
 
+# A factory of each kind from the shipped example, for the hint of a missing one.
+_FACTORY_EXAMPLES = {
+    "dataset": "examples.shapes.data:ShapesDataset",
+    "val_evaluator": "examples.shapes.metric:Accuracy",
+}
+
+
 def read_factory(value: Any, path: KeyPath, what: str) -> Factory:
     """A ``dict(type='module:callable', **kwargs)`` value as a :class:`Factory`."""
     body = dict(_mapping(value, path, what))
     target = body.pop("type", None)
     if not isinstance(target, str) or ":" not in target:
+        example = _FACTORY_EXAMPLES.get(str(path[-1]), "my_project.module:build")
         raise TrainError(
             f"{what} needs type='module:callable' naming a factory, got {target!r}",
             (*path, "type"),
-            hint="for example type='examples.shapes.model:build_model'",
+            hint=f"for example type='{example}'",
         )
     return Factory(target, body, path)
 
