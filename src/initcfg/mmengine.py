@@ -227,7 +227,12 @@ class InitcfgHook(Hook):  # type: ignore[misc]
                     )
                 )
             else:
-                found.extend(_placed(plan.diagnostics, tree))
+                # The plan repeats the grammar's findings; each is logged once.
+                seen = {(d.code, d.path, d.message) for d in found}
+                found.extend(
+                    d for d in _placed(plan.diagnostics, tree)
+                    if (d.code, d.path, d.message) not in seen
+                )
         self.diagnostics = found
         self.init_plan = plan
         self._log_diagnostics(runner, found, tree.path)
