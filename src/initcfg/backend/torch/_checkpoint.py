@@ -62,7 +62,7 @@ def _mmengine_hub_table(name: str) -> dict[str, str]:
 
 def _torchvision_url(model_name: str) -> str | None:
     try:
-        from torchvision import models  # type: ignore[import-not-found]
+        from torchvision import models  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     stem, _, variant = model_name.partition(".")
