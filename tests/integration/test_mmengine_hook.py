@@ -196,3 +196,18 @@ def test_the_hook_is_registered_on_import() -> None:
 
     assert HOOKS.get("InitcfgHook") is initcfg.mmengine.InitcfgHook
     assert mmengine_toy.ToyClassifier.__name__ == "ToyClassifier"
+
+
+def test_the_readme_s_two_lines_turn_the_hook_on(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Use inside MMEngine", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(block.strip().splitlines()) == 2
+    config = toy_config(str(tmp_path / "readme"), experiment_name=f"toy_{next(_names)}")
+    path = tmp_path / "readme.py"
+    Config(config).dump(str(path))
+    path.write_text(path.read_text() + "\n" + block)  # the README's lines replace imports
+    runner = Runner.from_cfg(Config.fromfile(str(path)))
+    assert runner.cfg.custom_imports["imports"] == ["initcfg.mmengine"]
+    runner.train()
+    assert "InitcfgHook: init plan: 6 parameters" in _log(runner)

@@ -27,7 +27,8 @@ def _write(tmp_path: Path, config: dict[str, Any]) -> Path:
 
 
 def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE)}
+    paths = os.pathsep.join([str(HERE), str(HERE.parent)])  # mmengine_toy, openmmlab
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": paths}
     return subprocess.run(
         command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
     )
