@@ -354,14 +354,6 @@ class InitcfgHook(Hook):  # type: ignore[misc]
 HOOK_ENTRY = {"type": "InitcfgHook"}
 
 
-def registry_model(data: Mapping[str, Any]) -> bool:
-    """Whether the config's ``model.type`` names a registry type (``'ResNet'``, not
-    ``'module:callable'``): a model only MMEngine's registries can build."""
-    section = data.get("model")
-    kind = section.get("type") if isinstance(section, Mapping) else None
-    return isinstance(kind, str) and ":" not in kind
-
-
 def runner_config(
     tree: ConfigTree, *, work_dir: str | None = None, resume: bool = False
 ) -> Any:
