@@ -22,6 +22,7 @@ _RULE_MODULES = (
     "initcfg.check.rules_finetune",
     "initcfg.check.rules_plan",
     "initcfg.check.rules_train",
+    "initcfg.check.rules_mmengine",
 )
 
 

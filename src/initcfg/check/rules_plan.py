@@ -113,3 +113,19 @@ define(
     fix="Give the layers their input sizes (nn.Linear(512, 10)), or call the model once on "
     "a sample batch inside the factory before returning it.",
 )
+define(
+    "IC414", "error", "An override name reaches a module the model does not register",
+    why="MMEngine resolves the name with getattr, so a property may return any module; "
+    "when that module is not registered anywhere in the model, the plan has no path to "
+    "write it under (and its random draws would be lost from the sequence).",
+    example="@property\ndef norm(self):\n    return self._unregistered_norm",
+    fix="Register the module as a submodule, or name the registered attribute.",
+)
+define(
+    "IC415", "info", "The config's init_cfg differs from what the constructor made of it",
+    why="A model built from the config by MMEngine's registry received each init_cfg in "
+    "its constructor, which may map it (mmdet's ResNet turns None into Kaiming and "
+    "Constant defaults); what init_weights applies is the module's attribute.",
+    example="model:\n  backbone:\n    type: ResNet\n    init_cfg: null",
+    fix="Nothing to fix; the plan shows the constructor's value.",
+)

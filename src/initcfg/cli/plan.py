@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from initcfg.check.render import render_text
+from initcfg.config.tree import ConfigTree
+
+if TYPE_CHECKING:
+    from initcfg.plan.train_plan import TrainPlan
 
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
@@ -56,8 +61,23 @@ EXIT_USAGE = 2
     help="With --train: iterations per epoch, for iteration-based schedules.",
 )
 @click.option(
-    "--world-size", type=click.IntRange(min=1), default=1, show_default=True,
-    help="With --train: processes, for auto_scale_lr.",
+    "--world-size", "--gpus", "world_size", type=click.IntRange(min=1), default=1,
+    show_default=True, help="With --train: processes (GPUs), for auto_scale_lr and "
+    "--dataset-size.",
+)
+@click.option(
+    "--dataset-size", type=click.IntRange(min=1), default=None,
+    help="With --train: samples in the training set; iterations per epoch follow from it, "
+    "the batch size and --gpus (as MMEngine's DefaultSampler splits them).",
+)
+@click.option(
+    "--batch-size", type=click.IntRange(min=1), default=None,
+    help="With --train: batch size per process (default: train_dataloader.batch_size).",
+)
+@click.option(
+    "--no-model", is_flag=True,
+    help="With --train: plan the schedule without building the model (the default when "
+    "model.type is a registry type and no --model is given).",
 )
 def plan_command(
     config: str,
@@ -72,6 +92,9 @@ def plan_command(
     train_plan: bool,
     iters_per_epoch: int | None,
     world_size: int,
+    dataset_size: int | None,
+    batch_size: int | None,
+    no_model: bool,
 ) -> None:
     """Compile the init plan of CONFIG for the model FACTORY builds and print it.
 
@@ -91,6 +114,12 @@ def plan_command(
     if load_errors:
         click.echo(render_text(load_errors), err=True)
         sys.exit(EXIT_USAGE)
+
+    if train_plan and (no_model or (model_spec is None and _names_no_factory(tree.data))):
+        _schedule_only(tree, output_format, iters_per_epoch, world_size, dataset_size, batch_size)
+        return
+    if not train_plan and (no_model or dataset_size or batch_size):
+        raise click.UsageError("--no-model, --dataset-size and --batch-size need --train")
 
     import torch
 
@@ -113,20 +142,13 @@ def plan_command(
 
     if train_plan:
         from initcfg.plan.train_plan import compile_train_plan
-        from initcfg.plan.train_render import render_train_plan
 
+        per_epoch = _iters_per_epoch(tree, iters_per_epoch, dataset_size, batch_size, world_size)
         compiled = compile_train_plan(
-            tree, model, iters_per_epoch=iters_per_epoch, world_size=world_size
+            tree, model, iters_per_epoch=per_epoch, world_size=world_size,
+            batch_size=batch_size,
         )
-        if output_format == "json":
-            click.echo(compiled.to_json())
-        else:
-            click.echo(render_train_plan(compiled, diagnostics=False))
-            if compiled.diagnostics:
-                click.echo("")
-                click.echo(render_text(compiled.diagnostics))
-        if any(d.severity == "error" for d in compiled.diagnostics):
-            sys.exit(EXIT_ERRORS)
+        _show_train_plan(compiled, output_format)
         return
 
     plan = compile_init_plan(tree, model, reach="all" if reach == "all" else "mmengine")
@@ -165,3 +187,66 @@ def plan_command(
             click.echo(f"initcfg plan: error: cannot write {output}: {error}", err=True)
             sys.exit(EXIT_USAGE)
         click.echo(f"wrote {output}", err=True)
+
+
+def _names_no_factory(data: dict[str, object]) -> bool:
+    """``model.type`` is a registry type (or missing): no factory initcfg could call."""
+    section = data.get("model")
+    kind = section.get("type") if isinstance(section, dict) else None
+    return not (isinstance(kind, str) and ":" in kind)
+
+
+def _iters_per_epoch(
+    tree: ConfigTree,
+    iters_per_epoch: int | None,
+    dataset_size: int | None,
+    batch_size: int | None,
+    world_size: int,
+) -> int | None:
+    """``--iters-per-epoch``, or the dataloader length ``--dataset-size`` implies."""
+    if dataset_size is None:
+        return iters_per_epoch
+    if iters_per_epoch is not None:
+        raise click.UsageError("give --iters-per-epoch or --dataset-size, not both")
+    from initcfg.plan.train_plan import dataloader_length
+
+    batch = batch_size if batch_size is not None else tree.get(("train_dataloader", "batch_size"))
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
+        raise click.UsageError(
+            "--dataset-size needs a batch size: train_dataloader.batch_size is not a positive "
+            "int in the config; pass --batch-size"
+        )
+    drop_last = tree.get(("train_dataloader", "drop_last"), False) is True
+    return dataloader_length(dataset_size, batch, world_size, drop_last=drop_last)
+
+
+def _show_train_plan(compiled: TrainPlan, output_format: str) -> None:
+    from initcfg.plan.train_render import render_train_plan
+
+    if output_format == "json":
+        click.echo(compiled.to_json())
+    else:
+        click.echo(render_train_plan(compiled, diagnostics=False))
+        if compiled.diagnostics:
+            click.echo("")
+            click.echo(render_text(compiled.diagnostics))
+    if any(d.severity == "error" for d in compiled.diagnostics):
+        sys.exit(EXIT_ERRORS)
+
+
+def _schedule_only(
+    tree: ConfigTree,
+    output_format: str,
+    iters_per_epoch: int | None,
+    world_size: int,
+    dataset_size: int | None,
+    batch_size: int | None,
+) -> None:
+    """``plan --train`` without a model: loop, optimizer and the lr table."""
+    from initcfg.plan.train_plan import compile_train_plan
+
+    per_epoch = _iters_per_epoch(tree, iters_per_epoch, dataset_size, batch_size, world_size)
+    compiled = compile_train_plan(
+        tree, None, iters_per_epoch=per_epoch, world_size=world_size, batch_size=batch_size
+    )
+    _show_train_plan(compiled, output_format)

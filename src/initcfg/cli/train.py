@@ -12,6 +12,7 @@ import sys
 import click
 
 from initcfg.check.render import render_text
+from initcfg.config.tree import ConfigTree
 
 EXIT_INTERRUPTED = 130
 
@@ -49,6 +50,11 @@ def train_command(
 ) -> None:
     """Train the model CONFIG describes: init plan, load_from, optimizer, schedule, loop.
 
+    Which engine runs: when model.type names a 'module:callable' factory (or --model is
+    given), initcfg's own loop. When model.type is a registry type ('ResNet',
+    'ImageClassifier'), MMEngine's Runner.from_cfg trains it, with InitcfgHook on
+    (--work-dir, --resume and torchrun apply; --device and --quiet do not).
+
     Under `torchrun --nproc_per_node=N` it trains with DistributedDataParallel; only
     rank 0 writes logs and checkpoints. Ctrl-C writes a checkpoint and stops; run again
     with --resume to continue exactly where it stopped.
@@ -77,6 +83,10 @@ def train_command(
     if blocking:
         click.echo(f"{prefix}: the config has errors; nothing was trained", err=True)
         sys.exit(1)
+
+    if model is None and _is_registry_config(tree.data):
+        _train_with_mmengine(tree, work_dir, resume, prefix)
+        return
 
     from initcfg.backend.torch.train import TrainOptions, train
     from initcfg.backend.torch.train_settings import TrainError
@@ -124,6 +134,41 @@ def train_command(
             f"trained {result.epoch} epochs ({result.iteration} iterations){metrics}; "
             f"checkpoint {result.last_checkpoint}"
         )
+
+
+def _is_registry_config(data: dict[str, object]) -> bool:
+    section = data.get("model")
+    kind = section.get("type") if isinstance(section, dict) else None
+    return isinstance(kind, str) and ":" not in kind
+
+
+def _train_with_mmengine(
+    tree: ConfigTree, work_dir: str | None, resume: bool, prefix: str
+) -> None:
+    """Hand a registry config to MMEngine's Runner (imported only here, lazily)."""
+    try:
+        from initcfg.mmengine import InitcfgStop, train_with_runner
+    except ImportError as error:
+        click.echo(
+            f"{prefix}: error: model.type is a registry type and MMEngine's Runner trains "
+            f"such configs, but it cannot be imported ({error}); "
+            "pip install mmengine, or name a 'module:callable' factory",
+            err=True,
+        )
+        sys.exit(1)
+    try:
+        train_with_runner(tree, work_dir=work_dir, resume=resume)
+    except InitcfgStop as stop:
+        click.echo(f"{prefix}: {stop.code}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(f"{prefix}: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as error:
+        click.echo(f"{prefix}: error: MMEngine's Runner: {type(error).__name__}: {error}", err=True)
+        if os.environ.get("INITCFG_TRACEBACK"):
+            raise
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ class InitPlan:
         *may* write, so it does not make an earlier write dead)."""
         last: dict[str, int] = {}
         for index, step in enumerate(self.steps):
-            if step.kind != "call":
+            if step.kind != "call" and not (step.load is not None and step.load.uninspected):
                 for name in step.written():
                     last[name] = index
         dead: dict[int, frozenset[int]] = {}
@@ -327,6 +327,8 @@ def describe_step(step: Step) -> str:
     if step.kind == "call":
         return f"{step.target or 'model'}.init_weights()"
     text = describe_initializer(step.initializer)
+    if step.load is not None and step.load.uninspected:
+        return f"loads {step.load.checkpoint} (not inspected)"
     if step.origin.source == "load_from":
         text = f"load_from({step.load.checkpoint if step.load else ''})"
     elif step.whole:
@@ -382,6 +384,7 @@ def _step_json(step: Step) -> dict[str, Any]:
             "map_location": spec.map_location,
             "tensors": dict(spec.tensors),
             "error": spec.error,
+            "uninspected": spec.uninspected,
             "result": None
             if result is None
             else {
@@ -414,6 +417,7 @@ def _step_from_json(value: Mapping[str, Any]) -> Step:
             ),
             dict(load["tensors"]),
             load["error"],
+            bool(load.get("uninspected", False)),
         )
     return Step(
         value["kind"],
@@ -501,6 +505,8 @@ def compile_init_plan(
     reach: Reach = "mmengine",
     read_checkpoints: bool = True,
     load_from: bool = True,
+    built_from_config: bool = False,
+    download: bool = True,
 ) -> InitPlan:
     """Plan the initialization of ``model`` by ``config`` without writing a tensor.
 
@@ -520,6 +526,17 @@ def compile_init_plan(
             to plan which keys load where.
         load_from: Plan the config's ``load_from`` as the last step (a caller that loads
             it itself, such as a training loop, passes False).
+        built_from_config: ``model`` was built from this config by MMEngine's registry
+            (or anything else that hands each described dict's ``init_cfg`` to the
+            module's constructor). Then a module's own ``init_cfg`` attribute is what its
+            constructor made of the config's value (mmdet's ResNet maps ``None`` to its
+            Kaiming/Constant default) and is applied; the config's value only fills in
+            for a described module without an ``init_cfg`` attribute, and a value that
+            differs from the attribute is noted (IC415). False (default): the config's
+            value replaces the attribute.
+        download: Let planning download a remote checkpoint to inspect it. False plans a
+            remote checkpoint that is not in torch's hub cache as "loads URL (not
+            inspected)": it may write any tensor under its module.
 
     Returns:
         The plan; problems are in ``plan.diagnostics`` (this function does not raise for
@@ -527,13 +544,21 @@ def compile_init_plan(
     """
     tree = _tree(config)
     with gc_paused():
-        return _compile(tree, model, reach, read_checkpoints, load_from)
+        return _compile(
+            tree, model, reach, read_checkpoints, load_from, built_from_config, download
+        )
 
 
 def _compile(
-    tree: ConfigTree, model: nn.Module, reach: Reach, read_checkpoints: bool, load_from: bool
+    tree: ConfigTree,
+    model: nn.Module,
+    reach: Reach,
+    read_checkpoints: bool,
+    load_from: bool,
+    built_from_config: bool = False,
+    download: bool = True,
 ) -> InitPlan:
-    source = ConfigSource(locate=tree.location, config=tree.path)
+    source = ConfigSource(locate=tree.location, config=tree.path, constructed=built_from_config)
     problem = lazy_model_problem(tree, model)
     if problem is not None:
         return InitPlan(
@@ -546,7 +571,9 @@ def _compile(
     if isinstance(section, Mapping):
         source.described.add("")
         _collect(section, ("model",), "", modules, source, strays)
-    planner = Planner(model, source, reach=reach, read_checkpoints=read_checkpoints)
+    planner = Planner(
+        model, source, reach=reach, read_checkpoints=read_checkpoints, download=download
+    )
     planner.diagnostics.extend(tree.diagnostics)
     for module_path, key in strays:
         parent, _, leaf = module_path.rpartition(".")
@@ -560,6 +587,8 @@ def _compile(
             did_you_mean(leaf, names),
             key,
         )
+    if built_from_config:
+        _constructor_differences(planner, modules)
     planner.init_weights()
     checkpoint = tree.data.get("load_from") if load_from else None
     if isinstance(checkpoint, str) and checkpoint:
@@ -624,6 +653,32 @@ def _lazy_modules(model: nn.Module) -> list[tuple[str, str]]:
         if any(tensor is not None and is_lazy(tensor) for tensor in own):
             found.append((name, type(module).__name__))
     return found
+def _constructor_differences(planner: Planner, modules: Mapping[str, nn.Module]) -> None:
+    for module_path, (key, value) in planner.source.init_cfgs.items():
+        module = modules[module_path]
+        if not hasattr(module, "init_cfg"):
+            continue
+        attribute = module.init_cfg
+        if _plain(attribute) == _plain(value):
+            continue
+        planner.report(
+            "IC415",
+            f"{format_path(key)} is {value!r}, but the constructor of {module_path or 'the model'} "
+            f"({type(module).__name__}) made it {_plain(attribute)!r}; that is what "
+            "init_weights applies",
+            Origin(module_path, format_path(key), "config"),
+            key=key,
+        )
+
+
+def _plain(value: Any) -> Any:
+    """Mappings and sequences as plain dicts and lists (MMEngine's ConfigDict compares
+    and prints as itself)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _provenance_diagnostics(plan: InitPlan) -> None:

@@ -41,6 +41,7 @@ from initcfg.plan.param_groups import (
     ParamGroupsPlan,
     ParamwiseRules,
     optimizer_class,
+    optimizer_defaults,
     resolve_param_groups,
     torch_param_groups,
     unwrap_model,
@@ -48,6 +49,7 @@ from initcfg.plan.param_groups import (
 from initcfg.schema.finetune import FinetuneSettings, parse_finetune
 
 __all__ = [
+    "NO_MODEL",
     "CheckpointLoad",
     "LoopPlan",
     "OptimizerPlan",
@@ -55,9 +57,11 @@ __all__ = [
     "TrainPlan",
     "build_optimizer",
     "compile_train_plan",
+    "dataloader_length",
 ]
 
 JsonScalar = float | int | bool | str | None
+NO_MODEL = "(no model)"
 JsonValue = JsonScalar | list[JsonScalar]
 
 
@@ -301,12 +305,16 @@ def _loop_plan(settings: FinetuneSettings, iters_per_epoch: int | None) -> LoopP
 
 
 def _lr_scale(
-    tree: ConfigTree, settings: FinetuneSettings, world_size: int, found: list[Diagnostic]
+    tree: ConfigTree,
+    settings: FinetuneSettings,
+    world_size: int,
+    found: list[Diagnostic],
+    batch_size: int | None = None,
 ) -> float:
     scale = settings.auto_scale_lr
     if scale is None or not scale.enable or scale.base_batch_size is None:
         return 1.0
-    batch = tree.get(("train_dataloader", "batch_size"))
+    batch = batch_size if batch_size is not None else tree.get(("train_dataloader", "batch_size"))
     if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
         found.append(
             diagnostic(
@@ -384,6 +392,54 @@ def _optimizer_and_groups(
     return plan, groups
 
 
+def _optimizer_without_model(
+    tree: ConfigTree, settings: FinetuneSettings, scale: float
+) -> tuple[OptimizerPlan | None, list[float] | None]:
+    """The optimizer and the one rate every group starts from when no model is given
+    (``paramwise_cfg`` multipliers need the parameters; IC482 says so)."""
+    wrapper = settings.optim_wrapper
+    if wrapper is None:
+        return None, None
+    optimizer = wrapper.optimizer
+    kwargs = optimizer.kwargs()
+    if tree.get(("optim_wrapper", "optimizer", "lr")) is None:
+        kwargs.pop("lr", None)
+    written = kwargs.get("lr")
+    lr = written if isinstance(written, int | float) and not isinstance(written, bool) else (
+        optimizer_defaults(optimizer.type).get("lr")
+    )
+    built_kwargs = {key: _json_value(value) for key, value in kwargs.items()}
+    base = None
+    if isinstance(lr, int | float) and not isinstance(lr, bool):
+        base = [float(lr) * scale]
+        if "lr" in built_kwargs:
+            built_kwargs["lr"] = base[0]
+    clip = wrapper.clip_grad
+    plan = OptimizerPlan(
+        type=optimizer.type,
+        kwargs=built_kwargs,
+        wrapper=wrapper.type,
+        clip_grad=(
+            None
+            if clip is None
+            else {k: _json_value(v) for k, v in clip.model_dump(exclude_none=True).items()}
+        ),
+        accumulative_counts=wrapper.accumulative_counts,
+        lr_scale=scale,
+    )
+    return plan, base
+
+
+def dataloader_length(
+    dataset_size: int, batch_size: int, world_size: int = 1, *, drop_last: bool = False
+) -> int:
+    """Iterations per epoch of each process, as MMEngine's ``DefaultSampler`` (which pads
+    every process to ``ceil(dataset_size / world_size)`` samples) and a torch
+    ``DataLoader`` with ``batch_size`` give them."""
+    per_process = -(-dataset_size // world_size)
+    return per_process // batch_size if drop_last else -(-per_process // batch_size)
+
+
 def _scheduler_specs(tree: ConfigTree, settings: FinetuneSettings) -> list[SchedulerSpec]:
     specs = [
         SchedulerSpec.from_mapping(
@@ -409,15 +465,22 @@ def _scheduler_specs(tree: ConfigTree, settings: FinetuneSettings) -> list[Sched
     return specs
 
 
+def _base_lrs(groups: ParamGroupsPlan | None) -> list[float] | None:
+    """The rates the schedulers start from: the default group's, then each group's own."""
+    if groups is None or groups.default_lr is None:
+        return None
+    return [groups.default_lr] + [g.lr for g in groups.groups if g.lr is not None]
+
+
 def _lr_table(
     tree: ConfigTree,
     settings: FinetuneSettings,
     loop: LoopPlan | None,
-    groups: ParamGroupsPlan | None,
+    base: list[float] | None,
     parse_problems: list[Diagnostic],
     found: list[Diagnostic],
 ) -> LrSchedule | None:
-    if loop is None or groups is None or groups.default_lr is None:
+    if loop is None or base is None:
         return None
     if any(
         d.severity == "error" and d.path.startswith("param_scheduler") for d in parse_problems
@@ -434,7 +497,6 @@ def _lr_table(
             )
         )
         return None
-    base = [groups.default_lr] + [g.lr for g in groups.groups if g.lr is not None]
     schedule, problems = compute_lr_schedule(
         _scheduler_specs(tree, settings),
         base,
@@ -521,24 +583,29 @@ def _locate(tree: ConfigTree, found: list[Diagnostic]) -> list[Diagnostic]:
 
 def compile_train_plan(
     config: str | os.PathLike[str] | ConfigTree | Mapping[str, Any],
-    model: nn.Module,
+    model: nn.Module | None,
     *,
     iters_per_epoch: int | None = None,
     world_size: int = 1,
     read_checkpoint: bool = True,
+    batch_size: int | None = None,
 ) -> TrainPlan:
     """Compile a config's fine-tune settings against ``model``.
 
     Args:
         config: A config file, a loaded :class:`ConfigTree`, or a plain mapping.
         model: The model to train (real or on the meta device; a DDP-style wrapper is
-            unwrapped as MMEngine does).
+            unwrapped as MMEngine does). None plans the schedule alone: the loop, the
+            optimizer and the lr table from its base rate, without parameter groups or
+            the ``load_from`` map (IC482).
         iters_per_epoch: The train dataloader's length. Needed for iteration-based
             schedulers in an epoch loop and for ``convert_to_iter_based``; without it the
             table is per epoch, or absent with diagnostic IC460.
         world_size: Processes for ``auto_scale_lr`` (the Runner's ``world_size``).
         read_checkpoint: Read the ``load_from`` checkpoint to build the load map. A
             training loop that loads it anyway can pass False to read it once.
+        batch_size: The per-process batch size for ``auto_scale_lr``, instead of
+            ``train_dataloader.batch_size``.
 
     Returns:
         The plan. Problems are in ``plan.diagnostics`` (never raised): loading and parsing
@@ -547,28 +614,47 @@ def compile_train_plan(
     tree = _as_tree(config)
     found: list[Diagnostic] = []
     settings, parse_problems = parse_finetune(tree)
+    model_name = NO_MODEL if model is None else type(model).__name__
     if settings is None:
         return TrainPlan(
             config=tree.path,
-            model=type(model).__name__,
+            model=model_name,
             diagnostics=[*tree.diagnostics, *parse_problems],
         )
     loop = _loop_plan(settings, iters_per_epoch)
-    from initcfg.plan.init_plan import lazy_model_problem
+    if model is not None:
+        from initcfg.plan.init_plan import lazy_model_problem
 
-    lazy = lazy_model_problem(tree, model)
-    if lazy is not None:  # parameter groups and the load map need every shape
-        return TrainPlan(
-            config=tree.path,
-            model=type(model).__name__,
-            loop=loop,
-            diagnostics=[*tree.diagnostics, *parse_problems, lazy],
+        lazy = lazy_model_problem(tree, model)
+        if lazy is not None:  # parameter groups and the load map need every shape
+            return TrainPlan(
+                config=tree.path,
+                model=type(model).__name__,
+                loop=loop,
+                diagnostics=[*tree.diagnostics, *parse_problems, lazy],
+            )
+    scale = _lr_scale(tree, settings, world_size, found, batch_size)
+    groups: ParamGroupsPlan | None = None
+    if model is None:
+        optimizer, base = _optimizer_without_model(tree, settings, scale)
+        found.append(
+            diagnostic(
+                "IC482",
+                "planned without a model: the parameter groups and the load_from map are not "
+                "shown, and the lr table follows the optimizer's base rate",
+                path="optim_wrapper" if settings.optim_wrapper is not None else "",
+            )
         )
-    scale = _lr_scale(tree, settings, world_size, found)
-    optimizer, groups = _optimizer_and_groups(tree, settings, model, scale, found)
-    lr = _lr_table(tree, settings, loop, groups, parse_problems, found)
+    else:
+        optimizer, groups = _optimizer_and_groups(tree, settings, model, scale, found)
+        base = _base_lrs(groups)
+    lr = _lr_table(tree, settings, loop, base, parse_problems, found)
     load = None
-    if settings.load_from is not None and read_checkpoint:
+    if settings.load_from is not None and model is None:
+        load = CheckpointLoad(
+            source=settings.load_from, readable=False, error="planned without a model"
+        )
+    elif settings.load_from is not None and read_checkpoint and model is not None:
         load = _checkpoint_load(tree, settings.load_from, model, found)
     elif settings.load_from is not None:
         load = CheckpointLoad(
@@ -576,7 +662,7 @@ def compile_train_plan(
         )
     return TrainPlan(
         config=tree.path,
-        model=type(model).__name__,
+        model=model_name,
         loop=loop,
         optimizer=optimizer,
         param_groups=groups,

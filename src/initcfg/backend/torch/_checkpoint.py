@@ -1,22 +1,28 @@
 """Checkpoint resolution, weights-only reading, key selection and non-strict loading.
 
 Reading always uses ``torch.load(..., weights_only=True)``: a checkpoint that pickles
-arbitrary Python objects is refused with a :class:`CheckpointError` saying so. Key
+arbitrary Python objects is refused with a :class:`CheckpointError` saying so. The one
+exception is the handful of objects MMEngine itself writes into every checkpoint (its
+message hub's ``HistoryBuffer``, holding numpy arrays): :func:`mmengine_checkpoint_globals`
+allowlists exactly those, so a checkpoint MMEngine wrote loads without unpickling
+anything else. Key
 handling follows MMEngine's ``Pretrained``: without a prefix a leading ``module.`` is
 stripped; with one, only the keys under it are kept (prefix removed).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import os
 import pickle
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
@@ -56,7 +62,7 @@ def _mmengine_hub_table(name: str) -> dict[str, str]:
 
 def _torchvision_url(model_name: str) -> str | None:
     try:
-        from torchvision import models  # type: ignore[import-not-found]
+        from torchvision import models  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     stem, _, variant = model_name.partition(".")
@@ -109,9 +115,103 @@ def resolve_checkpoint(checkpoint: str) -> str:
     return checkpoint
 
 
+# MMEngine's runner stores its message hub in every checkpoint: ``HistoryBuffer``
+# objects whose state holds numpy arrays and scalars, and a table of statistics methods
+# pickled as ``getattr(HistoryBuffer, 'mean')``. These are the only globals besides
+# torch's own that such a checkpoint holds (torch.serialization.get_unsafe_globals_in_
+# checkpoint lists them), so they are the only ones allowed.
+HISTORY_BUFFER = "mmengine.logging.history_buffer.HistoryBuffer"
+_HISTORY_STATISTICS = frozenset({"min", "max", "current", "mean"})
+# numpy 2 moved numpy.core to numpy._core; a checkpoint names whichever wrote it.
+_NUMPY_CORE_NAMES = ("numpy.core.multiarray", "numpy._core.multiarray")
+Allowed = tuple[Callable[..., Any], str]
+
+
+class HistoryBufferState:
+    """Stands in for MMEngine's ``HistoryBuffer`` when only the state dict is wanted.
+
+    It receives the buffer's pickled attributes and does nothing with them; no code of
+    MMEngine runs, and MMEngine need not be installed.
+    """
+
+    _statistics_methods: ClassVar[dict[str, str]] = {}
+
+
+def _statistics_getattr(history_buffer: type) -> Callable[[Any, str], Any]:
+    """``getattr`` restricted to what a HistoryBuffer's pickled state asks for: one of
+    its statistics methods, looked up on the HistoryBuffer class itself."""
+    known = _HISTORY_STATISTICS | set(getattr(history_buffer, "_statistics_methods", {}))
+
+    def restricted_getattr(owner: Any, name: str) -> Any:
+        if owner is not history_buffer or name not in known:
+            raise pickle.UnpicklingError(
+                f"refusing getattr({owner!r}, {name!r}): an MMEngine checkpoint only "
+                f"looks up the statistics methods of {HISTORY_BUFFER}"
+            )
+        if history_buffer is HistoryBufferState:
+            return name
+        return getattr(history_buffer, name)
+
+    return restricted_getattr
+
+
+def _numpy_globals() -> list[Allowed]:
+    try:
+        numpy = importlib.import_module("numpy")
+    except ImportError:
+        return []
+    core = getattr(numpy, "_core", None) or numpy.core
+    multiarray = core.multiarray
+    allowed: list[Allowed] = [(numpy.ndarray, "numpy.ndarray"), (numpy.dtype, "numpy.dtype")]
+    for module in _NUMPY_CORE_NAMES:
+        allowed.append((multiarray._reconstruct, f"{module}._reconstruct"))
+        allowed.append((multiarray.scalar, f"{module}.scalar"))
+    # Since numpy 1.25 every dtype instance has its own class (Float64DType, ...); the
+    # unpickler restores a dtype's state only when that class is allowed too.
+    dtype_classes = getattr(numpy, "dtypes", None)
+    for name in dir(dtype_classes) if dtype_classes is not None else ():
+        value = getattr(dtype_classes, name)
+        if isinstance(value, type) and issubclass(value, numpy.dtype):
+            allowed.append((value, f"numpy.dtypes.{name}"))
+    return allowed
+
+
+def mmengine_checkpoint_globals(history_buffer: type | None = None) -> list[Allowed]:
+    """The globals an MMEngine-written checkpoint needs, for ``torch.serialization``.
+
+    Args:
+        history_buffer: MMEngine's ``HistoryBuffer`` class, when the objects must come
+            back as MMEngine's own (to resume a message hub); by default an inert
+            stand-in receives them.
+
+    Returns:
+        ``(object, qualified name)`` pairs for ``torch.serialization.safe_globals``: the
+        HistoryBuffer class, a ``getattr`` that only looks up its statistics methods,
+        and numpy's array, dtype and scalar reconstructors.
+    """
+    buffer_class = history_buffer or HistoryBufferState
+    return [
+        (buffer_class, HISTORY_BUFFER),
+        (_statistics_getattr(buffer_class), "builtins.getattr"),
+        *_numpy_globals(),
+    ]
+
+
+@contextlib.contextmanager
+def mmengine_checkpoints_allowed(history_buffer: type | None = None) -> Iterator[None]:
+    """Within the block, ``torch.load(weights_only=True)`` also accepts the objects of
+    :func:`mmengine_checkpoint_globals` (and nothing else)."""
+    allowed: list[Callable[..., Any] | Allowed] = list(
+        mmengine_checkpoint_globals(history_buffer)
+    )
+    with torch.serialization.safe_globals(allowed):
+        yield
+
+
 def _torch_load(path: str, map_location: str | None, mmap: bool) -> Any:
     try:
-        return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
+        with mmengine_checkpoints_allowed():
+            return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
     except pickle.UnpicklingError as error:
         text = str(error)
         if "Unsupported operand" in text or "could not find MARK" in text:
@@ -149,9 +249,10 @@ def read_checkpoint(
     source = resolve_checkpoint(checkpoint)
     if source.startswith(_URL_SCHEMES):
         try:
-            loaded: Any = torch.hub.load_state_dict_from_url(
-                source, map_location=map_location, progress=False, weights_only=True
-            )
+            with mmengine_checkpoints_allowed():
+                loaded: Any = torch.hub.load_state_dict_from_url(
+                    source, map_location=map_location, progress=False, weights_only=True
+                )
         except pickle.UnpicklingError as error:
             raise CheckpointError(
                 f"{source} is not a weights-only checkpoint; initcfg never loads such files"

@@ -13,6 +13,7 @@ import copy
 import gc
 import inspect
 import os
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from initcfg.backend.torch._checkpoint import (
     compare,
     expected_state,
     read_checkpoint,
+    resolve_checkpoint,
     select_keys,
 )
 from initcfg.backend.torch._errors import CheckpointError, InitError
@@ -163,12 +165,25 @@ class ConfigSource:
         described: Module paths that a dict in the config's ``model`` section describes.
         locate: Key path → source location.
         config: The config file, for diagnostics.
+        constructed: The model was built from this config by something that hands each
+            described dict's ``init_cfg`` to the module's constructor (MMEngine's
+            registry): a module's own ``init_cfg`` attribute is what its constructor made
+            of the value and wins; the config's value only fills in for a module that
+            has no ``init_cfg`` attribute.
     """
 
     init_cfgs: dict[str, tuple[KeyPath, Any]] = field(default_factory=dict)
     described: set[str] = field(default_factory=set)
     locate: Locate | None = None
     config: str | None = None
+    constructed: bool = False
+
+    def configured(self, module: nn.Module, path: str) -> tuple[KeyPath, Any] | None:
+        """The config's ``init_cfg`` for the module at ``path``, where it applies."""
+        found = self.init_cfgs.get(path)
+        if found is None or (self.constructed and hasattr(module, "init_cfg")):
+            return None
+        return found
 
 
 @dataclass(slots=True)
@@ -192,6 +207,8 @@ class Planner:
         source: The config's ``init_cfg`` values and described modules, if any.
         reach: ``mmengine`` descends only into modules that take part; ``all`` everywhere.
         read_checkpoints: Read Pretrained checkpoints while planning to map their keys.
+        download: Let reading a checkpoint download it; False plans a remote checkpoint
+            that is not in torch's hub cache as loaded but not inspected.
     """
 
     def __init__(
@@ -201,11 +218,13 @@ class Planner:
         *,
         reach: Reach = "mmengine",
         read_checkpoints: bool = True,
+        download: bool = True,
     ) -> None:
         self.root = root
         self.source = source or ConfigSource()
         self.reach = reach
         self.read_checkpoints = read_checkpoints
+        self.download = download
         self.steps: list[Step] = []
         self.diagnostics: list[Diagnostic] = []
         self.unreached: list[Unreached] = []
@@ -216,6 +235,7 @@ class Planner:
         self.keep: list[BaseInit] = []
         self.tensors = named_tensors(root)
         self.names: dict[int, str] = {}
+        self.module_paths: dict[int, str] | None = None  # built on first need
         for name, tensor, _ in self.tensors:
             self.names.setdefault(id(tensor), name)
 
@@ -253,7 +273,7 @@ class Planner:
     # -- init_cfg lookup -----------------------------------------------------------
 
     def raw_init_cfg(self, module: nn.Module, path: str) -> tuple[Any, KeyPath | None]:
-        configured = self.source.init_cfgs.get(path)
+        configured = self.source.configured(module, path)
         if configured is not None:
             return configured[1], configured[0]
         return getattr(module, "init_cfg", None), None
@@ -336,13 +356,8 @@ class Planner:
         origin = Origin(path, f"{type(module).__name__}.init_weights", "attribute")
         file, line = _class_location(type(module))
         origin = Origin(path, origin.key, "attribute", file, line)
-        touches = [
-            self.names.get(id(t), "")
-            for t in (*module.parameters(), *module.buffers())
-            if id(t) in self.names
-        ]
-        step = Step("call", path, True, None, origin, touches=touches)
-        configured = self.source.init_cfgs.get(path)
+        step = Step("call", path, True, None, origin, touches=self.tensors_under(module))
+        configured = self.source.configured(module, path)
         if configured is not None:
             # MMEngine's registry would have built the module with this init_cfg; its own
             # init_weights decides what to do with it (super() applies it).
@@ -354,6 +369,14 @@ class Planner:
             "it is called as MMEngine calls it, and the plan cannot see what it writes",
             origin,
         )
+
+    def tensors_under(self, module: nn.Module) -> list[str]:
+        """Canonical names of every parameter and buffer under ``module``."""
+        return [
+            self.names[id(t)]
+            for t in (*module.parameters(), *module.buffers())
+            if id(t) in self.names
+        ]
 
     def visit(self, module: nn.Module, path: str) -> None:
         entries = self.entries(module, path)
@@ -439,10 +462,10 @@ class Planner:
                 found = self.source.locate(key)
                 if found is not None:
                     origin = Origin(path, origin.key, origin.source, found.file, found.line)
-            target = self.override_target(module, path, name, origin, key)
-            if target is None:
+            reached = self.override_target(module, path, name, origin, key)
+            if reached is None:
                 continue
-            sub_path = join(path, name)
+            target, sub_path = reached
             if isinstance(item, Pretrained):
                 self.load_step(item, target, sub_path, origin)
             elif isinstance(item, WeightInit):
@@ -454,7 +477,13 @@ class Planner:
 
     def override_target(
         self, module: nn.Module, path: str, name: str, origin: Origin, key: KeyPath | None
-    ) -> nn.Module | None:
+    ) -> tuple[nn.Module, str] | None:
+        """The module an override ``name`` reaches and its registered path.
+
+        MMEngine resolves the name with ``getattr``, so a property counts (mmdet's ResNet
+        blocks expose ``norm3`` returning the registered ``bn3``); the plan records the
+        path the module is registered under, which is what ``apply`` can address.
+        """
         if not hasattr(module, name):
             children = [n for n, _ in module.named_children()]
             self.report(
@@ -477,7 +506,36 @@ class Planner:
                 key=(*key, "name") if key is not None else None,
             )
             return None
-        return target
+        registered = self.registered_path(module, path, name, target)
+        if registered is None:
+            self.report(
+                "IC414",
+                f"override name {name!r} of {path or 'the model'} reaches a "
+                f"{type(target).__name__} that is not registered in the model; MMEngine "
+                "initializes it, but no plan can address it",
+                origin,
+                "register the module as a submodule, or name the registered attribute",
+                (*key, "name") if key is not None else None,
+            )
+            return None
+        return target, registered
+
+    def registered_path(
+        self, module: nn.Module, path: str, name: str, target: nn.Module
+    ) -> str | None:
+        """Where ``target`` (reached as ``module.name``) is registered: the child itself
+        when ``name`` is one, else the first registration under ``module``, else
+        anywhere in the model."""
+        if module._modules.get(name) is target:
+            return join(path, name)
+        for rel, sub in module.named_modules(remove_duplicate=False):
+            if sub is target and rel:
+                return join(path, rel)
+        if self.module_paths is None:
+            self.module_paths = {}
+            for rel, sub in self.root.named_modules(remove_duplicate=False):
+                self.module_paths.setdefault(id(sub), rel)
+        return self.module_paths.get(id(target))
 
     def init_step(
         self,
@@ -556,7 +614,9 @@ class Planner:
 
     def load_step(self, init: Pretrained, module: nn.Module, path: str, origin: Origin) -> None:
         spec = LoadSpec(init.checkpoint, init.prefix, init.map_location)
-        if self.read_checkpoints:
+        if self.read_checkpoints and not self.download and not _available(init.checkpoint):
+            spec.uninspected = True
+        elif self.read_checkpoints:
             try:
                 state = self.checkpoint(init.checkpoint, init.map_location)
                 selected = select_keys(state, init.prefix, init.checkpoint)
@@ -581,7 +641,10 @@ class Planner:
                         + _first_misfits(result.missing, result.unexpected, result.mismatched),
                         origin,
                     )
-        self.steps.append(Step("load", path, False, init, origin, load=spec))
+        step = Step("load", path, False, init, origin, load=spec)
+        if spec.uninspected:
+            step.touches = self.tensors_under(module)
+        self.steps.append(step)
 
     def checkpoint(self, checkpoint: str, map_location: str | None) -> StateDict:
         cache_key = (checkpoint, map_location)
@@ -591,6 +654,19 @@ class Planner:
             cached = read_checkpoint(checkpoint, map_location, mmap=meta)
             self.state_cache[cache_key] = cached
         return cached
+
+
+def _available(checkpoint: str) -> bool:
+    """Whether reading ``checkpoint`` needs no download: a local path, or a remote one
+    already in torch's hub cache (where ``read_checkpoint`` would put it)."""
+    try:
+        source = resolve_checkpoint(checkpoint)
+    except CheckpointError:
+        return True  # reading reports why it cannot be used; no download happens
+    if not source.startswith(("http://", "https://")):
+        return True
+    name = os.path.basename(urllib.parse.urlparse(source).path)
+    return os.path.isfile(os.path.join(torch.hub.get_dir(), "checkpoints", name))
 
 
 def _layer_item_key(key: KeyPath | None, layer: Any, name: str) -> KeyPath | None:

@@ -65,7 +65,8 @@ class Write:
 @dataclass(slots=True)
 class LoadSpec:
     """A checkpoint load: the file, the key selection, and (when the checkpoint could be
-    read while planning) which keys land in which tensors."""
+    read while planning) which keys land in which tensors. ``uninspected``: a remote
+    checkpoint that planning did not download (``apply`` still loads it)."""
 
     checkpoint: str
     prefix: str | None
@@ -73,6 +74,7 @@ class LoadSpec:
     result: LoadResult | None = None
     tensors: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    uninspected: bool = False
 
 
 @dataclass(slots=True)
@@ -112,6 +114,8 @@ class Step:
         if self.kind == "init":
             return [w.tensor for w in self.writes if w.tensor]
         if self.kind == "load":
+            if self.load is not None and self.load.uninspected:
+                return list(self.touches)  # may load into any of them
             return list(self.load.tensors.values()) if self.load else []
         return list(self.touches)
 
