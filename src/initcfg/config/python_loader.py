@@ -567,6 +567,11 @@ def _guard_binary(op: type[ast.operator], left: Any, right: Any, node: ast.AST) 
                 and len(seq) * max(times, 0) > MAX_ITEMS
             ):
                 raise Unsafe(node, f"a sequence of more than {MAX_ITEMS} items")
+        if (
+            isinstance(left, int) and isinstance(right, int)
+            and left.bit_length() + right.bit_length() > MAX_INT_BITS
+        ):
+            raise Unsafe(node, "an integer product too large to compute")
     elif op is ast.Pow:
         if (
             isinstance(left, int) and isinstance(right, int) and abs(left) > 1
