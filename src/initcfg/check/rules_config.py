@@ -107,3 +107,23 @@ define(
     fix="Rename the key, or move it inside the dict that uses it "
     "(`train_dataloader.dataset.ann_file`).",
 )
+define(
+    "IC214", "error", "The config is too large to load",
+    why="One load has a budget: the items, characters and integer bytes its expressions "
+    "build, the work its loops and walks do, the Python text it parses, and the tree its "
+    "values make (a container shared by several keys counted once per key, as copies and "
+    "source locations count it). A config past it would exhaust memory or time before "
+    "anything is checked; real configs stay far below every bound (see "
+    "docs/config-loading.md, Budgets).",
+    example="x = [0]\nfor _ in range(40):\n    x += x   # 2**40 items",
+    fix="Write the values the config needs instead of generating them; split a generated "
+    "table into the few entries that are used.",
+)
+define(
+    "IC215", "error", "A YAML tag would construct a Python object",
+    why="`!!python/object/apply:os.system [...]`, `!!python/name:...` and the same tags "
+    "spelled through `%TAG` directives make an unsafe YAML loader call Python. initcfg never "
+    "does, and a config that carries one is refused rather than read with the tag dropped.",
+    example="model: !!python/object/apply:os.system ['touch /tmp/x']",
+    fix="Write the value as plain YAML (a mapping, a list, a string).",
+)

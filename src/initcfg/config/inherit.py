@@ -30,6 +30,7 @@ from typing import Any
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
 from initcfg.check.suggest import closest, did_you_mean
+from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
 from initcfg.config.files import read_config_file
 from initcfg.config.python_loader import (
     STATEMENT_FIELDS,
@@ -104,6 +105,9 @@ class Loaded:
     stamps: list[tuple[str, int, int]] = field(default_factory=list)
     ok: bool = True
     style: str = "classic"
+    sizes: dict[int, int] = field(default_factory=dict)
+    """Tree sizes of the containers in ``data`` (see :func:`tree_size`), so that a file
+    inheriting them does not walk them again."""
 
 
 _cache: dict[tuple[str, bool], Loaded] = {}
@@ -128,13 +132,18 @@ class _Context:
         self.bases: list[tuple[Loaded, str | None]] = []
         self.ok = True
         self.style = "classic"
+        # A base reached by several inclusion paths brings the same findings each time:
+        # each is reported once.
+        self.reported: set[Diagnostic] = set()
 
     def report(self, item: Diagnostic) -> None:
-        self.diagnostics.append(item)
+        if item not in self.reported:
+            self.reported.add(item)
+            self.diagnostics.append(item)
 
     def absorb(self, base: Loaded) -> None:
         for item in base.diagnostics:
-            self.diagnostics.append(item)
+            self.report(item)
         for name in base.files:
             if name not in self.files:
                 self.files.append(name)
@@ -216,6 +225,13 @@ class Loader:
 
     def __init__(self, *, trust: bool = False) -> None:
         self.trust = trust
+        self.budget = Budget()
+        # One diagnostic when the budget runs out: the files that include the one that
+        # ran out stop too, silently.
+        self.budget_reported = False
+        # Files this load read that the process cache does not keep (those that
+        # failed): a base reached by many inclusion paths is read once all the same.
+        self.read: dict[str, Loaded] = {}
         self.stack: list[str] = []
         # One load checks each file against the cache once, however many of the files
         # it reads inherit that file.
@@ -228,11 +244,37 @@ class Loader:
         cached = self.cached(path)
         if cached is not None:
             return cached
+        cached = self.read.get(path)
+        if cached is not None:
+            return cached
         context = _Context(path)
         loaded = self._load(path, context)
-        if loaded.ok and not any(d.code == "IC203" for d in loaded.diagnostics):
-            _cache[(path, self.trust)] = loaded
+        if not any(d.code == "IC203" for d in loaded.diagnostics):
+            if loaded.ok:
+                _cache[(path, self.trust)] = loaded
+            else:
+                self.read[path] = loaded
         return loaded
+
+    def over_budget(
+        self, error: OverBudget, path: str, context: _Context, columns: ColumnMap | None = None
+    ) -> None:
+        """Report that the load ran out of budget (once per load) at the line that did."""
+        context.ok = False
+        if self.budget_reported:
+            return
+        self.budget_reported = True
+        node = error.node
+        line = getattr(node, "lineno", None) or error.line or 1
+        offset = getattr(node, "col_offset", 0) or 0
+        column = columns.column(line, offset) if columns is not None else offset + 1
+        context.report(
+            diagnostic(
+                "IC214", f"the config is too large to load: {error.what}",
+                hint="configs build a few thousand values; see `initcfg explain IC214` "
+                "for the bounds",
+            ).at(Location(path, line, column))
+        )
 
     def cached(self, path: str) -> Loaded | None:
         """The cached result for ``path`` if no file it read has changed since."""
@@ -390,6 +432,11 @@ class Loader:
         self, path: str, text: str, placeholders: dict[str, Placeholder], context: _Context
     ) -> Loaded:
         try:
+            self.budget.spend_source(text)
+        except OverBudget as error:
+            self.over_budget(error, path, context)
+            return context.done({})
+        try:
             module = ast.parse(text, filename=path)
         except SyntaxError as error:
             location = Location(path, error.lineno or 1, error.offset or 1)
@@ -412,9 +459,12 @@ class Loader:
             unshare(base, context.table)
             if self.trust and base is not None else None
         )
-        evaluator = Evaluator(path, context.table, base=base, text=text)
+        evaluator = Evaluator(path, context.table, base=base, text=text, budget=self.budget)
         try:
             evaluator.run(module)
+        except OverBudget as error:
+            self.over_budget(error, path, context, evaluator.columns)
+            return context.done({})
         except (Unsafe, EvalFailure) as error:
             if isinstance(error, Unsafe) and self.trust:
                 return self._execute(path, module, pristine, placeholders, context)
@@ -443,9 +493,14 @@ class Loader:
     def _entries_from(
         self, node: ast.expr, path: str, context: _Context
     ) -> list[tuple[str, Location]]:
-        evaluator = Evaluator(path, LocTable())
+        evaluator = Evaluator(path, LocTable(), budget=self.budget)
         try:
             value = evaluator.expr(node)
+        except OverBudget as error:
+            if error.node is None:
+                error.node = node
+            self.over_budget(error, path, context)
+            return []
         except (Unsafe, EvalFailure) as error:
             context.report(_refusal(error, path))
             context.ok = False
@@ -502,11 +557,16 @@ class Loader:
 
         copy = mutates(module, text)
 
-        evaluator = Evaluator(path, context.table, lazy=True, read_base=read_base, text=text)
+        evaluator = Evaluator(
+            path, context.table, lazy=True, read_base=read_base, text=text, budget=self.budget
+        )
         try:
             evaluator.run(module)
         except _Stop:
             context.ok = False
+        except OverBudget as error:
+            self.over_budget(error, path, context, evaluator.columns)
+            return context.done({}, style="new")
         except (Unsafe, EvalFailure) as error:
             if isinstance(error, Unsafe) and self.trust:
                 executed = _execute_with_mmengine(path, context)
@@ -525,9 +585,9 @@ class Loader:
                 location = _first_location(value, context.table, context.root)
             top[key] = location
         imported |= evaluator.imported
-        return context.done(
-            names, imported=frozenset(imported), base_names=frozenset(evaluator.from_bases),
-            style="new",
+        return self._sized(
+            names, path, context, imported=frozenset(imported),
+            base_names=frozenset(evaluator.from_bases), style="new",
         )
 
     def _execute(
@@ -583,7 +643,7 @@ class Loader:
     ) -> Loaded:
         context.style = "data"
         parse = parse_json if path.endswith(".json") else parse_yaml
-        value, _, problems = parse(text, path, context.table.set)
+        value, _, problems = parse(text, path, context.table.set, self.budget)
         context.diagnostics.extend(problems)
         if value is None:
             context.ok = not problems
@@ -644,7 +704,37 @@ class Loader:
             kept = {key: value for key, value in merged.items() if not key.startswith("__")}
             table.share(kept, merged)
             merged = kept
-        return context.done(merged)
+        return self._sized(merged, path, context)
+
+    def _sized(self, merged: dict[str, Any], path: str, context: _Context, **extra: Any
+               ) -> Loaded:
+        """The file's result, unless its tree is past :data:`MAX_TREE_ITEMS`."""
+        sizes: dict[int, int] = {}
+        inherited = [base.sizes for base, _ in context.bases]
+        if tree_size(merged, MAX_TREE_ITEMS, sizes, inherited=inherited) < 0:
+            problem = _oversized(merged, context.table.of(merged) or {}, path)
+            self.over_budget(problem, path, context)
+            return context.done({}, **extra)
+        return context.done(merged, sizes=sizes, **extra)
+
+
+def _oversized(merged: dict[str, Any], locations: dict[Any, Location], path: str) -> OverBudget:
+    """Why ``merged``, a tree of more than :data:`MAX_TREE_ITEMS` keys and items (each
+    shared container counted once per path, as the copies and the walk of the locations
+    count it), is refused: the top-level key that crossed the bound."""
+    sizes: dict[int, int] = {}
+    total = 0
+    for key, value in merged.items():
+        size = tree_size(value, MAX_TREE_ITEMS, sizes)
+        total += 1 + (size if size >= 0 else MAX_TREE_ITEMS)
+        if total > MAX_TREE_ITEMS:
+            location = locations.get(key)
+            return OverBudget(
+                f"its values make a tree of more than {MAX_TREE_ITEMS:,} keys and items "
+                f"(each shared container counted once per path), {key!r} crossing the bound",
+                line=location.line if location is not None and location.file == path else None,
+            )
+    return OverBudget(f"its values make a tree of more than {MAX_TREE_ITEMS:,} keys and items")
 
 
 def _failing_line(error: BaseException, path: str) -> int:

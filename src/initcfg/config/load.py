@@ -10,6 +10,7 @@ from typing import Any
 
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
+from initcfg.config.budget import MAX_TREE_ITEMS, tree_size
 from initcfg.config.files import read_config_text
 from initcfg.config.inherit import Loaded, Loader, add_scope, unshare
 from initcfg.config.python_loader import LazySourceMap, LocTable, plain
@@ -221,6 +222,17 @@ def _base_tree(loaded: Loaded, names: _Names) -> ConfigTree:
             top[key] = location if location is not None else base.root
         files.extend(file for file in base.files if file not in files)
     first = loaded.bases[0][0].path
+    inherited = [base.sizes for base, _ in loaded.bases]
+    if tree_size(view, MAX_TREE_ITEMS, inherited=inherited) < 0:
+        # Each base is within the bound, but together they may not be: the copy below
+        # would build every path.
+        return ConfigTree(
+            {}, path=names(first), files=[names(file) for file in files],
+            diagnostics=[diagnostic(
+                "IC214", f"the config is too large to load: its bases together make a tree "
+                f"of more than {MAX_TREE_ITEMS:,} keys and items",
+            ).at(Location(names(first), 1, 1))],
+        )
     return ConfigTree(
         plain(view),
         LazySourceMap(view, table, Location(first, 1, 1), names),

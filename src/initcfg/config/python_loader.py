@@ -36,6 +36,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
 from initcfg.config.source import KeyPath, Location, SourceMap
 
 Key = str | int
@@ -447,6 +448,12 @@ class _SafeFormatter(string.Formatter):
             raise Unsafe(None, f"a format field with attribute access ({field_name!r})")
         return super().get_field(field_name, args, kwargs)
 
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        # A nested field (`'{:>{w}}'.format('a', w=10**9)`) puts the width into the
+        # spec only now, after the literal format string was checked.
+        _check_widths(format_spec, None)
+        return super().format_field(value, format_spec)
+
 
 _FORMATTER = _SafeFormatter()
 
@@ -484,6 +491,19 @@ _SET_METHODS = frozenset(
     )
 )
 _TUPLE_METHODS = frozenset({"index", "count"})
+# For the budget: methods that only store their arguments (others may compare or hash
+# them whole), methods that walk their owner whole, methods whose result is new.
+_STORING_METHODS = frozenset(("append", "insert", "extend", "update", "setdefault", "add"))
+_OWNER_WALKING_METHODS = frozenset(
+    ("count", "index", "remove", "sort", "union", "intersection", "difference",
+     "symmetric_difference", "issubset", "issuperset", "isdisjoint")
+)
+_BUILDING_METHODS = frozenset(
+    ("copy", "keys", "values", "items", "union", "intersection", "difference",
+     "symmetric_difference")
+)
+_PRINTING_BUILTINS = frozenset(("str",))
+_DEEP_BUILTINS = frozenset(("sorted", "min", "max", "set", "frozenset", "sum", "str"))
 
 
 class _Method:
@@ -547,6 +567,11 @@ def _guard_binary(op: type[ast.operator], left: Any, right: Any, node: ast.AST) 
                 and len(seq) * max(times, 0) > MAX_ITEMS
             ):
                 raise Unsafe(node, f"a sequence of more than {MAX_ITEMS} items")
+        if (
+            isinstance(left, int) and isinstance(right, int)
+            and left.bit_length() + right.bit_length() > MAX_INT_BITS
+        ):
+            raise Unsafe(node, "an integer product too large to compute")
     elif op is ast.Pow:
         if (
             isinstance(left, int) and isinstance(right, int) and abs(left) > 1
@@ -575,6 +600,8 @@ def _check_widths(text: str, node: ast.AST | None) -> None:
 
 
 _NOT_DATA = (_Opaque, _Method)
+# Values an operation may walk whole (a comparison, a hash): charged as work.
+_WALKED = frozenset((list, tuple, dict, set, frozenset, str))
 
 
 def describe(node: ast.AST) -> str:
@@ -597,14 +624,26 @@ _new_location: Callable[[tuple[str, int, int]], Location] = functools.partial(
 )
 
 
+# Every byte of UTF-8 text but the continuation bytes (0b10xxxxxx): deleting them
+# leaves one byte per character.
+_NOT_CONTINUATION = bytes(b for b in range(256) if not 0x80 <= b < 0xC0)
+_COLUMN_BLOCK = 4096
+
+
 class ColumnMap:
     """1-based character columns from the AST's UTF-8 byte offsets (they differ only on
-    lines with non-ASCII text before the node)."""
+    lines with non-ASCII text before the node).
 
-    __slots__ = ("_wide", "ascii")
+    A column is the byte offset less the continuation bytes before it. They are counted
+    per 4 KiB block of a line, once, so a column costs at most one block's count: a
+    megabyte-long line of multibyte text is not rescanned for every node on it.
+    """
+
+    __slots__ = ("_blocks", "_wide", "ascii")
 
     def __init__(self, text: str) -> None:
         self._wide: dict[int, bytes] = {}
+        self._blocks: dict[int, list[int]] = {}
         self.ascii = text.isascii()
         if not self.ascii:
             for number, line in enumerate(text.splitlines(), 1):
@@ -615,7 +654,20 @@ class ColumnMap:
         encoded = self._wide.get(line)
         if encoded is None:
             return byte_offset + 1
-        return len(encoded[:byte_offset].decode("utf-8", errors="ignore")) + 1
+        blocks = self._blocks.get(line)
+        if blocks is None:
+            # blocks[i]: continuation bytes before byte i * _COLUMN_BLOCK of the line.
+            blocks = [0]
+            for start in range(0, len(encoded), _COLUMN_BLOCK):
+                chunk = encoded[start:start + _COLUMN_BLOCK]
+                blocks.append(blocks[-1] + len(chunk.translate(None, _NOT_CONTINUATION)))
+            self._blocks[line] = blocks
+        byte_offset = max(0, min(byte_offset, len(encoded)))
+        block = min(byte_offset // _COLUMN_BLOCK, len(blocks) - 1)
+        start = block * _COLUMN_BLOCK
+        chunk = encoded[start:byte_offset]
+        continuation = blocks[block] + len(chunk.translate(None, _NOT_CONTINUATION))
+        return byte_offset - continuation + 1
 
 
 class _Break(Exception):
@@ -638,6 +690,7 @@ class Evaluator:
         read_base: Called for each ``from <module> import ...`` inside
             ``with read_base():`` with the module (leading dots kept) and the node; it
             returns the base module's names.
+        budget: The load's budget, shared by the files it reads (a fresh one if None).
     """
 
     def __init__(
@@ -649,8 +702,12 @@ class Evaluator:
         base: dict[str, Any] | None = None,
         read_base: Callable[[str, ast.ImportFrom], dict[str, Any]] | None = None,
         text: str = "",
+        budget: Budget | None = None,
     ) -> None:
         self.file = file
+        self.budget = budget if budget is not None else Budget()
+        # Nodes under each loop body and comprehension, charged per iteration.
+        self.loop_costs: dict[int, int] = {}
         self.columns = ColumnMap(text)
         self.table = table
         self.lazy = lazy
@@ -769,6 +826,10 @@ class Evaluator:
                 raise Unsafe(node, describe(node))
         except (Unsafe, EvalFailure, _Break, _Continue):
             raise
+        except OverBudget as error:
+            if error.node is None:
+                error.node = node
+            raise
         except RecursionError as error:
             raise Unsafe(node, "expressions nested too deeply") from error
         except MemoryError as error:
@@ -776,11 +837,57 @@ class Evaluator:
         except Exception as error:  # an operation on plain values failed, as it would in Python
             raise EvalFailure(node, f"{type(error).__name__}: {error}") from error
 
+    def _loop_cost(self, node: ast.AST, parts: Iterable[ast.AST]) -> int:
+        """The nodes evaluated by one iteration of a loop (counted once per loop)."""
+        cost = self.loop_costs.get(id(node))
+        if cost is None:
+            cost = self.loop_costs[id(node)] = 1 + sum(
+                1 for part in parts for _ in ast.walk(part)
+            )
+        return cost
+
+    def _spend_work(self, cost: int) -> None:
+        budget = self.budget
+        budget.work -= cost
+        if budget.work < 0:
+            budget.spend_work(0)
+
+    def _scan(self, value: Any, node: ast.AST | None = None) -> None:
+        """Charge an operation that walks ``value`` whole (a comparison, a hash, a
+        sort) as work: every path to a shared container counts."""
+        kind = type(value)
+        if kind is str:
+            if len(value) > 4096:
+                self._spend_work(len(value) >> 4)
+        elif kind is list or kind is tuple or kind is dict or kind is set or kind is frozenset:
+            size = tree_size(value, MAX_TREE_ITEMS)
+            if size < 0:
+                raise OverBudget(
+                    f"an operation that walks a value of more than {MAX_TREE_ITEMS:,} items "
+                    "(each shared container counted once per path)", node
+                )
+            self._spend_work(size)
+
+    def _spend_text(self, value: Any, node: ast.AST | None = None) -> None:
+        """Charge the text ``str`` or ``repr`` of a container would make, before making
+        it: aliasing makes a small value print to gigabytes."""
+        kind = type(value)
+        if kind is list or kind is tuple or kind is dict or kind is set or kind is frozenset:
+            size = tree_size(value, self.budget.chars, strings=True)
+            if size < 0:
+                raise OverBudget(
+                    "formatting a value whose text would pass the load's bound of "
+                    "characters", node
+                )
+            self.budget.spend_chars(size)
+
     def for_loop(self, node: ast.For) -> None:
         iterable = self.expr(node.iter)
         broke = False
+        cost = self._loop_cost(node, node.body)
         for item in self._iterate(iterable, node.iter):
             self._tick(node)
+            self._spend_work(cost)
             self.assign(node.target, item, node.iter)
             try:
                 self.block(node.body)
@@ -929,10 +1036,12 @@ class Evaluator:
         ConfigDicts (copies), lists and tuples are rebuilt with their items hooked."""
         kind = type(value)
         if kind is dict and id(value) in self.own:
+            self.budget.spend_items(len(value))
             node = {key: self.hook(child) for key, child in value.items()}
             self.table.share(node, value)
             return node
         if kind is list or kind is tuple:
+            self.budget.spend_items(len(value))
             items = kind(self.hook(child) for child in value)
             if items:
                 self.table.share(items, value)
@@ -948,7 +1057,7 @@ class Evaluator:
         if isinstance(target, ast.Name):
             left = self.name(target.id, target)
             _guard_binary(type(node.op), left, right, node)
-            result = op(left, right)
+            result = self._augmented(op, left, right)
             if isinstance(left, list) and result is left and isinstance(right, (list, tuple)):
                 self._extend_locations(left, len(left) - len(right), right)
             self._set_name(target.id, result, self.loc(target))
@@ -958,7 +1067,9 @@ class Evaluator:
             key = self.expr(target.slice)
             left = self._subscript(container, key, target)
             _guard_binary(type(node.op), left, right, node)
-            self._setitem(container, key, op(left, right), target, self.loc(target.slice))
+            self._setitem(
+                container, key, self._augmented(op, left, right), target, self.loc(target.slice)
+            )
             return
         if isinstance(target, ast.Attribute):
             self._check_attr(target)
@@ -967,9 +1078,23 @@ class Evaluator:
             _guard_binary(type(node.op), left, right, node)
             if not self.is_node(container):
                 raise EvalFailure(target, f"AttributeError: cannot set {target.attr!r}")
-            self._setitem(container, target.attr, op(left, right), target, self._attr_loc(target))
+            self._setitem(
+                container, target.attr, self._augmented(op, left, right), target,
+                self._attr_loc(target),
+            )
             return
         raise Unsafe(target, f"augmented assignment to {describe(target)}")
+
+    def _augmented(self, op: Callable[[Any, Any], Any], left: Any, right: Any) -> Any:
+        """``left op= right``, its result counted: a list extended in place grows by
+        ``right``'s items, anything else is new."""
+        result = op(left, right)
+        if result is left and isinstance(left, (list, dict, set)):
+            if isinstance(right, (list, tuple, dict, set, frozenset)):
+                self.budget.spend_items(len(right))
+        else:
+            self.budget.spend_value(result)
+        return result
 
     def _extend_locations(self, target: list[Any], start: int, source: Any) -> None:
         found = self.table.of(source)
@@ -1037,6 +1162,9 @@ class Evaluator:
             return self._sequence(node.elts, tuple)
         if isinstance(node, ast.Set):
             items = self._sequence(node.elts, list)
+            for item in items:
+                if type(item) is tuple:
+                    self._scan(item, node)
             try:
                 return set(items)
             except TypeError as error:
@@ -1060,6 +1188,9 @@ class Evaluator:
             left = self.expr(node.left)
             for op, right_node in zip(node.ops, node.comparators, strict=True):
                 right = self.expr(right_node)
+                if type(left) in _WALKED or type(right) in _WALKED:
+                    self._scan(left, node)
+                    self._scan(right, node)
                 if not self._apply(node, _COMPARE[type(op)], left, right):
                     return False
                 left = right
@@ -1068,7 +1199,13 @@ class Evaluator:
             return self.expr(node.body) if self.expr(node.test) else self.expr(node.orelse)
         if isinstance(node, ast.Subscript):
             container = self.expr(node.value)
-            return self._subscript(container, self.expr(node.slice), node)
+            key = self.expr(node.slice)
+            if type(key) is tuple:
+                self._scan(key, node)
+            result = self._subscript(container, key, node)
+            if type(key) is slice:
+                self.budget.spend_value(result)
+            return result
         if isinstance(node, ast.Slice):
             return slice(
                 self.expr(node.lower) if node.lower else None,
@@ -1076,12 +1213,20 @@ class Evaluator:
                 self.expr(node.step) if node.step else None,
             )
         if isinstance(node, ast.JoinedStr):
-            return "".join(self._fstring_part(part) for part in node.values)
+            text = "".join(self._fstring_part(part) for part in node.values)
+            self.budget.spend_value(text)
+            return text
         if isinstance(node, ast.FormattedValue):
             return self._fstring_part(node)
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
-            items = self.comprehension(node.generators, lambda: self.expr(node.elt))
+            items = self.comprehension(
+                node.generators, lambda: self.expr(node.elt), self._comprehension_cost(node)
+            )
+            self.budget.spend_items(len(items))
             if isinstance(node, ast.SetComp):
+                for item in items:
+                    if type(item) is tuple:
+                        self._scan(item, node)
                 return set(items)
             if isinstance(node, ast.ListComp):
                 self.table.table(items).update({i: self.loc(node.elt) for i in range(len(items))})
@@ -1089,8 +1234,10 @@ class Evaluator:
             return iter(items)
         if isinstance(node, ast.DictComp):
             pairs = self.comprehension(
-                node.generators, lambda: (self.expr(node.key), self.expr(node.value))
+                node.generators, lambda: (self.expr(node.key), self.expr(node.value)),
+                self._comprehension_cost(node),
             )
+            self.budget.spend_items(len(pairs))
             out: dict[Any, Any] = self.mine({})
             for key, value in pairs:
                 self._dict_put(out, key, value, node.key)
@@ -1105,7 +1252,7 @@ class Evaluator:
                 raise Unsafe(node, f"an operation on {arg!r}")
         try:
             return function(*args)
-        except (Unsafe, EvalFailure) as error:
+        except (Unsafe, EvalFailure, OverBudget) as error:
             if error.node is None:
                 error.node = node
             raise
@@ -1206,6 +1353,10 @@ class Evaluator:
             items.append(elt.value if type(elt) is ast.Constant else self.expr(elt))
         if len(items) > MAX_ITEMS:
             raise Unsafe(elts[0] if elts else None, f"a sequence of more than {MAX_ITEMS} items")
+        budget = self.budget
+        budget.items -= len(items)
+        if budget.items < 0:
+            budget.spend_items(0)
         result = items if kind is list else kind(items)
         if result:
             self.table.table(result).update(locations)
@@ -1215,6 +1366,8 @@ class Evaluator:
         self, out: dict[Any, Any], key: Any, value: Any, node: ast.AST,
         table: dict[Key, Location] | None = None,
     ) -> None:
+        if type(key) is tuple:
+            self._scan(key, node)
         try:
             out[key] = value
         except TypeError as error:
@@ -1225,6 +1378,7 @@ class Evaluator:
     def _spread(self, out: dict[Any, Any], value: Any, node: ast.AST) -> None:
         if not isinstance(value, dict):
             raise EvalFailure(node, f"TypeError: `**` needs a mapping, not {_kind(value)}")
+        self.budget.spend_items(len(value))
         out.update(value)
         found = self.table.of(value)
         table = self.table.table(out)
@@ -1241,6 +1395,7 @@ class Evaluator:
                 continue
             key = self.expr(key_node)
             self._dict_put(out, key, self.expr(value_node), key_node, table)
+        self.budget.spend_items(len(out))
         return out
 
     def binop(self, node: ast.BinOp) -> Any:
@@ -1251,8 +1406,13 @@ class Evaluator:
             raise Unsafe(node, describe(node.op))
         _guard_binary(op, left, right, node)
         if op is ast.Mod and isinstance(left, str) and not isinstance(left, ImportedName):
-            return self._apply(node, operator.mod, left, right)
+            for value in right if type(right) is tuple else (right,):
+                self._spend_text(value, node)
+            result = self._apply(node, operator.mod, left, right)
+            self.budget.spend_value(result)
+            return result
         result = self._apply(node, _BINARY[op], left, right)
+        self.budget.spend_value(result)
         if op is ast.Add and isinstance(result, (list, tuple)) and result:
             table = self.table.table(result)
             for part, start in ((left, 0), (right, len(left))):
@@ -1281,6 +1441,7 @@ class Evaluator:
         value = self.expr(part.value)
         if isinstance(value, (_Opaque, _Method)):
             raise Unsafe(part, f"formatting {value!r}")
+        self._spend_text(value, part)
         if part.conversion == ord("r"):
             value = repr(value)
         elif part.conversion == ord("s"):
@@ -1291,13 +1452,19 @@ class Evaluator:
         _check_widths(spec, part)
         return self._apply(part, format, value, spec)  # type: ignore[no-any-return]
 
+    def _comprehension_cost(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+    ) -> int:
+        """The nodes one iteration of a comprehension evaluates (at most)."""
+        return self._loop_cost(node, [node])
+
     def comprehension(
-        self, generators: list[ast.comprehension], element: Callable[[], Any]
+        self, generators: list[ast.comprehension], element: Callable[[], Any], cost: int = 1
     ) -> list[Any]:
         results: list[Any] = []
         self.scopes.append({})
         try:
-            self._generate(generators, 0, element, results)
+            self._generate(generators, 0, element, results, cost)
         finally:
             self.scopes.pop()
         return results
@@ -1308,6 +1475,7 @@ class Evaluator:
         index: int,
         element: Callable[[], Any],
         results: list[Any],
+        cost: int = 1,
     ) -> None:
         if index == len(generators):
             results.append(element())
@@ -1319,9 +1487,10 @@ class Evaluator:
             raise Unsafe(generator.iter, "`async for`")
         for item in self._iterate(self.expr(generator.iter), generator.iter):
             self._tick(generator.iter)
+            self._spend_work(cost)
             self.assign(generator.target, item, generator.iter)
             if all(self.expr(condition) for condition in generator.ifs):
-                self._generate(generators, index + 1, element, results)
+                self._generate(generators, index + 1, element, results, cost)
 
     # -- calls -------------------------------------------------------------------------
 
@@ -1385,8 +1554,12 @@ class Evaluator:
                 return self._keyword_dict(node)
             args, kwargs, locations = self._arguments(node)
             if function.name == "dict":
-                return self._call_dict(node, args, kwargs, locations)
+                result = self._call_dict(node, args, kwargs, locations)
+                self.budget.spend_items(len(result))
+                return result
+            self._spend_call(function.name, args, kwargs, node)
             result = self._apply(node, lambda: function.function(*args, **kwargs))
+            self.budget.spend_value(result)
             if isinstance(result, (list, tuple)) and result:
                 if function.name in ("list", "tuple") and args:
                     self.table.share(result, args[0])
@@ -1395,12 +1568,60 @@ class Evaluator:
             return result
         if isinstance(function, _Method):
             args, kwargs, locations = self._arguments(node)
-            return self.call_method(node, function, args, kwargs, locations)
+            return self._counted_method(node, function, args, kwargs, locations)
         if isinstance(function, ImportedName):
             raise Unsafe(node, f"a call to the imported `{function}`")
         if isinstance(function, _Opaque):
             raise Unsafe(node, f"a call to {function.kind} `{function.name}`")
         raise Unsafe(node, f"a call to {_kind(function)}")
+
+    def _spend_call(
+        self, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST
+    ) -> None:
+        """Charge what an allow-listed builtin walks: the items it goes through, the
+        whole tree where it compares, hashes or prints (``sorted``, ``set``, ``str``)."""
+        for value in (*args, *kwargs.values()):
+            if name in _PRINTING_BUILTINS:
+                self._spend_text(value, node)
+            if name in _DEEP_BUILTINS:
+                self._scan(value, node)
+            elif isinstance(value, (list, tuple, dict, set, frozenset)):
+                # Past MAX_ITEMS the builtin's own bound refuses it.
+                self._spend_work(min(len(value), MAX_ITEMS))
+
+    def _counted_method(
+        self,
+        node: ast.Call,
+        method: _Method,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        locations: dict[str, Location],
+    ) -> Any:
+        """A method call with what it walks and builds charged to the budget."""
+        owner, name = method.owner, method.name
+        if type(owner) is str:
+            if len(owner) > 4096:
+                self._spend_work(len(owner) >> 4)
+            if name == "format":
+                for value in (*args, *kwargs.values()):
+                    self._spend_text(value, node)
+        else:
+            if name not in _STORING_METHODS:
+                for value in (*args, *kwargs.values()):
+                    self._scan(value, node)
+            if name in _OWNER_WALKING_METHODS:
+                self._scan(owner, node)
+        size = len(owner) if isinstance(owner, (list, dict, set)) else 0
+        result = self.call_method(node, method, args, kwargs, locations)
+        if size:
+            grown = len(owner) - size
+            if grown > 0:
+                self.budget.spend_items(grown)
+        elif isinstance(owner, (list, dict, set)):
+            self.budget.spend_items(len(owner))
+        if type(owner) is str or name in _BUILDING_METHODS:
+            self.budget.spend_value(result)
+        return result
 
     def _keyword_dict(self, node: ast.Call) -> dict[Any, Any]:
         """``dict(a=1, b=...)``, the bulk of every config, built in one pass. (Python
@@ -1421,6 +1642,10 @@ class Evaluator:
         if refused is not None:
             raise Unsafe(node, f"passing {refused!r} to a call")
         if out:
+            budget = self.budget
+            budget.items -= len(out)
+            if budget.items < 0:
+                budget.spend_items(0)
             self.table.put(out, locations)
         return out
 
