@@ -2,6 +2,10 @@
 
 Validation needs no torch; the names that do (``initialize``, ``init_weights``,
 ``compile_init_plan``, ``compile_train_plan`` and the plan types) import it on first use.
+
+``load_config`` returns a complete config or raises
+:class:`initcfg.config.load.ConfigLoadError` (a ``ValueError`` carrying the
+diagnostics); ``validate`` reports the same problems as diagnostics and never raises.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.finetune import check_finetune, num_classes_fields
-from initcfg.config.load import load_config
+from initcfg.config.load import load_tree
 from initcfg.config.source import KeyPath, Location, format_path
 from initcfg.config.tree import ConfigTree
 
@@ -224,7 +224,7 @@ def summarize_finetune_file(
     path: str | os.PathLike[str], *, trust: bool = False, fs_checks: bool = True
 ) -> FinetuneSummary:
     """Load a config file (with its ``_base_``) and summarize its fine-tune settings."""
-    return summarize_finetune(load_config(path, trust=trust), fs_checks=fs_checks)
+    return summarize_finetune(load_tree(path, trust=trust), fs_checks=fs_checks)
 
 
 def _cell(value: Any) -> str:

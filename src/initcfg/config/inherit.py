@@ -887,7 +887,7 @@ def _without_delete(value: dict[Any, Any], table: LocTable) -> dict[Any, Any]:
 
 _MUTATING_METHODS = frozenset(
     (
-        "update", "pop", "popitem", "setdefault", "clear", "append", "extend", "insert",
+        "update", "merge", "pop", "popitem", "setdefault", "clear", "append", "extend", "insert",
         "remove", "sort", "reverse", "add", "discard",
     )
 )

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 import initcfg
-from initcfg.config.load import load_config
+from initcfg.config.load import load_config, load_tree
 from initcfg.config.source import Location
 
 BASE = """
@@ -184,7 +184,7 @@ def test_plain_dict_attribute_access_fails_like_mmengine(write, mmengine) -> Non
     path = write("c.py", "model = dict(depth=50)\ndepth = model.depth\n")
     with pytest.raises(AttributeError):
         mmengine(path)
-    [problem] = load_config(path).diagnostics
+    [problem] = load_tree(path).diagnostics
     assert (problem.code, problem.line, problem.column) == ("IC207", 2, 9)
     assert "plain dict" in problem.message
 
@@ -206,7 +206,7 @@ def test_failures_mmengine_would_hit_are_ic207(
     path = write("c.py", text)
     with pytest.raises(Exception):  # noqa: B017 - MMEngine fails too, any way it likes
         mmengine(path)
-    [problem] = load_config(path).diagnostics
+    [problem] = load_tree(path).diagnostics
     assert problem.code == "IC207" and message in problem.message
     assert (problem.file, problem.line) == (str(path), 1)
 
@@ -253,7 +253,7 @@ def test_custom_imports_recorded_not_imported(write) -> None:  # type: ignore[no
 
 def test_columns_count_characters_not_bytes(write) -> None:  # type: ignore[no-untyped-def]
     path = write("c.py", "names = dict(ü='é', depth=50)\nx = dict(a='日本', b=undefined)\n")
-    tree = load_config(path)
+    tree = load_tree(path)
     assert tree.location(("names", "depth")) == Location(str(path), 1, 21)
     [problem] = tree.diagnostics
     assert (problem.code, problem.line, problem.column) == ("IC207", 2, 20)
