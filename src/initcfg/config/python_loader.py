@@ -98,13 +98,6 @@ class _Opaque:
         return f"<{self.kind} {self.name}>"
 
 
-class _StdlibFunction(_Opaque):
-    """A pure standard-library function on config values (``copy.deepcopy``): the
-    evaluator runs its own implementation of it (see :data:`STDLIB_FUNCTIONS`)."""
-
-    __slots__ = ()
-
-
 STDLIB_FUNCTIONS = frozenset(("copy.deepcopy", "copy.copy"))
 """The standard-library functions a config may call: the ones the official OpenMMLab
 configs use (the MMPretrain MobileOne configs copy a pipeline with ``copy.deepcopy``).
@@ -843,8 +836,6 @@ class Evaluator:
             self.imported.add(bound)
             if self.lazy and not builtin_module and node.level == 0:
                 self.names[bound] = ImportedName(f"{module}.{alias.name}")
-            elif builtin_module and f"{module}.{alias.name}" in STDLIB_FUNCTIONS:
-                self.names[bound] = _StdlibFunction("function", f"{module}.{alias.name}")
             else:
                 self.names[bound] = _Opaque("imported name", f"{module}.{alias.name}")
 
@@ -1143,8 +1134,6 @@ class Evaluator:
                 return scope[name]
         if name in self.names:
             value = self.names[name]
-            if isinstance(value, _StdlibFunction):
-                return value
             if isinstance(value, _Opaque):
                 what = (
                     f"the function `{name}` defined in the file" if value.kind == "function"
@@ -1178,11 +1167,6 @@ class Evaluator:
     def _getattr(self, value: Any, attr: str, node: ast.AST) -> Any:
         if isinstance(value, ImportedName):
             return ImportedName(f"{value}.{attr}")
-        if (
-            type(value) is _Opaque and value.kind == "module"
-            and f"{value.name}.{attr}" in STDLIB_FUNCTIONS
-        ):
-            return _StdlibFunction("function", f"{value.name}.{attr}")
         if isinstance(value, (_Opaque, _Builtin, _Method)):
             raise Unsafe(node, f"attribute `.{attr}` of {value!r}")
         if _method_allowed(value, attr) or (
@@ -1400,6 +1384,10 @@ class Evaluator:
 
     def call(self, node: ast.Call) -> Any:
         func_node = node.func
+        stdlib = self._stdlib_callee(func_node)
+        if stdlib is not None:
+            args, kwargs, _ = self._arguments(node)
+            return self.call_stdlib(node, stdlib, args, kwargs)
         if isinstance(func_node, ast.Attribute):
             self._check_attr(func_node)
         try:
@@ -1428,9 +1416,6 @@ class Evaluator:
         if isinstance(function, _Method):
             args, kwargs, locations = self._arguments(node)
             return self.call_method(node, function, args, kwargs, locations)
-        if isinstance(function, _StdlibFunction):
-            args, kwargs, _ = self._arguments(node)
-            return self.call_stdlib(node, function.name, args, kwargs)
         if isinstance(function, ImportedName):
             raise Unsafe(node, f"a call to the imported `{function}`")
         if isinstance(function, _Opaque):
@@ -1731,6 +1716,30 @@ class Evaluator:
         if kind is ImportedName:
             return str(value)
         return value
+
+    def _stdlib_callee(self, func_node: ast.expr) -> str | None:
+        """The dotted name of the :data:`STDLIB_FUNCTIONS` entry that ``func_node`` calls
+        (``copy.deepcopy`` after ``import copy``, ``deepcopy`` after ``from copy import
+        deepcopy``), or None. Only the call is allowed: the function as a value stays
+        refused, like every name an import binds."""
+        if isinstance(func_node, ast.Name):
+            name, attr = func_node.id, None
+        elif isinstance(func_node, ast.Attribute) and isinstance(func_node.value, ast.Name):
+            name, attr = func_node.value.id, func_node.attr
+        else:
+            return None
+        if any(name in scope for scope in self.scopes):
+            return None
+        bound = self.names.get(name)
+        if type(bound) is not _Opaque:
+            return None
+        if attr is None and bound.kind == "imported name":
+            dotted = bound.name
+        elif attr is not None and bound.kind == "module":
+            dotted = f"{bound.name}.{attr}"
+        else:
+            return None
+        return dotted if dotted in STDLIB_FUNCTIONS else None
 
     def call_stdlib(
         self, node: ast.Call, name: str, args: list[Any], kwargs: dict[str, Any]
