@@ -42,3 +42,17 @@ def test_importing_initcfg_does_not_import_torch() -> None:
     probe = "import sys, initcfg; initcfg.validate_init_cfg({}); print('torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_dir_shows_only_the_public_api_and_the_version() -> None:
+    from importlib.metadata import version
+
+    assert set(dir(initcfg)) == PUBLIC | {"__version__"}
+    assert initcfg.__version__ == version("initcfg")
+
+
+def test_importing_initcfg_imports_nothing_heavy() -> None:
+    probe = ("import sys, initcfg; print(sorted(m for m in ('pydantic', 'yaml', 'torch', "
+             "'initcfg.schema') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -10,13 +10,24 @@ from importlib import import_module
 
 import click
 
+# name -> (module:attribute, the one-line help `initcfg --help` shows). The help is kept
+# here so listing the commands imports none of them; a test holds it equal to each
+# command's own first docstring line.
 _COMMANDS = {
-    "validate": "initcfg.cli.validate:validate_command",
-    "explain": "initcfg.cli.explain:explain_command",
-    "schema": "initcfg.cli.schema:schema_command",
-    "finetune-summary": "initcfg.cli.finetune_summary:finetune_summary",
-    "plan": "initcfg.cli.plan:plan_command",
-    "train": "initcfg.cli.train:train_command",
+    "validate": ("initcfg.cli.validate:validate_command",
+                 "Check config files (directories are walked for .py, .yaml, .yml and .json)."),
+    "explain": ("initcfg.cli.explain:explain_command",
+                "Print what a diagnostic code means, why it matters, an example and the fix."),
+    "schema": ("initcfg.cli.schema:schema_command",
+               "Export the JSON Schema of init_cfg and of whole configs (for editors)."),
+    "finetune-summary": ("initcfg.cli.finetune_summary:finetune_summary",
+                         "Show what CONFIG changes relative to its _base_ in the fine-tune "
+                         "settings."),
+    "plan": ("initcfg.cli.plan:plan_command",
+             "Compile the init plan of CONFIG for the model FACTORY builds and print it."),
+    "train": ("initcfg.cli.train:train_command",
+              "Train the model CONFIG describes: init plan, load_from, optimizer, schedule, "
+              "loop."),
 }
 
 
@@ -25,13 +36,18 @@ class _LazyGroup(click.Group):
         return sorted(_COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = _COMMANDS.get(cmd_name)
-        if target is None:
+        entry = _COMMANDS.get(cmd_name)
+        if entry is None:
             return None
-        module, attribute = target.split(":")
+        module, attribute = entry[0].split(":")
         command = getattr(import_module(module), attribute)
         assert isinstance(command, click.Command)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

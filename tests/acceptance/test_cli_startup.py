@@ -1,0 +1,39 @@
+"""`initcfg --help` lists every command without importing any of them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+from click.testing import CliRunner
+
+from initcfg.cli import _COMMANDS, main
+
+
+def test_help_lists_each_command_with_its_own_first_line() -> None:
+    context = click.Context(main)
+    for name, (_, listed) in _COMMANDS.items():
+        command = main.get_command(context, name)
+        assert command is not None and command.help is not None
+        own = " ".join(command.help.split("\n\n")[0].split())
+        assert own.startswith(listed.rstrip(".")), (name, listed, own)
+    shown = CliRunner().invoke(main, ["--help"])
+    assert shown.exit_code == 0
+    assert all(name in shown.output for name in _COMMANDS)
+
+
+def test_help_and_import_stay_cheap() -> None:
+    probe = (
+        "import sys\n"
+        "from initcfg.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('pydantic', 'yaml', 'torch', 'initcfg.schema', "
+        "'initcfg.check.validate') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
