@@ -388,3 +388,68 @@ def test_merge_keeps_locations(tmp_path: Path) -> None:
     kept = tree.location(("cfg", "inner", "keep"))
     assert changed is not None and (Path(changed.file).name, changed.line) == ("child.py", 4)
     assert kept is not None and Path(kept.file).name == "base.py"
+
+
+PACKAGE = {
+    # An installed package's own new-style configs, as `mmdet.configs` and
+    # `mmpose.configs` ship them: read through `from <package>.configs... import *`.
+    "initcfg_pkg_demo/__init__.py": "",
+    "initcfg_pkg_demo/configs/__init__.py": "",
+    "initcfg_pkg_demo/configs/_base_/__init__.py": "",
+    "initcfg_pkg_demo/configs/_base_/default_runtime.py": """
+        from mmengine.hooks import CheckpointHook, LoggerHook
+        from initcfg_pkg_demo.engine import PoseVisHook
+
+        default_scope = 'initcfg_pkg_demo'
+        default_hooks = dict(logger=dict(type=LoggerHook, interval=50),
+                             checkpoint=dict(type=CheckpointHook, interval=10),
+                             visualization=dict(type=PoseVisHook, enable=False))
+        log_level = 'INFO'
+    """,
+    "initcfg_pkg_demo/configs/_base_/model.py": """
+        from mmengine.config import read_base
+
+        with read_base():
+            from .default_runtime import *
+
+        from initcfg_pkg_demo.models import TopdownPoseEstimator
+
+        model = dict(type=TopdownPoseEstimator, head=dict(out_channels=17))
+    """,
+}
+
+
+def test_package_bases_and_lazy_package_classes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    write_files(site, PACKAGE)
+    monkeypatch.syspath_prepend(str(site))
+    write_files(tmp_path / "project", {
+        "configs/pose.py": """
+            from mmengine.config import read_base
+
+            with read_base():
+                from initcfg_pkg_demo.configs._base_.model import *
+                from .._base_.schedule import *
+
+            from initcfg_pkg_demo.models import RTMCCHead
+
+            codec = dict(type='SimCCLabel', input_size=(192, 256), sigma=(4.9, 5.66))
+            model.merge(dict(head=dict(_delete_=True, type=RTMCCHead, out_channels=133,
+                                       decoder=codec)))
+            default_hooks.update(checkpoint=dict(save_best='coco/AP', rule='greater'))
+            train_cfg.update(max_epochs=270)
+            custom_hooks = []
+            custom_hooks.append(dict(type='EMAHook', momentum=0.0002))
+        """,
+        "_base_/schedule.py": """
+            train_cfg = dict(by_epoch=True, max_epochs=210, val_interval=10)
+        """,
+    })
+    result = same_as_mmengine(tmp_path / "project/configs/pose.py")
+    assert result["model"]["type"] == "initcfg_pkg_demo.models.TopdownPoseEstimator"
+    assert result["model"]["head"]["type"] == "initcfg_pkg_demo.models.RTMCCHead"
+    assert result["default_hooks"]["visualization"]["type"] == "initcfg_pkg_demo.engine.PoseVisHook"
+    assert result["default_hooks"]["checkpoint"]["interval"] == 10
+    assert result["train_cfg"]["max_epochs"] == 270
