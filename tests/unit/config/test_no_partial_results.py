@@ -2,7 +2,8 @@
 
 Every way a load can fail, through every public entry point that loads a file:
 ``initcfg.load_config`` raises :class:`ConfigLoadError` with the diagnostics,
-``initcfg.validate`` reports the same diagnostics, and the planners raise too.
+``initcfg.validate`` reports the same diagnostics, and the planners put them first in
+the plan's diagnostics (a plan with errors applies nothing).
 """
 
 from __future__ import annotations
@@ -94,13 +95,23 @@ def test_warnings_alone_do_not_raise(tmp_path: Path) -> None:
     assert {item.severity for item in tree.diagnostics} <= {"warning", "info"}
 
 
-def test_planners_raise_rather_than_plan_a_partial_config(tmp_path: Path) -> None:
+def test_planners_report_the_load_errors_and_apply_nothing(tmp_path: Path) -> None:
+    """The planners' contract is diagnostics, not exceptions: the load's errors lead
+    the plan's, so a plan of a partial config is never one that looks clean, and
+    applying it refuses."""
     pytest.importorskip("torch")
     from torch import nn
 
+    from initcfg.backend.torch._errors import InitError
+
     files, _ = FAILURES["new_style_failing_line"]
     path = _config(tmp_path, files)
-    with pytest.raises(ConfigLoadError):
-        initcfg.compile_init_plan(path, nn.Linear(2, 2))
-    with pytest.raises(ConfigLoadError):
-        initcfg.compile_train_plan(path, nn.Linear(2, 2))
+    model = nn.Linear(2, 2)
+    before = model.weight.detach().clone()
+    init_plan = initcfg.compile_init_plan(path, model)
+    assert init_plan.diagnostics[0].code == "IC207"
+    with pytest.raises(InitError):
+        init_plan.apply(model)
+    assert (model.weight == before).all()
+    train_plan = initcfg.compile_train_plan(path, model)
+    assert train_plan.diagnostics[0].code == "IC207"
