@@ -302,6 +302,7 @@ METHOD_CASES = {
     "merge_nested": "cfg.merge(dict(inner=dict(b=dict(c=20), new=1), added=[5]))",
     "merge_delete_nested": "cfg.merge(dict(inner=dict(b=dict(_delete_=True, z=9))))",
     "merge_delete_top": "cfg.merge(dict(inner=dict(_delete_=True, only=1), depth=101))",
+    "merge_delete_everything": "cfg.merge(dict(_delete_=True, type='Other', layers=[]))",
     "merge_delete_false": "cfg.merge(dict(inner=dict(_delete_=False, a=5)))",
     "merge_delete_new_key": (
         "cfg.merge(dict(fresh=dict(_delete_=True, x=1, deeper=dict(_delete_=True, y=2))))"

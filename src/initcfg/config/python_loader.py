@@ -1557,19 +1557,18 @@ class Evaluator:
         if name == "merge":
             if len(args) != 1 or kwargs:
                 raise EvalFailure(node, "TypeError: merge() takes one dict")
-            self._merge(node, owner, args[0])
-            return None
+            return self._apply(node, lambda: self._merge(node, owner, args[0]))
         if name == "pop" and is_node and len(args) == 1:
             # ConfigDict.pop defaults to None rather than raising.
             return owner.pop(args[0], None)
         if name in ("copy", "deepcopy", "to_dict") and (args or kwargs):
             raise EvalFailure(node, f"TypeError: {name}() takes no arguments")
         if name == "copy":
-            return self._copy_value(owner, deep=False)
+            return self._apply(node, lambda: self._copy_value(owner, deep=False))
         if name == "deepcopy":  # addict's Dict.deepcopy, inherited by ConfigDict
-            return self._copy_value(owner, deep=True)
+            return self._apply(node, lambda: self._copy_value(owner, deep=True))
         if name == "to_dict":
-            return self._as_plain_dict(owner)
+            return self._apply(node, lambda: self._as_plain_dict(owner))
         if name == "setdefault" and args and args[0] not in owner:
             if len(args) > 2 or kwargs:
                 raise EvalFailure(node, "TypeError: setdefault expected at most 2 arguments")
@@ -1643,7 +1642,7 @@ class Evaluator:
     def _forget_location(self, container: dict[Any, Any], key: Key) -> None:
         found = self.table.of(container)
         if found:
-            self.table.table(container).pop(key, None)
+            found.pop(key, None)
 
     def _copy_value(self, value: Any, *, deep: bool) -> Any:
         """``copy.deepcopy``/``copy.copy`` of a config value, as MMEngine's types copy:
@@ -1702,20 +1701,29 @@ class Evaluator:
 
     def _as_plain_dict(self, value: Any) -> Any:
         """``ConfigDict.to_dict()``: plain dicts all the way down, imported names as
-        their dotted strings."""
-        kind = type(value)
-        if kind is dict:
-            out = self.mine({key: self._as_plain_dict(child) for key, child in value.items()})
-            self.table.share(out, value)
-            return out
-        if kind is list or kind is tuple:
-            items = kind(self._as_plain_dict(child) for child in value)
-            if items:
-                self.table.share(items, value)
-            return items
-        if kind is ImportedName:
-            return str(value)
-        return value
+        their dotted strings. A container reached twice is converted twice, as
+        MMEngine's recursion does, so the items built are counted."""
+        budget = [MAX_ITEMS]
+
+        def converted(item: Any) -> Any:
+            kind = type(item)
+            if kind is ImportedName:
+                return str(item)
+            if kind is not dict and kind is not list and kind is not tuple:
+                return item
+            budget[0] -= len(item)
+            if budget[0] < 0:
+                raise Unsafe(None, f"a to_dict() of more than {MAX_ITEMS} items")
+            result: Any
+            if kind is dict:
+                result = self.mine({key: converted(child) for key, child in item.items()})
+            else:
+                result = kind(converted(child) for child in item)
+            if result:
+                self.table.share(result, item)
+            return result
+
+        return converted(value)
 
     def _stdlib_callee(self, func_node: ast.expr) -> str | None:
         """The dotted name of the :data:`STDLIB_FUNCTIONS` entry that ``func_node`` calls
@@ -1748,12 +1756,7 @@ class Evaluator:
         if len(args) != 1 or kwargs:
             # `copy.deepcopy(x, memo)` would hand the evaluator's memo to the file.
             raise Unsafe(node, f"`{name}` with arguments other than one value")
-        try:
-            return self._copy_value(args[0], deep=name == "copy.deepcopy")
-        except Unsafe as error:
-            if error.node is None:
-                error.node = node
-            raise
+        return self._apply(node, lambda: self._copy_value(args[0], deep=name == "copy.deepcopy"))
 
     def _node_update(self, owner: dict[Any, Any], other: dict[Any, Any]) -> None:
         found = self.table.of(other) or {}
