@@ -1557,18 +1557,18 @@ class Evaluator:
         if name == "merge":
             if len(args) != 1 or kwargs:
                 raise EvalFailure(node, "TypeError: merge() takes one dict")
-            return self._apply(node, lambda: self._merge(node, owner, args[0]))
+            return self._apply(node, _depth_guarded(lambda: self._merge(node, owner, args[0])))
         if name == "pop" and is_node and len(args) == 1:
             # ConfigDict.pop defaults to None rather than raising.
             return owner.pop(args[0], None)
         if name in ("copy", "deepcopy", "to_dict") and (args or kwargs):
             raise EvalFailure(node, f"TypeError: {name}() takes no arguments")
         if name == "copy":
-            return self._apply(node, lambda: self._copy_value(owner, deep=False))
+            return self._apply(node, _depth_guarded(lambda: self._copy_value(owner, deep=False)))
         if name == "deepcopy":  # addict's Dict.deepcopy, inherited by ConfigDict
-            return self._apply(node, lambda: self._copy_value(owner, deep=True))
+            return self._apply(node, _depth_guarded(lambda: self._copy_value(owner, deep=True)))
         if name == "to_dict":
-            return self._apply(node, lambda: self._as_plain_dict(owner))
+            return self._apply(node, _depth_guarded(lambda: self._as_plain_dict(owner)))
         if name == "setdefault" and args and args[0] not in owner:
             if len(args) > 2 or kwargs:
                 raise EvalFailure(node, "TypeError: setdefault expected at most 2 arguments")
@@ -1756,7 +1756,8 @@ class Evaluator:
         if len(args) != 1 or kwargs:
             # `copy.deepcopy(x, memo)` would hand the evaluator's memo to the file.
             raise Unsafe(node, f"`{name}` with arguments other than one value")
-        return self._apply(node, lambda: self._copy_value(args[0], deep=name == "copy.deepcopy"))
+        deep = name == "copy.deepcopy"
+        return self._apply(node, _depth_guarded(lambda: self._copy_value(args[0], deep=deep)))
 
     def _node_update(self, owner: dict[Any, Any], other: dict[Any, Any]) -> None:
         found = self.table.of(other) or {}
@@ -1844,6 +1845,19 @@ class Evaluator:
             self._drop_list_locations(owner)
         bound = getattr(owner, name)
         return self._apply(node, lambda: bound(*args, **kwargs))
+
+
+def _depth_guarded(function: Callable[[], Any]) -> Callable[[], Any]:
+    """``function``, with running out of stack on deeply nested values (a copy or a merge
+    recurses once per level) a refusal, not a failure of the config."""
+
+    def run() -> Any:
+        try:
+            return function()
+        except RecursionError as error:
+            raise Unsafe(None, "values nested too deeply to copy or merge") from error
+
+    return run
 
 
 def unbindable(value: Any) -> bool:

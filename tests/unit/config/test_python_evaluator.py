@@ -344,3 +344,19 @@ def test_other_uses_of_copy_are_refused(write, text: str, construct: str) -> Non
     assert problem.code == "IC201" and construct in problem.message
     assert "does not support" in problem.message and problem.hint is not None
     assert "--trust-python" in problem.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "construct", "line"),
+    [
+        ("import copy\na = [list(range(600000)), list(range(600000))]\nb = copy.deepcopy(a)\n",
+         "a copy of more than 1000000 items", 3),
+        ("_base_ = './base.py'\nx = _base_.model\nd = dict()\nfor i in range(700):\n"
+         "    d = dict(d=d)\nx.merge(d)\n", "values nested too deeply to copy or merge", 6),
+    ],
+)
+def test_copies_and_merges_are_bounded(write, text: str, construct: str, line: int) -> None:  # type: ignore[no-untyped-def]
+    write("base.py", BASE)
+    [problem] = load_tree(write("c.py", text)).diagnostics
+    assert (problem.code, problem.line) == ("IC201", line)
+    assert construct in problem.message
