@@ -1730,24 +1730,25 @@ class Evaluator:
         (``copy.deepcopy`` after ``import copy``, ``deepcopy`` after ``from copy import
         deepcopy``), or None. Only the call is allowed: the function as a value stays
         refused, like every name an import binds."""
-        if isinstance(func_node, ast.Name):
-            name, attr = func_node.id, None
-        elif isinstance(func_node, ast.Attribute) and isinstance(func_node.value, ast.Name):
-            name, attr = func_node.value.id, func_node.attr
-        else:
-            return None
-        if any(name in scope for scope in self.scopes):
-            return None
-        bound = self.names.get(name)
-        if type(bound) is not _Opaque:
-            return None
-        if attr is None and bound.kind == "imported name":
+        # Called for every call in a config (mostly `dict(...)`): the common answers
+        # come first and cheaply.
+        if type(func_node) is ast.Name:
+            name = func_node.id
+            bound = self.names.get(name)
+            if type(bound) is not _Opaque or bound.kind != "imported name":
+                return None
             dotted = bound.name
-        elif attr is not None and bound.kind == "module":
-            dotted = f"{bound.name}.{attr}"
+        elif type(func_node) is ast.Attribute and type(func_node.value) is ast.Name:
+            name = func_node.value.id
+            bound = self.names.get(name)
+            if type(bound) is not _Opaque or bound.kind != "module":
+                return None
+            dotted = f"{bound.name}.{func_node.attr}"
         else:
             return None
-        return dotted if dotted in STDLIB_FUNCTIONS else None
+        if dotted not in STDLIB_FUNCTIONS or any(name in scope for scope in self.scopes):
+            return None
+        return dotted
 
     def call_stdlib(
         self, node: ast.Call, name: str, args: list[Any], kwargs: dict[str, Any]
