@@ -4,6 +4,10 @@ Every public name is imported on first use, so ``import initcfg`` (and with it e
 ``initcfg`` command, whose ``--help`` needs none of them) costs almost nothing.
 Validation needs no torch; the names that do (``initialize``, ``init_weights``,
 ``compile_init_plan``, ``compile_train_plan`` and the plan types) import it when used.
+
+``load_config`` returns a complete config or raises
+:class:`initcfg.config.load.ConfigLoadError` (a ``ValueError`` carrying the
+diagnostics); ``validate`` reports the same problems as diagnostics and never raises.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-import initcfg
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.finetune import (
     _LANGUAGE_KEYS,
@@ -23,6 +22,7 @@ from initcfg.check.finetune import (
     _datasets,
     check_finetune,
 )
+from initcfg.config.load import load_tree
 
 pytestmark = pytest.mark.corpus
 
@@ -57,7 +57,7 @@ EXPECTED_COUNTS: dict[str, int] = {
 def _run(paths: tuple[Path, ...], root: Path) -> tuple[tuple[str, Diagnostic], ...]:
     found: list[tuple[str, Diagnostic]] = []
     for path in paths:
-        for item in check_finetune(initcfg.load_config(path), fs_checks=False):
+        for item in check_finetune(load_tree(path), fs_checks=False):
             found.append((path.relative_to(root).as_posix(), item))
     return tuple(found)
 
@@ -138,7 +138,7 @@ def test_num_classes_exemptions_are_each_needed(
     used: Counter[str] = Counter()
     unexplained: list[tuple[str, str, int, int]] = []
     for path in mmdet_config_files:
-        data = initcfg.load_config(path).data
+        data = load_tree(path).data
         loader = data.get("train_dataloader")
         if not isinstance(loader, dict):
             continue

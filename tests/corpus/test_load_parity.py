@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from initcfg.config.inherit import clear_cache
-from initcfg.config.load import load_config
+from initcfg.config.load import load_config, load_tree
 from initcfg.config.source import Location
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
@@ -99,7 +99,7 @@ def comparison(mmdet_configs: Path, mmdet_config_files: list[Path]) -> dict[str,
     trees = {}
     for path in mmdet_config_files:
         name = _relative(path, mmdet_configs)
-        tree = load_config(path)
+        tree = load_tree(path)  # failed loads too: their diagnostics are compared
         trees[name] = tree
         theirs = _mmengine_result(path)
         if isinstance(theirs, str):

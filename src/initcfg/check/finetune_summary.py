@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from initcfg.check.diagnostics import Diagnostic, has_errors
 from initcfg.check.finetune import check_finetune, num_classes_fields
-from initcfg.config.load import load_config
+from initcfg.config.load import load_tree
 from initcfg.config.source import KeyPath, Location, format_path
 from initcfg.config.tree import ConfigTree
 
@@ -242,7 +242,7 @@ def summarize_finetune_file(
 ) -> FinetuneSummary:
     """Load a config file (with its ``_base_``) and summarize its fine-tune settings."""
     return summarize_finetune(
-        load_config(path, trust=trust), fs_checks=fs_checks, fs_checks_option=fs_checks_option
+        load_tree(path, trust=trust), fs_checks=fs_checks, fs_checks_option=fs_checks_option
     )
 
 

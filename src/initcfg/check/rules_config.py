@@ -3,11 +3,14 @@
 from initcfg.check.rules import define
 
 define(
-    "IC201", "error", "The Python config cannot be evaluated safely",
-    why="initcfg reads Python configs without running them, so a pre-commit hook can check "
-    "files from any pull request. A call to anything but a pure builtin or a method of a "
-    "config value, a dunder attribute, a lambda or a function call could run arbitrary "
-    "code, so the file is refused at that construct.",
+    "IC201", "error", "initcfg's safe evaluator does not support a construct in the config",
+    why="A limit of initcfg, not necessarily a mistake in the config: initcfg reads Python "
+    "configs without running them, so a pre-commit hook can check files from any pull "
+    "request. A call to anything but a pure builtin, a listed standard-library helper "
+    "(`copy.deepcopy`, `copy.copy`) or a method of a config value, a dunder attribute, a "
+    "lambda or a function call could run arbitrary code, so the evaluator stops at that "
+    "construct. It is an error all the same: the file could not be checked, and a gate "
+    "that passed it would vouch for values nobody read.",
     example="import os\nwork_dir = os.path.join('work_dirs', 'x')   # call on a module",
     fix="Write the value as a literal (`work_dir = 'work_dirs/x'`). If you trust the file, "
     "load it with `--trust-python` (API: `load_config(path, trust=True)`), which executes "

@@ -10,7 +10,7 @@ from pathlib import Path
 from initcfg.check.diagnostics import Diagnostic, has_errors
 from initcfg.check.settings import Settings
 from initcfg.check.validate import check_tree
-from initcfg.config.load import CONFIG_SUFFIXES, load_config
+from initcfg.config.load import CONFIG_SUFFIXES, load_tree
 
 EXIT_CLEAN = 0
 EXIT_ERRORS = 1
@@ -86,7 +86,7 @@ def validate_paths(
     named = set(paths)
     result = RunResult(path_errors=[f"no such file or directory: {name}" for name in missing])
     for file in files:
-        tree = load_config(file, trust=trust)
+        tree = load_tree(file, trust=trust)
         if file not in named and any(d.code == "IC005" for d in tree.diagnostics):
             continue  # found by a walk, and not a mapping (a metafile): not a config
         result.files.append(file)

@@ -11,7 +11,7 @@ from initcfg.check.finetune import check_finetune
 from initcfg.check.init_rules import check_layer_names
 from initcfg.check.rules import diagnostic
 from initcfg.check.settings import Settings, project_extra_layers
-from initcfg.config.load import load_config, tree_from_mapping
+from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.source import Location
 from initcfg.config.tree import ConfigTree
 from initcfg.schema.document import build_document
@@ -99,7 +99,7 @@ def validate(
     if isinstance(path_or_mapping, Mapping):
         tree = tree_from_mapping(dict(path_or_mapping))
     else:
-        tree = load_config(path_or_mapping, trust=trust)
+        tree = load_tree(path_or_mapping, trust=trust)
     settings = Settings(frozenset(extra_layers), strict, fs_checks)
     return check_tree(tree, settings)
 

@@ -107,9 +107,9 @@ def plan_command(
         raise click.UsageError("--apply needs real tensors; drop --meta")
     if train_plan and do_apply:
         raise click.UsageError("--apply executes the init plan; drop --train")
-    from initcfg.config.load import load_config
+    from initcfg.config.load import load_tree
 
-    tree = load_config(config, trust=trust_python)
+    tree = load_tree(config, trust=trust_python)
     load_errors = [d for d in tree.diagnostics if d.severity == "error"]
     if load_errors:
         click.echo(render_text(load_errors), err=True)

@@ -62,11 +62,11 @@ def train_command(
     Exit status: 0 trained, 1 the config cannot be trained (or a rank failed),
     2 the config cannot be read, 130 interrupted (a checkpoint was written).
     """
-    from initcfg.config.load import load_config
+    from initcfg.config.load import load_tree
 
     rank = os.environ.get("RANK", "0")
     prefix = "initcfg train" if rank == "0" else f"initcfg train [rank {rank}]"
-    tree = load_config(config, trust=trust_python)
+    tree = load_tree(config, trust=trust_python)
     errors = [d for d in tree.diagnostics if d.severity == "error"]
     if errors:
         click.echo(render_text(errors, colour=sys.stderr.isatty()), err=True)

@@ -767,9 +767,11 @@ def _refusal(
     location = Location(path, line, column)
     if isinstance(error, Unsafe):
         return diagnostic(
-            "IC201", f"cannot evaluate this file safely: {error.construct} (initcfg reads "
-            "configs without running their code)",
-            hint="rewrite it as plain values, or pass --trust-python to execute the file",
+            "IC201", f"initcfg's safe evaluator does not support {error.construct}, so "
+            "this file was not checked; a limit of initcfg, which reads configs without "
+            "running them, not necessarily a mistake in the config",
+            hint="if you trust the file, pass --trust-python (API: `load_config(path, "
+            "trust=True)`) to run it as MMEngine does; or write the value as plain data",
         ).at(location)
     return diagnostic("IC207", f"evaluating the config fails: {error.message}").at(location)
 
@@ -983,7 +985,7 @@ def _without_delete(value: dict[Any, Any], table: LocTable) -> dict[Any, Any]:
 
 _MUTATING_METHODS = frozenset(
     (
-        "update", "pop", "popitem", "setdefault", "clear", "append", "extend", "insert",
+        "update", "merge", "pop", "popitem", "setdefault", "clear", "append", "extend", "insert",
         "remove", "sort", "reverse", "add", "discard",
     )
 )

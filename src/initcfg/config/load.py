@@ -34,6 +34,32 @@ def read_text(path: str) -> tuple[str | None, ConfigTree | None]:
         return None, failed
 
 
+class ConfigLoadError(ValueError):
+    """A config that cannot be loaded completely, raised by :func:`load_config`.
+
+    A load that fails part way (a missing base, a syntax error, a construct the safe
+    evaluator does not support, a merge MMEngine refuses) would leave values that look
+    complete but are not: ``load_config`` raises this instead of returning them.
+
+    Attributes:
+        path: The config file, as given.
+        diagnostics: Every problem the load found (at least one is an error), located
+            as :func:`initcfg.validate` reports them.
+    """
+
+    def __init__(self, path: str, diagnostics: list[Diagnostic]) -> None:
+        self.path = path
+        self.diagnostics = diagnostics
+        errors = [item for item in diagnostics if item.severity == "error"]
+        summary = "; ".join(
+            f"{item.code} {item.message}"
+            + (f" ({item.file}:{item.line})" if item.file is not None else "")
+            for item in errors[:3]
+        )
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        super().__init__(f"cannot load {path}: {summary}{more}")
+
+
 def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigTree:
     """Load a config file (``.py``, ``.yaml``, ``.yml``, ``.json``) without executing it.
 
@@ -47,9 +73,28 @@ def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigT
             safe evaluator refuses. Off by default: configs are never executed.
 
     Returns:
-        The merged config. Problems found while loading are in ``diagnostics``; this
-        function does not raise for bad input.
+        The merged config, complete: ``to_dict()`` is what MMEngine's
+        ``Config.fromfile(path).to_dict()`` gives. Warnings and notes found while loading
+        (IC208, IC212, …) are in its ``diagnostics``.
+
+    Raises:
+        ConfigLoadError: The load found an error (the file or a base cannot be read or
+            parsed, the safe evaluator does not support a construct, MMEngine would
+            refuse the merge…): the values would be incomplete, so none are returned.
+            The error's ``diagnostics`` say what and where; :func:`initcfg.validate`
+            reports the same diagnostics without raising.
     """
+    name = os.fspath(path)
+    tree = load_tree(name, trust=trust)
+    if any(item.severity == "error" for item in tree.diagnostics):
+        raise ConfigLoadError(name, list(tree.diagnostics))
+    return tree
+
+
+def load_tree(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigTree:
+    """:func:`load_config` for the checks, which report a failed load instead of raising:
+    the tree of a load with errors holds them in ``diagnostics``, and its values are
+    only what was loaded before the failure (never to be taken for the config)."""
     name = os.fspath(path)
     if not name.endswith(CONFIG_SUFFIXES):
         failed = ConfigTree({}, path=name, files=[name])
@@ -74,8 +119,9 @@ def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigT
         failed = ConfigTree({}, path=name, files=[name])
         failed.diagnostics.append(
             diagnostic(
-                "IC201", "cannot evaluate this file safely: its values are nested too "
-                "deeply to load",
+                "IC201", "initcfg's safe evaluator does not support values nested this "
+                "deeply, so this file was not checked; a limit of initcfg, not necessarily "
+                "a mistake in the config",
             ).at(Location(name, 1, 1))
         )
         return failed

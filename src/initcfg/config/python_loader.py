@@ -99,6 +99,13 @@ class _Opaque:
         return f"<{self.kind} {self.name}>"
 
 
+STDLIB_FUNCTIONS = frozenset(("copy.deepcopy", "copy.copy"))
+"""The standard-library functions a config may call: the ones the official OpenMMLab
+configs use (the MMPretrain MobileOne configs copy a pipeline with ``copy.deepcopy``).
+They are evaluated, not imported: a copy keeps each value's locations and whether it
+is a ConfigDict, as MMEngine's copies do."""
+
+
 class Unsafe(Exception):
     """A construct the evaluator refuses to evaluate."""
 
@@ -483,6 +490,9 @@ _DICT_METHODS = frozenset(
         "popitem",
     )
 )
+_CONFIG_DICT_METHODS = frozenset(("merge", "deepcopy", "to_dict"))
+"""Methods of MMEngine's ``ConfigDict`` (and its base, addict's ``Dict``) that a plain
+dict lacks: an inherited value has them, a dict the file writes does not."""
 _SET_METHODS = frozenset(
     (
         "add", "discard", "remove", "union", "intersection", "difference",
@@ -602,6 +612,10 @@ def _check_widths(text: str, node: ast.AST | None) -> None:
 _NOT_DATA = (_Opaque, _Method)
 # Values an operation may walk whole (a comparison, a hash): charged as work.
 _WALKED = frozenset((list, tuple, dict, set, frozenset, str))
+
+DELETE_KEY = "_delete_"
+_MISSING: Any = object()
+"""A key that one side of a ``ConfigDict.merge`` lacks."""
 
 
 def describe(node: ast.AST) -> str:
@@ -1302,7 +1316,9 @@ class Evaluator:
             return ImportedName(f"{value}.{attr}")
         if isinstance(value, (_Opaque, _Builtin, _Method)):
             raise Unsafe(node, f"attribute `.{attr}` of {value!r}")
-        if _method_allowed(value, attr):
+        if _method_allowed(value, attr) or (
+            attr in _CONFIG_DICT_METHODS and self.is_node(value)
+        ):
             return _Method(value, attr)
         if self.is_node(value):
             if attr in value:
@@ -1537,6 +1553,10 @@ class Evaluator:
 
     def call(self, node: ast.Call) -> Any:
         func_node = node.func
+        stdlib = self._stdlib_callee(func_node)
+        if stdlib is not None:
+            args, kwargs, _ = self._arguments(node)
+            return self.call_stdlib(node, stdlib, args, kwargs)
         if isinstance(func_node, ast.Attribute):
             self._check_attr(func_node)
         try:
@@ -1759,25 +1779,211 @@ class Evaluator:
                 if isinstance(key, (str, int)):
                     self.table.set(owner, key, location)
             return None
+        if name == "merge":
+            if len(args) != 1 or kwargs:
+                raise EvalFailure(node, "TypeError: merge() takes one dict")
+            return self._apply(node, _depth_guarded(lambda: self._merge(node, owner, args[0])))
         if name == "pop" and is_node and len(args) == 1:
             # ConfigDict.pop defaults to None rather than raising.
             return owner.pop(args[0], None)
+        if name in ("copy", "deepcopy", "to_dict") and (args or kwargs):
+            raise EvalFailure(node, f"TypeError: {name}() takes no arguments")
         if name == "copy":
-            result: dict[Any, Any] = dict(owner) if is_node else self.mine(dict(owner))
-            self.table.share(result, owner)
-            return result
+            return self._apply(node, _depth_guarded(lambda: self._copy_value(owner, deep=False)))
+        if name == "deepcopy":  # addict's Dict.deepcopy, inherited by ConfigDict
+            return self._apply(node, _depth_guarded(lambda: self._copy_value(owner, deep=True)))
+        if name == "to_dict":
+            return self._apply(node, _depth_guarded(lambda: self._as_plain_dict(owner)))
         if name == "setdefault" and args and args[0] not in owner:
-            value = self.hook(args[1] if len(args) > 1 else None) if is_node else (
-                args[1] if len(args) > 1 else None)
-            owner[args[0]] = value
+            if len(args) > 2 or kwargs:
+                raise EvalFailure(node, "TypeError: setdefault expected at most 2 arguments")
+            default = args[1] if len(args) > 1 else None
+            # ConfigDict (addict's setdefault) stores the value converted to a ConfigDict
+            # and returns the value given, not the stored copy.
+            owner[args[0]] = self.hook(default) if is_node else default
             if isinstance(args[0], (str, int)):
                 self.table.set(owner, args[0], self.loc(node))
-            return value
+            return default
         bound = getattr(owner, name)
         result = self._apply(node, lambda: bound(*args, **kwargs))
         if name in ("keys", "values", "items"):
             return list(result)
         return result
+
+    def _merge(self, node: ast.Call, owner: dict[Any, Any], other: Any) -> None:
+        """``ConfigDict.merge(other)`` as MMEngine 0.10.7 does it: both sides deep
+        copied, ``other`` merged into the copy of ``owner`` (dicts recursively,
+        ``_delete_`` clearing the value it merges into, everything else replaced), and
+        ``owner`` refilled from the result, its keys first, in their order."""
+        if not isinstance(other, dict):
+            raise EvalFailure(
+                node, f"AttributeError: merge() needs a dict, not {_kind(other)}"
+            )
+        merged = self._merge_a_into_b(
+            self._copy_value(other, deep=True), self._copy_value(owner, deep=True)
+        )
+        assert isinstance(merged, dict)
+        found = self.table.of(merged) or {}
+        owner.clear()
+        locations = self.table.table(owner)
+        locations.clear()
+        for key, value in merged.items():
+            owner[key] = self.hook(value)
+            location = found.get(key)
+            if isinstance(key, (str, int)):
+                locations[key] = location if location is not None else self.loc(node)
+
+    def _merge_a_into_b(self, a: Any, b: Any) -> Any:
+        """MMEngine's ``_merge_a_into_b`` inside ``ConfigDict.merge``; ``_MISSING`` stands
+        for its ``default`` (a key one side lacks). ``a`` and ``b`` are fresh copies: the
+        ``_delete_`` popped from ``a`` and the clearing of ``b`` change nothing else."""
+        if not isinstance(a, dict):
+            return b if a is _MISSING else a
+        if not isinstance(b, dict):
+            # Merged into nothing (or into a non-dict): ``a`` as it is, less its own
+            # ``_delete_``; one deeper inside it stays, as in MMEngine.
+            a.pop(DELETE_KEY, None)
+            self._forget_location(a, DELETE_KEY)
+            return a
+        if a.pop(DELETE_KEY, False):
+            b.clear()
+        a_locations = self.table.of(a) or {}
+        b_locations = self.table.of(b) or {}
+        # A plain dict, as MMEngine's comprehension builds: storing the result into the
+        # ConfigDict hooks it (and what it holds) into ConfigDicts.
+        out: dict[Any, Any] = self.mine({})
+        out_locations: dict[Key, Location] = {}
+        for key in (*b, *a):
+            if key == DELETE_KEY or key in out:
+                continue
+            out[key] = self._merge_a_into_b(a.get(key, _MISSING), b.get(key, _MISSING))
+            location = a_locations.get(key) if key in a else b_locations.get(key)
+            if location is not None:
+                out_locations[key] = location
+        if out_locations:
+            self.table.put(out, out_locations)
+        return out
+
+    def _forget_location(self, container: dict[Any, Any], key: Key) -> None:
+        found = self.table.of(container)
+        if found:
+            found.pop(key, None)
+
+    def _copy_value(self, value: Any, *, deep: bool) -> Any:
+        """``copy.deepcopy``/``copy.copy`` of a config value, as MMEngine's types copy:
+        a dict the file wrote stays a plain dict, an inherited one a ConfigDict, whose
+        shallow copy (``ConfigDict.__copy__``) stores every value through its hook and so
+        rebuilds lists and tuples. Each copied container keeps its items' locations;
+        a container reached twice is copied once (``deepcopy``'s memo)."""
+        memo: dict[int, Any] = {}
+        budget = [MAX_ITEMS]
+
+        def spend(count: int) -> None:
+            budget[0] -= count
+            if budget[0] < 0:
+                raise Unsafe(None, f"a copy of more than {MAX_ITEMS} items")
+
+        def child_of(owner_is_node: bool, child: Any) -> Any:
+            if deep:
+                return copied(child)
+            # ConfigDict.__copy__ stores each value through its hook (`other[k] = v`).
+            return self.hook(child) if owner_is_node else child
+
+        def copied(item: Any) -> Any:
+            kind = type(item)
+            if kind is not dict and kind is not list and kind is not tuple:
+                if kind is set:
+                    spend(len(item))
+                    return set(item)
+                return item  # scalars, strings, frozensets: immutable
+            known = memo.get(id(item))
+            if known is not None:
+                return known
+            spend(len(item))
+            result: Any
+            if kind is dict:
+                result = {}
+                memo[id(item)] = result
+                node = id(item) not in self.own
+                if not node:
+                    self.mine(result)
+                for key, child in item.items():
+                    result[key] = child_of(node, child)
+            elif kind is list:
+                result = []
+                memo[id(item)] = result
+                result.extend(child_of(False, child) for child in item)
+            elif deep:
+                result = tuple(copied(child) for child in item)
+                memo[id(item)] = result
+            else:
+                return item  # copy.copy of a tuple is the tuple
+            if result:
+                self.table.share(result, item)
+            return result
+
+        return copied(value)
+
+    def _as_plain_dict(self, value: Any) -> Any:
+        """``ConfigDict.to_dict()``: plain dicts all the way down, imported names as
+        their dotted strings. A container reached twice is converted twice, as
+        MMEngine's recursion does, so the items built are counted."""
+        budget = [MAX_ITEMS]
+
+        def converted(item: Any) -> Any:
+            kind = type(item)
+            if kind is ImportedName:
+                return str(item)
+            if kind is not dict and kind is not list and kind is not tuple:
+                return item
+            budget[0] -= len(item)
+            if budget[0] < 0:
+                raise Unsafe(None, f"a to_dict() of more than {MAX_ITEMS} items")
+            result: Any
+            if kind is dict:
+                result = self.mine({key: converted(child) for key, child in item.items()})
+            else:
+                result = kind(converted(child) for child in item)
+            if result:
+                self.table.share(result, item)
+            return result
+
+        return converted(value)
+
+    def _stdlib_callee(self, func_node: ast.expr) -> str | None:
+        """The dotted name of the :data:`STDLIB_FUNCTIONS` entry that ``func_node`` calls
+        (``copy.deepcopy`` after ``import copy``, ``deepcopy`` after ``from copy import
+        deepcopy``), or None. Only the call is allowed: the function as a value stays
+        refused, like every name an import binds."""
+        # Called for every call in a config (mostly `dict(...)`): the common answers
+        # come first and cheaply.
+        if type(func_node) is ast.Name:
+            name = func_node.id
+            bound = self.names.get(name)
+            if type(bound) is not _Opaque or bound.kind != "imported name":
+                return None
+            dotted = bound.name
+        elif type(func_node) is ast.Attribute and type(func_node.value) is ast.Name:
+            name = func_node.value.id
+            bound = self.names.get(name)
+            if type(bound) is not _Opaque or bound.kind != "module":
+                return None
+            dotted = f"{bound.name}.{func_node.attr}"
+        else:
+            return None
+        if dotted not in STDLIB_FUNCTIONS or any(name in scope for scope in self.scopes):
+            return None
+        return dotted
+
+    def call_stdlib(
+        self, node: ast.Call, name: str, args: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        """A call to one of :data:`STDLIB_FUNCTIONS`."""
+        if len(args) != 1 or kwargs:
+            # `copy.deepcopy(x, memo)` would hand the evaluator's memo to the file.
+            raise Unsafe(node, f"`{name}` with arguments other than one value")
+        deep = name == "copy.deepcopy"
+        return self._apply(node, _depth_guarded(lambda: self._copy_value(args[0], deep=deep)))
 
     def _node_update(self, owner: dict[Any, Any], other: dict[Any, Any]) -> None:
         found = self.table.of(other) or {}
@@ -1865,6 +2071,19 @@ class Evaluator:
             self._drop_list_locations(owner)
         bound = getattr(owner, name)
         return self._apply(node, lambda: bound(*args, **kwargs))
+
+
+def _depth_guarded(function: Callable[[], Any]) -> Callable[[], Any]:
+    """``function``, with running out of stack on deeply nested values (a copy or a merge
+    recurses once per level) a refusal, not a failure of the config."""
+
+    def run() -> Any:
+        try:
+            return function()
+        except RecursionError as error:
+            raise Unsafe(None, "values nested too deeply to copy or merge") from error
+
+    return run
 
 
 def unbindable(value: Any) -> bool:

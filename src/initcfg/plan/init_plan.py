@@ -28,7 +28,7 @@ from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
 from initcfg.check.suggest import did_you_mean
 from initcfg.config.atomic import write_text_atomic
-from initcfg.config.load import load_config, tree_from_mapping
+from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.source import KeyPath, Location, format_path
 from initcfg.config.tree import ConfigTree
 from initcfg.schema.initializers import BaseInit, Pretrained
@@ -461,7 +461,7 @@ def _tree(config: ConfigInput | None) -> ConfigTree:
         return config
     if isinstance(config, Mapping):
         return tree_from_mapping(dict(config))
-    return load_config(config)
+    return load_tree(config)  # load errors go into the plan's diagnostics
 
 
 def _collect(

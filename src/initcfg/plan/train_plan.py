@@ -28,7 +28,7 @@ from torch import nn
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
 from initcfg.config.atomic import write_text_atomic
-from initcfg.config.load import load_config, tree_from_mapping
+from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.source import KeyPath, format_path
 from initcfg.config.tree import ConfigTree
 from initcfg.plan.lr_schedule import (
@@ -272,7 +272,7 @@ def _as_tree(config: str | os.PathLike[str] | ConfigTree | Mapping[str, Any]) ->
         return config
     if isinstance(config, Mapping):
         return tree_from_mapping(dict(config))
-    return load_config(config)
+    return load_tree(config)  # load errors go into the plan's diagnostics
 
 
 def _json_value(value: Any) -> JsonValue:

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from initcfg.config import inherit
-from initcfg.config.load import load_config
+from initcfg.config.load import load_config, load_tree
 from initcfg.config.source import Location
 
 
@@ -127,7 +127,7 @@ def test_base_without_bases_has_no_base_tree(write) -> None:  # type: ignore[no-
 
 def test_package_base_not_installed_is_a_diagnostic(write) -> None:  # type: ignore[no-untyped-def]
     path = write("c.py", "_base_ = 'initcfgnopkg::_base_/models/x.py'\nx = 1\n")
-    tree = load_config(path)
+    tree = load_tree(path)
     [problem] = tree.diagnostics
     assert (problem.code, problem.file, problem.line, problem.column) == ("IC206", str(path), 1, 10)
     assert "initcfgnopkg" in problem.message and problem.hint == "pip install initcfgnopkg"

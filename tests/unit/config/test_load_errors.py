@@ -7,7 +7,7 @@ import ast
 import pytest
 
 import initcfg
-from initcfg.config.load import load_config
+from initcfg.config.load import load_tree
 from initcfg.config.python_loader import is_new_style
 
 
@@ -22,7 +22,7 @@ def test_missing_base(write, mmengine) -> None:  # type: ignore[no-untyped-def]
     path = write("c.py", "_base_ = [\n    './real_base.py',\n    './reel_base.py',\n]\n")
     with pytest.raises(FileNotFoundError):
         mmengine(path)
-    problem = _only(load_config(path), "IC202")
+    problem = _only(load_tree(path), "IC202")
     assert (problem.file, problem.line, problem.column) == (str(path), 3, 5)
     assert "reel_base.py" in problem.message and problem.hint == "did you mean 'real_base.py'?"
 
@@ -31,7 +31,7 @@ def test_cycle_of_bases(write) -> None:  # type: ignore[no-untyped-def]
     write("a.py", "_base_ = './b.py'\na = 1\n")
     b = write("b.py", "x = 0\n_base_ = ['./c.py']\n")
     write("c.py", "_base_ = './a.py'\n")
-    tree = load_config(b.parent / "a.py")
+    tree = load_tree(b.parent / "a.py")
     problem = _only(tree, "IC203")
     assert (problem.file, problem.line, problem.column) == (str(b.parent / "c.py"), 1, 10)
     assert "a.py → b.py → c.py → a.py" in problem.message
@@ -44,7 +44,7 @@ def test_duplicate_key_across_bases(write, mmengine) -> None:  # type: ignore[no
     path = write("c.py", "_base_ = ['./m1.py',\n          './m2.py']\n")
     with pytest.raises(KeyError, match="Duplicate key"):
         mmengine(path)
-    problem = _only(load_config(path), "IC204")
+    problem = _only(load_tree(path), "IC204")
     assert (problem.file, problem.line, problem.column, problem.path) == (str(path), 2, 11, "model")
     assert "./m1.py" in problem.message and "./m2.py" in problem.message
 
@@ -54,7 +54,7 @@ def test_bad_placeholder(write, mmengine) -> None:  # type: ignore[no-untyped-de
     path = write("c.py", "_base_ = './base.py'\nlr = dict(value={{_base_.optimizer.lrr}})\n")
     with pytest.raises(KeyError):
         mmengine(path)
-    problem = _only(load_config(path), "IC205")
+    problem = _only(load_tree(path), "IC205")
     assert (problem.file, problem.line, problem.column) == (str(path), 2, 17)
     assert "_base_.optimizer has no key 'lrr'" in problem.message
     assert problem.hint == "did you mean 'lr'?"
@@ -62,14 +62,14 @@ def test_bad_placeholder(write, mmengine) -> None:  # type: ignore[no-untyped-de
 
 def test_placeholder_without_bases(write) -> None:  # type: ignore[no-untyped-def]
     path = write("c.py", "x = {{_base_.a}}\n")
-    problem = _only(load_config(path), "IC205")
+    problem = _only(load_tree(path), "IC205")
     assert "no bases" in problem.message and (problem.line, problem.column) == (1, 5)
 
 
 def test_environment_variable_without_default(write, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("INITCFG_NOT_SET", raising=False)
     path = write("c.py", "x = 1\nroot = '{{$INITCFG_NOT_SET:}}'\n")
-    problem = _only(load_config(path), "IC205")
+    problem = _only(load_tree(path), "IC205")
     assert (problem.line, problem.column) == (2, 9) and "INITCFG_NOT_SET" in problem.message
 
 
@@ -78,7 +78,7 @@ def test_syntax_error_in_a_base(write, mmengine) -> None:  # type: ignore[no-unt
     path = write("c.py", "_base_ = './base.py'\n")
     with pytest.raises(SyntaxError):
         mmengine(path)
-    tree = load_config(path)
+    tree = load_tree(path)
     problem = _only(tree, "IC002")
     assert (problem.file, problem.line) == (str(base), 3)
     assert problem.column is not None and problem.config == str(path)
@@ -88,7 +88,7 @@ def test_syntax_error_in_a_base(write, mmengine) -> None:  # type: ignore[no-unt
 def test_syntax_error_in_a_yaml_base(write) -> None:  # type: ignore[no-untyped-def]
     base = write("base.yaml", "model:\n  depth: [1, 2\n")
     path = write("c.py", "_base_ = './base.yaml'\n")
-    problem = _only(load_config(path), "IC002")
+    problem = _only(load_tree(path), "IC002")
     assert problem.file == str(base) and problem.line is not None
 
 
@@ -97,14 +97,14 @@ def test_merge_of_dict_into_list(write, mmengine) -> None:  # type: ignore[no-un
     path = write("c.py", "_base_ = './base.py'\noptimizer = dict(lr=0.1)\n")
     with pytest.raises(TypeError):
         mmengine(path)
-    problem = _only(load_config(path), "IC210")
+    problem = _only(load_tree(path), "IC210")
     assert (problem.line, problem.column, problem.path) == (2, 1, "optimizer")
 
 
 def test_delete_with_nothing_to_delete_warns(write) -> None:  # type: ignore[no-untyped-def]
     write("base.py", "x = 1\n")
     path = write("c.py", "_base_ = './base.py'\noptim = dict(\n    _delete_=True, lr=1)\n")
-    problem = _only(load_config(path), "IC212")
+    problem = _only(load_tree(path), "IC212")
     assert (problem.severity, problem.line, problem.column) == ("warning", 3, 5)
 
 
@@ -117,14 +117,14 @@ def test_delete_with_nothing_to_delete_warns(write) -> None:  # type: ignore[no-
 )
 def test_malformed_base_list(write, text: str, line: int, column: int) -> None:  # type: ignore[no-untyped-def]
     path = write("c.py", text)
-    problem = _only(load_config(path), "IC211")
+    problem = _only(load_tree(path), "IC211")
     assert (problem.line, problem.column) == (line, column)
 
 
 def test_unreadable_and_unknown_suffix(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    missing = load_config(tmp_path / "nope.py")
+    missing = load_tree(tmp_path / "nope.py")
     assert [d.code for d in missing.diagnostics] == ["IC001"]
-    odd = load_config(tmp_path / "config.toml")
+    odd = load_tree(tmp_path / "config.toml")
     assert [d.code for d in odd.diagnostics] == ["IC001"]
 
 
@@ -136,7 +136,7 @@ def test_validate_runs_on_python_configs_with_base_locations(write) -> None:  # 
     )
     path = write("c.py", "_base_ = './base.py'\n")
     problems = initcfg.validate(path)
-    assert problems, "the lead's validate walks .py configs through load_config"
+    assert problems, "the lead's validate walks .py configs through load_tree"
     located = [p for p in problems if p.file == str(base)]
     assert located and all(p.line and p.column for p in located)
 
@@ -145,7 +145,7 @@ def test_reserved_top_level_key(write, mmengine) -> None:  # type: ignore[no-unt
     path = write("c.py", "x = 1\nfilename = 'a.json'\n")
     with pytest.raises(KeyError, match="reserved"):
         mmengine(path)
-    problem = _only(load_config(path), "IC213")
+    problem = _only(load_tree(path), "IC213")
     assert (problem.line, problem.column, problem.path) == (2, 1, "filename")
 
 
@@ -156,14 +156,14 @@ def test_classic_and_new_style_do_not_mix(write, mmengine) -> None:  # type: ign
     classic = write("classic.py", "_base_ = './new.py'\n")
     with pytest.raises(RuntimeError):
         mmengine(classic)
-    problem = _only(load_config(classic), "IC211")
+    problem = _only(load_tree(classic), "IC211")
     assert (problem.line, problem.column) == (1, 10)
     write("inherits.py", "_base_ = './plain.py'\ny = 2\n")
     new = write("new2.py", "from mmengine.config import read_base\nwith read_base():\n"
                 "    from .inherits import *\n")
     with pytest.raises(Exception):  # noqa: B017 - MMEngine's ConfigParsingError
         mmengine(new)
-    problem = _only(load_config(new), "IC211")
+    problem = _only(load_tree(new), "IC211")
     assert (problem.line, problem.column) == (3, 5)
 
 

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 import initcfg
-from initcfg.config.load import load_config
+from initcfg.config.load import load_config, load_tree
 from initcfg.config.source import Location
 
 BASE = """
@@ -161,6 +161,41 @@ CASES = {
         value: int = 3
         assert value == 3
     """,
+    # The MMPretrain MobileOne pattern: a pipeline copied, each copy edited.
+    "copy_deepcopy_pipelines": """
+        _base_ = './base.py'
+        base_pipeline = [dict(type='Load'), dict(type='Crop', scale=224, pad=[1, 2]),
+                         dict(type='Aug', level=7)]
+        import copy  # noqa: E402
+        pipeline_1e = copy.deepcopy(base_pipeline)
+        pipeline_1e[1]['scale'] = 160
+        pipeline_1e[2]['level'] *= 0.1
+        pipeline_1e[1]['pad'].append(3)
+        _base_.model.backbone.pipeline = pipeline_1e
+        pipeline_37e = copy.deepcopy(base_pipeline)
+        pipeline_37e[1]['scale'] = 192
+        custom_hooks = [dict(type='Switch', schedule=[dict(epoch=37, pipeline=pipeline_37e)])]
+    """,
+    "copy_of_inherited_values": """
+        _base_ = './base.py'
+        import copy as copy_module
+        from copy import copy, deepcopy
+        model = deepcopy(_base_.model)
+        model.backbone.depth = 101
+        model.roi_head.bbox_head.update(num_classes=3)
+        shallow = copy(_base_.train_pipeline)
+        shallow.append(dict(type='Pack'))
+        shallow[0]['type'] = 'Shared'
+        pair = [dict(k=1)]
+        both = [pair, pair]
+        twins = copy_module.deepcopy(both)
+        twins[0][0]['k'] = 2
+        shallow_twins = copy_module.copy(both)
+        shallow_twins.append(None)
+        classes = copy(_base_.classes)
+        flat = copy_module.copy(dict(a=[1]))
+        flat['a'].append(2)
+    """,
 }
 
 
@@ -184,7 +219,7 @@ def test_plain_dict_attribute_access_fails_like_mmengine(write, mmengine) -> Non
     path = write("c.py", "model = dict(depth=50)\ndepth = model.depth\n")
     with pytest.raises(AttributeError):
         mmengine(path)
-    [problem] = load_config(path).diagnostics
+    [problem] = load_tree(path).diagnostics
     assert (problem.code, problem.line, problem.column) == ("IC207", 2, 9)
     assert "plain dict" in problem.message
 
@@ -206,7 +241,7 @@ def test_failures_mmengine_would_hit_are_ic207(
     path = write("c.py", text)
     with pytest.raises(Exception):  # noqa: B017 - MMEngine fails too, any way it likes
         mmengine(path)
-    [problem] = load_config(path).diagnostics
+    [problem] = load_tree(path).diagnostics
     assert problem.code == "IC207" and message in problem.message
     assert (problem.file, problem.line) == (str(path), 1)
 
@@ -253,7 +288,7 @@ def test_custom_imports_recorded_not_imported(write) -> None:  # type: ignore[no
 
 def test_columns_count_characters_not_bytes(write) -> None:  # type: ignore[no-untyped-def]
     path = write("c.py", "names = dict(ü='é', depth=50)\nx = dict(a='日本', b=undefined)\n")
-    tree = load_config(path)
+    tree = load_tree(path)
     assert tree.location(("names", "depth")) == Location(str(path), 1, 21)
     [problem] = tree.diagnostics
     assert (problem.code, problem.line, problem.column) == ("IC207", 2, 20)
@@ -280,3 +315,48 @@ def test_list_item_locations_follow_edits(write) -> None:  # type: ignore[no-unt
     assert tree.source_map.get(("weights", 2)) == Location(file, 1 + 5, 12)
     assert tree.source_map.get(("weights", 3)) == Location(file, 6, 24)
     assert tree.source_map.get(("steps", 1)) == Location(file, 7, 9)
+
+
+def test_deepcopy_keeps_locations(write) -> None:  # type: ignore[no-untyped-def]
+    path = write(
+        "c.py",
+        "import copy\n"
+        "pipeline = [dict(type='Load'), dict(type='Crop', scale=224)]\n"
+        "edited = copy.deepcopy(pipeline)\n"
+        "edited[1]['scale'] = 160\n",
+    )
+    tree = load_config(path)
+    assert tree.to_dict()["pipeline"][1]["scale"] == 224
+    assert tree.location(("edited", 1, "scale")) == Location(str(path), 4, 11)
+    assert tree.location(("edited", 0, "type")) == Location(str(path), 2, 18)
+
+
+@pytest.mark.parametrize(
+    ("text", "construct"),
+    [
+        ("import copy\nx = copy.deepcopy([1], {})\n", "`copy.deepcopy` with arguments"),
+        ("import copy\nx = copy.replace(1)\n", "`copy.replace`"),
+        ("from copy import deepcopy\nf = [deepcopy]\n", "deepcopy"),
+    ],
+)
+def test_other_uses_of_copy_are_refused(write, text: str, construct: str) -> None:  # type: ignore[no-untyped-def]
+    [problem] = load_tree(write("c.py", text)).diagnostics
+    assert problem.code == "IC201" and construct in problem.message
+    assert "does not support" in problem.message and problem.hint is not None
+    assert "--trust-python" in problem.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "construct", "line"),
+    [
+        ("import copy\na = [list(range(600000)), list(range(600000))]\nb = copy.deepcopy(a)\n",
+         "a copy of more than 1000000 items", 3),
+        ("_base_ = './base.py'\nx = _base_.model\nd = dict()\nfor i in range(700):\n"
+         "    d = dict(d=d)\nx.merge(d)\n", "values nested too deeply to copy or merge", 6),
+    ],
+)
+def test_copies_and_merges_are_bounded(write, text: str, construct: str, line: int) -> None:  # type: ignore[no-untyped-def]
+    write("base.py", BASE)
+    [problem] = load_tree(write("c.py", text)).diagnostics
+    assert (problem.code, problem.line) == ("IC201", line)
+    assert construct in problem.message

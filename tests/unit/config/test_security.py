@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from initcfg.config.load import load_config
+from initcfg.config.load import load_tree
 from initcfg.config.source import Location
 
 # Each payload would create the file PWNED if it ran (or import a module for its side
@@ -62,7 +62,7 @@ def test_payload_is_refused_without_side_effect(name: str, write, tmp_path: Path
     text, (line, column), construct = PAYLOADS[name]
     target = tmp_path / "PWNED"
     path = write("evil.py", text.format(target=target))
-    tree = load_config(path)
+    tree = load_tree(path)
     refusals = [d for d in tree.diagnostics if d.code == "IC201"]
     assert len(refusals) == 1, tree.diagnostics
     [refusal] = refusals
@@ -80,7 +80,7 @@ def test_import_for_side_effects_imports_nothing(write) -> None:  # type: ignore
     )
     sys.path.insert(0, str(path.parent / "site"))
     try:
-        tree = load_config(path)
+        tree = load_tree(path)
     finally:
         sys.path.remove(str(path.parent / "site"))
     assert "initcfg_side_effect_mod" not in sys.modules
@@ -93,7 +93,7 @@ def test_base_with_payload_is_refused_in_the_base(write, tmp_path: Path) -> None
     target = tmp_path / "PWNED"
     base = write("base.py", f"import os\nx = os.system('touch {target}')\n")
     path = write("c.py", "_base_ = './base.py'\ny = 1\n")
-    tree = load_config(path)
+    tree = load_tree(path)
     [refusal] = [d for d in tree.diagnostics if d.code == "IC201"]
     assert (refusal.file, refusal.line, refusal.column, refusal.config) == (
         str(base), 2, 5, str(path)
@@ -115,10 +115,10 @@ def test_trust_executes_the_way_mmengine_does(write, tmp_path: Path, mmengine) -
             model = dict(depth=scale(_base_.model.depth), name=os.path.basename('a/b.py'))
         """),
     )
-    refused = load_config(path)
+    refused = load_tree(path)
     assert [d.code for d in refused.diagnostics] == ["IC201"]
     assert not target.exists()
-    trusted = load_config(path, trust=True)
+    trusted = load_tree(path, trust=True)
     assert target.exists()
     assert [d.code for d in trusted.diagnostics] == ["IC209"]
     target.unlink()
@@ -133,9 +133,9 @@ def test_trust_hands_new_style_files_to_mmengine(write, mmengine) -> None:  # ty
         "from mmengine.config import read_base\nwith read_base():\n"
         "    from .._base_.m import *\nmodel.depth = (lambda: 101)()\n",
     )
-    [refusal] = load_config(path).diagnostics
+    [refusal] = load_tree(path).diagnostics
     assert (refusal.code, refusal.line, refusal.column) == ("IC201", 4, 16)
-    trusted = load_config(path, trust=True)
+    trusted = load_tree(path, trust=True)
     assert [d.code for d in trusted.diagnostics] == ["IC209"]
     assert trusted.to_dict() == mmengine(path) == {"model": {"depth": 101}}
 
@@ -146,7 +146,7 @@ def test_trust_hands_new_style_files_to_mmengine(write, mmengine) -> None:  # ty
 def test_a_trusted_config_that_exits_is_a_diagnostic(write, exit_call: str) -> None:  # type: ignore[no-untyped-def]
     """Executing a config never ends the process that checks it."""
     path = write("c.py", "x = 1\n" + exit_call)
-    [problem] = load_config(path, trust=True).diagnostics
+    [problem] = load_tree(path, trust=True).diagnostics
     assert problem.code == "IC207" and "SystemExit" in problem.message
     assert problem.line == exit_call.count("\n") + 1
 
@@ -172,7 +172,7 @@ RESOURCE_BOMBS = {
 def test_resource_bombs_are_refused(name: str, write) -> None:  # type: ignore[no-untyped-def]
     text, (line, column), construct = RESOURCE_BOMBS[name]
     path = write("bomb.py", text)
-    [refusal] = load_config(path).diagnostics
+    [refusal] = load_tree(path).diagnostics
     assert (refusal.code, refusal.line, refusal.column) == ("IC201", line, column)
     assert construct in refusal.message
 
@@ -186,7 +186,7 @@ def test_trust_reruns_from_pristine_bases_and_keeps_base_edits(write, mmengine) 
         "del _base_.other\n"
         "x = (lambda: 3)()\n",
     )
-    trusted = load_config(path, trust=True)
+    trusted = load_tree(path, trust=True)
     assert trusted.to_dict() == mmengine(path) == {"model": {"depth": 50, "layers": [1, 2]},
                                                    "x": 3}
     assert trusted.location(("model", "depth")) == Location(str(base), 1, 14)

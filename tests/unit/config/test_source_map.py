@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from initcfg.config.load import load_config
+from initcfg.config.load import load_config, load_tree
 from initcfg.config.source import Location, SourceMap
 
 BASE = textwrap.dedent("""\
@@ -76,7 +76,7 @@ def test_full_map_agrees_with_lookups(write) -> None:  # type: ignore[no-untyped
 def test_base_diagnostics_name_the_config(write) -> None:  # type: ignore[no-untyped-def]
     base = write("base.py", "x = 1\ny = undefined\n")
     child = write("child.py", "_base_ = './base.py'\n")
-    [problem] = load_config(child).diagnostics
+    [problem] = load_tree(child).diagnostics
     assert (problem.code, problem.file, problem.line, problem.column) == (
         "IC207", str(base), 2, 5
     )
@@ -88,7 +88,7 @@ def test_relative_paths_stay_relative(write, tmp_path, monkeypatch) -> None:  # 
     write("configs/_base_/m.py", "model = dict(depth=50)\nbad = undefined\n")
     write("configs/c.py", "_base_ = './_base_/m.py'\nx = 1\n")
     monkeypatch.chdir(tmp_path)
-    tree = load_config("configs/c.py")
+    tree = load_tree("configs/c.py")
     assert tree.path == "configs/c.py"
     assert tree.files == ["configs/c.py", "configs/_base_/m.py"]
     assert tree.location(("model", "depth")) == Location("configs/_base_/m.py", 1, 14)
@@ -99,5 +99,5 @@ def test_relative_paths_stay_relative(write, tmp_path, monkeypatch) -> None:  # 
     assert set(tree.suppressions) == {"configs/c.py", "configs/_base_/m.py"}
     assert tree.base is not None and tree.base.files == ["configs/_base_/m.py"]
     # An absolute path keeps every file absolute.
-    absolute = load_config(tmp_path / "configs" / "c.py")
+    absolute = load_tree(tmp_path / "configs" / "c.py")
     assert absolute.files[1] == str(tmp_path / "configs" / "_base_" / "m.py")

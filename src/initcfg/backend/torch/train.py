@@ -738,9 +738,9 @@ def train(
     if isinstance(config, ConfigTree):
         tree = config
     else:
-        from initcfg.config.load import load_config
+        from initcfg.config.load import load_tree
 
-        tree = load_config(config)
+        tree = load_tree(config)
         errors = [d for d in tree.diagnostics if d.severity == "error"]
         if errors:
             raise TrainError(

@@ -1,0 +1,117 @@
+"""A load that fails part way never hands back values that look complete.
+
+Every way a load can fail, through every public entry point that loads a file:
+``initcfg.load_config`` raises :class:`ConfigLoadError` with the diagnostics,
+``initcfg.validate`` reports the same diagnostics, and the planners put them first in
+the plan's diagnostics (a plan with errors applies nothing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import initcfg
+from initcfg.config.load import ConfigLoadError, load_tree
+
+# Each case: files to write (the config is "c.py" unless named), the code expected.
+# Every config sets a value before the failing line, so a partial result would hold it.
+FAILURES: dict[str, tuple[dict[str, str], str]] = {
+    "unsupported_construct": (
+        {"c.py": "model = dict(depth=50)\nimport os\nwork_dir = os.getcwd()\n"}, "IC201"
+    ),
+    "missing_key_in_method_call": (
+        {"base.py": "model = dict(depth=50)\n",
+         "c.py": "_base_ = './base.py'\nmodel = dict(depth=101)\nx = _base_.model.nope\n"},
+        "IC207",
+    ),
+    "new_style_failing_line": (
+        {"base.py": "model = dict(head=dict(num_classes=1000))\n",
+         "c.py": "from mmengine.config import read_base\nwith read_base():\n"
+                 "    from .base import *\n"
+                 "model.merge(dict(head=dict(num_classes=10)))\nlr = undefined\n"},
+        "IC207",
+    ),
+    "missing_base": ({"c.py": "_base_ = './nope.py'\nx = 1\n"}, "IC202"),
+    "missing_new_style_base": (
+        {"c.py": "from mmengine.config import read_base\nwith read_base():\n"
+                 "    from .nope import *\nx = 1\n"},
+        "IC202",
+    ),
+    "syntax_error_in_base": (
+        {"base.py": "model = dict(\n", "c.py": "_base_ = './base.py'\nx = 1\n"}, "IC002"
+    ),
+    "unsupported_in_base": (
+        {"base.py": "y = 1\nz = open('f')\n", "c.py": "_base_ = './base.py'\nx = 1\n"},
+        "IC201",
+    ),
+    "merge_mmengine_refuses": (
+        {"base.py": "model = [1]\n", "c.py": "_base_ = './base.py'\nmodel = dict(a=1)\n"},
+        "IC210",
+    ),
+    "unknown_suffix": ({"c.txt": "x = 1\n"}, "IC001"),
+    "yaml_syntax": ({"c.yaml": "a: 1\nb: [\n"}, "IC002"),
+}
+
+
+def _config(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path / next(name for name in files if name.startswith("c."))
+
+
+@pytest.mark.parametrize("case", sorted(FAILURES))
+def test_load_config_raises_with_the_diagnostics(tmp_path: Path, case: str) -> None:
+    files, code = FAILURES[case]
+    path = _config(tmp_path, files)
+    with pytest.raises(ConfigLoadError) as caught:
+        initcfg.load_config(path)
+    error = caught.value
+    assert isinstance(error, ValueError)
+    assert code in [item.code for item in error.diagnostics]
+    assert error.path == str(path) and code in str(error)
+    # validate reports the same problems, without raising.
+    assert code in [item.code for item in initcfg.validate(path)]
+    # The checks' loader keeps the diagnostics on the tree.
+    assert [item.code for item in load_tree(path).diagnostics] == [
+        item.code for item in error.diagnostics
+    ]
+
+
+def test_an_unreadable_file_raises(tmp_path: Path) -> None:
+    with pytest.raises(ConfigLoadError) as caught:
+        initcfg.load_config(tmp_path / "absent.py")
+    assert [item.code for item in caught.value.diagnostics] == ["IC001"]
+
+
+def test_warnings_alone_do_not_raise(tmp_path: Path) -> None:
+    path = _config(
+        tmp_path,
+        {"c.py": "custom_imports = dict(imports=['x'])\nhead = dict(_delete_=True, a=1)\n"},
+    )
+    tree = initcfg.load_config(path)
+    assert tree.to_dict()["head"] == {"_delete_": True, "a": 1}
+    assert {item.severity for item in tree.diagnostics} <= {"warning", "info"}
+
+
+def test_planners_report_the_load_errors_and_apply_nothing(tmp_path: Path) -> None:
+    """The planners' contract is diagnostics, not exceptions: the load's errors lead
+    the plan's, so a plan of a partial config is never one that looks clean, and
+    applying it refuses."""
+    pytest.importorskip("torch")
+    from torch import nn
+
+    from initcfg.backend.torch._errors import InitError
+
+    files, _ = FAILURES["new_style_failing_line"]
+    path = _config(tmp_path, files)
+    model = nn.Linear(2, 2)
+    before = model.weight.detach().clone()
+    init_plan = initcfg.compile_init_plan(path, model)
+    assert init_plan.diagnostics[0].code == "IC207"
+    with pytest.raises(InitError):
+        init_plan.apply(model)
+    assert (model.weight == before).all()
+    train_plan = initcfg.compile_train_plan(path, model)
+    assert train_plan.diagnostics[0].code == "IC207"
