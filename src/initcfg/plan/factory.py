@@ -195,7 +195,8 @@ def _import_project_module(
             f"the project's {places[-1]} and {where} outside the project, and which one "
             "an import reaches depends on the search path",
             key,
-            f"rename the project's {top!r}, or name its file: type='{places[-1]}:...'",
+            f"rename the project's {top!r}, or name its file: "
+            f"type='{os.path.relpath(places[-1], roots[-1])}:...'",
             code="IC242",
         )
     loaded = sys.modules.get(top)

@@ -367,6 +367,11 @@ class _Runner:
 
     # ------------------------------------------------------------------ work dir
 
+    def _notice(self, text: str) -> None:
+        """A warning about the work dir: shown by rank 0 even without progress output."""
+        if self.ctx.is_main:
+            self.progress.message(text, force=True)
+
     def _claim_work_dir(self) -> None:
         """Rank 0: lock the work dir and clear a crash's temp files (IC471, IC477)."""
         if not self.ctx.is_main:
@@ -380,7 +385,7 @@ class _Runner:
         removed = workdir.clear_stale_temp_files(work_dir)
         if removed:
             names = ", ".join(p.name for p in removed[:3]) + (" …" if len(removed) > 3 else "")
-            self.progress.message(
+            self._notice(
                 f"initcfg: info[IC477]: removed {len(removed)} temp file(s) an interrupted "
                 f"write left in {work_dir}: {names}"
             )
@@ -402,8 +407,9 @@ class _Runner:
                 "another --work-dir",
                 code="IC473",
             )
-        for name in (workdir.LOG_NAME, workdir.POINTER_NAME):
-            workdir.refuse_special(work_dir / name)
+        if resuming or not self.options.overwrite:  # --overwrite removes them first
+            for name in (workdir.LOG_NAME, workdir.POINTER_NAME):
+                workdir.refuse_special(work_dir / name)
 
     def _remove_previous_run(self) -> None:
         """``overwrite``: the previous run's files go before this run writes any."""
@@ -416,7 +422,7 @@ class _Runner:
                                  code="IC474")
             path.unlink()
         if previous:
-            self.progress.message(
+            self._notice(
                 f"initcfg: --overwrite: removed {len(previous)} file(s) of the previous run "
                 f"in {self.work_dir}"
             )
@@ -441,7 +447,7 @@ class _Runner:
         elif self.options.resume or settings.finetune.resume:
             self.resume_from, skipped = ckpt.resume_candidates(self.work_dir)
             for path in skipped:
-                self.progress.message(
+                self._notice(
                     f"initcfg: warning[IC474]: passed over {path}: it is "
                     f"{workdir.kind_of(path) or 'not readable'}, not a regular file"
                 )
@@ -529,7 +535,7 @@ class _Runner:
                 notes=notes,
             )
             for note in notes:
-                self.progress.message(f"initcfg: {note}")
+                self._notice(f"initcfg: {note}")
 
     def close(self) -> None:
         """Close the log and give the work dir's lock back (also after a failure)."""

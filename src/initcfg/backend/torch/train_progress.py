@@ -90,7 +90,8 @@ class JsonLog:
                 # A resumed run continues the log from its checkpoint: records written
                 # after it (by the interrupted run) are dropped, so the log reads as one
                 # run.
-                write_text_atomic(path, _kept_records(path, keep_until_iter, notes or []))
+                kept = _kept_records(path, keep_until_iter, [] if notes is None else notes)
+                write_text_atomic(path, kept)
             fd = os.open(path, flags | os.O_APPEND, 0o666)
         except OSError as error:
             raise write_failed(path, error) from None
@@ -194,8 +195,9 @@ class Progress:
             )
         self.stream.flush()
 
-    def message(self, text: str) -> None:
-        if not self.quiet:
+    def message(self, text: str, *, force: bool = False) -> None:
+        """Print ``text`` on its own line; ``force`` prints it even when quiet."""
+        if force or not self.quiet:
             # A bar left mid-way (Ctrl-C, a mid-epoch validation) gets its line ended.
             self.stream.write(("\n" if self._open_line else "") + text + "\n")
             self._open_line = False
