@@ -62,6 +62,10 @@ def train_command(
     Exit status: 0 trained, 1 the config cannot be trained (or a rank failed),
     2 the config cannot be read, 130 interrupted (a checkpoint was written).
     """
+    if resume and overwrite:
+        raise click.UsageError(
+            "--resume continues the work dir's run and --overwrite removes it: pass one"
+        )
     from initcfg.config.load import load_config
 
     rank = os.environ.get("RANK", "0")

@@ -455,9 +455,13 @@ class _Runner:
                 self.progress.message(
                     f"initcfg: nothing to resume in {self.work_dir}; starting from scratch"
                 )
-        self._refuse_clobbering(resuming=self.resume_from is not None)
         if self.resume_from is None and load_from and self.ctx.is_main:
             workdir.refuse_inputs_in_work_dir(self.work_dir, [str(load_from)], "load_from")
+        # Asking to resume is consent to continue the work dir's run, also when it left no
+        # checkpoint to resume from (it starts over, and says so above).
+        self._refuse_clobbering(
+            resuming=self.options.resume or bool(settings.finetune.resume)
+        )
         model = _build_model(self.tree, self.options)
         if self.resume_from is None and not self.options.skip_init:
             self.load_report = _initialize(
