@@ -26,7 +26,7 @@ import pathlib
 import subprocess
 
 import torch
-from os import system
+from os import makedirs, system
 from torch import load
 
 
@@ -107,6 +107,9 @@ MODEL_CASES = [
     # A callable the project imported from elsewhere, reached by its own name.
     ("mymodel:load", "f='CANARY', weights_only=False", "IC240"),
     ("mymodel:system", "command='touch CANARY'", "IC240"),
+    # os.makedirs is Python code of a frozen module: its file is `<frozen os>`, which
+    # must not pass for a path inside the project.
+    ("mymodel:makedirs", "name='CANARY'", "IC240"),
     ("mymodel:runner", "command='touch CANARY'", "IC240"),
     ("mymodel:Spawner", "args=['touch', 'CANARY']", "IC240"),
     # A method inherited from the standard library, on a project class.

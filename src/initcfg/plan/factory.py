@@ -120,7 +120,11 @@ def _is_installed(place: str) -> bool:
 
 
 def _is_project_file(place: str | None, roots: tuple[Path, ...]) -> bool:
-    return bool(place) and _inside(place, roots) and not _is_installed(str(place))
+    # Only a real, absolute place counts: frozen modules report `<frozen posixpath>`,
+    # which would otherwise resolve relative to the working directory, into the project.
+    if not place or not os.path.isabs(place) or not os.path.exists(place):
+        return False
+    return _inside(place, roots) and not _is_installed(place)
 
 
 def _same_file(a: str | None, b: str | None) -> bool:
@@ -140,7 +144,9 @@ def _find_outside(top: str, roots: tuple[Path, ...]) -> importlib.machinery.Modu
     if top in sys.builtin_module_names:
         return importlib.machinery.ModuleSpec(top, None)
     saved = list(sys.path)
-    sys.path[:] = [p for p in saved if not _is_project_file(p or os.curdir, roots)]
+    sys.path[:] = [
+        p for p in saved if not _is_project_file(os.path.abspath(p or os.curdir), roots)
+    ]
     try:
         for finder in sys.meta_path:
             find = getattr(finder, "find_spec", None)
@@ -261,10 +267,16 @@ def _defined_in(value: Any) -> str | None:
     """The source file that defines what calling ``value`` runs, or None (built-in)."""
     if inspect.ismethod(value):
         value = value.__func__
-    if inspect.isfunction(value):
+    try:
+        # A decorated project function (functools.wraps: lru_cache, torch.no_grad) is
+        # judged by the function the project wrote.
         value = inspect.unwrap(value)
-        code = getattr(value, "__code__", None)
-        return None if code is None else str(code.co_filename)
+    except ValueError:  # a __wrapped__ cycle
+        return None
+    if inspect.ismethod(value):
+        value = value.__func__
+    if inspect.isfunction(value):
+        return str(value.__code__.co_filename)
     target = value if inspect.isclass(value) else type(value)
     module = sys.modules.get(getattr(target, "__module__", "") or "")
     file = getattr(module, "__file__", None)
@@ -320,7 +332,7 @@ def resolve(
                 path = Path(base_dir) / path
             if not path.is_file():
                 raise FactoryError(f"no such file {str(path)!r}", key)
-            if project_only and not _is_project_file(str(path), roots):
+            if project_only and not _is_project_file(os.path.abspath(path), roots):
                 raise FactoryError(
                     f"refusing to import {str(path)!r}, named by the config: it lies "
                     "outside the working directory and the config's folder, or among "
