@@ -390,3 +390,15 @@ def test_plan_output_into_a_missing_folder_is_refused(output: str, project: Path
     outcome.assert_clean(exit_codes=(2,))
     assert "does not exist" in outcome.output
     assert not (project / "missing").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs fifos")
+def test_resume_from_a_load_from_fifo_is_refused_not_waited_on(project: Path) -> None:
+    # MMEngine's `resume = True` with `load_from` resumes from that file.
+    os.mkfifo(project / "pipe.pth")
+    config = project / "res.py"
+    config.write_text("_base_ = 'cfg.py'\nresume = True\nload_from = 'pipe.pth'\n")
+    outcome = run_limited(["train", "res.py", "--work-dir", "new", "--quiet"], cwd=project)
+    outcome.assert_clean(exit_codes=(1,))
+    assert "error[IC474]" in outcome.output and "not a regular file" in outcome.output
+    assert stat.S_ISFIFO((project / "pipe.pth").stat().st_mode)

@@ -443,6 +443,11 @@ class _Runner:
             # MMEngine: `resume = True` with `load_from` set resumes from that file.
             self.resume_from = Path(load_from)
             if not self.resume_from.is_file():
+                if self.resume_from.exists():  # a fifo or device would block the read
+                    raise TrainError(
+                        f"cannot resume: {load_from} is not a regular file", ("load_from",),
+                        code="IC474",
+                    )
                 raise TrainError(f"cannot resume: {load_from} does not exist", ("load_from",))
         elif self.options.resume or settings.finetune.resume:
             self.resume_from, skipped = ckpt.resume_candidates(self.work_dir)
