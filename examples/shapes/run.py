@@ -84,7 +84,8 @@ def _train(tree: Any, work_dir: Path, label: str) -> list[float]:
 
     _section(label)
     start = time.perf_counter()
-    result = train(tree, TrainOptions(work_dir=work_dir))
+    # A demo is run again and again: each run starts its work dirs over.
+    result = train(tree, TrainOptions(work_dir=work_dir, overwrite=True))
     print(f"  {label}: {time.perf_counter() - start:.1f}s")
     return [float(v["accuracy"]) for v in result.val_history]
 

@@ -130,3 +130,32 @@ define(
     example="model: !!python/object/apply:os.system ['touch /tmp/x']",
     fix="Write the value as plain YAML (a mapping, a list, a string).",
 )
+define(
+    "IC240", "error", "A factory the config names is not the project's own code",
+    why="`type='module:callable'` is imported and called. From a config (a file that may "
+    "come from a pull request) only callables defined in files under the working "
+    "directory or the config's folder are called; the standard library, torch and "
+    "installed packages are refused, also when a project module imports them "
+    "(`mymodel.py` doing `from torch import load`).",
+    example="model = dict(type='mymodel:load', f='weights.pkl', weights_only=False)",
+    fix="Name a function or class written in the project, pass the factory on the "
+    "command line (`--model`), or use `--trust-python` for a config you trust.",
+)
+define(
+    "IC241", "error", "A factory name walks through a module or a private name",
+    why="After the colon, a factory name is looked up attribute by attribute. A walk "
+    "through a module (`mymodel:os.system`) or a `_` name (`mymodel:__builtins__`) "
+    "leaves the file that was checked, so neither is followed.",
+    example="model = dict(type='mymodel:os.system', command='touch /tmp/x')",
+    fix="Name the module that defines the callable before the colon, and a public name "
+    "after it.",
+)
+define(
+    "IC242", "error", "A factory's module name also names a module outside the project",
+    why="A dotted name is searched on `sys.path`; a project file that has the name of a "
+    "standard-library or installed module (`cProfile.py`, `yaml.py`) makes the import "
+    "reach one or the other depending on the search path and on what was imported "
+    "before, so the file that was checked need not be the one that runs.",
+    example="model = dict(type='cProfile:run', statement='...')  # with a project cProfile.py",
+    fix="Rename the project's module, or name its file: `type='cProfile.py:run'`.",
+)

@@ -127,3 +127,66 @@ define(
     example="train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100000000000)",
     fix="Check max_epochs / max_iters; the run itself is unaffected.",
 )
+define(
+    "IC471", "error", "Another training run holds the work dir",
+    why="Two runs writing one work dir interleave their log and replace each other's "
+    "checkpoints. `initcfg train` locks the work dir for the whole run (the lock goes "
+    "with the process, also after a crash), and a second run stops at once.",
+    example="initcfg train cfg.py --work-dir wd   # while another `initcfg train ... wd` runs",
+    fix="Wait for the other run to end, or train into another --work-dir.",
+)
+define(
+    "IC472", "error", "An input of the run is a file the run writes",
+    why="A run writes `epoch_N.pth`, `iter_N.pth`, `interrupted.pth`, `last_checkpoint` "
+    "and `train_log.jsonl` in its work dir, and rotates old checkpoints away: a "
+    "`load_from` or `Pretrained` checkpoint of that name there would be overwritten or "
+    "deleted by the run that reads it.",
+    example="load_from = 'wd/epoch_3.pth'  # with --work-dir wd",
+    fix="Copy the checkpoint elsewhere first, or choose another --work-dir.",
+)
+define(
+    "IC473", "error", "The work dir holds a previous run",
+    why="A new run would replace the previous run's log and checkpoints one by one, "
+    "leaving a mix of both.",
+    example="initcfg train cfg.py --work-dir wd   # wd holds epoch_1.pth, train_log.jsonl",
+    fix="`--resume` to continue the run, `--overwrite` to start over (its files are "
+    "removed first), or another --work-dir.",
+)
+define(
+    "IC474", "error", "A file in the work dir is not a regular file",
+    why="A run never writes through a symbolic link (it would write outside the work "
+    "dir) nor reads a fifo or device (it would block forever); `--resume` passes such a "
+    "`*.pth` over and takes the newest regular checkpoint.",
+    example="ln -s ~/.bashrc wd/train_log.jsonl",
+    fix="Remove the link or special file.",
+)
+define(
+    "IC475", "warning", "The training log ends in a line cut short",
+    why="A crash during a write leaves the last line of `train_log.jsonl` incomplete; a "
+    "resumed run drops it (the checkpoint holds the run's state) and says so.",
+    example='{"mode": "train", "epoch": 2, "it',
+    fix="Nothing to fix: the resumed run rewrites the log from its checkpoint on.",
+)
+define(
+    "IC476", "error", "The training log holds a line that is not a record",
+    why="A damaged line before the last one is not what a crash leaves: the log was "
+    "edited or written by something else, and resuming would mix it into the run's.",
+    example="wd/train_log.jsonl line 3: `<<<<<<< HEAD`",
+    fix="Move the log aside and resume: the checkpoint holds the run's state.",
+)
+define(
+    "IC477", "info", "Temp files of an interrupted write were removed",
+    why="A process killed during an atomic write (kill -9, power loss) leaves its temp "
+    "file (`.epoch_3.pth.abcd1234.tmp`); the next run in the work dir removes them while "
+    "it holds the work dir's lock.",
+    example="kill -9 during a checkpoint write, then initcfg train ... --resume",
+    fix="Nothing to fix.",
+)
+define(
+    "IC478", "error", "A file of the run cannot be written",
+    why="A write in the work dir failed; the message names the file and the cause (the "
+    "file-size limit `ulimit -f`, a full disk, a quota) instead of torch's "
+    "`inline_container.cc` text. The previous checkpoint is intact (writes are atomic).",
+    example="ulimit -f 1000; initcfg train cfg.py",
+    fix="Free space or raise the limit, then continue with --resume.",
+)

@@ -6,6 +6,7 @@ torch is imported only when the command runs, so ``initcfg validate`` stays torc
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -45,7 +46,8 @@ EXIT_USAGE = 2
 )
 @click.option(
     "--output", type=click.Path(dir_okay=False), default=None,
-    help="With --apply: write the initialized state dict here (atomically).",
+    help="With --apply: write the initialized state dict here (atomically, into a folder "
+    "that exists).",
 )
 @click.option(
     "--trust-python", is_flag=True,
@@ -137,7 +139,8 @@ def plan_command(
             model = model_from_config(tree, model_spec, trust=trust_python)
     except FactoryError as error:
         hint = f" ({error.hint})" if error.hint else ""
-        click.echo(f"initcfg plan: error: {error.message}{hint}", err=True)
+        code = f"[{error.code}]" if error.code else ""
+        click.echo(f"initcfg plan: error{code}: {error.message}{hint}", err=True)
         sys.exit(EXIT_USAGE)
 
     if train_plan:
@@ -172,6 +175,14 @@ def plan_command(
         except ValueError as error:
             click.echo(f"initcfg plan: error: {error}", err=True)
             sys.exit(EXIT_USAGE)
+        folder = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(folder):  # a typo in the folder is not a reason to create it
+            click.echo(
+                f"initcfg plan: error: cannot write {output}: the folder {folder} does not "
+                "exist (create it first)",
+                err=True,
+            )
+            sys.exit(EXIT_USAGE)
     if seed is not None:
         torch.manual_seed(seed)
     try:
@@ -182,7 +193,9 @@ def plan_command(
     if output:
         state = model.state_dict()
         try:
-            write_atomic(output, lambda stream: torch.save(state, stream))
+            write_atomic(
+                output, lambda stream: torch.save(state, stream), create_folders=False
+            )
         except OSError as error:
             click.echo(f"initcfg plan: error: cannot write {output}: {error}", err=True)
             sys.exit(EXIT_USAGE)

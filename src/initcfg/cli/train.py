@@ -26,6 +26,11 @@ EXIT_INTERRUPTED = 130
 )
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint in the work dir.")
 @click.option(
+    "--overwrite", is_flag=True,
+    help="Start over in a work dir that holds a previous run: its checkpoints and log "
+    "are removed first (without it such a work dir is refused).",
+)
+@click.option(
     "--model", "model", metavar="MODULE:FACTORY", default=None,
     help="Build the model with this callable instead of the config's model type.",
 )
@@ -43,6 +48,7 @@ def train_command(
     config: str,
     work_dir: str | None,
     resume: bool,
+    overwrite: bool,
     model: str | None,
     device: str | None,
     quiet: bool,
@@ -62,6 +68,10 @@ def train_command(
     Exit status: 0 trained, 1 the config cannot be trained (or a rank failed),
     2 the config cannot be read, 130 interrupted (a checkpoint was written).
     """
+    if resume and overwrite:
+        raise click.UsageError(
+            "--resume continues the work dir's run and --overwrite removes it: pass one"
+        )
     from initcfg.config.load import load_tree
 
     rank = os.environ.get("RANK", "0")
@@ -98,11 +108,13 @@ def train_command(
         device=device,
         progress=not quiet,
         trust=trust_python,
+        overwrite=overwrite,
     )
     try:
         result = train(tree, options)
     except TrainError as error:
-        click.echo(f"{prefix}: error: {error.render(tree)}", err=True)
+        code = f"[{error.code}]" if error.code else ""
+        click.echo(f"{prefix}: error{code}: {error.render(tree)}", err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         click.echo(f"{prefix}: interrupted before a checkpoint could be written", err=True)
@@ -125,14 +137,22 @@ def train_command(
             )
         # 128 + the signal, as a shell reports a process the signal ended.
         sys.exit(128 + result.stop_signal if result.stop_signal else EXIT_INTERRUPTED)
-    if rank == "0" and not quiet:
+    checkpoint = (
+        f"checkpoint {result.last_checkpoint}" if result.last_checkpoint else "no checkpoint"
+    )
+    if rank == "0" and result.already_complete:
+        click.echo(
+            f"nothing to train: the run in {result.work_dir} is complete "
+            f"({result.epoch} epochs, {result.iteration} iterations); {checkpoint}"
+        )
+    elif rank == "0" and not quiet:
         last = result.val_history[-1] if result.val_history else None
         metrics = "" if last is None else "  " + "  ".join(
             f"{k} {v:.4g}" for k, v in last.items() if k not in ("epoch", "iter")
         )
         click.echo(
             f"trained {result.epoch} epochs ({result.iteration} iterations){metrics}; "
-            f"checkpoint {result.last_checkpoint}"
+            f"{checkpoint}"
         )
 
 

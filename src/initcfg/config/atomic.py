@@ -1,31 +1,110 @@
 """Atomic writes: a temp file in the target's folder, then a rename over the target.
 
 A crash or Ctrl-C mid-write leaves the previous file intact, never a truncated one.
+A crash can leave the temp file (``.NAME.XXXXXXXX.tmp``) behind: :func:`stale_temp_files`
+finds such leftovers so the next run can clear them.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
 
-def write_atomic(target: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
+
+def _new_file_mode() -> int:
+    """The mode ``open()`` would give a new file: 0o666 less the umask."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # no way to read it without setting it
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+class _RecordingStream:
+    """A write-only view of a stream that keeps the first OSError a write raised.
+
+    torch.save reports a failed write as its own RuntimeError (``inline_container.cc``
+    text) that hides the cause; the recorded error says which (file size limit, disk
+    full) so it can be reported instead.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.error: OSError | None = None
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._stream.write(data)
+        except OSError as error:
+            self.error = self.error or error
+            raise
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+def write_atomic(
+    target: str | os.PathLike[str],
+    write: Callable[[BinaryIO], object],
+    *,
+    create_folders: bool = True,
+) -> None:
     """Call ``write`` with a binary stream that becomes ``target`` once it returns.
 
-    The target's folder is created when missing.
+    The new file gets the mode a plain ``open()`` would give it (the umask applies),
+    or keeps the mode of the file it replaces. A symlink at ``target`` is replaced, not
+    written through.
+
+    Args:
+        target: The file to write.
+        write: Writes the content to the stream it is given.
+        create_folders: Create the target's folder when missing; when False a missing
+            folder is a FileNotFoundError naming it.
+
+    Raises:
+        OSError: the target is a folder, fifo or device, or the write failed; the
+            error of the failed write itself (``EFBIG``, ``ENOSPC``), also when the
+            writer (torch) replaced it with its own.
     """
     path = Path(target)
-    if path.exists() and not path.is_file():
+    try:
+        status = path.lstat()
+    except FileNotFoundError:
+        status = None
+    if status is not None and not (stat.S_ISREG(status.st_mode) or stat.S_ISLNK(status.st_mode)):
         # os.replace would put a regular file where a device, fifo or folder was.
         raise IsADirectoryError(f"{path} exists and is not a regular file")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        if not create_folders:
+            raise FileNotFoundError(f"the folder {path.parent} does not exist")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if status is not None and stat.S_ISREG(status.st_mode):
+        mode = stat.S_IMODE(status.st_mode)
+    else:
+        mode = _new_file_mode()
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            write(stream)
+            os.fchmod(stream.fileno(), mode)  # mkstemp makes 0600 files
+            recording = _RecordingStream(stream)
+            try:
+                write(recording)  # type: ignore[arg-type]
+            except Exception:
+                if recording.error is not None:
+                    raise recording.error from None
+                raise
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp, path)
@@ -42,6 +121,22 @@ def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> None:
 def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
     """Replace ``target`` with ``text`` (UTF-8) atomically."""
     write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def stale_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """The regular files in ``folder`` named as :func:`write_atomic`'s temp files are.
+
+    Only meaningful while no writer is at work in ``folder`` (a run holds its lock).
+    """
+    found = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    for entry in entries:
+        if _TEMP_NAME.match(entry.name) and entry.is_file(follow_symlinks=False):
+            found.append(Path(entry.path))
+    return sorted(found)
 
 
 def refuse_overwriting(target: str | os.PathLike[str], inputs: Iterable[str]) -> None:

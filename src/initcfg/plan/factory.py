@@ -9,6 +9,7 @@ it names a callable in that module, attribute by attribute (``Outer.build`` work
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import inspect
 import os
@@ -33,13 +34,20 @@ class FactoryError(ValueError):
         message: What went wrong.
         path: The config key path of the ``type`` value, when it came from a config.
         hint: How to fix it.
+        code: The diagnostic code (``IC24x``) of a refusal, None for other failures.
     """
 
-    def __init__(self, message: str, path: KeyPath = (), hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, path: KeyPath = (), hint: str | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
         self.hint = hint
+        self.code = code
+
+
+_TRUST_HINT = "pass the factory on the command line (--model) or use --trust-python"
 
 
 def _import_file(path: Path) -> ModuleType:
@@ -51,7 +59,11 @@ def _import_file(path: Path) -> ModuleType:
         raise FactoryError(f"cannot import {str(path)!r}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]  # a failed import must not leave half a module behind
+        raise
     return module
 
 
@@ -92,6 +104,9 @@ def _installed_roots() -> tuple[Path, ...]:
     """Where the standard library and installed packages live."""
     names = ("stdlib", "platstdlib", "purelib", "platlib")
     paths = {sysconfig.get_paths().get(name) for name in names}
+    # A venv's stdlib is the base interpreter's: sysconfig names the venv's copy-less
+    # prefix, so the folder the running `os` module came from is added as well.
+    paths.add(os.path.dirname(os.__file__))
     return tuple(Path(p).resolve() for p in paths if p)
 
 
@@ -104,36 +119,180 @@ def _is_installed(place: str) -> bool:
     )
 
 
-def _check_project_module(module_name: str, roots: tuple[Path, ...], key: KeyPath) -> None:
-    """Refuse a dotted module that lives outside the project folders.
+def _is_project_file(place: str | None, roots: tuple[Path, ...]) -> bool:
+    # Only a real, absolute place counts: frozen modules report `<frozen posixpath>`,
+    # which would otherwise resolve relative to the working directory, into the project.
+    if not place or not os.path.isabs(place) or not os.path.exists(place):
+        return False
+    return _inside(place, roots) and not _is_installed(place)
 
-    Only the top-level package is looked up, which runs none of its code; a module of
-    the standard library or of an installed package is refused.
-    """
-    top = module_name.split(".", 1)[0]
-    cwd = os.getcwd()
-    added = cwd not in sys.path
-    if added:
-        sys.path.insert(0, cwd)
-    try:
-        spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        spec = None
-    finally:
-        if added:
-            sys.path.remove(cwd)
-    places = list(spec.submodule_search_locations or []) if spec else []
-    if spec is not None and spec.has_location and spec.origin:
+
+def _same_file(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and Path(str(a)).resolve() == Path(str(b)).resolve()
+
+
+def _spec_places(spec: importlib.machinery.ModuleSpec) -> list[str]:
+    places = list(spec.submodule_search_locations or [])
+    if spec.has_location and spec.origin:
         places.append(spec.origin)
-    if spec is None:
-        return  # importing it reports that it cannot be found
-    if not any(_inside(place, roots) and not _is_installed(place) for place in places):
+    return places
+
+
+def _find_outside(top: str, roots: tuple[Path, ...]) -> importlib.machinery.ModuleSpec | None:
+    """Where ``top`` is found with the project folders taken off ``sys.path``: the
+    module an import would reach if the working directory were not searched."""
+    if top in sys.builtin_module_names:
+        return importlib.machinery.ModuleSpec(top, None)
+    saved = list(sys.path)
+    sys.path[:] = [
+        p for p in saved if not _is_project_file(os.path.abspath(p or os.curdir), roots)
+    ]
+    try:
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if find is None:
+                continue
+            try:
+                spec = find(top, None)
+            except (ImportError, ValueError, TypeError):
+                continue
+            if spec is not None:
+                return spec  # type: ignore[no-any-return]
+        return None
+    finally:
+        sys.path[:] = saved
+
+
+def _import_project_module(
+    module_name: str, roots: tuple[Path, ...], key: KeyPath
+) -> ModuleType:
+    """Import the dotted ``module_name`` from the project folders, and only from there.
+
+    The top-level package is looked up in the project folders alone; a name that an
+    import would also find outside them (``cProfile``, ``torch``, an installed
+    package) is refused, since which of the two an import reaches depends on
+    ``sys.path`` and what was imported before. After the import, the module must be the
+    very file that was checked.
+    """
+    parts = module_name.split(".")
+    if any(not part.isidentifier() or part.startswith("_") for part in parts):
+        raise FactoryError(
+            f"refusing {module_name!r}, named by the config: a module name is dotted "
+            "identifiers without private (`_`) parts",
+            key, code="IC241",
+        )
+    top = parts[0]
+    spec = importlib.machinery.PathFinder.find_spec(top, [str(root) for root in roots])
+    places = _spec_places(spec) if spec is not None else []
+    if spec is None or not any(_is_project_file(place, roots) for place in places):
         raise FactoryError(
             f"refusing to import {module_name!r}, named by the config: it is not a module "
             "of this project (only modules under the working directory or the config's "
             "folder are imported from a config)",
+            key, _TRUST_HINT, code="IC240",
+        )
+    elsewhere = _find_outside(top, roots)
+    if elsewhere is not None and not any(
+        _same_file(a, b) for a in _spec_places(elsewhere) for b in places
+    ):
+        where = elsewhere.origin if elsewhere.has_location else "a built-in module"
+        raise FactoryError(
+            f"refusing to import {module_name!r}, named by the config: {top!r} names both "
+            f"the project's {places[-1]} and {where} outside the project, and which one "
+            "an import reaches depends on the search path",
             key,
-            "pass the factory on the command line (--model) or with --trust-python",
+            f"rename the project's {top!r}, or name its file: "
+            f"type='{os.path.relpath(places[-1], roots[-1])}:...'",
+            code="IC242",
+        )
+    loaded = sys.modules.get(top)
+    if loaded is not None and not any(
+        _same_file(getattr(loaded, "__file__", None), place)
+        or _same_file(place, next(iter(getattr(loaded, "__path__", []) or []), None))
+        for place in places
+    ):
+        raise FactoryError(
+            f"refusing to import {module_name!r}, named by the config: a module {top!r} "
+            "from elsewhere is already imported",
+            key, f"rename the project's {top!r}", code="IC242",
+        )
+    search = [str(root) for root in roots]
+    sys.path[:0] = search
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as missing:
+        raise FactoryError(f"cannot import module {module_name!r} ({missing})", key) from None
+    finally:
+        del sys.path[: len(search)]
+    origin = getattr(module, "__file__", None) or next(iter(getattr(module, "__path__", [])), None)
+    if not _is_project_file(origin, roots):
+        raise FactoryError(
+            f"refusing {module_name!r}, named by the config: the import reached "
+            f"{origin or 'a module without a file'}, outside the project",
+            key, _TRUST_HINT, code="IC242",
+        )
+    return module
+
+
+def _walk(module: ModuleType, target: str, attr: str, key: KeyPath) -> Any:
+    """``module`` then each dotted part of ``attr``; never through a module or a ``_``
+    name (``mymodel:os.system`` and ``mymodel:__builtins__`` reach outside the file)."""
+    value: Any = module
+    for part in attr.split("."):
+        if not part.isidentifier() or part.startswith("_"):
+            raise FactoryError(
+                f"refusing {target!r}: {part!r} is not a public name (a factory name "
+                "never reaches a `_` attribute)",
+                key, code="IC241",
+            )
+        if not hasattr(value, part):
+            names = [n for n in dir(value) if not n.startswith("_")]
+            raise FactoryError(
+                f"{target.partition(':')[0]!r} has no attribute {part!r}",
+                key, did_you_mean(part, names),
+            )
+        value = getattr(value, part)
+        if isinstance(value, ModuleType):
+            raise FactoryError(
+                f"refusing {target!r}: {part!r} is a module, and a factory name never "
+                "walks through one",
+                key,
+                f"name the module before the colon: '{value.__name__}:...'",
+                code="IC241",
+            )
+    return value
+
+
+def _defined_in(value: Any) -> str | None:
+    """The source file that defines what calling ``value`` runs, or None (built-in)."""
+    if inspect.ismethod(value):
+        value = value.__func__
+    try:
+        # A decorated project function (functools.wraps: lru_cache, torch.no_grad) is
+        # judged by the function the project wrote.
+        value = inspect.unwrap(value)
+    except ValueError:  # a __wrapped__ cycle
+        return None
+    if inspect.ismethod(value):
+        value = value.__func__
+    if inspect.isfunction(value):
+        return str(value.__code__.co_filename)
+    target = value if inspect.isclass(value) else type(value)
+    module = sys.modules.get(getattr(target, "__module__", "") or "")
+    file = getattr(module, "__file__", None)
+    return str(file) if file else None
+
+
+def _check_defined_in_project(
+    value: Any, target: str, roots: tuple[Path, ...], key: KeyPath
+) -> None:
+    place = _defined_in(value)
+    if not _is_project_file(place, roots):
+        where = place or "built into the interpreter"
+        raise FactoryError(
+            f"refusing {target!r}, named by the config: the callable is defined in "
+            f"{where}, not in a file of this project",
+            key, _TRUST_HINT, code="IC240",
         )
 
 
@@ -146,13 +305,17 @@ def resolve(
 ) -> Any:
     """The callable ``target`` (``module:callable``) names.
 
+    The attribute walk after the colon never passes through a module or a ``_`` name.
+
     Args:
         target: ``package.module:name`` or ``path/file.py:name``.
         key: The config key path of the value, for error messages.
         base_dir: Folder a relative ``.py`` path is relative to (the config's).
         project_only: The name comes from a config: import only modules that live under
-            the working directory or ``base_dir``, never the standard library or an
-            installed package (a config must not be able to name ``os:system``).
+            the working directory or ``base_dir`` (exactly the file that was checked),
+            never the standard library or an installed package, and return only a
+            callable defined in such a file (a config must not be able to name
+            ``os:system``, nor reach it through a project module that imports ``os``).
 
     Raises:
         FactoryError: the name is malformed or refused, the module cannot be imported,
@@ -169,32 +332,27 @@ def resolve(
                 path = Path(base_dir) / path
             if not path.is_file():
                 raise FactoryError(f"no such file {str(path)!r}", key)
-            if project_only and not _inside(str(path), roots):
+            if project_only and not _is_project_file(os.path.abspath(path), roots):
                 raise FactoryError(
                     f"refusing to import {str(path)!r}, named by the config: it lies "
-                    "outside the working directory and the config's folder",
-                    key,
-                    "pass the factory on the command line (--model) or with --trust-python",
+                    "outside the working directory and the config's folder, or among "
+                    "installed packages",
+                    key, _TRUST_HINT, code="IC240",
                 )
             module = _import_file(path.resolve())
+        elif project_only:
+            module = _import_project_module(module_name, roots, key)
         else:
-            if project_only:
-                _check_project_module(module_name, roots, key)
             module = _import_module(module_name)
     except FactoryError as error:
-        raise FactoryError(error.message, key, error.hint) from None
-    except Exception as error:  # the user's module failed while importing
+        raise FactoryError(error.message, key, error.hint, error.code) from None
+    except (Exception, SystemExit) as error:  # the user's module failed while importing
         raise FactoryError(f"importing {module_name!r} raised {error!r}", key) from None
-    value: Any = module
-    for part in attr.split("."):
-        if not hasattr(value, part):
-            names = [n for n in dir(value) if not n.startswith("_")]
-            raise FactoryError(
-                f"{module_name!r} has no attribute {part!r}", key, did_you_mean(part, names)
-            )
-        value = getattr(value, part)
+    value = _walk(module, target, attr, key)
     if not callable(value):
         raise FactoryError(f"{target!r} is not callable", key)
+    if project_only:
+        _check_defined_in_project(value, target, roots, key)
     return value
 
 

@@ -79,3 +79,45 @@ def test_model_option_calls_the_factory_as_its_signature_asks(
     tree = load_config(write("c.yaml", "model: {type: Registered, width: 5}\n"))
     model = model_from_config(tree, "nets.py:net")
     assert isinstance(model, nn.Linear) and model.in_features == width
+
+
+@pytest.mark.parametrize(
+    "decorator",
+    ["@functools.lru_cache(maxsize=None)", "@torch.no_grad()", "@functools.wraps(print)"],
+)
+def test_a_decorated_project_factory_is_the_projects(decorator: str, write) -> None:  # type: ignore[no-untyped-def]
+    # Judged by the function the project wrote, not by the wrapper's home. (wraps(print)
+    # makes a project function look like print: still the project's code that runs.)
+    write(
+        "decorated.py",
+        f"import functools\nimport torch\n{decorator}\ndef net(width):\n"
+        "    return torch.nn.Linear(width, 2)\n",
+    )
+    config = write("c.py", "model = dict(type='decorated.py:net', width=3)\n")
+    if "wraps(print)" in decorator:
+        with pytest.raises(FactoryError) as raised:
+            model_from_config(load_config(config))
+        assert raised.value.code == "IC240"  # unwrap leads to print: refused, as it must
+        return
+    model = model_from_config(load_config(config))
+    assert isinstance(model, nn.Linear) and model.in_features == 3
+
+
+@pytest.mark.parametrize(
+    ("target", "code"),
+    [
+        ("helpers.py:os.path.join", "IC241"),
+        ("helpers.py:_hidden", "IC241"),
+        ("helpers.py:join", "IC240"),
+        ("helpers.py:Box.mro", "IC240"),
+    ],
+)
+def test_resolve_from_a_config_stays_in_project_code(target: str, code: str, write) -> None:  # type: ignore[no-untyped-def]
+    helpers = write(
+        "helpers.py",
+        "import os\nfrom os.path import join\n\ndef _hidden():\n    pass\n\nclass Box:\n"
+        "    pass\n",
+    )
+    with pytest.raises(FactoryError) as raised:
+        resolve(target, ("model", "type"), str(helpers.parent), project_only=True)
+    assert raised.value.code == code and raised.value.path == ("model", "type")

@@ -43,6 +43,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Sampler
 
 from initcfg.backend.torch import train_checkpoint as ckpt
+from initcfg.backend.torch import train_workdir as workdir
 from initcfg.backend.torch.train_dist import (
     DistContext,
     any_rank,
@@ -82,6 +83,9 @@ class TrainOptions:
             model factory prepared the weights itself.
         trust: Import factories the config names from anywhere, not only from the
             project's own folders.
+        overwrite: Start over in a work dir that holds a previous run, removing its
+            checkpoints and log first; without it (and without ``resume``) such a work
+            dir is refused (IC473).
     """
 
     work_dir: str | os.PathLike[str] | None = None
@@ -93,6 +97,7 @@ class TrainOptions:
     stop_after: int | None = None
     skip_init: bool = False
     trust: bool = False
+    overwrite: bool = False
 
 
 @dataclass(slots=True)
@@ -113,6 +118,8 @@ class TrainResult:
             ``mismatched`` key lists), when it ran.
         loop_seconds: Wall time spent in the loop (validation and checkpoints included,
             building the model, data and plans excluded).
+        already_complete: The run resumed had already finished: nothing was trained and
+            ``last_checkpoint`` is the checkpoint it was resumed from.
     """
 
     work_dir: Path
@@ -125,6 +132,7 @@ class TrainResult:
     stop_signal: int | None = None
     load_report: dict[str, list[str]] | None = None
     loop_seconds: float = 0.0
+    already_complete: bool = False
 
 
 class LrTable(Protocol):
@@ -207,11 +215,19 @@ def _build_model(tree: ConfigTree, options: TrainOptions) -> nn.Module:
     try:
         return model_from_config(tree, options.model, trust=options.trust)
     except FactoryError as error:
-        raise TrainError(error.message, error.path, hint=error.hint) from None
+        raise TrainError(error.message, error.path, hint=error.hint, code=error.code) from None
 
 
-def _initialize(tree: ConfigTree, model: nn.Module) -> dict[str, list[str]] | None:
+def _initialize(
+    tree: ConfigTree, model: nn.Module, work_dir: Path | None = None
+) -> dict[str, list[str]] | None:
     """Run the config's init plan on ``model``: ``init_cfg`` everywhere, then ``load_from``.
+
+    Args:
+        tree: The config.
+        model: The model to initialize.
+        work_dir: The run's work dir: a checkpoint the plan reads may not be one of the
+            files the run writes there (IC472).
 
     Returns:
         What ``load_from`` loaded (key lists by kind), or None when it is not set.
@@ -224,6 +240,8 @@ def _initialize(tree: ConfigTree, model: nn.Module) -> dict[str, list[str]] | No
             "the init plan has errors: " + "; ".join(f"{d.code} {d.message}" for d in plan.errors),
             hint="run `initcfg validate` on the config for the full report",
         )
+    if work_dir is not None:  # rank 0's; other ranks write nothing
+        workdir.refuse_inputs_in_work_dir(work_dir, plan.checkpoints(), "the checkpoint")
     from initcfg.backend.torch._errors import CheckpointError, InitError
 
     try:
@@ -344,6 +362,70 @@ class _Runner:
         self.val_history: list[dict[str, Any]] = []
         self.last_checkpoint: Path | None = None
         self.load_report: dict[str, list[str]] | None = None
+        self.lock = workdir.WorkDirLock(self.work_dir)
+        self.log: JsonLog | None = None
+
+    # ------------------------------------------------------------------ work dir
+
+    def _notice(self, text: str) -> None:
+        """A warning about the work dir: shown by rank 0 even without progress output."""
+        if self.ctx.is_main:
+            self.progress.message(text, force=True)
+
+    def _claim_work_dir(self) -> None:
+        """Rank 0: lock the work dir and clear a crash's temp files (IC471, IC477)."""
+        if not self.ctx.is_main:
+            return
+        work_dir = self.work_dir
+        try:
+            work_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise workdir.write_failed(work_dir, error) from None
+        self.lock.acquire()
+        removed = workdir.clear_stale_temp_files(work_dir)
+        if removed:
+            names = ", ".join(p.name for p in removed[:3]) + (" …" if len(removed) > 3 else "")
+            self._notice(
+                f"initcfg: info[IC477]: removed {len(removed)} temp file(s) an interrupted "
+                f"write left in {work_dir}: {names}"
+            )
+
+    def _refuse_clobbering(self, resuming: bool) -> None:
+        """Rank 0: refuse to train over a previous run, over the files this run reads,
+        or through a symlink (IC472-IC474)."""
+        if not self.ctx.is_main:
+            return
+        work_dir = self.work_dir
+        workdir.refuse_inputs_in_work_dir(work_dir, self.tree.files, "the config file")
+        previous = workdir.run_files(work_dir)
+        if previous and not resuming and not self.options.overwrite:
+            names = ", ".join(p.name for p in previous[:4]) + (" …" if len(previous) > 4 else "")
+            raise TrainError(
+                f"{work_dir} holds a previous run ({names}): training would replace its "
+                "log and checkpoints",
+                hint="--resume to continue it, --overwrite to start over, or choose "
+                "another --work-dir",
+                code="IC473",
+            )
+        if resuming or not self.options.overwrite:  # --overwrite removes them first
+            for name in (workdir.LOG_NAME, workdir.POINTER_NAME):
+                workdir.refuse_special(work_dir / name)
+
+    def _remove_previous_run(self) -> None:
+        """``overwrite``: the previous run's files go before this run writes any."""
+        if not (self.ctx.is_main and self.options.overwrite and self.resume_from is None):
+            return
+        previous = workdir.run_files(self.work_dir)
+        for path in previous:
+            if workdir.kind_of(path) == "a folder":
+                raise TrainError(f"{path} is a folder, where this run writes a file",
+                                 code="IC474")
+            path.unlink()
+        if previous:
+            self._notice(
+                f"initcfg: --overwrite: removed {len(previous)} file(s) of the previous run "
+                f"in {self.work_dir}"
+            )
 
     # ------------------------------------------------------------------ building
 
@@ -354,22 +436,42 @@ class _Runner:
             seed = broadcast_int(self.ctx, int.from_bytes(os.urandom(4), "little"))
         self.seed = seed
         _seed_everything(seed)
+        self._claim_work_dir()
         self.resume_from: Path | None = None
         load_from = settings.finetune.load_from
         if not self.options.resume and settings.finetune.resume and load_from:
             # MMEngine: `resume = True` with `load_from` set resumes from that file.
             self.resume_from = Path(load_from)
             if not self.resume_from.is_file():
+                if self.resume_from.exists():  # a fifo or device would block the read
+                    raise TrainError(
+                        f"cannot resume: {load_from} is not a regular file", ("load_from",),
+                        code="IC474",
+                    )
                 raise TrainError(f"cannot resume: {load_from} does not exist", ("load_from",))
         elif self.options.resume or settings.finetune.resume:
-            self.resume_from = ckpt.find_last(self.work_dir)
+            self.resume_from, skipped = ckpt.resume_candidates(self.work_dir)
+            for path in skipped:
+                self._notice(
+                    f"initcfg: warning[IC474]: passed over {path}: it is "
+                    f"{workdir.kind_of(path) or 'not readable'}, not a regular file"
+                )
             if self.resume_from is None:
                 self.progress.message(
                     f"initcfg: nothing to resume in {self.work_dir}; starting from scratch"
                 )
+        if self.resume_from is None and load_from and self.ctx.is_main:
+            workdir.refuse_inputs_in_work_dir(self.work_dir, [str(load_from)], "load_from")
+        # Asking to resume is consent to continue the work dir's run, also when it left no
+        # checkpoint to resume from (it starts over, and says so above).
+        self._refuse_clobbering(
+            resuming=self.options.resume or bool(settings.finetune.resume)
+        )
         model = _build_model(self.tree, self.options)
         if self.resume_from is None and not self.options.skip_init:
-            self.load_report = _initialize(self.tree, model)
+            self.load_report = _initialize(
+                self.tree, model, self.work_dir if self.ctx.is_main else None
+            )
             if self.load_report is not None:
                 self._report_load(str(settings.finetune.load_from))
         self.module = model.to(self.ctx.device)
@@ -433,13 +535,25 @@ class _Runner:
         self.keeper = ckpt.CheckpointKeeper(self.work_dir, settings.checkpoint.max_keep_ckpts)
         if self.resume_from is not None:
             self._restore(self.resume_from)
+        self._remove_previous_run()
         if self.ctx.is_main:
-            self.log: JsonLog | None = JsonLog(
-                self.work_dir / "train_log.jsonl",
+            notes: list[str] = []
+            self.log = JsonLog(
+                self.work_dir / workdir.LOG_NAME,
                 keep_until_iter=self.iteration if self.resume_from is not None else None,
+                notes=notes,
             )
-        else:
-            self.log = None
+            for note in notes:
+                self._notice(f"initcfg: {note}")
+
+    def close(self) -> None:
+        """Close the log and give the work dir's lock back (also after a failure)."""
+        try:
+            if self.log is not None:
+                self.log.close()
+                self.log = None
+        finally:
+            self.lock.release()
 
     def _report_load(self, source: str) -> None:
         report = self.load_report or {}
@@ -492,7 +606,10 @@ class _Runner:
         """Write checkpoint ``name`` (called on every rank; rank 0 writes)."""
         grads = self._pending_grads()
         if self.ctx.is_main:
-            self.keeper.save(name, self._payload(grads), rotate=rotate)
+            try:
+                self.keeper.save(name, self._payload(grads), rotate=rotate)
+            except OSError as error:
+                raise workdir.write_failed(self.work_dir / name, error) from None
             stale = self.work_dir / "interrupted.pth"
             if rotate and stale.exists():
                 stale.unlink()
@@ -533,6 +650,7 @@ class _Runner:
                 f"initcfg: {path} was written by {meta.get('world_size')} processes and this "
                 f"run has {self.ctx.world_size}: the data order (and so the result) differs"
             )
+        self.last_checkpoint = path  # what a finished run's resume ends with
         self.progress.message(
             f"resumed from {path} (epoch {self.epoch}, iteration {self.iteration})"
         )
@@ -617,6 +735,7 @@ class _Runner:
             self.max_iters / self.iters_per_epoch
         )
         interrupted = False
+        already_complete = self.iteration >= self.max_iters
         started = time.perf_counter()
         self.module.train()
         with _Interrupt() as interrupt:
@@ -627,6 +746,7 @@ class _Runner:
                 interrupted = self._run_epoch(interrupt, total_epochs)
         if self.log is not None:
             self.log.close()
+            self.log = None
         if interrupted:
             # A periodic checkpoint of this very position already says everything.
             if not self._checkpoint_is_current():
@@ -643,6 +763,7 @@ class _Runner:
             stop_signal=interrupt.signal_number if interrupted else None,
             load_report=self.load_report,
             loop_seconds=time.perf_counter() - started,
+            already_complete=already_complete,
         )
 
     def _checkpoint_is_current(self) -> bool:
@@ -714,8 +835,11 @@ def train_from_settings(
     options = options or TrainOptions()
     ctx = setup(options.device)
     runner = _Runner(tree, settings, options, ctx)
-    runner.setup()
-    result = runner.run()
+    try:
+        runner.setup()
+        result = runner.run()
+    finally:
+        runner.close()
     teardown(ctx)
     return result
 

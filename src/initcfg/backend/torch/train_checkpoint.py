@@ -8,7 +8,9 @@ accumulated but not yet applied. ``load_from`` of a later fine-tune reads
 
 from __future__ import annotations
 
+import os
 import random
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -50,26 +52,72 @@ def restore_rng(state: dict[str, Any]) -> None:
 
 
 def save_atomic(payload: dict[str, Any], path: Path) -> None:
-    """``torch.save`` to ``path`` through a temp file and ``os.replace``."""
+    """``torch.save`` to ``path`` through a temp file and ``os.replace``.
+
+    Raises:
+        OSError: the write failed (the cause itself, not torch's rewording of it).
+    """
     write_atomic(path, lambda stream: torch.save(payload, stream))
 
 
-def find_last(work_dir: Path) -> Path | None:
-    """The checkpoint ``last_checkpoint`` points to, or the newest ``*.pth``, or None."""
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def resume_candidates(work_dir: Path) -> tuple[Path | None, list[Path]]:
+    """The checkpoint to resume from and the ``*.pth`` entries passed over because they
+    are not regular files (a fifo would block the read forever).
+
+    The checkpoint is the one ``last_checkpoint`` points to, else the newest regular
+    ``*.pth``, else None.
+    """
     pointer = work_dir / LAST_POINTER
-    if pointer.is_file():
-        target = Path(pointer.read_text().strip())
-        if not target.is_absolute():
-            target = work_dir / target
-        if target.is_file():
-            return target
-    candidates = sorted(work_dir.glob("*.pth"), key=lambda p: p.stat().st_mtime)
-    return candidates[-1] if candidates else None
+    if _is_regular(pointer):
+        with pointer.open("rb") as stream:
+            name = stream.read(4096).decode("utf-8", "replace").strip()
+        if name:
+            target = Path(name)
+            if not target.is_absolute():
+                target = work_dir / target
+            if _is_regular(target):
+                return target, []
+    regular: list[tuple[float, Path]] = []
+    skipped: list[Path] = []
+    for candidate in work_dir.glob("*.pth"):
+        if _is_regular(candidate):
+            regular.append((candidate.stat().st_mtime, candidate))
+        else:
+            skipped.append(candidate)
+    regular.sort(key=lambda item: item[0])
+    return (regular[-1][1] if regular else None), sorted(skipped)
+
+
+def find_last(work_dir: Path) -> Path | None:
+    """The checkpoint ``last_checkpoint`` points to, or the newest regular ``*.pth``, or
+    None."""
+    return resume_candidates(work_dir)[0]
 
 
 def load(path: Path) -> dict[str, Any]:
-    """Read a checkpoint written by :class:`CheckpointKeeper` (weights-only, like any)."""
-    data = torch.load(path, map_location="cpu", weights_only=True)
+    """Read a checkpoint written by :class:`CheckpointKeeper` (weights-only, like any).
+
+    The file is opened without blocking and checked to be a regular file before a byte
+    is read: a fifo or device put in its place is refused, not waited on.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"{path} is not a regular file")
+        os.set_blocking(fd, True)
+        stream = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with stream:
+        data = torch.load(stream, map_location="cpu", weights_only=True)
     if not isinstance(data, dict):
         raise ValueError(f"{path} is not a checkpoint dict")
     return data

@@ -28,7 +28,7 @@ def build(
             factory.target, (*factory.path, "type"), base_dir, project_only=not trust
         )
     except FactoryError as error:
-        raise TrainError(error.message, error.path, hint=error.hint) from None
+        raise TrainError(error.message, error.path, hint=error.hint, code=error.code) from None
     kwargs = {**factory.kwargs, **overrides}
     try:
         return func(**kwargs)

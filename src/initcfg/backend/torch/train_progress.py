@@ -6,7 +6,9 @@ batches: once per ``log_interval`` iterations and at the end of each epoch.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,26 +24,89 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-class JsonLog:
-    """Appends one JSON object per line to ``path``; training records are buffered."""
+def _kept_records(path: Path, keep_until_iter: int, notes: list[str]) -> str:
+    """The lines of the log at ``path`` up to iteration ``keep_until_iter``.
 
-    def __init__(self, path: Path, *, keep_until_iter: int | None) -> None:
+    A last line cut short (a crash mid-write leaves one) is dropped, with a note; a
+    damaged line before it means the log is not one this loop wrote, and is an error.
+    """
+    from initcfg.backend.torch.train_settings import TrainError
+
+    text = path.read_bytes().decode("utf-8", "replace")
+    lines = text.split("\n")
+    kept: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            iteration = record.get("iter", 0) if isinstance(record, dict) else None
+            if not isinstance(iteration, int):
+                raise ValueError("no iteration number")
+        except ValueError:
+            if number == len(lines):  # no newline after it: the write was cut short
+                notes.append(
+                    f"warning[IC475]: {path}: dropped its last line, cut short by a crash "
+                    f"mid-write ({len(line)} characters)"
+                )
+                continue
+            raise TrainError(
+                f"cannot resume: line {number} of {path} is not a record of this loop",
+                hint="move the log aside to resume (the checkpoint holds the run's state)",
+                code="IC476",
+            ) from None
+        if iteration <= keep_until_iter:
+            kept.append(line + "\n")
+    return "".join(kept)
+
+
+class JsonLog:
+    """Appends one JSON object per line to ``path``; training records are buffered.
+
+    The log is never opened through a symlink, and a write that fails says which file
+    and why (TrainError IC478) instead of torch's or the OS's bare error.
+
+    Args:
+        path: The log file, in the work dir.
+        keep_until_iter: None starts a new log; else the log of a resumed run is kept up
+            to this iteration.
+        notes: Receives what the caller should tell the user (a torn last line dropped).
+    """
+
+    def __init__(
+        self, path: Path, *, keep_until_iter: int | None, notes: list[str] | None = None
+    ) -> None:
+        from initcfg.backend.torch.train_workdir import refuse_special, write_failed
+        from initcfg.config.atomic import write_text_atomic
+
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        if keep_until_iter is None:
-            path.write_text("")
-        elif path.is_file():
-            # A resumed run continues the log from its checkpoint: records written after
-            # it (by the interrupted run) are dropped, so the log reads as one run.
-            kept = [
-                line
-                for line in path.read_text().splitlines()
-                if line.strip() and json.loads(line).get("iter", 0) <= keep_until_iter
-            ]
-            path.write_text("".join(line + "\n" for line in kept))
-        self._handle: TextIO = path.open("a")
+        refuse_special(path)
+        flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            if keep_until_iter is None:
+                flags |= os.O_TRUNC
+            elif path.is_file():
+                # A resumed run continues the log from its checkpoint: records written
+                # after it (by the interrupted run) are dropped, so the log reads as one
+                # run.
+                kept = _kept_records(path, keep_until_iter, [] if notes is None else notes)
+                write_text_atomic(path, kept)
+            fd = os.open(path, flags | os.O_APPEND, 0o666)
+        except OSError as error:
+            raise write_failed(path, error) from None
+        self._handle: TextIO = os.fdopen(fd, "a", encoding="utf-8")
         self._pending: list[dict[str, Any]] = []
         self._losses: list[torch.Tensor] = []
+
+    def _emit(self, lines: list[str]) -> None:
+        from initcfg.backend.torch.train_workdir import write_failed
+
+        try:
+            self._handle.write("".join(lines))
+            self._handle.flush()
+        except OSError as error:
+            raise write_failed(self.path, error) from None
 
     def train_record(self, record: dict[str, Any], loss: torch.Tensor) -> None:
         self._pending.append(record)
@@ -54,20 +119,22 @@ class JsonLog:
         losses = torch.stack(self._losses).float().cpu().tolist()
         for record, loss in zip(self._pending, losses, strict=True):
             record["loss"] = loss
-            self._handle.write(json.dumps(record) + "\n")
-        self._handle.flush()
+        lines = [json.dumps(record) + "\n" for record in self._pending]
         self._pending.clear()
         self._losses.clear()
+        self._emit(lines)
         return list(losses)
 
     def write(self, record: dict[str, Any]) -> None:
         self.flush()
-        self._handle.write(json.dumps(record) + "\n")
-        self._handle.flush()
+        self._emit([json.dumps(record) + "\n"])
 
     def close(self) -> None:
-        self.flush()
-        self._handle.close()
+        try:
+            self.flush()
+        finally:
+            with contextlib.suppress(OSError):  # what failed was reported by flush
+                self._handle.close()
 
 
 class Progress:
@@ -128,8 +195,9 @@ class Progress:
             )
         self.stream.flush()
 
-    def message(self, text: str) -> None:
-        if not self.quiet:
+    def message(self, text: str, *, force: bool = False) -> None:
+        """Print ``text`` on its own line; ``force`` prints it even when quiet."""
+        if force or not self.quiet:
             # A bar left mid-way (Ctrl-C, a mid-epoch validation) gets its line ended.
             self.stream.write(("\n" if self._open_line else "") + text + "\n")
             self._open_line = False

@@ -33,16 +33,24 @@ class TrainError(Exception):
         path: The config key path it concerns, when there is one.
         hint: How to fix it.
         exit_code: The process exit status (1 for bad input, 130 for an interrupt).
+        code: The diagnostic code (``IC24x`` factories, ``IC47x`` the work dir), when
+            the problem has one.
     """
 
     def __init__(
-        self, message: str, path: KeyPath = (), hint: str | None = None, exit_code: int = 1
+        self,
+        message: str,
+        path: KeyPath = (),
+        hint: str | None = None,
+        exit_code: int = 1,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
         self.hint = hint
         self.exit_code = exit_code
+        self.code = code
 
     def render(self, tree: ConfigTree | None = None) -> str:
         """``file:line:col: path: message (hint)``, the compiler-style one-liner."""
