@@ -763,20 +763,35 @@ def test_generated_entries_agree_with_mmengine(checkpoint: str, value: Any) -> N
 
 
 def _truncnormal_silent(value: Any) -> bool:
-    """Whether some TruncNormal (overrides included) has bounds MMEngine never checks:
-    with a == b it fills the constant a whatever the std, and a negative std turns
-    a > b into an ordered range (then clamp fills b). Both are errors on purpose
-    (meaningless values) that MMEngine does not notice."""
+    """Whether some TruncNormal (overrides included) has bounds MMEngine never checks.
+
+    MMEngine draws ``uniform_(2*cdf((a-mean)/std) - 1, 2*cdf((b-mean)/std) - 1)`` and
+    torch raises only when that range is reversed. With a == b it fills the constant a
+    whatever the std; a negative std reverses the range for a < b unless both cdf
+    values round to the same float (far from the mean), and orders it for a > b; then
+    clamp fills a constant. These are errors on purpose (meaningless values) that
+    MMEngine does not notice, so the range is computed as MMEngine computes it.
+    """
     entries = value if isinstance(value, list) else [value]
     for entry in entries:
         override = entry.get("override", [])
         for item in [entry, *(override if isinstance(override, list) else [override])]:
-            if item.get("type") != "TruncNormal":
+            if not isinstance(item, dict) or item.get("type") != "TruncNormal":
                 continue
-            a, b, std = item.get("a", -2), item.get("b", 2), item.get("std", 1)
-            if a == b or (a > b and std < 0):
+            a, b = item.get("a", -2), item.get("b", 2)
+            mean, std = item.get("mean", 0), item.get("std", 1)
+            if a == b:
+                return True
+            if not all(isinstance(v, (int, float)) for v in (a, b, mean, std)) or std == 0:
+                continue
+            lower, upper = (2 * _normal_cdf((x - mean) / std) - 1 for x in (a, b))
+            if (std < 0 or a > b) and lower <= upper:
                 return True
     return False
+
+
+def _normal_cdf(x: float) -> float:
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
 # --- edge cases of the grammar: what MMEngine does with them, and what initcfg says ---------
