@@ -603,7 +603,8 @@ class Planner:
 
     def load_step(self, init: Pretrained, module: nn.Module, path: str, origin: Origin) -> None:
         spec = LoadSpec(init.checkpoint, init.prefix, init.map_location)
-        if self.read_checkpoints and not self.download and not _available(init.checkpoint):
+        remote = not self.download and not checkpoint_available(init.checkpoint)
+        if self.read_checkpoints and remote:
             spec.uninspected = True
         elif self.read_checkpoints:
             try:
@@ -645,7 +646,7 @@ class Planner:
         return cached
 
 
-def _available(checkpoint: str) -> bool:
+def checkpoint_available(checkpoint: str) -> bool:
     """Whether reading ``checkpoint`` needs no download: a local path, or a remote one
     already in torch's hub cache (where ``read_checkpoint`` would put it)."""
     try:
