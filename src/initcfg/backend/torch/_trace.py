@@ -187,6 +187,14 @@ class _Recorder(TorchFunctionMode):
                 f"reads tensor values ({name}) at {model.f_code.co_filename}:{model.f_lineno}"
             )
         target = self._name_of(first)
+        if target is not None and name == "__get__":
+            attribute = getattr(getattr(func, "__self__", None), "__name__", "")
+            if attribute in _DEVICE_CHECKS:
+                # Code that asks whether a tensor is meta behaves differently on meta
+                # (torch's own trunc_normal_ returns at once): what it does is unknown.
+                model, _ = self._frames()
+                at = f" at {model.f_code.co_filename}:{model.f_lineno}" if model else ""
+                raise _Untraceable(f"checks {attribute} of {target}{at}")
         out_target = self._name_of(kwargs.get("out"))
         in_place = (name.endswith("_") and not name.endswith("__")) or name in (
             "__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__",
@@ -291,4 +299,5 @@ def trace_init_weights(
 _MISSING = object()
 _THIS_FILE = os.path.abspath(__file__)
 _TRACER_CODE = trace_init_weights.__code__
+_DEVICE_CHECKS = frozenset({"is_meta", "is_cpu", "is_cuda"})
 _BOOKKEEPING = frozenset({"init_weights", "update_init_info", "_dump_init_info"})
