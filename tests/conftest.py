@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from openmmlab import make_torchvision_importable
+
 REPO = Path(__file__).resolve().parents[1]
+
+# The test extras install torchvision (for mmpretrain); MMEngine imports it when present.
+make_torchvision_importable()
 
 
 @pytest.fixture
