@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from openmmlab import make_torchvision_importable
+
 REPO = Path(__file__).resolve().parents[1]
 
 # No test may fail on machine speed: a loaded 2-core CI machine makes hypothesis's
@@ -16,6 +18,8 @@ settings.register_profile(
     "initcfg", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("initcfg")
+# The test extras install torchvision (for mmpretrain); MMEngine imports it when present.
+make_torchvision_importable()
 
 
 @pytest.fixture

@@ -57,7 +57,10 @@ def _torchvision_ops_load() -> bool:
     return False
 
 
-def _define_missing_torchvision_schemas() -> None:
+def make_torchvision_importable() -> None:
+    """Define torchvision's ``nms``/``qnms`` schemas when its compiled library cannot
+    load (tests/conftest.py calls this once: MMEngine itself imports torchvision when
+    it is installed, for its optimizers and transforms)."""
     if _TORCHVISION_SCHEMAS or _torchvision_ops_load():
         return
     library = torch.library.Library("torchvision", "DEF")
@@ -69,7 +72,7 @@ def _define_missing_torchvision_schemas() -> None:
 @functools.cache
 def import_mmpretrain() -> ModuleType:
     """Import mmpretrain with all its modules registered (see the module docstring)."""
-    _define_missing_torchvision_schemas()
+    make_torchvision_importable()
     with warnings.catch_warnings():
         # "Fail to import MultiScaleDeformableAttention": mmcv-lite has no compiled ops.
         warnings.simplefilter("ignore")

@@ -7,6 +7,7 @@ in them is noticed (they are quoted in docs/finetune.md and the issue's note).
 
 from __future__ import annotations
 
+import importlib.util
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
@@ -51,6 +52,11 @@ EXPECTED_COUNTS: dict[str, int] = {
     "IC311": 4,
     "IC314": 17,
 }
+# With mmpretrain installed (the test extras) the five rtmdet/classification configs load
+# through their 'mmpretrain::' bases; their optimizer (mmpretrain's Lamb) is not one
+# MMEngine or torch provides.
+if importlib.util.find_spec("mmpretrain") is not None:
+    EXPECTED_COUNTS["IC304"] = 5
 
 
 @cache

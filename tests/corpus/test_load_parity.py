@@ -24,6 +24,7 @@ compared as produced (dict equality ignores order).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import logging
 import types
@@ -44,11 +45,17 @@ EXPECTED_DIFFERENCES: dict[str, str] = {}
 
 # Configs MMEngine 0.10.7 cannot load (with custom imports off) → why. initcfg must
 # report an error for each of them too.
+# The five rtmdet/classification configs inherit 'mmpretrain::' bases: they load where
+# mmpretrain is installed (the test extras install it) and fail where it is not.
+MMPRETRAIN_BASED = [
+    f"rtmdet/classification/cspnext-{size}_8xb256-rsb-a1-600e_in1k.py"
+    for size in ("tiny", "s", "m", "l", "x")
+]
+MMPRETRAIN_INSTALLED = importlib.util.find_spec("mmpretrain") is not None
 MMENGINE_CANNOT_LOAD: dict[str, str] = {
     **{
-        f"rtmdet/classification/cspnext-{size}_8xb256-rsb-a1-600e_in1k.py":
-        "its bases are 'mmpretrain::...' and mmpretrain is not installed (IC206)"
-        for size in ("tiny", "s", "m", "l", "x")
+        name: "its bases are 'mmpretrain::...' and mmpretrain is not installed (IC206)"
+        for name in ([] if MMPRETRAIN_INSTALLED else MMPRETRAIN_BASED)
     },
     "bytetrack/bytetrack_yolox_x_8xb4-amp-80e_crowdhuman-mot17halftrain_test-mot17test.py":
         "its base './bytetrack/...' points into a folder that does not exist (IC202)",
@@ -122,7 +129,7 @@ def test_corpus_size(mmdet_config_files: list[Path]) -> None:
 
 def test_at_least_99_percent_of_loadable_configs_are_equal(comparison: dict[str, Any]) -> None:
     loadable = len(comparison["equal"]) + len(comparison["different"])
-    assert loadable == 814
+    assert loadable == 814 + (len(MMPRETRAIN_BASED) if MMPRETRAIN_INSTALLED else 0)
     assert len(comparison["equal"]) >= 0.99 * loadable
 
 

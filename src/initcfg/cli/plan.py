@@ -55,6 +55,11 @@ EXIT_USAGE = 2
     "the config names from outside the project's folders. Only for files you trust.",
 )
 @click.option(
+    "--download", is_flag=True,
+    help="Let planning download remote checkpoints to inspect them (default: a remote "
+    "checkpoint that is not cached is planned as loaded, not inspected).",
+)
+@click.option(
     "--train", "train_plan", is_flag=True,
     help="Show the training plan instead: parameter groups, lr table, load_from map.",
 )
@@ -91,6 +96,7 @@ def plan_command(
     seed: int | None,
     output: str | None,
     trust_python: bool,
+    download: bool,
     train_plan: bool,
     iters_per_epoch: int | None,
     world_size: int,
@@ -129,12 +135,16 @@ def plan_command(
     from initcfg.config.atomic import refuse_overwriting, write_atomic
     from initcfg.plan.factory import FactoryError, model_from_config
     from initcfg.plan.init_plan import compile_init_plan
-    from initcfg.plan.meta import meta_model_building
+    from initcfg.plan.meta import build_on_meta
+    from initcfg.plan.registry_model import uses_registry
 
+    # A model MMEngine's registry builds is planned on the meta device unless applied.
+    registry = uses_registry(tree, model_spec)
     try:
-        if meta:
-            with meta_model_building():
-                model = model_from_config(tree, model_spec, trust=trust_python)
+        if registry:
+            model = model_from_config(tree, trust=trust_python, meta=meta or not do_apply)
+        elif meta:
+            model = build_on_meta(lambda: model_from_config(tree, model_spec, trust=trust_python))
         else:
             model = model_from_config(tree, model_spec, trust=trust_python)
     except FactoryError as error:
@@ -144,17 +154,23 @@ def plan_command(
         sys.exit(EXIT_USAGE)
 
     if train_plan:
+        from initcfg.backend.torch._planner import checkpoint_available
         from initcfg.plan.train_plan import compile_train_plan
 
         per_epoch = _iters_per_epoch(tree, iters_per_epoch, dataset_size, batch_size, world_size)
+        load_from = tree.data.get("load_from")
+        readable = not isinstance(load_from, str) or checkpoint_available(load_from)
         compiled = compile_train_plan(
             tree, model, iters_per_epoch=per_epoch, world_size=world_size,
-            batch_size=batch_size,
+            batch_size=batch_size, read_checkpoint=download or readable,
         )
         _show_train_plan(compiled, output_format)
         return
 
-    plan = compile_init_plan(tree, model, reach="all" if reach == "all" else "mmengine")
+    plan = compile_init_plan(
+        tree, model, reach="all" if reach == "all" else "mmengine",
+        built_from_config=registry, download=download,
+    )
     if output_format == "json":
         click.echo(json.dumps(plan.to_json(), indent=1))
     elif not plan.tensors and plan.errors:

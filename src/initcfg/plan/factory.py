@@ -406,10 +406,12 @@ def build_model(
 
 
 def model_from_config(
-    tree: ConfigTree, spec: str | None = None, *, trust: bool = False
+    tree: ConfigTree, spec: str | None = None, *, trust: bool = False, meta: bool = False
 ) -> nn.Module:
     """The model a config describes: built by ``spec`` when given, else by the factory
-    that ``model.type`` names (``module:callable``) with the section's other keys.
+    that ``model.type`` names (``module:callable``) with the section's other keys, else
+    (a registered class name in an OpenMMLab scope) by that package's MMEngine registry,
+    see :mod:`initcfg.plan.registry_model`; ``meta`` applies to that registry build.
 
     A factory the config names is imported only from the project's own folders unless
     ``trust`` is set (see :func:`resolve`).
@@ -422,6 +424,10 @@ def model_from_config(
         return build_model(spec, section if isinstance(section, Mapping) else None)
     base_dir = os.path.dirname(os.path.abspath(tree.path)) if tree.path else None
     target = section.get("type") if isinstance(section, Mapping) else None
+    from initcfg.plan.registry_model import build_registry_model, registry_scope
+
+    if registry_scope(tree) is not None:  # a registered class name of an OpenMMLab scope
+        return build_registry_model(tree, trust=trust, meta=meta)
     if not is_factory_name(target):
         raise FactoryError(
             f"model.type {target!r} is not a 'module:callable' factory",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from initcfg.backend.torch._execute import StepHook, execute
 from initcfg.backend.torch._ops import TensorOp
 from initcfg.backend.torch._planner import ConfigSource, Planner, Reach, gc_paused, join
 from initcfg.backend.torch._steps import LoadSpec, Origin, Step, Unreached, Write
+from initcfg.backend.torch._trace import Trace, TracedWrite
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
 from initcfg.check.suggest import did_you_mean
@@ -245,10 +247,17 @@ class InitPlan:
     # -- rendering -----------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        """Parameters by what finally writes them, plus steps and diagnostics."""
+        """Parameters by what finally writes them, plus steps and diagnostics.
+
+        ``init_weights`` counts parameters whose final writer is a module's own
+        ``init_weights`` that could not be traced (opaque); ``traced`` those whose final
+        writer is a traced call, its op and line known.
+        """
         provenance = self.provenance()
         params = [t for t in self.tensors.values() if t.kind == "parameter"]
-        by_kind = {"initializer": 0, "checkpoint": 0, "init_weights": 0, "untouched": 0}
+        by_kind = {
+            "initializer": 0, "checkpoint": 0, "init_weights": 0, "traced": 0, "untouched": 0
+        }
         overwritten = 0
         for tensor in params:
             found = provenance[tensor.name]
@@ -256,8 +265,8 @@ class InitPlan:
                 by_kind["untouched"] += 1
                 continue
             overwritten += bool(found.overwritten)
-            kind = self.steps[found.final].kind
-            by_kind[_KIND_NAMES[kind]] += 1
+            step = self.steps[found.final]
+            by_kind["traced" if step.traced else _KIND_NAMES[step.kind]] += 1
         return {
             "parameters": len(params),
             **by_kind,
@@ -282,7 +291,11 @@ class InitPlan:
             step = self.steps[found.final]
             overwrote = ", ".join(describe_step(self.steps[i]) for i in found.overwritten) or "-"
             shape = _shape(tensor.shape)
-            rows.append((tensor.name, shape, describe_step(step), step.origin.where, overwrote))
+            what, where = describe_step(step), step.origin.where
+            if step.traced and step.trace is not None:
+                write = step.trace.final()[tensor.name]
+                what, where = write.op, _relative(write.where)
+            rows.append((tensor.name, shape, what, where, overwrote))
         return rows
 
     def render_text(self) -> str:
@@ -299,12 +312,21 @@ class InitPlan:
         lines.append("")
         lines.append(
             f"{c['parameters']} parameters: {c['initializer']} by an initializer, "
-            f"{c['checkpoint']} from a checkpoint, {c['init_weights']} by a module's own "
-            f"init_weights, {c['untouched']} untouched; {c['overwritten']} overwritten at "
+            f"{c['checkpoint']} from a checkpoint, {c['traced']} by traced init_weights code, "
+            f"{c['init_weights']} by a module's own init_weights (untraced), "
+            f"{c['untouched']} untouched; {c['overwritten']} overwritten at "
             f"least once; {c['steps']} steps; {c['errors']} errors, {c['warnings']} warnings, "
             f"{c['infos']} notes"
         )
         return "\n".join(lines)
+
+
+def _relative(where: str) -> str:
+    file, _, line = where.rpartition(":")
+    for root in sys.path:
+        if root and os.path.isabs(file) and file.startswith(root.rstrip(os.sep) + os.sep):
+            return f"{os.path.relpath(file, root)}:{line}"
+    return where
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -375,6 +397,12 @@ def _step_json(step: Step) -> dict[str, Any]:
     }
     if step.sets_init_cfg:
         out["init_cfg"] = step.init_cfg
+    if step.trace is not None:
+        out["trace"] = {
+            "complete": step.trace.complete,
+            "reason": step.trace.reason,
+            "writes": [[w.tensor, w.op, w.where] for w in step.trace.writes],
+        }
     if step.load is not None:
         spec = step.load
         result = spec.result
@@ -419,6 +447,7 @@ def _step_from_json(value: Mapping[str, Any]) -> Step:
             load["error"],
             bool(load.get("uninspected", False)),
         )
+    trace = value.get("trace")
     return Step(
         value["kind"],
         value["target"],
@@ -435,6 +464,11 @@ def _step_from_json(value: Mapping[str, Any]) -> Step:
         list(value["touches"]),
         "init_cfg" in value,
         value.get("init_cfg"),
+        None
+        if trace is None
+        else Trace(
+            [TracedWrite(*w) for w in trace["writes"]], trace["complete"], trace["reason"]
+        ),
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
 from initcfg.plan.init_plan import compile_init_plan
-from initcfg.plan.meta import meta_model_building
+from initcfg.plan.meta import build_on_meta, meta_model_building
+
+_REGISTER_PARAMETER = nn.Module.register_parameter
 
 
 class Net(nn.Module):
@@ -45,3 +48,49 @@ def test_patches_are_restored_after_an_error() -> None:
     except RuntimeError:
         pass
     assert nn.init.normal_ is original
+
+
+class DropPath(nn.Module):
+    """Computes drop-path rates from real values while it builds, as MMPretrain does."""
+
+    def __init__(self, depth: int = 3) -> None:
+        super().__init__()
+        rates = [x.item() for x in torch.linspace(0, 0.1, depth)]
+        self.rates = rates
+        self.blocks = nn.ModuleList(nn.Linear(4, 4) for _ in rates)
+        self.register_buffer("index", torch.arange(depth))
+        self.tied = nn.Linear(4, 4, bias=False)
+        self.also_tied = nn.Linear(4, 4, bias=False)
+        self.also_tied.weight = self.tied.weight
+        self.table = torch.ones(2)  # a plain tensor attribute stays real
+
+
+def test_build_on_meta_falls_back_for_constructors_that_read_values() -> None:
+    with pytest.raises((RuntimeError, NotImplementedError)), meta_model_building():
+        DropPath()
+    model = build_on_meta(DropPath)
+    assert model.rates == pytest.approx([0.0, 0.05, 0.1])
+    assert all(t.is_meta for t in [*model.parameters(), *model.buffers()])
+    assert model.also_tied.weight is model.tied.weight
+    assert not model.table.is_meta
+    assert nn.Module.register_parameter is _REGISTER_PARAMETER
+    assert compile_init_plan(None, model).to_json() == compile_init_plan(None, DropPath()).to_json()
+
+
+def test_build_on_meta_keeps_the_fast_path() -> None:
+    calls = []
+
+    def build() -> Net:
+        calls.append(1)
+        return Net()
+
+    model = build_on_meta(build)
+    assert calls == [1] and all(p.is_meta for p in model.parameters())
+
+
+def test_build_on_meta_propagates_other_errors() -> None:
+    def broken() -> nn.Module:
+        raise ValueError("not a meta problem")
+
+    with pytest.raises(ValueError, match="not a meta problem"):
+        build_on_meta(broken)

@@ -33,6 +33,7 @@ from initcfg.backend.torch._checkpoint import (
 from initcfg.backend.torch._errors import CheckpointError, InitError
 from initcfg.backend.torch._ops import TensorOp, bias_op, weight_op
 from initcfg.backend.torch._steps import LoadSpec, Origin, Source, Step, Unreached, Write
+from initcfg.backend.torch._trace import trace_init_weights
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
 from initcfg.check.suggest import did_you_mean
@@ -209,6 +210,8 @@ class Planner:
         read_checkpoints: Read Pretrained checkpoints while planning to map their keys.
         download: Let reading a checkpoint download it; False plans a remote checkpoint
             that is not in torch's hub cache as loaded but not inspected.
+        trace: On a meta model, trace modules' own ``init_weights`` to learn what they
+            write (:mod:`initcfg.backend.torch._trace`).
     """
 
     def __init__(
@@ -219,6 +222,7 @@ class Planner:
         reach: Reach = "mmengine",
         read_checkpoints: bool = True,
         download: bool = True,
+        trace: bool = True,
     ) -> None:
         self.root = root
         self.source = source or ConfigSource()
@@ -235,6 +239,8 @@ class Planner:
         self.keep: list[BaseInit] = []
         self.tensors = named_tensors(root)
         self.names: dict[int, str] = {}
+        self.trace = trace
+        self.on_meta = bool(self.tensors) and all(t.is_meta for _, t, _ in self.tensors)
         self.module_paths: dict[int, str] | None = None  # built on first need
         for name, tensor, _ in self.tensors:
             self.names.setdefault(id(tensor), name)
@@ -362,11 +368,18 @@ class Planner:
             # MMEngine's registry would have built the module with this init_cfg; its own
             # init_weights decides what to do with it (super() applies it).
             step.sets_init_cfg, step.init_cfg = True, copy.deepcopy(configured[1])
+        if self.trace and self.on_meta:
+            step.trace = trace_init_weights(
+                module, self.names, copy.deepcopy(step.init_cfg), step.sets_init_cfg
+            )
         self.steps.append(step)
+        if step.traced:
+            return
         self.report(
             "IC412",
             f"{path or 'the model'} ({type(module).__name__}) defines its own init_weights; "
-            "it is called as MMEngine calls it, and the plan cannot see what it writes",
+            "it is called as MMEngine calls it, and the plan cannot see what it writes"
+            + (f" (tracing it on meta stopped: it {step.trace.reason})" if step.trace else ""),
             origin,
         )
 
@@ -614,7 +627,8 @@ class Planner:
 
     def load_step(self, init: Pretrained, module: nn.Module, path: str, origin: Origin) -> None:
         spec = LoadSpec(init.checkpoint, init.prefix, init.map_location)
-        if self.read_checkpoints and not self.download and not _available(init.checkpoint):
+        remote = not self.download and not checkpoint_available(init.checkpoint)
+        if self.read_checkpoints and remote:
             spec.uninspected = True
         elif self.read_checkpoints:
             try:
@@ -656,7 +670,7 @@ class Planner:
         return cached
 
 
-def _available(checkpoint: str) -> bool:
+def checkpoint_available(checkpoint: str) -> bool:
     """Whether reading ``checkpoint`` needs no download: a local path, or a remote one
     already in torch's hub cache (where ``read_checkpoint`` would put it)."""
     try:

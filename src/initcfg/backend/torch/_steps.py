@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from initcfg.backend.torch._checkpoint import LoadResult
 from initcfg.backend.torch._ops import TensorOp
+from initcfg.backend.torch._trace import Trace
 from initcfg.schema.initializers import BaseInit
 
 Source = Literal["config", "attribute", "argument", "load_from"]
@@ -96,6 +97,9 @@ class Step:
             the value is set on the module first, as MMEngine's registry passes it to
             the constructor, so an ``init_weights`` that calls ``super()`` applies it.
         init_cfg: That value, as the config wrote it.
+        trace: For a ``call`` step planned on the meta device: what tracing the call
+            found it writes (see :mod:`initcfg.backend.torch._trace`); a complete trace names the
+            tensors it writes exactly, an incomplete one leaves the step opaque.
     """
 
     kind: StepKind
@@ -108,6 +112,12 @@ class Step:
     touches: list[str] = field(default_factory=list)
     sets_init_cfg: bool = False
     init_cfg: Any = None
+    trace: Trace | None = None
+
+    @property
+    def traced(self) -> bool:
+        """A ``call`` step whose writes a complete trace names."""
+        return self.trace is not None and self.trace.complete
 
     def written(self) -> list[str]:
         """Canonical names of the tensors this step writes (or may write)."""
@@ -117,6 +127,8 @@ class Step:
             if self.load is not None and self.load.uninspected:
                 return list(self.touches)  # may load into any of them
             return list(self.load.tensors.values()) if self.load else []
+        if self.trace is not None and self.trace.complete:
+            return self.trace.written()
         return list(self.touches)
 
 
