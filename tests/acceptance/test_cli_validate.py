@@ -45,7 +45,7 @@ def test_errors_exit_one_with_location_and_hint(write) -> None:  # type: ignore[
     assert f"{path}:6:7: error[IC105] 'mode' must be 'fan_in' or 'fan_out'" in out
     assert f"{path}:5:7: warning[IC115]" in out
     assert "hint: did you mean 'Conv2d'?" in out
-    assert out.rstrip().endswith("found 1 error, 1 warning")
+    assert out.rstrip().endswith("found 1 error, 1 warning\nchecked 1 file")
 
 
 def test_missing_path_exits_two(tmp_path: Path) -> None:
@@ -182,7 +182,9 @@ def test_directory_walk_skips_data_files_that_are_not_mappings(
 ) -> None:
     write("cfgs/metafile.yml", "- Name: retinanet\n  Weights: x.pth\n")
     write("cfgs/ok.yaml", GOOD)
-    assert run("validate", str(tmp_path / "cfgs")) == (0, "checked 1 file: no problems\n")
+    assert run("validate", str(tmp_path / "cfgs")) == (
+        0, "checked 1 file, skipped 1 (1 not a config): no problems\n"
+    )
     code, out = run("validate", str(tmp_path / "cfgs" / "metafile.yml"))
     assert code == 1 and "IC005" in out
 

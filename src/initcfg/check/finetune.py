@@ -300,7 +300,8 @@ def _check_num_classes(tree: ConfigTree) -> Iterator[Diagnostic]:
             yield _place(
                 tree, "IC309",
                 f"{_where(tree, head_path)} is {value} but {_where(tree, classes_path)} "
-                f"lists {count} classes; the head trains for the wrong number of classes",
+                f"lists {count} class{'es' if count != 1 else ''}; the head trains "
+                "for the wrong number of classes",
                 head_path,
                 f"set num_classes={count}",
             )
@@ -506,13 +507,21 @@ def _near_miss(key: str) -> str | None:
 # ----------------------------------------------------------------------- entry point
 
 
-def check_finetune(tree: ConfigTree, *, fs_checks: bool = True) -> list[Diagnostic]:
+def check_finetune(
+    tree: ConfigTree,
+    *,
+    fs_checks: bool = True,
+    extra_optimizers: frozenset[str] = frozenset(),
+    extra_schedulers: frozenset[str] = frozenset(),
+) -> list[Diagnostic]:
     """Every fine-tune diagnostic of a loaded config: schema errors and IC3xx rules.
 
     Args:
         tree: The loaded config; ``tree.base`` (the merged bases) enables the rules that
             compare a fine-tune with its base.
         fs_checks: Check that a local ``load_from`` exists.
+        extra_optimizers: Optimizer types registered by the project or a scope package.
+        extra_schedulers: Scheduler types registered the same way.
 
     Returns:
         Diagnostics placed at their source locations, in rule order. Never raises for
@@ -520,7 +529,9 @@ def check_finetune(tree: ConfigTree, *, fs_checks: bool = True) -> list[Diagnost
     """
     if any(item.code in _INCOMPLETE for item in tree.diagnostics):
         return []
-    settings, found = parse_finetune(tree)
+    settings, found = parse_finetune(
+        tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
+    )
     if settings is None:
         return found
     found.extend(_check_top_level_keys(tree))

@@ -301,10 +301,14 @@ class InitPlan:
             f"{c['parameters']} parameters: {c['initializer']} by an initializer, "
             f"{c['checkpoint']} from a checkpoint, {c['init_weights']} by a module's own "
             f"init_weights, {c['untouched']} untouched; {c['overwritten']} overwritten at "
-            f"least once; {c['steps']} steps; {c['errors']} errors, {c['warnings']} warnings, "
-            f"{c['infos']} notes"
+            f"least once; {_count(c['steps'], 'step')}; {_count(c['errors'], 'error')}, "
+            f"{_count(c['warnings'], 'warning')}, {_count(c['infos'], 'note')}"
         )
         return "\n".join(lines)
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'s' if number != 1 else ''}"
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -617,7 +621,7 @@ def _provenance_diagnostics(plan: InitPlan) -> None:
                 "parameters keep torch's default initialization: "
                 + ", ".join(untouched[:5])
                 + (" …" if len(untouched) > 5 else ""),
-            )
+            ).at(None, plan.config)  # about the whole model: shown at the config's name
         )
 
 
