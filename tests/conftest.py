@@ -5,8 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parents[1]
+
+# No test may fail on machine speed: a loaded 2-core CI machine makes hypothesis's
+# time-based checks (deadlines, "data generation is too slow") fire on correct code.
+# Tests that pass their own `suppress_health_check` list must include `too_slow` too.
+settings.register_profile(
+    "initcfg", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("initcfg")
 
 
 @pytest.fixture

@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     if _plot(tuned, scratch, target):
         print(f"\nplot: {target}")
     else:
-        print("\n(install matplotlib for a plot of both curves)")
+        print("\n(no plot: matplotlib is missing; `pip install -e '.[examples]'` adds it)")
     print(f"total {time.perf_counter() - started:.0f}s")
     return 0
 

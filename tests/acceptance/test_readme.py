@@ -28,3 +28,22 @@ def test_quick_start_has_exactly_two_commands_that_pin_the_cpu_torch() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (REPO / ".ci" / "run").read_text().splitlines()
     assert quick_start_commands()[1] in ci
+
+
+def test_ci_runs_it_in_a_fresh_virtual_environment() -> None:
+    """What a newcomer gets: a new venv, activated before the README's command."""
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
+    command = ci.index(quick_start_commands()[1])
+    made = next(i for i, line in enumerate(ci) if "python3 -m venv" in line)
+    activated = next(i for i, line in enumerate(ci) if "/bin/activate" in line)
+    assert made < activated < command
+    assert "set -euo pipefail" in ci
+
+
+def test_the_example_command_installs_what_draws_the_plot() -> None:
+    import tomllib
+
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert "'.[examples]'" in quick_start_commands()[0]
+    assert any(requirement.startswith("matplotlib") for requirement in extras["examples"])

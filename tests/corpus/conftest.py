@@ -1,57 +1,25 @@
-"""The real MMDetection 3.3.0 config corpus, downloaded once and cached outside the repo.
+"""The real MMDetection 3.3.0 config corpus, installed once and cached outside the repo.
 
-``mmdet_configs`` (session fixture) is the ``Path`` of ``.../mmdet/.mim/configs``;
-``mmdet_config_files`` lists the configs outside ``_base_`` folders, the ones a user
-would train with. The wheel comes from ``pip download --no-deps mmdet==3.3.0`` into
-``~/.cache/initcfg-corpus`` (``INITCFG_CORPUS_CACHE`` overrides it); only
-``mmdet/.mim`` is unpacked. Nothing is installed and nothing lands in the repo.
+``mmdet_configs`` (session fixture) is the ``Path`` of ``.../mmdet/.mim/configs`` inside
+the real mmdet 3.3.0 wheel, installed with ``--no-deps`` into a cached folder by
+``tests/openmmlab_wheels.py``; ``mmdet_config_files`` lists the configs outside ``_base_``
+folders, the ones a user would train with. ``mmdet_installed`` (per test) also puts that
+folder on ``sys.path`` and ``PYTHONPATH``, so ``mmdet::`` bases resolve for MMEngine and
+initcfg alike, as they do where mmdet is installed.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pytest
 
-CACHE = Path(os.environ.get("INITCFG_CORPUS_CACHE", Path.home() / ".cache" / "initcfg-corpus"))
-WHEEL = "mmdet-3.3.0-py3-none-any.whl"
-
-
-def _unpacked() -> Path:
-    return CACHE / "unpacked"
+from openmmlab_wheels import installed_wheel, put_on_path
 
 
 def corpus_configs() -> Path:
-    """Download (once) and unpack (once) the wheel; the ``configs`` folder."""
-    configs = _unpacked() / "mmdet" / ".mim" / "configs"
-    if (configs / "_base_" / "default_runtime.py").is_file():
-        return configs
-    CACHE.mkdir(parents=True, exist_ok=True)
-    wheel = CACHE / WHEEL
-    if not wheel.is_file():
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-             "mmdet==3.3.0", "-d", str(CACHE)],
-            capture_output=True, text=True, check=False,
-        )
-        if done.returncode != 0 or not wheel.is_file():
-            pytest.skip(f"cannot download mmdet==3.3.0: {done.stderr.strip()[-300:]}")
-    # Unpack into a temporary folder and rename, so an interrupted run never leaves a
-    # half-unpacked corpus that later runs would take for complete.
-    staging = CACHE / f"unpacking-{os.getpid()}"
-    with zipfile.ZipFile(wheel) as archive:
-        members = [name for name in archive.namelist() if name.startswith("mmdet/.mim/")]
-        archive.extractall(staging, members)
-    try:
-        os.replace(staging, _unpacked())
-    except OSError:  # another process unpacked it first
-        shutil.rmtree(staging, ignore_errors=True)
-    return configs
+    """Install (once) the mmdet 3.3.0 wheel; its ``configs`` folder."""
+    return installed_wheel("mmdet", "3.3.0") / "mmdet" / ".mim" / "configs"
 
 
 def config_files(configs: Path) -> list[Path]:
@@ -71,3 +39,10 @@ def mmdet_configs() -> Path:
 def mmdet_config_files(mmdet_configs: Path) -> list[Path]:
     """Every config under ``mmdet_configs`` outside ``_base_`` folders (823 files)."""
     return config_files(mmdet_configs)
+
+
+@pytest.fixture
+def mmdet_installed(mmdet_configs: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The mmdet 3.3.0 package folder, importable for this test and its subprocesses."""
+    put_on_path(mmdet_configs.parents[2], monkeypatch)
+    return mmdet_configs.parents[1]

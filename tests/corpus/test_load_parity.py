@@ -229,9 +229,8 @@ def test_values_from_bases_point_into_the_base_file(
     ],
 )
 def test_package_scoped_full_configs_match_mmengine(
-    mmdet_configs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base: str
+    mmdet_installed: Path, tmp_path: Path, base: str
 ) -> None:
-    monkeypatch.syspath_prepend(str(mmdet_configs.parents[2]))
     config = tmp_path / "child.py"
     config.write_text(f"_base_ = {base!r}\nmodel = dict(backbone=dict(depth=101))\n")
     clear_cache()
@@ -245,14 +244,13 @@ def test_package_scoped_full_configs_match_mmengine(
 
 
 def test_package_scoped_bases_match_mmengine(
-    mmdet_configs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mmdet_configs: Path, mmdet_installed: Path, tmp_path: Path
 ) -> None:
     """``mmdet::`` bases resolve through the installed package's ``.mim/configs``.
 
-    The unpacked wheel goes on ``sys.path`` so both loaders find ``mmdet`` (MMEngine
-    through pkg_resources and the wheel's dist-info; initcfg without importing it).
+    The real wheel is installed (``--no-deps``) so both loaders find ``mmdet``: MMEngine
+    through pkg_resources and the wheel's dist-info, initcfg without importing it.
     """
-    monkeypatch.syspath_prepend(str(mmdet_configs.parents[2]))
     config = tmp_path / "finetune.py"
     config.write_text(
         "_base_ = ['mmdet::_base_/models/faster-rcnn_r50_fpn.py',\n"

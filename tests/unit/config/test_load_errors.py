@@ -174,9 +174,6 @@ def test_classic_and_new_style_do_not_mix(write, mmengine) -> None:  # type: ign
         "_base_ = './a.py'\nimport numpy\n",
         "import numpy\n_base_ = './a.py'\n",
         "x = 1; import numpy\n",  # a statement after `;`
-        # Not `os`: MMEngine takes Python 3.11's frozen modules for third-party ones
-        # (docs/config-loading.md).
-        "import json\nfrom math import pi\n",
         "from mmengine import Config\nx = 1\n",
         "from mmengine.config import read_base\n",
         "from . import x\n",
@@ -197,3 +194,36 @@ def test_new_style_detection_walks_as_mmengine_does(write, text: str) -> None:  
 
     path = write("c.py", text)
     assert is_new_style(ast.parse(text)) == Config._is_lazy_import(str(path))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import json\nfrom math import pi\n",
+        "import collections.abc\n",
+        "from copy import deepcopy\nx = 1\n",
+        "import os\n",  # frozen on 3.11: MMEngine calls it third-party (docs/config-loading.md)
+        "import json, math\n_base_ = './a.py'\n",
+    ],
+)
+def test_new_style_detection_takes_stdlib_imports_for_classic(write, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Importing the standard library keeps a config classic, wherever Python lives.
+
+    MMEngine calls a module standard library only when its file lies under
+    ``dirname(dirname(sys.executable))`` or ``/usr``, so inside a virtual environment
+    its answer for ``import json`` depends on how the environment was made. initcfg's
+    rule is a fixed list of standard modules; MMEngine is compared only where this
+    environment gives it the same view of every module the text imports.
+    """
+    from mmengine.config import Config
+    from mmengine.config.utils import _is_builtin_module
+
+    module = ast.parse(text)
+    assert is_new_style(module) is False
+    imported = [
+        alias.name if isinstance(node, ast.Import) else node.module
+        for node in ast.walk(module) if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    ]
+    if all(_is_builtin_module(str(name)) for name in imported):
+        assert Config._is_lazy_import(str(write("c.py", text))) is False
