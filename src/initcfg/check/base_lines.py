@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import stat
 from functools import lru_cache
 
 __all__ = ["base_lines"]
@@ -20,8 +21,8 @@ _JSON_KEY = re.compile(r"[\"']_base_[\"']\s*:")
 def _python_lines(text: str) -> list[int]:
     try:
         module = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return []
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []  # loading the config reports why it cannot be read
     lines: list[int] = []
     for statement in module.body:
         if isinstance(statement, ast.Assign) and any(
@@ -97,4 +98,6 @@ def base_lines(path: str | None) -> tuple[int, ...]:
         status = os.stat(path)
     except (OSError, ValueError):
         return ()
+    if not stat.S_ISREG(status.st_mode):
+        return ()  # a fifo or a device would block the read (loading refused it already)
     return _lines(path, (status.st_size, status.st_mtime_ns))

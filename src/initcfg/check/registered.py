@@ -100,7 +100,7 @@ def names_in_source(text: str) -> Iterator[tuple[str, str]]:
             # A package's own invalid escape sequences are not the user's concern.
             warnings.simplefilter("ignore")
             module = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     decorators: set[int] = set()
     for node in ast.walk(module):

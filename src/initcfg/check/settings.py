@@ -182,15 +182,18 @@ def _pyproject_for(directory: Path) -> Path | None:
     return None
 
 
-def _line_of_key(text: str, key: str, after: int = 0) -> int:
-    """1-based line where ``key`` is assigned, searched from line ``after``; the table's
-    header line when it cannot be found (TOML gives values no positions)."""
-    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", re.MULTILINE)
-    lines = text.splitlines()
-    for number in range(after, len(lines)):
-        if pattern.match(lines[number]):
-            return number + 1
-    return after or 1
+_ASSIGNMENT = re.compile(r"^\s*[\"']?([^\"'=\s]+)[\"']?\s*=")
+
+
+def _key_lines(text: str, after: int) -> dict[str, int]:
+    """Key → 1-based line of its first assignment from line ``after`` on, in one pass
+    (TOML gives values no positions, so the text is searched)."""
+    found: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines()[after:], after + 1):
+        match = _ASSIGNMENT.match(line)
+        if match is not None:
+            found.setdefault(match.group(1), number)
+    return found
 
 
 class _Reader:
@@ -199,10 +202,11 @@ class _Reader:
         self.text = text
         header = re.search(r"^\s*\[\s*tool\s*\.\s*initcfg\s*\]", text, re.MULTILINE)
         self.header_line = text.count("\n", 0, header.start()) + 1 if header else 1
+        self.key_lines = _key_lines(text, self.header_line - 1)
         self.diagnostics: list[Diagnostic] = []
 
     def report(self, code: str, message: str, key: str | None, hint: str | None = None) -> None:
-        line = _line_of_key(self.text, key, self.header_line - 1) if key else self.header_line
+        line = self.key_lines.get(key, self.header_line) if key else self.header_line
         where = Location(self.file, line, 1)
         self.diagnostics.append(diagnostic(code, message, "", hint).at(where, self.file))
 
@@ -276,7 +280,7 @@ def _kind(value: object) -> str:
     return f"{type(value).__name__} {value!r}"[:80]
 
 
-def _problem_line(error: tomllib.TOMLDecodeError) -> int:
+def _problem_line(error: Exception) -> int:
     # tomllib puts "(at line N, column M)" at the end of its message.
     found = re.search(r"at line (\d+)", str(error))
     return int(found.group(1)) if found else 1
@@ -294,12 +298,15 @@ def _read(pyproject: Path, _stamp: tuple[int, int]) -> ProjectSettings:
         return ProjectSettings(file=file, diagnostics=(problem,))
     try:
         table = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
+        # tomllib recurses into nested arrays and tables: absurd nesting is RecursionError.
         if "initcfg" not in text:
             return ProjectSettings(file=file)  # not ours to judge: no initcfg settings in it
         problem = diagnostic(
             "IC007",
-            f"{os.path.basename(file)} is not valid TOML ({error}); its [tool.initcfg] "
+            f"{os.path.basename(file)} is not valid TOML "
+            f"({error if isinstance(error, tomllib.TOMLDecodeError) else 'nested too deeply'}); "
+            "its [tool.initcfg] "
             "settings are not applied",
         ).at(Location(file, _problem_line(error), 1), file)
         return ProjectSettings(file=file, diagnostics=(problem,))

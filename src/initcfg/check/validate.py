@@ -37,6 +37,17 @@ def _place(diagnostics: Iterable[Diagnostic], tree: ConfigTree) -> list[Diagnost
     return placed
 
 
+def _own_key(tree: ConfigTree) -> str | None:
+    """The config's own entry in ``tree.suppressions`` (spelt as the loader names it,
+    which may differ from the user's spelling: ``./c.py`` and ``c.py``)."""
+    if tree.path is None:
+        return None
+    if tree.path in tree.suppressions:
+        return tree.path
+    wanted = os.path.abspath(tree.path)
+    return next((key for key in tree.suppressions if os.path.abspath(key) == wanted), None)
+
+
 def _from_a_base(item: Diagnostic, config: str) -> bool:
     if item.file is None or item.file == config:
         return False
@@ -50,17 +61,18 @@ def _apply_suppressions(
     kept = []
     # A finding inherited from a base is silenced from the child too, by a comment on
     # the child's `_base_` statement: bases from a package cannot carry comments.
-    own = tree.suppressions.get(tree.path or "", {})
+    own_key = _own_key(tree)
+    own = tree.suppressions.get(own_key or "", {})
     on_base_lines = [(line, own[line]) for line in base_lines(tree.path) if line in own]
     for item in diagnostics:
         codes = tree.suppressions.get(item.file or "", {}).get(item.line or 0, set())
         if item.code in codes and item.file is not None and item.line is not None:
             used.add((item.file, item.line, item.code))
             continue
-        if tree.path is not None and _from_a_base(item, tree.path):
+        if own_key is not None and tree.path is not None and _from_a_base(item, tree.path):
             silenced_at = next((line for line, codes in on_base_lines if item.code in codes), 0)
             if silenced_at:
-                used.add((tree.path, silenced_at, item.code))
+                used.add((own_key, silenced_at, item.code))
                 continue
         kept.append(item)
     if strict:

@@ -12,6 +12,9 @@ import torch
 from mmengine.registry import PARAM_SCHEDULERS
 
 from initcfg import validate
+from initcfg.check.settings import Settings
+from initcfg.check.validate import check_tree
+from initcfg.config.load import load_config
 
 SCOPED = """\
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=6, _scope_='mmdet')
@@ -112,3 +115,25 @@ def test_inherited_finding_is_silenced_on_the_childs_base_line(  # type: ignore[
     # --strict: the comment on line 4 silences nothing (the milestones are not there).
     stale = validate(child, fs_checks=False, strict=True)
     assert [(d.code, d.line) for d in stale] == [("IC004", 4)]
+
+
+@pytest.mark.parametrize(
+    ("config", "optimizer"),
+    [
+        ("swav/swav_resnet50_8xb32-mcrop-coslr-200e_in1k-224px-96px.py", "LARS"),
+        ("spark/spark_sparse-resnet50_8xb512-amp-coslr-800e_in1k.py", "Lamb"),
+    ],
+)
+def test_official_mmpretrain_configs_know_mmpretrain_optimizers(  # type: ignore[no-untyped-def]
+    mmpretrain_site: Path, config: str, optimizer: str
+) -> None:
+    # default_scope = 'mmpretrain' builds LARS and Lamb from mmpretrain's OPTIMIZERS,
+    # which initcfg reads from the installed package's source.
+    path = mmpretrain_site / "mmpretrain" / ".mim" / "configs" / config
+    tree = load_config(path)
+    assert tree.data["default_scope"] == "mmpretrain"
+    assert tree.get(("optim_wrapper", "optimizer", "type")) == optimizer
+    assert not [d for d in check_tree(tree, Settings(fs_checks=False)) if d.code == "IC304"]
+    # The same config without reading the package's names: the optimizer is unknown.
+    unknown = check_tree(tree, Settings(fs_checks=False, registered_names=False))
+    assert [d.code for d in unknown if optimizer in d.message] == ["IC304"]
