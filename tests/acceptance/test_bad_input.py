@@ -50,7 +50,9 @@ def test_special_files_are_refused_or_skipped(tmp_path: Path) -> None:
     folder.mkdir()
     os.mkfifo(folder / "pipe.yaml")
     (folder / "zero.yaml").symlink_to("/dev/zero")
-    assert run("validate", str(folder)) == (0, "checked 0 files: no problems\n")
+    assert run("validate", str(folder)) == (
+        0, "checked 0 files, skipped 2 (2 not a regular file): nothing to check\n"
+    )
     code, out = run("validate", str(folder / "pipe.yaml"))
     assert code == 2 and "not a regular file" in out
 
@@ -113,13 +115,24 @@ def test_corrupt_checkpoint_is_a_diagnostic(
     assert "not a torch checkpoint file" in out
 
 
-@pytest.mark.parametrize(
-    "table", ["tool = 5\n", "[tool]\ninitcfg = 5\n", "[tool.initcfg]\nextra-layers = 5\n"]
-)
-def test_malformed_project_settings_are_ignored(table: str, write) -> None:  # type: ignore[no-untyped-def]
-    write("pyproject.toml", table)
+def test_a_foreign_tool_table_is_not_ours_to_judge(write) -> None:  # type: ignore[no-untyped-def]
+    write("pyproject.toml", "tool = 5\n")
     path = write("c/c.yaml", "m:\n  init_cfg: {type: Normal, layer: Conv2d}\n")
     assert run("validate", str(path)) == (0, "checked 1 file: no problems\n")
+
+
+@pytest.mark.parametrize(
+    ("table", "line"),
+    [("[tool]\ninitcfg = 5\n", 1), ("[tool.initcfg]\nextra-layers = 5\n", 2)],
+)
+def test_malformed_project_settings_are_reported_not_raised(  # type: ignore[no-untyped-def]
+    table: str, line: int, write
+) -> None:
+    pyproject = write("pyproject.toml", table)
+    path = write("c/c.yaml", "m:\n  init_cfg: {type: Normal, layer: Conv2d}\n")
+    code, out = run("validate", str(path))
+    assert code == 2 and "Traceback" not in out
+    assert f"{pyproject}:{line}:1: error[IC009]" in out
 
 
 def test_absurd_run_length_is_not_tabulated(

@@ -45,7 +45,7 @@ def test_errors_exit_one_with_location_and_hint(write) -> None:  # type: ignore[
     assert f"{path}:6:7: error[IC105] 'mode' must be 'fan_in' or 'fan_out'" in out
     assert f"{path}:5:7: warning[IC115]" in out
     assert "hint: did you mean 'Conv2d'?" in out
-    assert out.rstrip().endswith("found 1 error, 1 warning")
+    assert out.rstrip().endswith("found 1 error, 1 warning\nchecked 1 file")
 
 
 def test_missing_path_exits_two(tmp_path: Path) -> None:
@@ -182,7 +182,9 @@ def test_directory_walk_skips_data_files_that_are_not_mappings(
 ) -> None:
     write("cfgs/metafile.yml", "- Name: retinanet\n  Weights: x.pth\n")
     write("cfgs/ok.yaml", GOOD)
-    assert run("validate", str(tmp_path / "cfgs")) == (0, "checked 1 file: no problems\n")
+    assert run("validate", str(tmp_path / "cfgs")) == (
+        0, "checked 1 file, skipped 1 (1 not a config): no problems\n"
+    )
     code, out = run("validate", str(tmp_path / "cfgs" / "metafile.yml"))
     assert code == 1 and "IC005" in out
 
@@ -192,3 +194,156 @@ def test_checkpoint_without_type_is_a_warning(write) -> None:  # type: ignore[no
     code, out = run("validate", str(path))
     assert code == 0
     assert "warning[IC123]" in out and "type: Pretrained" in out
+
+
+# ------------------------------------------------ which config a finding is about
+
+CHILD = "_base_: [base.yaml]\nmodel:\n  neck:\n    init_cfg: {type: Normal, layr: Conv2d}\n"
+
+
+def two_children(write) -> tuple[Path, Path, Path]:  # type: ignore[no-untyped-def]
+    base = write("cfgs/base.yaml", BAD)
+    return base, write("cfgs/a.yaml", CHILD), write("cfgs/b.yaml", "\n" + CHILD)
+
+
+def test_json_records_name_the_checked_config(write) -> None:  # type: ignore[no-untyped-def]
+    base, a, b = two_children(write)
+    code, out = run("validate", "--format", "json", str(a), str(b))
+    assert code == 1
+    items = json.loads(out)
+    assert all(set(item) == {"file", "line", "column", "path", "code", "severity", "message",
+                             "hint", "config"} for item in items)
+    inherited = [(i["config"], i["file"], i["line"], i["code"]) for i in items
+                 if i["file"] == str(base)]
+    # One inherited value, two records: the same place, each naming its own config.
+    assert inherited == [(str(a), str(base), 5, "IC115"), (str(a), str(base), 6, "IC105"),
+                         (str(b), str(base), 5, "IC115"), (str(b), str(base), 6, "IC105")]
+    # Each config's own findings come first, then the base's, each file's by line.
+    assert [(i["config"], i["file"], i["line"]) for i in items][:3] == [
+        (str(a), str(a), 4), (str(a), str(base), 5), (str(a), str(base), 6)]
+
+
+def test_a_missing_path_is_a_json_record_too(write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = write("good.yaml", GOOD)
+    missing = str(tmp_path / "nope.yaml")
+    code, out = run("validate", "--format", "json", str(good), missing)
+    assert code == 2
+    records = json.loads(out[out.index("["):])
+    assert [(r["code"], r["file"], r["config"], r["line"]) for r in records] == [
+        ("IC001", missing, missing, None)]
+
+
+def test_github_annotates_the_checked_config_and_names_the_base(write) -> None:  # type: ignore[no-untyped-def]
+    base, _a, b = two_children(write)
+    code, out = run("validate", "--format", "github", str(b))
+    assert code == 1
+    own, warning, error = out.splitlines()
+    # b.yaml's own finding is at its value; the inherited ones at b.yaml's `_base_` line 2.
+    assert own.startswith(f"::error file={b},line=5,col=")
+    assert warning.startswith(f"::warning file={b},line=2,title=initcfg IC115::")
+    assert error.startswith(f"::error file={b},line=2,title=initcfg IC105::")
+    assert error.endswith(f"[inherited from base {base}:6:7]")
+    assert str(base) not in own + warning.split("[inherited")[0]
+
+
+def test_sarif_puts_inherited_findings_on_the_config_with_the_base_related(write) -> None:  # type: ignore[no-untyped-def]
+    base, a, _b = two_children(write)
+    code, out = run("validate", "--format", "sarif", str(a))
+    assert code == 1
+    results = json.loads(out)["runs"][0]["results"]
+    inherited = [r for r in results if "relatedLocations" in r]
+    assert [r["ruleId"] for r in inherited] == ["IC115", "IC105"]
+    first = inherited[1]
+    primary = first["locations"][0]["physicalLocation"]
+    assert primary["artifactLocation"]["uri"] == str(a).replace("\\", "/")
+    assert primary["region"]["startLine"] == 1
+    related = first["relatedLocations"][0]
+    assert related["id"] == 1
+    assert related["physicalLocation"]["artifactLocation"]["uri"] == str(base).replace("\\", "/")
+    assert related["physicalLocation"]["region"] == {"startLine": 6, "startColumn": 7}
+    assert "](1))" in first["message"]["text"]
+    assert all(r["properties"]["config"] == str(a) for r in results)
+
+
+# ----------------------------------------------------------------- rule settings
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "codes"),
+    [
+        ([], 1, ["IC115", "IC105"]),
+        (["--select", "IC115"], 0, ["IC115"]),
+        (["--select", "IC1", "--ignore", "IC105"], 0, ["IC115"]),
+        (["--ignore", "IC115,IC105"], 0, []),
+        (["--select", "IC115", "--fail-on", "warning"], 1, ["IC115"]),
+        (["--ignore", "IC105", "--fail-on", "info"], 1, ["IC115"]),
+        (["--fail-on", "error", "--ignore", "IC105"], 0, ["IC115"]),
+    ],
+)
+def test_select_ignore_fail_on(write, args: list[str], exit_code: int, codes: list[str]) -> None:  # type: ignore[no-untyped-def]
+    code, out = run("validate", "--format", "json", *args, str(write("bad.yaml", BAD)))
+    assert code == exit_code
+    assert [item["code"] for item in json.loads(out)] == codes
+
+
+def test_project_fail_on_and_cli_override(write) -> None:  # type: ignore[no-untyped-def]
+    write("pyproject.toml", '[tool.initcfg]\nfail-on = "warning"\nignore = ["IC105"]\n')
+    path = write("cfg/c.yaml", BAD)
+    assert run("validate", str(path))[0] == 1
+    assert run("validate", "--fail-on", "error", str(path))[0] == 0
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_unknown_code_is_a_usage_error(write, option: str) -> None:  # type: ignore[no-untyped-def]
+    code, out = run("validate", option, "IC1055", str(write("bad.yaml", BAD)))
+    assert code == 2
+    assert "did you mean 'IC105'?" in out
+
+
+def test_misspelt_setting_is_reported_once_per_run(write) -> None:  # type: ignore[no-untyped-def]
+    pyproject = write("pyproject.toml", '[tool.initcfg]\nextra_layers = ["MyConv"]\n')
+    write("cfg/a.yaml", GOOD)
+    write("cfg/b.yaml", GOOD)
+    code, out = run("validate", str(pyproject.parent / "cfg"))
+    assert code == 0
+    assert out.count("warning[IC008]") == 1
+    assert f"{pyproject}:2:1: warning[IC008] [tool.initcfg] has no setting 'extra_layers'" in out
+    assert "hint: did you mean 'extra-layers'?" in out
+
+
+def test_broken_pyproject_is_reported_and_exits_two(write) -> None:  # type: ignore[no-untyped-def]
+    pyproject = write("pyproject.toml", '[tool.initcfg\nextra-layers = ["MyConv"]\n')
+    code, out = run("validate", str(write("cfg/a.yaml", GOOD)))
+    assert code == 2
+    assert f"{pyproject}:1:1: error[IC007] pyproject.toml is not valid TOML" in out
+
+
+def test_a_walk_says_what_it_checked_and_skipped(write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write("proj/model.py", "class Net:\n    pass\n")
+    write("proj/metafile.yml", "- Name: x\n")
+    assert run("validate", str(tmp_path / "proj")) == (
+        0, "checked 0 files, skipped 2 (1 not a config, 1 project code): nothing to check\n")
+    write("proj/c.yaml", BAD)
+    code, out = run("validate", str(tmp_path / "proj"))
+    assert code == 1
+    assert out.rstrip().endswith(
+        "found 1 error, 1 warning\nchecked 1 file, skipped 2 (1 not a config, 1 project code)")
+
+
+def test_readme_pre_commit_snippet_shows_warnings() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    snippet = readme.split("## pre-commit", 1)[1].split("```", 2)[1]
+    assert "verbose: true" in snippet and "--fail-on, warning" in snippet
+
+
+@pytest.mark.parametrize("spelling", ["child.py", "./child.py"])
+def test_base_line_suppression_whatever_the_spelling(  # type: ignore[no-untyped-def]
+    write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    write("vendor/base.yaml", BAD)
+    write("child.py", "_base_ = ['vendor/base.yaml']  # initcfg: ignore[IC105, IC115]\n")
+    monkeypatch.chdir(tmp_path)
+    assert run("validate", "--strict", spelling) == (0, "checked 1 file: no problems\n")
+    write("child.py", "_base_ = ['vendor/base.yaml']  # initcfg: ignore[IC105]\n")
+    code, out = run("validate", "--strict", spelling)
+    assert code == 0 and "IC105" not in out and "warning[IC115]" in out

@@ -30,8 +30,9 @@ class Diagnostic:
         line: 1-based line in ``file``.
         column: 1-based column in ``file``.
         hint: How to fix it, such as ``did you mean 'Conv2d'?``.
-        config: The config file that was validated, when it differs from ``file``
-            (the value came from a base config).
+        config: The config file the user asked to check, as given; differs from
+            ``file`` when the value came from a base config. None for a config given
+            as a mapping.
         key_path: ``path`` as a tuple, when known; used to look up source locations.
     """
 
@@ -47,26 +48,36 @@ class Diagnostic:
     key_path: KeyPath | None = field(default=None, compare=False, repr=False)
 
     @property
+    def inherited(self) -> bool:
+        """Whether the value lies in another file than the config that was checked
+        (a base config)."""
+        if self.config is None or self.file is None or self.file == self.config:
+            return False
+        return os.path.abspath(self.file) != os.path.abspath(self.config)
+
+    @property
     def location(self) -> Location | None:
         if self.file is None:
             return None
         return Location(self.file, self.line or 1, self.column or 1)
 
     def at(self, location: Location | None, config: str | None = None) -> Diagnostic:
-        """This diagnostic placed at ``location`` (kept as is when ``location`` is None)."""
+        """This diagnostic placed at ``location`` (kept as is when ``location`` is None),
+        found checking ``config``."""
         if location is None:
             return replace(self, config=config) if config else self
         file = location.file
-        inherited = None
         if config is not None:
             if os.path.abspath(config) == os.path.abspath(location.file):
                 file = config  # the user's own spelling of the file they asked about
-            else:
-                inherited = config
-                if not os.path.isabs(config):
-                    file = _relative_if_below_cwd(file)
+            elif not os.path.isabs(config):
+                file = _relative_if_below_cwd(file)
         return replace(
-            self, file=file, line=location.line, column=location.column, config=inherited
+            self,
+            file=file,
+            line=location.line,
+            column=location.column,
+            config=config if config is not None else self.config,
         )
 
     def under(self, prefix: KeyPath) -> Diagnostic:
@@ -91,6 +102,7 @@ class Diagnostic:
             "severity": self.severity,
             "message": self.message,
             "hint": self.hint,
+            "config": self.config,
         }
 
 
@@ -105,9 +117,13 @@ def _relative_if_below_cwd(file: str) -> str:
     return file if relative.startswith("..") else relative
 
 
-def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, int, str]:
+def sort_key(diagnostic: Diagnostic) -> tuple[str, bool, str, int, int, int, str]:
+    """Config by config; in each, the config's own findings first, then each base
+    file's, every file's by line and column."""
     return (
         diagnostic.config or diagnostic.file or "",
+        diagnostic.inherited,
+        diagnostic.file or "",
         diagnostic.line or 0,
         diagnostic.column or 0,
         SEVERITY_RANK[diagnostic.severity],

@@ -300,7 +300,8 @@ def _check_num_classes(tree: ConfigTree) -> Iterator[Diagnostic]:
             yield _place(
                 tree, "IC309",
                 f"{_where(tree, head_path)} is {value} but {_where(tree, classes_path)} "
-                f"lists {count} classes; the head trains for the wrong number of classes",
+                f"lists {count} class{'es' if count != 1 else ''}; the head trains "
+                "for the wrong number of classes",
                 head_path,
                 f"set num_classes={count}",
             )
@@ -504,7 +505,12 @@ def _near_miss(key: str) -> str | None:
 
 
 def check_finetune(
-    tree: ConfigTree, *, fs_checks: bool = True, fs_checks_option: str | None = None
+    tree: ConfigTree,
+    *,
+    fs_checks: bool = True,
+    fs_checks_option: str | None = None,
+    extra_optimizers: frozenset[str] = frozenset(),
+    extra_schedulers: frozenset[str] = frozenset(),
 ) -> list[Diagnostic]:
     """Every fine-tune diagnostic of a loaded config: schema errors and IC3xx rules.
 
@@ -514,6 +520,8 @@ def check_finetune(
         fs_checks: Check that a local ``load_from`` exists.
         fs_checks_option: The caller's option that skips that check, named in the hint
             (None: the hint names none, as for ``initcfg train``, which needs the file).
+        extra_optimizers: Optimizer types registered by the project or a scope package.
+        extra_schedulers: Scheduler types registered the same way.
 
     Returns:
         Diagnostics placed at their source locations, in rule order. Never raises for
@@ -521,7 +529,9 @@ def check_finetune(
     """
     if any(item.code in _INCOMPLETE for item in tree.diagnostics):
         return []
-    settings, found = parse_finetune(tree)
+    settings, found = parse_finetune(
+        tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
+    )
     if settings is None:
         return found
     found.extend(_check_top_level_keys(tree))

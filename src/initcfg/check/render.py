@@ -10,6 +10,7 @@ import os
 from collections import Counter
 from collections.abc import Callable
 
+from initcfg.check.base_lines import base_lines
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import all_rules, get_rule
 
@@ -19,8 +20,22 @@ _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 def _where(diagnostic: Diagnostic) -> str:
     if diagnostic.file is None:
-        return "<config>"
+        # A finding about the whole config (a plan's untouched parameters) names it.
+        return diagnostic.config or "<config>"
+    if diagnostic.line is None:
+        return diagnostic.file  # a path that does not exist has no position
+    return f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column or 1}"
+
+
+def _base_position(diagnostic: Diagnostic) -> str:
     return f"{diagnostic.file}:{diagnostic.line or 1}:{diagnostic.column or 1}"
+
+
+def _anchor_line(diagnostic: Diagnostic) -> int:
+    """The line of the checked config that an inherited finding is shown at: its
+    ``_base_`` statement, where the value comes in (line 1 when there is none)."""
+    lines = base_lines(diagnostic.config)
+    return lines[0] if lines else 1
 
 
 def render_text(diagnostics: list[Diagnostic], *, colour: bool = False) -> str:
@@ -35,7 +50,7 @@ def render_text(diagnostics: list[Diagnostic], *, colour: bool = False) -> str:
         suffix = f" ({item.path})" if item.path else ""
         if colour and suffix:
             suffix = f"{_DIM}{suffix}{_RESET}"
-        if item.config is not None:
+        if item.inherited:
             lines.append(f"{item.config}: {label} {item.message}{suffix}")
             lines.append(f"    from base {where}")
         else:
@@ -51,7 +66,8 @@ def render_text(diagnostics: list[Diagnostic], *, colour: bool = False) -> str:
 
 def render_json(diagnostics: list[Diagnostic]) -> str:
     """One JSON array; each object has file, line, column, path, code, severity,
-    message (and hint)."""
+    message, hint and config (the file that was checked; file/line/column are where
+    the value is written, a base file for an inherited value)."""
     return json.dumps([item.to_json() for item in diagnostics], indent=2)
 
 
@@ -67,23 +83,56 @@ def _escape_data(value: str) -> str:
 
 
 def render_github(diagnostics: list[Diagnostic]) -> str:
-    """GitHub Actions workflow commands (``::error file=…,line=…,col=…::message``)."""
+    """GitHub Actions workflow commands (``::error file=…,line=…,col=…::message``).
+
+    An inherited finding is annotated on the checked config (at its ``_base_``
+    statement), the file a pull request changes, and its message names the base
+    position; a base is often outside the repository (``mmdet::`` bases)."""
     levels = {"error": "error", "warning": "warning", "info": "notice"}
     lines = []
     for item in diagnostics:
         props = []
-        if item.file is not None:
-            props.append(f"file={_escape_property(item.file)}")
-            props.append(f"line={item.line or 1}")
-            props.append(f"col={item.column or 1}")
-        props.append(f"title={_escape_property(f'initcfg {item.code}')}")
         text = item.message + (f" ({item.hint})" if item.hint else "")
+        if item.inherited and item.config is not None:
+            props.append(f"file={_escape_property(item.config)}")
+            props.append(f"line={_anchor_line(item)}")
+            text += f" [inherited from base {_base_position(item)}]"
+        elif item.file is not None:
+            props.append(f"file={_escape_property(item.file)}")
+            if item.line is not None:
+                props.append(f"line={item.line}")
+                props.append(f"col={item.column or 1}")
+        elif item.config is not None:
+            props.append(f"file={_escape_property(item.config)}")
+        props.append(f"title={_escape_property(f'initcfg {item.code}')}")
         lines.append(f"::{levels[item.severity]} {','.join(props)}::{_escape_data(text)}")
     return "\n".join(lines)
 
 
+def _sarif_location(
+    file: str, line: int | None, column: int | None, key_path: str, number: int | None = None
+) -> dict[str, object]:
+    location: dict[str, object] = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": file.replace(os.sep, "/")},
+            "region": {"startLine": line or 1, "startColumn": column or 1},
+        },
+        "logicalLocations": [{"fullyQualifiedName": key_path}] if key_path else [],
+    }
+    if number is not None:
+        location = {"id": number, **location}
+    return location
+
+
 def render_sarif(diagnostics: list[Diagnostic]) -> str:
-    """SARIF 2.1.0, for code-scanning uploads."""
+    """SARIF 2.1.0, for code-scanning uploads.
+
+    The primary location is where the user can act: the value itself, or for an
+    inherited value the checked config's ``_base_`` statement, with the base position
+    as a related location (linked from the message). Code scanning shows alerts only
+    at primary locations in the repository, and a base is often outside it (an
+    installed ``mmdet::`` base); two child configs inheriting one value also stay two
+    alerts, each on its own file. ``properties.config`` names the checked config."""
     from initcfg import __name__ as tool_name
 
     levels = {"error": "error", "warning": "warning", "info": "note"}
@@ -101,22 +150,29 @@ def render_sarif(diagnostics: list[Diagnostic]) -> str:
     index = {rule["id"]: number for number, rule in enumerate(rules)}
     results = []
     for item in diagnostics:
+        text = item.message + (f" ({item.hint})" if item.hint else "")
         result: dict[str, object] = {
             "ruleId": item.code,
             "ruleIndex": index.get(item.code, 0),
             "level": levels[item.severity],
-            "message": {"text": item.message + (f" ({item.hint})" if item.hint else "")},
+            "message": {"text": text},
         }
-        if item.file is not None:
+        if item.inherited and item.config is not None and item.file is not None:
             result["locations"] = [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": item.file.replace(os.sep, "/")},
-                        "region": {"startLine": item.line or 1, "startColumn": item.column or 1},
-                    },
-                    "logicalLocations": [{"fullyQualifiedName": item.path}] if item.path else [],
-                }
+                _sarif_location(item.config, _anchor_line(item), 1, item.path)
             ]
+            result["relatedLocations"] = [
+                _sarif_location(item.file, item.line, item.column, item.path, 1)
+            ]
+            result["message"] = {
+                "text": f"{text} (inherited from [base {_base_position(item)}](1))"
+            }
+        elif item.file is not None:
+            result["locations"] = [_sarif_location(item.file, item.line, item.column, item.path)]
+        elif item.config is not None:
+            result["locations"] = [_sarif_location(item.config, None, None, item.path)]
+        if item.config is not None:
+            result["properties"] = {"config": item.config}
         results.append(result)
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -43,3 +43,28 @@ define(
     example="cfg = dict(model=dict()); cfg['model']['parent'] = cfg",
     fix="Build the mapping from plain values that each appear outside themselves.",
 )
+define(
+    "IC007", "error", "pyproject.toml cannot be read as TOML",
+    why="The project's [tool.initcfg] settings (extra layers, selected and ignored codes, "
+    "fail-on) would otherwise be dropped without a word, and the run would check with "
+    "defaults the project did not choose.",
+    example="[tool.initcfg\nextra-layers = [\"ConvModule\"]",
+    fix="Correct the TOML at the reported line (here the table header lacks its `]`).",
+)
+define(
+    "IC008", "warning", "[tool.initcfg] has a key initcfg does not read",
+    why="A misspelt setting (`extra_layers` for `extra-layers`) is otherwise ignored "
+    "silently, and the checks run as if it were not there.",
+    example="[tool.initcfg]\nextra_layers = [\"ConvModule\"]",
+    fix="Use one of the documented keys (the hint names the closest); settings are "
+    "spelt with hyphens.",
+)
+define(
+    "IC009", "error", "A [tool.initcfg] setting has a value of the wrong kind",
+    why="A setting that cannot be understood (a string where a list is expected, a code "
+    "that does not exist) is not applied, so the checks run otherwise than the project "
+    "asked.",
+    example="[tool.initcfg]\nignore = \"IC310\"\nselect = [\"IC99\"]",
+    fix="Give lists of codes or code prefixes (`[\"IC310\"]`), and fail-on as one of "
+    "'error', 'warning', 'info'.",
+)

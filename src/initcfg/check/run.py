@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from initcfg.check.diagnostics import Diagnostic, has_errors
-from initcfg.check.settings import Settings
+from initcfg.check.diagnostics import Diagnostic
+from initcfg.check.rules import diagnostic
+from initcfg.check.settings import Settings, fails, project_settings
 from initcfg.check.validate import check_tree
 from initcfg.config.load import CONFIG_SUFFIXES, load_tree
 
@@ -16,22 +17,35 @@ EXIT_CLEAN = 0
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
 
+# A file, a path or the settings could not be read: exit 2, whatever else was found.
+USAGE_CODES = frozenset({"IC001", "IC007", "IC009"})
+
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv"})
 
 
 @dataclass(slots=True)
 class RunResult:
-    """Diagnostics of every file checked, and problems with the paths themselves."""
+    """Diagnostics of every file checked, and problems with the paths themselves.
+
+    Attributes:
+        files: The config files checked.
+        diagnostics: What was found, missing paths included (IC001).
+        path_errors: One sentence per path that does not exist.
+        skipped: ``(file, why)`` for each file a directory walk found and did not check.
+        failed: Whether a finding reached the fail-on severity of its config's settings.
+    """
 
     files: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     path_errors: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    failed: bool = False
 
     @property
     def exit_code(self) -> int:
-        if self.path_errors or any(d.code == "IC001" for d in self.diagnostics):
+        if self.path_errors or any(d.code in USAGE_CODES for d in self.diagnostics):
             return EXIT_USAGE
-        return EXIT_ERRORS if has_errors(self.diagnostics) else EXIT_CLEAN
+        return EXIT_ERRORS if self.failed else EXIT_CLEAN
 
 
 _CODE_LINE = re.compile(r"^(?:async\s+def|def|class)\s", re.MULTILINE)
@@ -47,13 +61,21 @@ def looks_like_code(path: str) -> bool:
         return False  # let loading report why it cannot be read
 
 
-def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
+# Why a walk skipped a file, as the summary line counts them.
+SKIPPED_AS_CODE = "project code"  # a .py file that defines functions or classes
+SKIPPED_AS_DATA = "not a config"  # its root is not a mapping (an OpenMMLab metafile)
+SKIPPED_AS_SPECIAL = "not a regular file"  # a fifo or a device named like a config
+
+
+def collect_files(
+    paths: list[str], skipped: list[tuple[str, str]] | None = None
+) -> tuple[list[str], list[str]]:
     """Config files named by ``paths``, and the paths that do not exist.
 
     Directories are walked in sorted order; there, ``.py`` files that define functions
     or classes are skipped as project code (and :func:`validate_paths` skips data files
-    whose root is not a mapping, such as OpenMMLab metafiles). A file named explicitly
-    is always checked.
+    whose root is not a mapping, such as OpenMMLab metafiles); each is added to
+    ``skipped`` with the reason. A file named explicitly is always checked.
     """
     files: list[str] = []
     missing: list[str] = []
@@ -67,8 +89,13 @@ def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
                         continue
                     found = os.path.join(root, name)
                     if not os.path.isfile(found):
-                        continue  # a fifo or device named like a config would block
+                        # A fifo or device named like a config would block reading.
+                        if skipped is not None:
+                            skipped.append((found, SKIPPED_AS_SPECIAL))
+                        continue
                     if name.endswith(".py") and looks_like_code(found):
+                        if skipped is not None:
+                            skipped.append((found, SKIPPED_AS_CODE))
                         continue
                     files.append(found)
         elif path.exists():
@@ -81,14 +108,42 @@ def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
 def validate_paths(
     paths: list[str], settings: Settings | None = None, *, trust: bool = False
 ) -> RunResult:
-    """Validate every config file under ``paths``."""
-    files, missing = collect_files(paths)
+    """Validate every config file under ``paths``.
+
+    A path that does not exist is an IC001 diagnostic (and a ``path_errors`` entry).
+    Problems of a pyproject.toml that several configs share are reported once.
+    """
+    settings = settings or Settings()
+    result = RunResult()
+    files, missing = collect_files(paths, result.skipped)
     named = set(paths)
-    result = RunResult(path_errors=[f"no such file or directory: {name}" for name in missing])
+    for name in missing:
+        result.path_errors.append(f"no such file or directory: {name}")
+        result.diagnostics.append(
+            replace(
+                diagnostic("IC001", f"no such file or directory: {name}"),
+                file=name,
+                config=name,
+            )
+        )
+    reported: set[tuple[str, str | None, int | None, str]] = set()
     for file in files:
         tree = load_tree(file, trust=trust)
         if file not in named and any(d.code == "IC005" for d in tree.diagnostics):
+            result.skipped.append((file, SKIPPED_AS_DATA))
             continue  # found by a walk, and not a mapping (a metafile): not a config
         result.files.append(file)
-        result.diagnostics.extend(check_tree(tree, settings))
+        found = []
+        for item in check_tree(tree, settings):
+            if item.file is not None and item.file == item.config and item.code in (
+                "IC007", "IC008", "IC009"
+            ):
+                key = (item.code, item.file, item.line, item.message)
+                if key in reported:
+                    continue  # the same pyproject.toml, met again through another config
+                reported.add(key)
+            found.append(item)
+        threshold = project_settings(file).fail_threshold(settings)
+        result.failed = result.failed or fails(found, threshold)
+        result.diagnostics.extend(found)
     return result

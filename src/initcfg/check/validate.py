@@ -6,11 +6,19 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from initcfg.check.base_lines import base_lines
 from initcfg.check.diagnostics import Diagnostic, sort_key
 from initcfg.check.finetune import check_finetune
 from initcfg.check.init_rules import check_layer_names
+from initcfg.check.registered import RegisteredNames, config_scopes, scope_names
 from initcfg.check.rules import diagnostic
-from initcfg.check.settings import Settings, project_extra_layers
+from initcfg.check.settings import (
+    Settings,
+    check_selector,
+    project_extra_layers,
+    project_settings,
+    with_config,
+)
 from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.source import Location
 from initcfg.config.tree import ConfigTree
@@ -29,16 +37,43 @@ def _place(diagnostics: Iterable[Diagnostic], tree: ConfigTree) -> list[Diagnost
     return placed
 
 
+def _own_key(tree: ConfigTree) -> str | None:
+    """The config's own entry in ``tree.suppressions`` (spelt as the loader names it,
+    which may differ from the user's spelling: ``./c.py`` and ``c.py``)."""
+    if tree.path is None:
+        return None
+    if tree.path in tree.suppressions:
+        return tree.path
+    wanted = os.path.abspath(tree.path)
+    return next((key for key in tree.suppressions if os.path.abspath(key) == wanted), None)
+
+
+def _from_a_base(item: Diagnostic, config: str) -> bool:
+    if item.file is None or item.file == config:
+        return False
+    return os.path.abspath(item.file) != os.path.abspath(config)
+
+
 def _apply_suppressions(
     diagnostics: list[Diagnostic], tree: ConfigTree, strict: bool
 ) -> list[Diagnostic]:
     used: set[tuple[str, int, str]] = set()
     kept = []
+    # A finding inherited from a base is silenced from the child too, by a comment on
+    # the child's `_base_` statement: bases from a package cannot carry comments.
+    own_key = _own_key(tree)
+    own = tree.suppressions.get(own_key or "", {})
+    on_base_lines = [(line, own[line]) for line in base_lines(tree.path) if line in own]
     for item in diagnostics:
         codes = tree.suppressions.get(item.file or "", {}).get(item.line or 0, set())
         if item.code in codes and item.file is not None and item.line is not None:
             used.add((item.file, item.line, item.code))
             continue
+        if own_key is not None and tree.path is not None and _from_a_base(item, tree.path):
+            silenced_at = next((line for line, codes in on_base_lines if item.code in codes), 0)
+            if silenced_at:
+                used.add((own_key, silenced_at, item.code))
+                continue
         kept.append(item)
     if strict:
         for file, lines in tree.suppressions.items():
@@ -55,9 +90,20 @@ def _apply_suppressions(
 
 
 def check_tree(tree: ConfigTree, settings: Settings | None = None) -> list[Diagnostic]:
-    """Run every model-free check on a loaded config; diagnostics sorted by place."""
+    """Run every model-free check on a loaded config.
+
+    The project's ``[tool.initcfg]`` settings (nearest pyproject.toml) apply with
+    ``settings``; their own problems are reported too. Every diagnostic names the
+    config in ``config``; they are sorted config by config, each file's by line.
+    """
     settings = settings or Settings()
-    extra_layers = settings.extra_layers | project_extra_layers(tree.path)
+    project = project_settings(tree.path)
+    scoped = (
+        scope_names(config_scopes(tree.data))
+        if settings.registered_names and tree.data
+        else RegisteredNames()
+    )
+    extra_layers = settings.extra_layers | project.extra_layers | scoped.models
     found: list[Diagnostic] = list(tree.diagnostics)
     if tree.data:
         _document, grammar, located = build_document(tree)
@@ -67,11 +113,23 @@ def check_tree(tree: ConfigTree, settings: Settings | None = None) -> list[Diagn
         )
         found.extend(
             check_finetune(
-                tree, fs_checks=settings.fs_checks, fs_checks_option=settings.fs_checks_option
+                tree,
+                fs_checks=settings.fs_checks,
+                fs_checks_option=settings.fs_checks_option,
+                extra_optimizers=(
+                    settings.extra_optimizers | project.extra_optimizers | scoped.optimizers
+                ),
+                extra_schedulers=(
+                    settings.extra_schedulers | project.extra_schedulers | scoped.schedulers
+                ),
             )
         )
     placed = _place(found, tree)
-    return sorted(_apply_suppressions(placed, tree, settings.strict), key=sort_key)
+    kept = with_config(_apply_suppressions(placed, tree, settings.strict), tree.path)
+    kept.extend(project.diagnostics)
+    return sorted(
+        (item for item in kept if project.reports(item, settings, tree.path)), key=sort_key
+    )
 
 
 def validate(
@@ -81,8 +139,14 @@ def validate(
     extra_layers: Iterable[str] = (),
     fs_checks: bool = True,
     trust: bool = False,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] = (),
 ) -> list[Diagnostic]:
     """Every problem in a config file (or a config given as a mapping).
+
+    The ``[tool.initcfg]`` settings of the pyproject.toml nearest to the file apply
+    (``extra-layers``, ``select``, ``ignore``, ``per-file-ignores``...), and their own
+    problems are reported.
 
     Args:
         path_or_mapping: A ``.py``, ``.yaml``, ``.yml`` or ``.json`` config file, or the
@@ -92,15 +156,32 @@ def validate(
             in ``[tool.initcfg] extra-layers``.
         fs_checks: Check that local checkpoint paths exist.
         trust: Execute Python configs that the safe evaluator refuses (as MMEngine does).
+        select: Codes or code prefixes to report (``["IC3"]``); replaces the project's
+            ``select``. None: the project's, else every code.
+        ignore: Codes or code prefixes not to report, added to the project's.
 
     Returns:
-        Diagnostics sorted by file and position; never raises for bad input.
+        Diagnostics sorted by config, file and position; never raises for bad input.
+
+    Raises:
+        ValueError: ``select`` or ``ignore`` names no diagnostic code.
     """
+    selectors = [*(select or ()), *ignore]
+    for selector in selectors:
+        problem = check_selector(selector)
+        if problem is not None:
+            raise ValueError(problem)
     if isinstance(path_or_mapping, Mapping):
         tree = tree_from_mapping(dict(path_or_mapping))
     else:
         tree = load_tree(path_or_mapping, trust=trust)
-    settings = Settings(frozenset(extra_layers), strict, fs_checks)
+    settings = Settings(
+        frozenset(extra_layers),
+        strict,
+        fs_checks,
+        select=frozenset(code.upper() for code in select) if select is not None else None,
+        ignore=frozenset(code.upper() for code in ignore),
+    )
     return check_tree(tree, settings)
 
 

@@ -3,12 +3,42 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 
 import click
 
 from initcfg.check.render import RENDERERS, render_text
-from initcfg.check.run import validate_paths
-from initcfg.check.settings import Settings
+from initcfg.check.run import RunResult, validate_paths
+from initcfg.check.settings import Settings, check_selector
+
+
+def _selectors(
+    _context: click.Context, parameter: click.Parameter, values: tuple[str, ...]
+) -> frozenset[str] | None:
+    """Codes given as repeated options or comma-separated; a code that selects nothing
+    is a usage error (exit 2), as in ruff."""
+    if not values:
+        return None
+    codes = {part.strip().upper() for value in values for part in value.split(",") if part.strip()}
+    for code in sorted(codes):
+        problem = check_selector(code)
+        if problem is not None:
+            raise click.BadParameter(problem, param=parameter)
+    return frozenset(codes)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _counts(result: RunResult) -> str:
+    """``checked 3 files, skipped 2 (1 project code, 1 not a config)``."""
+    text = f"checked {_plural(len(result.files), 'file')}"
+    if result.skipped:
+        reasons = Counter(why for _, why in result.skipped)
+        shown = ", ".join(f"{count} {why}" for why, count in sorted(reasons.items()))
+        text += f", skipped {len(result.skipped)} ({shown})"
+    return text
 
 
 @click.command("validate")
@@ -26,6 +56,31 @@ from initcfg.check.settings import Settings
     help="A class name of your own that `layer` may name (repeatable); adds to "
     "[tool.initcfg] extra-layers.",
 )
+@click.option(
+    "--extra-optimizer", "extra_optimizers", multiple=True, metavar="NAME",
+    help="An optimizer type your project registers (repeatable); adds to "
+    "[tool.initcfg] extra-optimizers.",
+)
+@click.option(
+    "--extra-scheduler", "extra_schedulers", multiple=True, metavar="NAME",
+    help="A parameter scheduler type your project registers (repeatable); adds to "
+    "[tool.initcfg] extra-schedulers.",
+)
+@click.option(
+    "--select", "select", multiple=True, metavar="CODE", callback=_selectors,
+    help="Report only these codes or code prefixes (IC3, IC115; repeatable or "
+    "comma-separated); replaces [tool.initcfg] select.",
+)
+@click.option(
+    "--ignore", "ignore", multiple=True, metavar="CODE", callback=_selectors,
+    help="Do not report these codes or code prefixes (repeatable or comma-separated); "
+    "adds to [tool.initcfg] ignore.",
+)
+@click.option(
+    "--fail-on", "fail_on", type=click.Choice(["error", "warning", "info"]), default=None,
+    help="The least severity that makes the exit status 1 (default: [tool.initcfg] "
+    "fail-on, else error).",
+)
 @click.option("--no-fs-checks", is_flag=True, help="Do not check that local paths exist.")
 @click.option(
     "--trust-python", is_flag=True,
@@ -37,25 +92,43 @@ def validate_command(
     output_format: str,
     strict: bool,
     extra_layers: tuple[str, ...],
+    extra_optimizers: tuple[str, ...],
+    extra_schedulers: tuple[str, ...],
+    select: frozenset[str] | None,
+    ignore: frozenset[str] | None,
+    fail_on: str | None,
     no_fs_checks: bool,
     trust_python: bool,
 ) -> None:
     """Check config files (directories are walked for .py, .yaml, .yml and .json).
 
-    Exit status: 0 no errors, 1 errors found, 2 a path or file could not be read.
+    Exit status: 0 nothing at the fail-on severity, 1 findings at it (errors by
+    default), 2 a path, a file or the settings could not be read.
     """
     settings = Settings(
-        frozenset(extra_layers), strict, not no_fs_checks, fs_checks_option="--no-fs-checks"
+        frozenset(extra_layers),
+        strict,
+        not no_fs_checks,
+        fs_checks_option="--no-fs-checks",
+        select=select,
+        ignore=ignore or frozenset(),
+        fail_on=fail_on,  # type: ignore[arg-type]  # click.Choice checked it
+        extra_optimizers=frozenset(extra_optimizers),
+        extra_schedulers=frozenset(extra_schedulers),
     )
     result = validate_paths(list(paths), settings, trust=trust_python)
-    for problem in result.path_errors:
-        click.echo(f"initcfg: {problem}", err=True)
     if output_format == "text":
         output = render_text(result.diagnostics, colour=sys.stdout.isatty())
-        if not result.diagnostics and not result.path_errors:
-            count = len(result.files)
-            output = f"checked {count} file{'s' if count != 1 else ''}: no problems"
+        counts = _counts(result)
+        if not result.diagnostics:
+            output = f"{counts}: no problems" if result.files else f"{counts}: nothing to check"
+        else:
+            output += f"\n{counts}"
     else:
+        for problem in result.path_errors:
+            click.echo(f"initcfg: {problem}", err=True)
+        if not result.files:
+            click.echo(f"initcfg: {_counts(result)}: nothing to check", err=True)
         output = RENDERERS[output_format](result.diagnostics)
     if output:
         click.echo(output)

@@ -315,8 +315,8 @@ class InitPlan:
             f"{c['checkpoint']} from a checkpoint, {c['traced']} by traced init_weights code, "
             f"{c['init_weights']} by a module's own init_weights (untraced), "
             f"{c['untouched']} untouched; {c['overwritten']} overwritten at "
-            f"least once; {c['steps']} steps; {c['errors']} errors, {c['warnings']} warnings, "
-            f"{c['infos']} notes"
+            f"least once; {_count(c['steps'], 'step')}; {_count(c['errors'], 'error')}, "
+            f"{_count(c['warnings'], 'warning')}, {_count(c['infos'], 'note')}"
         )
         return "\n".join(lines)
 
@@ -327,6 +327,10 @@ def _relative(where: str) -> str:
         if root and os.path.isabs(file) and file.startswith(root.rstrip(os.sep) + os.sep):
             return f"{os.path.relpath(file, root)}:{line}"
     return where
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'s' if number != 1 else ''}"
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -749,7 +753,7 @@ def _provenance_diagnostics(plan: InitPlan) -> None:
                 "parameters keep torch's default initialization: "
                 + ", ".join(untouched[:5])
                 + (" …" if len(untouched) > 5 else ""),
-            )
+            ).at(None, plan.config)  # about the whole model: shown at the config's name
         )
 
 

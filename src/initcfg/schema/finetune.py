@@ -43,6 +43,7 @@ from initcfg.schema.optimizers_table import OPTIMIZER_ARGS, OPTIMIZER_REQUIRED
 
 __all__ = [
     "INF",
+    "SCOPE_KEY",
     "AmpOptimWrapperType",
     "AutoScaleLR",
     "CheckpointHookCfg",
@@ -71,6 +72,7 @@ __all__ = [
     "ValLoop",
     "optimizer_types",
     "parse_finetune",
+    "registry_arguments",
     "scheduler_types",
 ]
 
@@ -659,10 +661,32 @@ def _strip_scope(name: str) -> str:
     return name[len(_MMENGINE_SCOPE) :] if name.startswith(_MMENGINE_SCOPE) else name
 
 
+SCOPE_KEY = "_scope_"
+
+
+def registry_arguments(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of a dict that MMEngine builds through a registry, as its constructor
+    sees them: ``build_from_cfg`` pops ``_scope_`` (it only picks the registry to look
+    ``type`` up in; ``pkg::`` bases add it to every inherited dict with a ``type``).
+
+    Dicts the Runner builds by calling a class itself (the ``by_epoch`` shorthand of
+    ``train_cfg``, a ``val_cfg`` without ``type``) keep it, and there a ``_scope_`` is
+    the ``TypeError`` MMEngine raises.
+    """
+    return {key: value for key, value in cfg.items() if key != SCOPE_KEY}
+
+
 class _Parser:
-    def __init__(self, tree: ConfigTree) -> None:
+    def __init__(
+        self,
+        tree: ConfigTree,
+        extra_optimizers: frozenset[str] = frozenset(),
+        extra_schedulers: frozenset[str] = frozenset(),
+    ) -> None:
         self.tree = tree
         self.diagnostics: list[Diagnostic] = []
+        self.extra_optimizers = extra_optimizers
+        self.extra_schedulers = extra_schedulers
 
     def report(self, code: str, message: str, path: KeyPath, hint: str | None = None) -> None:
         found = diagnostic(code, message, format_path(path), hint)
@@ -746,7 +770,7 @@ class _Parser:
                 "add type='EpochBasedTrainLoop'",
             )
             return None
-        normal = normalize_train_loop(cfg)
+        normal = normalize_train_loop(registry_arguments(cfg) if "type" in cfg else cfg)
         if "by_epoch" in cfg and "type" not in normal:
             self.report(
                 "IC302", f"'by_epoch' must be a bool (got {_show(cfg['by_epoch'])})",
@@ -775,18 +799,21 @@ class _Parser:
         name = cfg.get("type", model.model_fields["type"].default)
         if not isinstance(name, str) or _strip_scope(name) != model.model_fields["type"].default:
             return None
+        if "type" in cfg:  # built by LOOPS.build; without a type the Runner calls the class
+            cfg = registry_arguments(cfg)
         return self.build(model, {**cfg, "type": _strip_scope(name)}, path, model.__name__)
 
     def optimizer(self, value: Any, path: KeyPath) -> OptimizerCfg | None:
         cfg = self.mapping(value, path, "optimizer")
         if cfg is None:
             return None
+        cfg = registry_arguments(cfg)  # OPTIMIZERS.build
         name = cfg.get("type")
         if not isinstance(name, str):
             self.report("IC303", "optimizer needs 'type' naming a torch.optim class", path)
             return None
         accepted = OPTIMIZER_ARGS.get(name)
-        if accepted is None:
+        if accepted is None and not _registered(name, self.extra_optimizers):
             self.report(
                 "IC304",
                 f"optimizer type {name!r} is not in torch.optim; it must be registered by "
@@ -896,9 +923,9 @@ class _Parser:
             return None  # a project's own wrapper: its arguments are unknown here
         if optimizer is None:
             return None
-        rest = {
+        rest = {  # OPTIM_WRAPPERS.build pops _scope_
             key: item
-            for key, item in cfg.items()
+            for key, item in registry_arguments(cfg).items()
             if key not in ("optimizer", "paramwise_cfg", "clip_grad")
         }
         rest["type"] = wrapper
@@ -942,6 +969,8 @@ class _Parser:
                 self.report("IC303", "a param_scheduler entry needs 'type'", path)
                 continue
             model = _SCHEDULERS.get(_strip_scope(name))
+            if model is None and _registered(name, self.extra_schedulers):
+                continue  # the project's own scheduler: its arguments are unknown here
             if model is None:
                 # Momentum schedulers and projects' own schedulers are not modelled; a
                 # near-miss of an lr scheduler name is most likely a typo.
@@ -954,7 +983,9 @@ class _Parser:
                         hint,
                     )
                 continue
-            scheduler = self.build(model, {**cfg, "type": _strip_scope(name)}, path, name)
+            scheduler = self.build(
+                model, {**registry_arguments(cfg), "type": _strip_scope(name)}, path, name
+            )
             if scheduler is not None:
                 built.append(scheduler)
                 paths.append(path)
@@ -999,17 +1030,33 @@ class _Parser:
             cfg = self.mapping(hooks["checkpoint"], path, "default_hooks.checkpoint")
             name = cfg.get("type", "CheckpointHook") if cfg is not None else None
             if cfg is not None and isinstance(name, str) and _strip_scope(name) == "CheckpointHook":
-                fields["checkpoint"] = self.build(
-                    CheckpointHookCfg, {**cfg, "type": "CheckpointHook"}, path, "CheckpointHook"
+                fields["checkpoint"] = self.build(  # HOOKS.build pops _scope_
+                    CheckpointHookCfg,
+                    {**registry_arguments(cfg), "type": "CheckpointHook"},
+                    path,
+                    "CheckpointHook",
                 )
         return FinetuneSettings.model_validate(fields)
 
 
-def parse_finetune(tree: ConfigTree) -> tuple[FinetuneSettings | None, list[Diagnostic]]:
+def _registered(name: str, names: frozenset[str]) -> bool:
+    # `mmpretrain.LARS` names LARS in mmpretrain's registry.
+    return name in names or name.rsplit(".", 1)[-1] in names
+
+
+def parse_finetune(
+    tree: ConfigTree,
+    *,
+    extra_optimizers: frozenset[str] = frozenset(),
+    extra_schedulers: frozenset[str] = frozenset(),
+) -> tuple[FinetuneSettings | None, list[Diagnostic]]:
     """Parse the fine-tune settings of a loaded config.
 
     Args:
         tree: The loaded, merged config.
+        extra_optimizers: Optimizer types the project (or a scope package) registers;
+            they are not reported as unknown (IC304).
+        extra_schedulers: Scheduler types registered the same way.
 
     Returns:
         The typed settings (None only when the config is not a mapping) and the
@@ -1017,5 +1064,5 @@ def parse_finetune(tree: ConfigTree) -> tuple[FinetuneSettings | None, list[Diag
     """
     if not isinstance(tree.data, Mapping):
         return None, []
-    parser = _Parser(tree)
+    parser = _Parser(tree, extra_optimizers, extra_schedulers)
     return parser.settings(), parser.diagnostics

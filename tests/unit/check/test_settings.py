@@ -1,0 +1,215 @@
+"""[tool.initcfg] settings: selection, per-file ignores, fail-on, registered names, and
+the diagnostics for a pyproject.toml initcfg cannot use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from initcfg import validate
+from initcfg.check.registered import names_in_source, registered_names
+from initcfg.check.settings import check_selector, project_settings
+
+# One warning (IC115, a misspelt layer) and one error (IC105, a bad mode).
+TWO_PROBLEMS = """\
+model:
+  backbone:
+    init_cfg:
+      type: Kaiming
+      layer: Conv2D
+      mode: fan_inn
+"""
+
+
+def codes(found: list) -> list[str]:  # type: ignore[type-arg]
+    return [item.code for item in found]
+
+
+@pytest.fixture
+def project(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """``project(toml)`` writes pyproject.toml and configs/c.yaml; returns the config."""
+
+    def make(toml: str, config: str = TWO_PROBLEMS, name: str = "configs/c.yaml") -> Path:
+        (tmp_path / "pyproject.toml").write_text(toml)
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(config)
+        return target
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("", ["IC115", "IC105"]),
+        ('[tool.initcfg]\nselect = ["IC105"]\n', ["IC105"]),
+        ('[tool.initcfg]\nselect = ["IC1"]\n', ["IC115", "IC105"]),
+        ('[tool.initcfg]\nselect = ["IC3"]\n', []),
+        ('[tool.initcfg]\nignore = ["IC115"]\n', ["IC105"]),
+        ('[tool.initcfg]\nselect = ["ALL"]\nignore = ["ic10"]\n', ["IC115"]),
+        ('[tool.initcfg.per-file-ignores]\n"configs/*" = ["IC105"]\n', ["IC115"]),
+        ('[tool.initcfg.per-file-ignores]\n"*.yaml" = ["IC115", "IC105"]\n', []),
+        ('[tool.initcfg.per-file-ignores]\n"other/*" = ["IC105"]\n', ["IC115", "IC105"]),
+    ],
+)
+def test_select_ignore_and_per_file_ignores(project, toml: str, expected: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert codes(validate(project(toml))) == expected
+
+
+def test_library_select_replaces_and_ignore_adds(project) -> None:  # type: ignore[no-untyped-def]
+    config = project('[tool.initcfg]\nselect = ["IC105"]\n')
+    assert codes(validate(config, select=["IC115"])) == ["IC115"]
+    assert codes(validate(config, ignore=["IC105"])) == []
+    with pytest.raises(ValueError, match="did you mean 'IC105'"):
+        validate(config, select=["IC1055"])
+
+
+def test_per_file_ignores_match_the_base_a_finding_lies_in(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.initcfg.per-file-ignores]\n"vendor/*" = ["IC105"]\n'
+    )
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "base.yaml").write_text(TWO_PROBLEMS)
+    child = tmp_path / "child.yaml"
+    child.write_text("_base_: vendor/base.yaml\n")
+    found = validate(child)
+    assert [(d.code, d.file, d.config) for d in found] == [
+        ("IC115", str(tmp_path / "vendor" / "base.yaml"), str(child))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("toml", "code", "line", "hint"),
+    [
+        ('[tool.initcfg]\nextra_layers = ["X"]\n', "IC008", 2, "did you mean 'extra-layers'?"),
+        ('[tool.initcfg]\n\nselcet = ["IC1"]\n', "IC008", 3, "did you mean 'select'?"),
+        ('[tool.initcfg\nextra-layers = ["X"]\n', "IC007", 1, None),
+        ('[tool.initcfg]\nignore = "IC105"\n', "IC009", 2, None),
+        ('[tool.initcfg]\nselect = ["IC1055"]\n', "IC009", 2, None),
+        ('[tool.initcfg]\nfail-on = "warnings"\n', "IC009", 2, "did you mean 'warning'?"),
+        ('[tool.initcfg.per-file-ignores]\n"*.py" = "IC105"\n', "IC009", 1, None),
+    ],
+)
+def test_unusable_settings_are_diagnostics_at_their_line(  # type: ignore[no-untyped-def]
+    project, toml: str, code: str, line: int, hint: str | None
+) -> None:
+    config = project(toml)
+    problems = [d for d in validate(config) if d.code in ("IC007", "IC008", "IC009")]
+    assert len(problems) == 1, problems
+    problem = problems[0]
+    assert (problem.code, problem.file, problem.line) == (
+        code, str(config.parents[1] / "pyproject.toml"), line
+    )
+    if hint is not None:
+        assert problem.hint == hint or hint in problem.message
+
+
+def test_a_misspelt_key_still_lets_the_others_apply(project) -> None:  # type: ignore[no-untyped-def]
+    found = validate(project('[tool.initcfg]\nextra_layers = ["X"]\nignore = ["IC105"]\n'))
+    assert codes(found) == ["IC008", "IC115"] or codes(found) == ["IC115", "IC008"]
+
+
+def test_broken_toml_without_initcfg_settings_is_not_reported(project) -> None:  # type: ignore[no-untyped-def]
+    # Another tool's broken pyproject.toml: initcfg reads no settings from it and keeps quiet.
+    assert codes(validate(project("[tool.black\nline-length = 1\n"))) == ["IC115", "IC105"]
+
+
+def test_settings_are_read_again_after_an_edit(project) -> None:  # type: ignore[no-untyped-def]
+    config = project('[tool.initcfg]\nignore = ["IC105"]\n')
+    assert codes(validate(config)) == ["IC115"]
+    (config.parents[1] / "pyproject.toml").write_text(
+        '[tool.initcfg]\nignore = ["IC115", "IC1"]\n# a longer file\n'
+    )
+    assert codes(validate(config)) == []
+
+
+@pytest.mark.parametrize(
+    ("selector", "ok"),
+    [("IC1", True), ("ic115", True), ("ALL", True), ("IC", True), ("IC9", False),
+     ("IC1155", False), ("E501", False), ("", False)],
+)
+def test_check_selector(selector: str, ok: bool) -> None:
+    assert (check_selector(selector) is None) is ok
+
+
+def test_fail_on_is_read(project) -> None:  # type: ignore[no-untyped-def]
+    config = project('[tool.initcfg]\nfail-on = "info"\n')
+    assert project_settings(str(config)).fail_on == "info"
+
+
+# ------------------------------------------------------------- registered names
+
+OPTIMIZER = "optim_wrapper = dict(optimizer=dict(type='{name}', lr=0.1))\n"
+
+
+def test_extra_optimizers_and_schedulers_silence_ic304(project) -> None:  # type: ignore[no-untyped-def]
+    text = OPTIMIZER.format(name="LARS") + "param_scheduler = [dict(type='MultiStepLr')]\n"
+    config = project("", text, "configs/c.py")
+    assert codes(validate(config, fs_checks=False)) == ["IC304", "IC304"]
+    project(
+        '[tool.initcfg]\nextra-optimizers = ["LARS"]\nextra-schedulers = ["MultiStepLr"]\n',
+        text, "configs/c.py",
+    )
+    assert codes(validate(config, fs_checks=False)) == []
+
+
+def test_scanner_reads_decorators_and_calls() -> None:
+    source = '''
+from mmengine.registry import OPTIMIZERS, PARAM_SCHEDULERS, MODELS
+import torch.nn as nn
+
+@OPTIMIZERS.register_module()
+class LARS:
+    pass
+
+@OPTIMIZERS.register_module(name=['Lamb', 'LAMB'], force=True)
+class _Lamb:
+    pass
+
+@registry.PARAM_SCHEDULERS.register_module('WarmLR')
+class WarmScheduler:
+    pass
+
+MODELS.register_module('BN2d', module=nn.BatchNorm2d)
+MODELS.register_module(module=nn.SyncBatchNorm)
+OTHER.register_module(module=Unrelated)
+
+@MODELS.register_module
+class NotCalled:  # the bare decorator form: register_module() returns the register
+    pass
+'''
+    assert sorted(names_in_source(source)) == [
+        ("models", "BN2d"), ("models", "SyncBatchNorm"),
+        ("optimizers", "LAMB"), ("optimizers", "LARS"), ("optimizers", "Lamb"),
+        ("schedulers", "WarmLR"),
+    ]
+    assert list(names_in_source("def broken(:\n")) == []
+
+
+def test_a_scope_package_registers_names_without_being_imported(  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project
+) -> None:
+    site = tmp_path / "site"
+    package = site / "myscope"
+    (package / "engine").mkdir(parents=True)
+    # Importing this package would fail the test: nothing of it may run.
+    (package / "__init__.py").write_text("raise RuntimeError('imported')\n")
+    (package / "engine" / "__init__.py").write_text("")
+    (package / "engine" / "optim.py").write_text(
+        "from myscope.registry import OPTIMIZERS\n\n"
+        "@OPTIMIZERS.register_module()\nclass Fancy:\n    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    text = "default_scope = 'myscope'\n" + OPTIMIZER.format(name="Fancy")
+    config = project("", text, "configs/c.py")
+    assert codes(validate(config, fs_checks=False)) == []
+    found = registered_names("myscope")
+    assert found is not None and found.optimizers == frozenset({"Fancy"})
+    assert list((tmp_path / "cache" / "initcfg" / "registered").glob("myscope-*.json"))
+    # Without the scope, the name is unknown again.
+    project("", OPTIMIZER.format(name="Fancy"), "configs/c.py")
+    assert codes(validate(config, fs_checks=False)) == ["IC304"]
+    assert registered_names("not_installed_anywhere") is None
