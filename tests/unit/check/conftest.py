@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from openmmlab_wheels import installed_wheel, put_on_path
 
 
