@@ -15,12 +15,12 @@ from mmengine.registry import DATASETS, HOOKS, MODELS
 from torch import nn
 from torch.utils.data import Dataset
 
-from openmmlab import _define_missing_torchvision_schemas
+from openmmlab import make_torchvision_importable
 
 # MMEngine's Runner imports torchvision while it logs the environment; the test extras'
 # torchvision needs the set-up tests/openmmlab.py explains before that import. Configs
 # import this module (custom_imports) before the Runner is built, in every process.
-_define_missing_torchvision_schemas()
+make_torchvision_importable()
 
 # state dicts the probe saw, by the probe's ``name``
 SEEN: dict[str, dict[str, torch.Tensor]] = {}
