@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from initcfg import load_config
 from initcfg.config.budget import MAX_TREE_ITEMS, tree_size
+from initcfg.config.load import ConfigLoadError
 
 
 def test_tree_size_counts_every_path_and_walks_each_container_once() -> None:
@@ -42,8 +45,9 @@ def test_a_load_over_budget_reports_once_however_many_files_include_it(
         (tmp_path / f"mid{index}.py").write_text(f"_base_ = './bomb.py'\nm{index} = 1\n")
     bases = ", ".join(f"'./mid{index}.py'" for index in range(5))
     (tmp_path / "c.py").write_text(f"_base_ = [{bases}]\n")
-    tree = load_config(tmp_path / "c.py")
-    over = [item for item in tree.diagnostics if item.code == "IC214"]
+    with pytest.raises(ConfigLoadError) as failed:  # no partial tree through the API
+        load_config(tmp_path / "c.py")
+    over = [item for item in failed.value.diagnostics if item.code == "IC214"]
     assert len(over) == 1 and over[0].file.endswith("bomb.py") and over[0].line == 3
 
 
@@ -54,6 +58,7 @@ def test_trust_does_not_lift_the_budget(tmp_path: Path) -> None:
         "x = [0]\nfor _ in range(40):\n    x += x\n"
         f"import os\nos.system('touch {canary}')\n"
     )
-    tree = load_config(config, trust=True)
-    assert [item.code for item in tree.diagnostics] == ["IC214"]
+    with pytest.raises(ConfigLoadError) as failed:
+        load_config(config, trust=True)
+    assert [item.code for item in failed.value.diagnostics] == ["IC214"]
     assert not canary.exists()
