@@ -46,7 +46,7 @@ from initcfg.plan.param_groups import (
     torch_param_groups,
     unwrap_model,
 )
-from initcfg.schema.finetune import FinetuneSettings, parse_finetune
+from initcfg.schema.finetune import FinetuneSettings, OptimWrapperCfg, parse_finetune
 
 __all__ = [
     "NO_MODEL",
@@ -376,9 +376,17 @@ def _optimizer_and_groups(
     built_kwargs = {key: _json_value(value) for key, value in kwargs.items()}
     if groups.default_lr is not None and "lr" in built_kwargs:
         built_kwargs["lr"] = groups.default_lr
+    plan = _optimizer_plan(wrapper, built_kwargs, scale)
+    return plan, groups
+
+
+def _optimizer_plan(
+    wrapper: OptimWrapperCfg, built_kwargs: dict[str, Any], scale: float
+) -> OptimizerPlan:
+    """What the optimizer wrapper builds, with the rates already scaled into ``kwargs``."""
     clip = wrapper.clip_grad
-    plan = OptimizerPlan(
-        type=optimizer.type,
+    return OptimizerPlan(
+        type=wrapper.optimizer.type,
         kwargs=built_kwargs,
         wrapper=wrapper.type,
         clip_grad=(
@@ -389,7 +397,6 @@ def _optimizer_and_groups(
         accumulative_counts=wrapper.accumulative_counts,
         lr_scale=scale,
     )
-    return plan, groups
 
 
 def _optimizer_without_model(
@@ -414,19 +421,7 @@ def _optimizer_without_model(
         base = [float(lr) * scale]
         if "lr" in built_kwargs:
             built_kwargs["lr"] = base[0]
-    clip = wrapper.clip_grad
-    plan = OptimizerPlan(
-        type=optimizer.type,
-        kwargs=built_kwargs,
-        wrapper=wrapper.type,
-        clip_grad=(
-            None
-            if clip is None
-            else {k: _json_value(v) for k, v in clip.model_dump(exclude_none=True).items()}
-        ),
-        accumulative_counts=wrapper.accumulative_counts,
-        lr_scale=scale,
-    )
+    plan = _optimizer_plan(wrapper, built_kwargs, scale)
     return plan, base
 
 
