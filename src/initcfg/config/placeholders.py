@@ -54,11 +54,12 @@ def preprocess(text: str, path: str) -> tuple[str, dict[str, Placeholder], list[
                     "IC205", f"environment variable {name} is not set and the placeholder "
                     "gives no default",
                     hint=f"set {name}, or write {{{{${name}:default}}}}",
-                ).at(_offset_location(text, match.start(), path))
+                ).at(env_offsets.location(match.start()))
             )
             return match.group(0)
         return value
 
+    env_offsets = _Offsets(text, path)
     text = _ENVIRON.sub(environ, text)
     placeholders: dict[str, Placeholder] = {}
     by_name: dict[str, str] = {}
@@ -70,11 +71,12 @@ def preprocess(text: str, path: str) -> tuple[str, dict[str, Placeholder], list[
         if marker is None:
             inner = f"@ph{len(by_name)}@"
             marker = by_name[dotted] = inner + "@" * max(0, width - 2 - len(inner))
-            placeholders[marker] = Placeholder(dotted, _offset_location(text, match.start(), path))
+            placeholders[marker] = Placeholder(dotted, base_offsets.location(match.start()))
         # The marker keeps the placeholder's width where it can, so columns after it on
         # the line stay right; each occurrence of one name shares the marker.
         return f'"{marker}"'
 
+    base_offsets = _Offsets(text, path)
     text = _BASE_VAR.sub(base_var, text)
     return text, placeholders, problems
 
@@ -83,6 +85,32 @@ def _offset_location(text: str, offset: int, path: str) -> Location:
     line = text.count("\n", 0, offset) + 1
     start = text.rfind("\n", 0, offset) + 1
     return Location(path, line, offset - start + 1)
+
+
+class _Offsets:
+    """Locations of offsets into one text, asked for in increasing order (as ``re.sub``
+    finds its matches): each reads only the text since the previous one, so a file of
+    many placeholders is read once, not once per placeholder."""
+
+    __slots__ = ("_line", "_offset", "_path", "_start", "_text")
+
+    def __init__(self, text: str, path: str) -> None:
+        self._text = text
+        self._path = path
+        self._offset = 0
+        self._line = 1
+        self._start = 0
+
+    def location(self, offset: int) -> Location:
+        if offset < self._offset:
+            return _offset_location(self._text, offset, self._path)
+        text = self._text
+        self._line += text.count("\n", self._offset, offset)
+        newline = text.rfind("\n", self._offset, offset)
+        if newline >= 0:
+            self._start = newline + 1
+        self._offset = offset
+        return Location(self._path, self._line, offset - self._start + 1)
 
 
 def substitute(
