@@ -39,72 +39,28 @@ The evaluator's parts, one job each (together they make :class:`Evaluator`):
 
 from __future__ import annotations
 
-from initcfg.config.evaluator.callables import (
-    SAFE_BUILTINS as SAFE_BUILTINS,
-)
-from initcfg.config.evaluator.callables import (
-    unbindable as unbindable,
-)
-from initcfg.config.evaluator.containers import (
-    DELETE_KEY as DELETE_KEY,
-)
-from initcfg.config.evaluator.core import (
-    Evaluator as Evaluator,
-)
-from initcfg.config.evaluator.imports import (
-    STATEMENT_FIELDS as STATEMENT_FIELDS,
-)
-from initcfg.config.evaluator.imports import (
-    is_new_style as is_new_style,
-)
-from initcfg.config.evaluator.locations import (
-    ColumnMap as ColumnMap,
-)
-from initcfg.config.evaluator.locations import (
-    LazySourceMap as LazySourceMap,
-)
-from initcfg.config.evaluator.locations import (
-    LocTable as LocTable,
-)
-from initcfg.config.evaluator.locations import (
-    walk_locations as walk_locations,
-)
-from initcfg.config.evaluator.values import (
-    MAX_CHARS as MAX_CHARS,
-)
-from initcfg.config.evaluator.values import (
-    MAX_INT_BITS as MAX_INT_BITS,
-)
-from initcfg.config.evaluator.values import (
-    MAX_ITEMS as MAX_ITEMS,
-)
-from initcfg.config.evaluator.values import (
-    MAX_STEPS as MAX_STEPS,
-)
-from initcfg.config.evaluator.values import (
-    STDLIB_FUNCTIONS as STDLIB_FUNCTIONS,
-)
-from initcfg.config.evaluator.values import (
-    ConfigNode as ConfigNode,
-)
-from initcfg.config.evaluator.values import (
-    EvalFailure as EvalFailure,
-)
-from initcfg.config.evaluator.values import (
-    ImportedName as ImportedName,
-)
-from initcfg.config.evaluator.values import (
-    Key as Key,
-)
-from initcfg.config.evaluator.values import (
-    Unsafe as Unsafe,
-)
-from initcfg.config.evaluator.values import (
-    describe as describe,
-)
-from initcfg.config.evaluator.values import (
-    plain as plain,
-)
+from initcfg.config.evaluator.callables import SAFE_BUILTINS as SAFE_BUILTINS
+from initcfg.config.evaluator.callables import unbindable as unbindable
+from initcfg.config.evaluator.containers import DELETE_KEY as DELETE_KEY
+from initcfg.config.evaluator.core import Evaluator as Evaluator
+from initcfg.config.evaluator.imports import STATEMENT_FIELDS as STATEMENT_FIELDS
+from initcfg.config.evaluator.imports import is_new_style as is_new_style
+from initcfg.config.evaluator.locations import ColumnMap as ColumnMap
+from initcfg.config.evaluator.locations import LazySourceMap as LazySourceMap
+from initcfg.config.evaluator.locations import LocTable as LocTable
+from initcfg.config.evaluator.locations import walk_locations as walk_locations
+from initcfg.config.evaluator.values import MAX_CHARS as MAX_CHARS
+from initcfg.config.evaluator.values import MAX_INT_BITS as MAX_INT_BITS
+from initcfg.config.evaluator.values import MAX_ITEMS as MAX_ITEMS
+from initcfg.config.evaluator.values import MAX_STEPS as MAX_STEPS
+from initcfg.config.evaluator.values import STDLIB_FUNCTIONS as STDLIB_FUNCTIONS
+from initcfg.config.evaluator.values import ConfigNode as ConfigNode
+from initcfg.config.evaluator.values import EvalFailure as EvalFailure
+from initcfg.config.evaluator.values import ImportedName as ImportedName
+from initcfg.config.evaluator.values import Key as Key
+from initcfg.config.evaluator.values import Unsafe as Unsafe
+from initcfg.config.evaluator.values import describe as describe
+from initcfg.config.evaluator.values import plain as plain
 
 __all__ = [
     "DELETE_KEY",
