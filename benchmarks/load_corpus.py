@@ -56,8 +56,8 @@ def config_files(configs: Path) -> list[Path]:
 
 
 def run_initcfg(files: list[Path]) -> tuple[float, int]:
-    from initcfg.config.inherit import clear_cache
     from initcfg.config.load import load_config
+    from initcfg.config.loaded import clear_cache
 
     clear_cache()
     start = time.perf_counter()

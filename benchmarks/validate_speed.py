@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from initcfg.check.run import validate_paths
-from initcfg.config.inherit import clear_cache
+from initcfg.config.loaded import clear_cache
 
 TEMPLATE = """\
 # config {index}

@@ -34,8 +34,8 @@ from typing import Any
 
 import pytest
 
-from initcfg.config.inherit import clear_cache
 from initcfg.config.load import load_config, load_tree
+from initcfg.config.loaded import clear_cache
 from initcfg.config.source import Location
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]

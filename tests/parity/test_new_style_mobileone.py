@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import initcfg
-from initcfg.config.inherit import clear_cache
+from initcfg.config.loaded import clear_cache
 
 pytest.importorskip("mmengine")
 

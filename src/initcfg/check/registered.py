@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from initcfg.config.atomic import write_text_atomic
-from initcfg.config.inherit import package_root
+from initcfg.config.bases import package_root
 
 __all__ = ["RegisteredNames", "config_scopes", "registered_names", "scope_names"]
 

@@ -1,7 +1,7 @@
 """One budget per load: what a config may build, however it builds it.
 
 Each value a config builds is bounded on its own (a sequence, a string, an integer, the
-loop iterations of one file; see :mod:`initcfg.config.python_loader`), but small values
+loop iterations of one file; see :mod:`initcfg.config.evaluator`), but small values
 add up: ``x += x`` forty times, a set of ten thousand large integers, a list holding the
 same list a thousand times over four levels (a small value whose tree has 10^12 paths).
 A :class:`Budget` is shared by every file one load reads and counts, as they are built,

@@ -11,9 +11,11 @@ from typing import Any
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
 from initcfg.config.budget import MAX_TREE_ITEMS, tree_size
+from initcfg.config.evaluator import LazySourceMap, LocTable, plain
 from initcfg.config.files import read_config_text
-from initcfg.config.inherit import Loaded, Loader, add_scope, unshare
-from initcfg.config.python_loader import LazySourceMap, LocTable, plain
+from initcfg.config.loaded import Loaded
+from initcfg.config.loader import Loader
+from initcfg.config.merge import add_scope, unshare
 from initcfg.config.source import KeyPath, Location, SourceMap, format_path
 from initcfg.config.tree import ConfigTree
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from initcfg.config.inherit import clear_cache
+from initcfg.config.loaded import clear_cache
 
 
 def normalized(value: Any) -> Any:

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from initcfg.config import inherit
+from initcfg.config import loaded, merge
 from initcfg.config.load import load_config, load_tree
 from initcfg.config.source import Location
 
@@ -194,13 +194,13 @@ def test_cache_reuses_bases_and_notices_changes(write) -> None:  # type: ignore[
     first = write("a.py", "_base_ = './base.py'\nx = 1\n")
     second = write("b.py", "_base_ = './base.py'\ny = 2\n")
     load_config(first)
-    cached = inherit._cache[(str(base), False)]
+    cached = loaded._cache[(str(base), False)]
     load_config(second)
-    assert inherit._cache[(str(base), False)] is cached
+    assert loaded._cache[(str(base), False)] is cached
     base.write_text("lr = 0.5\n# longer now\n")
     os.utime(base, ns=(1, 1))
     assert load_config(second).to_dict() == {"lr": 0.5, "y": 2}
-    assert inherit._cache[(str(base), False)] is not cached
+    assert loaded._cache[(str(base), False)] is not cached
 
 
 def test_returned_values_are_fresh_copies(write) -> None:  # type: ignore[no-untyped-def]
@@ -278,7 +278,7 @@ def test_a_mutating_child_leaves_the_cached_base_alone(  # type: ignore[no-untyp
     changed = write("changed.py", "_base_ = './base.py'\n" + mutation)
     untouched = write("untouched.py", "_base_ = './base.py'\n")
     assert norm(load_config(changed).to_dict()) == norm(mmengine(changed))
-    assert inherit.mutates(*_parsed(changed.read_text()))
+    assert merge.mutates(*_parsed(changed.read_text()))
     assert load_config(untouched).to_dict() == {"model": {"depth": 50, "layers": [1, 2]}}
 
 
@@ -292,7 +292,7 @@ def test_a_mutating_child_leaves_the_cached_base_alone(  # type: ignore[no-untyp
     ],
 )
 def test_files_that_change_nothing_share_the_base(text: str) -> None:
-    assert not inherit.mutates(*_parsed(text))
+    assert not merge.mutates(*_parsed(text))
 
 
 def _parsed(text: str) -> tuple[ast.Module, str]:

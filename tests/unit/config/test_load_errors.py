@@ -7,8 +7,8 @@ import ast
 import pytest
 
 import initcfg
+from initcfg.config.evaluator import is_new_style
 from initcfg.config.load import load_tree
-from initcfg.config.python_loader import is_new_style
 
 
 def _only(tree, code: str):  # type: ignore[no-untyped-def]

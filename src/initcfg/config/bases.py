@@ -1,0 +1,179 @@
+"""Finding a file's bases: ``_base_`` entries and ``pkg::path`` resolved to files, each
+base loaded, and the bases of a classic file merged into one dict."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import os
+import re
+from typing import TYPE_CHECKING, Any
+
+from initcfg.check.diagnostics import Diagnostic
+from initcfg.check.rules import diagnostic
+from initcfg.check.suggest import closest
+from initcfg.config.loaded import Loaded, _Context
+from initcfg.config.merge import add_scope, share_or_copy
+from initcfg.config.source import Location, format_path
+
+BASE_KEY = "_base_"
+DATA_SUFFIXES = (".yaml", ".yml", ".json")
+_PACKAGE_BASE = re.compile(r"\w*::\w*/\w*")
+
+
+class BasesMixin:
+    """The part of the :class:`~initcfg.config.loader.Loader` that loads bases."""
+
+    if TYPE_CHECKING:
+        # What the Loader has that this part uses.
+        stack: list[str]
+
+        def load(self, path: str) -> Loaded:
+            ...
+
+        def cached(self, path: str) -> Loaded | None:
+            ...
+
+    def _resolve(self, entry: str, parent: str, where: Location) -> tuple[str, str | None] | None:
+        """The absolute path of a ``_base_`` entry and its scope, or None (reported)."""
+        if "::" not in entry:
+            return os.path.abspath(os.path.join(os.path.dirname(parent), entry)), None
+        if _PACKAGE_BASE.match(entry) is None or entry.count("::") > 1:
+            self._pending.append(
+                diagnostic("IC211", f"{entry!r} is not a package-scoped base of the form "
+                           "'pkg::path/to/config.py'").at(where)
+            )
+            return None
+        package, relative = entry.split("::")
+        root = package_root(package)
+        if root is None:
+            self._pending.append(
+                diagnostic(
+                    "IC206", f"base {entry!r} needs the package {package!r}, which is not "
+                    "installed", hint=f"pip install {package}",
+                ).at(where)
+            )
+            return None
+        return os.path.join(root, ".mim", "configs", relative), package
+
+    _pending: list[Diagnostic]
+
+    def _load_base(self, entry: str, parent: str, where: Location, context: _Context
+                   ) -> tuple[Loaded, str | None] | None:
+        self._pending = []
+        resolved = self._resolve(entry, parent, where)
+        context.diagnostics.extend(self._pending)
+        if resolved is None:
+            context.ok = False
+            return None
+        target, scope = resolved
+        if target in self.stack:
+            cycle = " → ".join(os.path.basename(p) for p in [*self.stack, target])
+            context.report(
+                diagnostic("IC203", f"base configs form a cycle: {cycle}",
+                           hint="move the shared keys into a file both can inherit").at(where)
+            )
+            context.ok = False
+            return None
+        base = self.cached(target)
+        if base is None and not os.path.isfile(target):
+            context.report(
+                diagnostic("IC202", f"base config {entry!r} does not exist (looked for "
+                           f"{target})", hint=_near_files(target)).at(where)
+            )
+            context.ok = False
+            return None
+        if base is None:
+            base = self.load(target)
+        context.absorb(base)
+        if not base.ok:
+            context.ok = False
+        return base, scope
+
+    def _merge_bases(
+        self, entries: list[tuple[str, Location]], path: str, context: _Context, copy: bool
+    ) -> dict[str, Any]:
+        """The bases of a classic file merged into one dict.
+
+        The bases' values are shared with the cache unless ``copy`` says the file may
+        change them in place (``_base_.model.update(...)``): merging never mutates them.
+        """
+        merged: dict[str, Any] = {}
+        merged_at = context.table.table(merged)
+        owners: dict[str, tuple[str, Location]] = {}
+        for entry, where in entries:
+            found = self._load_base(entry, path, where, context)
+            if found is None:
+                continue
+            base, scope = found
+            if base.style == "new":
+                context.report(
+                    diagnostic(
+                        "IC211", f"base {entry!r} is a new-style config (`with read_base():`); "
+                        "MMEngine refuses to mix it into a `_base_` chain",
+                    ).at(where)
+                )
+                context.ok = False
+                continue
+            context.bases.append((base, scope))
+            copied = share_or_copy(base, context.table, copy or scope is not None)
+            if scope is not None:
+                add_scope(copied, scope, context.table, where)
+            clashes = copied.keys() & owners.keys()
+            for key in (key for key in copied if key in clashes) if clashes else ():
+                first, first_where = owners[key]
+                context.report(
+                    diagnostic(
+                        "IC204", f"key {key!r} is defined by two bases: {first} and "
+                        f"{entry} (MMEngine refuses to merge them)", format_path((key,)),
+                        hint=f"first defined by the base named at line {first_where.line}",
+                    ).at(where)
+                )
+            owners.update({key: (entry, where) for key in copied if key not in owners})
+            merged.update(copied)
+            top = base.table.of(base.data) or {}
+            root = base.root
+            merged_at.update({key: top.get(key, root) for key in copied})
+        return merged
+
+
+def _near_files(target: str) -> str | None:
+    folder, name = os.path.split(target)
+    try:
+        candidates = [n for n in os.listdir(folder) if n.endswith((".py", *DATA_SUFFIXES))]
+    except OSError:
+        return None
+    # Compare names without their suffix: a shared '.py' makes any two names look alike.
+    stem, suffix = os.path.splitext(name)
+    by_stem: dict[str, str] = {}
+    for candidate in sorted(candidates, key=lambda n: os.path.splitext(n)[1] != suffix):
+        by_stem.setdefault(os.path.splitext(candidate)[0], candidate)
+    match = closest(stem, by_stem)
+    return f"did you mean {by_stem[match]!r}?" if match is not None else None
+
+
+def package_root(package: str) -> str | None:
+    """The folder of an installed package, found without importing it."""
+    try:
+        spec = importlib.machinery.PathFinder.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or spec.origin in ("built-in", "frozen"):
+        return None
+    return os.path.dirname(spec.origin)
+
+
+def module_path(module: str, importer: str) -> str | None:
+    """The file of a base module named in ``with read_base():``."""
+    level = len(module) - len(module.lstrip("."))
+    if level:
+        parts = module[level:].split(".")
+        return os.path.abspath(
+            os.path.join(os.path.dirname(importer), *[".."] * (level - 1), *parts) + ".py"
+        )
+    parts = module.split(".")
+    if len(parts) < 2:
+        return None
+    root = package_root(parts[0])
+    if root is None:
+        return None
+    return os.path.join(root, *parts[1:]) + ".py"

@@ -1,0 +1,184 @@
+"""MMEngine's text placeholders: predefined and environment variables substituted in
+the text, ``{{_base_.a.b}}`` turned into same-length markers and, once the file is
+evaluated, the markers replaced by the bases' values."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from initcfg.check.diagnostics import Diagnostic
+from initcfg.check.rules import diagnostic
+from initcfg.check.suggest import did_you_mean
+from initcfg.config.evaluator import LocTable
+from initcfg.config.loaded import _Context
+from initcfg.config.source import Location
+
+_PREDEFINED = re.compile(
+    r"\{\{\s*(fileDirname|fileBasename|fileBasenameNoExtension|fileExtname)\s*\}\}"
+)
+_ENVIRON = re.compile(r"\{\{['\"]?\s*\$(\w+)\s*\:\s*(\S*?)\s*['\"]?\}\}")
+_BASE_VAR = re.compile(r"\{\{\s*_base_\.([\w\.]+)\s*\}\}")
+
+
+@dataclass(slots=True)
+class Placeholder:
+    """A ``{{_base_.a.b}}`` placeholder, replaced in the text by ``marker``."""
+
+    dotted: str
+    location: Location
+
+
+def preprocess(text: str, path: str) -> tuple[str, dict[str, Placeholder], list[Diagnostic]]:
+    """MMEngine's text substitutions, in its order: predefined variables, environment
+    variables, then ``{{_base_.x}}`` placeholders turned into same-length string markers."""
+    problems: list[Diagnostic] = []
+    if "{{" not in text:
+        return text, {}, problems
+    names = {
+        "fileDirname": os.path.dirname(path),
+        "fileBasename": os.path.basename(path),
+        "fileBasenameNoExtension": os.path.splitext(os.path.basename(path))[0],
+        "fileExtname": os.path.splitext(path)[1],
+    }
+    text = _PREDEFINED.sub(lambda m: names[m.group(1)].replace("\\", "/"), text)
+
+    def environ(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        value = os.environ.get(name, default)
+        if not value:
+            problems.append(
+                diagnostic(
+                    "IC205", f"environment variable {name} is not set and the placeholder "
+                    "gives no default",
+                    hint=f"set {name}, or write {{{{${name}:default}}}}",
+                ).at(env_offsets.location(match.start()))
+            )
+            return match.group(0)
+        return value
+
+    env_offsets = _Offsets(text, path)
+    text = _ENVIRON.sub(environ, text)
+    placeholders: dict[str, Placeholder] = {}
+    by_name: dict[str, str] = {}
+
+    def base_var(match: re.Match[str]) -> str:
+        width = match.end() - match.start()
+        dotted = match.group(1)
+        marker = by_name.get(dotted)
+        if marker is None:
+            inner = f"@ph{len(by_name)}@"
+            marker = by_name[dotted] = inner + "@" * max(0, width - 2 - len(inner))
+            placeholders[marker] = Placeholder(dotted, base_offsets.location(match.start()))
+        # The marker keeps the placeholder's width where it can, so columns after it on
+        # the line stay right; each occurrence of one name shares the marker.
+        return f'"{marker}"'
+
+    base_offsets = _Offsets(text, path)
+    text = _BASE_VAR.sub(base_var, text)
+    return text, placeholders, problems
+
+
+def _offset_location(text: str, offset: int, path: str) -> Location:
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    return Location(path, line, offset - start + 1)
+
+
+class _Offsets:
+    """Locations of offsets into one text, asked for in increasing order (as ``re.sub``
+    finds its matches): each reads only the text since the previous one, so a file of
+    many placeholders is read once, not once per placeholder."""
+
+    __slots__ = ("_line", "_offset", "_path", "_start", "_text")
+
+    def __init__(self, text: str, path: str) -> None:
+        self._text = text
+        self._path = path
+        self._offset = 0
+        self._line = 1
+        self._start = 0
+
+    def location(self, offset: int) -> Location:
+        if offset < self._offset:
+            return _offset_location(self._text, offset, self._path)
+        text = self._text
+        self._line += text.count("\n", self._offset, offset)
+        newline = text.rfind("\n", self._offset, offset)
+        if newline >= 0:
+            self._start = newline + 1
+        self._offset = offset
+        return Location(self._path, self._line, offset - self._start + 1)
+
+
+def substitute(
+    names: dict[str, Any],
+    placeholders: dict[str, Placeholder],
+    base: dict[str, Any] | None,
+    table: LocTable,
+    context: _Context,
+) -> None:
+    """Replace placeholder markers that ended up as values by the bases' values.
+
+    Like MMEngine, only markers that are dict values or list and tuple items are
+    replaced (after the file is evaluated), and a missing name is reported only then.
+    A container holding a marker is replaced by a copy, never changed: the file's
+    values may be shared with the cached bases. The bases' values are put in as they
+    are, shared too, since nothing changes a loaded value afterwards (the merge builds
+    new dicts), and the final result is copied whole.
+    """
+
+    def lookup(marker: str) -> tuple[bool, Any]:
+        placeholder = placeholders[marker]
+        node: Any = base
+        walked: list[str] = []
+        for part in placeholder.dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                keys = [str(k) for k in node] if isinstance(node, dict) else []
+                where = ".".join(["_base_", *walked])
+                reason = (
+                    "the config has no bases" if base is None
+                    else f"{where} has no key {part!r}"
+                )
+                context.report(
+                    diagnostic(
+                        "IC205", f"placeholder {{{{_base_.{placeholder.dotted}}}}} cannot be "
+                        f"substituted: {reason}", hint=did_you_mean(part, keys),
+                    ).at(placeholder.location)
+                )
+                return False, None
+            node = node[part]
+            walked.append(part)
+        return True, node
+
+    def substituted(value: Any) -> Any:
+        """``value`` with its markers replaced: the same object when it holds none."""
+        kind = type(value)
+        if kind is str:
+            if value in placeholders:
+                found, replacement = lookup(value)
+                return replacement if found else value
+            return value
+        if isinstance(value, dict):
+            changed: dict[Any, Any] | None = None
+            for key, child in value.items():
+                new = substituted(child)
+                if new is not child:
+                    if changed is None:
+                        changed = kind(value)
+                        table.share(changed, value)
+                    changed[key] = new
+            return value if changed is None else changed
+        if kind is list or kind is tuple:
+            items = [substituted(child) for child in value]
+            if all(new is old for new, old in zip(items, value, strict=True)):
+                return value
+            rebuilt = items if kind is list else tuple(items)
+            table.share(rebuilt, value)
+            return rebuilt
+        return value
+
+    for key, value in list(names.items()):
+        names[key] = substituted(value)
