@@ -13,11 +13,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from initcfg.check.diagnostics import Diagnostic, has_errors
 from initcfg.check.finetune import check_finetune, num_classes_fields
 from initcfg.config.load import load_tree
-from initcfg.config.source import KeyPath, Location, format_path
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath, Location, format_path, has_errors
 
 __all__ = [
     "Change",

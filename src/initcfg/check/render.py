@@ -11,8 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from initcfg.check.base_lines import base_lines
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import all_rules, get_rule
+from initcfg.diagnostics import Diagnostic, all_rules, get_rule
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"

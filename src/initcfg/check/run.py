@@ -7,11 +7,10 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
 from initcfg.check.settings import Settings, fails, project_settings
 from initcfg.check.validate import check_tree
 from initcfg.config.load import CONFIG_SUFFIXES, load_tree
+from initcfg.diagnostics import Diagnostic, diagnostic
 
 EXIT_CLEAN = 0
 EXIT_ERRORS = 1

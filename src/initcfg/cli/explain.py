@@ -7,8 +7,7 @@ import sys
 import click
 
 from initcfg.check.render import explain, rules_markdown
-from initcfg.check.rules import all_rules
-from initcfg.check.suggest import did_you_mean
+from initcfg.diagnostics import all_rules, did_you_mean
 
 
 @click.command("explain")

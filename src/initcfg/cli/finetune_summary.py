@@ -28,9 +28,9 @@ def finetune_summary(
 
     Exit status: 0 no errors, 1 errors found in the config, 2 the file cannot be read.
     """
-    from initcfg.check.diagnostics import has_errors
     from initcfg.check.finetune_summary import render_summary_text, summarize_finetune_file
     from initcfg.check.render import render_text
+    from initcfg.diagnostics import has_errors
 
     summary = summarize_finetune_file(
         config, trust=trust_python, fs_checks=not no_fs_checks,

@@ -27,9 +27,6 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import closest, did_you_mean
 from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
 from initcfg.config.files import read_config_file
 from initcfg.config.python_loader import (
@@ -44,9 +41,17 @@ from initcfg.config.python_loader import (
     plain,
     unbindable,
 )
-from initcfg.config.source import KeyPath, Location, format_path
 from initcfg.config.suppress import find_suppressions
 from initcfg.config.yaml_loader import parse_json, parse_yaml
+from initcfg.diagnostics import (
+    Diagnostic,
+    KeyPath,
+    Location,
+    diagnostic,
+    did_you_mean,
+    format_path,
+    suggest,
+)
 
 BASE_KEY = "_base_"
 DELETE_KEY = "_delete_"
@@ -787,8 +792,7 @@ def _near_files(target: str) -> str | None:
     by_stem: dict[str, str] = {}
     for candidate in sorted(candidates, key=lambda n: os.path.splitext(n)[1] != suffix):
         by_stem.setdefault(os.path.splitext(candidate)[0], candidate)
-    match = closest(stem, by_stem)
-    return f"did you mean {by_stem[match]!r}?" if match is not None else None
+    return suggest(stem, by_stem, shown=by_stem)
 
 
 def package_root(package: str) -> str | None:

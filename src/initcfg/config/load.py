@@ -8,14 +8,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
 from initcfg.config.budget import MAX_TREE_ITEMS, tree_size
 from initcfg.config.files import read_config_text
 from initcfg.config.inherit import Loaded, Loader, add_scope, unshare
 from initcfg.config.python_loader import LazySourceMap, LocTable, plain
-from initcfg.config.source import KeyPath, Location, SourceMap, format_path
+from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath, Location, diagnostic, format_path
 
 CONFIG_SUFFIXES = (".py", ".yaml", ".yml", ".json")
 RESERVED_KEYS = ("filename", "text", "pretty_text", "env_variables")

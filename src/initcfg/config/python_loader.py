@@ -37,7 +37,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
-from initcfg.config.source import KeyPath, Location, SourceMap
+from initcfg.config.source import SourceMap
+from initcfg.diagnostics import KeyPath, Location
 
 Key = str | int
 MAX_ITEMS = 1_000_000

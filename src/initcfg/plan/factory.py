@@ -22,9 +22,8 @@ from typing import Any
 
 from torch import nn
 
-from initcfg.check.suggest import did_you_mean
-from initcfg.config.source import KeyPath
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import KeyPath, did_you_mean
 
 
 class FactoryError(ValueError):

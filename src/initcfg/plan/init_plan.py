@@ -26,13 +26,10 @@ from initcfg.backend.torch._ops import TensorOp
 from initcfg.backend.torch._planner import ConfigSource, Planner, Reach, gc_paused, join
 from initcfg.backend.torch._steps import LoadSpec, Origin, Step, Unreached, Write
 from initcfg.backend.torch._trace import Trace, TracedWrite
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import did_you_mean
 from initcfg.config.atomic import write_text_atomic
 from initcfg.config.load import load_tree, tree_from_mapping
-from initcfg.config.source import KeyPath, Location, format_path
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath, Location, diagnostic, did_you_mean, format_path
 from initcfg.schema.initializers import BaseInit, Pretrained
 from initcfg.schema.registry import parse_initializer
 

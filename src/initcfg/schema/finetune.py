@@ -34,11 +34,8 @@ from pydantic import (
     model_validator,
 )
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import did_you_mean
-from initcfg.config.source import KeyPath, format_path
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic, did_you_mean, format_path
 from initcfg.schema.optimizers_table import OPTIMIZER_ARGS, OPTIMIZER_REQUIRED
 
 __all__ = [

@@ -12,10 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import did_you_mean
-from initcfg.config.source import KeyPath
+from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic, did_you_mean
 from initcfg.schema.initializers import BaseInit, Pretrained, TruncNormal, WeightInit
 from initcfg.schema.registry import initializer_types, type_name_of
 

@@ -18,9 +18,7 @@ from initcfg.backend.torch._errors import (
 from initcfg.backend.torch._execute import execute
 from initcfg.backend.torch._planner import Planner, Reach, gc_paused
 from initcfg.backend.torch._steps import Step, Unreached
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.config.source import KeyPath
+from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic
 
 _ACTIVE: set[int] = set()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from initcfg.check.diagnostics import Diagnostic
+from initcfg.diagnostics import Diagnostic
 
 
 class InitError(ValueError):

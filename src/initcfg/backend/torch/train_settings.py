@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from initcfg.config.source import KeyPath, format_path
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import KeyPath, format_path
 from initcfg.schema.finetune import (
     CheckpointHookCfg,
     EpochBasedTrainLoop,
