@@ -6,7 +6,7 @@ Validation needs no torch; the names that do (``initialize``, ``init_weights``,
 ``compile_init_plan``, ``compile_train_plan`` and the plan types) import it when used.
 
 ``load_config`` returns a complete config or raises
-:class:`initcfg.config.load.ConfigLoadError` (a ``ValueError`` carrying the
+:class:`initcfg.errors.ConfigLoadError` (a ``ValueError`` carrying the
 diagnostics); ``validate`` reports the same problems as diagnostics and never raises.
 """
 

@@ -23,7 +23,7 @@ import pytest
 
 import initcfg
 from initcfg.config.inherit import clear_cache
-from initcfg.config.load import ConfigLoadError
+from initcfg.errors import ConfigLoadError
 
 pytest.importorskip("mmengine")
 

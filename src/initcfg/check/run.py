@@ -11,10 +11,7 @@ from initcfg.check.settings import Settings, fails, project_settings
 from initcfg.check.validate import check_tree
 from initcfg.config.load import CONFIG_SUFFIXES, load_tree
 from initcfg.diagnostics import Diagnostic, diagnostic
-
-EXIT_CLEAN = 0
-EXIT_ERRORS = 1
-EXIT_USAGE = 2
+from initcfg.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_USAGE
 
 # A file, a path or the settings could not be read: exit 2, whatever else was found.
 USAGE_CODES = frozenset({"IC001", "IC007", "IC009"})

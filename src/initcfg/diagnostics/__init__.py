@@ -8,7 +8,15 @@ layer: it imports nothing else of initcfg (the catalogue reads the rule texts fr
 the ``initcfg.check.rules_*`` modules by name, at its first look-up).
 """
 
-from initcfg.diagnostics.catalogue import Rule, all_rules, define, diagnostic, get_rule
+from initcfg.diagnostics.catalogue import (
+    GROUPS,
+    Rule,
+    all_rules,
+    define,
+    diagnostic,
+    get_rule,
+    group,
+)
 from initcfg.diagnostics.diagnostic import (
     SEVERITY_RANK,
     Diagnostic,
@@ -27,6 +35,7 @@ from initcfg.diagnostics.suggest import (
 )
 
 __all__ = [
+    "GROUPS",
     "SEVERITY_RANK",
     "Diagnostic",
     "KeyPath",
@@ -41,6 +50,7 @@ __all__ = [
     "edit_distance",
     "format_path",
     "get_rule",
+    "group",
     "has_errors",
     "place",
     "plausible_typo",

@@ -59,6 +59,15 @@ def _load() -> None:
         importlib.import_module(module)
 
 
+# The stage that reports each group of codes, by the digit after ``IC``.
+GROUPS = {"0": "files", "1": "init_cfg", "2": "load", "3": "finetune", "4": "model"}
+
+
+def group(code: str) -> str:
+    """The stage that reports ``code`` (``"init_cfg"`` for ``IC103``); ``""`` if unknown."""
+    return GROUPS.get(code[2:3], "") if code[:2].upper() == "IC" else ""
+
+
 def all_rules() -> list[Rule]:
     """Every rule, ordered by code."""
     _load()

@@ -20,7 +20,6 @@ from torch import nn
 
 from initcfg.backend.torch._api import raise_for_errors
 from initcfg.backend.torch._checkpoint import LoadResult, StateDict
-from initcfg.backend.torch._errors import InitError
 from initcfg.backend.torch._execute import StepHook, execute
 from initcfg.backend.torch._ops import TensorOp
 from initcfg.backend.torch._planner import ConfigSource, Planner, Reach, gc_paused, join
@@ -30,6 +29,7 @@ from initcfg.config.atomic import write_text_atomic
 from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, Location, diagnostic, did_you_mean, format_path
+from initcfg.errors import InitError
 from initcfg.schema.initializers import BaseInit, Pretrained
 from initcfg.schema.registry import parse_initializer
 
