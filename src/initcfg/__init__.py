@@ -6,7 +6,7 @@ Validation needs no torch; the names that do (``initialize``, ``init_weights``,
 ``compile_init_plan``, ``compile_train_plan`` and the plan types) import it when used.
 
 ``load_config`` returns a complete config or raises
-:class:`initcfg.config.load.ConfigLoadError` (a ``ValueError`` carrying the
+:class:`initcfg.errors.ConfigLoadError` (a ``ValueError`` carrying the
 diagnostics); ``validate`` reports the same problems as diagnostics and never raises.
 """
 
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from initcfg import schema
     from initcfg.backend.torch import InitReport, init_weights, initialize
-    from initcfg.check.diagnostics import Diagnostic
     from initcfg.check.validate import validate, validate_init_cfg
     from initcfg.config.load import load_config
     from initcfg.config.tree import ConfigTree
+    from initcfg.diagnostics import Diagnostic
     from initcfg.plan import InitPlan, TrainPlan, compile_init_plan, compile_train_plan
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
 # Where each public name lives; `schema` is the subpackage itself.
 _LAZY = {
     "ConfigTree": "initcfg.config.tree",
-    "Diagnostic": "initcfg.check.diagnostics",
+    "Diagnostic": "initcfg.diagnostics",
     "validate": "initcfg.check.validate",
     "validate_init_cfg": "initcfg.check.validate",
     "load_config": "initcfg.config.load",

@@ -40,12 +40,11 @@ from initcfg.backend.torch._checkpoint import (
     expected_state,
     mmengine_checkpoints_allowed,
 )
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
 from initcfg.check.validate import check_tree
 from initcfg.config.load import load_config, tree_from_mapping
 from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, diagnostic, place
 from initcfg.plan.init_plan import InitPlan, compile_init_plan, describe_step
 
 __all__ = ["InitcfgHook", "InitcfgStop"]
@@ -118,16 +117,6 @@ def runner_tree(cfg: Any) -> ConfigTree:
         suppressions=written.suppressions,
         base=written.base,
     )
-
-
-def _placed(found: list[Diagnostic], tree: ConfigTree) -> list[Diagnostic]:
-    """The plan's diagnostics at the config lines of their key paths, where known."""
-    return [
-        item.at(tree.location(item.key_path), tree.path)
-        if item.file is None and item.key_path is not None
-        else item
-        for item in found
-    ]
 
 
 def _one_diagnostic(item: Diagnostic, config: str | None) -> str:
@@ -230,7 +219,7 @@ class InitcfgHook(Hook):  # type: ignore[misc]
                 # The plan repeats the grammar's findings; each is logged once.
                 seen = {(d.code, d.path, d.message) for d in found}
                 found.extend(
-                    d for d in _placed(plan.diagnostics, tree)
+                    d for d in place(plan.diagnostics, tree.location, tree.path)
                     if (d.code, d.path, d.message) not in seen
                 )
         self.diagnostics = found

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.finetune import (
     _LANGUAGE_KEYS,
     _OTHER_LABEL_SET_KEYS,
@@ -24,6 +23,7 @@ from initcfg.check.finetune import (
     check_finetune,
 )
 from initcfg.config.load import load_tree
+from initcfg.diagnostics import Diagnostic
 
 pytestmark = pytest.mark.corpus
 

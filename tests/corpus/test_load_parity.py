@@ -36,7 +36,7 @@ import pytest
 
 from initcfg.config.load import load_config, load_tree
 from initcfg.config.loaded import clear_cache
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 

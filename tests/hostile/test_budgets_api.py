@@ -8,7 +8,7 @@ import pytest
 
 from initcfg import load_config
 from initcfg.config.budget import MAX_TREE_ITEMS, tree_size
-from initcfg.config.load import ConfigLoadError
+from initcfg.errors import ConfigLoadError
 
 
 def test_tree_size_counts_every_path_and_walks_each_container_once() -> None:

@@ -21,7 +21,7 @@ from initcfg.backend.torch._checkpoint import (  # noqa: E402
     mmengine_checkpoints_allowed,
     read_checkpoint,
 )
-from initcfg.backend.torch._errors import CheckpointError  # noqa: E402
+from initcfg.errors import CheckpointError  # noqa: E402
 
 
 def _mmengine_style(path: Path, hub_extra: Any = None) -> dict[str, torch.Tensor]:

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 import initcfg
-from initcfg.config.load import ConfigLoadError
 from initcfg.config.loaded import clear_cache
+from initcfg.errors import ConfigLoadError
 
 pytest.importorskip("mmengine")
 

@@ -13,7 +13,7 @@ from test_init_harness import assert_same
 
 from initcfg.cli import main
 from initcfg.config.load import load_config
-from initcfg.plan.factory import FactoryError
+from initcfg.errors import FactoryError
 from initcfg.plan.registry_model import build_registry_model, registry_scope
 from openmmlab import build_mmpretrain, import_mmpretrain, mmpretrain_config, model_section
 

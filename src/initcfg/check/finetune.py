@@ -16,11 +16,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import closest, edit_distance
-from initcfg.config.source import KeyPath, Location, format_path
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import (
+    Diagnostic,
+    KeyPath,
+    Location,
+    diagnostic,
+    edit_distance,
+    format_path,
+    suggest,
+)
 from initcfg.schema.finetune import (
     ConstantLR,
     CosineAnnealingLR,
@@ -402,8 +407,7 @@ def _check_load_from(
 
 
 def _scheme_hint(scheme: str) -> str | None:
-    match = closest(scheme, _SCHEMES, cutoff=0.7)
-    return f"did you mean {match!r}?" if match else None
+    return suggest(scheme, _SCHEMES, cutoff=0.7)
 
 
 def _local_exists(target: str, config: str | None) -> bool:
@@ -478,7 +482,7 @@ def _check_top_level_keys(tree: ConfigTree) -> Iterator[Diagnostic]:
                 f"top-level key {key!r} is not read by MMEngine's Runner, which reads "
                 f"{match!r} with cfg.get: this setting is silently dropped",
                 (key,),
-                f"did you mean {match!r}?",
+                suggest(key, matcher=_near_miss),
             )
 
 

@@ -13,11 +13,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from initcfg.check.diagnostics import Diagnostic, has_errors
 from initcfg.check.finetune import check_finetune, num_classes_fields
+from initcfg.check.render import text_table
 from initcfg.config.load import load_tree
-from initcfg.config.source import KeyPath, Location, format_path
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath, Location, format_path, has_errors
 
 __all__ = [
     "Change",
@@ -282,11 +282,4 @@ def render_summary_text(summary: FinetuneSummary, *, show_all: bool = False) -> 
         if row.status == "added":
             before = "(not set)"
         table.append((row.setting, row.path, before, after, _at(row.location)))
-    widths = [max(len(line[column]) for line in table) for column in range(5)]
-    lines = [header]
-    for number, line in enumerate(table):
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
-                     .rstrip())
-        if number == 0:
-            lines.append("  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return "\n".join([header, *text_table(table, rule=True)])

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import edit_distance
-from initcfg.config.source import KeyPath
+from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic, edit_distance, suggest
 from initcfg.schema.init_cfg import ParsedEntry
 from initcfg.schema.layers_table import LAYER_KINDS
 
@@ -55,15 +53,16 @@ def check_layer_names(
                 continue
             kind = LAYER_KINDS.get(name)
             if kind is None:
-                guess = near_miss(name, [*LAYER_KINDS, *extra_layers])
-                if guess is not None:
+                known = [*LAYER_KINDS, *extra_layers]
+                hint = suggest(name, matcher=partial(near_miss, known=known))
+                if hint is not None:
                     found.append(
                         diagnostic(
                             "IC115",
                             f"layer {name!r} is not a torch.nn class name; MMEngine compares "
                             "names exactly, so it initializes nothing here",
                             path,
-                            f"did you mean {guess!r}?",
+                            hint,
                         )
                     )
                 elif strict:

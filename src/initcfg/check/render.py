@@ -8,14 +8,46 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from initcfg.check.base_lines import base_lines
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import all_rules, get_rule
+from initcfg.diagnostics import Diagnostic, all_rules, get_rule
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def text_table(
+    rows: Sequence[Sequence[str]],
+    *,
+    indent: str = "",
+    rule: bool = False,
+    cap: int | None = None,
+    free_last: bool = False,
+) -> list[str]:
+    """The lines of a plain-text table: columns two spaces apart, trailing blanks cut.
+
+    Args:
+        rows: The cells, the header row first.
+        indent: Put before every line.
+        rule: A dashed line under the header, as wide as each column.
+        cap: Pad no column wider than this (a longer cell still shows whole).
+        free_last: Leave the last column unpadded (its dashes as wide as its header).
+    """
+    padded = len(rows[0]) - 1 if free_last else len(rows[0])
+    widths = [max(len(row[i]) for row in rows) for i in range(padded)]
+    if cap is not None:
+        widths = [min(width, cap) for width in widths]
+    lines = []
+    for row in rows:
+        cells = [row[i].ljust(widths[i]) for i in range(padded)] + list(row[padded:])
+        lines.append((indent + "  ".join(cells)).rstrip())
+    if rule:
+        dashes = ["-" * width for width in widths]
+        if free_last:
+            dashes.append("-" * len(rows[0][-1]))
+        lines.insert(1, indent + "  ".join(dashes))
+    return lines
 
 
 def _where(diagnostic: Diagnostic) -> str:

@@ -1,6 +1,6 @@
 """IC2xx: loading configs — the safe Python evaluator, ``_base_`` inheritance, placeholders."""
 
-from initcfg.check.rules import define
+from initcfg.diagnostics import define
 
 define(
     "IC201", "error", "initcfg's safe evaluator does not support a construct in the config",

@@ -1,6 +1,6 @@
 """IC3xx: fine-tune settings (train_cfg, optim_wrapper, param_scheduler, load_from, ...)."""
 
-from initcfg.check.rules import define
+from initcfg.diagnostics import define
 
 define(
     "IC301", "error", "Unknown argument for a loop, optimizer, wrapper or scheduler",

@@ -1,6 +1,6 @@
 """IC0xx: reading files, parsing them, and inline suppressions."""
 
-from initcfg.check.rules import define
+from initcfg.diagnostics import define
 
 define(
     "IC001", "error", "The file cannot be read",

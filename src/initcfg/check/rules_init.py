@@ -1,6 +1,6 @@
 """IC1xx: the init_cfg grammar and layer names, checked without a model."""
 
-from initcfg.check.rules import define
+from initcfg.diagnostics import define
 
 define(
     "IC101", "error", "init_cfg is not a dict or a list of dicts",

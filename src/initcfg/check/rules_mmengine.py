@@ -1,6 +1,6 @@
 """IC481-IC499: initcfg inside MMEngine's Runner, and plans made without a model."""
 
-from initcfg.check.rules import define
+from initcfg.diagnostics import define
 
 define(
     "IC481", "warning", "InitcfgHook could not compile the init plan for the runner's model",

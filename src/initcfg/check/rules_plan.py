@@ -1,6 +1,6 @@
 """IC4xx: a config checked against a model, found while compiling an init plan."""
 
-from initcfg.check.rules import define
+from initcfg.diagnostics import define
 
 define(
     "IC401", "error", "An override name is not an attribute of the module",

@@ -1,6 +1,6 @@
 """IC45x-IC47x: a config's optimizer, schedule and checkpoint compiled against a model."""
 
-from initcfg.check.rules import define
+from initcfg.diagnostics import define
 
 define(
     "IC451", "error", "A decay multiplier is set but the optimizer has no weight_decay",

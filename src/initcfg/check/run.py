@@ -7,15 +7,11 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
 from initcfg.check.settings import Settings, fails, project_settings
 from initcfg.check.validate import check_tree
 from initcfg.config.load import CONFIG_SUFFIXES, load_tree
-
-EXIT_CLEAN = 0
-EXIT_ERRORS = 1
-EXIT_USAGE = 2
+from initcfg.diagnostics import Diagnostic, diagnostic
+from initcfg.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_USAGE
 
 # A file, a path or the settings could not be read: exit 2, whatever else was found.
 USAGE_CODES = frozenset({"IC001", "IC007", "IC009"})

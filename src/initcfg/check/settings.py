@@ -18,10 +18,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from initcfg.check.diagnostics import SEVERITY_RANK, Diagnostic, Severity
-from initcfg.check.rules import all_rules, diagnostic
-from initcfg.check.suggest import did_you_mean
-from initcfg.config.source import Location
+from initcfg.diagnostics import (
+    SEVERITY_RANK,
+    Diagnostic,
+    Location,
+    Severity,
+    all_rules,
+    closest,
+    diagnostic,
+    did_you_mean,
+    suggest,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -153,6 +160,12 @@ class ProjectSettings:
         if "/" not in pattern:
             return fnmatch.fnmatchcase(os.path.basename(shown), pattern)
         return fnmatch.fnmatchcase(shown, pattern.lstrip("./"))
+
+
+def _setting_meant(key: str) -> str | None:
+    """The setting ``key`` was meant to be: itself in kebab case, else the closest."""
+    spelled = key.replace("_", "-").casefold()
+    return spelled if spelled in SETTINGS_KEYS else closest(key, SETTINGS_KEYS)
 
 
 def _matches(code: str, selectors: Iterable[str]) -> bool:
@@ -323,9 +336,7 @@ def _read(pyproject: Path, _stamp: tuple[int, int]) -> ProjectSettings:
         return ProjectSettings(file=file, diagnostics=tuple(reader.diagnostics))
     for key in section:
         if key not in SETTINGS_KEYS:
-            spelled = key.replace("_", "-").casefold()
-            match = spelled if spelled in SETTINGS_KEYS else None
-            hint = f"did you mean {match!r}?" if match else did_you_mean(key, SETTINGS_KEYS)
+            hint = suggest(key, matcher=_setting_meant)
             reader.report(
                 "IC008",
                 f"[tool.initcfg] has no setting {key!r}; it is ignored",

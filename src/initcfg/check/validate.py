@@ -7,11 +7,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from initcfg.check.base_lines import base_lines
-from initcfg.check.diagnostics import Diagnostic, sort_key
 from initcfg.check.finetune import check_finetune
 from initcfg.check.init_rules import check_layer_names
 from initcfg.check.registered import RegisteredNames, config_scopes, scope_names
-from initcfg.check.rules import diagnostic
 from initcfg.check.settings import (
     Settings,
     check_selector,
@@ -20,21 +18,10 @@ from initcfg.check.settings import (
     with_config,
 )
 from initcfg.config.load import load_tree, tree_from_mapping
-from initcfg.config.source import Location
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, Location, diagnostic, place, sort_key
 from initcfg.schema.document import build_document
 from initcfg.schema.init_cfg import parse_init_cfg
-
-
-def _place(diagnostics: Iterable[Diagnostic], tree: ConfigTree) -> list[Diagnostic]:
-    placed = []
-    for item in diagnostics:
-        if item.file is None and item.key_path is not None:
-            item = item.at(tree.location(item.key_path), tree.path)
-        elif item.file is not None and tree.path is not None and item.file != tree.path:
-            item = item.at(item.location, tree.path)
-        placed.append(item)
-    return placed
 
 
 def _own_key(tree: ConfigTree) -> str | None:
@@ -124,7 +111,7 @@ def check_tree(tree: ConfigTree, settings: Settings | None = None) -> list[Diagn
                 ),
             )
         )
-    placed = _place(found, tree)
+    placed = place(found, tree.location, tree.path)
     kept = with_config(_apply_suppressions(placed, tree, settings.strict), tree.path)
     kept.extend(project.diagnostics)
     return sorted(

@@ -24,7 +24,8 @@ _COMMANDS = {
                          "Show what CONFIG changes relative to its _base_ in the fine-tune "
                          "settings."),
     "plan": ("initcfg.cli.plan:plan_command",
-             "Compile the init plan of CONFIG for the model FACTORY builds and print it."),
+             "Plan CONFIG before it runs: the init plan (plan init) or the training plan "
+             "(plan train)."),
     "train": ("initcfg.cli.train:train_command",
               "Train the model CONFIG describes: init plan, load_from, optimizer, schedule, "
               "loop."),

@@ -7,8 +7,8 @@ import sys
 import click
 
 from initcfg.check.render import explain, rules_markdown
-from initcfg.check.rules import all_rules
-from initcfg.check.suggest import did_you_mean
+from initcfg.diagnostics import all_rules, did_you_mean
+from initcfg.errors import EXIT_USAGE
 
 
 @click.command("explain")
@@ -30,5 +30,5 @@ def explain_command(code: str | None, markdown: bool) -> None:
     if text is None:
         hint = did_you_mean(code.upper(), [rule.code for rule in all_rules()])
         click.echo(f"initcfg: unknown code {code!r}" + (f"; {hint}" if hint else ""), err=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     click.echo(text, nl=False)

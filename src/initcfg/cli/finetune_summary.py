@@ -28,9 +28,10 @@ def finetune_summary(
 
     Exit status: 0 no errors, 1 errors found in the config, 2 the file cannot be read.
     """
-    from initcfg.check.diagnostics import has_errors
     from initcfg.check.finetune_summary import render_summary_text, summarize_finetune_file
     from initcfg.check.render import render_text
+    from initcfg.diagnostics import has_errors
+    from initcfg.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_USAGE
 
     summary = summarize_finetune_file(
         config, trust=trust_python, fs_checks=not no_fs_checks,
@@ -47,4 +48,7 @@ def finetune_summary(
             click.echo("")
             click.echo(render_text(summary.diagnostics))
     unreadable = any(item.code == "IC001" for item in summary.diagnostics)
-    sys.exit(2 if unreadable else 1 if has_errors(summary.diagnostics) else 0)
+    sys.exit(
+        EXIT_USAGE if unreadable
+        else EXIT_ERRORS if has_errors(summary.diagnostics) else EXIT_CLEAN
+    )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from initcfg.errors import EXIT_USAGE
 from initcfg.schema.jsonschema import render_schemas, write_schemas
 
 
@@ -25,6 +26,6 @@ def schema_command(output: Path | None) -> None:
         written = write_schemas(output)
     except OSError as error:
         click.echo(f"initcfg schema: error: cannot write into {output}: {error}", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     for path in written:
         click.echo(f"wrote {path}")

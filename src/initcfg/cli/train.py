@@ -13,8 +13,7 @@ import click
 
 from initcfg.check.render import render_text
 from initcfg.config.tree import ConfigTree
-
-EXIT_INTERRUPTED = 130
+from initcfg.errors import EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_USAGE
 
 
 @click.command("train")
@@ -80,7 +79,7 @@ def train_command(
     errors = [d for d in tree.diagnostics if d.severity == "error"]
     if errors:
         click.echo(render_text(errors, colour=sys.stderr.isatty()), err=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     # The same checks as `initcfg validate`: errors stop the run before anything is
     # built; warnings are shown once (by rank 0) and the run goes on.
     from initcfg.check.validate import check_tree
@@ -92,14 +91,14 @@ def train_command(
         click.echo(render_text(shown, colour=sys.stderr.isatty()), err=True)
     if blocking:
         click.echo(f"{prefix}: the config has errors; nothing was trained", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_ERRORS)
 
     if model is None and _is_registry_config(tree.data):
         _train_with_mmengine(tree, work_dir, resume, prefix)
         return
 
     from initcfg.backend.torch.train import TrainOptions, train
-    from initcfg.backend.torch.train_settings import TrainError
+    from initcfg.errors import TrainError
 
     options = TrainOptions(
         work_dir=work_dir,
@@ -125,7 +124,7 @@ def train_command(
         click.echo(f"{prefix}: error: {type(error).__name__}: {error}", err=True)
         if os.environ.get("INITCFG_TRACEBACK"):
             raise
-        sys.exit(1)
+        sys.exit(EXIT_ERRORS)
     if result.interrupted:
         if rank == "0":
             click.echo(
@@ -175,12 +174,12 @@ def _train_with_mmengine(
             "pip install mmengine, or name a 'module:callable' factory",
             err=True,
         )
-        sys.exit(1)
+        sys.exit(EXIT_ERRORS)
     try:
         train_with_runner(tree, work_dir=work_dir, resume=resume)
     except InitcfgStop as stop:
         click.echo(f"{prefix}: {stop.code}", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_ERRORS)
     except KeyboardInterrupt:
         click.echo(f"{prefix}: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -188,7 +187,7 @@ def _train_with_mmengine(
         click.echo(f"{prefix}: error: MMEngine's Runner: {type(error).__name__}: {error}", err=True)
         if os.environ.get("INITCFG_TRACEBACK"):
             raise
-        sys.exit(1)
+        sys.exit(EXIT_ERRORS)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,9 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import closest
 from initcfg.config.loaded import Loaded, _Context
 from initcfg.config.merge import add_scope, share_or_copy
-from initcfg.config.source import Location, format_path
+from initcfg.diagnostics import Diagnostic, Location, diagnostic, format_path, suggest
 
 BASE_KEY = "_base_"
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
@@ -147,8 +144,7 @@ def _near_files(target: str) -> str | None:
     by_stem: dict[str, str] = {}
     for candidate in sorted(candidates, key=lambda n: os.path.splitext(n)[1] != suffix):
         by_stem.setdefault(os.path.splitext(candidate)[0], candidate)
-    match = closest(stem, by_stem)
-    return f"did you mean {by_stem[match]!r}?" if match is not None else None
+    return suggest(stem, by_stem, shown=by_stem)
 
 
 def package_root(package: str) -> str | None:

@@ -8,16 +8,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
 from initcfg.config.budget import MAX_TREE_ITEMS, tree_size
 from initcfg.config.evaluator import LazySourceMap, LocTable, plain
 from initcfg.config.files import read_config_text
 from initcfg.config.loaded import Loaded
 from initcfg.config.loader import Loader
 from initcfg.config.merge import add_scope, unshare
-from initcfg.config.source import KeyPath, Location, SourceMap, format_path
+from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath, Location, diagnostic, format_path
+from initcfg.errors import ConfigLoadError as ConfigLoadError
 
 CONFIG_SUFFIXES = (".py", ".yaml", ".yml", ".json")
 RESERVED_KEYS = ("filename", "text", "pretty_text", "env_variables")
@@ -34,32 +34,6 @@ def read_text(path: str) -> tuple[str | None, ConfigTree | None]:
             diagnostic("IC001", f"cannot read {path}: {reason}").at(Location(path, 1, 1))
         )
         return None, failed
-
-
-class ConfigLoadError(ValueError):
-    """A config that cannot be loaded completely, raised by :func:`load_config`.
-
-    A load that fails part way (a missing base, a syntax error, a construct the safe
-    evaluator does not support, a merge MMEngine refuses) would leave values that look
-    complete but are not: ``load_config`` raises this instead of returning them.
-
-    Attributes:
-        path: The config file, as given.
-        diagnostics: Every problem the load found (at least one is an error), located
-            as :func:`initcfg.validate` reports them.
-    """
-
-    def __init__(self, path: str, diagnostics: list[Diagnostic]) -> None:
-        self.path = path
-        self.diagnostics = diagnostics
-        errors = [item for item in diagnostics if item.severity == "error"]
-        summary = "; ".join(
-            f"{item.code} {item.message}"
-            + (f" ({item.file}:{item.line})" if item.file is not None else "")
-            for item in errors[:3]
-        )
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        super().__init__(f"cannot load {path}: {summary}{more}")
 
 
 def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigTree:

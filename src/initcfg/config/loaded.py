@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from initcfg.check.diagnostics import Diagnostic
 from initcfg.config.evaluator import LocTable
-from initcfg.config.source import Location
+from initcfg.diagnostics import Diagnostic, Location
 
 
 @dataclass(slots=True)

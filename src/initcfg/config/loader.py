@@ -23,8 +23,6 @@ import ast
 import os
 from typing import Any
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
 from initcfg.config.bases import BASE_KEY, BasesMixin, module_path
 from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
 from initcfg.config.evaluator import (
@@ -40,10 +38,10 @@ from initcfg.config.files import read_config_file
 from initcfg.config.loaded import Loaded, _cache, _Context
 from initcfg.config.merge import merge_into, mutates, share_or_copy, unshare
 from initcfg.config.placeholders import Placeholder, preprocess, substitute
-from initcfg.config.source import Location
 from initcfg.config.suppress import find_suppressions
 from initcfg.config.trusted import TrustedMixin, _execute_with_mmengine
 from initcfg.config.yaml_loader import parse_json, parse_yaml
+from initcfg.diagnostics import Diagnostic, Location, diagnostic
 
 DEPRECATION_KEY = "_deprecation_"
 

@@ -7,10 +7,9 @@ import ast
 import re
 from typing import Any
 
-from initcfg.check.rules import diagnostic
 from initcfg.config.evaluator import STATEMENT_FIELDS, LocTable
 from initcfg.config.loaded import Loaded, _Context
-from initcfg.config.source import KeyPath, Location, format_path
+from initcfg.diagnostics import KeyPath, Location, diagnostic, format_path
 
 DELETE_KEY = "_delete_"
 

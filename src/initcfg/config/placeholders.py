@@ -9,12 +9,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import did_you_mean
 from initcfg.config.evaluator import LocTable
 from initcfg.config.loaded import _Context
-from initcfg.config.source import Location
+from initcfg.diagnostics import Diagnostic, Location, diagnostic, did_you_mean
 
 _PREDEFINED = re.compile(
     r"\{\{\s*(fileDirname|fileBasename|fileBasenameNoExtension|fileExtname)\s*\}\}"

@@ -6,8 +6,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.config.source import KeyPath, Location, SourceMap
+from initcfg.config.source import SourceMap
+from initcfg.diagnostics import Diagnostic, KeyPath, Location
 
 
 @dataclass(slots=True)

@@ -7,12 +7,11 @@ import ast
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from initcfg.check.rules import diagnostic
 from initcfg.config.bases import BASE_KEY
 from initcfg.config.evaluator import ConfigNode, LocTable, plain
 from initcfg.config.loaded import Loaded, _Context
 from initcfg.config.placeholders import Placeholder
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location, diagnostic
 
 
 class TrustedMixin:

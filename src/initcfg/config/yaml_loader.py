@@ -8,10 +8,9 @@ from typing import Any
 
 import yaml
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
 from initcfg.config.budget import Budget, OverBudget
-from initcfg.config.source import KeyPath, Location, SourceMap, format_path
+from initcfg.config.source import SourceMap
+from initcfg.diagnostics import Diagnostic, KeyPath, Location, diagnostic, format_path
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -22,30 +22,9 @@ from typing import Any
 
 from torch import nn
 
-from initcfg.check.suggest import did_you_mean
-from initcfg.config.source import KeyPath
 from initcfg.config.tree import ConfigTree
-
-
-class FactoryError(ValueError):
-    """A factory cannot be imported or called, or returns something unexpected.
-
-    Attributes:
-        message: What went wrong.
-        path: The config key path of the ``type`` value, when it came from a config.
-        hint: How to fix it.
-        code: The diagnostic code (``IC24x``) of a refusal, None for other failures.
-    """
-
-    def __init__(
-        self, message: str, path: KeyPath = (), hint: str | None = None, code: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
-        self.hint = hint
-        self.code = code
-
+from initcfg.diagnostics import KeyPath, did_you_mean
+from initcfg.errors import FactoryError as FactoryError
 
 _TRUST_HINT = "pass the factory on the command line (--model) or use --trust-python"
 

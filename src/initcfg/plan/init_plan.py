@@ -20,19 +20,17 @@ from torch import nn
 
 from initcfg.backend.torch._api import raise_for_errors
 from initcfg.backend.torch._checkpoint import LoadResult, StateDict
-from initcfg.backend.torch._errors import InitError
 from initcfg.backend.torch._execute import StepHook, execute
 from initcfg.backend.torch._ops import TensorOp
 from initcfg.backend.torch._planner import ConfigSource, Planner, Reach, gc_paused, join
 from initcfg.backend.torch._steps import LoadSpec, Origin, Step, Unreached, Write
 from initcfg.backend.torch._trace import Trace, TracedWrite
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import did_you_mean
+from initcfg.check.render import text_table
 from initcfg.config.atomic import write_text_atomic
 from initcfg.config.load import load_tree, tree_from_mapping
-from initcfg.config.source import KeyPath, Location, format_path
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath, Location, diagnostic, did_you_mean, format_path
+from initcfg.errors import InitError
 from initcfg.schema.initializers import BaseInit, Pretrained
 from initcfg.schema.registry import parse_initializer
 
@@ -301,13 +299,7 @@ class InitPlan:
     def render_text(self) -> str:
         """The plan as a table with a summary line."""
         header = ("parameter", "shape", "final initializer", "configured at", "overwrote")
-        rows = [header, *self.rows()]
-        widths = [min(max(len(r[i]) for r in rows), 60) for i in range(4)]
-        lines = []
-        for row in rows:
-            cells = [row[i].ljust(widths[i]) for i in range(4)]
-            lines.append("  ".join([*cells, row[4]]).rstrip())
-        lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 9)
+        lines = text_table([header, *self.rows()], rule=True, cap=60, free_last=True)
         c = self.counts()
         lines.append("")
         lines.append(

@@ -31,8 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
+from initcfg.diagnostics import Diagnostic, diagnostic
 
 __all__ = [
     "INF",

@@ -35,8 +35,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.instancenorm import _InstanceNorm
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
+from initcfg.diagnostics import Diagnostic, diagnostic
 
 __all__ = [
     "CustomKeyRule",

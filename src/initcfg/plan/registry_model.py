@@ -27,7 +27,8 @@ from typing import Any
 from torch import nn
 
 from initcfg.config.tree import ConfigTree
-from initcfg.plan.factory import FactoryError, is_factory_name
+from initcfg.errors import FactoryError
+from initcfg.plan.factory import is_factory_name
 from initcfg.plan.meta import build_on_meta
 
 # The OpenMMLab packages whose registries MMEngine knows by name (its MODULE2PACKAGE).

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -25,12 +24,10 @@ import torch
 from pydantic import BaseModel, ConfigDict
 from torch import nn
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
 from initcfg.config.atomic import write_text_atomic
 from initcfg.config.load import load_tree, tree_from_mapping
-from initcfg.config.source import KeyPath, format_path
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic, format_path, place
 from initcfg.plan.lr_schedule import (
     LR_SCHEDULER_TYPES,
     LrSchedule,
@@ -255,16 +252,6 @@ def build_optimizer(plan: TrainPlan, model: nn.Module) -> torch.optim.Optimizer:
 
 
 # ----------------------------------------------------------------------------- compile
-
-
-_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _key_path(path: str) -> KeyPath:
-    out: list[str | int] = []
-    for name, index in _PATH_TOKEN.findall(path):
-        out.append(int(index) if index else name)
-    return tuple(out)
 
 
 def _as_tree(config: str | os.PathLike[str] | ConfigTree | Mapping[str, Any]) -> ConfigTree:
@@ -514,7 +501,7 @@ def _checkpoint_load(
     initializer that gives them their values.
     """
     from initcfg.backend.torch._checkpoint import LoadResult
-    from initcfg.backend.torch._errors import CheckpointError, InitError
+    from initcfg.errors import CheckpointError, InitError
     from initcfg.plan.init_plan import compile_init_plan, describe_step
 
     root = unwrap_model(model)[0]
@@ -565,15 +552,6 @@ def _checkpoint_load(
         fresh=fresh,
         fresh_init=fresh_init,
     )
-
-
-def _locate(tree: ConfigTree, found: list[Diagnostic]) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    for item in found:
-        if item.file is None and item.path:
-            item = item.at(tree.location(_key_path(item.path)), tree.path)
-        out.append(item)
-    return out
 
 
 def compile_train_plan(
@@ -664,5 +642,9 @@ def compile_train_plan(
         lr=lr,
         load=load,
         resume=settings.resume,
-        diagnostics=[*tree.diagnostics, *parse_problems, *_locate(tree, found)],
+        diagnostics=[
+            *tree.diagnostics,
+            *parse_problems,
+            *place(found, tree.location, tree.path, text_paths=True),
+        ],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from initcfg.check.render import text_table
 from initcfg.plan.lr_schedule import INF, LrSchedule
 from initcfg.plan.param_groups import ParamGroupsPlan
 from initcfg.plan.train_plan import CheckpointLoad, TrainPlan
@@ -26,12 +27,7 @@ def _names(names: list[str], limit: int) -> str:
 
 
 def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        (indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-        .rstrip()
-        for row in rows
-    ]
+    return text_table(rows, indent=indent)
 
 
 def _header(plan: TrainPlan) -> list[str]:

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.config.source import KeyPath
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath
 from initcfg.schema.init_cfg import ParsedEntry, parse_init_cfg
 from initcfg.schema.initializers import BaseInit
 

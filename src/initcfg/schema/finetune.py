@@ -34,12 +34,10 @@ from pydantic import (
     model_validator,
 )
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import did_you_mean
-from initcfg.config.source import KeyPath, format_path
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic, did_you_mean, format_path
 from initcfg.schema.optimizers_table import OPTIMIZER_ARGS, OPTIMIZER_REQUIRED
+from initcfg.schema.pydantic_errors import BOUND_TYPES, field_errors
 
 __all__ = [
     "INF",
@@ -695,12 +693,11 @@ class _Parser:
     def validation_errors(
         self, error: ValidationError, model: type[BaseModel], path: KeyPath, what: str
     ) -> None:
-        for item in error.errors(include_url=False):
-            loc = tuple(part for part in item["loc"] if isinstance(part, str | int))
-            where = path + loc
-            field = str(loc[-1]) if loc else what
-            kind = item["type"]
-            got = item.get("input")
+        for item in field_errors(error):
+            where = path + item.loc
+            field = str(item.loc[-1]) if item.loc else what
+            kind = item.type
+            got = item.got
             if kind == "extra_forbidden":
                 fields = sorted(set(model.model_fields) - {"type"})
                 self.report(
@@ -712,22 +709,19 @@ class _Parser:
             elif kind == "missing":
                 self.report("IC303", f"{what} needs {field!r}", where)
             elif kind == "value_error":
-                message = str(item.get("ctx", {}).get("error", item["msg"]))
-                self.report("IC302", f"{what}: {message}", where)
+                self.report("IC302", f"{what}: {item.reason}", where)
             elif kind == "literal_error":
-                expected = str(item.get("ctx", {}).get("expected", ""))
-                allowed = [a.strip().strip("'") for a in expected.replace(" or ", ",").split(",")]
-                hint = did_you_mean(got, allowed) if isinstance(got, str) else None
                 self.report(
-                    "IC302", f"{field!r} must be {expected} (got {_show(got)})", where, hint
+                    "IC302",
+                    f"{field!r} must be {item.expected} (got {_show(got)})",
+                    where,
+                    item.literal_hint(),
                 )
-            elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-                ctx = item.get("ctx", {})
-                signs = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-                bounds = " and ".join(f"{signs[key]} {ctx[key]}" for key in signs if key in ctx)
+            elif kind in BOUND_TYPES:
+                bounds = " and ".join(item.bounds)
                 self.report("IC302", f"{field!r} must be {bounds} (got {_show(got)})", where)
             else:
-                message = item["msg"]
+                message = item.msg
                 message = message[0].lower() + message[1:] if message else message
                 self.report("IC302", f"{field!r}: {message} (got {_show(got)})", where)
 

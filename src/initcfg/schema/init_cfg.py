@@ -12,11 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import did_you_mean
-from initcfg.config.source import KeyPath
+from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic, did_you_mean
 from initcfg.schema.initializers import BaseInit, Pretrained, TruncNormal, WeightInit
+from initcfg.schema.pydantic_errors import BOUND_TYPES, FieldError, bounds_of, field_errors
 from initcfg.schema.registry import initializer_types, type_name_of
 
 _SCOPE_PREFIX = "mmengine."
@@ -93,42 +91,34 @@ def _expected(error_types: set[str]) -> str:
 def _pydantic_diagnostics(
     error: ValidationError, model: type[BaseInit], path: KeyPath
 ) -> list[Diagnostic]:
-    by_field: dict[str, list[dict[str, Any]]] = {}
+    by_field: dict[str, list[FieldError]] = {}
     out: list[Diagnostic] = []
-    for item in error.errors(include_url=False):
-        loc = item["loc"]
-        if not loc:
-            message = str(item.get("ctx", {}).get("error", item["msg"]))
-            out.append(_here("IC105", f"{model.__name__}: {message}", path))
+    for item in field_errors(error):
+        if not item.loc:
+            out.append(_here("IC105", f"{model.__name__}: {item.reason}", path))
             continue
-        by_field.setdefault(str(loc[0]), []).append(dict(item))
+        by_field.setdefault(str(item.loc[0]), []).append(item)
     type_name = model.__name__
     for field, items in by_field.items():
-        kinds = {item["type"] for item in items}
+        kinds = {item.type for item in items}
         first = items[0]
-        got = first.get("input")
+        got = first.got
         where = (*path, field)
         if "missing" in kinds:
             out.append(_here("IC106", f"{type_name} needs {field!r}", where))
         elif "literal_error" in kinds:
-            expected = first["ctx"]["expected"]
-            allowed = [a.strip().strip("'") for a in expected.replace(" or ", ",").split(",")]
-            hint = did_you_mean(got, allowed) if isinstance(got, str) else None
+            hint = first.literal_hint()
             out.append(
-                _here("IC105", f"{field!r} must be {expected} (got {_show(got)})", where, hint)
+                _here(
+                    "IC105", f"{field!r} must be {first.expected} (got {_show(got)})", where, hint
+                )
             )
         elif "value_error" in kinds:
-            reason = str(first.get("ctx", {}).get("error", first["msg"]))
-            out.append(_here("IC105", f"{field!r} {reason} (got {_show(got)})", where))
+            out.append(_here("IC105", f"{field!r} {first.reason} (got {_show(got)})", where))
         elif "string_too_short" in kinds:
             out.append(_here("IC105", f"{field!r} must not be empty", where))
-        elif kinds & {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-            bounds = []
-            for error_item in items:
-                ctx = error_item.get("ctx", {})
-                for key, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
-                    if key in ctx:
-                        bounds.append(f"{sign} {ctx[key]}")
+        elif kinds & BOUND_TYPES:
+            bounds = bounds_of(items)
             why = ""
             if field == "bias_prob":
                 why = "; outside (0, 1) MMEngine silently fills the bias with inf or NaN"

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from initcfg.check.render import rules_markdown
-from initcfg.check.rules import all_rules
+from initcfg.diagnostics import all_rules
 
 REPO = Path(__file__).resolve().parents[3]
 

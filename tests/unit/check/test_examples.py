@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import initcfg
-from initcfg.check.rules import all_rules, get_rule
+from initcfg.diagnostics import all_rules, get_rule
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "init_cfg"
 SUFFIXES = (".yaml", ".yml", ".json", ".py")

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 import initcfg
 from initcfg.check.finetune import check_finetune
-from initcfg.check.rules import get_rule
-from initcfg.config.source import Location, SourceMap
+from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Location, get_rule
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples" / "finetune"

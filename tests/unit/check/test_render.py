@@ -6,7 +6,7 @@ from pathlib import Path
 
 from initcfg import validate
 from initcfg.check.render import render_github, render_text
-from initcfg.check.rules import diagnostic
+from initcfg.diagnostics import diagnostic
 
 
 def test_a_finding_without_a_position_names_its_config() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import initcfg
-from initcfg.check.suggest import closest, did_you_mean, plausible_typo
+from initcfg.diagnostics import closest, did_you_mean, plausible_typo
 
 
 @pytest.mark.parametrize(

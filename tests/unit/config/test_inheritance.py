@@ -10,7 +10,7 @@ import pytest
 
 from initcfg.config import loaded, merge
 from initcfg.config.load import load_config, load_tree
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 
 
 def _py(text: str) -> str:

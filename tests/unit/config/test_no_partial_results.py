@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import initcfg
-from initcfg.config.load import ConfigLoadError, load_tree
+from initcfg.config.load import load_tree
+from initcfg.errors import ConfigLoadError
 
 # Each case: files to write (the config is "c.py" unless named), the code expected.
 # Every config sets a value before the failing line, so a partial result would hold it.
@@ -102,7 +103,7 @@ def test_planners_report_the_load_errors_and_apply_nothing(tmp_path: Path) -> No
     pytest.importorskip("torch")
     from torch import nn
 
-    from initcfg.backend.torch._errors import InitError
+    from initcfg.errors import InitError
 
     files, _ = FAILURES["new_style_failing_line"]
     path = _config(tmp_path, files)

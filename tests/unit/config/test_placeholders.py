@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from initcfg.config.placeholders import _offset_location, _Offsets, preprocess
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 
 
 class _CountingText(str):

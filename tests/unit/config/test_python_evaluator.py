@@ -8,7 +8,7 @@ import pytest
 
 import initcfg
 from initcfg.config.load import load_config, load_tree
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 
 BASE = """
 model = dict(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from initcfg.config.load import load_tree
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 
 # Each payload would create the file PWNED if it ran (or import a module for its side
 # effect); ``{target}`` is replaced by that file's path. (line, column) of the refused node.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 
 from initcfg.config.load import load_config, load_tree
-from initcfg.config.source import Location, SourceMap
+from initcfg.config.source import SourceMap
+from initcfg.diagnostics import Location
 
 BASE = textwrap.dedent("""\
     model = dict(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import initcfg
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 
 
 def test_every_key_and_list_item_has_its_location(write) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,8 @@ from torch import nn
 
 from initcfg.cli.plan import plan_command
 from initcfg.config.load import load_config
-from initcfg.plan.factory import FactoryError, model_from_config, resolve
+from initcfg.errors import FactoryError
+from initcfg.plan.factory import model_from_config, resolve
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from initcfg.config.source import Location, SourceMap
+from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Location
 from initcfg.schema import finetune as ft
 from initcfg.schema.finetune import (
     INF,

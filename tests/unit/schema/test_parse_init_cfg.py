@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from initcfg.check.rules import get_rule
+from initcfg.diagnostics import get_rule
 from initcfg.schema import (
     Caffe2Xavier,
     Constant,

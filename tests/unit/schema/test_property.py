@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import initcfg
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import all_rules
+from initcfg.diagnostics import Diagnostic, all_rules
 from initcfg.schema.init_cfg import parse_init_cfg
 from initcfg.schema.registry import initializer_types
 

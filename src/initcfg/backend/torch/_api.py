@@ -9,18 +9,11 @@ from typing import Any
 from torch import nn
 
 from initcfg.backend.torch._checkpoint import LoadResult
-from initcfg.backend.torch._errors import (
-    CheckpointError,
-    InitCfgError,
-    InitCfgKeyError,
-    InitError,
-)
 from initcfg.backend.torch._execute import execute
 from initcfg.backend.torch._planner import Planner, Reach, gc_paused
 from initcfg.backend.torch._steps import Step, Unreached
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.config.source import KeyPath
+from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic
+from initcfg.errors import InitCfgKeyError, error_for
 
 _ACTIVE: set[int] = set()
 
@@ -55,17 +48,9 @@ class InitReport:
 
 def raise_for_errors(diagnostics: Sequence[Diagnostic], what: str) -> None:
     """Raise the error the first error diagnostic stands for (before any tensor is written)."""
-    errors = [d for d in diagnostics if d.severity == "error"]
-    if not errors:
-        return
-    if any(d.code.startswith("IC1") for d in errors):
-        raise InitCfgError.from_diagnostics(diagnostics, what)
-    message = "; ".join(
-        f"{d.code} {d.message}" + (f" ({d.hint})" if d.hint else "") for d in errors
-    )
-    if all(d.code == "IC409" for d in errors):
-        raise CheckpointError(message, diagnostics)
-    raise InitError(message, diagnostics)
+    error = error_for(diagnostics, what)
+    if error is not None:
+        raise error
 
 
 def initialize(module: nn.Module, init_cfg: Any) -> InitReport:

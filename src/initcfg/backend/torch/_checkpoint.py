@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from initcfg.backend.torch._errors import CheckpointError
+from initcfg.errors import CheckpointError
 
 StateDict = dict[str, torch.Tensor]
 _MODULE_PREFIX = re.compile(r"^module\.")

@@ -14,7 +14,7 @@ from typing import Literal
 
 import torch
 
-from initcfg.backend.torch._errors import InitError
+from initcfg.errors import InitError
 from initcfg.schema.initializers import (
     BaseInit,
     Caffe2Xavier,

@@ -30,14 +30,11 @@ from initcfg.backend.torch._checkpoint import (
     resolve_checkpoint,
     select_keys,
 )
-from initcfg.backend.torch._errors import CheckpointError, InitError
 from initcfg.backend.torch._ops import TensorOp, bias_op, weight_op
 from initcfg.backend.torch._steps import LoadSpec, Origin, Source, Step, Unreached, Write
 from initcfg.backend.torch._trace import trace_init_weights
-from initcfg.check.diagnostics import Diagnostic
-from initcfg.check.rules import diagnostic
-from initcfg.check.suggest import did_you_mean
-from initcfg.config.source import KeyPath, Location, format_path
+from initcfg.diagnostics import Diagnostic, KeyPath, Location, diagnostic, did_you_mean, format_path
+from initcfg.errors import CheckpointError, InitError
 from initcfg.schema.init_cfg import InitCfgParse, parse_init_cfg
 from initcfg.schema.initializers import BaseInit, Pretrained, WeightInit
 

@@ -54,13 +54,10 @@ from initcfg.backend.torch.train_dist import (
 )
 from initcfg.backend.torch.train_factory import build
 from initcfg.backend.torch.train_progress import JsonLog, Progress
-from initcfg.backend.torch.train_settings import (
-    TrainError,
-    TrainSettings,
-    read_train_settings,
-)
+from initcfg.backend.torch.train_settings import TrainSettings, read_train_settings
 from initcfg.config.tree import ConfigTree
-from initcfg.plan.factory import FactoryError, model_from_config
+from initcfg.errors import FactoryError, TrainError
+from initcfg.plan.factory import model_from_config
 
 __all__ = ["TrainOptions", "TrainResult", "train", "train_from_settings"]
 
@@ -242,7 +239,7 @@ def _initialize(
         )
     if work_dir is not None:  # rank 0's; other ranks write nothing
         workdir.refuse_inputs_in_work_dir(work_dir, plan.checkpoints(), "the checkpoint")
-    from initcfg.backend.torch._errors import CheckpointError, InitError
+    from initcfg.errors import CheckpointError, InitError
 
     try:
         results = plan.apply(model)

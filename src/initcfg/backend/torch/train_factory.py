@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from initcfg.backend.torch.train_settings import Factory, TrainError
-from initcfg.plan.factory import FactoryError, resolve
+from initcfg.backend.torch.train_settings import Factory
+from initcfg.errors import FactoryError, TrainError
+from initcfg.plan.factory import resolve
 
 
 def build(

@@ -30,7 +30,7 @@ def _kept_records(path: Path, keep_until_iter: int, notes: list[str]) -> str:
     A last line cut short (a crash mid-write leaves one) is dropped, with a note; a
     damaged line before it means the log is not one this loop wrote, and is an error.
     """
-    from initcfg.backend.torch.train_settings import TrainError
+    from initcfg.errors import TrainError
 
     text = path.read_bytes().decode("utf-8", "replace")
     lines = text.split("\n")

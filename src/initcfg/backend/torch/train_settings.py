@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from initcfg.config.source import KeyPath, format_path
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import KeyPath
+from initcfg.errors import TrainError as TrainError
 from initcfg.schema.finetune import (
     CheckpointHookCfg,
     EpochBasedTrainLoop,
@@ -23,45 +24,6 @@ from initcfg.schema.finetune import (
     OptimWrapperCfg,
     parse_finetune,
 )
-
-
-class TrainError(Exception):
-    """A problem that stops ``initcfg train``; the CLI prints it without a traceback.
-
-    Attributes:
-        message: What went wrong, in the user's words.
-        path: The config key path it concerns, when there is one.
-        hint: How to fix it.
-        exit_code: The process exit status (1 for bad input, 130 for an interrupt).
-        code: The diagnostic code (``IC24x`` factories, ``IC47x`` the work dir), when
-            the problem has one.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        path: KeyPath = (),
-        hint: str | None = None,
-        exit_code: int = 1,
-        code: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
-        self.hint = hint
-        self.exit_code = exit_code
-        self.code = code
-
-    def render(self, tree: ConfigTree | None = None) -> str:
-        """``file:line:col: path: message (hint)``, the compiler-style one-liner."""
-        where = ""
-        if tree is not None and self.path:
-            location = tree.location(self.path)
-            if location is not None:
-                where = f"{location.file}:{location.line}:{location.column}: "
-        key = f"{format_path(self.path)}: " if self.path else ""
-        hint = f"\n  hint: {self.hint}" if self.hint else ""
-        return f"{where}{key}{self.message}{hint}"
 
 
 @dataclass(frozen=True, slots=True)

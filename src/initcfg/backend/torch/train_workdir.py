@@ -16,8 +16,8 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from initcfg.backend.torch.train_settings import TrainError
 from initcfg.config.atomic import stale_temp_files
+from initcfg.errors import TrainError
 
 try:  # flock is POSIX; elsewhere runs are not locked
     import fcntl

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
 from initcfg.config.evaluator.locations import ColumnMap, LocTable, _new_location
 from initcfg.config.evaluator.values import MAX_STEPS, Unsafe
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 
 
 class EvaluatorBase:

@@ -33,7 +33,7 @@ from initcfg.config.evaluator.values import (
     _depth_guarded,
     _Opaque,
 )
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 
 
 class CallsMixin(EvaluatorBase):

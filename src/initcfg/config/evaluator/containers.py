@@ -16,7 +16,7 @@ from initcfg.config.evaluator.values import (
     Unsafe,
     _depth_guarded,
 )
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 
 DELETE_KEY = "_delete_"
 _MISSING: Any = object()

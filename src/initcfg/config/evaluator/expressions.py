@@ -36,7 +36,7 @@ from initcfg.config.evaluator.values import (
     _Opaque,
     describe,
 )
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 
 
 class ExpressionsMixin(EvaluatorBase):

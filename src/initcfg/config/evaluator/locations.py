@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from initcfg.config.evaluator.values import Key
-from initcfg.config.source import KeyPath, Location, SourceMap
+from initcfg.config.source import SourceMap
+from initcfg.diagnostics import KeyPath, Location
 
 
 class LocTable:

@@ -12,7 +12,7 @@ from initcfg.config.evaluator.base import EvaluatorBase
 from initcfg.config.evaluator.callables import _Builtin, _kind, _Method
 from initcfg.config.evaluator.operators import _INPLACE, _guard_binary
 from initcfg.config.evaluator.values import EvalFailure, Unsafe, _Opaque, describe
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 
 
 class _Break(Exception):

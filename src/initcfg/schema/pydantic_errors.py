@@ -1,0 +1,76 @@
+"""Pydantic's validation errors, read once into what initcfg reports.
+
+Both grammars (init_cfg and the fine-tune settings) turn a ``ValidationError`` into
+diagnostics; each names its own codes and words, but reads pydantic's error dicts only
+through :func:`field_errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from initcfg.diagnostics import KeyPath, suggest
+
+BOUND_TYPES = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+_SIGNS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One pydantic error: where, what kind, what arrived and what was expected.
+
+    Attributes:
+        type: Pydantic's error type (``missing``, ``literal_error``, ``greater_than``...).
+        loc: The key path inside the validated value (union variants left out).
+        got: The value that arrived, when pydantic gives it.
+        msg: Pydantic's message.
+        reason: A validator's own message (``ctx['error']``), else ``msg``.
+        expected: A literal's expected values as pydantic spells them
+            (``'fan_in' or 'fan_out'``), else ``""``.
+        bounds: A bound's conditions (``["> 0"]``).
+    """
+
+    type: str
+    loc: KeyPath
+    got: Any
+    msg: str
+    reason: str
+    expected: str
+    bounds: tuple[str, ...]
+
+    @property
+    def allowed(self) -> list[str]:
+        """A literal's expected values, one string each."""
+        return [a.strip().strip("'") for a in self.expected.replace(" or ", ",").split(",")]
+
+    def literal_hint(self) -> str | None:
+        """``did you mean`` the allowed value nearest to what arrived, for a literal."""
+        return suggest(self.got, self.allowed) if isinstance(self.got, str) else None
+
+
+def field_errors(error: ValidationError) -> list[FieldError]:
+    """Every error of ``error``, in pydantic's order."""
+    out = []
+    for item in error.errors(include_url=False):
+        ctx: dict[str, Any] = dict(item.get("ctx") or {})
+        out.append(
+            FieldError(
+                type=item["type"],
+                loc=tuple(part for part in item["loc"] if isinstance(part, str | int)),
+                got=item.get("input"),
+                msg=item["msg"],
+                reason=str(ctx.get("error", item["msg"])),
+                expected=str(ctx.get("expected", "")),
+                bounds=tuple(f"{sign} {ctx[key]}" for key, sign in _SIGNS.items() if key in ctx),
+            )
+        )
+    return out
+
+
+def bounds_of(errors: Sequence[FieldError]) -> list[str]:
+    """Every bound the errors name, in order."""
+    return [bound for item in errors for bound in item.bounds]
