@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
-from importlib.metadata import entry_points
 from typing import Any
 
 from initcfg.schema.initializers import BUILTIN_INITIALIZERS, BaseInit
@@ -51,11 +52,43 @@ def unregister_initializer(name: str) -> None:
     _registry.pop(name, None)
 
 
+def _may_declare(group: str) -> bool:
+    """Whether a distribution on ``sys.path`` may declare entry points in ``group``.
+
+    A plain text scan of each ``entry_points.txt`` (no parsing): ``importlib.metadata``,
+    whose import and full scan cost more than most validations, runs only when some
+    file names the group. A path entry that is not a folder (a zip) cannot be scanned
+    this way, so it answers yes.
+    """
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            with os.scandir(folder) as listing:
+                names = [item.name for item in listing
+                         if item.name.endswith((".dist-info", ".egg-info", "EGG-INFO"))]
+        except NotADirectoryError:
+            return True
+        except OSError:
+            continue
+        for name in names:
+            try:
+                with open(os.path.join(folder, name, "entry_points.txt"), "rb") as file:
+                    if group.encode() in file.read():
+                        return True
+            except OSError:
+                continue
+    return False
+
+
 def _load_entry_points() -> None:
     global _entry_points_loaded
     if _entry_points_loaded:
         return
     _entry_points_loaded = True
+    if not _may_declare(ENTRY_POINT_GROUP):
+        return
+    from importlib.metadata import entry_points
+
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         loaded = entry.load()
         models = loaded if isinstance(loaded, list | tuple) else [loaded]
