@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Mapping
 from typing import Any
 
+from initcfg.config.distributions import may_declare_entry_points
 from initcfg.schema.initializers import BUILTIN_INITIALIZERS, BaseInit
 
 ENTRY_POINT_GROUP = "initcfg.initializers"
@@ -52,40 +51,12 @@ def unregister_initializer(name: str) -> None:
     _registry.pop(name, None)
 
 
-def _may_declare(group: str) -> bool:
-    """Whether a distribution on ``sys.path`` may declare entry points in ``group``.
-
-    A plain text scan of each ``entry_points.txt`` (no parsing): ``importlib.metadata``,
-    whose import and full scan cost more than most validations, runs only when some
-    file names the group. A path entry that is not a folder (a zip) cannot be scanned
-    this way, so it answers yes.
-    """
-    for entry in sys.path:
-        folder = entry or "."
-        try:
-            with os.scandir(folder) as listing:
-                names = [item.name for item in listing
-                         if item.name.endswith((".dist-info", ".egg-info", "EGG-INFO"))]
-        except NotADirectoryError:
-            return True
-        except OSError:
-            continue
-        for name in names:
-            try:
-                with open(os.path.join(folder, name, "entry_points.txt"), "rb") as file:
-                    if group.encode() in file.read():
-                        return True
-            except OSError:
-                continue
-    return False
-
-
 def _load_entry_points() -> None:
     global _entry_points_loaded
     if _entry_points_loaded:
         return
     _entry_points_loaded = True
-    if not _may_declare(ENTRY_POINT_GROUP):
+    if not may_declare_entry_points(ENTRY_POINT_GROUP):
         return
     from importlib.metadata import entry_points
 
