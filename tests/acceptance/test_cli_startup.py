@@ -37,3 +37,28 @@ def test_help_and_import_stay_cheap() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+def test_validate_builds_only_what_the_config_uses(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # No Pydantic plugin scan and no entry-point look-up through importlib.metadata
+    # (no installed distribution names initcfg's group), and no validator of a model
+    # the config does not use.
+    config = tmp_path / "c.yaml"
+    config.write_text("model:\n  init_cfg: {type: Normal, layer: Conv2d, std: 0.01}\n")
+    probe = (
+        "import sys\n"
+        "from initcfg.cli import main\n"
+        "try:\n"
+        f"    main(['validate', {str(config)!r}])\n"
+        "except SystemExit as end:\n"
+        "    print('EXIT', end.code)\n"
+        "from initcfg.schema import Kaiming, Normal\n"
+        "from initcfg.schema.finetune import OptimWrapperCfg\n"
+        "print('METADATA', 'importlib.metadata' in sys.modules)\n"
+        "print('BUILT', Normal.__pydantic_complete__, Kaiming.__pydantic_complete__,\n"
+        "      OptimWrapperCfg.__pydantic_complete__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "EXIT 0" in done.stdout, done.stdout + done.stderr
+    assert "METADATA False" in done.stdout, done.stdout
+    assert "BUILT True False False" in done.stdout, done.stdout

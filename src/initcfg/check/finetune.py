@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -93,6 +93,22 @@ def _where(tree: ConfigTree, path: KeyPath) -> str:
     return f"{format_path(path)} at {_short(location)}"
 
 
+class _Deferred:
+    """Text made when first formatted: a message part that names a location is built
+    only for a finding that shows it (finding a location may read the file again)."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+
+    def __format__(self, spec: str) -> str:
+        return format(self._make(), spec)
+
+    def __str__(self) -> str:
+        return self._make()
+
+
 def _short(location: Location) -> str:
     return f"{os.path.basename(location.file)}:{location.line}"
 
@@ -138,7 +154,8 @@ def _check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[
         if unit is None:
             continue
         length, name = unit
-        run = f"the run has {length} {name} ({_where(tree, loop_path)})"
+        run = _Deferred(lambda length=length, name=name:  # type: ignore[misc]
+                        f"the run has {length} {name} ({_where(tree, loop_path)})")
         if scheduler.begin >= length:
             yield _place(
                 tree, "IC307",
@@ -187,7 +204,7 @@ def _check_validation(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[
     length = loop.length
     unit = "epochs" if isinstance(loop, EpochBasedTrainLoop) else "iterations"
     limit = "max_epochs" if isinstance(loop, EpochBasedTrainLoop) else "max_iters"
-    run = f"the run has {length} {unit} ({_where(tree, ('train_cfg', limit))})"
+    run = _Deferred(lambda: f"the run has {length} {unit} ({_where(tree, ('train_cfg', limit))})")
     if loop.val_begin > length:
         yield _place(
             tree, "IC308",

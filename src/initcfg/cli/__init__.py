@@ -6,6 +6,8 @@ the planners.
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 
 import click
@@ -32,6 +34,23 @@ _COMMANDS = {
 }
 
 
+_PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
+def _without_pydantic_plugins() -> None:
+    """Run this process's Pydantic validators without third-party Pydantic plugins.
+
+    The command line's validators are initcfg's own: nothing outside it observes them.
+    Pydantic looks plugins up through ``importlib.metadata`` when it builds its first
+    validator, which costs more than most validations; here its loader answers that
+    there are none. A library user's process (``import initcfg``) is left as it is.
+    """
+    if _PYDANTIC_PLUGIN_LOADER not in sys.modules:
+        loader = types.ModuleType(_PYDANTIC_PLUGIN_LOADER)
+        loader.get_plugins = tuple  # type: ignore[attr-defined]
+        sys.modules[_PYDANTIC_PLUGIN_LOADER] = loader
+
+
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_COMMANDS)
@@ -41,6 +60,7 @@ class _LazyGroup(click.Group):
         if entry is None:
             return None
         module, attribute = entry[0].split(":")
+        _without_pydantic_plugins()
         command = getattr(import_module(module), attribute)
         assert isinstance(command, click.Command)
         return command

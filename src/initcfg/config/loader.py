@@ -318,7 +318,8 @@ class Loader(BasesMixin, TrustedMixin):
     ) -> Loaded:
         context.style = "data"
         parse = parse_json if path.endswith(".json") else parse_yaml
-        value, _, problems = parse(text, path, context.table.set, self.budget)
+        value, _, problems = parse(text, path, context.table.set, self.budget,
+                                   put=context.table.put)
         context.diagnostics.extend(problems)
         if value is None:
             context.ok = not problems

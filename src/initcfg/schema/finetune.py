@@ -107,7 +107,9 @@ Int = StrictInt
 Count = Annotated[StrictInt, BeforeValidator(_integral_float_to_int)]
 Bool = StrictBool
 
-_FORBID = ConfigDict(extra="forbid", frozen=True)
+# defer_build on every model here: a validator is built when a config first uses its
+# section, not at import (most configs set a few of these sections; `--help` none).
+_FORBID = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------- loops
@@ -211,7 +213,7 @@ class OptimizerCfg(BaseModel):
     by projects (not in the table) keep whatever arguments they are given.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     type: StrictStr
     lr: Real = Field(gt=0)
@@ -291,7 +293,7 @@ class CustomKey(BaseModel):
     """One ``paramwise_cfg.custom_keys`` entry. Other keys are copied into the matched
     parameter group as they are (MMEngine does so), hence ``extra="allow"``."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     lr_mult: Real = Field(default=1.0, ge=0)
     decay_mult: Real = Field(default=1.0, ge=0)
@@ -304,7 +306,7 @@ class ParamwiseCfg(BaseModel):
     applied at all). Unknown keys are ignored by MMEngine; the parser warns about them.
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     custom_keys: dict[str, CustomKey] = Field(default_factory=dict)
     bias_lr_mult: Real | None = Field(default=None, ge=0)
@@ -569,7 +571,7 @@ def scheduler_types() -> list[str]:
 class AutoScaleLR(BaseModel):
     """``auto_scale_lr``: the Runner scales lr by ``real batch / base_batch_size``."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     enable: Bool = False
     base_batch_size: Int | None = Field(default=None, gt=0)
@@ -595,7 +597,7 @@ class CheckpointHookCfg(BaseModel):
     """``default_hooks.checkpoint`` (``CheckpointHook`` takes ``**kwargs``, so other keys
     are kept)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     type: StrictStr = "CheckpointHook"
     interval: Int = -1
@@ -632,7 +634,7 @@ class FinetuneSettings(BaseModel):
     the schema models, in config order; ``scheduler_paths`` gives each one's key path.
     """
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
     train_cfg: TrainLoop | None = None
     val_cfg: ValLoop | None = None
@@ -1030,7 +1032,8 @@ class _Parser:
                     path,
                     "CheckpointHook",
                 )
-        return FinetuneSettings.model_validate(fields)
+        # Each field was validated by its own model above: the whole needs no validator.
+        return FinetuneSettings.model_construct(**fields)
 
 
 def _registered(name: str, names: frozenset[str]) -> bool:

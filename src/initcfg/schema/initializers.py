@@ -263,4 +263,5 @@ BUILTIN_INITIALIZERS: tuple[type[BaseInit], ...] = (
     Pretrained,
 )
 
-Override.model_rebuild()
+# No `Override.model_rebuild()` here: it would build every initializer's validator at
+# import. `BaseInit` is resolved from this module when Override is first used.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib.metadata import entry_points
 from typing import Any
 
+from initcfg.config.distributions import may_declare_entry_points
 from initcfg.schema.initializers import BUILTIN_INITIALIZERS, BaseInit
 
 ENTRY_POINT_GROUP = "initcfg.initializers"
@@ -56,6 +56,10 @@ def _load_entry_points() -> None:
     if _entry_points_loaded:
         return
     _entry_points_loaded = True
+    if not may_declare_entry_points(ENTRY_POINT_GROUP):
+        return
+    from importlib.metadata import entry_points
+
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         loaded = entry.load()
         models = loaded if isinstance(loaded, list | tuple) else [loaded]
