@@ -172,13 +172,41 @@ class TrainPlan(BaseModel):
         for group, lr in zip(optimizer.param_groups, self.lrs_at(iteration), strict=True):
             group["lr"] = lr
 
-    def to_json(self) -> str:
-        """The plan as JSON (``TrainPlan.model_validate_json`` reads it back)."""
-        return self.model_dump_json(indent=2)
+    # -- the plan method set (shared with InitPlan) ------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as a JSON-ready dict (:meth:`loads` of :meth:`dumps` rebuilds it).
+
+        It used to return the JSON text; :meth:`dumps` gives that text, byte for byte.
+        """
+        return self.model_dump(mode="json")
+
+    def dumps(self, *, indent: int | None = 2) -> str:
+        """The plan as JSON text (``indent=None``: one line)."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def loads(cls, text: str) -> TrainPlan:
+        """The plan :meth:`dumps` wrote.
+
+        Raises:
+            pydantic.ValidationError: ``text`` is not a train plan.
+        """
+        return cls.model_validate_json(text)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the plan as JSON atomically (temp file, then rename)."""
+        write_text_atomic(path, self.dumps())
 
     def write_json(self, path: str | os.PathLike[str]) -> None:
-        """Write the plan as JSON atomically (temp file, then rename)."""
-        write_text_atomic(path, self.to_json())
+        """Old name of :meth:`save`."""
+        self.save(path)
+
+    def render_text(self) -> str:
+        """The plan as ``initcfg plan --train`` prints it (diagnostics included)."""
+        from initcfg.plan.train_render import render_train_plan
+
+        return render_train_plan(self)
 
 
 def _need_lr(value: float | None) -> float:
