@@ -1,16 +1,28 @@
-"""The typed view of a whole config: every init_cfg found in it, parsed."""
+"""The typed view of a whole config, built once per command: every init_cfg, the
+fine-tune settings and the runtime settings, each with its key path.
+
+:func:`parse_document` is the one entry point past the loader: ``check``, ``plan`` and
+``backend`` take the :class:`Document` (or its parts) and never read the raw values.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.config.source import KeyPath
 from initcfg.config.tree import ConfigTree
-from initcfg.schema.init_cfg import ParsedEntry, parse_init_cfg
+from initcfg.schema import finetune_parser, init_cfg, runtime
+from initcfg.schema.finetune_settings import FinetuneSettings
+from initcfg.schema.init_cfg import ParsedEntry
 from initcfg.schema.initializers import BaseInit
+from initcfg.schema.runtime import RuntimeSettings
+
+InitCfg = list[BaseInit]
+"""An ``init_cfg`` value as a type: its entries, each a typed initializer (a dict
+value is a list of one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +36,50 @@ class LocatedInitCfg:
 
 @dataclass(slots=True)
 class Document:
-    """A validated config, typed. ``init_cfgs`` holds the ones free of grammar errors."""
+    """A validated config, typed.
+
+    Attributes:
+        init_cfgs: The ``init_cfg`` values free of grammar errors, depth first.
+        located: Every parsed init_cfg entry with its absolute key path (entries of
+            values with errors included), for the rules that look at layer names.
+        finetune: The fine-tune settings (None when the config is not a mapping).
+        runtime: The runtime settings (dataloaders, evaluator, logger, work_dir...).
+        tree: The loaded config the document was built from (locations, bases,
+            suppressions); its values are not read past the schema.
+        init_diagnostics: The init_cfg grammar's findings, key paths absolute and not
+            yet placed at source locations.
+        finetune_diagnostics: The fine-tune schema's findings, placed.
+        runtime_diagnostics: The runtime schema's findings, placed (factory problems
+            are in ``runtime.factory_diagnostics``).
+    """
 
     init_cfgs: list[LocatedInitCfg] = field(default_factory=list)
+    located: list[ParsedEntry] = field(default_factory=list)
+    finetune: FinetuneSettings | None = None
+    runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+    tree: ConfigTree | None = None
+    init_diagnostics: list[Diagnostic] = field(default_factory=list)
+    finetune_diagnostics: list[Diagnostic] = field(default_factory=list)
+    runtime_diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def init_cfg_at(self, path: KeyPath) -> LocatedInitCfg | None:
+        """The parsed ``init_cfg`` at ``path`` (``("model", "backbone", "init_cfg")``),
+        or None when there is none free of errors there."""
+        return next((item for item in self.init_cfgs if item.path == path), None)
+
+    def init_cfg_paths(self) -> list[KeyPath]:
+        """The key paths of the parsed ``init_cfg`` values, depth first."""
+        return [item.path for item in self.init_cfgs]
+
+    @property
+    def schema_diagnostics(self) -> list[Diagnostic]:
+        """Everything the schema found, init_cfg grammar first."""
+        return [
+            *self.init_diagnostics,
+            *self.finetune_diagnostics,
+            *self.runtime_diagnostics,
+            *(self.runtime.factory_diagnostics if self.runtime.uses_factories else []),
+        ]
 
 
 def find_init_cfgs(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
@@ -56,7 +109,7 @@ def build_document(tree: ConfigTree) -> tuple[Document, list[Diagnostic], list[P
     diagnostics: list[Diagnostic] = []
     located: list[ParsedEntry] = []
     for path, value in find_init_cfgs(tree.data):
-        parsed = parse_init_cfg(value)
+        parsed = init_cfg.parse_init_cfg(value)
         diagnostics.extend(d.under(path) for d in parsed.diagnostics)
         absolute = [
             ParsedEntry(
@@ -72,3 +125,35 @@ def build_document(tree: ConfigTree) -> tuple[Document, list[Diagnostic], list[P
         if parsed.entries is not None:
             document.init_cfgs.append(LocatedInitCfg(path, parsed.entries, absolute))
     return document, diagnostics, located
+
+
+def parse_document(
+    tree: ConfigTree,
+    *,
+    extra_optimizers: frozenset[str] = frozenset(),
+    extra_schedulers: frozenset[str] = frozenset(),
+) -> Document:
+    """The typed document of a loaded config: the one parse of its init_cfgs, fine-tune
+    and runtime settings per command. Never raises for bad input.
+
+    Args:
+        tree: The loaded, merged config.
+        extra_optimizers: Optimizer types the project (or a scope package) registers;
+            they are not reported as unknown (IC304).
+        extra_schedulers: Scheduler types registered the same way.
+    """
+    if not isinstance(tree.data, Mapping):
+        return Document(tree=tree)
+    document, grammar, located = build_document(tree)
+    finetune, finetune_found = finetune_parser.parse_finetune(
+        tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
+    )
+    settings, runtime_found = runtime.parse_runtime(tree)
+    document.located = located
+    document.finetune = finetune
+    document.runtime = settings
+    document.tree = tree
+    document.init_diagnostics = grammar
+    document.finetune_diagnostics = finetune_found
+    document.runtime_diagnostics = runtime_found
+    return document
