@@ -9,21 +9,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-INF = int(1e9)  # MMEngine's "no end"
+from initcfg.schema.fields import INF as _SCHEMA_INF
+from initcfg.schema.schedulers import scheduler_types
 
-LR_SCHEDULER_TYPES = frozenset(
-    {
-        "ConstantLR",
-        "CosineAnnealingLR",
-        "CosineRestartLR",
-        "ExponentialLR",
-        "LinearLR",
-        "MultiStepLR",
-        "OneCycleLR",
-        "PolyLR",
-        "StepLR",
-    }
-)
+# One INF (MMEngine's "no end") and one list of the lr schedulers: the schema's.
+INF = _SCHEMA_INF
+
+LR_SCHEDULER_TYPES = frozenset(scheduler_types())
 
 Loop = Literal["epoch", "iter"]
 

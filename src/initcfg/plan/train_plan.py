@@ -51,7 +51,9 @@ from initcfg.plan.train_plan_types import ShapeSkip as ShapeSkip
 from initcfg.plan.train_plan_types import TrainPlan as TrainPlan
 from initcfg.plan.train_plan_types import _need_lr as _need_lr
 from initcfg.plan.train_plan_types import build_optimizer as build_optimizer
-from initcfg.schema.finetune import FinetuneSettings, OptimWrapperCfg, parse_finetune
+from initcfg.schema.document import Document, parse_document
+from initcfg.schema.finetune import FinetuneSettings, OptimWrapperCfg
+from initcfg.schema.runtime import RuntimeSettings
 
 __all__ = [
     "NO_MODEL",
@@ -117,7 +119,7 @@ def _loop_plan(settings: FinetuneSettings, iters_per_epoch: int | None) -> LoopP
 
 
 def _lr_scale(
-    tree: ConfigTree,
+    runtime: RuntimeSettings,
     settings: FinetuneSettings,
     world_size: int,
     found: list[Diagnostic],
@@ -126,7 +128,9 @@ def _lr_scale(
     scale = settings.auto_scale_lr
     if scale is None or not scale.enable or scale.base_batch_size is None:
         return 1.0
-    batch = batch_size if batch_size is not None else tree.get(("train_dataloader", "batch_size"))
+    loader = runtime.train_dataloader
+    written = loader.batch_size if loader is not None else None
+    batch = batch_size if batch_size is not None else written
     if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
         found.append(
             diagnostic(
@@ -151,7 +155,7 @@ def _optimizer_and_groups(
     wrapper = settings.optim_wrapper
     if wrapper is None:
         return None, None
-    constructor = tree.get(("optim_wrapper", "constructor"), "DefaultOptimWrapperConstructor")
+    constructor = wrapper.constructor
     if str(constructor).removeprefix("mmengine.") != "DefaultOptimWrapperConstructor":
         found.append(
             diagnostic(
@@ -389,7 +393,7 @@ def _locate(tree: ConfigTree, found: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def compile_train_plan(
-    config: str | os.PathLike[str] | ConfigTree | Mapping[str, Any],
+    config: str | os.PathLike[str] | ConfigTree | Mapping[str, Any] | Document,
     model: nn.Module | None,
     *,
     iters_per_epoch: int | None = None,
@@ -400,7 +404,8 @@ def compile_train_plan(
     """Compile a config's fine-tune settings against ``model``.
 
     Args:
-        config: A config file, a loaded :class:`ConfigTree`, or a plain mapping.
+        config: A config file, a loaded :class:`ConfigTree`, a plain mapping, or the
+            config's :class:`~initcfg.schema.document.Document` (not parsed again).
         model: The model to train (real or on the meta device; a DDP-style wrapper is
             unwrapped as MMEngine does). None plans the schedule alone: the loop, the
             optimizer and the lr table from its base rate, without parameter groups or
@@ -418,9 +423,10 @@ def compile_train_plan(
         The plan. Problems are in ``plan.diagnostics`` (never raised): loading and parsing
         ones first, then the plan's own (IC45x-IC47x), placed at their config lines.
     """
-    tree = _as_tree(config)
+    document = config if isinstance(config, Document) else parse_document(_as_tree(config))
+    tree = document.tree if document.tree is not None else tree_from_mapping({})
     found: list[Diagnostic] = []
-    settings, parse_problems = parse_finetune(tree)
+    settings, parse_problems = document.finetune, list(document.finetune_diagnostics)
     model_name = NO_MODEL if model is None else type(model).__name__
     if settings is None:
         return TrainPlan(
@@ -440,7 +446,7 @@ def compile_train_plan(
                 loop=loop,
                 diagnostics=[*tree.diagnostics, *parse_problems, lazy],
             )
-    scale = _lr_scale(tree, settings, world_size, found, batch_size)
+    scale = _lr_scale(document.runtime, settings, world_size, found, batch_size)
     groups: ParamGroupsPlan | None = None
     if model is None:
         optimizer, base = _optimizer_without_model(tree, settings, scale)

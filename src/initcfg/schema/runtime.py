@@ -15,7 +15,7 @@ from typing import Any
 
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
-from initcfg.config.source import KeyPath, format_path
+from initcfg.config.source import KeyPath
 from initcfg.config.tree import ConfigTree
 
 __all__ = ["DataloaderCfg", "FactoryCfg", "RuntimeSettings", "parse_runtime"]
@@ -122,7 +122,7 @@ class _RuntimeParser:
         hint: str | None = None,
         into: list[Diagnostic] | None = None,
     ) -> None:
-        found = diagnostic(code, message, format_path(path), hint)
+        found = diagnostic(code, message, path, hint)
         target = self.diagnostics if into is None else into
         target.append(found.at(self.tree.location(path), self.tree.path))
 

@@ -52,6 +52,7 @@ from initcfg.backend.torch.train_settings import (
     read_train_settings,
 )
 from initcfg.config.tree import ConfigTree
+from initcfg.schema.document import Document
 
 __all__ = ["TrainOptions", "TrainResult", "train", "train_from_settings"]
 
@@ -73,12 +74,13 @@ def train_from_settings(
 
 
 def train(
-    config: ConfigTree | str | os.PathLike[str], options: TrainOptions | None = None
+    config: ConfigTree | Document | str | os.PathLike[str], options: TrainOptions | None = None
 ) -> TrainResult:
     """Train the model a config describes, as the config declares.
 
     Args:
-        config: A config file or an already loaded :class:`ConfigTree`.
+        config: A config file, an already loaded :class:`ConfigTree`, or its
+            :class:`~initcfg.schema.document.Document` (then nothing is parsed again).
         options: Work dir, resume, model override, device, progress display.
 
     Returns:
@@ -87,12 +89,15 @@ def train(
     Raises:
         TrainError: the config cannot be trained as written (its message says why).
     """
-    if isinstance(config, ConfigTree):
-        tree = config
+    source: ConfigTree | Document
+    if isinstance(config, Document) and config.tree is not None:
+        tree, source = config.tree, config
+    elif isinstance(config, ConfigTree):
+        tree = source = config
     else:
         from initcfg.config.load import load_tree
 
-        tree = load_tree(config)
+        tree = source = load_tree(config)  # type: ignore[arg-type]
         errors = [d for d in tree.diagnostics if d.severity == "error"]
         if errors:
             raise TrainError(
@@ -100,5 +105,5 @@ def train(
                 + "; ".join(f"{d.code} {d.message}" for d in errors),
                 hint="run `initcfg validate` on it for the full report",
             )
-    settings = read_train_settings(tree)
+    settings = read_train_settings(source)
     return train_from_settings(tree, settings, options)

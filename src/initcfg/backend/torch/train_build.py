@@ -172,7 +172,7 @@ def _build_optimizer(
 
     # The init plan already loaded load_from; its load map would only be read again.
     plan = compile_train_plan(
-        tree, model, iters_per_epoch=iters_per_epoch, world_size=world_size,
+        settings.document or tree, model, iters_per_epoch=iters_per_epoch, world_size=world_size,
         read_checkpoint=False,
     )
     errors = [d for d in plan.diagnostics if d.severity == "error"]
