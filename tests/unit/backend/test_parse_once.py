@@ -31,8 +31,7 @@ INIT_CFGS = 2  # the shapes config: backbone and head
 
 @pytest.fixture(autouse=True)
 def _one_thread() -> Iterator[None]:
-    with single_thread():
-        yield
+    yield from single_thread()
 
 
 @pytest.fixture
