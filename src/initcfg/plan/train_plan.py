@@ -29,7 +29,6 @@ from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.source import KeyPath, format_path
 from initcfg.config.tree import ConfigTree
 from initcfg.plan.lr_schedule import (
-    LR_SCHEDULER_TYPES,
     LrSchedule,
     SchedulerSpec,
     compute_lr_schedule,
@@ -51,7 +50,7 @@ from initcfg.plan.train_plan_types import ShapeSkip as ShapeSkip
 from initcfg.plan.train_plan_types import TrainPlan as TrainPlan
 from initcfg.plan.train_plan_types import _need_lr as _need_lr
 from initcfg.plan.train_plan_types import build_optimizer as build_optimizer
-from initcfg.schema.document import Document, parse_document
+from initcfg.schema.document import Document, FinetuneWritten, parse_document
 from initcfg.schema.finetune import FinetuneSettings, OptimWrapperCfg
 from initcfg.schema.runtime import RuntimeSettings
 
@@ -146,7 +145,7 @@ def _lr_scale(
 
 
 def _optimizer_and_groups(
-    tree: ConfigTree,
+    written: FinetuneWritten,
     settings: FinetuneSettings,
     model: nn.Module,
     scale: float,
@@ -168,11 +167,10 @@ def _optimizer_and_groups(
         return None, None
     optimizer = wrapper.optimizer
     kwargs = optimizer.kwargs()
-    if tree.get(("optim_wrapper", "optimizer", "lr")) is None:
+    if not written.optimizer_lr:
         kwargs.pop("lr", None)  # MMEngine's base_lr is then None; torch uses its default
-    raw_paramwise = tree.get(("optim_wrapper", "paramwise_cfg"))
     rules = ParamwiseRules()
-    if wrapper.paramwise_cfg is not None and raw_paramwise:
+    if wrapper.paramwise_cfg is not None and written.paramwise_cfg:
         rules = ParamwiseRules.from_mapping(wrapper.paramwise_cfg.model_dump(exclude_unset=True))
         # MMEngine walks the model whenever paramwise_cfg is a non-empty dict, even one
         # whose keys it ignores (so frozen parameters leave the optimizer).
@@ -216,7 +214,7 @@ def _optimizer_plan(
 
 
 def _optimizer_without_model(
-    tree: ConfigTree, settings: FinetuneSettings, scale: float
+    facts: FinetuneWritten, settings: FinetuneSettings, scale: float
 ) -> tuple[OptimizerPlan | None, list[float] | None]:
     """The optimizer and the one rate every group starts from when no model is given
     (``paramwise_cfg`` multipliers need the parameters; IC482 says so)."""
@@ -225,7 +223,7 @@ def _optimizer_without_model(
         return None, None
     optimizer = wrapper.optimizer
     kwargs = optimizer.kwargs()
-    if tree.get(("optim_wrapper", "optimizer", "lr")) is None:
+    if not facts.optimizer_lr:
         kwargs.pop("lr", None)
     written = kwargs.get("lr")
     lr = written if isinstance(written, int | float) and not isinstance(written, bool) else (
@@ -251,7 +249,9 @@ def dataloader_length(
     return per_process // batch_size if drop_last else -(-per_process // batch_size)
 
 
-def _scheduler_specs(tree: ConfigTree, settings: FinetuneSettings) -> list[SchedulerSpec]:
+def _scheduler_specs(
+    written: FinetuneWritten, settings: FinetuneSettings
+) -> list[SchedulerSpec]:
     specs = [
         SchedulerSpec.from_mapping(
             {**scheduler.model_dump(exclude_unset=True), "type": scheduler.type},
@@ -263,16 +263,8 @@ def _scheduler_specs(tree: ConfigTree, settings: FinetuneSettings) -> list[Sched
     ]
     # Entries the schema does not model (momentum, plateau, a project's own) are named so
     # the table says it leaves them out.
-    raw = tree.get(("param_scheduler",))
-    items: list[tuple[KeyPath, Any]] = []
-    if isinstance(raw, Mapping) and "type" in raw:
-        items = [(("param_scheduler",), raw)]
-    elif isinstance(raw, list | tuple):
-        items = [(("param_scheduler", index), item) for index, item in enumerate(raw)]
-    for path, item in items:
-        name = item.get("type") if isinstance(item, Mapping) else None
-        if isinstance(name, str) and name.removeprefix("mmengine.") not in LR_SCHEDULER_TYPES:
-            specs.append(SchedulerSpec(type=name, path=format_path(path)))
+    for path, name in written.unmodelled_schedulers:
+        specs.append(SchedulerSpec(type=name, path=format_path(path)))
     return specs
 
 
@@ -284,7 +276,7 @@ def _base_lrs(groups: ParamGroupsPlan | None) -> list[float] | None:
 
 
 def _lr_table(
-    tree: ConfigTree,
+    written: FinetuneWritten,
     settings: FinetuneSettings,
     loop: LoopPlan | None,
     base: list[float] | None,
@@ -297,8 +289,7 @@ def _lr_table(
         d.severity == "error" and d.path.startswith("param_scheduler") for d in parse_problems
     ):
         return None  # a scheduler with errors was dropped by the parser: the table would lie
-    raw = tree.get(("param_scheduler",))
-    if isinstance(raw, Mapping) and "type" not in raw:
+    if written.per_optimizer_schedulers:
         found.append(
             diagnostic(
                 "IC464",
@@ -309,7 +300,7 @@ def _lr_table(
         )
         return None
     schedule, problems = compute_lr_schedule(
-        _scheduler_specs(tree, settings),
+        _scheduler_specs(written, settings),
         base,
         loop="epoch" if loop.type == "EpochBasedTrainLoop" else "iter",
         max_epochs=loop.max_epochs,
@@ -449,7 +440,7 @@ def compile_train_plan(
     scale = _lr_scale(document.runtime, settings, world_size, found, batch_size)
     groups: ParamGroupsPlan | None = None
     if model is None:
-        optimizer, base = _optimizer_without_model(tree, settings, scale)
+        optimizer, base = _optimizer_without_model(document.finetune_written, settings, scale)
         found.append(
             diagnostic(
                 "IC482",
@@ -459,9 +450,11 @@ def compile_train_plan(
             )
         )
     else:
-        optimizer, groups = _optimizer_and_groups(tree, settings, model, scale, found)
+        optimizer, groups = _optimizer_and_groups(
+            document.finetune_written, settings, model, scale, found
+        )
         base = _base_lrs(groups)
-    lr = _lr_table(tree, settings, loop, base, parse_problems, found)
+    lr = _lr_table(document.finetune_written, settings, loop, base, parse_problems, found)
     load = None
     if settings.load_from is not None and model is None:
         load = CheckpointLoad(

@@ -19,6 +19,7 @@ from initcfg.schema.finetune_settings import FinetuneSettings
 from initcfg.schema.init_cfg import ParsedEntry
 from initcfg.schema.initializers import BaseInit
 from initcfg.schema.runtime import RuntimeSettings
+from initcfg.schema.schedulers import scheduler_types
 
 InitCfg = list[BaseInit]
 """An ``init_cfg`` value as a type: its entries, each a typed initializer (a dict
@@ -34,6 +35,47 @@ class LocatedInitCfg:
     located: list[ParsedEntry]
 
 
+@dataclass(frozen=True, slots=True)
+class FinetuneWritten:
+    """What the config writes where the typed settings fill in defaults, for the train
+    planner, which follows MMEngine on whether a value was given at all.
+
+    Attributes:
+        optimizer_lr: ``optim_wrapper.optimizer.lr`` is written (not None).
+        paramwise_cfg: ``optim_wrapper.paramwise_cfg`` is a non-empty value.
+        per_optimizer_schedulers: ``param_scheduler`` is a dict of scheduler lists,
+            one per optimizer (no ``type``).
+        unmodelled_schedulers: Entries of ``param_scheduler`` whose type the schema does
+            not model (momentum schedulers, projects' own): key path and type.
+    """
+
+    optimizer_lr: bool = False
+    paramwise_cfg: bool = False
+    per_optimizer_schedulers: bool = False
+    unmodelled_schedulers: tuple[tuple[KeyPath, str], ...] = ()
+
+
+def _written(tree: ConfigTree) -> FinetuneWritten:
+    raw = tree.get(("param_scheduler",))
+    items: list[tuple[KeyPath, Any]] = []
+    if isinstance(raw, Mapping) and "type" in raw:
+        items = [(("param_scheduler",), raw)]
+    elif isinstance(raw, list | tuple):
+        items = [(("param_scheduler", index), item) for index, item in enumerate(raw)]
+    modelled = set(scheduler_types())
+    unmodelled = []
+    for path, item in items:
+        name = item.get("type") if isinstance(item, Mapping) else None
+        if isinstance(name, str) and name.removeprefix("mmengine.") not in modelled:
+            unmodelled.append((path, name))
+    return FinetuneWritten(
+        optimizer_lr=tree.get(("optim_wrapper", "optimizer", "lr")) is not None,
+        paramwise_cfg=bool(tree.get(("optim_wrapper", "paramwise_cfg"))),
+        per_optimizer_schedulers=isinstance(raw, Mapping) and "type" not in raw,
+        unmodelled_schedulers=tuple(unmodelled),
+    )
+
+
 @dataclass(slots=True)
 class Document:
     """A validated config, typed.
@@ -43,6 +85,7 @@ class Document:
         located: Every parsed init_cfg entry with its absolute key path (entries of
             values with errors included), for the rules that look at layer names.
         finetune: The fine-tune settings (None when the config is not a mapping).
+        finetune_written: What the config writes where ``finetune`` has defaults.
         runtime: The runtime settings (dataloaders, evaluator, logger, work_dir...).
         tree: The loaded config the document was built from (locations, bases,
             suppressions); its values are not read past the schema.
@@ -56,6 +99,7 @@ class Document:
     init_cfgs: list[LocatedInitCfg] = field(default_factory=list)
     located: list[ParsedEntry] = field(default_factory=list)
     finetune: FinetuneSettings | None = None
+    finetune_written: FinetuneWritten = field(default_factory=FinetuneWritten)
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
     tree: ConfigTree | None = None
     init_diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -151,6 +195,7 @@ def parse_document(
     settings, runtime_found = runtime.parse_runtime(tree)
     document.located = located
     document.finetune = finetune
+    document.finetune_written = _written(tree)
     document.runtime = settings
     document.tree = tree
     document.init_diagnostics = grammar
