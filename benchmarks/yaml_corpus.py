@@ -31,7 +31,8 @@ def yaml_corpus() -> Path:
         return FOLDER
     import yaml
 
-    from initcfg.config.load import ConfigLoadError, load_config
+    from initcfg.config.load import load_config
+    from initcfg.errors import ConfigLoadError
 
     configs = corpus_dir()
     FOLDER.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from initcfg.config.source import Location
 from initcfg.config.yaml_loader import parse_yaml
+from initcfg.diagnostics import Location
 
 Tables = dict[int, dict[Any, Location]]
 

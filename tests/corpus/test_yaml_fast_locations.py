@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from initcfg.config.load import ConfigLoadError, load_config
+from initcfg.config.load import load_config
+from initcfg.errors import ConfigLoadError
 from yaml_readers import assert_same_reading
 
 

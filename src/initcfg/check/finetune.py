@@ -26,6 +26,7 @@ from initcfg.diagnostics import (
     format_path,
     suggest,
 )
+from initcfg.schema.document import Document
 from initcfg.schema.finetune import (
     ConstantLR,
     CosineAnnealingLR,
@@ -525,6 +526,12 @@ def _near_miss(key: str) -> str | None:
 # ----------------------------------------------------------------------- entry point
 
 
+def settings_complete(tree: ConfigTree) -> bool:
+    """No loading problem left the merged values incomplete (a base or an include
+    missing), so the settings rules can judge them."""
+    return not any(item.code in _INCOMPLETE for item in tree.diagnostics)
+
+
 def check_finetune(
     tree: ConfigTree,
     *,
@@ -532,6 +539,7 @@ def check_finetune(
     fs_checks_option: str | None = None,
     extra_optimizers: frozenset[str] = frozenset(),
     extra_schedulers: frozenset[str] = frozenset(),
+    document: Document | None = None,
 ) -> list[Diagnostic]:
     """Every fine-tune diagnostic of a loaded config: schema errors and IC3xx rules.
 
@@ -543,16 +551,21 @@ def check_finetune(
             (None: the hint names none, as for ``initcfg train``, which needs the file).
         extra_optimizers: Optimizer types registered by the project or a scope package.
         extra_schedulers: Scheduler types registered the same way.
+        document: The config's document, already parsed (then the extras are those it
+            was parsed with); None parses the fine-tune settings here.
 
     Returns:
         Diagnostics placed at their source locations, in rule order. Never raises for
         bad input.
     """
-    if any(item.code in _INCOMPLETE for item in tree.diagnostics):
+    if not settings_complete(tree):
         return []
-    settings, found = parse_finetune(
-        tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
-    )
+    if document is not None:
+        settings, found = document.finetune, list(document.finetune_diagnostics)
+    else:
+        settings, found = parse_finetune(
+            tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
+        )
     if settings is None:
         return found
     found.extend(_check_top_level_keys(tree))

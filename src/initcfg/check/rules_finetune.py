@@ -148,3 +148,47 @@ define(
     example="auto_scale_lr: {enable: true, base_batch_size: 16}",
     fix="Nothing to fix; check that the effective lr in the message is what you want.",
 )
+define(
+    "IC319", "error", "A dataloader setting has an invalid value",
+    why="The Runner builds a torch DataLoader from the dict: a dataloader or sampler that "
+    "is not a dict, a batch_size that is not an integer >= 1 or a negative num_workers "
+    "raises there (TypeError or ValueError) when the run starts, not when it is written.",
+    example="train_dataloader:\n  batch_size: 0\n  dataset: {type: ImageNet}",
+    fix="Use a dict, batch_size >= 1 and num_workers >= 0.",
+)
+define(
+    "IC320", "error", "A dataloader has no dataset",
+    why="Runner.build_dataloader pops `dataset` from the dict and raises KeyError without "
+    "one, and `initcfg train` refuses it. `validate` reports it for the configs initcfg's "
+    "own loop trains (model.type a 'module:callable' factory), as it does IC321; short "
+    "registry configs that show one setting often leave the dataset out.",
+    example="train_dataloader:\n  batch_size: 8",
+    fix="Add dataset=dict(type=...).",
+)
+define(
+    "IC321", "error", "A factory initcfg's own loop builds does not name module:callable",
+    why="When model.type is a 'module:callable' factory, `initcfg train` runs its own loop "
+    "and builds the datasets, the evaluator and the model by calling the factories the "
+    "config names; a registry name (or a value that is not a dict) cannot be called. "
+    "Configs whose model is a registry type go to MMEngine's Runner and are not checked "
+    "for this.",
+    example="model: {type: 'my_project.model:build'}\n"
+    "train_dataloader:\n  batch_size: 8\n  dataset: {type: ShapesDataset}",
+    fix="Name the factory as type='package.module:callable' (or a path to a .py file "
+    "beside the config, then ':callable').",
+)
+define(
+    "IC322", "error", "work_dir is not a path",
+    why="The Runner calls osp.abspath(work_dir) and raises TypeError for anything but a "
+    "string.",
+    example="work_dir: 5",
+    fix="Give the folder as a string.",
+)
+define(
+    "IC323", "error", "The logger's interval is not an integer",
+    why="LoggerHook logs every `interval` iterations by taking the iteration count modulo "
+    "it; a string or a bool raises TypeError (or logs at the wrong times) when the run "
+    "starts.",
+    example="default_hooks:\n  logger: {type: LoggerHook, interval: '50'}",
+    fix="Write the interval as an integer.",
+)

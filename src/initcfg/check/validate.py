@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from initcfg.check.base_lines import base_lines
-from initcfg.check.finetune import check_finetune
+from initcfg.check.finetune import check_finetune, settings_complete
 from initcfg.check.init_rules import check_layer_names
 from initcfg.check.registered import RegisteredNames, config_scopes, scope_names
 from initcfg.check.settings import (
@@ -20,7 +20,7 @@ from initcfg.check.settings import (
 from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, place, sort_key
-from initcfg.schema.document import build_document
+from initcfg.schema.document import Document, parse_document
 from initcfg.schema.init_cfg import parse_init_cfg
 
 
@@ -76,41 +76,61 @@ def _apply_suppressions(
     return kept
 
 
-def check_tree(tree: ConfigTree, settings: Settings | None = None) -> list[Diagnostic]:
+def _registered(tree: ConfigTree, settings: Settings) -> RegisteredNames:
+    if settings.registered_names and tree.data:
+        return scope_names(config_scopes(tree.data))
+    return RegisteredNames()
+
+
+def document_for(tree: ConfigTree, settings: Settings | None = None) -> Document:
+    """The config's :class:`~initcfg.schema.document.Document`, parsed with the types the
+    project and the config's scope packages register (what :func:`check_tree` judges);
+    a command builds it once and hands it on."""
+    settings = settings or Settings()
+    project = project_settings(tree.path)
+    scoped = _registered(tree, settings)
+    return parse_document(
+        tree,
+        extra_optimizers=settings.extra_optimizers | project.extra_optimizers | scoped.optimizers,
+        extra_schedulers=settings.extra_schedulers | project.extra_schedulers | scoped.schedulers,
+    )
+
+
+def check_tree(
+    tree: ConfigTree, settings: Settings | None = None, *, document: Document | None = None
+) -> list[Diagnostic]:
     """Run every model-free check on a loaded config.
 
     The project's ``[tool.initcfg]`` settings (nearest pyproject.toml) apply with
     ``settings``; their own problems are reported too. Every diagnostic names the
     config in ``config``; they are sorted config by config, each file's by line.
+    ``document`` is the config's document from :func:`document_for` with the same
+    settings, when the caller has it (it is parsed here otherwise).
     """
     settings = settings or Settings()
     project = project_settings(tree.path)
-    scoped = (
-        scope_names(config_scopes(tree.data))
-        if settings.registered_names and tree.data
-        else RegisteredNames()
-    )
+    scoped = _registered(tree, settings)
     extra_layers = settings.extra_layers | project.extra_layers | scoped.models
     found: list[Diagnostic] = list(tree.diagnostics)
     if tree.data:
-        _document, grammar, located = build_document(tree)
-        found.extend(grammar)
+        if document is None:
+            document = document_for(tree, settings)
+        found.extend(document.init_diagnostics)
         found.extend(
-            check_layer_names(located, extra_layers=extra_layers, strict=settings.strict)
+            check_layer_names(document.located, extra_layers=extra_layers, strict=settings.strict)
         )
         found.extend(
             check_finetune(
                 tree,
                 fs_checks=settings.fs_checks,
                 fs_checks_option=settings.fs_checks_option,
-                extra_optimizers=(
-                    settings.extra_optimizers | project.extra_optimizers | scoped.optimizers
-                ),
-                extra_schedulers=(
-                    settings.extra_schedulers | project.extra_schedulers | scoped.schedulers
-                ),
+                document=document,
             )
         )
+        if settings_complete(tree):
+            found.extend(document.runtime_diagnostics)
+            if document.runtime.uses_factories:
+                found.extend(document.runtime.factory_diagnostics)
     placed = place(found, tree.location, tree.path)
     kept = with_config(_apply_suppressions(placed, tree, settings.strict), tree.path)
     kept.extend(project.diagnostics)

@@ -365,7 +365,7 @@ def _show_train_plan(compiled: TrainPlan, output_format: str) -> None:
     from initcfg.plan.train_render import render_train_plan
 
     if output_format == "json":
-        click.echo(compiled.to_json())
+        click.echo(compiled.dumps())
     else:
         click.echo(render_train_plan(compiled, diagnostics=False))
         if compiled.diagnostics:

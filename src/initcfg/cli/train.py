@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from initcfg.check.render import render_text
 from initcfg.config.tree import ConfigTree
 from initcfg.errors import EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from initcfg.schema.runtime import FactoryCfg
+
 
 
 @click.command("train")
@@ -82,9 +87,10 @@ def train_command(
         sys.exit(EXIT_USAGE)
     # The same checks as `initcfg validate`: errors stop the run before anything is
     # built; warnings are shown once (by rank 0) and the run goes on.
-    from initcfg.check.validate import check_tree
+    from initcfg.check.validate import check_tree, document_for
 
-    found = check_tree(tree)
+    document = document_for(tree)  # the one parse of the config's settings
+    found = check_tree(tree, document=document)
     blocking = [d for d in found if d.severity == "error"]
     shown = blocking or [d for d in found if d.severity == "warning"]
     if shown and (rank == "0" or blocking):
@@ -93,7 +99,7 @@ def train_command(
         click.echo(f"{prefix}: the config has errors; nothing was trained", err=True)
         sys.exit(EXIT_ERRORS)
 
-    if model is None and _is_registry_config(tree.data):
+    if model is None and _is_registry_config(document.runtime.model):
         _train_with_mmengine(tree, work_dir, resume, prefix)
         return
 
@@ -110,7 +116,7 @@ def train_command(
         overwrite=overwrite,
     )
     try:
-        result = train(tree, options)
+        result = train(document, options)
     except TrainError as error:
         code = f"[{error.code}]" if error.code else ""
         click.echo(f"{prefix}: error{code}: {error.render(tree)}", err=True)
@@ -155,10 +161,8 @@ def train_command(
         )
 
 
-def _is_registry_config(data: dict[str, object]) -> bool:
-    section = data.get("model")
-    kind = section.get("type") if isinstance(section, dict) else None
-    return isinstance(kind, str) and ":" not in kind
+def _is_registry_config(model: FactoryCfg | None) -> bool:
+    return model is not None and model.target != "" and not model.is_callable
 
 
 def _train_with_mmengine(

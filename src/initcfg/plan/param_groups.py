@@ -27,15 +27,21 @@ import inspect
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.instancenorm import _InstanceNorm
 
 from initcfg.diagnostics import Diagnostic, diagnostic
+from initcfg.plan.param_groups_types import CustomKeyRule as CustomKeyRule
+from initcfg.plan.param_groups_types import ParamAssignment as ParamAssignment
+from initcfg.plan.param_groups_types import ParamGroupPlan as ParamGroupPlan
+from initcfg.plan.param_groups_types import ParamGroupsPlan as ParamGroupsPlan
+from initcfg.plan.param_groups_types import ParamStatus as ParamStatus
+from initcfg.plan.param_groups_types import ParamwiseRules as ParamwiseRules
+from initcfg.plan.param_groups_types import Scalar as Scalar
 
 __all__ = [
     "CustomKeyRule",
@@ -50,179 +56,12 @@ __all__ = [
     "unwrap_model",
 ]
 
-Scalar = float | int | bool | str
-ParamStatus = Literal["trained", "frozen", "duplicate"]
 
 # The classes MMEngine counts as normalization layers (torch's own, not RMSNorm).
 _NORM_TYPES: tuple[type[nn.Module], ...] = (_BatchNorm, _InstanceNorm, nn.GroupNorm, nn.LayerNorm)
 _DCN_NAMES = frozenset({"DeformConv2d", "ModulatedDeformConv2d"})
 # Group keys that are bookkeeping for MMEngine and ignored by every torch optimizer.
 _BOOKKEEPING = frozenset({"lr_mult", "decay_mult"})
-
-
-@dataclass(frozen=True, slots=True)
-class CustomKeyRule:
-    """One ``custom_keys`` entry: the keys the user wrote, in order.
-
-    Attributes:
-        values: Every key given for this entry (``lr_mult``, ``decay_mult`` and any
-            optimizer option such as ``momentum``), as MMEngine copies them into the group.
-    """
-
-    values: tuple[tuple[str, Scalar], ...] = ()
-
-    def get(self, key: str) -> Scalar | None:
-        for name, value in self.values:
-            if name == key:
-                return value
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class ParamwiseRules:
-    """``paramwise_cfg`` as the constructor reads it.
-
-    Attributes:
-        given: Whether ``paramwise_cfg`` is a non-empty dict. MMEngine only walks the
-            model (and drops frozen parameters) when it is.
-        custom_keys: Substring key → its entry.
-    """
-
-    given: bool = False
-    custom_keys: Mapping[str, CustomKeyRule] = field(default_factory=dict)
-    bias_lr_mult: float | None = None
-    bias_decay_mult: float | None = None
-    norm_decay_mult: float | None = None
-    dwconv_decay_mult: float | None = None
-    flat_decay_mult: float | None = None
-    dcn_offset_lr_mult: float | None = None
-    bypass_duplicate: bool = False
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any] | None) -> ParamwiseRules:
-        """Rules from a plain ``paramwise_cfg`` mapping (the keys the user wrote).
-
-        Unknown keys are ignored, as MMEngine ignores them.
-        """
-        if not values:
-            return cls()
-        raw_keys = values.get("custom_keys") or {}
-        custom = {
-            str(key): CustomKeyRule(tuple((str(k), v) for k, v in dict(entry or {}).items()))
-            for key, entry in dict(raw_keys).items()
-        }
-
-        def mult(name: str) -> float | None:
-            value = values.get(name)
-            return None if value is None else float(value)
-
-        return cls(
-            given=True,
-            custom_keys=custom,
-            bias_lr_mult=mult("bias_lr_mult"),
-            bias_decay_mult=mult("bias_decay_mult"),
-            norm_decay_mult=mult("norm_decay_mult"),
-            dwconv_decay_mult=mult("dwconv_decay_mult"),
-            flat_decay_mult=mult("flat_decay_mult"),
-            dcn_offset_lr_mult=mult("dcn_offset_lr_mult"),
-            bypass_duplicate=bool(values.get("bypass_duplicate", False)),
-        )
-
-    def sorted_keys(self) -> list[str]:
-        """Custom keys in match priority: longest first, then alphabetical."""
-        return sorted(sorted(self.custom_keys), key=len, reverse=True)
-
-
-class ParamAssignment(BaseModel):
-    """What the optimizer does with one parameter.
-
-    Attributes:
-        name: The parameter's name in the (unwrapped) model.
-        module_type: Class name of the module that owns it.
-        shape: Its shape.
-        status: ``trained``, ``frozen`` (``requires_grad=False``) or ``duplicate``
-            (already placed under another name).
-        in_optimizer: Whether the optimizer holds it. Frozen parameters are held only
-            when no ``paramwise_cfg`` is set (and then never receive a gradient).
-        lr: Its initial learning rate (before any scheduler), None when unknown.
-        weight_decay: Its weight decay, None when unknown.
-        lr_rule: Which rule set ``lr``: ``base``, ``custom_keys['…']``, ``bias_lr_mult``,
-            ``dcn_offset_lr_mult``.
-        decay_rule: Which rule set ``weight_decay``: ``base``, ``custom_keys['…']``,
-            ``norm_decay_mult``, ``bias_decay_mult``, ``dwconv_decay_mult``,
-            ``flat_decay_mult``.
-        extra: Other optimizer options a custom key sets for it (``momentum``…).
-        group: Index of its group in :attr:`ParamGroupsPlan.groups`, None when not held.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    module_type: str
-    shape: list[int]
-    status: ParamStatus
-    in_optimizer: bool
-    lr: float | None
-    weight_decay: float | None
-    lr_rule: str = "base"
-    decay_rule: str = "base"
-    extra: dict[str, Scalar] = {}
-    group: int | None = None
-
-
-class ParamGroupPlan(BaseModel):
-    """Parameters that share every optimizer option.
-
-    MMEngine makes one group per parameter; equal groups are merged here, which changes
-    nothing in the updates and keeps multi-tensor optimizer kernels fast.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    index: int
-    lr: float | None
-    weight_decay: float | None
-    extra: dict[str, Scalar] = {}
-    params: list[str]
-    numel: int
-
-
-class ParamGroupsPlan(BaseModel):
-    """The optimizer's parameter groups for one model.
-
-    Attributes:
-        optimizer: The optimizer type (``SGD``, ``AdamW``…).
-        base_lr: ``optimizer.lr`` from the config (None when not written).
-        base_weight_decay: ``optimizer.weight_decay`` from the config.
-        default_lr: The learning rate a group without its own gets (the config's, or the
-            optimizer class default).
-        default_weight_decay: Likewise for weight decay.
-        paramwise: Whether a non-empty ``paramwise_cfg`` was applied.
-        unwrapped: Whether the model was replaced by its ``module`` attribute.
-        params: Every parameter, in the order the constructor visits them.
-        groups: The merged groups handed to the optimizer.
-        unused_custom_keys: ``custom_keys`` that match no parameter.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    optimizer: str
-    base_lr: float | None
-    base_weight_decay: float | None
-    default_lr: float | None
-    default_weight_decay: float | None
-    paramwise: bool
-    unwrapped: bool = False
-    params: list[ParamAssignment]
-    groups: list[ParamGroupPlan]
-    unused_custom_keys: list[str] = []
-
-    def by_name(self) -> dict[str, ParamAssignment]:
-        """The first assignment of each parameter name."""
-        out: dict[str, ParamAssignment] = {}
-        for item in self.params:
-            out.setdefault(item.name, item)
-        return out
 
 
 def unwrap_model(model: nn.Module) -> tuple[nn.Module, bool]:

@@ -18,18 +18,14 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
-import torch
-from pydantic import BaseModel, ConfigDict
 from torch import nn
 
-from initcfg.config.atomic import write_text_atomic
 from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.tree import ConfigTree
-from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic, format_path, place
+from initcfg.diagnostics import Diagnostic, diagnostic, format_path, place
 from initcfg.plan.lr_schedule import (
-    LR_SCHEDULER_TYPES,
     LrSchedule,
     SchedulerSpec,
     compute_lr_schedule,
@@ -37,13 +33,23 @@ from initcfg.plan.lr_schedule import (
 from initcfg.plan.param_groups import (
     ParamGroupsPlan,
     ParamwiseRules,
-    optimizer_class,
     optimizer_defaults,
     resolve_param_groups,
-    torch_param_groups,
     unwrap_model,
 )
-from initcfg.schema.finetune import FinetuneSettings, OptimWrapperCfg, parse_finetune
+from initcfg.plan.train_plan_types import NO_MODEL as NO_MODEL
+from initcfg.plan.train_plan_types import CheckpointLoad as CheckpointLoad
+from initcfg.plan.train_plan_types import JsonScalar as JsonScalar
+from initcfg.plan.train_plan_types import JsonValue as JsonValue
+from initcfg.plan.train_plan_types import LoopPlan as LoopPlan
+from initcfg.plan.train_plan_types import OptimizerPlan as OptimizerPlan
+from initcfg.plan.train_plan_types import ShapeSkip as ShapeSkip
+from initcfg.plan.train_plan_types import TrainPlan as TrainPlan
+from initcfg.plan.train_plan_types import _need_lr as _need_lr
+from initcfg.plan.train_plan_types import build_optimizer as build_optimizer
+from initcfg.schema.document import Document, FinetuneWritten, parse_document
+from initcfg.schema.finetune import FinetuneSettings, OptimWrapperCfg
+from initcfg.schema.runtime import RuntimeSettings
 
 __all__ = [
     "NO_MODEL",
@@ -56,199 +62,6 @@ __all__ = [
     "compile_train_plan",
     "dataloader_length",
 ]
-
-JsonScalar = float | int | bool | str | None
-NO_MODEL = "(no model)"
-JsonValue = JsonScalar | list[JsonScalar]
-
-
-class LoopPlan(BaseModel):
-    """The training loop: its kind and length.
-
-    Attributes:
-        type: ``EpochBasedTrainLoop`` or ``IterBasedTrainLoop``.
-        max_epochs: Epochs (epoch loops).
-        max_iters: Iterations (iteration loops).
-        iters_per_epoch: The dataloader length, when it was given.
-        val_begin: First epoch (or iteration) that validates.
-        val_interval: Validation interval.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: Literal["EpochBasedTrainLoop", "IterBasedTrainLoop"]
-    max_epochs: int | None = None
-    max_iters: int | None = None
-    iters_per_epoch: int | None = None
-    val_begin: int = 1
-    val_interval: int = 1
-
-    @property
-    def total_iters(self) -> int | None:
-        """Iterations in the whole run, when known."""
-        if self.type == "IterBasedTrainLoop":
-            return self.max_iters
-        if self.max_epochs is None or self.iters_per_epoch is None:
-            return None
-        return self.max_epochs * self.iters_per_epoch
-
-
-class OptimizerPlan(BaseModel):
-    """The optimizer as it will be built.
-
-    Attributes:
-        type: The ``torch.optim`` class name.
-        kwargs: Its arguments (``lr`` already scaled by ``auto_scale_lr``).
-        wrapper: ``OptimWrapper`` or ``AmpOptimWrapper``.
-        clip_grad: ``clip_grad`` arguments, None for no clipping.
-        accumulative_counts: Gradient accumulation steps.
-        lr_scale: The ``auto_scale_lr`` factor applied to every rate (1.0 when off).
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: str
-    kwargs: dict[str, JsonValue]
-    wrapper: str = "OptimWrapper"
-    clip_grad: dict[str, JsonScalar] | None = None
-    accumulative_counts: int = 1
-    lr_scale: float = 1.0
-
-
-class ShapeSkip(BaseModel):
-    """A checkpoint tensor whose shape differs from the model's: it is not loaded."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    key: str
-    checkpoint_shape: list[int]
-    model_shape: list[int]
-
-
-class CheckpointLoad(BaseModel):
-    """What ``load_from`` does, after initialization (MMEngine loads it non-strictly).
-
-    Attributes:
-        source: ``load_from`` as written.
-        readable: Whether the file could be read; the key lists are empty otherwise.
-        error: Why it could not be read.
-        loaded: Model keys (parameters and buffers) that take the checkpoint's values.
-        missing: Model keys the checkpoint does not have.
-        unexpected: Checkpoint keys the model does not have (ignored).
-        shape_skipped: Keys present in both with different shapes (not loaded).
-        fresh: Model parameters that keep their fresh initialization (missing or
-            shape-skipped); a new head shows up here.
-        fresh_init: For each fresh parameter, the init step that gives it its value, when
-            the init plan tells.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    source: str
-    readable: bool
-    error: str | None = None
-    loaded: list[str] = []
-    missing: list[str] = []
-    unexpected: list[str] = []
-    shape_skipped: list[ShapeSkip] = []
-    fresh: list[str] = []
-    fresh_init: dict[str, str] = {}
-
-
-class TrainPlan(BaseModel):
-    """Everything a fine-tune config will do to a model, resolved before it runs.
-
-    Attributes:
-        config: The config file, when compiled from one.
-        model: The model's class name.
-        loop: The training loop (None when ``train_cfg`` is missing or not modelled).
-        optimizer: The optimizer (None when ``optim_wrapper`` is missing or invalid).
-        param_groups: Every parameter's rate and decay, and the merged groups.
-        lr: The learning-rate table (None when it cannot be computed; see diagnostics).
-        load: The ``load_from`` step (None when ``load_from`` is not set).
-        resume: Whether the run resumes from ``load_from`` (or the last checkpoint).
-        diagnostics: Problems found while compiling (fine-tune parsing included).
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    config: str | None = None
-    model: str
-    loop: LoopPlan | None = None
-    optimizer: OptimizerPlan | None = None
-    param_groups: ParamGroupsPlan | None = None
-    lr: LrSchedule | None = None
-    load: CheckpointLoad | None = None
-    resume: bool = False
-    diagnostics: list[Diagnostic] = []
-
-    def group_tracks(self) -> list[int]:
-        """For each optimizer group, its column in the lr table.
-
-        Raises:
-            ValueError: The plan has no groups or no table.
-        """
-        if self.param_groups is None or self.lr is None:
-            raise ValueError("the plan has no parameter groups or no lr table")
-        return [self.lr.track_of(_need_lr(group.lr)) for group in self.param_groups.groups]
-
-    def lrs_at(self, iteration: int) -> list[float]:
-        """Each optimizer group's rate for the optimizer step of global ``iteration``.
-
-        Iterations past the end of the table keep its last row. For a table per epoch
-        (iterations per epoch unknown) ``iteration`` counts epochs.
-        """
-        if self.lr is None:
-            raise ValueError("the plan has no lr table")
-        row = self.lr.lrs_at_step(min(max(iteration, 0), self.lr.total_steps - 1))
-        return [row[track] for track in self.group_tracks()]
-
-    def set_lrs(self, optimizer: torch.optim.Optimizer, iteration: int) -> None:
-        """Set every group of ``optimizer`` (from :func:`build_optimizer`) to its rate."""
-        for group, lr in zip(optimizer.param_groups, self.lrs_at(iteration), strict=True):
-            group["lr"] = lr
-
-    def to_json(self) -> str:
-        """The plan as JSON (``TrainPlan.model_validate_json`` reads it back)."""
-        return self.model_dump_json(indent=2)
-
-    def write_json(self, path: str | os.PathLike[str]) -> None:
-        """Write the plan as JSON atomically (temp file, then rename)."""
-        write_text_atomic(path, self.to_json())
-
-
-def _need_lr(value: float | None) -> float:
-    if value is None:
-        raise ValueError("a parameter group has no known learning rate")
-    return value
-
-
-def build_optimizer(plan: TrainPlan, model: nn.Module) -> torch.optim.Optimizer:
-    """The ``torch.optim`` optimizer the plan describes, over ``model``'s parameters.
-
-    Groups are the plan's merged groups, in order; each group starts at its planned rate
-    (call :meth:`TrainPlan.set_lrs` before each step to follow the schedule).
-
-    Args:
-        plan: A compiled plan with an optimizer and parameter groups.
-        model: The model the plan was compiled for (or one with the same parameter names;
-            a DDP wrapper is unwrapped as the plan was).
-
-    Raises:
-        ValueError: The plan has no optimizer, or it is not a torch.optim class.
-    """
-    if plan.optimizer is None or plan.param_groups is None:
-        raise ValueError("the plan has no optimizer (see its diagnostics)")
-    cls = optimizer_class(plan.optimizer.type)
-    if cls is None:
-        raise ValueError(f"optimizer {plan.optimizer.type!r} is not a torch.optim class")
-    kwargs: dict[str, Any] = {
-        key: tuple(value) if isinstance(value, list) else value
-        for key, value in plan.optimizer.kwargs.items()
-    }
-    root = unwrap_model(model)[0] if plan.param_groups.unwrapped else model
-    groups = torch_param_groups(plan.param_groups, root)
-    return cls(groups, **kwargs)
 
 
 # ----------------------------------------------------------------------------- compile
@@ -292,7 +105,7 @@ def _loop_plan(settings: FinetuneSettings, iters_per_epoch: int | None) -> LoopP
 
 
 def _lr_scale(
-    tree: ConfigTree,
+    runtime: RuntimeSettings,
     settings: FinetuneSettings,
     world_size: int,
     found: list[Diagnostic],
@@ -301,7 +114,9 @@ def _lr_scale(
     scale = settings.auto_scale_lr
     if scale is None or not scale.enable or scale.base_batch_size is None:
         return 1.0
-    batch = batch_size if batch_size is not None else tree.get(("train_dataloader", "batch_size"))
+    loader = runtime.train_dataloader
+    written = loader.batch_size if loader is not None else None
+    batch = batch_size if batch_size is not None else written
     if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
         found.append(
             diagnostic(
@@ -317,7 +132,7 @@ def _lr_scale(
 
 
 def _optimizer_and_groups(
-    tree: ConfigTree,
+    written: FinetuneWritten,
     settings: FinetuneSettings,
     model: nn.Module,
     scale: float,
@@ -326,7 +141,7 @@ def _optimizer_and_groups(
     wrapper = settings.optim_wrapper
     if wrapper is None:
         return None, None
-    constructor = tree.get(("optim_wrapper", "constructor"), "DefaultOptimWrapperConstructor")
+    constructor = wrapper.constructor
     if str(constructor).removeprefix("mmengine.") != "DefaultOptimWrapperConstructor":
         found.append(
             diagnostic(
@@ -339,11 +154,10 @@ def _optimizer_and_groups(
         return None, None
     optimizer = wrapper.optimizer
     kwargs = optimizer.kwargs()
-    if tree.get(("optim_wrapper", "optimizer", "lr")) is None:
+    if not written.optimizer_lr:
         kwargs.pop("lr", None)  # MMEngine's base_lr is then None; torch uses its default
-    raw_paramwise = tree.get(("optim_wrapper", "paramwise_cfg"))
     rules = ParamwiseRules()
-    if wrapper.paramwise_cfg is not None and raw_paramwise:
+    if wrapper.paramwise_cfg is not None and written.paramwise_cfg:
         rules = ParamwiseRules.from_mapping(wrapper.paramwise_cfg.model_dump(exclude_unset=True))
         # MMEngine walks the model whenever paramwise_cfg is a non-empty dict, even one
         # whose keys it ignores (so frozen parameters leave the optimizer).
@@ -387,7 +201,7 @@ def _optimizer_plan(
 
 
 def _optimizer_without_model(
-    tree: ConfigTree, settings: FinetuneSettings, scale: float
+    facts: FinetuneWritten, settings: FinetuneSettings, scale: float
 ) -> tuple[OptimizerPlan | None, list[float] | None]:
     """The optimizer and the one rate every group starts from when no model is given
     (``paramwise_cfg`` multipliers need the parameters; IC482 says so)."""
@@ -396,7 +210,7 @@ def _optimizer_without_model(
         return None, None
     optimizer = wrapper.optimizer
     kwargs = optimizer.kwargs()
-    if tree.get(("optim_wrapper", "optimizer", "lr")) is None:
+    if not facts.optimizer_lr:
         kwargs.pop("lr", None)
     written = kwargs.get("lr")
     lr = written if isinstance(written, int | float) and not isinstance(written, bool) else (
@@ -422,7 +236,9 @@ def dataloader_length(
     return per_process // batch_size if drop_last else -(-per_process // batch_size)
 
 
-def _scheduler_specs(tree: ConfigTree, settings: FinetuneSettings) -> list[SchedulerSpec]:
+def _scheduler_specs(
+    written: FinetuneWritten, settings: FinetuneSettings
+) -> list[SchedulerSpec]:
     specs = [
         SchedulerSpec.from_mapping(
             {**scheduler.model_dump(exclude_unset=True), "type": scheduler.type},
@@ -434,16 +250,8 @@ def _scheduler_specs(tree: ConfigTree, settings: FinetuneSettings) -> list[Sched
     ]
     # Entries the schema does not model (momentum, plateau, a project's own) are named so
     # the table says it leaves them out.
-    raw = tree.get(("param_scheduler",))
-    items: list[tuple[KeyPath, Any]] = []
-    if isinstance(raw, Mapping) and "type" in raw:
-        items = [(("param_scheduler",), raw)]
-    elif isinstance(raw, list | tuple):
-        items = [(("param_scheduler", index), item) for index, item in enumerate(raw)]
-    for path, item in items:
-        name = item.get("type") if isinstance(item, Mapping) else None
-        if isinstance(name, str) and name.removeprefix("mmengine.") not in LR_SCHEDULER_TYPES:
-            specs.append(SchedulerSpec(type=name, path=format_path(path)))
+    for path, name in written.unmodelled_schedulers:
+        specs.append(SchedulerSpec(type=name, path=format_path(path)))
     return specs
 
 
@@ -455,7 +263,7 @@ def _base_lrs(groups: ParamGroupsPlan | None) -> list[float] | None:
 
 
 def _lr_table(
-    tree: ConfigTree,
+    written: FinetuneWritten,
     settings: FinetuneSettings,
     loop: LoopPlan | None,
     base: list[float] | None,
@@ -468,8 +276,7 @@ def _lr_table(
         d.severity == "error" and d.path.startswith("param_scheduler") for d in parse_problems
     ):
         return None  # a scheduler with errors was dropped by the parser: the table would lie
-    raw = tree.get(("param_scheduler",))
-    if isinstance(raw, Mapping) and "type" not in raw:
+    if written.per_optimizer_schedulers:
         found.append(
             diagnostic(
                 "IC464",
@@ -480,7 +287,7 @@ def _lr_table(
         )
         return None
     schedule, problems = compute_lr_schedule(
-        _scheduler_specs(tree, settings),
+        _scheduler_specs(written, settings),
         base,
         loop="epoch" if loop.type == "EpochBasedTrainLoop" else "iter",
         max_epochs=loop.max_epochs,
@@ -555,7 +362,7 @@ def _checkpoint_load(
 
 
 def compile_train_plan(
-    config: str | os.PathLike[str] | ConfigTree | Mapping[str, Any],
+    config: str | os.PathLike[str] | ConfigTree | Mapping[str, Any] | Document,
     model: nn.Module | None,
     *,
     iters_per_epoch: int | None = None,
@@ -566,7 +373,8 @@ def compile_train_plan(
     """Compile a config's fine-tune settings against ``model``.
 
     Args:
-        config: A config file, a loaded :class:`ConfigTree`, or a plain mapping.
+        config: A config file, a loaded :class:`ConfigTree`, a plain mapping, or the
+            config's :class:`~initcfg.schema.document.Document` (not parsed again).
         model: The model to train (real or on the meta device; a DDP-style wrapper is
             unwrapped as MMEngine does). None plans the schedule alone: the loop, the
             optimizer and the lr table from its base rate, without parameter groups or
@@ -584,9 +392,10 @@ def compile_train_plan(
         The plan. Problems are in ``plan.diagnostics`` (never raised): loading and parsing
         ones first, then the plan's own (IC45x-IC47x), placed at their config lines.
     """
-    tree = _as_tree(config)
+    document = config if isinstance(config, Document) else parse_document(_as_tree(config))
+    tree = document.tree if document.tree is not None else tree_from_mapping({})
     found: list[Diagnostic] = []
-    settings, parse_problems = parse_finetune(tree)
+    settings, parse_problems = document.finetune, list(document.finetune_diagnostics)
     model_name = NO_MODEL if model is None else type(model).__name__
     if settings is None:
         return TrainPlan(
@@ -606,10 +415,10 @@ def compile_train_plan(
                 loop=loop,
                 diagnostics=[*tree.diagnostics, *parse_problems, lazy],
             )
-    scale = _lr_scale(tree, settings, world_size, found, batch_size)
+    scale = _lr_scale(document.runtime, settings, world_size, found, batch_size)
     groups: ParamGroupsPlan | None = None
     if model is None:
-        optimizer, base = _optimizer_without_model(tree, settings, scale)
+        optimizer, base = _optimizer_without_model(document.finetune_written, settings, scale)
         found.append(
             diagnostic(
                 "IC482",
@@ -619,9 +428,11 @@ def compile_train_plan(
             )
         )
     else:
-        optimizer, groups = _optimizer_and_groups(tree, settings, model, scale, found)
+        optimizer, groups = _optimizer_and_groups(
+            document.finetune_written, settings, model, scale, found
+        )
         base = _base_lrs(groups)
-    lr = _lr_table(tree, settings, loop, base, parse_problems, found)
+    lr = _lr_table(document.finetune_written, settings, loop, base, parse_problems, found)
     load = None
     if settings.load_from is not None and model is None:
         load = CheckpointLoad(

@@ -1,15 +1,28 @@
-"""The typed view of a whole config: every init_cfg found in it, parsed."""
+"""The typed view of a whole config, built once per command: every init_cfg, the
+fine-tune settings and the runtime settings, each with its key path.
+
+:func:`parse_document` is the one entry point past the loader: ``check``, ``plan`` and
+``backend`` take the :class:`Document` (or its parts) and never read the raw values.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath
-from initcfg.schema.init_cfg import ParsedEntry, parse_init_cfg
+from initcfg.schema import finetune_parser, init_cfg, runtime
+from initcfg.schema.finetune_settings import FinetuneSettings
+from initcfg.schema.init_cfg import ParsedEntry
 from initcfg.schema.initializers import BaseInit
+from initcfg.schema.runtime import RuntimeSettings
+from initcfg.schema.schedulers import scheduler_types
+
+InitCfg = list[BaseInit]
+"""An ``init_cfg`` value as a type: its entries, each a typed initializer (a dict
+value is a list of one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +34,95 @@ class LocatedInitCfg:
     located: list[ParsedEntry]
 
 
+@dataclass(frozen=True, slots=True)
+class FinetuneWritten:
+    """What the config writes where the typed settings fill in defaults, for the train
+    planner, which follows MMEngine on whether a value was given at all.
+
+    Attributes:
+        optimizer_lr: ``optim_wrapper.optimizer.lr`` is written (not None).
+        paramwise_cfg: ``optim_wrapper.paramwise_cfg`` is a non-empty value.
+        per_optimizer_schedulers: ``param_scheduler`` is a dict of scheduler lists,
+            one per optimizer (no ``type``).
+        unmodelled_schedulers: Entries of ``param_scheduler`` whose type the schema does
+            not model (momentum schedulers, projects' own): key path and type.
+    """
+
+    optimizer_lr: bool = False
+    paramwise_cfg: bool = False
+    per_optimizer_schedulers: bool = False
+    unmodelled_schedulers: tuple[tuple[KeyPath, str], ...] = ()
+
+
+def _written(tree: ConfigTree) -> FinetuneWritten:
+    raw = tree.get(("param_scheduler",))
+    items: list[tuple[KeyPath, Any]] = []
+    if isinstance(raw, Mapping) and "type" in raw:
+        items = [(("param_scheduler",), raw)]
+    elif isinstance(raw, list | tuple):
+        items = [(("param_scheduler", index), item) for index, item in enumerate(raw)]
+    modelled = set(scheduler_types())
+    unmodelled = []
+    for path, item in items:
+        name = item.get("type") if isinstance(item, Mapping) else None
+        if isinstance(name, str) and name.removeprefix("mmengine.") not in modelled:
+            unmodelled.append((path, name))
+    return FinetuneWritten(
+        optimizer_lr=tree.get(("optim_wrapper", "optimizer", "lr")) is not None,
+        paramwise_cfg=bool(tree.get(("optim_wrapper", "paramwise_cfg"))),
+        per_optimizer_schedulers=isinstance(raw, Mapping) and "type" not in raw,
+        unmodelled_schedulers=tuple(unmodelled),
+    )
+
+
 @dataclass(slots=True)
 class Document:
-    """A validated config, typed. ``init_cfgs`` holds the ones free of grammar errors."""
+    """A validated config, typed.
+
+    Attributes:
+        init_cfgs: The ``init_cfg`` values free of grammar errors, depth first.
+        located: Every parsed init_cfg entry with its absolute key path (entries of
+            values with errors included), for the rules that look at layer names.
+        finetune: The fine-tune settings (None when the config is not a mapping).
+        finetune_written: What the config writes where ``finetune`` has defaults.
+        runtime: The runtime settings (dataloaders, evaluator, logger, work_dir...).
+        tree: The loaded config the document was built from (locations, bases,
+            suppressions); its values are not read past the schema.
+        init_diagnostics: The init_cfg grammar's findings, key paths absolute and not
+            yet placed at source locations.
+        finetune_diagnostics: The fine-tune schema's findings, placed.
+        runtime_diagnostics: The runtime schema's findings, placed (factory problems
+            are in ``runtime.factory_diagnostics``).
+    """
 
     init_cfgs: list[LocatedInitCfg] = field(default_factory=list)
+    located: list[ParsedEntry] = field(default_factory=list)
+    finetune: FinetuneSettings | None = None
+    finetune_written: FinetuneWritten = field(default_factory=FinetuneWritten)
+    runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+    tree: ConfigTree | None = None
+    init_diagnostics: list[Diagnostic] = field(default_factory=list)
+    finetune_diagnostics: list[Diagnostic] = field(default_factory=list)
+    runtime_diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def init_cfg_at(self, path: KeyPath) -> LocatedInitCfg | None:
+        """The parsed ``init_cfg`` at ``path`` (``("model", "backbone", "init_cfg")``),
+        or None when there is none free of errors there."""
+        return next((item for item in self.init_cfgs if item.path == path), None)
+
+    def init_cfg_paths(self) -> list[KeyPath]:
+        """The key paths of the parsed ``init_cfg`` values, depth first."""
+        return [item.path for item in self.init_cfgs]
+
+    @property
+    def schema_diagnostics(self) -> list[Diagnostic]:
+        """Everything the schema found, init_cfg grammar first."""
+        return [
+            *self.init_diagnostics,
+            *self.finetune_diagnostics,
+            *self.runtime_diagnostics,
+            *(self.runtime.factory_diagnostics if self.runtime.uses_factories else []),
+        ]
 
 
 def find_init_cfgs(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
@@ -55,7 +152,7 @@ def build_document(tree: ConfigTree) -> tuple[Document, list[Diagnostic], list[P
     diagnostics: list[Diagnostic] = []
     located: list[ParsedEntry] = []
     for path, value in find_init_cfgs(tree.data):
-        parsed = parse_init_cfg(value)
+        parsed = init_cfg.parse_init_cfg(value)
         diagnostics.extend(d.under(path) for d in parsed.diagnostics)
         absolute = [
             ParsedEntry(
@@ -71,3 +168,36 @@ def build_document(tree: ConfigTree) -> tuple[Document, list[Diagnostic], list[P
         if parsed.entries is not None:
             document.init_cfgs.append(LocatedInitCfg(path, parsed.entries, absolute))
     return document, diagnostics, located
+
+
+def parse_document(
+    tree: ConfigTree,
+    *,
+    extra_optimizers: frozenset[str] = frozenset(),
+    extra_schedulers: frozenset[str] = frozenset(),
+) -> Document:
+    """The typed document of a loaded config: the one parse of its init_cfgs, fine-tune
+    and runtime settings per command. Never raises for bad input.
+
+    Args:
+        tree: The loaded, merged config.
+        extra_optimizers: Optimizer types the project (or a scope package) registers;
+            they are not reported as unknown (IC304).
+        extra_schedulers: Scheduler types registered the same way.
+    """
+    if not isinstance(tree.data, Mapping):
+        return Document(tree=tree)
+    document, grammar, located = build_document(tree)
+    finetune, finetune_found = finetune_parser.parse_finetune(
+        tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
+    )
+    settings, runtime_found = runtime.parse_runtime(tree)
+    document.located = located
+    document.finetune = finetune
+    document.finetune_written = _written(tree)
+    document.runtime = settings
+    document.tree = tree
+    document.init_diagnostics = grammar
+    document.finetune_diagnostics = finetune_found
+    document.runtime_diagnostics = runtime_found
+    return document

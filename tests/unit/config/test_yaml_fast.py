@@ -11,7 +11,7 @@ import pytest
 
 import initcfg
 from initcfg.config.inherit import clear_cache
-from initcfg.config.source import Location
+from initcfg.diagnostics import Location
 from yaml_readers import assert_same_reading, fast_read
 
 REPO = Path(__file__).resolve().parents[3]

@@ -74,13 +74,33 @@ def test_groups_and_table() -> None:
 
 def test_json_round_trip(tmp_path: Path, pretrained: str) -> None:
     plan = compile_train_plan(config(load_from=pretrained), Net(3), iters_per_epoch=2)
-    again = TrainPlan.model_validate_json(plan.to_json())
+    again = TrainPlan.model_validate_json(plan.dumps())
     assert again == plan
     target = tmp_path / "plan.json"
     plan.write_json(target)
     assert json.loads(target.read_text())["load"]["fresh"] == ["head.fc.weight", "head.fc.bias"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".plan.json")] == []
 
+
+
+def test_plan_method_set(tmp_path: Path, pretrained: str) -> None:
+    # The method set InitPlan has: a dict, its text, the text read back, an atomic save
+    # and the text `plan --train` prints.
+    plan = compile_train_plan(config(load_from=pretrained), Net(3), iters_per_epoch=2)
+    as_dict = plan.to_json()
+    assert isinstance(as_dict, dict) and as_dict["model"] == plan.model
+    assert json.loads(plan.dumps()) == as_dict
+    assert plan.dumps() == plan.model_dump_json(indent=2)
+    assert "\n" not in plan.dumps(indent=None)
+    assert TrainPlan.loads(plan.dumps(indent=None)) == plan
+    target = tmp_path / "saved.json"
+    plan.save(target)
+    assert TrainPlan.loads(target.read_text()) == plan
+    assert [p.name for p in tmp_path.iterdir() if "saved" in p.name] == ["saved.json"]
+    from initcfg.plan.train_render import render_train_plan
+
+    assert plan.render_text() == render_train_plan(plan)
+    assert plan.model in plan.render_text()
 
 def test_new_num_classes_keeps_the_head_fresh(pretrained: str) -> None:
     plan = compile_train_plan(config(load_from=pretrained), Net(3), iters_per_epoch=2)

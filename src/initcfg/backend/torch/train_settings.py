@@ -1,29 +1,30 @@
 """What the train loop needs from a config, typed.
 
-The fine-tune settings (loop, optimizer wrapper, schedulers, checkpoint, seed) come
-from :mod:`initcfg.schema.finetune`; the parts only the runner needs (dataloaders,
-evaluator, model factory, work dir) are read here.
-Everything past :func:`read_train_settings` is typed; a bad value raises
-:class:`TrainError` naming the key path, never a traceback from deep inside the loop.
+Everything comes from the config's :class:`~initcfg.schema.document.Document`: the
+fine-tune settings (loop, optimizer wrapper, schedulers, checkpoint, seed) and the
+runtime ones (dataloaders, evaluator, model factory, logger, work dir), checked by the
+schema (IC319-IC323, which ``validate`` reports too). Everything past
+:func:`read_train_settings` is typed; a bad value raises :class:`TrainError` naming the
+key path, never a traceback from deep inside the loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from initcfg.config.tree import ConfigTree
-from initcfg.diagnostics import KeyPath
+from initcfg.diagnostics import Diagnostic, KeyPath
 from initcfg.errors import TrainError as TrainError
+from initcfg.schema.document import Document, parse_document
 from initcfg.schema.finetune import (
     CheckpointHookCfg,
     EpochBasedTrainLoop,
     FinetuneSettings,
     IterBasedTrainLoop,
     OptimWrapperCfg,
-    parse_finetune,
 )
+from initcfg.schema.runtime import DataloaderCfg, FactoryCfg
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,8 @@ class TrainSettings:
         work_dir: ``work_dir``, if set.
         log_interval: ``default_hooks.logger.interval``: plain progress lines every so
             many iterations.
+        document: The config's document these settings were read from (the train
+            plan is compiled from it, not parsed again).
     """
 
     finetune: FinetuneSettings
@@ -111,66 +114,45 @@ class TrainSettings:
     seed: int | None
     work_dir: str | None
     log_interval: int = 10
+    document: Document | None = None
 
 
-def _mapping(value: Any, path: KeyPath, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise TrainError(f"expected {what} as a dict, got {type(value).__name__}", path)
-    return value
+def _factory(cfg: FactoryCfg) -> Factory:
+    return Factory(cfg.target, dict(cfg.kwargs), cfg.path)
 
 
-def _int(value: Any, path: KeyPath, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise TrainError(f"expected an integer >= {minimum}, got {value!r}", path)
-    return value
-
-
-# A factory of each kind from the shipped example, for the hint of a missing one.
-_FACTORY_EXAMPLES = {
-    "dataset": "examples.shapes.data:ShapesDataset",
-    "val_evaluator": "examples.shapes.metric:Accuracy",
-}
-
-
-def read_factory(value: Any, path: KeyPath, what: str) -> Factory:
-    """A ``dict(type='module:callable', **kwargs)`` value as a :class:`Factory`."""
-    body = dict(_mapping(value, path, what))
-    target = body.pop("type", None)
-    if not isinstance(target, str) or ":" not in target:
-        example = _FACTORY_EXAMPLES.get(str(path[-1]), "my_project.module:build")
-        raise TrainError(
-            f"{what} needs type='module:callable' naming a factory, got {target!r}",
-            (*path, "type"),
-            hint=f"for example type='{example}'",
-        )
-    return Factory(target, body, path)
-
-
-def _model_factory(value: Any) -> Factory:
-    # A registry name (`type='ImageClassifier'`) is kept: `--model` may replace the
-    # callable while the section's arguments still apply; building checks the form.
-    body = dict(_mapping(value, ("model",), "model"))
-    target = body.pop("type", None)
-    return Factory(target if isinstance(target, str) else "", body, ("model",))
-
-
-def _loader(data: Mapping[str, Any], key: str) -> LoaderSettings | None:
-    raw = data.get(key)
-    if raw is None:
+def _loader(cfg: DataloaderCfg | None, key: str) -> LoaderSettings | None:
+    if cfg is None:
         return None
-    path: KeyPath = (key,)
-    body = _mapping(raw, path, key)
-    if "dataset" not in body:
-        raise TrainError(f"{key} has no dataset", path, hint="add dataset=dict(type=...)")
-    sampler = body.get("sampler") or {}
-    shuffle = bool(_mapping(sampler, (*path, "sampler"), "sampler").get("shuffle", True))
+    assert cfg.dataset is not None  # a dataloader without one is refused before
     return LoaderSettings(
-        dataset=read_factory(body["dataset"], (*path, "dataset"), f"{key}.dataset"),
-        batch_size=_int(body.get("batch_size", 1), (*path, "batch_size"), 1),
-        num_workers=_int(body.get("num_workers", 0), (*path, "num_workers"), 0),
-        shuffle=shuffle if key == "train_dataloader" else False,
-        drop_last=bool(body.get("drop_last", False)),
+        dataset=_factory(cfg.dataset),
+        batch_size=1 if cfg.batch_size is None else cfg.batch_size,
+        num_workers=cfg.num_workers,
+        shuffle=cfg.shuffle if key == "train_dataloader" else False,
+        drop_last=cfg.drop_last,
     )
+
+
+# The order in which the loop needs the runtime sections: a problem in the first is
+# the one reported.
+_SECTIONS = ("train_dataloader", "val_dataloader", "val_evaluator", "model")
+
+
+def _refuse_runtime_errors(document: Document) -> None:
+    """Raise the first runtime error the schema found (the runner's own refusals,
+    and what initcfg's own loop cannot build even when ``model`` is a registry type
+    that ``--model`` replaces)."""
+    found = [*document.runtime_diagnostics, *document.runtime.factory_diagnostics]
+    errors = [d for d in found if d.severity == "error"]
+
+    def order(item: Diagnostic) -> int:
+        head = item.key_path[0] if item.key_path else ""
+        return _SECTIONS.index(str(head)) if head in _SECTIONS else len(_SECTIONS)
+
+    if errors:
+        first = min(errors, key=order)
+        raise TrainError(first.message, first.key_path or (), hint=first.hint, code=first.code)
 
 
 def _loop(settings: FinetuneSettings) -> LoopSettings:
@@ -199,18 +181,21 @@ def _loop(settings: FinetuneSettings) -> LoopSettings:
     )
 
 
-def read_train_settings(tree: ConfigTree) -> TrainSettings:
-    """The typed settings of a loaded config.
+def read_train_settings(config: ConfigTree | Document) -> TrainSettings:
+    """The typed settings of a loaded config (or of its document, parsed once).
 
     Raises:
         TrainError: the fine-tune settings have errors, or a section the loop needs is
             missing or malformed.
     """
-    finetune, diagnostics = parse_finetune(tree)
+    document = config if isinstance(config, Document) else parse_document(config)
+    tree = document.tree
+    finetune, diagnostics = document.finetune, document.finetune_diagnostics
     errors = [d for d in diagnostics if d.severity == "error"]
     if finetune is None or errors:
+        where = tree.path if tree is not None else None
         lines = [
-            f"{d.file or tree.path}:{d.line or 1}:{d.column or 1}: {d.code} {d.message}"
+            f"{d.file or where}:{d.line or 1}:{d.column or 1}: {d.code} {d.message}"
             for d in errors
         ]
         raise TrainError(
@@ -223,32 +208,26 @@ def read_train_settings(tree: ConfigTree) -> TrainSettings:
             ("optim_wrapper",),
             hint="set optim_wrapper=dict(optimizer=dict(type='SGD', lr=...))",
         )
-    data = tree.data
-    train_loader = _loader(data, "train_dataloader")
+    _refuse_runtime_errors(document)
+    runtime = document.runtime
+    train_loader = _loader(runtime.train_dataloader, "train_dataloader")
     if train_loader is None:
         raise TrainError(
             "the config has no train_dataloader",
             hint="add train_dataloader=dict(batch_size=..., dataset=dict(type=...))",
         )
-    evaluator = data.get("val_evaluator")
-    hooks = data.get("default_hooks") or {}
-    log_cfg = hooks.get("logger") if isinstance(hooks, Mapping) else None
-    log_interval = log_cfg.get("interval", 10) if isinstance(log_cfg, Mapping) else 10
-    model = data.get("model")
-    work_dir = data.get("work_dir")
     seed = finetune.randomness.seed if finetune.randomness is not None else None
     return TrainSettings(
         finetune=finetune,
         loop=_loop(finetune),
         optim=finetune.optim_wrapper,
         checkpoint=finetune.checkpoint or CheckpointHookCfg(),
-        model=None if model is None else _model_factory(model),
+        model=None if runtime.model is None else _factory(runtime.model),
         train_loader=train_loader,
-        val_loader=_loader(data, "val_dataloader"),
-        evaluator=None
-        if evaluator is None
-        else read_factory(evaluator, ("val_evaluator",), "val_evaluator"),
+        val_loader=_loader(runtime.val_dataloader, "val_dataloader"),
+        evaluator=None if runtime.val_evaluator is None else _factory(runtime.val_evaluator),
         seed=seed,
-        work_dir=str(work_dir) if work_dir else None,
-        log_interval=max(1, int(log_interval)),
+        work_dir=runtime.work_dir,
+        log_interval=runtime.log_interval,
+        document=document,
     )

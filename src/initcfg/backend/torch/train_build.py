@@ -1,0 +1,192 @@
+"""Building a run's pieces: seeding, the model, its initialization, the optimizer and lr table."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import torch
+from torch import nn
+from torch.utils.data import Sampler
+
+from initcfg.backend.torch import train_workdir as workdir
+from initcfg.backend.torch.train_dist import (
+    DistContext,
+)
+from initcfg.backend.torch.train_options import TrainOptions
+from initcfg.backend.torch.train_settings import TrainSettings
+from initcfg.config.tree import ConfigTree
+from initcfg.errors import FactoryError, TrainError
+from initcfg.plan.factory import model_from_config
+
+
+class LrTable(Protocol):
+    """The learning rate of every optimizer group at every iteration."""
+
+    def lrs(self, iteration: int) -> Sequence[float]: ...
+
+
+class _ConstantLr:
+    """Used when the config has no ``param_scheduler``: each group keeps its own lr."""
+
+    def __init__(self, base: Sequence[float]) -> None:
+        self._base = list(base)
+
+    def lrs(self, iteration: int) -> Sequence[float]:
+        return self._base
+
+
+class _EpochSampler(Sampler[int]):
+    """This rank's share of one epoch's order; the order depends on ``(seed, epoch)`` only.
+
+    Like ``DistributedSampler``, the permutation is padded to a multiple of the world
+    size and rank ``r`` takes every ``world``-th index from ``r``; ``skip`` drops the
+    samples a resumed epoch has already seen.
+    """
+
+    def __init__(self, size: int, ctx: DistContext, shuffle: bool, seed: int) -> None:
+        self.size = size
+        self.world = ctx.world_size
+        self.rank = ctx.rank
+        self.shuffle = shuffle
+        self.seed = seed
+        self.epoch = 0
+        self.skip = 0
+        self.per_rank = math.ceil(size / self.world)
+
+    def set_epoch(self, epoch: int, skip: int = 0) -> None:
+        self.epoch = epoch
+        self.skip = skip
+
+    def __iter__(self) -> Iterator[int]:
+        if self.shuffle:
+            generator = torch.Generator()
+            generator.manual_seed(self.seed + self.epoch)
+            order = torch.randperm(self.size, generator=generator).tolist()
+        else:
+            order = list(range(self.size))
+        total = self.per_rank * self.world
+        order += order[: total - len(order)]
+        return iter(order[self.rank : total : self.world][self.skip :])
+
+    def __len__(self) -> int:
+        return self.per_rank - self.skip
+
+
+def _seed_everything(seed: int) -> None:
+    import random
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - torch runs without numpy
+        return
+    np.random.seed(seed % (2**32))
+
+
+def _base_dir(tree: ConfigTree) -> str | None:
+    return None if tree.path is None else str(Path(tree.path).resolve().parent)
+
+
+def _default_work_dir(tree: ConfigTree, settings: TrainSettings) -> Path:
+    if settings.work_dir:
+        return Path(settings.work_dir)
+    stem = Path(tree.path).stem if tree.path else "run"
+    return Path("work_dirs") / stem
+
+
+def _build_model(tree: ConfigTree, options: TrainOptions) -> nn.Module:
+    try:
+        return model_from_config(tree, options.model, trust=options.trust)
+    except FactoryError as error:
+        raise TrainError(error.message, error.path, hint=error.hint, code=error.code) from None
+
+
+def _initialize(
+    tree: ConfigTree, model: nn.Module, work_dir: Path | None = None
+) -> dict[str, list[str]] | None:
+    """Run the config's init plan on ``model``: ``init_cfg`` everywhere, then ``load_from``.
+
+    Args:
+        tree: The config.
+        model: The model to initialize.
+        work_dir: The run's work dir: a checkpoint the plan reads may not be one of the
+            files the run writes there (IC472).
+
+    Returns:
+        What ``load_from`` loaded (key lists by kind), or None when it is not set.
+    """
+    from initcfg.plan.init_plan import compile_init_plan
+
+    plan = compile_init_plan(tree, model)
+    if plan.errors:
+        raise TrainError(
+            "the init plan has errors: " + "; ".join(f"{d.code} {d.message}" for d in plan.errors),
+            hint="run `initcfg validate` on the config for the full report",
+        )
+    if work_dir is not None:  # rank 0's; other ranks write nothing
+        workdir.refuse_inputs_in_work_dir(work_dir, plan.checkpoints(), "the checkpoint")
+    from initcfg.errors import CheckpointError, InitError
+
+    try:
+        results = plan.apply(model)
+    except (CheckpointError, InitError) as error:
+        raise TrainError(f"initialization failed: {error}") from None
+    if not results:
+        return None
+    report: dict[str, list[str]] = {"loaded": [], "missing": [], "unexpected": [], "mismatched": []}
+    for _, loaded in results:
+        report["loaded"] += loaded.loaded
+        report["missing"] += loaded.missing
+        report["unexpected"] += loaded.unexpected
+        report["mismatched"] += [f"{k} {tuple(a)} -> {tuple(b)}" for k, a, b in loaded.mismatched]
+    return report
+
+
+class _TableLr:
+    """Per-group rates from the train plan's lr table, expanded once for O(1) lookups."""
+
+    def __init__(self, rows: list[list[float]], tracks: list[int]) -> None:
+        self._rows = [[row[track] for track in tracks] for row in rows]
+        self._last = len(self._rows) - 1
+
+    def lrs(self, iteration: int) -> Sequence[float]:
+        return self._rows[min(iteration, self._last)]
+
+
+def _build_optimizer(
+    tree: ConfigTree,
+    settings: TrainSettings,
+    model: nn.Module,
+    iters_per_epoch: int,
+    world_size: int,
+) -> tuple[torch.optim.Optimizer, LrTable]:
+    """The optimizer (param groups resolved the MMEngine way) and the lr table, from the
+    train plan."""
+    from initcfg.plan.train_plan import build_optimizer, compile_train_plan
+
+    # The init plan already loaded load_from; its load map would only be read again.
+    plan = compile_train_plan(
+        settings.document or tree, model, iters_per_epoch=iters_per_epoch, world_size=world_size,
+        read_checkpoint=False,
+    )
+    errors = [d for d in plan.diagnostics if d.severity == "error"]
+    if errors:
+        raise TrainError(
+            "the train plan has errors: " + "; ".join(f"{d.code} {d.message}" for d in errors),
+            hint="run `initcfg validate` on the config for the full report",
+        )
+    try:
+        optimizer = build_optimizer(plan, model)
+    except ValueError as error:
+        raise TrainError(str(error), ("optim_wrapper",)) from None
+    if plan.lr is None:
+        if settings.finetune.param_scheduler:
+            raise TrainError("the lr schedule cannot be computed", ("param_scheduler",))
+        return optimizer, _ConstantLr([float(g["lr"]) for g in optimizer.param_groups])
+    if plan.lr.granularity != "iter":
+        raise TrainError("the lr table is not per iteration", ("param_scheduler",))
+    return optimizer, _TableLr(plan.lr.iteration_table(), plan.group_tracks())

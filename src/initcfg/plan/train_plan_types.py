@@ -1,0 +1,243 @@
+"""The train plan's data types (:class:`TrainPlan` and its parts) and :func:`build_optimizer`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict
+from torch import nn
+
+from initcfg.config.atomic import write_text_atomic
+from initcfg.diagnostics import Diagnostic
+from initcfg.plan.lr_schedule import (
+    LrSchedule,
+)
+from initcfg.plan.param_groups import (
+    ParamGroupsPlan,
+    optimizer_class,
+    torch_param_groups,
+    unwrap_model,
+)
+
+JsonScalar = float | int | bool | str | None
+NO_MODEL = "(no model)"
+JsonValue = JsonScalar | list[JsonScalar]
+
+
+class LoopPlan(BaseModel):
+    """The training loop: its kind and length.
+
+    Attributes:
+        type: ``EpochBasedTrainLoop`` or ``IterBasedTrainLoop``.
+        max_epochs: Epochs (epoch loops).
+        max_iters: Iterations (iteration loops).
+        iters_per_epoch: The dataloader length, when it was given.
+        val_begin: First epoch (or iteration) that validates.
+        val_interval: Validation interval.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["EpochBasedTrainLoop", "IterBasedTrainLoop"]
+    max_epochs: int | None = None
+    max_iters: int | None = None
+    iters_per_epoch: int | None = None
+    val_begin: int = 1
+    val_interval: int = 1
+
+    @property
+    def total_iters(self) -> int | None:
+        """Iterations in the whole run, when known."""
+        if self.type == "IterBasedTrainLoop":
+            return self.max_iters
+        if self.max_epochs is None or self.iters_per_epoch is None:
+            return None
+        return self.max_epochs * self.iters_per_epoch
+
+
+class OptimizerPlan(BaseModel):
+    """The optimizer as it will be built.
+
+    Attributes:
+        type: The ``torch.optim`` class name.
+        kwargs: Its arguments (``lr`` already scaled by ``auto_scale_lr``).
+        wrapper: ``OptimWrapper`` or ``AmpOptimWrapper``.
+        clip_grad: ``clip_grad`` arguments, None for no clipping.
+        accumulative_counts: Gradient accumulation steps.
+        lr_scale: The ``auto_scale_lr`` factor applied to every rate (1.0 when off).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    kwargs: dict[str, JsonValue]
+    wrapper: str = "OptimWrapper"
+    clip_grad: dict[str, JsonScalar] | None = None
+    accumulative_counts: int = 1
+    lr_scale: float = 1.0
+
+
+class ShapeSkip(BaseModel):
+    """A checkpoint tensor whose shape differs from the model's: it is not loaded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    checkpoint_shape: list[int]
+    model_shape: list[int]
+
+
+class CheckpointLoad(BaseModel):
+    """What ``load_from`` does, after initialization (MMEngine loads it non-strictly).
+
+    Attributes:
+        source: ``load_from`` as written.
+        readable: Whether the file could be read; the key lists are empty otherwise.
+        error: Why it could not be read.
+        loaded: Model keys (parameters and buffers) that take the checkpoint's values.
+        missing: Model keys the checkpoint does not have.
+        unexpected: Checkpoint keys the model does not have (ignored).
+        shape_skipped: Keys present in both with different shapes (not loaded).
+        fresh: Model parameters that keep their fresh initialization (missing or
+            shape-skipped); a new head shows up here.
+        fresh_init: For each fresh parameter, the init step that gives it its value, when
+            the init plan tells.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    readable: bool
+    error: str | None = None
+    loaded: list[str] = []
+    missing: list[str] = []
+    unexpected: list[str] = []
+    shape_skipped: list[ShapeSkip] = []
+    fresh: list[str] = []
+    fresh_init: dict[str, str] = {}
+
+
+class TrainPlan(BaseModel):
+    """Everything a fine-tune config will do to a model, resolved before it runs.
+
+    Attributes:
+        config: The config file, when compiled from one.
+        model: The model's class name.
+        loop: The training loop (None when ``train_cfg`` is missing or not modelled).
+        optimizer: The optimizer (None when ``optim_wrapper`` is missing or invalid).
+        param_groups: Every parameter's rate and decay, and the merged groups.
+        lr: The learning-rate table (None when it cannot be computed; see diagnostics).
+        load: The ``load_from`` step (None when ``load_from`` is not set).
+        resume: Whether the run resumes from ``load_from`` (or the last checkpoint).
+        diagnostics: Problems found while compiling (fine-tune parsing included).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    config: str | None = None
+    model: str
+    loop: LoopPlan | None = None
+    optimizer: OptimizerPlan | None = None
+    param_groups: ParamGroupsPlan | None = None
+    lr: LrSchedule | None = None
+    load: CheckpointLoad | None = None
+    resume: bool = False
+    diagnostics: list[Diagnostic] = []
+
+    def group_tracks(self) -> list[int]:
+        """For each optimizer group, its column in the lr table.
+
+        Raises:
+            ValueError: The plan has no groups or no table.
+        """
+        if self.param_groups is None or self.lr is None:
+            raise ValueError("the plan has no parameter groups or no lr table")
+        return [self.lr.track_of(_need_lr(group.lr)) for group in self.param_groups.groups]
+
+    def lrs_at(self, iteration: int) -> list[float]:
+        """Each optimizer group's rate for the optimizer step of global ``iteration``.
+
+        Iterations past the end of the table keep its last row. For a table per epoch
+        (iterations per epoch unknown) ``iteration`` counts epochs.
+        """
+        if self.lr is None:
+            raise ValueError("the plan has no lr table")
+        row = self.lr.lrs_at_step(min(max(iteration, 0), self.lr.total_steps - 1))
+        return [row[track] for track in self.group_tracks()]
+
+    def set_lrs(self, optimizer: torch.optim.Optimizer, iteration: int) -> None:
+        """Set every group of ``optimizer`` (from :func:`build_optimizer`) to its rate."""
+        for group, lr in zip(optimizer.param_groups, self.lrs_at(iteration), strict=True):
+            group["lr"] = lr
+
+    # -- the plan method set (shared with InitPlan) ------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as a JSON-ready dict (:meth:`loads` of :meth:`dumps` rebuilds it).
+
+        It used to return the JSON text; :meth:`dumps` gives that text, byte for byte.
+        """
+        return self.model_dump(mode="json")
+
+    def dumps(self, *, indent: int | None = 2) -> str:
+        """The plan as JSON text (``indent=None``: one line)."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def loads(cls, text: str) -> TrainPlan:
+        """The plan :meth:`dumps` wrote.
+
+        Raises:
+            pydantic.ValidationError: ``text`` is not a train plan.
+        """
+        return cls.model_validate_json(text)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the plan as JSON atomically (temp file, then rename)."""
+        write_text_atomic(path, self.dumps())
+
+    def write_json(self, path: str | os.PathLike[str]) -> None:
+        """Old name of :meth:`save`."""
+        self.save(path)
+
+    def render_text(self) -> str:
+        """The plan as ``initcfg plan --train`` prints it (diagnostics included)."""
+        from initcfg.plan.train_render import render_train_plan
+
+        return render_train_plan(self)
+
+
+def _need_lr(value: float | None) -> float:
+    if value is None:
+        raise ValueError("a parameter group has no known learning rate")
+    return value
+
+
+def build_optimizer(plan: TrainPlan, model: nn.Module) -> torch.optim.Optimizer:
+    """The ``torch.optim`` optimizer the plan describes, over ``model``'s parameters.
+
+    Groups are the plan's merged groups, in order; each group starts at its planned rate
+    (call :meth:`TrainPlan.set_lrs` before each step to follow the schedule).
+
+    Args:
+        plan: A compiled plan with an optimizer and parameter groups.
+        model: The model the plan was compiled for (or one with the same parameter names;
+            a DDP wrapper is unwrapped as the plan was).
+
+    Raises:
+        ValueError: The plan has no optimizer, or it is not a torch.optim class.
+    """
+    if plan.optimizer is None or plan.param_groups is None:
+        raise ValueError("the plan has no optimizer (see its diagnostics)")
+    cls = optimizer_class(plan.optimizer.type)
+    if cls is None:
+        raise ValueError(f"optimizer {plan.optimizer.type!r} is not a torch.optim class")
+    kwargs: dict[str, Any] = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in plan.optimizer.kwargs.items()
+    }
+    root = unwrap_model(model)[0] if plan.param_groups.unwrapped else model
+    groups = torch_param_groups(plan.param_groups, root)
+    return cls(groups, **kwargs)

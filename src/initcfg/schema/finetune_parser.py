@@ -1,0 +1,447 @@
+"""Parsing the fine-tune settings of a loaded config: :func:`parse_finetune` and its parser."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ValidationError,
+)
+
+from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic, did_you_mean, format_path
+from initcfg.schema.fields import _MMENGINE_SCOPE
+from initcfg.schema.finetune_settings import (
+    AutoScaleLR,
+    CheckpointHookCfg,
+    FinetuneSettings,
+    Randomness,
+)
+from initcfg.schema.loops import (
+    EpochBasedTrainLoop,
+    IterBasedTrainLoop,
+    TestLoop,
+    ValLoop,
+    normalize_train_loop,
+)
+from initcfg.schema.optim_wrapper import ClipGrad, OptimizerCfg, OptimWrapperCfg, ParamwiseCfg
+from initcfg.schema.optimizers_table import OPTIMIZER_ARGS
+from initcfg.schema.pydantic_errors import BOUND_TYPES, field_errors
+from initcfg.schema.schedulers import _SCHEDULERS
+
+# -------------------------------------------------------------------------- parsing
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _strip_scope(name: str) -> str:
+    return name[len(_MMENGINE_SCOPE) :] if name.startswith(_MMENGINE_SCOPE) else name
+
+
+SCOPE_KEY = "_scope_"
+
+
+def registry_arguments(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of a dict that MMEngine builds through a registry, as its constructor
+    sees them: ``build_from_cfg`` pops ``_scope_`` (it only picks the registry to look
+    ``type`` up in; ``pkg::`` bases add it to every inherited dict with a ``type``).
+
+    Dicts the Runner builds by calling a class itself (the ``by_epoch`` shorthand of
+    ``train_cfg``, a ``val_cfg`` without ``type``) keep it, and there a ``_scope_`` is
+    the ``TypeError`` MMEngine raises.
+    """
+    return {key: value for key, value in cfg.items() if key != SCOPE_KEY}
+
+
+class _Parser:
+    def __init__(
+        self,
+        tree: ConfigTree,
+        extra_optimizers: frozenset[str] = frozenset(),
+        extra_schedulers: frozenset[str] = frozenset(),
+    ) -> None:
+        self.tree = tree
+        self.diagnostics: list[Diagnostic] = []
+        self.extra_optimizers = extra_optimizers
+        self.extra_schedulers = extra_schedulers
+
+    def report(self, code: str, message: str, path: KeyPath, hint: str | None = None) -> None:
+        found = diagnostic(code, message, format_path(path), hint)
+        self.diagnostics.append(found.at(self.tree.location(path), self.tree.path))
+
+    def validation_errors(
+        self, error: ValidationError, model: type[BaseModel], path: KeyPath, what: str
+    ) -> None:
+        for item in field_errors(error):
+            where = path + item.loc
+            field = str(item.loc[-1]) if item.loc else what
+            kind = item.type
+            got = item.got
+            if kind == "extra_forbidden":
+                fields = sorted(set(model.model_fields) - {"type"})
+                self.report(
+                    "IC301",
+                    f"{what} takes no argument {field!r}",
+                    where,
+                    did_you_mean(field, fields) or f"accepted: {', '.join(fields)}",
+                )
+            elif kind == "missing":
+                self.report("IC303", f"{what} needs {field!r}", where)
+            elif kind == "value_error":
+                self.report("IC302", f"{what}: {item.reason}", where)
+            elif kind == "literal_error":
+                self.report(
+                    "IC302",
+                    f"{field!r} must be {item.expected} (got {_show(got)})",
+                    where,
+                    item.literal_hint(),
+                )
+            elif kind in BOUND_TYPES:
+                bounds = " and ".join(item.bounds)
+                self.report("IC302", f"{field!r} must be {bounds} (got {_show(got)})", where)
+            else:
+                message = item.msg
+                message = message[0].lower() + message[1:] if message else message
+                self.report("IC302", f"{field!r}: {message} (got {_show(got)})", where)
+
+    def build(
+        self, model: type[BaseModel], value: Mapping[str, Any], path: KeyPath, what: str
+    ) -> Any:
+        try:
+            return model.model_validate(dict(value))
+        except ValidationError as error:
+            self.validation_errors(error, model, path, what)
+            return None
+
+    def mapping(self, value: Any, path: KeyPath, what: str) -> Mapping[str, Any] | None:
+        if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
+            return value
+        self.report("IC302", f"{what} must be a dict (got {_show(value)})", path)
+        return None
+
+    # -- sections --------------------------------------------------------------
+
+    def train_cfg(self, value: Any) -> EpochBasedTrainLoop | IterBasedTrainLoop | None:
+        path: KeyPath = ("train_cfg",)
+        cfg = self.mapping(value, path, "train_cfg")
+        if cfg is None:
+            return None
+        if "type" in cfg and "by_epoch" in cfg:
+            self.report(
+                "IC302",
+                "train_cfg gives both 'type' and 'by_epoch'; MMEngine raises "
+                "'Only one of `type` or `by_epoch` can exist'",
+                (*path, "by_epoch"),
+                "remove 'by_epoch'",
+            )
+            return None
+        if "type" not in cfg and "by_epoch" not in cfg:
+            self.report(
+                "IC303",
+                "train_cfg needs 'type' (or the 'by_epoch' shorthand); MMEngine raises KeyError",
+                path,
+                "add type='EpochBasedTrainLoop'",
+            )
+            return None
+        normal = normalize_train_loop(registry_arguments(cfg) if "type" in cfg else cfg)
+        if "by_epoch" in cfg and "type" not in normal:
+            self.report(
+                "IC302", f"'by_epoch' must be a bool (got {_show(cfg['by_epoch'])})",
+                (*path, "by_epoch"),
+            )
+            return None
+        loops: dict[str, type[BaseModel]] = {
+            "EpochBasedTrainLoop": EpochBasedTrainLoop,
+            "IterBasedTrainLoop": IterBasedTrainLoop,
+        }
+        name = normal["type"]
+        model = loops.get(_strip_scope(name)) if isinstance(name, str) else None
+        if model is None:
+            return None  # a project's own loop: nothing the schema can check
+        built = self.build(model, {**normal, "type": _strip_scope(name)}, path, model.__name__)
+        return built if isinstance(built, EpochBasedTrainLoop | IterBasedTrainLoop) else None
+
+    def simple_loop(self, key: str, model: type[ValLoop] | type[TestLoop]) -> Any:
+        value = self.tree.data.get(key)
+        if value is None:
+            return None
+        path: KeyPath = (key,)
+        cfg = self.mapping(value, path, key)
+        if cfg is None:
+            return None
+        name = cfg.get("type", model.model_fields["type"].default)
+        if not isinstance(name, str) or _strip_scope(name) != model.model_fields["type"].default:
+            return None
+        if "type" in cfg:  # built by LOOPS.build; without a type the Runner calls the class
+            cfg = registry_arguments(cfg)
+        return self.build(model, {**cfg, "type": _strip_scope(name)}, path, model.__name__)
+
+    def optimizer(self, value: Any, path: KeyPath) -> OptimizerCfg | None:
+        cfg = self.mapping(value, path, "optimizer")
+        if cfg is None:
+            return None
+        cfg = registry_arguments(cfg)  # OPTIMIZERS.build
+        name = cfg.get("type")
+        if not isinstance(name, str):
+            self.report("IC303", "optimizer needs 'type' naming a torch.optim class", path)
+            return None
+        accepted = OPTIMIZER_ARGS.get(name)
+        if accepted is None and not _registered(name, self.extra_optimizers):
+            self.report(
+                "IC304",
+                f"optimizer type {name!r} is not in torch.optim; it must be registered by "
+                "your project",
+                (*path, "type"),
+                did_you_mean(name, OPTIMIZER_ARGS),
+            )
+        clean = dict(cfg)
+        ok = True
+        if accepted is not None:
+            for key in cfg:
+                if key != "type" and key not in accepted:
+                    self.stray_argument(name, key, accepted, path)
+                    del clean[key]
+                    ok = False
+            if "lr" not in clean:
+                clean["lr"] = accepted.get("lr")
+        elif "lr" not in clean:
+            return None  # a project's optimizer may default its lr; nothing to type here
+        built = self.build(OptimizerCfg, clean, path, name)
+        return built if ok and isinstance(built, OptimizerCfg) else None
+
+    def stray_argument(
+        self, name: str, key: str, accepted: Mapping[str, Any], path: KeyPath
+    ) -> None:
+        where = (*path, key)
+        location = self.tree.location(where)
+        base = self.tree.base
+        base_type = base.get((*path, "type")) if base is not None else None
+        from_base = (
+            base is not None
+            and base.get(where) is not None
+            and location is not None
+            and location.file != self.tree.path
+            and isinstance(base_type, str)
+            and base_type != name
+        )
+        if from_base and location is not None:
+            self.report(
+                "IC316",
+                f"{key!r} comes from the base optimizer {base_type!r} "
+                f"({location.file}:{location.line}); {name} takes no argument {key!r} and "
+                "torch raises TypeError (unexpected keyword argument)",
+                where,
+                "add `_delete_=True` to this config's optimizer dict to drop the base's keys",
+            )
+            return
+        self.report(
+            "IC301",
+            f"{name} takes no argument {key!r}; torch raises TypeError "
+            "(unexpected keyword argument)",
+            where,
+            did_you_mean(key, accepted) or f"{name} takes: {', '.join(accepted)}",
+        )
+
+    def paramwise_cfg(self, value: Any, path: KeyPath, default: bool) -> ParamwiseCfg | None:
+        cfg = self.mapping(value, path, "paramwise_cfg")
+        if cfg is None:
+            return None
+        if default:
+            known = sorted(ParamwiseCfg.model_fields)
+            for key in cfg:
+                if key not in ParamwiseCfg.model_fields:
+                    self.report(
+                        "IC305",
+                        f"paramwise_cfg key {key!r} is not read by MMEngine's default "
+                        "constructor and does nothing",
+                        (*path, key),
+                        did_you_mean(key, known),
+                    )
+        keys = cfg.get("custom_keys")
+        if keys is not None and not isinstance(keys, Mapping):
+            self.report(
+                "IC302", f"custom_keys must be a dict (got {_show(keys)})", (*path, "custom_keys")
+            )
+            return None
+        built = self.build(ParamwiseCfg, cfg, path, "paramwise_cfg")
+        return built if isinstance(built, ParamwiseCfg) else None
+
+    def optim_wrapper(self, value: Any) -> OptimWrapperCfg | None:
+        path: KeyPath = ("optim_wrapper",)
+        cfg = self.mapping(value, path, "optim_wrapper")
+        if cfg is None:
+            return None
+        constructor = cfg.get("constructor", "DefaultOptimWrapperConstructor")
+        default = _strip_scope(str(constructor)) == "DefaultOptimWrapperConstructor"
+        wrapper = cfg.get("type", "OptimWrapper")
+        wrapper = _strip_scope(wrapper) if isinstance(wrapper, str) else wrapper
+        if "optimizer" not in cfg:
+            if default:
+                self.report(
+                    "IC303",
+                    "optim_wrapper needs 'optimizer'; MMEngine's default constructor raises",
+                    path,
+                )
+            return None
+        optimizer = self.optimizer(cfg["optimizer"], (*path, "optimizer"))
+        paramwise = None
+        if cfg.get("paramwise_cfg") is not None:
+            paramwise = self.paramwise_cfg(cfg["paramwise_cfg"], (*path, "paramwise_cfg"), default)
+        clip = None
+        if cfg.get("clip_grad") is not None:
+            clip_cfg = self.mapping(cfg["clip_grad"], (*path, "clip_grad"), "clip_grad")
+            if clip_cfg is not None:
+                clip = self.build(ClipGrad, clip_cfg, (*path, "clip_grad"), "clip_grad")
+        if wrapper not in ("OptimWrapper", "AmpOptimWrapper"):
+            return None  # a project's own wrapper: its arguments are unknown here
+        if optimizer is None:
+            return None
+        rest = {  # OPTIM_WRAPPERS.build pops _scope_
+            key: item
+            for key, item in registry_arguments(cfg).items()
+            if key not in ("optimizer", "paramwise_cfg", "clip_grad")
+        }
+        rest["type"] = wrapper
+        try:
+            built = OptimWrapperCfg.model_validate(
+                {**rest, "optimizer": optimizer, "paramwise_cfg": paramwise, "clip_grad": clip}
+            )
+        except ValidationError as error:
+            self.validation_errors(error, OptimWrapperCfg, path, str(wrapper))
+            return None
+        if cfg.get("paramwise_cfg") is not None and paramwise is None:
+            return None
+        if cfg.get("clip_grad") is not None and clip is None:
+            return None
+        return built
+
+    def schedulers(self, value: Any) -> tuple[list[Any], list[KeyPath]]:
+        root: KeyPath = ("param_scheduler",)
+        items: list[tuple[KeyPath, Any]]
+        if isinstance(value, Mapping):
+            if "type" not in value:
+                return [], []  # one scheduler list per optimizer (multi-optimizer runs)
+            items = [(root, value)]
+        elif isinstance(value, list | tuple):
+            items = [((*root, index), item) for index, item in enumerate(value)]
+        else:
+            self.report(
+                "IC302",
+                f"param_scheduler must be a dict or a list of dicts (got {_show(value)})",
+                root,
+            )
+            return [], []
+        built: list[Any] = []
+        paths: list[KeyPath] = []
+        for path, item in items:
+            cfg = self.mapping(item, path, "a param_scheduler entry")
+            if cfg is None:
+                continue
+            name = cfg.get("type")
+            if not isinstance(name, str):
+                self.report("IC303", "a param_scheduler entry needs 'type'", path)
+                continue
+            model = _SCHEDULERS.get(_strip_scope(name))
+            if model is None and _registered(name, self.extra_schedulers):
+                continue  # the project's own scheduler: its arguments are unknown here
+            if model is None:
+                # Momentum schedulers and projects' own schedulers are not modelled; a
+                # near-miss of an lr scheduler name is most likely a typo.
+                hint = did_you_mean(name, _SCHEDULERS, cutoff=0.85)
+                if hint is not None and not name.endswith("Momentum"):
+                    self.report(
+                        "IC304",
+                        f"scheduler type {name!r} is not an MMEngine lr scheduler",
+                        (*path, "type"),
+                        hint,
+                    )
+                continue
+            scheduler = self.build(
+                model, {**registry_arguments(cfg), "type": _strip_scope(name)}, path, name
+            )
+            if scheduler is not None:
+                built.append(scheduler)
+                paths.append(path)
+        return built, paths
+
+    def settings(self) -> FinetuneSettings:
+        data = self.tree.data
+        fields: dict[str, Any] = {}
+        if data.get("train_cfg") is not None:
+            fields["train_cfg"] = self.train_cfg(data["train_cfg"])
+        fields["val_cfg"] = self.simple_loop("val_cfg", ValLoop)
+        fields["test_cfg"] = self.simple_loop("test_cfg", TestLoop)
+        if data.get("optim_wrapper") is not None:
+            fields["optim_wrapper"] = self.optim_wrapper(data["optim_wrapper"])
+        if data.get("param_scheduler") is not None:
+            schedulers, paths = self.schedulers(data["param_scheduler"])
+            fields["param_scheduler"] = schedulers
+            fields["scheduler_paths"] = paths
+        load_from = data.get("load_from")
+        if load_from is not None:
+            if isinstance(load_from, str):
+                fields["load_from"] = load_from
+            else:
+                self.report(
+                    "IC302",
+                    f"load_from must be a path, a URL or None (got {_show(load_from)})",
+                    ("load_from",),
+                )
+        resume = data.get("resume", False)
+        if isinstance(resume, bool):
+            fields["resume"] = resume
+        elif resume is not None:
+            self.report("IC302", f"resume must be a bool (got {_show(resume)})", ("resume",))
+        for key, model in (("auto_scale_lr", AutoScaleLR), ("randomness", Randomness)):
+            if data.get(key) is not None:
+                cfg = self.mapping(data[key], (key,), key)
+                if cfg is not None:
+                    fields[key] = self.build(model, cfg, (key,), key)
+        hooks = data.get("default_hooks")
+        if isinstance(hooks, Mapping) and hooks.get("checkpoint") is not None:
+            path: KeyPath = ("default_hooks", "checkpoint")
+            cfg = self.mapping(hooks["checkpoint"], path, "default_hooks.checkpoint")
+            name = cfg.get("type", "CheckpointHook") if cfg is not None else None
+            if cfg is not None and isinstance(name, str) and _strip_scope(name) == "CheckpointHook":
+                fields["checkpoint"] = self.build(  # HOOKS.build pops _scope_
+                    CheckpointHookCfg,
+                    {**registry_arguments(cfg), "type": "CheckpointHook"},
+                    path,
+                    "CheckpointHook",
+                )
+        # Each field was validated by its own model above: the whole needs no validator.
+        return FinetuneSettings.model_construct(**fields)
+
+
+def _registered(name: str, names: frozenset[str]) -> bool:
+    # `mmpretrain.LARS` names LARS in mmpretrain's registry.
+    return name in names or name.rsplit(".", 1)[-1] in names
+
+
+def parse_finetune(
+    tree: ConfigTree,
+    *,
+    extra_optimizers: frozenset[str] = frozenset(),
+    extra_schedulers: frozenset[str] = frozenset(),
+) -> tuple[FinetuneSettings | None, list[Diagnostic]]:
+    """Parse the fine-tune settings of a loaded config.
+
+    Args:
+        tree: The loaded, merged config.
+        extra_optimizers: Optimizer types the project (or a scope package) registers;
+            they are not reported as unknown (IC304).
+        extra_schedulers: Scheduler types registered the same way.
+
+    Returns:
+        The typed settings (None only when the config is not a mapping) and the
+        diagnostics found, placed at their source locations. Never raises for bad input.
+    """
+    if not isinstance(tree.data, Mapping):
+        return None, []
+    parser = _Parser(tree, extra_optimizers, extra_schedulers)
+    return parser.settings(), parser.diagnostics

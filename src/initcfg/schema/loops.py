@@ -1,0 +1,97 @@
+"""Pydantic models of the loops: ``train_cfg``, ``val_cfg``, ``test_cfg``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+)
+
+from initcfg.schema.fields import _FORBID, Bool, Count, Int
+
+# --------------------------------------------------------------------------- loops
+
+
+class EpochBasedTrainLoop(BaseModel):
+    """``train_cfg`` of an epoch-based run (``mmengine.runner.EpochBasedTrainLoop``)."""
+
+    model_config = _FORBID
+
+    type: Literal["EpochBasedTrainLoop"] = "EpochBasedTrainLoop"
+    max_epochs: Count = Field(gt=0)
+    val_begin: Count = Field(default=1, ge=1)
+    val_interval: Count = Field(default=1, ge=1)
+    dynamic_intervals: list[tuple[Int, Int]] | None = None
+
+    @property
+    def by_epoch(self) -> bool:
+        return True
+
+    @property
+    def length(self) -> int:
+        """The run's length in its own unit (epochs)."""
+        return self.max_epochs
+
+
+class IterBasedTrainLoop(BaseModel):
+    """``train_cfg`` of an iteration-based run (``mmengine.runner.IterBasedTrainLoop``)."""
+
+    model_config = _FORBID
+
+    type: Literal["IterBasedTrainLoop"] = "IterBasedTrainLoop"
+    max_iters: Count = Field(gt=0)
+    val_begin: Count = Field(default=1, ge=1)
+    val_interval: Count = Field(default=1000, ge=1)
+    dynamic_intervals: list[tuple[Int, Int]] | None = None
+
+    @property
+    def by_epoch(self) -> bool:
+        return False
+
+    @property
+    def length(self) -> int:
+        """The run's length in its own unit (iterations)."""
+        return self.max_iters
+
+
+def normalize_train_loop(value: Any) -> Any:
+    """The ``by_epoch`` shorthand rewritten as a typed loop, the way the Runner reads it:
+    ``by_epoch=True`` builds an EpochBasedTrainLoop, ``False`` an IterBasedTrainLoop."""
+    if isinstance(value, Mapping) and "type" not in value and "by_epoch" in value:
+        rest = {key: item for key, item in value.items() if key != "by_epoch"}
+        flag = value["by_epoch"]
+        if flag is True:
+            return {"type": "EpochBasedTrainLoop", **rest}
+        if flag is False:
+            return {"type": "IterBasedTrainLoop", **rest}
+    return value
+
+
+# The discriminated union is wrapped so the shorthand is rewritten before the tag is read.
+TrainLoop = Annotated[
+    Annotated[EpochBasedTrainLoop | IterBasedTrainLoop, Field(discriminator="type")],
+    BeforeValidator(normalize_train_loop),
+]
+
+
+class ValLoop(BaseModel):
+    """``val_cfg`` (``mmengine.runner.ValLoop``; dataloader and evaluator come from the
+    Runner)."""
+
+    model_config = _FORBID
+
+    type: Literal["ValLoop"] = "ValLoop"
+    fp16: Bool = False
+
+
+class TestLoop(BaseModel):
+    """``test_cfg`` (``mmengine.runner.TestLoop``)."""
+
+    model_config = _FORBID
+
+    type: Literal["TestLoop"] = "TestLoop"
+    fp16: Bool = False
