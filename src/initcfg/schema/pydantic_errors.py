@@ -48,7 +48,7 @@ class FieldError:
         return [a.strip().strip("'") for a in self.expected.replace(" or ", ",").split(",")]
 
     def literal_hint(self) -> str | None:
-        """``did you mean`` the allowed value nearest to what arrived, for a literal."""
+        """The hint naming the allowed value nearest to what arrived, for a literal."""
         return suggest(self.got, self.allowed) if isinstance(self.got, str) else None
 
 
