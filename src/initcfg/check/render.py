@@ -165,7 +165,7 @@ def render_sarif(diagnostics: list[Diagnostic]) -> str:
     at primary locations in the repository, and a base is often outside it (an
     installed ``mmdet::`` base); two child configs inheriting one value also stay two
     alerts, each on its own file. ``properties.config`` names the checked config."""
-    from initcfg import __name__ as tool_name
+    tool_name = "initcfg"
 
     levels = {"error": "error", "warning": "warning", "info": "note"}
     rules = [
