@@ -131,8 +131,8 @@ def plan_command(
 
     import torch
 
-    from initcfg.backend.torch._errors import InitError
     from initcfg.config.atomic import refuse_overwriting, write_atomic
+    from initcfg.errors import InitError
     from initcfg.plan.factory import FactoryError, model_from_config
     from initcfg.plan.init_plan import compile_init_plan
     from initcfg.plan.meta import build_on_meta
@@ -154,7 +154,7 @@ def plan_command(
         sys.exit(EXIT_USAGE)
 
     if train_plan:
-        from initcfg.backend.torch._planner import checkpoint_available
+        from initcfg.plan.checkpoint import checkpoint_available
         from initcfg.plan.train_plan import compile_train_plan
 
         per_epoch = _iters_per_epoch(tree, iters_per_epoch, dataset_size, batch_size, world_size)

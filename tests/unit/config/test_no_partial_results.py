@@ -102,7 +102,7 @@ def test_planners_report_the_load_errors_and_apply_nothing(tmp_path: Path) -> No
     pytest.importorskip("torch")
     from torch import nn
 
-    from initcfg.backend.torch._errors import InitError
+    from initcfg.errors import InitError
 
     files, _ = FAILURES["new_style_failing_line"]
     path = _config(tmp_path, files)

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import torch
 from torch import nn
 
-from initcfg.backend.torch._checkpoint import (
+from initcfg.backend.torch._checkpoint import load_into
+from initcfg.backend.torch._ops import run_op
+from initcfg.plan.checkpoint import (
     LoadResult,
     StateDict,
     compare,
     expected_state,
-    load_into,
     read_checkpoint,
     select_keys,
 )
-from initcfg.backend.torch._steps import Step
+from initcfg.plan.steps import Step, StepHook
 
-StepHook = Callable[[int, Step], None]
+__all__ = ["StepHook", "execute", "mark_initialized"]
 
 
 def mark_initialized(modules: dict[str, nn.Module], paths: Iterable[str]) -> None:
@@ -61,10 +62,10 @@ def execute(
                 if dead:
                     for number, write in enumerate(step.writes):
                         if number not in dead:
-                            write.op.run(getattr(modules[write.module], write.attr))
+                            run_op(write.op, getattr(modules[write.module], write.attr))
                 else:
                     for write in step.writes:
-                        write.op.run(getattr(modules[write.module], write.attr))
+                        run_op(write.op, getattr(modules[write.module], write.attr))
         elif step.kind == "load" and step.load is not None:
             spec = step.load
             key = (spec.checkpoint, spec.map_location)

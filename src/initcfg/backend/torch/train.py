@@ -242,7 +242,7 @@ def _initialize(
         )
     if work_dir is not None:  # rank 0's; other ranks write nothing
         workdir.refuse_inputs_in_work_dir(work_dir, plan.checkpoints(), "the checkpoint")
-    from initcfg.backend.torch._errors import CheckpointError, InitError
+    from initcfg.errors import CheckpointError, InitError
 
     try:
         results = plan.apply(model)
