@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict
 
 from initcfg.check.diagnostics import Diagnostic
 from initcfg.check.rules import diagnostic
+from initcfg.schema.finetune import INF  # MMEngine's "no end": one definition
 
 __all__ = [
     "INF",
@@ -42,8 +43,6 @@ __all__ = [
     "SchedulerSpec",
     "compute_lr_schedule",
 ]
-
-INF = int(1e9)  # MMEngine's "no end"
 
 LR_SCHEDULER_TYPES = frozenset(
     {

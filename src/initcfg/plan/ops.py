@@ -29,6 +29,9 @@ from initcfg.schema.initializers import (
     WeightInit,
     Xavier,
 )
+from initcfg.schema.initializers import (
+    bias_from_prob as bias_from_prob,
+)
 
 OpKind = Literal["fill", "normal", "uniform", "trunc_normal", "skip"]
 Scalar = int | float | bool
@@ -139,17 +142,6 @@ def bias_op(init: WeightInit) -> TensorOp:
     if init.bias_prob is None:
         return TensorOp("fill", (init.bias,))
     return TensorOp("fill", (bias_from_prob(init.bias_prob),))
-
-
-def bias_from_prob(prob: float) -> float:
-    """``-log((1 - p) / p)``, through numpy's log when present, as MMEngine computes it
-    (libm and numpy may round the last bit differently)."""
-    ratio = (1 - prob) / prob
-    try:
-        import numpy
-    except ImportError:  # pragma: no cover - numpy ships with torch wheels
-        return float(-math.log(ratio))
-    return float(-numpy.log(ratio))
 
 
 def is_weight_init(init: BaseInit) -> bool:
