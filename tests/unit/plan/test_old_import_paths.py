@@ -29,18 +29,19 @@ def test_each_name_of_a_shim_is_the_object_of_its_new_home(name: str) -> None:
 
 
 def test_names_the_code_imported_from_the_backend_before_the_move() -> None:
-    from initcfg.backend.torch._checkpoint import load_into  # noqa: F401
-    from initcfg.plan.checkpoint import resolve_checkpoint  # noqa: F401
-    from initcfg.plan.steps import StepHook  # noqa: F401
-    from initcfg.backend.torch._execute import execute  # noqa: F401
-    from initcfg.plan.ops import TensorOp, bias_op, weight_op  # noqa: F401
-    from initcfg.backend.torch._ops import run_op  # noqa: F401
-    from initcfg.plan.init_cfg_source import ConfigSource  # noqa: F401
-    from initcfg.plan.planner import Planner  # noqa: F401
-    from initcfg.plan.model_walk import Reach, gc_paused, join  # noqa: F401
-    from initcfg.plan.checkpoint import checkpoint_available  # noqa: F401
-    from initcfg.plan.steps import LoadSpec, Origin, Step, Unreached, Write
-    from initcfg.plan.trace import Trace, TracedWrite  # noqa: F401
+    from initcfg.backend.torch._checkpoint import load_into, resolve_checkpoint  # noqa: F401
+    from initcfg.backend.torch._execute import StepHook, execute  # noqa: F401
+    from initcfg.backend.torch._ops import TensorOp, bias_op, run_op, weight_op  # noqa: F401
+    from initcfg.backend.torch._planner import (  # noqa: F401
+        ConfigSource,
+        Planner,
+        Reach,
+        checkpoint_available,
+        gc_paused,
+        join,
+    )
+    from initcfg.backend.torch._steps import LoadSpec, Origin, Step, Unreached, Write
+    from initcfg.backend.torch._trace import Trace, TracedWrite  # noqa: F401
     from initcfg.plan.steps import Step as NewStep
 
     assert Step is NewStep and {LoadSpec, Origin, Unreached, Write}
