@@ -232,11 +232,17 @@ class InitPlan:
         """The checkpoint files the plan's load steps read."""
         return [step.load.checkpoint for step in self.steps if step.load is not None]
 
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=1)
+    def dumps(self, *, indent: int | None = 2) -> str:
+        """The plan as JSON text (:meth:`to_json`); ``indent=None`` for one line."""
+        return json.dumps(self.to_json(), indent=indent)
 
     @classmethod
     def loads(cls, text: str) -> InitPlan:
+        """Rebuild a plan from :meth:`dumps` text.
+
+        Raises:
+            ValueError: The text is not JSON, or not a plan of a known format.
+        """
         return cls.from_json(json.loads(text))
 
     def save(self, path: str | os.PathLike[str]) -> None:

@@ -100,3 +100,19 @@ def test_own_init_weights_traced_on_meta() -> None:
 def test_golden_files_load_and_dump_back_equal(name: str) -> None:
     value = json.loads((GOLDEN / f"{name}.json").read_text())
     assert InitPlan.from_json(value).to_json() == value
+
+
+def test_the_shared_plan_method_set(tmp_path: Path) -> None:
+    plan = _config_plan()
+    value = plan.to_json()
+    assert isinstance(value, dict) and value["format"] == 1
+    text = plan.dumps()
+    assert text == json.dumps(value, indent=2)
+    assert "\n" not in plan.dumps(indent=None)
+    assert InitPlan.loads(text).to_json() == value
+    target = tmp_path / "plan.json"
+    plan.save(target)
+    assert target.read_text() == text
+    assert plan.render_text().splitlines()[0].startswith("parameter")
+    with pytest.raises(ValueError):
+        InitPlan.loads("{not json")
