@@ -67,7 +67,38 @@ def _deferred(init: BaseInit) -> bool:
 _PARSED: dict[Any, InitCfgParse] = {}
 
 
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _frozen(value: Any) -> Any:
+    """A hashable copy of a plain value (dicts, lists, scalars), or None if it is not
+    plain; the type is part of the key so that 1, 1.0 and True stay distinct.
+
+    Exact built-in types take a fast path; anything else (mappings and sequences of other
+    types, subclasses) goes through :func:`_frozen_any`, which gives the same keys."""
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:
+        return (kind.__name__, value)
+    if kind is dict:
+        items = []
+        for key, item in value.items():
+            frozen = _frozen(item)
+            if frozen is None or type(key) is not str:
+                return _frozen_any(value)
+            items.append((key, frozen))
+        return ("d", tuple(items))
+    if kind is list or kind is tuple:
+        parts = []
+        for item in value:
+            frozen = _frozen(item)
+            if frozen is None:
+                return None
+            parts.append(frozen)
+        return (kind.__name__, tuple(parts))
+    return _frozen_any(value)
+
+
+def _frozen_any(value: Any) -> Any:
     """A hashable copy of a plain value (dicts, lists, scalars), or None if it is not
     plain; the type is part of the key so that 1, 1.0 and True stay distinct."""
     if isinstance(value, Mapping):

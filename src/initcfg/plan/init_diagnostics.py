@@ -15,6 +15,7 @@ from initcfg.check.rules import diagnostic
 from initcfg.config.source import Location, format_path
 from initcfg.config.tree import ConfigTree
 from initcfg.plan.init_describe import describe_step
+from initcfg.plan.model_walk import ModuleIndex
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Origin
 
@@ -22,10 +23,14 @@ if TYPE_CHECKING:
     from initcfg.plan.init_plan import InitPlan
 
 
-def lazy_model_problem(tree: ConfigTree, model: nn.Module) -> Diagnostic | None:
+def lazy_model_problem(
+    tree: ConfigTree, model: nn.Module, *, index: ModuleIndex | None = None
+) -> Diagnostic | None:
     """IC440 when ``model`` holds lazy modules (placed at the config's ``model`` key):
     a plan is about shapes, and a lazy module has none until its first forward."""
-    lazy = _lazy_modules(model)
+    if index is not None and not index.has_lazy_tensors():
+        return None
+    lazy = _lazy_modules(model, index)
     if not lazy:
         return None
     shown = ", ".join(f"{name or 'the model'} ({kind})" for name, kind in lazy[:4])
@@ -47,12 +52,13 @@ def lazy_model_problem(tree: ConfigTree, model: nn.Module) -> Diagnostic | None:
     return problem.at(where, inherited)
 
 
-def _lazy_modules(model: nn.Module) -> list[tuple[str, str]]:
+def _lazy_modules(model: nn.Module, index: ModuleIndex | None = None) -> list[tuple[str, str]]:
     """``(module path, class name)`` of each module holding an uninitialized tensor."""
     from torch.nn.parameter import is_lazy
 
     found = []
-    for name, module in model.named_modules():
+    walk = index.preorder if index is not None else model.named_modules()
+    for name, module in walk:
         own = [*module._parameters.values(), *module._buffers.values()]
         if any(tensor is not None and is_lazy(tensor) for tensor in own):
             found.append((name, type(module).__name__))

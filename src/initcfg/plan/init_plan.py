@@ -40,7 +40,7 @@ from initcfg.plan.init_plan_json import (
     _step_from_json,
     _step_json,
 )
-from initcfg.plan.model_walk import Reach, gc_paused, join
+from initcfg.plan.model_walk import ModuleIndex, Reach, gc_paused, join
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Origin, Step, StepHook, Unreached
 from initcfg.schema.initializers import Pretrained
@@ -434,20 +434,26 @@ def _compile(
     download: bool = True,
 ) -> InitPlan:
     source = ConfigSource(locate=tree.location, config=tree.path, constructed=built_from_config)
-    problem = lazy_model_problem(tree, model)
+    index = ModuleIndex(model)  # one walk of the model for the whole compile
+    problem = lazy_model_problem(tree, model, index=index)
     if problem is not None:
         return InitPlan(
             steps=[], tensors={}, diagnostics=[*tree.diagnostics, problem], reach=reach,
             config=tree.path,
         )
-    modules = dict(model.named_modules(remove_duplicate=False))
+    modules = index.modules
     strays: list[tuple[str, KeyPath]] = []
     section = tree.data.get("model")
     if isinstance(section, Mapping):
         source.described.add("")
         _collect(section, ("model",), "", modules, source, strays)
     planner = Planner(
-        model, source, reach=reach, read_checkpoints=read_checkpoints, download=download
+        model,
+        source,
+        reach=reach,
+        read_checkpoints=read_checkpoints,
+        download=download,
+        index=index,
     )
     planner.diagnostics.extend(tree.diagnostics)
     for module_path, key in strays:

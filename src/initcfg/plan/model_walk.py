@@ -10,7 +10,7 @@ import contextlib
 import gc
 import inspect
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -85,7 +85,9 @@ def has_own_init_weights(module: nn.Module) -> bool:
 
 
 def is_initialized(module: nn.Module) -> bool:
-    return bool(getattr(module, "is_init", False) or getattr(module, "_is_init", False))
+    return bool(
+        module_attr(module, "is_init", False) or module_attr(module, "_is_init", False)
+    )
 
 
 def named_tensors(root: nn.Module) -> list[tuple[str, torch.Tensor, bool]]:
@@ -128,3 +130,144 @@ def postorder(module: nn.Module, path: str) -> list[tuple[str, nn.Module]]:
 
     walk(module, path)
     return out
+
+
+# -- fast attribute reads ----------------------------------------------------------------
+# ``getattr(module, name)`` on an nn.Module looks in the class and the instance first and
+# only then, through ``nn.Module.__getattr__``, in ``_parameters``, ``_buffers`` and
+# ``_modules``; a miss raises AttributeError, which is slow. For a class that defines no
+# attribute ``name`` and keeps torch's ``__getattr__``, the same answer comes from four
+# dict look-ups.
+
+_MISSING = object()
+_CLASS_ATTRS: dict[tuple[type, str], bool] = {}
+
+
+def _plain_lookup(cls: type, name: str) -> bool:
+    """Whether ``getattr`` on an instance of ``cls`` resolves ``name`` as torch's tables do
+    (the class defines no such attribute and keeps ``nn.Module.__getattr__``)."""
+    key = (cls, name)
+    found = _CLASS_ATTRS.get(key)
+    if found is None:
+        found = getattr(cls, "__getattr__", None) is nn.Module.__getattr__ and not any(
+            name in klass.__dict__ for klass in cls.__mro__
+        )
+        _CLASS_ATTRS[key] = found
+    return found
+
+
+def module_attr(module: nn.Module, name: str, default: Any = None) -> Any:
+    """``getattr(module, name, default)``, answered from the module's tables when that is
+    what ``getattr`` would do."""
+    cls = type(module)
+    plain = _CLASS_ATTRS.get((cls, name))
+    if plain is None:
+        plain = _plain_lookup(cls, name)
+    state = module.__dict__
+    if not plain or "_modules" not in state:
+        return getattr(module, name, default)
+    if name in state:
+        return state[name]
+    for table in (state["_parameters"], state["_buffers"], state["_modules"]):
+        if name in table:
+            return table[name]
+    return default
+
+
+def module_has(module: nn.Module, name: str) -> bool:
+    """``hasattr(module, name)`` (see :func:`module_attr`)."""
+    return module_attr(module, name, _MISSING) is not _MISSING
+
+
+def set_module_flag(module: nn.Module, name: str, value: bool) -> None:
+    """``setattr(module, name, value)`` for a plain flag such as ``_is_init``, skipping
+    ``nn.Module.__setattr__``'s table checks when the name is in none of the tables."""
+    if type(module).__setattr__ is nn.Module.__setattr__ and not (
+        name in module._parameters or name in module._buffers or name in module._modules
+    ):
+        object.__setattr__(module, name, value)
+    else:
+        setattr(module, name, value)
+
+
+class ModuleIndex:
+    """One walk over the model per compile, answering what the planner asks many times.
+
+    Attributes:
+        modules: Every registered path → module (``named_modules(remove_duplicate=False)``).
+        preorder: ``named_modules()`` order, each module once.
+        order: ``module.apply`` order (see :func:`postorder`) from the root.
+    """
+
+    def __init__(self, root: nn.Module) -> None:
+        self.root = root
+        self.modules: dict[str, nn.Module] = {}
+        self.preorder: list[tuple[str, nn.Module]] = []
+        self.order: list[tuple[str, nn.Module]] = []
+        self._span: dict[str, tuple[int, int]] = {}  # path → its subtree's slice of ``order``
+        self._children: dict[int, list[tuple[str, nn.Module]]] = {}
+        self._tensors: list[tuple[str, torch.Tensor, bool]] | None = None
+        seen: set[int] = set()
+        self._walk(root, "", seen, in_order=True)
+
+    def _walk(self, module: nn.Module, path: str, seen: set[int], *, in_order: bool) -> None:
+        self.modules[path] = module
+        if id(module) not in seen:
+            seen.add(id(module))
+            self.preorder.append((path, module))
+        start = len(self.order)
+        kept = self.children(module)
+        registered = module._modules
+        if len(kept) == len(registered):  # no None, no module twice: children() is all
+            for name, child in kept:
+                self._walk(child, f"{path}.{name}" if path else name, seen, in_order=in_order)
+        else:
+            kept_names = {name for name, _ in kept}
+            for name, sub in registered.items():
+                if sub is None:
+                    continue
+                sub_path = f"{path}.{name}" if path else name
+                self._walk(sub, sub_path, seen, in_order=in_order and name in kept_names)
+        if in_order:
+            self.order.append((path, module))
+            self._span[path] = (start, len(self.order))
+
+    def children(self, module: nn.Module) -> list[tuple[str, nn.Module]]:
+        """:func:`children`, computed once per module."""
+        found = self._children.get(id(module))
+        if found is None:
+            found = self._children[id(module)] = children(module)
+        return found
+
+    def postorder(self, module: nn.Module, path: str) -> list[tuple[str, nn.Module]]:
+        """:func:`postorder` of ``module`` at ``path``: a slice of the root's order."""
+        span = self._span.get(path)
+        if span is None or self.modules.get(path) is not module:
+            return postorder(module, path)
+        return self.order[span[0] : span[1]]
+
+    def named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
+        """:func:`named_tensors` from the index (computed once)."""
+        if self._tensors is None:
+            self._tensors = self._named_tensors()
+        return self._tensors
+
+    def has_lazy_tensors(self) -> bool:
+        """Whether any parameter or buffer is uninitialized (a lazy module's)."""
+        from torch.nn.parameter import is_lazy
+
+        return any(is_lazy(t) for _, t, _ in self.named_tensors())
+
+    def _named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
+        out: list[tuple[str, torch.Tensor, bool]] = []
+        for table in ("_parameters", "_buffers"):
+            seen: set[int] = set()
+            for prefix, module in self.preorder:
+                for name, tensor in getattr(module, table).items():
+                    if tensor is None or id(tensor) in seen:
+                        continue
+                    seen.add(id(tensor))
+                    out.append(
+                        (f"{prefix}.{name}" if prefix else name, tensor, table == "_parameters")
+                    )
+        return out

@@ -41,6 +41,7 @@ from initcfg.plan.init_cfg_source import (
     _raw_at,
 )
 from initcfg.plan.model_walk import (
+    ModuleIndex,
     Reach,
     _class_location,
     _class_names,
@@ -50,6 +51,8 @@ from initcfg.plan.model_walk import (
     is_initialized,
     is_mmengine_init_weights,
     join,
+    module_attr,
+    module_has,
     named_tensors,
     postorder,
 )
@@ -98,8 +101,10 @@ class Planner:
         read_checkpoints: bool = True,
         download: bool = True,
         trace: bool = True,
+        index: ModuleIndex | None = None,
     ) -> None:
         self.root = root
+        self.index = index if index is not None else ModuleIndex(root)
         self.source = source or ConfigSource()
         self.reach = reach
         self.read_checkpoints = read_checkpoints
@@ -112,7 +117,7 @@ class Planner:
         self.done: set[int] = set()  # modules whose init_weights the plan already ran
         self.ops: dict[tuple[int, str, tuple[int, ...]], TensorOp] = {}
         self.keep: list[BaseInit] = []
-        self.tensors = named_tensors(root)
+        self.tensors = self.index.named_tensors()
         self.names: dict[int, str] = {}
         self.trace = trace
         self.on_meta = bool(self.tensors) and all(t.is_meta for _, t, _ in self.tensors)
@@ -157,7 +162,7 @@ class Planner:
         configured = self.source.configured(module, path)
         if configured is not None:
             return configured[1], configured[0]
-        return getattr(module, "init_cfg", None), None
+        return module_attr(module, "init_cfg", None), None
 
     def entries(self, module: nn.Module, path: str) -> list[_Entry]:
         value, key = self.raw_init_cfg(module, path)
@@ -218,8 +223,8 @@ class Planner:
 
     def takes_part(self, module: nn.Module, path: str) -> bool:
         return (
-            hasattr(module, "init_weights")
-            or hasattr(module, "init_cfg")
+            module_has(module, "init_weights")
+            or module_has(module, "init_cfg")
             or path in self.source.described
         )
 
@@ -269,7 +274,7 @@ class Planner:
     def visit(self, module: nn.Module, path: str) -> None:
         entries = self.entries(module, path)
         self.run([e for e in entries if not _deferred(e.initializer)], module, path)
-        for name, child in children(module):
+        for name, child in self.index.children(module):
             child_path = join(path, name)
             if has_own_init_weights(child):
                 if not is_initialized(child):
@@ -285,6 +290,8 @@ class Planner:
         self.done.add(id(module))
 
     def find_unreached(self, blocker: nn.Module, blocker_path: str) -> None:
+        if not blocker._modules:
+            return  # a leaf: nothing under it can hold an init_cfg
         for rel, module in blocker.named_modules():
             if not rel:
                 continue
@@ -372,7 +379,7 @@ class Planner:
         blocks expose ``norm3`` returning the registered ``bn3``); the plan records the
         path the module is registered under, which is what ``apply`` can address.
         """
-        if not hasattr(module, name):
+        if not module_has(module, name):
             children = [n for n, _ in module.named_children()]
             self.report(
                 "IC401",
@@ -384,7 +391,7 @@ class Planner:
                 (*key, "name") if key is not None else None,
             )
             return None
-        target = getattr(module, name)
+        target = module_attr(module, name)
         if not isinstance(target, nn.Module):
             self.report(
                 "IC411",
@@ -421,7 +428,7 @@ class Planner:
                 return join(path, rel)
         if self.module_paths is None:
             self.module_paths = {}
-            for rel, sub in self.root.named_modules(remove_duplicate=False):
+            for rel, sub in self.index.modules.items():
                 self.module_paths.setdefault(id(sub), rel)
         return self.module_paths.get(id(target))
 
@@ -439,7 +446,7 @@ class Planner:
         layers = set(init.layers)
         matched: set[str] = set()
         seen_classes: set[str] = set()
-        for sub_path, sub in postorder(module, path):
+        for sub_path, sub in self.index.postorder(module, path):
             if not whole:
                 names = _class_names(type(sub))
                 seen_classes.add(type(sub).__name__)
@@ -463,8 +470,8 @@ class Planner:
         self.steps.append(step)
 
     def module_writes(self, step: Step, init: WeightInit, module: nn.Module, path: str) -> None:
-        weight = getattr(module, "weight", None)
-        bias = getattr(module, "bias", None)
+        weight = module_attr(module, "weight", None)
+        bias = module_attr(module, "bias", None)
         for attr, tensor in (("weight", weight), ("bias", bias)):
             if tensor is None:
                 continue

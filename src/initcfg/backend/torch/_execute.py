@@ -18,17 +18,60 @@ from initcfg.plan.checkpoint import (
     read_checkpoint,
     select_keys,
 )
+from initcfg.plan.model_walk import module_attr, set_module_flag
 from initcfg.plan.steps import Step, StepHook
 
 __all__ = ["StepHook", "execute", "mark_initialized"]
 
 
-def mark_initialized(modules: dict[str, nn.Module], paths: Iterable[str]) -> None:
+def mark_initialized(modules: Mapping[str, nn.Module] | _Modules, paths: Iterable[str]) -> None:
     """Set ``_is_init`` as MMEngine does, so a second ``init_weights`` does nothing."""
     for path in paths:
         module = modules.get(path)
         if module is not None:
-            module._is_init = True  # type: ignore[assignment]
+            set_module_flag(module, "_is_init", True)
+
+
+class _Modules:
+    """Module path → module, resolved on demand from the root (parents cached): an apply
+    looks up only the modules its steps name, with no walk over the whole model."""
+
+    def __init__(self, root: nn.Module) -> None:
+        self.found: dict[str, nn.Module] = {"": root}
+
+    def __getitem__(self, path: str) -> nn.Module:
+        found = self.found.get(path)
+        if found is None:
+            parent, _, name = path.rpartition(".")
+            found = self[parent]._modules.get(name)
+            if found is None:
+                raise KeyError(path)
+            self.found[path] = found
+        return found
+
+    def get(self, path: str) -> nn.Module | None:
+        try:
+            return self[path]
+        except KeyError:
+            return None
+
+
+def _writes(
+    modules: _Modules, step: Step, dead: frozenset[int] | None
+) -> None:
+    """Run an ``init`` step's writes (the caller holds ``torch.no_grad()``)."""
+    for number, write in enumerate(step.writes):
+        if dead and number in dead:
+            continue
+        tensor = module_attr(modules[write.module], write.attr)
+        op = write.op
+        kind = op.kind
+        if kind == "normal":
+            tensor.normal_(op.args[0], op.args[1])
+        elif kind == "fill":
+            tensor.fill_(op.args[0])
+        else:
+            run_op(op, tensor)
 
 
 def execute(
@@ -50,23 +93,24 @@ def execute(
         on_step: Called with (index, step) before each step runs (for instrumentation).
         skip: Step index → indices of its writes to leave out (overwritten later anyway).
     """
-    modules = dict(root.named_modules(remove_duplicate=False))
+    modules = _Modules(root)
     cache = state_cache if state_cache is not None else {}
     loads: list[tuple[Step, LoadResult]] = []
-    for index, step in enumerate(steps):
+    index, count = 0, len(steps)
+    while index < count:
+        step = steps[index]
+        if step.kind == "init":
+            # Consecutive init steps share one no_grad: nothing else runs between them.
+            with torch.no_grad():
+                while index < count and steps[index].kind == "init":
+                    if on_step is not None:
+                        on_step(index, steps[index])
+                    _writes(modules, steps[index], skip.get(index) if skip else None)
+                    index += 1
+            continue
         if on_step is not None:
             on_step(index, step)
-        if step.kind == "init":
-            dead = skip.get(index) if skip else None
-            with torch.no_grad():
-                if dead:
-                    for number, write in enumerate(step.writes):
-                        if number not in dead:
-                            run_op(write.op, getattr(modules[write.module], write.attr))
-                else:
-                    for write in step.writes:
-                        run_op(write.op, getattr(modules[write.module], write.attr))
-        elif step.kind == "load" and step.load is not None:
+        if step.kind == "load" and step.load is not None:
             spec = step.load
             key = (spec.checkpoint, spec.map_location)
             state = cache.get(key)
@@ -82,6 +126,7 @@ def execute(
             module = modules[step.target]
             if step.sets_init_cfg:
                 module.init_cfg = copy.deepcopy(step.init_cfg)
-            module.init_weights()
+            module.init_weights()  # type: ignore[operator]  # checked when planned
+        index += 1
     mark_initialized(modules, marked)
     return loads
