@@ -18,7 +18,7 @@ from initcfg.plan.checkpoint import (
     read_checkpoint,
     select_keys,
 )
-from initcfg.plan.model_walk import module_attr, set_module_flag
+from initcfg.plan.model_walk import _CLASS_ATTRS, module_attr, set_module_flag
 from initcfg.plan.steps import Step, StepHook
 
 __all__ = ["StepHook", "execute", "mark_initialized"]
@@ -56,14 +56,22 @@ class _Modules:
             return None
 
 
-def _writes(
-    modules: _Modules, step: Step, dead: frozenset[int] | None
-) -> None:
+def _writes(modules: _Modules, step: Step, dead: frozenset[int] | None) -> None:
     """Run an ``init`` step's writes (the caller holds ``torch.no_grad()``)."""
+    found = modules.found
+    plain = _CLASS_ATTRS
     for number, write in enumerate(step.writes):
         if dead and number in dead:
             continue
-        tensor = module_attr(modules[write.module], write.attr)
+        module = found.get(write.module)
+        if module is None:
+            module = modules[write.module]
+        attr = write.attr
+        # getattr's answer straight from the parameter table where getattr would give it
+        # (see initcfg.plan.model_walk.module_attr); anything else asks module_attr.
+        tensor = module.__dict__.get("_parameters", _EMPTY).get(attr)
+        if tensor is None or not plain.get((type(module), attr), False):
+            tensor = module_attr(module, attr)
         op = write.op
         kind = op.kind
         if kind == "normal":
@@ -72,6 +80,9 @@ def _writes(
             tensor.fill_(op.args[0])
         else:
             run_op(op, tensor)
+
+
+_EMPTY: dict[str, torch.Tensor] = {}
 
 
 def execute(
