@@ -47,7 +47,7 @@ def main() -> None:
     import yaml
 
     from initcfg.check.run import validate_paths
-    from initcfg.config.inherit import clear_cache
+    from initcfg.config.loaded import clear_cache
 
     compile_initcfg()
     folder = yaml_corpus()

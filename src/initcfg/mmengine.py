@@ -35,16 +35,12 @@ from mmengine.model import is_model_wrapper  # type: ignore[import-untyped]
 from mmengine.registry import HOOKS  # type: ignore[import-untyped]
 from torch import nn
 
-from initcfg.backend.torch._checkpoint import (
-    compare,
-    expected_state,
-    mmengine_checkpoints_allowed,
-)
 from initcfg.check.validate import check_tree
 from initcfg.config.load import load_config, tree_from_mapping
 from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, diagnostic, place
+from initcfg.plan.checkpoint import compare, expected_state, mmengine_checkpoints_allowed
 from initcfg.plan.init_plan import InitPlan, compile_init_plan, describe_step
 
 __all__ = ["InitcfgHook", "InitcfgStop"]

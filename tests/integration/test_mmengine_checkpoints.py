@@ -16,12 +16,12 @@ pytest.importorskip("mmengine")
 from mmengine.logging import MessageHub  # noqa: E402
 from mmengine.logging.history_buffer import HistoryBuffer  # noqa: E402
 
-from initcfg.backend.torch._checkpoint import (  # noqa: E402
+from initcfg.errors import CheckpointError  # noqa: E402
+from initcfg.plan.checkpoint import (  # noqa: E402
     HistoryBufferState,
     mmengine_checkpoints_allowed,
     read_checkpoint,
 )
-from initcfg.errors import CheckpointError  # noqa: E402
 
 
 def _mmengine_style(path: Path, hub_extra: Any = None) -> dict[str, torch.Tensor]:

@@ -39,7 +39,8 @@ def test_import_contracts_hold() -> None:
     """``lint-imports`` with the contracts in pyproject.toml ([tool.importlinter])."""
     command = shutil.which("lint-imports", path=os.path.dirname(sys.executable))
     assert command is not None, "import-linter is a test extra: pip install -e '.[test]'"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    path = os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
     result = subprocess.run(
         [command, "--no-cache"], cwd=SRC.parent, env=env, capture_output=True, text=True
     )

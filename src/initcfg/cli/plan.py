@@ -266,7 +266,7 @@ def _plan(options: PlanOptions) -> None:
         sys.exit(EXIT_USAGE)
 
     if train_plan:
-        from initcfg.backend.torch._planner import checkpoint_available
+        from initcfg.plan.checkpoint import checkpoint_available
         from initcfg.plan.train_plan import compile_train_plan
 
         per_epoch = _iters_per_epoch(tree, iters_per_epoch, dataset_size, batch_size, world_size)

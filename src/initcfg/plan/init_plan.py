@@ -11,28 +11,38 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from torch import nn
 
-from initcfg.backend.torch._api import raise_for_errors
-from initcfg.backend.torch._checkpoint import LoadResult, StateDict
-from initcfg.backend.torch._execute import StepHook, execute
-from initcfg.backend.torch._ops import TensorOp
-from initcfg.backend.torch._planner import ConfigSource, Planner, Reach, gc_paused, join
-from initcfg.backend.torch._steps import LoadSpec, Origin, Step, Unreached, Write
-from initcfg.backend.torch._trace import Trace, TracedWrite
 from initcfg.check.render import text_table
 from initcfg.config.atomic import write_text_atomic
 from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.tree import ConfigTree
-from initcfg.diagnostics import Diagnostic, KeyPath, Location, diagnostic, did_you_mean, format_path
-from initcfg.errors import InitError
-from initcfg.schema.initializers import BaseInit, Pretrained
-from initcfg.schema.registry import parse_initializer
+from initcfg.diagnostics import Diagnostic, KeyPath, did_you_mean, format_path
+from initcfg.plan.checkpoint import LoadResult, StateDict
+from initcfg.plan.init_cfg_source import ConfigSource
+from initcfg.plan.init_describe import _count, _relative, _shape
+from initcfg.plan.init_describe import describe_initializer as describe_initializer
+from initcfg.plan.init_describe import describe_step as describe_step
+from initcfg.plan.init_diagnostics import (
+    _constructor_differences,
+    _provenance_diagnostics,
+)
+from initcfg.plan.init_diagnostics import lazy_model_problem as lazy_model_problem
+from initcfg.plan.init_plan_json import (
+    _diagnostic_from_json,
+    _origin_from_json,
+    _origin_json,
+    _step_from_json,
+    _step_json,
+)
+from initcfg.plan.model_walk import ModuleIndex, Reach, gc_paused, join
+from initcfg.plan.planner import Planner
+from initcfg.plan.steps import Origin, Step, StepHook, Unreached
+from initcfg.schema.initializers import Pretrained
 
 PLAN_FORMAT = 1
 _KIND_NAMES = {"init": "initializer", "load": "checkpoint", "call": "init_weights"}
@@ -157,21 +167,11 @@ class InitPlan:
         Raises:
             InitError: The plan has errors, or the model lacks a module the plan names.
         """
-        raise_for_errors(self.diagnostics, "the config")
-        try:
-            return execute(
-                model,
-                self.steps,
-                self.marked,
-                state_cache=self._state_cache,
-                on_step=on_step,
-                skip=None if exact else self.dead_writes(),
-            )
-        except KeyError as missing:
-            raise InitError(
-                f"the model has no module {missing.args[0]!r} that the plan writes to; "
-                "apply a plan to the model it was compiled for"
-            ) from None
+        # The one import of the backend in plan/ (see the package docstring): executing
+        # a plan is the backend's job, and torch-free callers never get here.
+        from initcfg.backend.torch._api import execute_plan
+
+        return execute_plan(self, model, exact=exact, on_step=on_step)
 
     # -- serialization -------------------------------------------------------------
 
@@ -231,11 +231,17 @@ class InitPlan:
         """The checkpoint files the plan's load steps read."""
         return [step.load.checkpoint for step in self.steps if step.load is not None]
 
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=1)
+    def dumps(self, *, indent: int | None = 2) -> str:
+        """The plan as JSON text (:meth:`to_json`); ``indent=None`` for one line."""
+        return json.dumps(self.to_json(), indent=indent)
 
     @classmethod
     def loads(cls, text: str) -> InitPlan:
+        """Rebuild a plan from :meth:`dumps` text.
+
+        Raises:
+            ValueError: The text is not JSON, or not a plan of a known format.
+        """
         return cls.from_json(json.loads(text))
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -311,174 +317,6 @@ class InitPlan:
             f"{_count(c['warnings'], 'warning')}, {_count(c['infos'], 'note')}"
         )
         return "\n".join(lines)
-
-
-def _relative(where: str) -> str:
-    file, _, line = where.rpartition(":")
-    for root in sys.path:
-        if root and os.path.isabs(file) and file.startswith(root.rstrip(os.sep) + os.sep):
-            return f"{os.path.relpath(file, root)}:{line}"
-    return where
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}{'s' if number != 1 else ''}"
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, shape)) + ")"
-
-
-def describe_initializer(init: BaseInit | None) -> str:
-    """``Kaiming(mode=fan_in)``: the type and its non-default arguments."""
-    if init is None:
-        return "init_weights()"
-    if isinstance(init, Pretrained):
-        prefix = f", prefix={init.prefix}" if init.prefix else ""
-        return f"Pretrained({os.path.basename(init.checkpoint)}{prefix})"
-    args = init.model_dump(exclude_defaults=True, exclude={"type", "override", "layer"})
-    inner = ", ".join(f"{k}={v}" for k, v in args.items())
-    return f"{init.type}({inner})"
-
-
-def describe_step(step: Step) -> str:
-    if step.kind == "call":
-        return f"{step.target or 'model'}.init_weights()"
-    text = describe_initializer(step.initializer)
-    if step.load is not None and step.load.uninspected:
-        return f"loads {step.load.checkpoint} (not inspected)"
-    if step.origin.source == "load_from":
-        text = f"load_from({step.load.checkpoint if step.load else ''})"
-    elif step.whole:
-        text += f" on {step.target}"
-    return text
-
-
-# -- JSON helpers ----------------------------------------------------------------------
-
-
-def _origin_json(origin: Origin) -> dict[str, Any]:
-    return {
-        "owner": origin.owner,
-        "key": origin.key,
-        "source": origin.source,
-        "file": origin.file,
-        "line": origin.line,
-    }
-
-
-def _origin_from_json(value: Mapping[str, Any]) -> Origin:
-    return Origin(value["owner"], value["key"], value["source"], value["file"], value["line"])
-
-
-def _step_json(step: Step) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "kind": step.kind,
-        "target": step.target,
-        "whole": step.whole,
-        "initializer": step.initializer.model_dump(mode="json") if step.initializer else None,
-        "origin": _origin_json(step.origin),
-        "writes": [
-            {
-                "module": w.module,
-                "attr": w.attr,
-                "tensor": w.tensor,
-                "shape": list(w.shape),
-                "op": w.op.to_json(),
-            }
-            for w in step.writes
-        ],
-        "touches": list(step.touches),
-        "load": None,
-    }
-    if step.sets_init_cfg:
-        out["init_cfg"] = step.init_cfg
-    if step.trace is not None:
-        out["trace"] = {
-            "complete": step.trace.complete,
-            "reason": step.trace.reason,
-            "writes": [[w.tensor, w.op, w.where] for w in step.trace.writes],
-        }
-    if step.load is not None:
-        spec = step.load
-        result = spec.result
-        out["load"] = {
-            "checkpoint": spec.checkpoint,
-            "prefix": spec.prefix,
-            "map_location": spec.map_location,
-            "tensors": dict(spec.tensors),
-            "error": spec.error,
-            "uninspected": spec.uninspected,
-            "result": None
-            if result is None
-            else {
-                "loaded": result.loaded,
-                "missing": result.missing,
-                "unexpected": result.unexpected,
-                "mismatched": [[k, list(a), list(b)] for k, a, b in result.mismatched],
-            },
-        }
-    return out
-
-
-def _step_from_json(value: Mapping[str, Any]) -> Step:
-    init = value["initializer"]
-    load = value["load"]
-    spec = None
-    if load is not None:
-        result = load["result"]
-        spec = LoadSpec(
-            load["checkpoint"],
-            load["prefix"],
-            load["map_location"],
-            None
-            if result is None
-            else LoadResult(
-                list(result["loaded"]),
-                list(result["missing"]),
-                list(result["unexpected"]),
-                [(k, tuple(a), tuple(b)) for k, a, b in result["mismatched"]],
-            ),
-            dict(load["tensors"]),
-            load["error"],
-            bool(load.get("uninspected", False)),
-        )
-    trace = value.get("trace")
-    return Step(
-        value["kind"],
-        value["target"],
-        value["whole"],
-        None if init is None else parse_initializer(init),
-        _origin_from_json(value["origin"]),
-        [
-            Write(
-                w["module"], w["attr"], w["tensor"], tuple(w["shape"]), TensorOp.from_json(w["op"])
-            )
-            for w in value["writes"]
-        ],
-        spec,
-        list(value["touches"]),
-        "init_cfg" in value,
-        value.get("init_cfg"),
-        None
-        if trace is None
-        else Trace(
-            [TracedWrite(*w) for w in trace["writes"]], trace["complete"], trace["reason"]
-        ),
-    )
-
-
-def _diagnostic_from_json(value: Mapping[str, Any]) -> Diagnostic:
-    return Diagnostic(
-        value["code"],
-        value["severity"],
-        value["message"],
-        path=value.get("path") or "",
-        file=value.get("file"),
-        line=value.get("line"),
-        column=value.get("column"),
-        hint=value.get("hint"),
-    )
 
 
 # -- compiling -------------------------------------------------------------------------
@@ -589,20 +427,26 @@ def _compile(
     download: bool = True,
 ) -> InitPlan:
     source = ConfigSource(locate=tree.location, config=tree.path, constructed=built_from_config)
-    problem = lazy_model_problem(tree, model)
+    index = ModuleIndex(model)  # one walk of the model for the whole compile
+    problem = lazy_model_problem(tree, model, index=index)
     if problem is not None:
         return InitPlan(
             steps=[], tensors={}, diagnostics=[*tree.diagnostics, problem], reach=reach,
             config=tree.path,
         )
-    modules = dict(model.named_modules(remove_duplicate=False))
+    modules = index.modules
     strays: list[tuple[str, KeyPath]] = []
     section = tree.data.get("model")
     if isinstance(section, Mapping):
         source.described.add("")
         _collect(section, ("model",), "", modules, source, strays)
     planner = Planner(
-        model, source, reach=reach, read_checkpoints=read_checkpoints, download=download
+        model,
+        source,
+        reach=reach,
+        read_checkpoints=read_checkpoints,
+        download=download,
+        index=index,
     )
     planner.diagnostics.extend(tree.diagnostics)
     for module_path, key in strays:
@@ -648,106 +492,3 @@ def _compile(
     return plan
 
 
-def lazy_model_problem(tree: ConfigTree, model: nn.Module) -> Diagnostic | None:
-    """IC440 when ``model`` holds lazy modules (placed at the config's ``model`` key):
-    a plan is about shapes, and a lazy module has none until its first forward."""
-    lazy = _lazy_modules(model)
-    if not lazy:
-        return None
-    shown = ", ".join(f"{name or 'the model'} ({kind})" for name, kind in lazy[:4])
-    problem = diagnostic(
-        "IC440",
-        f"the model has lazy modules whose parameters have no shape until a first forward "
-        f"pass: {shown}" + (" …" if len(lazy) > 4 else "") + "; nothing can be planned, "
-        "and MMEngine raises ValueError when an initializer reaches them",
-        (),
-        "give the layers their input sizes (nn.Linear instead of nn.LazyLinear), or run "
-        "the model once on a sample batch inside the factory",
-    )
-    where = tree.location(("model", "type")) or tree.location(("model",))
-    if where is None:
-        return problem
-    inherited = tree.path if tree.path is not None and (
-        os.path.abspath(where.file) != os.path.abspath(tree.path)
-    ) else None
-    return problem.at(where, inherited)
-
-
-def _lazy_modules(model: nn.Module) -> list[tuple[str, str]]:
-    """``(module path, class name)`` of each module holding an uninitialized tensor."""
-    from torch.nn.parameter import is_lazy
-
-    found = []
-    for name, module in model.named_modules():
-        own = [*module._parameters.values(), *module._buffers.values()]
-        if any(tensor is not None and is_lazy(tensor) for tensor in own):
-            found.append((name, type(module).__name__))
-    return found
-def _constructor_differences(planner: Planner, modules: Mapping[str, nn.Module]) -> None:
-    for module_path, (key, value) in planner.source.init_cfgs.items():
-        module = modules[module_path]
-        if not hasattr(module, "init_cfg"):
-            continue
-        attribute = module.init_cfg
-        if _plain(attribute) == _plain(value):
-            continue
-        planner.report(
-            "IC415",
-            f"{format_path(key)} is {value!r}, but the constructor of {module_path or 'the model'} "
-            f"({type(module).__name__}) made it {_plain(attribute)!r}; that is what "
-            "init_weights applies",
-            Origin(module_path, format_path(key), "config"),
-            key=key,
-        )
-
-
-def _plain(value: Any) -> Any:
-    """Mappings and sequences as plain dicts and lists (MMEngine's ConfigDict compares
-    and prints as itself)."""
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _provenance_diagnostics(plan: InitPlan) -> None:
-    writers = plan.writers()
-    for index, step in enumerate(plan.steps):
-        if step.kind != "load":
-            continue
-        lost = [name for name in step.written() if writers.get(name, [index])[-1] != index]
-        if lost:
-            later = sorted({describe_step(plan.steps[writers[n][-1]]) for n in lost})
-            where = _location(step.origin)
-            inherited = plan.config if where is not None and plan.config is not None and (
-                os.path.abspath(where.file) != os.path.abspath(plan.config)
-            ) else None
-            plan.diagnostics.append(
-                diagnostic(
-                    "IC404",
-                    f"{len(lost)} tensors loaded by {describe_step(step)} into "
-                    f"{step.target or 'the model'} are overwritten later by "
-                    f"{', '.join(later)}: {', '.join(lost[:4])}" + (" …" if len(lost) > 4 else ""),
-                    step.origin.key,
-                ).at(where, inherited)
-            )
-    untouched = [
-        name
-        for name, info in plan.tensors.items()
-        if info.kind == "parameter" and not writers.get(name)
-    ]
-    if untouched:
-        plan.diagnostics.append(
-            diagnostic(
-                "IC405",
-                f"{len(untouched)} of {sum(t.kind == 'parameter' for t in plan.tensors.values())} "
-                "parameters keep torch's default initialization: "
-                + ", ".join(untouched[:5])
-                + (" …" if len(untouched) > 5 else ""),
-            ).at(None, plan.config)  # about the whole model: shown at the config's name
-        )
-
-
-def _location(origin: Origin) -> Location | None:
-    return Location(origin.file, origin.line or 1, 1) if origin.file else None

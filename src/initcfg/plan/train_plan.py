@@ -307,8 +307,8 @@ def _checkpoint_load(
     which init step last wrote each tensor, so the fresh parameters are named with the
     initializer that gives them their values.
     """
-    from initcfg.backend.torch._checkpoint import LoadResult
     from initcfg.errors import CheckpointError, InitError
+    from initcfg.plan.checkpoint import LoadResult
     from initcfg.plan.init_plan import compile_init_plan, describe_step
 
     root = unwrap_model(model)[0]

@@ -149,9 +149,7 @@ class WeightInit(BaseInit):
     def bias_value(self) -> float:
         """The constant the bias is filled with: ``bias``, or the one ``bias_prob`` implies."""
         if self.bias_prob is not None:
-            import math
-
-            return float(-math.log((1 - self.bias_prob) / self.bias_prob))
+            return bias_from_prob(self.bias_prob)
         return float(self.bias)
 
 
@@ -265,3 +263,18 @@ BUILTIN_INITIALIZERS: tuple[type[BaseInit], ...] = (
 
 # No `Override.model_rebuild()` here: it would build every initializer's validator at
 # import. `BaseInit` is resolved from this module when Override is first used.
+
+
+def bias_from_prob(prob: float) -> float:
+    """``-log((1 - p) / p)``, through numpy's log when present, as MMEngine's
+    ``bias_init_with_prob`` computes it (libm and numpy may round the last bit
+    differently). The one formula: :attr:`WeightInit.bias_value` and the planned bias
+    fill both use it."""
+    ratio = (1 - prob) / prob
+    try:
+        import numpy
+    except ImportError:  # pragma: no cover - numpy ships with torch wheels
+        import math
+
+        return float(-math.log(ratio))
+    return float(-numpy.log(ratio))

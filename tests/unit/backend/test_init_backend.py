@@ -20,7 +20,7 @@ from initcfg.backend.torch import (
     initialize,
     read_checkpoint,
 )
-from initcfg.backend.torch._checkpoint import resolve_checkpoint
+from initcfg.plan.checkpoint import resolve_checkpoint
 from initcfg.schema.initializers import Constant, Normal, Override
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import initcfg
-from initcfg.config.inherit import clear_cache
+from initcfg.config.loaded import clear_cache
 from initcfg.diagnostics import Location
 from yaml_readers import assert_same_reading, fast_read
 

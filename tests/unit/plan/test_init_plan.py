@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from initcfg.backend.torch import InitError, init_weights
+from initcfg.backend.torch import InitError
 from initcfg.config.load import load_config
 from initcfg.plan.init_plan import InitPlan, compile_init_plan
 
@@ -143,13 +143,40 @@ def test_apply_bit_exact_with_init_weights_and_meta_plan(checkpoint: str) -> Non
         assert torch.equal(a, b), name
 
 
+def _as_mmengine(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` in which every module that sets ``init_cfg`` is a real
+    ``mmengine.model.BaseModule`` (its class gains BaseModule as a base, its name kept),
+    so MMEngine's own ``init_weights`` runs on the same structure and tensors."""
+    from mmengine.model import BaseModule
+
+    copied = copy.deepcopy(model)
+    made: dict[type, type] = {}
+    for module in copied.modules():
+        cls = type(module)
+        if "init_cfg" not in module.__dict__ or isinstance(module, BaseModule):
+            continue
+        if cls not in made:
+            made[cls] = type(cls.__name__, (cls, BaseModule), {"__module__": cls.__module__})
+        module.__class__ = made[cls]
+        module._is_init = False  # type: ignore[assignment]
+    return copied
+
+
 def test_plan_without_config_equals_init_weights() -> None:
+    pytest.importorskip("mmengine")
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    MMLogger.get_instance("mmengine").setLevel(logging.ERROR)
     model_a = FasterRCNN()
-    model_b = copy.deepcopy(model_a)
+    model_b = _as_mmengine(model_a)
     torch.manual_seed(11)
     compile_init_plan(None, model_a).apply(model_a)
+    ours = torch.get_rng_state()
     torch.manual_seed(11)
-    init_weights(model_b)
+    model_b.init_weights()  # type: ignore[operator]  # MMEngine's BaseModule.init_weights
+    assert torch.equal(ours, torch.get_rng_state()), "a different number of random draws"
     for (name, a), (_, b) in zip(
         model_a.state_dict().items(), model_b.state_dict().items(), strict=True
     ):

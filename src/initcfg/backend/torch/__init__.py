@@ -5,8 +5,8 @@ init modules and are exported by their own names.
 """
 
 from initcfg.backend.torch._api import InitReport, init_weights, initialize
-from initcfg.backend.torch._checkpoint import LoadResult, read_checkpoint
 from initcfg.errors import CheckpointError, InitCfgError, InitError
+from initcfg.plan.checkpoint import LoadResult, read_checkpoint
 
 __all__ = [
     "CheckpointError",

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
-from initcfg.backend.torch._checkpoint import LoadResult
 from initcfg.backend.torch._execute import execute
-from initcfg.backend.torch._planner import Planner, Reach, gc_paused
-from initcfg.backend.torch._steps import Step, Unreached
 from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic
-from initcfg.errors import InitCfgKeyError, error_for
+from initcfg.errors import (
+    InitCfgKeyError,
+    InitError,
+    error_for,
+)
+from initcfg.plan.checkpoint import LoadResult
+from initcfg.plan.model_walk import Reach, gc_paused
+from initcfg.plan.planner import Planner
+from initcfg.plan.steps import Step, StepHook, Unreached
+
+if TYPE_CHECKING:
+    from initcfg.plan.init_plan import InitPlan
 
 _ACTIVE: set[int] = set()
 
@@ -51,6 +59,27 @@ def raise_for_errors(diagnostics: Sequence[Diagnostic], what: str) -> None:
     error = error_for(diagnostics, what)
     if error is not None:
         raise error
+
+
+def execute_plan(
+    plan: InitPlan, model: nn.Module, *, exact: bool = True, on_step: StepHook | None = None
+) -> list[tuple[Step, LoadResult]]:
+    """Run a compiled plan on ``model``: what :meth:`InitPlan.apply` does (see there)."""
+    raise_for_errors(plan.diagnostics, "the config")
+    try:
+        return execute(
+            model,
+            plan.steps,
+            plan.marked,
+            state_cache=plan._state_cache,
+            on_step=on_step,
+            skip=None if exact else plan.dead_writes(),
+        )
+    except KeyError as missing:
+        raise InitError(
+            f"the model has no module {missing.args[0]!r} that the plan writes to; "
+            "apply a plan to the model it was compiled for"
+        ) from None
 
 
 def initialize(module: nn.Module, init_cfg: Any) -> InitReport:

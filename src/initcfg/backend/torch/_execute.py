@@ -3,31 +3,86 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import torch
 from torch import nn
 
-from initcfg.backend.torch._checkpoint import (
+from initcfg.backend.torch._checkpoint import load_into
+from initcfg.backend.torch._ops import run_op
+from initcfg.plan.checkpoint import (
     LoadResult,
     StateDict,
     compare,
     expected_state,
-    load_into,
     read_checkpoint,
     select_keys,
 )
-from initcfg.backend.torch._steps import Step
+from initcfg.plan.model_walk import _CLASS_ATTRS, module_attr, set_module_flag
+from initcfg.plan.steps import Step, StepHook
 
-StepHook = Callable[[int, Step], None]
+__all__ = ["StepHook", "execute", "mark_initialized"]
 
 
-def mark_initialized(modules: dict[str, nn.Module], paths: Iterable[str]) -> None:
+def mark_initialized(modules: Mapping[str, nn.Module] | _Modules, paths: Iterable[str]) -> None:
     """Set ``_is_init`` as MMEngine does, so a second ``init_weights`` does nothing."""
     for path in paths:
         module = modules.get(path)
         if module is not None:
-            module._is_init = True  # type: ignore[assignment]
+            set_module_flag(module, "_is_init", True)
+
+
+class _Modules:
+    """Module path → module, resolved on demand from the root (parents cached): an apply
+    looks up only the modules its steps name, with no walk over the whole model."""
+
+    def __init__(self, root: nn.Module) -> None:
+        self.found: dict[str, nn.Module] = {"": root}
+
+    def __getitem__(self, path: str) -> nn.Module:
+        found = self.found.get(path)
+        if found is None:
+            parent, _, name = path.rpartition(".")
+            found = self[parent]._modules.get(name)
+            if found is None:
+                raise KeyError(path)
+            self.found[path] = found
+        return found
+
+    def get(self, path: str) -> nn.Module | None:
+        try:
+            return self[path]
+        except KeyError:
+            return None
+
+
+def _writes(modules: _Modules, step: Step, dead: frozenset[int] | None) -> None:
+    """Run an ``init`` step's writes (the caller holds ``torch.no_grad()``)."""
+    found = modules.found
+    plain = _CLASS_ATTRS
+    for number, write in enumerate(step.writes):
+        if dead and number in dead:
+            continue
+        module = found.get(write.module)
+        if module is None:
+            module = modules[write.module]
+        attr = write.attr
+        # getattr's answer straight from the parameter table where getattr would give it
+        # (see initcfg.plan.model_walk.module_attr); anything else asks module_attr.
+        tensor = module.__dict__.get("_parameters", _EMPTY).get(attr)
+        if tensor is None or not plain.get((type(module), attr), False):
+            tensor = module_attr(module, attr)
+        op = write.op
+        kind = op.kind
+        if kind == "normal":
+            tensor.normal_(op.args[0], op.args[1])
+        elif kind == "fill":
+            tensor.fill_(op.args[0])
+        else:
+            run_op(op, tensor)
+
+
+_EMPTY: dict[str, torch.Tensor] = {}
 
 
 def execute(
@@ -49,23 +104,24 @@ def execute(
         on_step: Called with (index, step) before each step runs (for instrumentation).
         skip: Step index → indices of its writes to leave out (overwritten later anyway).
     """
-    modules = dict(root.named_modules(remove_duplicate=False))
+    modules = _Modules(root)
     cache = state_cache if state_cache is not None else {}
     loads: list[tuple[Step, LoadResult]] = []
-    for index, step in enumerate(steps):
+    index, count = 0, len(steps)
+    while index < count:
+        step = steps[index]
+        if step.kind == "init":
+            # Consecutive init steps share one no_grad: nothing else runs between them.
+            with torch.no_grad():
+                while index < count and steps[index].kind == "init":
+                    if on_step is not None:
+                        on_step(index, steps[index])
+                    _writes(modules, steps[index], skip.get(index) if skip else None)
+                    index += 1
+            continue
         if on_step is not None:
             on_step(index, step)
-        if step.kind == "init":
-            dead = skip.get(index) if skip else None
-            with torch.no_grad():
-                if dead:
-                    for number, write in enumerate(step.writes):
-                        if number not in dead:
-                            write.op.run(getattr(modules[write.module], write.attr))
-                else:
-                    for write in step.writes:
-                        write.op.run(getattr(modules[write.module], write.attr))
-        elif step.kind == "load" and step.load is not None:
+        if step.kind == "load" and step.load is not None:
             spec = step.load
             key = (spec.checkpoint, spec.map_location)
             state = cache.get(key)
@@ -81,6 +137,7 @@ def execute(
             module = modules[step.target]
             if step.sets_init_cfg:
                 module.init_cfg = copy.deepcopy(step.init_cfg)
-            module.init_weights()
+            module.init_weights()  # type: ignore[operator]  # checked when planned
+        index += 1
     mark_initialized(modules, marked)
     return loads

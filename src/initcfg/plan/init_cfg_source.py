@@ -1,0 +1,147 @@
+"""Where ``init_cfg`` values come from while planning: the config's, and their typed entries.
+
+:class:`ConfigSource` holds the values a config gives for module paths; the parse cache
+turns each distinct value into typed initializers once per process (models repeat the
+same ``init_cfg`` in every block).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+from initcfg.diagnostics import KeyPath, Location
+from initcfg.plan.steps import Origin
+from initcfg.schema.init_cfg import InitCfgParse, parse_init_cfg
+from initcfg.schema.initializers import BaseInit, Pretrained
+
+Locate = Callable[[KeyPath], Location | None]
+
+
+@dataclass(slots=True)
+class ConfigSource:
+    """``init_cfg`` values a config gives for module paths, and the modules it describes.
+
+    Attributes:
+        init_cfgs: Module path → (key path of the ``init_cfg`` value, the value).
+        described: Module paths that a dict in the config's ``model`` section describes.
+        locate: Key path → source location.
+        config: The config file, for diagnostics.
+        constructed: The model was built from this config by something that hands each
+            described dict's ``init_cfg`` to the module's constructor (MMEngine's
+            registry): a module's own ``init_cfg`` attribute is what its constructor made
+            of the value and wins; the config's value only fills in for a module that
+            has no ``init_cfg`` attribute.
+    """
+
+    init_cfgs: dict[str, tuple[KeyPath, Any]] = field(default_factory=dict)
+    described: set[str] = field(default_factory=set)
+    locate: Locate | None = None
+    config: str | None = None
+    constructed: bool = False
+
+    def configured(self, module: nn.Module, path: str) -> tuple[KeyPath, Any] | None:
+        """The config's ``init_cfg`` for the module at ``path``, where it applies."""
+        found = self.init_cfgs.get(path)
+        if found is None or (self.constructed and hasattr(module, "init_cfg")):
+            return None
+        return found
+
+
+@dataclass(slots=True)
+class _Entry:
+    initializer: BaseInit
+    origin: Origin
+    override_keys: list[KeyPath | None]
+    key: KeyPath | None = None  # the entry's key path in a config, for precise locations
+
+
+def _deferred(init: BaseInit) -> bool:
+    """A module's Pretrained entries run after its children (spelling permitting)."""
+    return isinstance(init, Pretrained) and init.deferred
+
+
+_PARSED: dict[Any, InitCfgParse] = {}
+
+
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable copy of a plain value (dicts, lists, scalars), or None if it is not
+    plain; the type is part of the key so that 1, 1.0 and True stay distinct.
+
+    Exact built-in types take a fast path; anything else (mappings and sequences of other
+    types, subclasses) goes through :func:`_frozen_any`, which gives the same keys."""
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:
+        return (kind.__name__, value)
+    if kind is dict:
+        items = []
+        for key, item in value.items():
+            frozen = _frozen(item)
+            if frozen is None or type(key) is not str:
+                return _frozen_any(value)
+            items.append((key, frozen))
+        return ("d", tuple(items))
+    if kind is list or kind is tuple:
+        parts = []
+        for item in value:
+            frozen = _frozen(item)
+            if frozen is None:
+                return None
+            parts.append(frozen)
+        return (kind.__name__, tuple(parts))
+    return _frozen_any(value)
+
+
+def _frozen_any(value: Any) -> Any:
+    """A hashable copy of a plain value (dicts, lists, scalars), or None if it is not
+    plain; the type is part of the key so that 1, 1.0 and True stay distinct."""
+    if isinstance(value, Mapping):
+        items = [(k, _frozen(v)) for k, v in value.items()]
+        if any(not isinstance(k, str) or v is None for k, v in items):
+            return None
+        return ("d", tuple(items))
+    if isinstance(value, list | tuple):
+        frozen = [_frozen(v) for v in value]
+        return None if any(v is None for v in frozen) else (type(value).__name__, tuple(frozen))
+    if value is None or isinstance(value, str | int | float | bool):
+        return (type(value).__name__, value)
+    return None
+
+
+def _parse_cached(value: Any) -> InitCfgParse:
+    # Models repeat the same init_cfg in every block; parsing is the planner's main cost.
+    key = _frozen(value)
+    if key is None:
+        return parse_init_cfg(value)
+    found = _PARSED.get(key)
+    if found is None:
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        found = _PARSED[key] = parse_init_cfg(value)
+    return found
+
+
+def _is_typed(value: Any) -> bool:
+    if isinstance(value, BaseInit):
+        return True
+    return isinstance(value, list) and bool(value) and all(isinstance(v, BaseInit) for v in value)
+
+
+def _parse_typed(value: Any) -> list[tuple[BaseInit, KeyPath]]:
+    if isinstance(value, BaseInit):
+        return [(value, ())]
+    return [(item, (index,)) for index, item in enumerate(value)]
+
+
+def _raw_at(value: Any, rel: KeyPath) -> Any:
+    if not rel:
+        return value
+    if isinstance(value, list) and isinstance(rel[0], int) and rel[0] < len(value):
+        return value[rel[0]]
+    return None

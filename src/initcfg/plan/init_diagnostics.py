@@ -1,0 +1,133 @@
+"""Model-dependent diagnostics of an init plan found around the walk: lazy modules (IC440),
+constructor-made ``init_cfg`` values (IC415), loads overwritten later (IC404) and
+parameters nothing writes (IC405)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from torch import nn
+
+from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, Location, diagnostic, format_path
+from initcfg.plan.init_describe import describe_step
+from initcfg.plan.model_walk import ModuleIndex
+from initcfg.plan.planner import Planner
+from initcfg.plan.steps import Origin
+
+if TYPE_CHECKING:
+    from initcfg.plan.init_plan import InitPlan
+
+
+def lazy_model_problem(
+    tree: ConfigTree, model: nn.Module, *, index: ModuleIndex | None = None
+) -> Diagnostic | None:
+    """IC440 when ``model`` holds lazy modules (placed at the config's ``model`` key):
+    a plan is about shapes, and a lazy module has none until its first forward."""
+    if index is not None and not index.has_lazy_tensors():
+        return None
+    lazy = _lazy_modules(model, index)
+    if not lazy:
+        return None
+    shown = ", ".join(f"{name or 'the model'} ({kind})" for name, kind in lazy[:4])
+    problem = diagnostic(
+        "IC440",
+        f"the model has lazy modules whose parameters have no shape until a first forward "
+        f"pass: {shown}" + (" …" if len(lazy) > 4 else "") + "; nothing can be planned, "
+        "and MMEngine raises ValueError when an initializer reaches them",
+        (),
+        "give the layers their input sizes (nn.Linear instead of nn.LazyLinear), or run "
+        "the model once on a sample batch inside the factory",
+    )
+    where = tree.location(("model", "type")) or tree.location(("model",))
+    if where is None:
+        return problem
+    inherited = tree.path if tree.path is not None and (
+        os.path.abspath(where.file) != os.path.abspath(tree.path)
+    ) else None
+    return problem.at(where, inherited)
+
+
+def _lazy_modules(model: nn.Module, index: ModuleIndex | None = None) -> list[tuple[str, str]]:
+    """``(module path, class name)`` of each module holding an uninitialized tensor."""
+    from torch.nn.parameter import is_lazy
+
+    found = []
+    walk = index.preorder if index is not None else model.named_modules()
+    for name, module in walk:
+        own = [*module._parameters.values(), *module._buffers.values()]
+        if any(tensor is not None and is_lazy(tensor) for tensor in own):
+            found.append((name, type(module).__name__))
+    return found
+
+
+def _constructor_differences(planner: Planner, modules: Mapping[str, nn.Module]) -> None:
+    for module_path, (key, value) in planner.source.init_cfgs.items():
+        module = modules[module_path]
+        if not hasattr(module, "init_cfg"):
+            continue
+        attribute = module.init_cfg
+        if _plain(attribute) == _plain(value):
+            continue
+        planner.report(
+            "IC415",
+            f"{format_path(key)} is {value!r}, but the constructor of {module_path or 'the model'} "
+            f"({type(module).__name__}) made it {_plain(attribute)!r}; that is what "
+            "init_weights applies",
+            Origin(module_path, format_path(key), "config"),
+            key=key,
+        )
+
+
+def _plain(value: Any) -> Any:
+    """Mappings and sequences as plain dicts and lists (MMEngine's ConfigDict compares
+    and prints as itself)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _provenance_diagnostics(plan: InitPlan) -> None:
+    writers = plan.writers()
+    for index, step in enumerate(plan.steps):
+        if step.kind != "load":
+            continue
+        lost = [name for name in step.written() if writers.get(name, [index])[-1] != index]
+        if lost:
+            later = sorted({describe_step(plan.steps[writers[n][-1]]) for n in lost})
+            where = _location(step.origin)
+            inherited = plan.config if where is not None and plan.config is not None and (
+                os.path.abspath(where.file) != os.path.abspath(plan.config)
+            ) else None
+            plan.diagnostics.append(
+                diagnostic(
+                    "IC404",
+                    f"{len(lost)} tensors loaded by {describe_step(step)} into "
+                    f"{step.target or 'the model'} are overwritten later by "
+                    f"{', '.join(later)}: {', '.join(lost[:4])}" + (" …" if len(lost) > 4 else ""),
+                    step.origin.key,
+                ).at(where, inherited)
+            )
+    untouched = [
+        name
+        for name, info in plan.tensors.items()
+        if info.kind == "parameter" and not writers.get(name)
+    ]
+    if untouched:
+        plan.diagnostics.append(
+            diagnostic(
+                "IC405",
+                f"{len(untouched)} of {sum(t.kind == 'parameter' for t in plan.tensors.values())} "
+                "parameters keep torch's default initialization: "
+                + ", ".join(untouched[:5])
+                + (" …" if len(untouched) > 5 else ""),
+            ).at(None, plan.config)  # about the whole model: shown at the config's name
+        )
+
+
+def _location(origin: Origin) -> Location | None:
+    return Location(origin.file, origin.line or 1, 1) if origin.file else None

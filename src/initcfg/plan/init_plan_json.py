@@ -1,0 +1,141 @@
+"""Init plan JSON format 1: steps, origins and diagnostics to plain JSON values and back.
+
+:meth:`initcfg.plan.init_plan.InitPlan.to_json` and ``from_json`` use these; the format is
+pinned by golden files (``tests/unit/plan/golden/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from initcfg.diagnostics import Diagnostic
+from initcfg.plan.checkpoint import LoadResult
+from initcfg.plan.ops import TensorOp
+from initcfg.plan.steps import LoadSpec, Origin, Step, Write
+from initcfg.plan.trace import Trace, TracedWrite
+from initcfg.schema.registry import parse_initializer
+
+
+def _origin_json(origin: Origin) -> dict[str, Any]:
+    return {
+        "owner": origin.owner,
+        "key": origin.key,
+        "source": origin.source,
+        "file": origin.file,
+        "line": origin.line,
+    }
+
+
+def _origin_from_json(value: Mapping[str, Any]) -> Origin:
+    return Origin(value["owner"], value["key"], value["source"], value["file"], value["line"])
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": step.kind,
+        "target": step.target,
+        "whole": step.whole,
+        "initializer": step.initializer.model_dump(mode="json") if step.initializer else None,
+        "origin": _origin_json(step.origin),
+        "writes": [
+            {
+                "module": w.module,
+                "attr": w.attr,
+                "tensor": w.tensor,
+                "shape": list(w.shape),
+                "op": w.op.to_json(),
+            }
+            for w in step.writes
+        ],
+        "touches": list(step.touches),
+        "load": None,
+    }
+    if step.sets_init_cfg:
+        out["init_cfg"] = step.init_cfg
+    if step.trace is not None:
+        out["trace"] = {
+            "complete": step.trace.complete,
+            "reason": step.trace.reason,
+            "writes": [[w.tensor, w.op, w.where] for w in step.trace.writes],
+        }
+    if step.load is not None:
+        spec = step.load
+        result = spec.result
+        out["load"] = {
+            "checkpoint": spec.checkpoint,
+            "prefix": spec.prefix,
+            "map_location": spec.map_location,
+            "tensors": dict(spec.tensors),
+            "error": spec.error,
+            "uninspected": spec.uninspected,
+            "result": None
+            if result is None
+            else {
+                "loaded": result.loaded,
+                "missing": result.missing,
+                "unexpected": result.unexpected,
+                "mismatched": [[k, list(a), list(b)] for k, a, b in result.mismatched],
+            },
+        }
+    return out
+
+
+def _step_from_json(value: Mapping[str, Any]) -> Step:
+    init = value["initializer"]
+    load = value["load"]
+    spec = None
+    if load is not None:
+        result = load["result"]
+        spec = LoadSpec(
+            load["checkpoint"],
+            load["prefix"],
+            load["map_location"],
+            None
+            if result is None
+            else LoadResult(
+                list(result["loaded"]),
+                list(result["missing"]),
+                list(result["unexpected"]),
+                [(k, tuple(a), tuple(b)) for k, a, b in result["mismatched"]],
+            ),
+            dict(load["tensors"]),
+            load["error"],
+            bool(load.get("uninspected", False)),
+        )
+    trace = value.get("trace")
+    return Step(
+        value["kind"],
+        value["target"],
+        value["whole"],
+        None if init is None else parse_initializer(init),
+        _origin_from_json(value["origin"]),
+        [
+            Write(
+                w["module"], w["attr"], w["tensor"], tuple(w["shape"]), TensorOp.from_json(w["op"])
+            )
+            for w in value["writes"]
+        ],
+        spec,
+        list(value["touches"]),
+        "init_cfg" in value,
+        value.get("init_cfg"),
+        None
+        if trace is None
+        else Trace(
+            [TracedWrite(*w) for w in trace["writes"]], trace["complete"], trace["reason"]
+        ),
+    )
+
+
+def _diagnostic_from_json(value: Mapping[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        value["code"],
+        value["severity"],
+        value["message"],
+        path=value.get("path") or "",
+        file=value.get("file"),
+        line=value.get("line"),
+        column=value.get("column"),
+        hint=value.get("hint"),
+    )

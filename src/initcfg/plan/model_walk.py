@@ -1,0 +1,273 @@
+"""The model as the planner walks it: module order, tensors, class names, own init_weights.
+
+Helpers the init planner uses to visit a torch model the way MMEngine's ``init_weights``
+does (registration order, post-order for ``module.apply``), on any device, meta included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import inspect
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+Reach = Literal["mmengine", "all"]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: planning allocates many small objects and
+    creates no cycles worth collecting, and collections made it up to twice as slow."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+_NAMES: dict[type, frozenset[str]] = {}
+_LOCATIONS: dict[type, tuple[str | None, int | None]] = {}
+
+
+def _class_names(cls: type) -> frozenset[str]:
+    found = _NAMES.get(cls)
+    if found is None:
+        # MMEngine compares the class name and the names of its *direct* bases only.
+        found = frozenset([cls.__name__, *(base.__name__ for base in cls.__bases__)])
+        _NAMES[cls] = found
+    return found
+
+
+def _class_location(cls: type) -> tuple[str | None, int | None]:
+    found = _LOCATIONS.get(cls)
+    if found is None:
+        try:
+            file = inspect.getsourcefile(cls)
+            found = (file, inspect.getsourcelines(cls)[1] if file else None)
+        except (OSError, TypeError):
+            found = (None, None)
+        _LOCATIONS[cls] = found
+    return found
+
+
+def is_mmengine_init_weights(function: object) -> bool:
+    """Whether ``function`` is MMEngine's own ``BaseModule.init_weights`` (checked by name
+    so that mmengine need not be importable)."""
+    return (
+        getattr(function, "__qualname__", "") == "BaseModule.init_weights"
+        and getattr(function, "__module__", "") == "mmengine.model.base_module"
+    )
+
+
+_OWN_INIT: dict[type, bool] = {}
+
+
+def has_own_init_weights(module: nn.Module) -> bool:
+    """A user-defined ``init_weights`` that MMEngine would call instead of any cfg logic."""
+    cls = type(module)
+    own = _OWN_INIT.get(cls)
+    if own is None:
+        method = getattr(cls, "init_weights", None)
+        own = method is not None and not is_mmengine_init_weights(method)
+        _OWN_INIT[cls] = own
+    # An instance attribute (rare) counts too, as MMEngine's hasattr sees it.
+    return own or "init_weights" in module.__dict__
+
+
+def is_initialized(module: nn.Module) -> bool:
+    return bool(
+        module_attr(module, "is_init", False) or module_attr(module, "_is_init", False)
+    )
+
+
+def named_tensors(root: nn.Module) -> list[tuple[str, torch.Tensor, bool]]:
+    """``(name, tensor, is_parameter)`` in ``named_parameters()`` then ``named_buffers()``
+    order, each tensor once, in one walk over the modules."""
+    modules = list(root.named_modules())
+    out: list[tuple[str, torch.Tensor, bool]] = []
+    for table in ("_parameters", "_buffers"):
+        seen: set[int] = set()
+        for prefix, module in modules:
+            for name, tensor in getattr(module, table).items():
+                if tensor is None or id(tensor) in seen:
+                    continue
+                seen.add(id(tensor))
+                out.append((f"{prefix}.{name}" if prefix else name, tensor, table == "_parameters"))
+    return out
+
+
+def children(module: nn.Module) -> list[tuple[str, nn.Module]]:
+    """``named_children()`` without the generator: registration order, None skipped, a
+    module registered twice under one parent listed once."""
+    seen: set[int] = set()
+    out: list[tuple[str, nn.Module]] = []
+    for name, child in module._modules.items():
+        if child is not None and id(child) not in seen:
+            seen.add(id(child))
+            out.append((name, child))
+    return out
+
+
+def postorder(module: nn.Module, path: str) -> list[tuple[str, nn.Module]]:
+    """``module.apply`` order: each child's subtree in registration order, then the module
+    (a module shared by two parents appears under both, as ``apply`` visits it twice)."""
+    out: list[tuple[str, nn.Module]] = []
+
+    def walk(node: nn.Module, node_path: str) -> None:
+        for name, child in children(node):
+            walk(child, f"{node_path}.{name}" if node_path else name)
+        out.append((node_path, node))
+
+    walk(module, path)
+    return out
+
+
+# -- fast attribute reads ----------------------------------------------------------------
+# ``getattr(module, name)`` on an nn.Module looks in the class and the instance first and
+# only then, through ``nn.Module.__getattr__``, in ``_parameters``, ``_buffers`` and
+# ``_modules``; a miss raises AttributeError, which is slow. For a class that defines no
+# attribute ``name`` and keeps torch's ``__getattr__``, the same answer comes from four
+# dict look-ups.
+
+_MISSING = object()
+_CLASS_ATTRS: dict[tuple[type, str], bool] = {}
+
+
+def _plain_lookup(cls: type, name: str) -> bool:
+    """Whether ``getattr`` on an instance of ``cls`` resolves ``name`` as torch's tables do
+    (the class defines no such attribute and keeps ``nn.Module.__getattr__``)."""
+    key = (cls, name)
+    found = _CLASS_ATTRS.get(key)
+    if found is None:
+        found = getattr(cls, "__getattr__", None) is nn.Module.__getattr__ and not any(
+            name in klass.__dict__ for klass in cls.__mro__
+        )
+        _CLASS_ATTRS[key] = found
+    return found
+
+
+def module_attr(module: nn.Module, name: str, default: Any = None) -> Any:
+    """``getattr(module, name, default)``, answered from the module's tables when that is
+    what ``getattr`` would do."""
+    cls = type(module)
+    plain = _CLASS_ATTRS.get((cls, name))
+    if plain is None:
+        plain = _plain_lookup(cls, name)
+    state = module.__dict__
+    if not plain or "_modules" not in state:
+        return getattr(module, name, default)
+    if name in state:
+        return state[name]
+    for table in (state["_parameters"], state["_buffers"], state["_modules"]):
+        if name in table:
+            return table[name]
+    return default
+
+
+def module_has(module: nn.Module, name: str) -> bool:
+    """``hasattr(module, name)`` (see :func:`module_attr`)."""
+    return module_attr(module, name, _MISSING) is not _MISSING
+
+
+def set_module_flag(module: nn.Module, name: str, value: bool) -> None:
+    """``setattr(module, name, value)`` for a plain flag such as ``_is_init``, skipping
+    ``nn.Module.__setattr__``'s table checks when the name is in none of the tables."""
+    if type(module).__setattr__ is nn.Module.__setattr__ and not (
+        name in module._parameters or name in module._buffers or name in module._modules
+    ):
+        object.__setattr__(module, name, value)
+    else:
+        setattr(module, name, value)
+
+
+class ModuleIndex:
+    """One walk over the model per compile, answering what the planner asks many times.
+
+    Attributes:
+        modules: Every registered path → module (``named_modules(remove_duplicate=False)``).
+        preorder: ``named_modules()`` order, each module once.
+        order: ``module.apply`` order (see :func:`postorder`) from the root.
+    """
+
+    def __init__(self, root: nn.Module) -> None:
+        self.root = root
+        self.modules: dict[str, nn.Module] = {}
+        self.preorder: list[tuple[str, nn.Module]] = []
+        self.order: list[tuple[str, nn.Module]] = []
+        self._span: dict[str, tuple[int, int]] = {}  # path → its subtree's slice of ``order``
+        self._children: dict[int, list[tuple[str, nn.Module]]] = {}
+        self._tensors: list[tuple[str, torch.Tensor, bool]] | None = None
+        seen: set[int] = set()
+        self._walk(root, "", seen, in_order=True)
+
+    def _walk(self, module: nn.Module, path: str, seen: set[int], *, in_order: bool) -> None:
+        self.modules[path] = module
+        if id(module) not in seen:
+            seen.add(id(module))
+            self.preorder.append((path, module))
+        start = len(self.order)
+        kept = self.children(module)
+        registered = module._modules
+        if len(kept) == len(registered):  # no None, no module twice: children() is all
+            for name, child in kept:
+                self._walk(child, f"{path}.{name}" if path else name, seen, in_order=in_order)
+        else:
+            kept_names = {name for name, _ in kept}
+            for name, sub in registered.items():
+                if sub is None:
+                    continue
+                sub_path = f"{path}.{name}" if path else name
+                self._walk(sub, sub_path, seen, in_order=in_order and name in kept_names)
+        if in_order:
+            self.order.append((path, module))
+            self._span[path] = (start, len(self.order))
+
+    def children(self, module: nn.Module) -> list[tuple[str, nn.Module]]:
+        """:func:`children`, computed once per module."""
+        found = self._children.get(id(module))
+        if found is None:
+            found = self._children[id(module)] = children(module)
+        return found
+
+    def postorder(self, module: nn.Module, path: str) -> list[tuple[str, nn.Module]]:
+        """:func:`postorder` of ``module`` at ``path``: a slice of the root's order."""
+        span = self._span.get(path)
+        if span is None or self.modules.get(path) is not module:
+            return postorder(module, path)
+        return self.order[span[0] : span[1]]
+
+    def named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
+        """:func:`named_tensors` from the index (computed once)."""
+        if self._tensors is None:
+            self._tensors = self._named_tensors()
+        return self._tensors
+
+    def has_lazy_tensors(self) -> bool:
+        """Whether any parameter or buffer is uninitialized (a lazy module's)."""
+        from torch.nn.parameter import is_lazy
+
+        return any(is_lazy(t) for _, t, _ in self.named_tensors())
+
+    def _named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
+        out: list[tuple[str, torch.Tensor, bool]] = []
+        for table in ("_parameters", "_buffers"):
+            seen: set[int] = set()
+            for prefix, module in self.preorder:
+                for name, tensor in getattr(module, table).items():
+                    if tensor is None or id(tensor) in seen:
+                        continue
+                    seen.add(id(tensor))
+                    out.append(
+                        (f"{prefix}.{name}" if prefix else name, tensor, table == "_parameters")
+                    )
+        return out
