@@ -48,7 +48,16 @@ def _without_pydantic_plugins() -> None:
     if _PYDANTIC_PLUGIN_LOADER not in sys.modules:
         loader = types.ModuleType(_PYDANTIC_PLUGIN_LOADER)
         loader.get_plugins = tuple  # type: ignore[attr-defined]
+        # Should a Pydantic release ask its loader for anything else, it gets the real one.
+        loader.__getattr__ = _real_plugin_loader_attribute  # type: ignore[method-assign]
         sys.modules[_PYDANTIC_PLUGIN_LOADER] = loader
+
+
+def _real_plugin_loader_attribute(name: str) -> object:
+    if name.startswith("__"):  # the import system probing the module
+        raise AttributeError(name)
+    sys.modules.pop(_PYDANTIC_PLUGIN_LOADER, None)
+    return getattr(import_module(_PYDANTIC_PLUGIN_LOADER), name)
 
 
 class _LazyGroup(click.Group):
