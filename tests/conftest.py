@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from fixture_types import WriteFile
 from openmmlab import make_torchvision_importable
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,7 +29,7 @@ def repo_root() -> Path:
 
 
 @pytest.fixture
-def write(tmp_path: Path):  # type: ignore[no-untyped-def]
+def write(tmp_path: Path) -> WriteFile:
     """Write a file under tmp_path and return its path: ``write('a.yaml', text)``."""
 
     def _write(name: str, text: str) -> Path:

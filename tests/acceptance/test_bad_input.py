@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from fixture_types import WriteFile
 from initcfg.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,12 +33,12 @@ def run(*args: str) -> tuple[int, str]:
         ("deep.json", "[" * 100_000 + "]" * 100_000, "invalid JSON"),
     ],
 )
-def test_malformed_data_files(name: str, text: str, needle: str, write) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_data_files(name: str, text: str, needle: str, write: WriteFile) -> None:
     code, out = run("validate", str(write(name, text)))
     assert code == 1 and "error[IC002]" in out and needle in out
 
 
-def test_alias_bomb_is_refused_quickly(write) -> None:  # type: ignore[no-untyped-def]
+def test_alias_bomb_is_refused_quickly(write: WriteFile) -> None:
     lines = ["a0: &a0 [1, 2]"]
     lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 30)]
     code, out = run("validate", str(write("bomb.yaml", "\n".join([*lines, "m: *a29", ""]))))
@@ -115,7 +116,7 @@ def test_corrupt_checkpoint_is_a_diagnostic(
     assert "not a torch checkpoint file" in out
 
 
-def test_a_foreign_tool_table_is_not_ours_to_judge(write) -> None:  # type: ignore[no-untyped-def]
+def test_a_foreign_tool_table_is_not_ours_to_judge(write: WriteFile) -> None:
     write("pyproject.toml", "tool = 5\n")
     path = write("c/c.yaml", "m:\n  init_cfg: {type: Normal, layer: Conv2d}\n")
     assert run("validate", str(path)) == (0, "checked 1 file: no problems\n")
@@ -125,8 +126,8 @@ def test_a_foreign_tool_table_is_not_ours_to_judge(write) -> None:  # type: igno
     ("table", "line"),
     [("[tool]\ninitcfg = 5\n", 1), ("[tool.initcfg]\nextra-layers = 5\n", 2)],
 )
-def test_malformed_project_settings_are_reported_not_raised(  # type: ignore[no-untyped-def]
-    table: str, line: int, write
+def test_malformed_project_settings_are_reported_not_raised(
+    table: str, line: int, write: WriteFile
 ) -> None:
     pyproject = write("pyproject.toml", table)
     path = write("c/c.yaml", "m:\n  init_cfg: {type: Normal, layer: Conv2d}\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 from click.testing import CliRunner
@@ -39,7 +40,7 @@ def test_help_and_import_stay_cheap() -> None:
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
 
 
-def test_validate_builds_only_what_the_config_uses(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_validate_builds_only_what_the_config_uses(tmp_path: Path) -> None:
     # No Pydantic plugin scan and no entry-point look-up through importlib.metadata
     # (no installed distribution names initcfg's group), and no validator of a model
     # the config does not use.

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from fixture_types import WriteFile
 from initcfg.cli import main
 
 BAD = """\
@@ -32,13 +33,13 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_clean_file_exits_zero(write) -> None:  # type: ignore[no-untyped-def]
+def test_clean_file_exits_zero(write: WriteFile) -> None:
     code, out = run("validate", str(write("good.yaml", GOOD)))
     assert code == 0
     assert "checked 1 file: no problems" in out
 
 
-def test_errors_exit_one_with_location_and_hint(write) -> None:  # type: ignore[no-untyped-def]
+def test_errors_exit_one_with_location_and_hint(write: WriteFile) -> None:
     path = write("bad.yaml", BAD)
     code, out = run("validate", str(path))
     assert code == 1
@@ -54,7 +55,7 @@ def test_missing_path_exits_two(tmp_path: Path) -> None:
     assert "no such file or directory" in out
 
 
-def test_unreadable_yaml_is_a_diagnostic_not_a_traceback(write) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_yaml_is_a_diagnostic_not_a_traceback(write: WriteFile) -> None:
     path = write("broken.yaml", "model: {init_cfg: [1, 2\n")
     code, out = run("validate", str(path))
     assert code == 1
@@ -62,7 +63,7 @@ def test_unreadable_yaml_is_a_diagnostic_not_a_traceback(write) -> None:  # type
     assert "Traceback" not in out
 
 
-def test_directory_is_walked(write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_directory_is_walked(write: WriteFile, tmp_path: Path) -> None:
     write("configs/a.yaml", GOOD)
     write("configs/sub/b.yml", BAD)
     write("configs/notes.txt", "not a config")
@@ -72,7 +73,7 @@ def test_directory_is_walked(write, tmp_path: Path) -> None:  # type: ignore[no-
     assert files == {str(tmp_path / "configs" / "sub" / "b.yml")}
 
 
-def test_json_format_has_exact_keys(write) -> None:  # type: ignore[no-untyped-def]
+def test_json_format_has_exact_keys(write: WriteFile) -> None:
     code, out = run("validate", "--format", "json", str(write("bad.yaml", BAD)))
     assert code == 1
     items = json.loads(out)
@@ -83,14 +84,14 @@ def test_json_format_has_exact_keys(write) -> None:  # type: ignore[no-untyped-d
     assert (items[1]["line"], items[1]["column"]) == (6, 7)
 
 
-def test_github_format(write) -> None:  # type: ignore[no-untyped-def]
+def test_github_format(write: WriteFile) -> None:
     path = write("bad.yaml", BAD)
     code, out = run("validate", "--format", "github", str(path))
     assert code == 1
     assert out.splitlines()[1].startswith(f"::error file={path},line=6,col=7,title=initcfg IC105::")
 
 
-def test_sarif_format(write) -> None:  # type: ignore[no-untyped-def]
+def test_sarif_format(write: WriteFile) -> None:
     code, out = run("validate", "--format", "sarif", str(write("bad.yaml", BAD)))
     assert code == 1
     log = json.loads(out)
@@ -103,7 +104,7 @@ def test_sarif_format(write) -> None:  # type: ignore[no-untyped-def]
     assert {"IC105", "IC115"} <= rule_ids
 
 
-def test_suppression_comment_silences_code_and_strict_reports_stale(write) -> None:  # type: ignore[no-untyped-def]
+def test_suppression_comment_silences_code_and_strict_reports_stale(write: WriteFile) -> None:
     text = BAD.replace("layer: Conv2D", "layer: Conv2D  # initcfg: ignore[IC115]").replace(
         "mode: fan_inn", "mode: fan_in  # initcfg: ignore[IC101]"
     )
@@ -116,7 +117,7 @@ def test_suppression_comment_silences_code_and_strict_reports_stale(write) -> No
     assert "IC115" not in out.replace("ignore[IC115]", "")
 
 
-def test_strict_reports_unknown_layers_and_extra_layers_silence_them(write) -> None:  # type: ignore[no-untyped-def]
+def test_strict_reports_unknown_layers_and_extra_layers_silence_them(write: WriteFile) -> None:
     path = write("u.yaml", "m:\n  init_cfg: {type: Normal, layer: MyConv}\n")
     assert run("validate", str(path)) == (0, "checked 1 file: no problems\n")
     code, out = run("validate", "--strict", str(path))
@@ -125,7 +126,7 @@ def test_strict_reports_unknown_layers_and_extra_layers_silence_them(write) -> N
     assert "IC119" not in out
 
 
-def test_pyproject_extra_layers(write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pyproject_extra_layers(write: WriteFile, tmp_path: Path) -> None:
     write("pyproject.toml", "[tool.initcfg]\nextra-layers = ['Conv2dPlus']\n")
     path = write("cfg/c.yaml", "m:\n  init_cfg: {type: Normal, layer: Conv2dPlus}\n")
     assert "IC119" not in run("validate", "--strict", str(path))[1]
@@ -147,7 +148,7 @@ def test_explain_lists_every_code() -> None:
     assert "IC101" in out and "IC115" in out
 
 
-def test_validate_never_imports_torch(write) -> None:  # type: ignore[no-untyped-def]
+def test_validate_never_imports_torch(write: WriteFile) -> None:
     path = write("bad.yaml", BAD)
     probe = (
         "import sys\n"
@@ -165,7 +166,7 @@ def test_validate_never_imports_torch(write) -> None:  # type: ignore[no-untyped
 
 
 def test_directory_walk_skips_python_modules_but_not_python_configs(
-    write, tmp_path: Path  # type: ignore[no-untyped-def]
+    write: WriteFile, tmp_path: Path
 ) -> None:
     write("proj/model.py", "import torch\n\nclass Net(torch.nn.Module):\n    pass\n")
     write("proj/cfg.py", "model = dict(init_cfg=dict(type='kaiming', layer='Conv2d'))\n")
@@ -178,7 +179,7 @@ def test_directory_walk_skips_python_modules_but_not_python_configs(
 
 
 def test_directory_walk_skips_data_files_that_are_not_mappings(
-    write, tmp_path: Path  # type: ignore[no-untyped-def]
+    write: WriteFile, tmp_path: Path
 ) -> None:
     write("cfgs/metafile.yml", "- Name: retinanet\n  Weights: x.pth\n")
     write("cfgs/ok.yaml", GOOD)
@@ -189,7 +190,7 @@ def test_directory_walk_skips_data_files_that_are_not_mappings(
     assert code == 1 and "IC005" in out
 
 
-def test_checkpoint_without_type_is_a_warning(write) -> None:  # type: ignore[no-untyped-def]
+def test_checkpoint_without_type_is_a_warning(write: WriteFile) -> None:
     path = write("pvt.yaml", "model:\n  backbone:\n    init_cfg: {checkpoint: pvt_tiny.pth}\n")
     code, out = run("validate", str(path))
     assert code == 0
@@ -201,12 +202,12 @@ def test_checkpoint_without_type_is_a_warning(write) -> None:  # type: ignore[no
 CHILD = "_base_: [base.yaml]\nmodel:\n  neck:\n    init_cfg: {type: Normal, layr: Conv2d}\n"
 
 
-def two_children(write) -> tuple[Path, Path, Path]:  # type: ignore[no-untyped-def]
+def two_children(write: WriteFile) -> tuple[Path, Path, Path]:
     base = write("cfgs/base.yaml", BAD)
     return base, write("cfgs/a.yaml", CHILD), write("cfgs/b.yaml", "\n" + CHILD)
 
 
-def test_json_records_name_the_checked_config(write) -> None:  # type: ignore[no-untyped-def]
+def test_json_records_name_the_checked_config(write: WriteFile) -> None:
     base, a, b = two_children(write)
     code, out = run("validate", "--format", "json", str(a), str(b))
     assert code == 1
@@ -223,7 +224,7 @@ def test_json_records_name_the_checked_config(write) -> None:  # type: ignore[no
         (str(a), str(a), 4), (str(a), str(base), 5), (str(a), str(base), 6)]
 
 
-def test_a_missing_path_is_a_json_record_too(write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_path_is_a_json_record_too(write: WriteFile, tmp_path: Path) -> None:
     good = write("good.yaml", GOOD)
     missing = str(tmp_path / "nope.yaml")
     code, out = run("validate", "--format", "json", str(good), missing)
@@ -233,7 +234,7 @@ def test_a_missing_path_is_a_json_record_too(write, tmp_path: Path) -> None:  # 
         ("IC001", missing, missing, None)]
 
 
-def test_github_annotates_the_checked_config_and_names_the_base(write) -> None:  # type: ignore[no-untyped-def]
+def test_github_annotates_the_checked_config_and_names_the_base(write: WriteFile) -> None:
     base, _a, b = two_children(write)
     code, out = run("validate", "--format", "github", str(b))
     assert code == 1
@@ -246,7 +247,9 @@ def test_github_annotates_the_checked_config_and_names_the_base(write) -> None: 
     assert str(base) not in own + warning.split("[inherited")[0]
 
 
-def test_sarif_puts_inherited_findings_on_the_config_with_the_base_related(write) -> None:  # type: ignore[no-untyped-def]
+def test_sarif_puts_inherited_findings_on_the_config_with_the_base_related(
+    write: WriteFile
+) -> None:
     base, a, _b = two_children(write)
     code, out = run("validate", "--format", "sarif", str(a))
     assert code == 1
@@ -280,13 +283,15 @@ def test_sarif_puts_inherited_findings_on_the_config_with_the_base_related(write
         (["--fail-on", "error", "--ignore", "IC105"], 0, ["IC115"]),
     ],
 )
-def test_select_ignore_fail_on(write, args: list[str], exit_code: int, codes: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_select_ignore_fail_on(
+    write: WriteFile, args: list[str], exit_code: int, codes: list[str]
+) -> None:
     code, out = run("validate", "--format", "json", *args, str(write("bad.yaml", BAD)))
     assert code == exit_code
     assert [item["code"] for item in json.loads(out)] == codes
 
 
-def test_project_fail_on_and_cli_override(write) -> None:  # type: ignore[no-untyped-def]
+def test_project_fail_on_and_cli_override(write: WriteFile) -> None:
     write("pyproject.toml", '[tool.initcfg]\nfail-on = "warning"\nignore = ["IC105"]\n')
     path = write("cfg/c.yaml", BAD)
     assert run("validate", str(path))[0] == 1
@@ -294,13 +299,13 @@ def test_project_fail_on_and_cli_override(write) -> None:  # type: ignore[no-unt
 
 
 @pytest.mark.parametrize("option", ["--select", "--ignore"])
-def test_unknown_code_is_a_usage_error(write, option: str) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_code_is_a_usage_error(write: WriteFile, option: str) -> None:
     code, out = run("validate", option, "IC1055", str(write("bad.yaml", BAD)))
     assert code == 2
     assert "did you mean 'IC105'?" in out
 
 
-def test_misspelt_setting_is_reported_once_per_run(write) -> None:  # type: ignore[no-untyped-def]
+def test_misspelt_setting_is_reported_once_per_run(write: WriteFile) -> None:
     pyproject = write("pyproject.toml", '[tool.initcfg]\nextra_layers = ["MyConv"]\n')
     write("cfg/a.yaml", GOOD)
     write("cfg/b.yaml", GOOD)
@@ -311,14 +316,14 @@ def test_misspelt_setting_is_reported_once_per_run(write) -> None:  # type: igno
     assert "hint: did you mean 'extra-layers'?" in out
 
 
-def test_broken_pyproject_is_reported_and_exits_two(write) -> None:  # type: ignore[no-untyped-def]
+def test_broken_pyproject_is_reported_and_exits_two(write: WriteFile) -> None:
     pyproject = write("pyproject.toml", '[tool.initcfg\nextra-layers = ["MyConv"]\n')
     code, out = run("validate", str(write("cfg/a.yaml", GOOD)))
     assert code == 2
     assert f"{pyproject}:1:1: error[IC007] pyproject.toml is not valid TOML" in out
 
 
-def test_a_walk_says_what_it_checked_and_skipped(write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_walk_says_what_it_checked_and_skipped(write: WriteFile, tmp_path: Path) -> None:
     write("proj/model.py", "class Net:\n    pass\n")
     write("proj/metafile.yml", "- Name: x\n")
     assert run("validate", str(tmp_path / "proj")) == (
@@ -337,8 +342,8 @@ def test_readme_pre_commit_snippet_shows_warnings() -> None:
 
 
 @pytest.mark.parametrize("spelling", ["child.py", "./child.py"])
-def test_base_line_suppression_whatever_the_spelling(  # type: ignore[no-untyped-def]
-    write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
+def test_base_line_suppression_whatever_the_spelling(
+    write: WriteFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
 ) -> None:
     write("vendor/base.yaml", BAD)
     write("child.py", "_base_ = ['vendor/base.yaml']  # initcfg: ignore[IC105, IC115]\n")

@@ -81,7 +81,7 @@ train_cfg = dict(max_epochs=6)
 """
 
 
-def test_mmdet_package_base_has_no_false_errors_and_keeps_ic306(  # type: ignore[no-untyped-def]
+def test_mmdet_package_base_has_no_false_errors_and_keeps_ic306(
     mmdet_site: Path, tmp_path: Path
 ) -> None:
     package_child = tmp_path / "ft.py"
@@ -102,7 +102,7 @@ def test_mmdet_package_base_has_no_false_errors_and_keeps_ic306(  # type: ignore
     assert all(d.file is not None and d.file.endswith("schedule_1x.py") for d in by_package)
 
 
-def test_inherited_finding_is_silenced_on_the_childs_base_line(  # type: ignore[no-untyped-def]
+def test_inherited_finding_is_silenced_on_the_childs_base_line(
     mmdet_site: Path, tmp_path: Path
 ) -> None:
     child = tmp_path / "ft.py"
@@ -124,7 +124,7 @@ def test_inherited_finding_is_silenced_on_the_childs_base_line(  # type: ignore[
         ("spark/spark_sparse-resnet50_8xb512-amp-coslr-800e_in1k.py", "Lamb"),
     ],
 )
-def test_official_mmpretrain_configs_know_mmpretrain_optimizers(  # type: ignore[no-untyped-def]
+def test_official_mmpretrain_configs_know_mmpretrain_optimizers(
     mmpretrain_site: Path, config: str, optimizer: str
 ) -> None:
     # default_scope = 'mmpretrain' builds LARS and Lamb from mmpretrain's OPTIMIZERS,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fixture_types import MakeProject
 from initcfg import validate
 from initcfg.check.registered import names_in_source, registered_names
 from initcfg.check.settings import check_selector, project_settings
@@ -27,7 +28,7 @@ def codes(found: list) -> list[str]:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def project(tmp_path: Path):  # type: ignore[no-untyped-def]
+def project(tmp_path: Path) -> MakeProject:
     """``project(toml)`` writes pyproject.toml and configs/c.yaml; returns the config."""
 
     def make(toml: str, config: str = TWO_PROBLEMS, name: str = "configs/c.yaml") -> Path:
@@ -54,11 +55,13 @@ def project(tmp_path: Path):  # type: ignore[no-untyped-def]
         ('[tool.initcfg.per-file-ignores]\n"other/*" = ["IC105"]\n', ["IC115", "IC105"]),
     ],
 )
-def test_select_ignore_and_per_file_ignores(project, toml: str, expected: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_select_ignore_and_per_file_ignores(
+    project: MakeProject, toml: str, expected: list[str]
+) -> None:
     assert codes(validate(project(toml))) == expected
 
 
-def test_library_select_replaces_and_ignore_adds(project) -> None:  # type: ignore[no-untyped-def]
+def test_library_select_replaces_and_ignore_adds(project: MakeProject) -> None:
     config = project('[tool.initcfg]\nselect = ["IC105"]\n')
     assert codes(validate(config, select=["IC115"])) == ["IC115"]
     assert codes(validate(config, ignore=["IC105"])) == []
@@ -92,8 +95,8 @@ def test_per_file_ignores_match_the_base_a_finding_lies_in(tmp_path: Path) -> No
         ('[tool.initcfg.per-file-ignores]\n"*.py" = "IC105"\n', "IC009", 1, None),
     ],
 )
-def test_unusable_settings_are_diagnostics_at_their_line(  # type: ignore[no-untyped-def]
-    project, toml: str, code: str, line: int, hint: str | None
+def test_unusable_settings_are_diagnostics_at_their_line(
+    project: MakeProject, toml: str, code: str, line: int, hint: str | None
 ) -> None:
     config = project(toml)
     problems = [d for d in validate(config) if d.code in ("IC007", "IC008", "IC009")]
@@ -106,17 +109,17 @@ def test_unusable_settings_are_diagnostics_at_their_line(  # type: ignore[no-unt
         assert problem.hint == hint or hint in problem.message
 
 
-def test_a_misspelt_key_still_lets_the_others_apply(project) -> None:  # type: ignore[no-untyped-def]
+def test_a_misspelt_key_still_lets_the_others_apply(project: MakeProject) -> None:
     found = validate(project('[tool.initcfg]\nextra_layers = ["X"]\nignore = ["IC105"]\n'))
     assert codes(found) == ["IC008", "IC115"] or codes(found) == ["IC115", "IC008"]
 
 
-def test_broken_toml_without_initcfg_settings_is_not_reported(project) -> None:  # type: ignore[no-untyped-def]
+def test_broken_toml_without_initcfg_settings_is_not_reported(project: MakeProject) -> None:
     # Another tool's broken pyproject.toml: initcfg reads no settings from it and keeps quiet.
     assert codes(validate(project("[tool.black\nline-length = 1\n"))) == ["IC115", "IC105"]
 
 
-def test_settings_are_read_again_after_an_edit(project) -> None:  # type: ignore[no-untyped-def]
+def test_settings_are_read_again_after_an_edit(project: MakeProject) -> None:
     config = project('[tool.initcfg]\nignore = ["IC105"]\n')
     assert codes(validate(config)) == ["IC115"]
     (config.parents[1] / "pyproject.toml").write_text(
@@ -134,7 +137,7 @@ def test_check_selector(selector: str, ok: bool) -> None:
     assert (check_selector(selector) is None) is ok
 
 
-def test_fail_on_is_read(project) -> None:  # type: ignore[no-untyped-def]
+def test_fail_on_is_read(project: MakeProject) -> None:
     config = project('[tool.initcfg]\nfail-on = "info"\n')
     assert project_settings(str(config)).fail_on == "info"
 
@@ -144,7 +147,7 @@ def test_fail_on_is_read(project) -> None:  # type: ignore[no-untyped-def]
 OPTIMIZER = "optim_wrapper = dict(optimizer=dict(type='{name}', lr=0.1))\n"
 
 
-def test_extra_optimizers_and_schedulers_silence_ic304(project) -> None:  # type: ignore[no-untyped-def]
+def test_extra_optimizers_and_schedulers_silence_ic304(project: MakeProject) -> None:
     text = OPTIMIZER.format(name="LARS") + "param_scheduler = [dict(type='MultiStepLr')]\n"
     config = project("", text, "configs/c.py")
     assert codes(validate(config, fs_checks=False)) == ["IC304", "IC304"]
@@ -188,8 +191,8 @@ class NotCalled:  # the bare decorator form: register_module() returns the regis
     assert list(names_in_source("def broken(:\n")) == []
 
 
-def test_a_scope_package_registers_names_without_being_imported(  # type: ignore[no-untyped-def]
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project
+def test_a_scope_package_registers_names_without_being_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project: MakeProject
 ) -> None:
     site = tmp_path / "site"
     package = site / "myscope"

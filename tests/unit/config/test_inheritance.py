@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 import os
 import textwrap
+from pathlib import Path
 
 import pytest
 
+from fixture_types import MMEngineLoad, Normalize, WriteFile
 from initcfg.config import loaded, merge
 from initcfg.config.load import load_config, load_tree
 from initcfg.diagnostics import Location
@@ -71,7 +73,9 @@ def test_merge_matches_mmengine(write, mmengine, norm, child, checks) -> None:  
         assert norm(tree.get(key_path)) == value
 
 
-def test_yaml_and_json_bases_mixed_with_python(write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+def test_yaml_and_json_bases_mixed_with_python(
+    write: WriteFile, mmengine: MMEngineLoad, norm: Normalize
+) -> None:
     write("model.py", MODEL)
     write("data.json", '{"data": {"batch": 2, "root": "data/"}, "extra": [1, 2]}')
     write("sched.yaml", "_base_: ./data.json\nmax_epochs: 12\ndata:\n  batch: 4\n")
@@ -90,7 +94,9 @@ def test_yaml_and_json_bases_mixed_with_python(write, mmengine, norm) -> None:  
                                ("child.yaml", "model.py", "sched.yaml", "data.json")}
 
 
-def test_python_child_of_yaml_base_uses_base_values(write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+def test_python_child_of_yaml_base_uses_base_values(
+    write: WriteFile, mmengine: MMEngineLoad, norm: Normalize
+) -> None:
     write("base.yaml", "lr: 0.1\nmodel:\n  depth: 50\n")
     path = write("c.py", "_base_ = './base.yaml'\nlr = _base_.lr * 2\ndepth = _base_.model.depth\n")
     tree = load_config(path)
@@ -98,7 +104,7 @@ def test_python_child_of_yaml_base_uses_base_values(write, mmengine, norm) -> No
     assert tree.to_dict()["lr"] == 0.2
 
 
-def test_base_tree_is_the_merged_bases_alone(write) -> None:  # type: ignore[no-untyped-def]
+def test_base_tree_is_the_merged_bases_alone(write: WriteFile) -> None:
     model = write("model.py", MODEL)
     write("sched.py", "max_epochs = 12\n")
     path = write(
@@ -121,11 +127,11 @@ def test_base_tree_is_the_merged_bases_alone(write) -> None:  # type: ignore[no-
     assert tree.base.files == [str(model), str(path.parent / "sched.py")]
 
 
-def test_base_without_bases_has_no_base_tree(write) -> None:  # type: ignore[no-untyped-def]
+def test_base_without_bases_has_no_base_tree(write: WriteFile) -> None:
     assert load_config(write("a.py", "x = 1\n")).base is None
 
 
-def test_package_base_not_installed_is_a_diagnostic(write) -> None:  # type: ignore[no-untyped-def]
+def test_package_base_not_installed_is_a_diagnostic(write: WriteFile) -> None:
     path = write("c.py", "_base_ = 'initcfgnopkg::_base_/models/x.py'\nx = 1\n")
     tree = load_tree(path)
     [problem] = tree.diagnostics
@@ -133,8 +139,8 @@ def test_package_base_not_installed_is_a_diagnostic(write) -> None:  # type: ign
     assert "initcfgnopkg" in problem.message and problem.hint == "pip install initcfgnopkg"
 
 
-def test_package_base_resolves_through_dot_mim_and_sets_scope(  # type: ignore[no-untyped-def]
-    write, tmp_path, monkeypatch
+def test_package_base_resolves_through_dot_mim_and_sets_scope(
+    write: WriteFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write("site/fakepkg/__init__.py", "")
     base = write(
@@ -156,7 +162,9 @@ def test_package_base_resolves_through_dot_mim_and_sets_scope(  # type: ignore[n
     assert tree.base is not None and tree.base.get(("model", "_scope_")) == "fakepkg"
 
 
-def test_placeholders_predefined_and_environment(write, mmengine, norm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_placeholders_predefined_and_environment(
+    write: WriteFile, mmengine: MMEngineLoad, norm: Normalize, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("INITCFG_TEST_ROOT", "/data/set")
     monkeypatch.delenv("INITCFG_TEST_UNSET", raising=False)
     write("base.py", MODEL + "pipeline = [dict(type='Load')]\n")
@@ -189,7 +197,7 @@ def test_placeholders_predefined_and_environment(write, mmengine, norm, monkeypa
     assert tree.get(("model", "bb", "d")) == 50
 
 
-def test_cache_reuses_bases_and_notices_changes(write) -> None:  # type: ignore[no-untyped-def]
+def test_cache_reuses_bases_and_notices_changes(write: WriteFile) -> None:
     base = write("base.py", "lr = 0.1\n")
     first = write("a.py", "_base_ = './base.py'\nx = 1\n")
     second = write("b.py", "_base_ = './base.py'\ny = 2\n")
@@ -203,7 +211,7 @@ def test_cache_reuses_bases_and_notices_changes(write) -> None:  # type: ignore[
     assert loaded._cache[(str(base), False)] is not cached
 
 
-def test_returned_values_are_fresh_copies(write) -> None:  # type: ignore[no-untyped-def]
+def test_returned_values_are_fresh_copies(write: WriteFile) -> None:
     write("base.py", "model = dict(depth=50, layers=[1, 2])\n")
     path = write("a.py", "_base_ = './base.py'\n")
     tree = load_config(path)
@@ -213,7 +221,7 @@ def test_returned_values_are_fresh_copies(write) -> None:  # type: ignore[no-unt
     assert again.to_dict() == {"model": {"depth": 50, "layers": [1, 2]}}
 
 
-def test_suppressions_of_every_file(write) -> None:  # type: ignore[no-untyped-def]
+def test_suppressions_of_every_file(write: WriteFile) -> None:
     write("base.py", "x = 1  # initcfg: ignore[IC101]\n")
     path = write("a.py", "_base_ = './base.py'\ny = 2  # initcfg: ignore[ic102, IC103]\n")
     tree = load_config(path)
@@ -223,7 +231,7 @@ def test_suppressions_of_every_file(write) -> None:  # type: ignore[no-untyped-d
     }
 
 
-def test_placeholders_in_yaml(write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+def test_placeholders_in_yaml(write: WriteFile, mmengine: MMEngineLoad, norm: Normalize) -> None:
     write("base.py", MODEL)
     path = write(
         "c.yaml",
@@ -236,7 +244,9 @@ def test_placeholders_in_yaml(write, mmengine, norm) -> None:  # type: ignore[no
     assert tree.location(("head",)) == Location(str(path), 2, 1)
 
 
-def test_inherited_values_share_nothing(write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+def test_inherited_values_share_nothing(
+    write: WriteFile, mmengine: MMEngineLoad, norm: Normalize
+) -> None:
     """MMEngine rebuilds every inherited dict and list: a change through one path of
     `_base_` does not show through another that named the same object in the base."""
     write(
@@ -299,7 +309,9 @@ def _parsed(text: str) -> tuple[ast.Module, str]:
     return ast.parse(text), text
 
 
-def test_substituted_values_are_independent_copies(write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+def test_substituted_values_are_independent_copies(
+    write: WriteFile, mmengine: MMEngineLoad, norm: Normalize
+) -> None:
     """A base value brought in by several placeholders is shared while loading; the
     result still holds independent copies, and the cached base is left as written."""
     write("base.py", "model = dict(depth=50, layers=[1, 2])\nshared = [dict(a=1)]\n")

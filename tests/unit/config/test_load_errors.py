@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
 import initcfg
+from fixture_types import MMEngineLoad, WriteFile
 from initcfg.config.evaluator import is_new_style
 from initcfg.config.load import load_tree
 
@@ -17,7 +19,7 @@ def _only(tree, code: str):  # type: ignore[no-untyped-def]
     return found[0]
 
 
-def test_missing_base(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_missing_base(write: WriteFile, mmengine: MMEngineLoad) -> None:
     write("real_base.py", "x = 1\n")
     path = write("c.py", "_base_ = [\n    './real_base.py',\n    './reel_base.py',\n]\n")
     with pytest.raises(FileNotFoundError):
@@ -27,7 +29,7 @@ def test_missing_base(write, mmengine) -> None:  # type: ignore[no-untyped-def]
     assert "reel_base.py" in problem.message and problem.hint == "did you mean 'real_base.py'?"
 
 
-def test_cycle_of_bases(write) -> None:  # type: ignore[no-untyped-def]
+def test_cycle_of_bases(write: WriteFile) -> None:
     write("a.py", "_base_ = './b.py'\na = 1\n")
     b = write("b.py", "x = 0\n_base_ = ['./c.py']\n")
     write("c.py", "_base_ = './a.py'\n")
@@ -38,7 +40,7 @@ def test_cycle_of_bases(write) -> None:  # type: ignore[no-untyped-def]
     assert problem.config == str(b.parent / "a.py")
 
 
-def test_duplicate_key_across_bases(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_key_across_bases(write: WriteFile, mmengine: MMEngineLoad) -> None:
     write("m1.py", "model = dict(a=1)\nlr = 1\n")
     write("m2.py", "model = dict(b=2)\n")
     path = write("c.py", "_base_ = ['./m1.py',\n          './m2.py']\n")
@@ -49,7 +51,7 @@ def test_duplicate_key_across_bases(write, mmengine) -> None:  # type: ignore[no
     assert "./m1.py" in problem.message and "./m2.py" in problem.message
 
 
-def test_bad_placeholder(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_bad_placeholder(write: WriteFile, mmengine: MMEngineLoad) -> None:
     write("base.py", "optimizer = dict(lr=0.1)\n")
     path = write("c.py", "_base_ = './base.py'\nlr = dict(value={{_base_.optimizer.lrr}})\n")
     with pytest.raises(KeyError):
@@ -60,20 +62,22 @@ def test_bad_placeholder(write, mmengine) -> None:  # type: ignore[no-untyped-de
     assert problem.hint == "did you mean 'lr'?"
 
 
-def test_placeholder_without_bases(write) -> None:  # type: ignore[no-untyped-def]
+def test_placeholder_without_bases(write: WriteFile) -> None:
     path = write("c.py", "x = {{_base_.a}}\n")
     problem = _only(load_tree(path), "IC205")
     assert "no bases" in problem.message and (problem.line, problem.column) == (1, 5)
 
 
-def test_environment_variable_without_default(write, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_environment_variable_without_default(
+    write: WriteFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("INITCFG_NOT_SET", raising=False)
     path = write("c.py", "x = 1\nroot = '{{$INITCFG_NOT_SET:}}'\n")
     problem = _only(load_tree(path), "IC205")
     assert (problem.line, problem.column) == (2, 9) and "INITCFG_NOT_SET" in problem.message
 
 
-def test_syntax_error_in_a_base(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_syntax_error_in_a_base(write: WriteFile, mmengine: MMEngineLoad) -> None:
     base = write("base.py", "model = dict(\n    depth=50,\n    style='x'\n    frozen=1)\n")
     path = write("c.py", "_base_ = './base.py'\n")
     with pytest.raises(SyntaxError):
@@ -85,14 +89,14 @@ def test_syntax_error_in_a_base(write, mmengine) -> None:  # type: ignore[no-unt
     assert str(base) in tree.files
 
 
-def test_syntax_error_in_a_yaml_base(write) -> None:  # type: ignore[no-untyped-def]
+def test_syntax_error_in_a_yaml_base(write: WriteFile) -> None:
     base = write("base.yaml", "model:\n  depth: [1, 2\n")
     path = write("c.py", "_base_ = './base.yaml'\n")
     problem = _only(load_tree(path), "IC002")
     assert problem.file == str(base) and problem.line is not None
 
 
-def test_merge_of_dict_into_list(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_merge_of_dict_into_list(write: WriteFile, mmengine: MMEngineLoad) -> None:
     write("base.py", "optimizer = [dict(type='SGD')]\n")
     path = write("c.py", "_base_ = './base.py'\noptimizer = dict(lr=0.1)\n")
     with pytest.raises(TypeError):
@@ -101,7 +105,7 @@ def test_merge_of_dict_into_list(write, mmengine) -> None:  # type: ignore[no-un
     assert (problem.line, problem.column, problem.path) == (2, 1, "optimizer")
 
 
-def test_delete_with_nothing_to_delete_warns(write) -> None:  # type: ignore[no-untyped-def]
+def test_delete_with_nothing_to_delete_warns(write: WriteFile) -> None:
     write("base.py", "x = 1\n")
     path = write("c.py", "_base_ = './base.py'\noptim = dict(\n    _delete_=True, lr=1)\n")
     problem = _only(load_tree(path), "IC212")
@@ -115,20 +119,20 @@ def test_delete_with_nothing_to_delete_warns(write) -> None:  # type: ignore[no-
         ("_base_ = ['./x.py', 3]\n", 1, 21),
     ],
 )
-def test_malformed_base_list(write, text: str, line: int, column: int) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_base_list(write: WriteFile, text: str, line: int, column: int) -> None:
     path = write("c.py", text)
     problem = _only(load_tree(path), "IC211")
     assert (problem.line, problem.column) == (line, column)
 
 
-def test_unreadable_and_unknown_suffix(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_and_unknown_suffix(tmp_path: Path) -> None:
     missing = load_tree(tmp_path / "nope.py")
     assert [d.code for d in missing.diagnostics] == ["IC001"]
     odd = load_tree(tmp_path / "config.toml")
     assert [d.code for d in odd.diagnostics] == ["IC001"]
 
 
-def test_validate_runs_on_python_configs_with_base_locations(write) -> None:  # type: ignore[no-untyped-def]
+def test_validate_runs_on_python_configs_with_base_locations(write: WriteFile) -> None:
     base = write(
         "base.py",
         "model = dict(\n    backbone=dict(\n"
@@ -141,7 +145,7 @@ def test_validate_runs_on_python_configs_with_base_locations(write) -> None:  # 
     assert located and all(p.line and p.column for p in located)
 
 
-def test_reserved_top_level_key(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_reserved_top_level_key(write: WriteFile, mmengine: MMEngineLoad) -> None:
     path = write("c.py", "x = 1\nfilename = 'a.json'\n")
     with pytest.raises(KeyError, match="reserved"):
         mmengine(path)
@@ -149,7 +153,7 @@ def test_reserved_top_level_key(write, mmengine) -> None:  # type: ignore[no-unt
     assert (problem.line, problem.column, problem.path) == (2, 1, "filename")
 
 
-def test_classic_and_new_style_do_not_mix(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_classic_and_new_style_do_not_mix(write: WriteFile, mmengine: MMEngineLoad) -> None:
     write("new.py", "from mmengine.config import read_base\nwith read_base():\n"
           "    from .plain import *\n")
     write("plain.py", "x = 1\n")
@@ -188,7 +192,7 @@ def test_classic_and_new_style_do_not_mix(write, mmengine) -> None:  # type: ign
         "x = [i for i in range(3)]\nwhile False:\n    from .a import *\n",
     ],
 )
-def test_new_style_detection_walks_as_mmengine_does(write, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_new_style_detection_walks_as_mmengine_does(write: WriteFile, text: str) -> None:
     """The classic / new-style decision equals MMEngine's walk of every node."""
     from mmengine.config import Config
 
@@ -206,7 +210,7 @@ def test_new_style_detection_walks_as_mmengine_does(write, text: str) -> None:  
         "import json, math\n_base_ = './a.py'\n",
     ],
 )
-def test_new_style_detection_takes_stdlib_imports_for_classic(write, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_new_style_detection_takes_stdlib_imports_for_classic(write: WriteFile, text: str) -> None:
     """Importing the standard library keeps a config classic, wherever Python lives.
 
     MMEngine calls a module standard library only when its file lies under

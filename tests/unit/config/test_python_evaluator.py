@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 import initcfg
+from fixture_types import MMEngineLoad, Normalize, WriteFile
 from initcfg.config.load import load_config, load_tree
 from initcfg.diagnostics import Location
 
@@ -200,7 +201,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_matches_mmengine(name: str, write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+def test_matches_mmengine(
+    name: str, write: WriteFile, mmengine: MMEngineLoad, norm: Normalize
+) -> None:
     write("base.py", BASE)
     path = write(f"{name}.py", textwrap.dedent(CASES[name]))
     tree = load_config(path)
@@ -208,14 +211,16 @@ def test_matches_mmengine(name: str, write, mmengine, norm) -> None:  # type: ig
     assert norm(tree.to_dict()) == norm(mmengine(path))
 
 
-def test_tuples_stay_tuples(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_tuples_stay_tuples(write: WriteFile, mmengine: MMEngineLoad) -> None:
     path = write("t.py", "scale = (1333, 800)\nscales = [(1, 2)]\n")
     data = load_config(path).to_dict()
     assert data == mmengine(path)
     assert isinstance(data["scale"], tuple) and isinstance(data["scales"][0], tuple)
 
 
-def test_plain_dict_attribute_access_fails_like_mmengine(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_plain_dict_attribute_access_fails_like_mmengine(
+    write: WriteFile, mmengine: MMEngineLoad
+) -> None:
     path = write("c.py", "model = dict(depth=50)\ndepth = model.depth\n")
     with pytest.raises(AttributeError):
         mmengine(path)
@@ -236,8 +241,8 @@ def test_plain_dict_attribute_access_fails_like_mmengine(write, mmengine) -> Non
     ],
 )
 def test_failures_mmengine_would_hit_are_ic207(
-    write, mmengine, text: str, message: str
-) -> None:  # type: ignore[no-untyped-def]
+    write: WriteFile, mmengine: MMEngineLoad, text: str, message: str
+) -> None:
     path = write("c.py", text)
     with pytest.raises(Exception):  # noqa: B017 - MMEngine fails too, any way it likes
         mmengine(path)
@@ -246,7 +251,9 @@ def test_failures_mmengine_would_hit_are_ic207(
     assert (problem.file, problem.line) == (str(path), 1)
 
 
-def test_new_style_read_base_and_imported_types(write, mmengine, norm) -> None:  # type: ignore[no-untyped-def]
+def test_new_style_read_base_and_imported_types(
+    write: WriteFile, mmengine: MMEngineLoad, norm: Normalize
+) -> None:
     write("_base_/model.py", "model = dict(type='X', backbone=dict(depth=50))\nlr = 0.1\n")
     write("_base_/sched.py", "max_epochs = 12\nother = 1\n")
     path = write(
@@ -274,7 +281,7 @@ def test_new_style_read_base_and_imported_types(write, mmengine, norm) -> None: 
     assert tree.base is not None and tree.base.to_dict()["model"]["backbone"]["depth"] == 50
 
 
-def test_custom_imports_recorded_not_imported(write) -> None:  # type: ignore[no-untyped-def]
+def test_custom_imports_recorded_not_imported(write: WriteFile) -> None:
     path = write(
         "c.py",
         "custom_imports = dict(imports=['initcfg_not_a_module_xyz'], "
@@ -286,7 +293,7 @@ def test_custom_imports_recorded_not_imported(write) -> None:  # type: ignore[no
     assert "initcfg_not_a_module_xyz" in note.message
 
 
-def test_columns_count_characters_not_bytes(write) -> None:  # type: ignore[no-untyped-def]
+def test_columns_count_characters_not_bytes(write: WriteFile) -> None:
     path = write("c.py", "names = dict(ü='é', depth=50)\nx = dict(a='日本', b=undefined)\n")
     tree = load_tree(path)
     assert tree.location(("names", "depth")) == Location(str(path), 1, 21)
@@ -294,7 +301,7 @@ def test_columns_count_characters_not_bytes(write) -> None:  # type: ignore[no-u
     assert (problem.code, problem.line, problem.column) == ("IC207", 2, 20)
 
 
-def test_list_item_locations_follow_edits(write) -> None:  # type: ignore[no-untyped-def]
+def test_list_item_locations_follow_edits(write: WriteFile) -> None:
     path = write(
         "c.py",
         "items = [dict(a=1), dict(b=2), dict(c=3)]\n"
@@ -317,7 +324,7 @@ def test_list_item_locations_follow_edits(write) -> None:  # type: ignore[no-unt
     assert tree.source_map.get(("steps", 1)) == Location(file, 7, 9)
 
 
-def test_deepcopy_keeps_locations(write) -> None:  # type: ignore[no-untyped-def]
+def test_deepcopy_keeps_locations(write: WriteFile) -> None:
     path = write(
         "c.py",
         "import copy\n"
@@ -339,7 +346,7 @@ def test_deepcopy_keeps_locations(write) -> None:  # type: ignore[no-untyped-def
         ("from copy import deepcopy\nf = [deepcopy]\n", "deepcopy"),
     ],
 )
-def test_other_uses_of_copy_are_refused(write, text: str, construct: str) -> None:  # type: ignore[no-untyped-def]
+def test_other_uses_of_copy_are_refused(write: WriteFile, text: str, construct: str) -> None:
     [problem] = load_tree(write("c.py", text)).diagnostics
     assert problem.code == "IC201" and construct in problem.message
     assert "does not support" in problem.message and problem.hint is not None
@@ -355,7 +362,9 @@ def test_other_uses_of_copy_are_refused(write, text: str, construct: str) -> Non
          "    d = dict(d=d)\nx.merge(d)\n", "values nested too deeply to copy or merge", 6),
     ],
 )
-def test_copies_and_merges_are_bounded(write, text: str, construct: str, line: int) -> None:  # type: ignore[no-untyped-def]
+def test_copies_and_merges_are_bounded(
+    write: WriteFile, text: str, construct: str, line: int
+) -> None:
     write("base.py", BASE)
     [problem] = load_tree(write("c.py", text)).diagnostics
     assert (problem.code, problem.line) == ("IC201", line)

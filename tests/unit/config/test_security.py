@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from fixture_types import MMEngineLoad, WriteFile
 from initcfg.config.load import load_tree
 from initcfg.diagnostics import Location
 
@@ -58,7 +59,9 @@ PAYLOADS = {
 
 
 @pytest.mark.parametrize("name", sorted(PAYLOADS))
-def test_payload_is_refused_without_side_effect(name: str, write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_payload_is_refused_without_side_effect(
+    name: str, write: WriteFile, tmp_path: Path
+) -> None:
     text, (line, column), construct = PAYLOADS[name]
     target = tmp_path / "PWNED"
     path = write("evil.py", text.format(target=target))
@@ -72,7 +75,7 @@ def test_payload_is_refused_without_side_effect(name: str, write, tmp_path: Path
     assert not target.exists()
 
 
-def test_import_for_side_effects_imports_nothing(write) -> None:  # type: ignore[no-untyped-def]
+def test_import_for_side_effects_imports_nothing(write: WriteFile) -> None:
     write("site/initcfg_side_effect_mod.py", "import pathlib\npathlib.Path('PWNED').touch()\n")
     path = write(
         "c.py",
@@ -89,7 +92,7 @@ def test_import_for_side_effects_imports_nothing(write) -> None:  # type: ignore
     assert tree.to_dict() == {"x": 1}
 
 
-def test_base_with_payload_is_refused_in_the_base(write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_base_with_payload_is_refused_in_the_base(write: WriteFile, tmp_path: Path) -> None:
     target = tmp_path / "PWNED"
     base = write("base.py", f"import os\nx = os.system('touch {target}')\n")
     path = write("c.py", "_base_ = './base.py'\ny = 1\n")
@@ -101,7 +104,9 @@ def test_base_with_payload_is_refused_in_the_base(write, tmp_path: Path) -> None
     assert not target.exists()
 
 
-def test_trust_executes_the_way_mmengine_does(write, tmp_path: Path, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_trust_executes_the_way_mmengine_does(
+    write: WriteFile, tmp_path: Path, mmengine: MMEngineLoad
+) -> None:
     target = tmp_path / "ran"
     write("base.py", "model = dict(depth=50)\n")
     path = write(
@@ -126,7 +131,7 @@ def test_trust_executes_the_way_mmengine_does(write, tmp_path: Path, mmengine) -
     assert trusted.location(("model",)).line == 7  # type: ignore[union-attr]
 
 
-def test_trust_hands_new_style_files_to_mmengine(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_trust_hands_new_style_files_to_mmengine(write: WriteFile, mmengine: MMEngineLoad) -> None:
     write("_base_/m.py", "model = dict(depth=50)\n")
     path = write(
         "configs/c.py",
@@ -143,7 +148,7 @@ def test_trust_hands_new_style_files_to_mmengine(write, mmengine) -> None:  # ty
 @pytest.mark.parametrize(
     "exit_call", ["import sys\nsys.exit(3)\n", "raise SystemExit('bye')\n", "exit()\n"]
 )
-def test_a_trusted_config_that_exits_is_a_diagnostic(write, exit_call: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_trusted_config_that_exits_is_a_diagnostic(write: WriteFile, exit_call: str) -> None:
     """Executing a config never ends the process that checks it."""
     path = write("c.py", "x = 1\n" + exit_call)
     [problem] = load_tree(path, trust=True).diagnostics
@@ -169,7 +174,7 @@ RESOURCE_BOMBS = {
 
 
 @pytest.mark.parametrize("name", sorted(RESOURCE_BOMBS))
-def test_resource_bombs_are_refused(name: str, write) -> None:  # type: ignore[no-untyped-def]
+def test_resource_bombs_are_refused(name: str, write: WriteFile) -> None:
     text, (line, column), construct = RESOURCE_BOMBS[name]
     path = write("bomb.py", text)
     [refusal] = load_tree(path).diagnostics
@@ -177,7 +182,9 @@ def test_resource_bombs_are_refused(name: str, write) -> None:  # type: ignore[n
     assert construct in refusal.message
 
 
-def test_trust_reruns_from_pristine_bases_and_keeps_base_edits(write, mmengine) -> None:  # type: ignore[no-untyped-def]
+def test_trust_reruns_from_pristine_bases_and_keeps_base_edits(
+    write: WriteFile, mmengine: MMEngineLoad
+) -> None:
     base = write("base.py", "model = dict(depth=50, layers=[1])\nother = dict(a=1)\n")
     path = write(
         "c.py",

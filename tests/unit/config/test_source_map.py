@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
+import pytest
+
+from fixture_types import WriteFile
 from initcfg.config.load import load_config, load_tree
 from initcfg.config.source import SourceMap
+from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Location
 
 BASE = textwrap.dedent("""\
@@ -23,13 +28,13 @@ CHILD = textwrap.dedent("""\
 """)
 
 
-def _tree(write):  # type: ignore[no-untyped-def]
+def _tree(write: WriteFile) -> tuple[ConfigTree, str, str]:
     base = write("base.py", BASE)
     child = write("child.py", CHILD)
     return load_config(child), str(base), str(child)
 
 
-def test_child_and_base_locations(write) -> None:  # type: ignore[no-untyped-def]
+def test_child_and_base_locations(write: WriteFile) -> None:
     tree, base, child = _tree(write)
     expected = {
         ("model",): Location(child, 2, 1),
@@ -51,7 +56,7 @@ def test_child_and_base_locations(write) -> None:  # type: ignore[no-untyped-def
     assert tree.source_map.get(()) == Location(child, 1, 1)
 
 
-def test_lookup_falls_back_to_the_nearest_located_ancestor(write) -> None:  # type: ignore[no-untyped-def]
+def test_lookup_falls_back_to_the_nearest_located_ancestor(write: WriteFile) -> None:
     tree, _, child = _tree(write)
     assert tree.location(("model", "backbone", "depth", "deeper")) == Location(child, 2, 28)
     assert tree.location(("model", "nope")) == Location(child, 2, 1)
@@ -59,7 +64,7 @@ def test_lookup_falls_back_to_the_nearest_located_ancestor(write) -> None:  # ty
     assert tree.location(("unknown",)) == Location(child, 1, 1)
 
 
-def test_full_map_agrees_with_lookups(write) -> None:  # type: ignore[no-untyped-def]
+def test_full_map_agrees_with_lookups(write: WriteFile) -> None:
     tree, base, child = _tree(write)
     entries = dict(tree.source_map.items())
     assert len(tree.source_map) == len(entries)
@@ -74,7 +79,7 @@ def test_full_map_agrees_with_lookups(write) -> None:  # type: ignore[no-untyped
     assert tree.source_map.get(("extra", "scale")) is None
 
 
-def test_base_diagnostics_name_the_config(write) -> None:  # type: ignore[no-untyped-def]
+def test_base_diagnostics_name_the_config(write: WriteFile) -> None:
     base = write("base.py", "x = 1\ny = undefined\n")
     child = write("child.py", "_base_ = './base.py'\n")
     [problem] = load_tree(child).diagnostics
@@ -85,7 +90,9 @@ def test_base_diagnostics_name_the_config(write) -> None:  # type: ignore[no-unt
     assert str(problem.location) == f"{base}:2:5"
 
 
-def test_relative_paths_stay_relative(write, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_relative_paths_stay_relative(
+    write: WriteFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write("configs/_base_/m.py", "model = dict(depth=50)\nbad = undefined\n")
     write("configs/c.py", "_base_ = './_base_/m.py'\nx = 1\n")
     monkeypatch.chdir(tmp_path)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import initcfg
+from fixture_types import WriteFile
 from initcfg.diagnostics import Location
 
 
-def test_every_key_and_list_item_has_its_location(write) -> None:  # type: ignore[no-untyped-def]
+def test_every_key_and_list_item_has_its_location(write: WriteFile) -> None:
     path = write(
         "c.yaml",
         "model:\n  heads:\n    - type: A\n    - init_cfg: {type: Normal, std: 0.01}\n",
@@ -25,7 +26,7 @@ def test_every_key_and_list_item_has_its_location(write) -> None:  # type: ignor
     assert tree.location(("model", "heads", 0, "nope")) == Location(file, 3, 7)
 
 
-def test_duplicate_yaml_key_is_an_error_at_the_second_key(write) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_yaml_key_is_an_error_at_the_second_key(write: WriteFile) -> None:
     path = write("d.yaml", "a:\n  std: 1\n  std: 2\n")
     [problem] = initcfg.validate(path)
     found = (problem.code, problem.severity, problem.line, problem.column)
@@ -33,7 +34,7 @@ def test_duplicate_yaml_key_is_an_error_at_the_second_key(write) -> None:  # typ
     assert "first written at line 2" in problem.message
 
 
-def test_json_with_locations_and_duplicates(write) -> None:  # type: ignore[no-untyped-def]
+def test_json_with_locations_and_duplicates(write: WriteFile) -> None:
     entry = '{"type": "kaiming", "type": "Kaiming", "layer": "Conv2d"}'
     text = '{\n  "model": {"init_cfg": ' + entry + '}\n}'
     path = write("c.json", text)
@@ -41,12 +42,12 @@ def test_json_with_locations_and_duplicates(write) -> None:  # type: ignore[no-u
     assert [(p.code, p.line) for p in problems] == [("IC003", 2)]
 
 
-def test_invalid_json_reports_position(write) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_json_reports_position(write: WriteFile) -> None:
     [problem] = initcfg.validate(write("bad.json", '{"a": 1,}'))
     assert (problem.code, problem.line, problem.column) == ("IC002", 1, 9)
 
 
-def test_root_must_be_a_mapping(write) -> None:  # type: ignore[no-untyped-def]
+def test_root_must_be_a_mapping(write: WriteFile) -> None:
     [problem] = initcfg.validate(write("list.yaml", "- 1\n- 2\n"))
     assert problem.code == "IC005"
 
@@ -56,6 +57,6 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert problem.code == "IC001" and "cannot read" in problem.message
 
 
-def test_empty_yaml_is_an_empty_config(write) -> None:  # type: ignore[no-untyped-def]
+def test_empty_yaml_is_an_empty_config(write: WriteFile) -> None:
     assert initcfg.validate(write("empty.yaml", "")) == []
     assert initcfg.load_config(write("empty2.yaml", "# nothing\n")).to_dict() == {}

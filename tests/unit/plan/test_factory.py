@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from torch import nn
 
+from fixture_types import WriteFile
 from initcfg.cli.plan import plan_command
 from initcfg.config.load import load_config
 from initcfg.errors import FactoryError
@@ -24,14 +25,14 @@ def test_plan_builds_the_model_the_config_names(monkeypatch: pytest.MonkeyPatch)
     assert "Normal(std=0.01)" in result.output
 
 
-def test_model_from_config_calls_the_factory_with_the_other_keys(write) -> None:  # type: ignore[no-untyped-def]
+def test_model_from_config_calls_the_factory_with_the_other_keys(write: WriteFile) -> None:
     write("nets.py", "import torch\ndef net(width):\n    return torch.nn.Linear(width, 2)\n")
     config = write("c.py", "model = dict(type='nets.py:net', width=5)\n")
     model = model_from_config(load_config(config))
     assert isinstance(model, nn.Linear) and model.in_features == 5
 
 
-def test_model_from_config_without_a_factory_name(write) -> None:  # type: ignore[no-untyped-def]
+def test_model_from_config_without_a_factory_name(write: WriteFile) -> None:
     tree = load_config(write("c.yaml", "model: {type: FasterRCNN}\n"))
     with pytest.raises(FactoryError) as raised:
         model_from_config(tree)
@@ -39,7 +40,7 @@ def test_model_from_config_without_a_factory_name(write) -> None:  # type: ignor
     assert raised.value.hint is not None and "--model" in raised.value.hint
 
 
-def test_a_factory_that_raises_is_reported(write) -> None:  # type: ignore[no-untyped-def]
+def test_a_factory_that_raises_is_reported(write: WriteFile) -> None:
     write("bad.py", "def net(width):\n    raise RuntimeError('no GPU here')\n")
     tree = load_config(write("c.py", "model = dict(type='bad.py:net', width=5)\n"))
     with pytest.raises(FactoryError, match="RuntimeError: no GPU here"):
@@ -73,7 +74,7 @@ def test_resolve_errors(target: str, message: str, monkeypatch: pytest.MonkeyPat
     ids=["keywords", "section", "no-arguments"],
 )
 def test_model_option_calls_the_factory_as_its_signature_asks(
-    source: str, width: int, write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    source: str, width: int, write: WriteFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # --model paths are relative to the working directory
     write("nets.py", "import torch\n" + source)
@@ -86,7 +87,7 @@ def test_model_option_calls_the_factory_as_its_signature_asks(
     "decorator",
     ["@functools.lru_cache(maxsize=None)", "@torch.no_grad()", "@functools.wraps(print)"],
 )
-def test_a_decorated_project_factory_is_the_projects(decorator: str, write) -> None:  # type: ignore[no-untyped-def]
+def test_a_decorated_project_factory_is_the_projects(decorator: str, write: WriteFile) -> None:
     # Judged by the function the project wrote, not by the wrapper's home. (wraps(print)
     # makes a project function look like print: still the project's code that runs.)
     write(
@@ -113,7 +114,9 @@ def test_a_decorated_project_factory_is_the_projects(decorator: str, write) -> N
         ("helpers.py:Box.mro", "IC240"),
     ],
 )
-def test_resolve_from_a_config_stays_in_project_code(target: str, code: str, write) -> None:  # type: ignore[no-untyped-def]
+def test_resolve_from_a_config_stays_in_project_code(
+    target: str, code: str, write: WriteFile
+) -> None:
     helpers = write(
         "helpers.py",
         "import os\nfrom os.path import join\n\ndef _hidden():\n    pass\n\nclass Box:\n"
