@@ -10,7 +10,7 @@ holds the result for the config (``facts``) and for its merged bases (``base_fac
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from initcfg.config.tree import ConfigTree
@@ -62,9 +62,11 @@ FINETUNE_VALUE_PATHS: tuple[KeyPath, ...] = (
 _BACKBONE_INIT_CFG: KeyPath = ("model", "backbone", "init_cfg")
 
 
-@dataclass(frozen=True, slots=True)
 class ConfigFacts:
     """What a config writes, for the rules that judge it beyond the typed settings.
+
+    Each fact is worked out from the merged values when first asked for (a rule that
+    does not apply never walks the model), then kept.
 
     Attributes:
         top_level_keys: The config's top-level keys, in order.
@@ -84,17 +86,68 @@ class ConfigFacts:
         backbone_pretrained: ``model.backbone.init_cfg`` has a ``Pretrained`` entry.
     """
 
-    top_level_keys: tuple[Any, ...] = ()
-    val_cfg: bool = False
-    model_is_mapping: bool = False
-    open_vocabulary: bool = False
-    num_classes: tuple[tuple[KeyPath, int], ...] = ()
-    num_things_classes: frozenset[int] = frozenset()
-    dataset_classes: tuple[tuple[KeyPath, int], ...] = ()
-    values: dict[KeyPath, Any] = field(default_factory=dict)
-    schedulers: tuple[Any, ...] = ()
-    single_scheduler: bool = False
-    backbone_pretrained: bool = False
+    __slots__ = ("__dict__", "_data")
+
+    def __init__(self, data: Any = None) -> None:
+        self._data: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
+
+    def __repr__(self) -> str:
+        return f"ConfigFacts(top_level_keys={self.top_level_keys!r})"
+
+    @cached_property
+    def top_level_keys(self) -> tuple[Any, ...]:
+        return tuple(self._data)
+
+    @cached_property
+    def val_cfg(self) -> bool:
+        return self._data.get("val_cfg") is not None
+
+    @cached_property
+    def model_is_mapping(self) -> bool:
+        return isinstance(self._data.get("model"), Mapping)
+
+    @cached_property
+    def open_vocabulary(self) -> bool:
+        return _contains_key(self._data.get("model"), _LANGUAGE_KEYS)
+
+    @cached_property
+    def num_classes(self) -> tuple[tuple[KeyPath, int], ...]:
+        return tuple(num_classes_fields(self._data.get("model")))
+
+    @cached_property
+    def num_things_classes(self) -> frozenset[int]:
+        return frozenset(_int_values(self._data.get("model"), "num_things_classes"))
+
+    @cached_property
+    def dataset_classes(self) -> tuple[tuple[KeyPath, int], ...]:
+        return tuple(dataset_class_counts(self._data))
+
+    @cached_property
+    def values(self) -> dict[KeyPath, Any]:
+        found = {}
+        for path in FINETUNE_VALUE_PATHS:
+            value = _get(self._data, path)
+            if value is not _ABSENT:
+                found[path] = value
+        return found
+
+    @cached_property
+    def schedulers(self) -> tuple[Any, ...]:
+        raw = self._data.get("param_scheduler")
+        if isinstance(raw, Mapping):
+            return (raw,)
+        if isinstance(raw, list | tuple):
+            return tuple(raw)
+        return ()
+
+    @cached_property
+    def single_scheduler(self) -> bool:
+        return isinstance(self._data.get("param_scheduler"), Mapping)
+
+    @cached_property
+    def backbone_pretrained(self) -> bool:
+        init = _get(self._data, _BACKBONE_INIT_CFG)
+        return _is_pretrained(None if init is _ABSENT else init)
 
     def value(self, path: KeyPath, default: Any = None) -> Any:
         """The written value of a setting of :data:`FINETUNE_VALUE_PATHS`, or
@@ -143,38 +196,7 @@ def _get(data: Any, path: KeyPath) -> Any:
 
 def config_facts(tree: ConfigTree) -> ConfigFacts:
     """The :class:`ConfigFacts` of a loaded config's merged values."""
-    return _facts(tree.data)
-
-
-def _facts(data: Any) -> ConfigFacts:
-    if not isinstance(data, Mapping):
-        return ConfigFacts()
-    model = data.get("model")
-    values = {}
-    for path in FINETUNE_VALUE_PATHS:
-        value = _get(data, path)
-        if value is not _ABSENT:
-            values[path] = value
-    raw = data.get("param_scheduler")
-    schedulers: tuple[Any, ...] = ()
-    if isinstance(raw, Mapping):
-        schedulers = (raw,)
-    elif isinstance(raw, list | tuple):
-        schedulers = tuple(raw)
-    init = _get(data, _BACKBONE_INIT_CFG)
-    return ConfigFacts(
-        top_level_keys=tuple(data),
-        val_cfg=data.get("val_cfg") is not None,
-        model_is_mapping=isinstance(model, Mapping),
-        open_vocabulary=_contains_key(model, _LANGUAGE_KEYS),
-        num_classes=tuple(num_classes_fields(model)),
-        num_things_classes=frozenset(_int_values(model, "num_things_classes")),
-        dataset_classes=tuple(dataset_class_counts(data)),
-        values=values,
-        schedulers=schedulers,
-        single_scheduler=isinstance(raw, Mapping),
-        backbone_pretrained=_is_pretrained(None if init is _ABSENT else init),
-    )
+    return ConfigFacts(tree.data)
 
 
 def has_values(tree: ConfigTree) -> bool:
