@@ -71,3 +71,15 @@ def test_documents_carry_the_facts_of_the_config_and_its_base() -> None:
 
 def test_the_summary_follows_only_settings_the_facts_hold() -> None:
     assert [path for _, path in finetune_summary._SETTINGS] == list(FINETUNE_VALUE_PATHS)
+
+
+def test_the_base_facts_are_the_merged_bases_values() -> None:
+    child = tree_from_mapping({"optim_wrapper": {"optimizer": {"lr": 0.001}}, "load_from": "c"})
+    child.base = tree_from_mapping(
+        {"optim_wrapper": {"optimizer": {"lr": 0.02}}, "train_cfg": {"max_epochs": 24}}
+    )
+    document = parse_document(child)
+    assert document.facts.optimizer_lr == 0.001 and document.facts.load_from == "c"
+    assert document.base_facts is not None
+    assert document.base_facts.optimizer_lr == 0.02
+    assert document.base_facts.max_epochs == 24 and document.base_facts.load_from is None
