@@ -35,7 +35,7 @@ from mmengine.model import is_model_wrapper  # type: ignore[import-untyped]
 from mmengine.registry import HOOKS  # type: ignore[import-untyped]
 from torch import nn
 
-from initcfg.check.validate import check_tree
+from initcfg.check.validate import check_tree, document_for
 from initcfg.config.load import load_config, tree_from_mapping
 from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
@@ -196,7 +196,8 @@ class InitcfgHook(Hook):  # type: ignore[misc]
     def before_run(self, runner: Any) -> None:
         """Validate, plan and possibly stop; make MMEngine checkpoints loadable."""
         tree = runner_tree(runner.cfg)
-        found = check_tree(tree)
+        document = document_for(tree)  # the one parse of the config's settings
+        found = check_tree(tree, document=document)
         model = _unwrapped(runner.model)
         plan: InitPlan | None = None
         if self.plan:

@@ -16,14 +16,10 @@ from typing import Any
 
 import pytest
 
-from initcfg.check.finetune import (
-    _LANGUAGE_KEYS,
-    _OTHER_LABEL_SET_KEYS,
-    _datasets,
-    check_finetune,
-)
+from initcfg.check.finetune import check_finetune
 from initcfg.config.load import load_tree
 from initcfg.diagnostics import Diagnostic
+from initcfg.schema.config_facts import _LANGUAGE_KEYS, _OTHER_LABEL_SET_KEYS, _datasets
 
 pytestmark = pytest.mark.corpus
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import (
@@ -26,7 +25,10 @@ from initcfg.diagnostics import (
     format_path,
     suggest,
 )
-from initcfg.schema.document import Document
+from initcfg.schema.config_facts import ConfigFacts
+from initcfg.schema.config_facts import dataset_class_counts as dataset_class_counts
+from initcfg.schema.config_facts import num_classes_fields as num_classes_fields
+from initcfg.schema.document import Document, parse_finetune_document
 from initcfg.schema.finetune import (
     ConstantLR,
     CosineAnnealingLR,
@@ -37,7 +39,6 @@ from initcfg.schema.finetune import (
     OneCycleLR,
     PolyLR,
     SchedulerBase,
-    parse_finetune,
 )
 
 __all__ = ["RUNNER_KEYS", "check_finetune", "dataset_class_counts", "num_classes_fields"]
@@ -66,21 +67,6 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # Loading problems after which the merged values are incomplete (a base or an
 # expression is missing): checking them would report what is absent, not what is wrong.
 _INCOMPLETE = frozenset({"IC201", "IC202", "IC203", "IC205", "IC206", "IC207"})
-
-_SPLITS = ("train_dataloader", "val_dataloader", "test_dataloader")
-
-# Keys that hold text-encoder / language-model configs: a model with one of these is an
-# open-vocabulary detector whose num_classes counts text slots, not dataset classes
-# (GroundingDINO's `language_model`, GLIP's `language_model`, DetCLIP-style `text_encoder`).
-_LANGUAGE_KEYS = frozenset({"language_model", "text_encoder", "lang_model", "text_model"})
-
-# Heads whose num_classes is not the detection label set, measured on MMDetection 3.3.0
-# (tests/corpus/test_finetune_corpus.py): HTC/DetectoRS `semantic_head` predicts the
-# 183 COCO-stuff classes from separate segmentation maps (21 configs), and an
-# `rpn_head` built from a one-stage head (FCOS as RPN) is class-agnostic with
-# num_classes=1 (1 config).
-_OTHER_LABEL_SET_KEYS = frozenset({"semantic_head", "rpn_head"})
-
 
 def _place(tree: ConfigTree, code: str, message: str, path: KeyPath, hint: str | None = None
            ) -> Diagnostic:
@@ -198,9 +184,11 @@ def _check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[
 # ---------------------------------------------------------------- rule 2: validation
 
 
-def _check_validation(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[Diagnostic]:
+def _check_validation(
+    tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
+) -> Iterator[Diagnostic]:
     loop = settings.train_cfg
-    if loop is None or tree.data.get("val_cfg") is None:
+    if loop is None or not facts.val_cfg:
         return
     length = loop.length
     unit = "epochs" if isinstance(loop, EpochBasedTrainLoop) else "iterations"
@@ -228,93 +216,19 @@ def _check_validation(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[
 # --------------------------------------------------------------- rule 3: num_classes
 
 
-def _contains_key(value: Any, keys: frozenset[str]) -> bool:
-    if isinstance(value, Mapping):
-        return any(k in keys and v is not None for k, v in value.items()) or any(
-            _contains_key(v, keys) for v in value.values()
-        )
-    if isinstance(value, list | tuple):
-        return any(_contains_key(v, keys) for v in value)
-    return False
-
-
-def num_classes_fields(model: Any, path: KeyPath = ("model",)) -> Iterator[tuple[KeyPath, int]]:
-    """Every integer ``num_classes`` under ``model`` that counts the detection classes,
-    at any depth (lists of cascade heads included), except under the heads listed in
-    ``_OTHER_LABEL_SET_KEYS``."""
-    if isinstance(model, Mapping):
-        for key, value in model.items():
-            if not isinstance(key, str):
-                continue
-            child = (*path, key)
-            if key == "num_classes" and isinstance(value, int) and not isinstance(value, bool):
-                yield child, value
-            elif key not in _OTHER_LABEL_SET_KEYS:
-                yield from num_classes_fields(value, child)
-    elif isinstance(model, list | tuple):
-        for index, value in enumerate(model):
-            yield from num_classes_fields(value, (*path, index))
-
-
-def _int_values(value: Any, key: str) -> set[int]:
-    found: set[int] = set()
-    if isinstance(value, Mapping):
-        for name, item in value.items():
-            if name == key and isinstance(item, int) and not isinstance(item, bool):
-                found.add(item)
-            else:
-                found |= _int_values(item, key)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            found |= _int_values(item, key)
-    return found
-
-
-def _datasets(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
-    """The leaf datasets of a dataset config, through RepeatDataset,
-    ClassBalancedDataset, MultiImageMixDataset (``dataset``) and ConcatDataset
-    (``datasets``)."""
-    if not isinstance(value, Mapping):
+def _check_num_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
+    if not facts.model_is_mapping:
         return
-    if isinstance(value.get("dataset"), Mapping):
-        yield from _datasets(value["dataset"], (*path, "dataset"))
-    elif isinstance(value.get("datasets"), list | tuple):
-        for index, item in enumerate(value["datasets"]):
-            yield from _datasets(item, (*path, "datasets", index))
-    else:
-        yield path, value
-
-
-def dataset_class_counts(data: Mapping[str, Any]) -> Iterator[tuple[KeyPath, int]]:
-    """``(path of metainfo.classes, count)`` for every train/val/test dataset that
-    names its classes."""
-    for split in _SPLITS:
-        loader = data.get(split)
-        if not isinstance(loader, Mapping):
-            continue
-        for path, dataset in _datasets(loader.get("dataset"), (split, "dataset")):
-            metainfo = dataset.get("metainfo")
-            if not isinstance(metainfo, Mapping):
-                continue
-            classes = metainfo.get("classes")
-            if isinstance(classes, list | tuple) and classes:
-                yield (*path, "metainfo", "classes"), len(classes)
-
-
-def _check_num_classes(tree: ConfigTree) -> Iterator[Diagnostic]:
-    model = tree.data.get("model")
-    if not isinstance(model, Mapping):
-        return
-    if _contains_key(model, _LANGUAGE_KEYS):
+    if facts.open_vocabulary:
         return  # open-vocabulary: num_classes counts text slots
-    counts = list(dataset_class_counts(tree.data))
+    counts = list(facts.dataset_classes)
     if not counts:
         return
     # Panoptic models (Panoptic FPN, MaskFormer, Mask2Former) declare
     # num_things_classes; their instance heads count the things only, while the
     # dataset lists things + stuff (4 Panoptic FPN configs in MMDetection 3.3.0).
-    things = _int_values(model, "num_things_classes")
-    for head_path, value in num_classes_fields(model):
+    things = facts.num_things_classes
+    for head_path, value in facts.num_classes:
         if value in things:
             continue
         for classes_path, count in counts:
@@ -334,20 +248,21 @@ def _check_num_classes(tree: ConfigTree) -> Iterator[Diagnostic]:
 # ----------------------------------------------------------- rule 4: fine-tune vs base
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _check_against_base(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[Diagnostic]:
-    base = tree.base
+def _check_against_base(
+    tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts, base_facts: ConfigFacts | None
+) -> Iterator[Diagnostic]:
+    base = tree.base  # placing only: the values are the document's
     # Compared only with a base that does not fine-tune itself: a base with its own
     # load_from already chose a fine-tuning lr and schedule.
-    if base is None or settings.load_from is None or base.get(("load_from",)) is not None:
+    if (
+        base is None
+        or base_facts is None
+        or settings.load_from is None
+        or base_facts.load_from is not None
+    ):
         return
     lr_path: KeyPath = ("optim_wrapper", "optimizer", "lr")
-    lr, base_lr = _number(tree.get(lr_path)), _number(base.get(lr_path))
+    lr, base_lr = facts.optimizer_lr, base_facts.optimizer_lr
     if lr is not None and base_lr is not None and lr >= base_lr:
         if tree.location(lr_path) == base.location(lr_path):
             what = f"inherits the base's lr {_fmt(lr)} unchanged ({_where(base, lr_path)})"
@@ -364,7 +279,7 @@ def _check_against_base(tree: ConfigTree, settings: FinetuneSettings) -> Iterato
             f"use an lr below {_fmt(base_lr)}",
         )
     epochs_path: KeyPath = ("train_cfg", "max_epochs")
-    epochs, base_epochs = tree.get(epochs_path), base.get(epochs_path)
+    epochs, base_epochs = facts.max_epochs, base_facts.max_epochs
     if (
         isinstance(epochs, int)
         and isinstance(base_epochs, int)
@@ -389,7 +304,11 @@ def _fmt(value: float) -> str:
 
 
 def _check_load_from(
-    tree: ConfigTree, settings: FinetuneSettings, fs_checks: bool, fs_checks_option: str | None
+    tree: ConfigTree,
+    settings: FinetuneSettings,
+    facts: ConfigFacts,
+    fs_checks: bool,
+    fs_checks_option: str | None,
 ) -> Iterator[Diagnostic]:
     target = settings.load_from
     path: KeyPath = ("load_from",)
@@ -414,7 +333,7 @@ def _check_load_from(
                 "correct the path, or write the checkpoint there first"
                 + (f"; {fs_checks_option} skips this check" if fs_checks_option else ""),
             )
-        yield from _check_backbone_pretrained(tree)
+        yield from _check_backbone_pretrained(tree, facts)
     elif settings.resume:
         yield _place(
             tree, "IC317",
@@ -442,19 +361,9 @@ def _local_exists(target: str, config: str | None) -> bool:
     return False
 
 
-def _is_pretrained(init_cfg: Any) -> bool:
-    entries = init_cfg if isinstance(init_cfg, list | tuple) else [init_cfg]
-    return any(
-        isinstance(entry, Mapping)
-        and isinstance(entry.get("type"), str)
-        and entry["type"].rsplit(".", 1)[-1] in ("Pretrained", "PretrainedInit")
-        for entry in entries
-    )
-
-
-def _check_backbone_pretrained(tree: ConfigTree) -> Iterator[Diagnostic]:
+def _check_backbone_pretrained(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
     path: KeyPath = ("model", "backbone", "init_cfg")
-    if _is_pretrained(tree.get(path)):
+    if facts.backbone_pretrained:
         yield _place(
             tree, "IC314",
             "model.backbone.init_cfg loads a Pretrained checkpoint that load_from "
@@ -464,12 +373,14 @@ def _check_backbone_pretrained(tree: ConfigTree) -> Iterator[Diagnostic]:
         )
 
 
-def _check_auto_scale_lr(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[Diagnostic]:
+def _check_auto_scale_lr(
+    tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
+) -> Iterator[Diagnostic]:
     scale = settings.auto_scale_lr
     wrapper = settings.optim_wrapper
     if scale is None or not scale.enable or scale.base_batch_size is None or wrapper is None:
         return
-    batch = tree.get(("train_dataloader", "batch_size"))
+    batch = facts.train_batch_size
     lr = wrapper.optimizer.lr
     base = scale.base_batch_size
     # The Runner scales by (GPUs x batch_size per GPU) / base_batch_size.
@@ -489,12 +400,13 @@ def _check_auto_scale_lr(tree: ConfigTree, settings: FinetuneSettings) -> Iterat
 # ------------------------------------------------------------ rule 7: Runner keys
 
 
-def _check_top_level_keys(tree: ConfigTree) -> Iterator[Diagnostic]:
-    for key in tree.data:
+def _check_top_level_keys(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
+    keys = facts.top_level_keys
+    for key in keys:
         if not isinstance(key, str) or key in RUNNER_KEYS or key.startswith("_"):
             continue
         match = _near_miss(key)
-        if match is not None and match not in tree.data:
+        if match is not None and match not in keys:
             yield _place(
                 tree, "IC315",
                 f"top-level key {key!r} is not read by MMEngine's Runner, which reads "
@@ -560,19 +472,19 @@ def check_finetune(
     """
     if not settings_complete(tree):
         return []
-    if document is not None:
-        settings, found = document.finetune, list(document.finetune_diagnostics)
-    else:
-        settings, found = parse_finetune(
+    if document is None:
+        document = parse_finetune_document(
             tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
         )
+    settings, found = document.finetune, list(document.finetune_diagnostics)
     if settings is None:
         return found
-    found.extend(_check_top_level_keys(tree))
+    facts = document.facts
+    found.extend(_check_top_level_keys(tree, facts))
     found.extend(_check_schedulers(tree, settings))
-    found.extend(_check_validation(tree, settings))
-    found.extend(_check_num_classes(tree))
-    found.extend(_check_against_base(tree, settings))
-    found.extend(_check_load_from(tree, settings, fs_checks, fs_checks_option))
-    found.extend(_check_auto_scale_lr(tree, settings))
+    found.extend(_check_validation(tree, settings, facts))
+    found.extend(_check_num_classes(tree, facts))
+    found.extend(_check_against_base(tree, settings, facts, document.base_facts))
+    found.extend(_check_load_from(tree, settings, facts, fs_checks, fs_checks_option))
+    found.extend(_check_auto_scale_lr(tree, settings, facts))
     return found

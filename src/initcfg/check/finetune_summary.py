@@ -13,11 +13,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from initcfg.check.finetune import check_finetune, num_classes_fields
+from initcfg.check.finetune import check_finetune
 from initcfg.check.render import text_table
 from initcfg.config.load import load_tree
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, Location, format_path, has_errors
+from initcfg.schema.config_facts import ConfigFacts
+from initcfg.schema.document import parse_finetune_document
 
 __all__ = [
     "Change",
@@ -166,19 +168,12 @@ def _scheduler_label(value: Any) -> str:
     return f"{name}({shown})"
 
 
-def _schedulers(data: ConfigTree) -> list[Any]:
-    value = data.get(("param_scheduler",))
-    if isinstance(value, Mapping):
-        return [value]
-    if isinstance(value, list | tuple):
-        return list(value)
-    return []
-
-
-def _scheduler_rows(tree: ConfigTree, base: ConfigTree | None) -> Iterator[Change]:
-    mine = _schedulers(tree)
-    theirs = _schedulers(base) if base is not None else []
-    single = isinstance(tree.get(("param_scheduler",)), Mapping)
+def _scheduler_rows(
+    tree: ConfigTree, base: ConfigTree | None, facts: ConfigFacts, base_facts: ConfigFacts | None
+) -> Iterator[Change]:
+    mine = list(facts.schedulers)
+    theirs = list(base_facts.schedulers) if base_facts is not None else []
+    single = facts.single_scheduler
     for index in range(max(len(mine), len(theirs))):
         path: KeyPath = ("param_scheduler",) if single and index == 0 else (
             "param_scheduler", index)
@@ -189,9 +184,11 @@ def _scheduler_rows(tree: ConfigTree, base: ConfigTree | None) -> Iterator[Chang
             yield row
 
 
-def _num_classes_rows(tree: ConfigTree, base: ConfigTree | None) -> Iterator[Change]:
-    mine = dict(num_classes_fields(tree.get(("model",))))
-    theirs = dict(num_classes_fields(base.get(("model",)))) if base is not None else {}
+def _num_classes_rows(
+    tree: ConfigTree, base: ConfigTree | None, facts: ConfigFacts, base_facts: ConfigFacts | None
+) -> Iterator[Change]:
+    mine = dict(facts.num_classes)
+    theirs = dict(base_facts.num_classes) if base_facts is not None else {}
     for path in list(mine) + [path for path in theirs if path not in mine]:
         row = _row(
             "num_classes", path, tree, base, mine.get(path, _MISSING), theirs.get(path, _MISSING)
@@ -219,16 +216,18 @@ def summarize_finetune(
             tree.path, base is not None, diagnostics=list(tree.diagnostics), loaded=False
         )
     summary = FinetuneSummary(tree.path, base is not None)
+    document = parse_finetune_document(tree)
+    facts, base_facts = document.facts, document.base_facts
     for setting, path in _SETTINGS:
-        after = tree.get(path, _MISSING)
-        before = base.get(path, _MISSING) if base is not None else _MISSING
+        after = facts.value(path, _MISSING)
+        before = base_facts.value(path, _MISSING) if base_facts is not None else _MISSING
         row = _row(setting, path, tree, base, after, before)
         if row is not None:
             summary.changes.append(row)
-    summary.changes.extend(_num_classes_rows(tree, base))
-    summary.changes.extend(_scheduler_rows(tree, base))
+    summary.changes.extend(_num_classes_rows(tree, base, facts, base_facts))
+    summary.changes.extend(_scheduler_rows(tree, base, facts, base_facts))
     summary.diagnostics = list(tree.diagnostics) + check_finetune(
-        tree, fs_checks=fs_checks, fs_checks_option=fs_checks_option
+        tree, fs_checks=fs_checks, fs_checks_option=fs_checks_option, document=document
     )
     return summary
 

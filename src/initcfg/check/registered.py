@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any
 
 from initcfg.config.atomic import write_text_atomic
 from initcfg.config.bases import package_root
+from initcfg.schema.config_facts import config_scopes as config_scopes
 
 __all__ = ["RegisteredNames", "config_scopes", "registered_names", "scope_names"]
 
@@ -207,38 +208,6 @@ def registered_names(package: str) -> RegisteredNames | None:
     except OSError:
         return None  # a namespace package or a module: no OpenMMLab registry package
     return _scan_once(root, (status.st_size, status.st_mtime_ns))
-
-
-_WALKED = frozenset((dict, list, tuple))
-_LEAVES = frozenset((str, int, float, bool, type(None)))
-
-
-def _nested(value: Any) -> bool:
-    """``isinstance(value, Mapping | list | tuple)``, answering the types a config is
-    made of before the Mapping ABC's check, which is several times slower."""
-    kind = type(value)
-    if kind in _WALKED:
-        return True
-    return kind not in _LEAVES and isinstance(value, Mapping | list | tuple)
-
-
-def config_scopes(data: Mapping[str, Any]) -> frozenset[str]:
-    """The scopes a config builds in: ``default_scope`` and every ``_scope_`` value."""
-    scopes: set[str] = set()
-    default = data.get("default_scope")
-    if isinstance(default, str):
-        scopes.add(default)
-    stack: list[Any] = [data]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, Mapping):
-            scope = value.get("_scope_")
-            if isinstance(scope, str):
-                scopes.add(scope)
-            stack.extend(v for v in value.values() if _nested(v))
-        elif isinstance(value, list | tuple):
-            stack.extend(v for v in value if _nested(v))
-    return frozenset(scopes)
 
 
 def scope_names(scopes: frozenset[str]) -> RegisteredNames:

@@ -9,7 +9,7 @@ from typing import Any
 from initcfg.check.base_lines import base_lines
 from initcfg.check.finetune import check_finetune, settings_complete
 from initcfg.check.init_rules import check_layer_names
-from initcfg.check.registered import RegisteredNames, config_scopes, scope_names
+from initcfg.check.registered import RegisteredNames, scope_names
 from initcfg.check.settings import (
     Settings,
     check_selector,
@@ -20,6 +20,7 @@ from initcfg.check.settings import (
 from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, place, sort_key
+from initcfg.schema.config_facts import has_values, tree_scopes
 from initcfg.schema.document import Document, parse_document
 from initcfg.schema.init_cfg import parse_init_cfg
 
@@ -77,8 +78,8 @@ def _apply_suppressions(
 
 
 def _registered(tree: ConfigTree, settings: Settings) -> RegisteredNames:
-    if settings.registered_names and tree.data:
-        return scope_names(config_scopes(tree.data))
+    if settings.registered_names and has_values(tree):
+        return scope_names(tree_scopes(tree))
     return RegisteredNames()
 
 
@@ -112,7 +113,7 @@ def check_tree(
     scoped = _registered(tree, settings)
     extra_layers = settings.extra_layers | project.extra_layers | scoped.models
     found: list[Diagnostic] = list(tree.diagnostics)
-    if tree.data:
+    if has_values(tree):
         if document is None:
             document = document_for(tree, settings)
         found.extend(document.init_diagnostics)

@@ -14,6 +14,7 @@ from typing import Any
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath
 from initcfg.schema import finetune_parser, init_cfg, runtime
+from initcfg.schema.config_facts import ConfigFacts, config_facts
 from initcfg.schema.finetune_settings import FinetuneSettings
 from initcfg.schema.init_cfg import ParsedEntry
 from initcfg.schema.initializers import BaseInit
@@ -93,6 +94,9 @@ class Document:
         finetune_diagnostics: The fine-tune schema's findings, placed.
         runtime_diagnostics: The runtime schema's findings, placed (factory problems
             are in ``runtime.factory_diagnostics``).
+        facts: What the config writes beyond the typed settings (top-level keys, the
+            heads' num_classes, the datasets' classes...), for the fine-tune rules.
+        base_facts: The same of the merged bases (``tree.base``); None without a base.
     """
 
     init_cfgs: list[LocatedInitCfg] = field(default_factory=list)
@@ -104,6 +108,8 @@ class Document:
     init_diagnostics: list[Diagnostic] = field(default_factory=list)
     finetune_diagnostics: list[Diagnostic] = field(default_factory=list)
     runtime_diagnostics: list[Diagnostic] = field(default_factory=list)
+    facts: ConfigFacts = field(default_factory=ConfigFacts)
+    base_facts: ConfigFacts | None = None
 
     def init_cfg_at(self, path: KeyPath) -> LocatedInitCfg | None:
         """The parsed ``init_cfg`` at ``path`` (``("model", "backbone", "init_cfg")``),
@@ -200,4 +206,27 @@ def parse_document(
     document.init_diagnostics = grammar
     document.finetune_diagnostics = finetune_found
     document.runtime_diagnostics = runtime_found
+    _add_facts(document, tree)
+    return document
+
+
+def _add_facts(document: Document, tree: ConfigTree) -> None:
+    document.facts = config_facts(tree)
+    document.base_facts = None if tree.base is None else config_facts(tree.base)
+
+
+def parse_finetune_document(
+    tree: ConfigTree,
+    *,
+    extra_optimizers: frozenset[str] = frozenset(),
+    extra_schedulers: frozenset[str] = frozenset(),
+) -> Document:
+    """The part of :func:`parse_document` the fine-tune rules read: the fine-tune
+    settings and the config's (and its bases') facts, without the init_cfgs and the
+    runtime settings. Never raises for bad input."""
+    finetune, found = finetune_parser.parse_finetune(
+        tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
+    )
+    document = Document(finetune=finetune, tree=tree, finetune_diagnostics=found)
+    _add_facts(document, tree)
     return document

@@ -1,0 +1,329 @@
+"""What the fine-tune rules and the fine-tune summary read of a config beyond the typed
+fine-tune settings, typed and with key paths: the top-level keys, the heads'
+``num_classes`` and the datasets' class counts, the scalar settings as written, the
+schedulers as written, and the scopes the config builds in.
+
+:func:`config_facts` walks the merged values once; the :class:`~initcfg.schema.document.Document`
+holds the result for the config (``facts``) and for its merged bases (``base_facts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+from typing import Any
+
+from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import KeyPath
+
+__all__ = [
+    "FINETUNE_VALUE_PATHS",
+    "ConfigFacts",
+    "config_facts",
+    "config_scopes",
+    "dataset_class_counts",
+    "has_values",
+    "num_classes_fields",
+    "tree_scopes",
+]
+
+_SPLITS = ("train_dataloader", "val_dataloader", "test_dataloader")
+
+# Keys that hold text-encoder / language-model configs: a model with one of these is an
+# open-vocabulary detector whose num_classes counts text slots, not dataset classes
+# (GroundingDINO's `language_model`, GLIP's `language_model`, DetCLIP-style `text_encoder`).
+_LANGUAGE_KEYS = frozenset({"language_model", "text_encoder", "lang_model", "text_model"})
+
+# Heads whose num_classes is not the detection label set, measured on MMDetection 3.3.0
+# (tests/corpus/test_finetune_corpus.py): HTC/DetectoRS `semantic_head` predicts the
+# 183 COCO-stuff classes from separate segmentation maps (21 configs), and an
+# `rpn_head` built from a one-stage head (FCOS as RPN) is class-agnostic with
+# num_classes=1 (1 config).
+_OTHER_LABEL_SET_KEYS = frozenset({"semantic_head", "rpn_head"})
+
+# The scalar settings the fine-tune summary follows, as written (key paths).
+FINETUNE_VALUE_PATHS: tuple[KeyPath, ...] = (
+    ("train_cfg", "type"),
+    ("train_cfg", "max_epochs"),
+    ("train_cfg", "max_iters"),
+    ("train_cfg", "val_interval"),
+    ("optim_wrapper", "type"),
+    ("optim_wrapper", "optimizer", "type"),
+    ("optim_wrapper", "optimizer", "lr"),
+    ("optim_wrapper", "optimizer", "momentum"),
+    ("optim_wrapper", "optimizer", "weight_decay"),
+    ("optim_wrapper", "clip_grad"),
+    ("train_dataloader", "batch_size"),
+    ("load_from",),
+    ("resume",),
+    ("auto_scale_lr",),
+)
+
+_BACKBONE_INIT_CFG: KeyPath = ("model", "backbone", "init_cfg")
+
+
+class ConfigFacts:
+    """What a config writes, for the rules that judge it beyond the typed settings.
+
+    Each fact is worked out from the merged values when first asked for (a rule that
+    does not apply never walks the model), then kept.
+
+    Attributes:
+        top_level_keys: The config's top-level keys, in order.
+        val_cfg: ``val_cfg`` is set (not None).
+        model_is_mapping: ``model`` is a dict.
+        open_vocabulary: The model has a language model or text encoder (its
+            num_classes counts text slots).
+        num_classes: ``(key path, value)`` of every integer ``num_classes`` under
+            ``model`` that counts the detection classes.
+        num_things_classes: The integer ``num_things_classes`` values under ``model``.
+        dataset_classes: ``(key path of metainfo.classes, count)`` for every
+            train/val/test dataset that names its classes.
+        values: The scalar settings of :data:`FINETUNE_VALUE_PATHS` that are written,
+            by key path, as written.
+        schedulers: The ``param_scheduler`` entries as written (a dict is one entry).
+        single_scheduler: ``param_scheduler`` is one dict, not a list.
+        backbone_pretrained: ``model.backbone.init_cfg`` has a ``Pretrained`` entry.
+    """
+
+    __slots__ = ("__dict__", "_data")
+
+    def __init__(self, data: Any = None) -> None:
+        self._data: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
+
+    def __repr__(self) -> str:
+        return f"ConfigFacts(top_level_keys={self.top_level_keys!r})"
+
+    @cached_property
+    def top_level_keys(self) -> tuple[Any, ...]:
+        return tuple(self._data)
+
+    @cached_property
+    def val_cfg(self) -> bool:
+        return self._data.get("val_cfg") is not None
+
+    @cached_property
+    def model_is_mapping(self) -> bool:
+        return isinstance(self._data.get("model"), Mapping)
+
+    @cached_property
+    def open_vocabulary(self) -> bool:
+        return _contains_key(self._data.get("model"), _LANGUAGE_KEYS)
+
+    @cached_property
+    def num_classes(self) -> tuple[tuple[KeyPath, int], ...]:
+        return tuple(num_classes_fields(self._data.get("model")))
+
+    @cached_property
+    def num_things_classes(self) -> frozenset[int]:
+        return frozenset(_int_values(self._data.get("model"), "num_things_classes"))
+
+    @cached_property
+    def dataset_classes(self) -> tuple[tuple[KeyPath, int], ...]:
+        return tuple(dataset_class_counts(self._data))
+
+    @cached_property
+    def values(self) -> dict[KeyPath, Any]:
+        found = {}
+        for path in FINETUNE_VALUE_PATHS:
+            value = _get(self._data, path)
+            if value is not _ABSENT:
+                found[path] = value
+        return found
+
+    @cached_property
+    def schedulers(self) -> tuple[Any, ...]:
+        raw = self._data.get("param_scheduler")
+        if isinstance(raw, Mapping):
+            return (raw,)
+        if isinstance(raw, list | tuple):
+            return tuple(raw)
+        return ()
+
+    @cached_property
+    def single_scheduler(self) -> bool:
+        return isinstance(self._data.get("param_scheduler"), Mapping)
+
+    @cached_property
+    def backbone_pretrained(self) -> bool:
+        init = _get(self._data, _BACKBONE_INIT_CFG)
+        return _is_pretrained(None if init is _ABSENT else init)
+
+    def value(self, path: KeyPath, default: Any = None) -> Any:
+        """The written value of a setting of :data:`FINETUNE_VALUE_PATHS`, or
+        ``default`` when it is not written."""
+        return self.values.get(path, default)
+
+    @property
+    def optimizer_lr(self) -> float | None:
+        """``optim_wrapper.optimizer.lr`` as a number (None: not a number)."""
+        return _number(self.value(("optim_wrapper", "optimizer", "lr")))
+
+    @property
+    def max_epochs(self) -> Any:
+        """``train_cfg.max_epochs`` as written (None: not written)."""
+        return self.value(("train_cfg", "max_epochs"))
+
+    @property
+    def train_batch_size(self) -> Any:
+        """``train_dataloader.batch_size`` as written (None: not written)."""
+        return self.value(("train_dataloader", "batch_size"))
+
+    @property
+    def load_from(self) -> Any:
+        """``load_from`` as written (None: not written)."""
+        return self.value(("load_from",))
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+_ABSENT = object()
+
+
+def _get(data: Any, path: KeyPath) -> Any:
+    node: Any = data
+    for key in path:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return _ABSENT
+    return node
+
+
+def config_facts(tree: ConfigTree) -> ConfigFacts:
+    """The :class:`ConfigFacts` of a loaded config's merged values."""
+    return ConfigFacts(tree.data)
+
+
+def has_values(tree: ConfigTree) -> bool:
+    """The loaded config has at least one top-level key."""
+    return bool(tree.data)
+
+
+def tree_scopes(tree: ConfigTree) -> frozenset[str]:
+    """:func:`config_scopes` of a loaded config's merged values."""
+    return config_scopes(tree.data)
+
+
+# Moved verbatim from initcfg.check.finetune (the walking belongs to the schema).
+
+
+def _contains_key(value: Any, keys: frozenset[str]) -> bool:
+    if isinstance(value, Mapping):
+        return any(k in keys and v is not None for k, v in value.items()) or any(
+            _contains_key(v, keys) for v in value.values()
+        )
+    if isinstance(value, list | tuple):
+        return any(_contains_key(v, keys) for v in value)
+    return False
+
+
+def num_classes_fields(model: Any, path: KeyPath = ("model",)) -> Iterator[tuple[KeyPath, int]]:
+    """Every integer ``num_classes`` under ``model`` that counts the detection classes,
+    at any depth (lists of cascade heads included), except under the heads listed in
+    ``_OTHER_LABEL_SET_KEYS``."""
+    if isinstance(model, Mapping):
+        for key, value in model.items():
+            if not isinstance(key, str):
+                continue
+            child = (*path, key)
+            if key == "num_classes" and isinstance(value, int) and not isinstance(value, bool):
+                yield child, value
+            elif key not in _OTHER_LABEL_SET_KEYS:
+                yield from num_classes_fields(value, child)
+    elif isinstance(model, list | tuple):
+        for index, value in enumerate(model):
+            yield from num_classes_fields(value, (*path, index))
+
+
+def _int_values(value: Any, key: str) -> set[int]:
+    found: set[int] = set()
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            if name == key and isinstance(item, int) and not isinstance(item, bool):
+                found.add(item)
+            else:
+                found |= _int_values(item, key)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found |= _int_values(item, key)
+    return found
+
+
+def _datasets(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
+    """The leaf datasets of a dataset config, through RepeatDataset,
+    ClassBalancedDataset, MultiImageMixDataset (``dataset``) and ConcatDataset
+    (``datasets``)."""
+    if not isinstance(value, Mapping):
+        return
+    if isinstance(value.get("dataset"), Mapping):
+        yield from _datasets(value["dataset"], (*path, "dataset"))
+    elif isinstance(value.get("datasets"), list | tuple):
+        for index, item in enumerate(value["datasets"]):
+            yield from _datasets(item, (*path, "datasets", index))
+    else:
+        yield path, value
+
+
+def dataset_class_counts(data: Mapping[str, Any]) -> Iterator[tuple[KeyPath, int]]:
+    """``(path of metainfo.classes, count)`` for every train/val/test dataset that
+    names its classes."""
+    for split in _SPLITS:
+        loader = data.get(split)
+        if not isinstance(loader, Mapping):
+            continue
+        for path, dataset in _datasets(loader.get("dataset"), (split, "dataset")):
+            metainfo = dataset.get("metainfo")
+            if not isinstance(metainfo, Mapping):
+                continue
+            classes = metainfo.get("classes")
+            if isinstance(classes, list | tuple) and classes:
+                yield (*path, "metainfo", "classes"), len(classes)
+
+
+def _is_pretrained(init_cfg: Any) -> bool:
+    entries = init_cfg if isinstance(init_cfg, list | tuple) else [init_cfg]
+    return any(
+        isinstance(entry, Mapping)
+        and isinstance(entry.get("type"), str)
+        and entry["type"].rsplit(".", 1)[-1] in ("Pretrained", "PretrainedInit")
+        for entry in entries
+    )
+
+
+# Moved verbatim from initcfg.check.registered.
+
+_WALKED = frozenset((dict, list, tuple))
+_LEAVES = frozenset((str, int, float, bool, type(None)))
+
+
+def _nested(value: Any) -> bool:
+    """``isinstance(value, Mapping | list | tuple)``, answering the types a config is
+    made of before the Mapping ABC's check, which is several times slower."""
+    kind = type(value)
+    if kind in _WALKED:
+        return True
+    return kind not in _LEAVES and isinstance(value, Mapping | list | tuple)
+
+
+def config_scopes(data: Mapping[str, Any]) -> frozenset[str]:
+    """The scopes a config builds in: ``default_scope`` and every ``_scope_`` value."""
+    scopes: set[str] = set()
+    default = data.get("default_scope")
+    if isinstance(default, str):
+        scopes.add(default)
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            scope = value.get("_scope_")
+            if isinstance(scope, str):
+                scopes.add(scope)
+            stack.extend(v for v in value.values() if _nested(v))
+        elif isinstance(value, list | tuple):
+            stack.extend(v for v in value if _nested(v))
+    return frozenset(scopes)
