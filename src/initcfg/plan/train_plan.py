@@ -27,7 +27,7 @@ from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, diagnostic, format_path, place
 from initcfg.plan.lr_schedule import (
     LrSchedule,
-    SchedulerSpec,
+    SchedulerEntry,
     compute_lr_schedule,
 )
 from initcfg.plan.param_groups import (
@@ -238,12 +238,9 @@ def dataloader_length(
 
 def _scheduler_specs(
     written: FinetuneWritten, settings: FinetuneSettings
-) -> list[SchedulerSpec]:
+) -> list[SchedulerEntry]:
     specs = [
-        SchedulerSpec.from_mapping(
-            {**scheduler.model_dump(exclude_unset=True), "type": scheduler.type},
-            format_path(path),
-        )
+        SchedulerEntry.from_model(scheduler, format_path(path))
         for scheduler, path in zip(
             settings.param_scheduler, settings.scheduler_paths, strict=True
         )
@@ -251,7 +248,7 @@ def _scheduler_specs(
     # Entries the schema does not model (momentum, plateau, a project's own) are named so
     # the table says it leaves them out.
     for path, name in written.unmodelled_schedulers:
-        specs.append(SchedulerSpec(type=name, path=format_path(path)))
+        specs.append(SchedulerEntry(type=name, path=format_path(path)))
     return specs
 
 
