@@ -15,7 +15,6 @@ iteration, which is all a training loop needs to follow the plan exactly.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -158,10 +157,9 @@ def _optimizer_and_groups(
         kwargs.pop("lr", None)  # MMEngine's base_lr is then None; torch uses its default
     rules = ParamwiseRules()
     if wrapper.paramwise_cfg is not None and written.paramwise_cfg:
-        rules = ParamwiseRules.from_mapping(wrapper.paramwise_cfg.model_dump(exclude_unset=True))
         # MMEngine walks the model whenever paramwise_cfg is a non-empty dict, even one
         # whose keys it ignores (so frozen parameters leave the optimizer).
-        rules = dataclasses.replace(rules, given=True)
+        rules = ParamwiseRules.from_cfg(wrapper.paramwise_cfg, given=True)
     groups, problems = resolve_param_groups(model, optimizer.type, kwargs, rules)
     found.extend(problems)
     if scale != 1.0:
