@@ -6,14 +6,14 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from initcfg.plan.lr_schedule_types import INF, SchedulerSpec, _SchedulerError
+from initcfg.plan.lr_schedule_types import INF, SchedulerEntry, _SchedulerError
 
 
 @dataclass(slots=True)
 class _Runtime:
     """One scheduler in motion over all tracks (the optimizer's param groups)."""
 
-    spec: SchedulerSpec
+    spec: SchedulerEntry
     begin: int
     end: int
     by_epoch: bool
@@ -42,26 +42,26 @@ class _Runtime:
 
     def _eta_min(self, base: float) -> float:
         spec = self.spec
-        if spec.eta_min_ratio is None:
-            return 0.0 if spec.eta_min is None else spec.eta_min
-        return base * spec.eta_min_ratio
+        if spec.arg("eta_min_ratio") is None:
+            return 0.0 if spec.arg("eta_min") is None else spec.arg("eta_min")
+        return float(base * spec.arg("eta_min_ratio"))
 
     def _values(self) -> list[float]:
         spec, kind, ls = self.spec, self.spec.type, self.last_step
         cur = [group["lr"] for group in self.groups]
         try:
             if kind == "StepLR":
-                gamma = 0.1 if spec.gamma is None else spec.gamma
+                gamma = spec.arg("gamma")
                 if ls == 0 or ls % self.step_size != 0:
                     return cur
                 return [v * gamma for v in cur]
             if kind == "MultiStepLR":
-                gamma = 0.1 if spec.gamma is None else spec.gamma
+                gamma = spec.arg("gamma")
                 if ls not in self.milestones:
                     return cur
                 return [v * gamma ** self.milestones[ls] for v in cur]
             if kind == "ConstantLR":
-                factor = 1.0 / 3 if spec.factor is None else spec.factor
+                factor = spec.arg("factor")
                 if ls == 0:
                     return [v * factor for v in cur]
                 if ls != self.total_iters:
@@ -70,19 +70,19 @@ class _Runtime:
             if kind == "ExponentialLR":
                 if ls == 0:
                     return cur
-                assert spec.gamma is not None
-                return [v * spec.gamma for v in cur]
+                assert spec.arg("gamma") is not None
+                return [v * spec.arg("gamma") for v in cur]
             if kind == "LinearLR":
-                start = 1.0 / 3 if spec.start_factor is None else spec.start_factor
-                stop = 1.0 if spec.end_factor is None else spec.end_factor
+                start = spec.arg("start_factor")
+                stop = spec.arg("end_factor")
                 if ls == 0:
                     return [v * start for v in cur]
                 span = self.total_iters * start + (ls - 1) * (stop - start)
                 ratio = 1.0 + (stop - start) / span
                 return [v * ratio for v in cur]
             if kind == "PolyLR":
-                eta_min = 0.0 if spec.eta_min is None else spec.eta_min
-                power = 1.0 if spec.power is None else spec.power
+                eta_min = spec.arg("eta_min")
+                power = spec.arg("power")
                 if ls == 0:
                     return cur
                 decay = (1 - 1 / (self.total_iters - ls + 1)) ** power
@@ -126,9 +126,9 @@ class _Runtime:
                 f"OneCycleLR is stepped {ls + 1} times but its total steps are "
                 f"{self.total_steps} (MMEngine raises ValueError)"
             )
-        pct_start = 0.3 if spec.pct_start is None else spec.pct_start
+        pct_start = spec.arg("pct_start")
         total = self.total_steps
-        if spec.three_phase:
+        if spec.arg("three_phase"):
             phases = [
                 (float(pct_start * total) - 1, "initial_lr", "max_lr"),
                 (float(2 * pct_start * total) - 2, "max_lr", "initial_lr"),
@@ -139,7 +139,7 @@ class _Runtime:
                 (float(pct_start * total) - 1, "initial_lr", "max_lr"),
                 (total - 1, "max_lr", "min_lr"),
             ]
-        linear = spec.anneal_strategy == "linear"
+        linear = spec.arg("anneal_strategy") == "linear"
         out: list[float] = []
         for group in self.groups:
             start_step: float = 0
@@ -161,7 +161,7 @@ class _Runtime:
         index = next((i for i, edge in enumerate(self.cumulative) if ls < edge), None)
         if index is None:
             return cur
-        weights = spec.restart_weights or (1,)
+        weights = spec.arg("restart_weights")
         weight = weights[index]
         restart = 0 if index == 0 else self.cumulative[index - 1]
         period = self.periods[index]
@@ -169,7 +169,8 @@ class _Runtime:
         out: list[float] = []
         for base, v in zip(self.base_values, cur, strict=True):
             eta_max = base * weight
-            eta_min = base * spec.eta_min_ratio if spec.eta_min_ratio is not None else spec.eta_min
+            ratio = spec.arg("eta_min_ratio")
+            eta_min = base * ratio if ratio is not None else spec.arg("eta_min")
             assert eta_min is not None
             if step == 0:
                 out.append(eta_max)
@@ -184,7 +185,7 @@ class _Runtime:
 
 
 def _build(
-    spec: SchedulerSpec,
+    spec: SchedulerEntry,
     groups: list[dict[str, float]],
     *,
     default_end: int | None,
@@ -192,15 +193,18 @@ def _build(
 ) -> _Runtime:
     """Build one scheduler as MMEngine's registry would (this also takes its first step)."""
     kind = spec.type
-    end = spec.end if spec.end is not None else (default_end if default_end is not None else INF)
-    begin = spec.begin
-    by_epoch = spec.by_epoch
-    milestones = list(spec.milestones or ())
-    step_size = spec.step_size
-    t_max = spec.T_max
-    total_steps = spec.total_steps
-    periods = tuple(spec.periods or ())
-    if spec.convert_to_iter_based:
+    written_end = spec.written("end")
+    end = written_end if written_end is not None else (
+        default_end if default_end is not None else INF
+    )
+    begin = spec.args.begin
+    by_epoch = spec.args.by_epoch
+    milestones = list(spec.arg("milestones") or ())
+    step_size = spec.arg("step_size")
+    t_max = spec.arg("T_max")
+    total_steps = spec.arg("total_steps")
+    periods = tuple(spec.arg("periods") or ())
+    if spec.args.convert_to_iter_based:
         if not by_epoch:
             raise _SchedulerError(
                 "convert_to_iter_based needs by_epoch=True (MMEngine asserts it)"
@@ -226,26 +230,26 @@ def _build(
     if end <= begin:
         raise _SchedulerError(f"end should be larger than begin, but got begin={begin}, end={end}")
 
-    if spec.last_step < -1:
-        raise _SchedulerError(f"last_step must be -1 or more (got {spec.last_step})")
+    if spec.args.last_step < -1:
+        raise _SchedulerError(f"last_step must be -1 or more (got {spec.args.last_step})")
     if kind == "OneCycleLR":
         if total_steps is not None and total_steps <= 0:
             raise _SchedulerError(f"Expected positive integer total_steps, but got {total_steps}")
-        eta_max = 0.0 if spec.eta_max is None else spec.eta_max
-        div = 25.0 if spec.div_factor is None else spec.div_factor
-        final_div = 1e4 if spec.final_div_factor is None else spec.final_div_factor
-        if spec.last_step == -1:
+        eta_max = spec.arg("eta_max")
+        div = spec.arg("div_factor")
+        final_div = spec.arg("final_div_factor")
+        if spec.args.last_step == -1:
             for group in groups:
                 group["initial_lr"] = eta_max / div
                 group["max_lr"] = eta_max
                 group["min_lr"] = group["initial_lr"] / final_div
-    if spec.last_step == -1:
+    if spec.args.last_step == -1:
         for group in groups:
             group.setdefault("initial_lr", group["lr"])
     elif any("initial_lr" not in group for group in groups):
         # Resuming without a state dict needs a scheduler built before it.
         raise _SchedulerError(
-            f"{kind} with last_step={spec.last_step} needs 'initial_lr' in the param groups "
+            f"{kind} with last_step={spec.args.last_step} needs 'initial_lr' in the param groups "
             "(MMEngine raises KeyError)"
         )
     runtime = _Runtime(
@@ -262,47 +266,48 @@ def _build(
         periods=periods,
         cumulative=[sum(periods[: i + 1]) for i in range(len(periods))],
         base_values=[group["initial_lr"] for group in groups],
-        last_step=spec.last_step,
+        last_step=spec.args.last_step,
     )
     runtime.step()
     return runtime
 
 
-def _check_args(spec: SchedulerSpec, kind: str) -> None:
+def _check_args(spec: SchedulerEntry, kind: str) -> None:
     # The checks MMEngine makes in the constructors, so the plan fails where it would.
     def in_unit(name: str, value: float | None) -> None:
         if value is not None and not 0 <= value <= 1:
             raise _SchedulerError(f"{kind} `{name}` must be between 0 and 1 (got {value})")
 
     if kind == "ConstantLR":
-        in_unit("factor", spec.factor)
+        in_unit("factor", spec.arg("factor"))
     elif kind == "LinearLR":
-        in_unit("start_factor", spec.start_factor)
-        in_unit("end_factor", spec.end_factor)
-    elif kind == "MultiStepLR" and spec.milestones is None:
+        in_unit("start_factor", spec.arg("start_factor"))
+        in_unit("end_factor", spec.arg("end_factor"))
+    elif kind == "MultiStepLR" and spec.arg("milestones") is None:
         raise _SchedulerError("MultiStepLR needs `milestones`")
-    elif kind == "StepLR" and not spec.step_size:
+    elif kind == "StepLR" and not spec.arg("step_size"):
         raise _SchedulerError("StepLR needs a positive `step_size`")
-    elif kind == "ExponentialLR" and spec.gamma is None:
+    elif kind == "ExponentialLR" and spec.arg("gamma") is None:
         raise _SchedulerError("ExponentialLR needs `gamma`")
     elif kind == "CosineAnnealingLR":
-        if spec.eta_min is not None and spec.eta_min_ratio is not None:
+        if spec.arg("eta_min") is not None and spec.arg("eta_min_ratio") is not None:
             raise _SchedulerError("CosineAnnealingLR takes `eta_min` or `eta_min_ratio`, not both")
     elif kind == "CosineRestartLR":
-        if (spec.eta_min is None) == (spec.eta_min_ratio is None):
+        if (spec.arg("eta_min") is None) == (spec.arg("eta_min_ratio") is None):
             raise _SchedulerError("CosineRestartLR needs exactly one of `eta_min`, `eta_min_ratio`")
-        if spec.periods is None:
+        if spec.arg("periods") is None:
             raise _SchedulerError("CosineRestartLR needs `periods`")
-        if len(spec.periods) != len(spec.restart_weights or (1,)):
+        if len(spec.arg("periods")) != len(spec.arg("restart_weights")):
             raise _SchedulerError(
                 "CosineRestartLR `periods` and `restart_weights` differ in length"
             )
     elif kind == "OneCycleLR":
-        pct = 0.3 if spec.pct_start is None else spec.pct_start
+        pct = spec.arg("pct_start")
         if not isinstance(pct, float) or not 0 <= pct <= 1:
             raise _SchedulerError(f"OneCycleLR `pct_start` must be a float in [0, 1] (got {pct})")
-        if spec.anneal_strategy not in (None, "cos", "linear"):
+        strategy = spec.arg("anneal_strategy")
+        if strategy not in (None, "cos", "linear"):
             raise _SchedulerError(
                 f"OneCycleLR `anneal_strategy` must be 'cos' or 'linear' "
-                f"(got {spec.anneal_strategy!r})"
+                f"(got {strategy!r})"
             )

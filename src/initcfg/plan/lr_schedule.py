@@ -34,6 +34,7 @@ from initcfg.plan.lr_schedule_types import LR_SCHEDULER_TYPES as LR_SCHEDULER_TY
 from initcfg.plan.lr_schedule_types import Loop as Loop
 from initcfg.plan.lr_schedule_types import LrSchedule as LrSchedule
 from initcfg.plan.lr_schedule_types import ScheduledStep as ScheduledStep
+from initcfg.plan.lr_schedule_types import SchedulerEntry as SchedulerEntry
 from initcfg.plan.lr_schedule_types import SchedulerSpec as SchedulerSpec
 from initcfg.plan.lr_schedule_types import _SchedulerError as _SchedulerError
 
@@ -42,14 +43,15 @@ __all__ = [
     "LR_SCHEDULER_TYPES",
     "LrSchedule",
     "ScheduledStep",
+    "SchedulerEntry",
     "SchedulerSpec",
     "compute_lr_schedule",
 ]
 
-def _needs_iters_per_epoch(specs: Sequence[SchedulerSpec], loop: Loop) -> bool:
+def _needs_iters_per_epoch(specs: Sequence[SchedulerEntry], loop: Loop) -> bool:
     if loop == "iter":
-        return any(s.convert_to_iter_based for s in specs)
-    return any(s.convert_to_iter_based or not s.by_epoch for s in specs)
+        return any(s.args.convert_to_iter_based for s in specs)
+    return any(s.args.convert_to_iter_based or not s.args.by_epoch for s in specs)
 
 
 # Replaying a run costs time and memory per step; a longer run is not tabulated.
@@ -57,7 +59,7 @@ MAX_TABULATED_STEPS = 5_000_000
 
 
 def compute_lr_schedule(
-    specs: Sequence[SchedulerSpec],
+    specs: Sequence[SchedulerEntry],
     base_lrs: Sequence[float],
     *,
     loop: Loop = "epoch",
@@ -85,7 +87,7 @@ def compute_lr_schedule(
     for value in base_lrs:
         if value not in tracks:
             tracks.append(value)
-    tabulated: list[SchedulerSpec] = []
+    tabulated: list[SchedulerEntry] = []
     for spec in specs:
         if spec.type in LR_SCHEDULER_TYPES:
             tabulated.append(spec)
@@ -143,7 +145,7 @@ def compute_lr_schedule(
     resolved: list[ScheduledStep] = []
     try:
         for spec in tabulated:
-            default_end = default_by_epoch if spec.by_epoch else default_by_iter
+            default_end = default_by_epoch if spec.args.by_epoch else default_by_iter
             runtime = _build(spec, groups, default_end=default_end, iters_per_epoch=iters_per_epoch)
             runtimes.append(runtime)
             resolved.append(
@@ -151,7 +153,7 @@ def compute_lr_schedule(
                     type=spec.type,
                     path=spec.path,
                     by_epoch=runtime.by_epoch,
-                    converted=spec.convert_to_iter_based,
+                    converted=spec.args.convert_to_iter_based,
                     begin=runtime.begin,
                     end=runtime.end,
                 )
@@ -264,7 +266,7 @@ def _reach_diagnostics(
             # one diagnostic per milestone, at the milestone.
             scale = iters_per_epoch if step.converted else 1
             unit = "epoch" if step.by_epoch else "iteration"
-            for index, milestone in enumerate(runtime.spec.milestones or ()):
+            for index, milestone in enumerate(runtime.spec.arg("milestones") or ()):
                 fires = step.begin + milestone * scale
                 if fires <= last:
                     continue

@@ -1,16 +1,16 @@
-"""The lr schedule's data types: :class:`SchedulerSpec` in, :class:`LrSchedule` out."""
+"""The lr schedule's data types: :class:`SchedulerEntry` in, :class:`LrSchedule` out."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from initcfg.schema.fields import INF as _SCHEMA_INF
-from initcfg.schema.schedulers import scheduler_types
+from initcfg.schema.schedulers import _SCHEDULERS, SchedulerBase, scheduler_types
 
 # One INF (MMEngine's "no end") and one list of the lr schedulers: the schema's.
 INF = _SCHEMA_INF
@@ -21,55 +21,71 @@ Loop = Literal["epoch", "iter"]
 
 
 @dataclass(frozen=True, slots=True)
-class SchedulerSpec:
-    """One ``param_scheduler`` entry, typed. ``None`` means "MMEngine's default".
+class SchedulerEntry:
+    """One ``param_scheduler`` entry: where it was written and the schema's model of it.
+
+    The arguments are the schema's scheduler models (:mod:`initcfg.schema.schedulers`),
+    not a copy of their fields. :meth:`arg` gives what the user wrote, ``None`` meaning
+    "MMEngine's default".
 
     Attributes:
         type: Registry name such as ``MultiStepLR``.
         path: Config key path of the entry, for diagnostics (``param_scheduler[1]``).
+        model: The schema model (``None`` for a type the schema does not model, such as
+            a momentum scheduler: the table leaves those out).
     """
 
     type: str
     path: str = "param_scheduler"
-    begin: int = 0
-    end: int | None = None
-    by_epoch: bool = True
-    convert_to_iter_based: bool = False
-    last_step: int = -1
-    factor: float | None = None
-    start_factor: float | None = None
-    end_factor: float | None = None
-    milestones: tuple[int, ...] | None = None
-    gamma: float | None = None
-    step_size: int | None = None
-    T_max: int | None = None
-    eta_min: float | None = None
-    eta_min_ratio: float | None = None
-    power: float | None = None
-    eta_max: float | None = None
-    total_steps: int | None = None
-    pct_start: float | None = None
-    anneal_strategy: str | None = None
-    div_factor: float | None = None
-    final_div_factor: float | None = None
-    three_phase: bool | None = None
-    periods: tuple[int, ...] | None = None
-    restart_weights: tuple[float, ...] | None = None
+    model: SchedulerBase | None = None
+
+    @classmethod
+    def from_model(cls, model: SchedulerBase, path: str = "param_scheduler") -> SchedulerEntry:
+        """The entry of a validated schema model."""
+        kind = str(type(model).model_fields["type"].default)
+        return cls(type=kind, path=path, model=model)
 
     @classmethod
     def from_mapping(
         cls, values: Mapping[str, Any], path: str = "param_scheduler"
-    ) -> SchedulerSpec:
-        """A spec from the keys the user wrote (unknown keys are dropped)."""
-        known = {f.name for f in fields(cls)}
-        kwargs: dict[str, Any] = {}
-        for key, value in values.items():
-            if key not in known or key == "path":
-                continue
-            if isinstance(value, list | tuple):
-                value = tuple(value)
-            kwargs[key] = value
-        return cls(path=path, **kwargs)
+    ) -> SchedulerEntry:
+        """An entry from the keys the user wrote, not validated (unknown keys are dropped).
+
+        The values reach the replay as written, so what MMEngine refuses while building
+        a scheduler is refused there, as MMEngine would.
+        """
+        kind = str(values["type"])
+        model_class = _SCHEDULERS.get(kind)
+        if model_class is None:
+            return cls(type=kind, path=path)
+        known = {key: value for key, value in values.items() if key in model_class.model_fields}
+        return cls(type=kind, path=path, model=model_class.model_construct(**known))
+
+    @property
+    def args(self) -> SchedulerBase:
+        """The schema model (the entry must be of a modelled type)."""
+        if self.model is None:
+            raise TypeError(f"{self.type} is not a modelled lr scheduler")
+        return self.model
+
+    def arg(self, name: str) -> Any:
+        """The value of ``name``: what the user wrote, else the schema's default (MMEngine's);
+        ``None`` for a required argument left out or one this scheduler does not take."""
+        model = self.args
+        value = getattr(model, name, None)
+        field = type(model).model_fields.get(name)
+        if value is None and field is not None and not field.is_required():
+            value = field.get_default(call_default_factory=True)
+        return value
+
+    def written(self, name: str) -> Any:
+        """The value the user wrote for ``name``, or ``None`` when it was left out."""
+        model = self.args
+        return getattr(model, name) if name in model.model_fields_set else None
+
+
+SchedulerSpec = SchedulerEntry
+"""Deprecated name of :class:`SchedulerEntry` (kept for old imports)."""
 
 
 class ScheduledStep(BaseModel):

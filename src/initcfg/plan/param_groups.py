@@ -176,9 +176,9 @@ class _Resolver:
 
         is_norm = isinstance(module, _NORM_TYPES)
         is_dwconv = isinstance(module, nn.Conv2d) and module.in_channels == module.groups
-        if name == "bias" and not (is_norm or parent_dcn) and rules.bias_lr_mult is not None:
+        if name == "bias" and not (is_norm or parent_dcn) and rules.cfg.bias_lr_mult is not None:
             lr = self._mult(
-                self.base_lr, rules.bias_lr_mult, "`bias_lr_mult`", "optim_wrapper.optimizer.lr"
+                self.base_lr, rules.cfg.bias_lr_mult, "`bias_lr_mult`", "optim_wrapper.optimizer.lr"
             )
             if lr is not None:
                 group["lr"] = lr
@@ -186,12 +186,12 @@ class _Resolver:
         if (
             "conv_offset" in prefix
             and parent_dcn
-            and rules.dcn_offset_lr_mult is not None
+            and rules.cfg.dcn_offset_lr_mult is not None
             and isinstance(module, nn.Conv2d)
         ):
             lr = self._mult(
                 self.base_lr,
-                rules.dcn_offset_lr_mult,
+                rules.cfg.dcn_offset_lr_mult,
                 "`dcn_offset_lr_mult`",
                 "optim_wrapper.optimizer.lr",
             )
@@ -200,14 +200,14 @@ class _Resolver:
                 lr_rule = "dcn_offset_lr_mult"
         if self.base_wd is not None:
             mult: float | None = None
-            if is_norm and rules.norm_decay_mult is not None:
-                mult, decay_rule = rules.norm_decay_mult, "norm_decay_mult"
-            elif name == "bias" and not parent_dcn and rules.bias_decay_mult is not None:
-                mult, decay_rule = rules.bias_decay_mult, "bias_decay_mult"
-            elif is_dwconv and rules.dwconv_decay_mult is not None:
-                mult, decay_rule = rules.dwconv_decay_mult, "dwconv_decay_mult"
-            elif param.ndim == 1 and not parent_dcn and rules.flat_decay_mult is not None:
-                mult, decay_rule = rules.flat_decay_mult, "flat_decay_mult"
+            if is_norm and rules.cfg.norm_decay_mult is not None:
+                mult, decay_rule = rules.cfg.norm_decay_mult, "norm_decay_mult"
+            elif name == "bias" and not parent_dcn and rules.cfg.bias_decay_mult is not None:
+                mult, decay_rule = rules.cfg.bias_decay_mult, "bias_decay_mult"
+            elif is_dwconv and rules.cfg.dwconv_decay_mult is not None:
+                mult, decay_rule = rules.cfg.dwconv_decay_mult, "dwconv_decay_mult"
+            elif param.ndim == 1 and not parent_dcn and rules.cfg.flat_decay_mult is not None:
+                mult, decay_rule = rules.cfg.flat_decay_mult, "flat_decay_mult"
             if mult is not None:
                 group["weight_decay"] = self.base_wd * mult
         return group, lr_rule, decay_rule
@@ -220,9 +220,9 @@ def _check_base_wd(rules: ParamwiseRules, base_wd: float | None) -> list[Diagnos
     named = [
         name
         for name, value in (
-            ("bias_decay_mult", rules.bias_decay_mult),
-            ("norm_decay_mult", rules.norm_decay_mult),
-            ("dwconv_decay_mult", rules.dwconv_decay_mult),
+            ("bias_decay_mult", rules.cfg.bias_decay_mult),
+            ("norm_decay_mult", rules.cfg.norm_decay_mult),
+            ("dwconv_decay_mult", rules.cfg.dwconv_decay_mult),
         )
         if value is not None
     ]
@@ -319,7 +319,7 @@ def resolve_param_groups(
                     "module_type": type(module).__name__,
                     "shape": list(param.shape),
                 }
-                if rules.bypass_duplicate and id(param) in placed:
+                if rules.cfg.bypass_duplicate and id(param) in placed:
                     assignments.append(
                         ParamAssignment(
                             **common, status="duplicate", in_optimizer=False, lr=None,

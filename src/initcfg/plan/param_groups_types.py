@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from initcfg.schema.optim_wrapper import CustomKey, ParamwiseCfg
+
 Scalar = float | int | bool | str
 ParamStatus = Literal["trained", "frozen", "duplicate"]
 
@@ -30,55 +32,52 @@ class CustomKeyRule:
         return None
 
 
+def _custom_key_rule(entry: CustomKey) -> CustomKeyRule:
+    """The keys written in one schema ``custom_keys`` entry: its fields, then the rest."""
+    given = entry.model_fields_set
+    written = [(name, getattr(entry, name)) for name in type(entry).model_fields if name in given]
+    written += list((entry.model_extra or {}).items())
+    return CustomKeyRule(tuple(written))
+
+
 @dataclass(frozen=True, slots=True)
 class ParamwiseRules:
-    """``paramwise_cfg`` as the constructor reads it.
+    """``paramwise_cfg`` as the constructor reads it: the schema's model and whether
+    MMEngine walks the model.
+
+    The multipliers are the schema's :class:`~initcfg.schema.optim_wrapper.ParamwiseCfg`
+    (``None`` = not set); this view adds only what the constructor needs besides.
 
     Attributes:
+        cfg: The schema model.
         given: Whether ``paramwise_cfg`` is a non-empty dict. MMEngine only walks the
             model (and drops frozen parameters) when it is.
-        custom_keys: Substring key → its entry.
+        custom_keys: Substring key → the keys written in its entry.
     """
 
+    cfg: ParamwiseCfg = field(default_factory=ParamwiseCfg)
     given: bool = False
-    custom_keys: Mapping[str, CustomKeyRule] = field(default_factory=dict)
-    bias_lr_mult: float | None = None
-    bias_decay_mult: float | None = None
-    norm_decay_mult: float | None = None
-    dwconv_decay_mult: float | None = None
-    flat_decay_mult: float | None = None
-    dcn_offset_lr_mult: float | None = None
-    bypass_duplicate: bool = False
+    custom_keys: Mapping[str, CustomKeyRule] = field(init=False)
+
+    def __post_init__(self) -> None:
+        custom = {str(key): _custom_key_rule(entry) for key, entry in self.cfg.custom_keys.items()}
+        object.__setattr__(self, "custom_keys", custom)
+
+    @classmethod
+    def from_cfg(cls, cfg: ParamwiseCfg | None, *, given: bool | None = None) -> ParamwiseRules:
+        """The rules of a schema model (``given`` defaults to "some key was written")."""
+        if cfg is None:
+            return cls()
+        return cls(cfg=cfg, given=bool(cfg.model_fields_set) if given is None else given)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> ParamwiseRules:
-        """Rules from a plain ``paramwise_cfg`` mapping (the keys the user wrote).
-
-        Unknown keys are ignored, as MMEngine ignores them.
+        """Rules from a plain ``paramwise_cfg`` mapping (the keys the user wrote), read by
+        the schema's model. Unknown keys are ignored, as MMEngine ignores them.
         """
         if not values:
             return cls()
-        raw_keys = values.get("custom_keys") or {}
-        custom = {
-            str(key): CustomKeyRule(tuple((str(k), v) for k, v in dict(entry or {}).items()))
-            for key, entry in dict(raw_keys).items()
-        }
-
-        def mult(name: str) -> float | None:
-            value = values.get(name)
-            return None if value is None else float(value)
-
-        return cls(
-            given=True,
-            custom_keys=custom,
-            bias_lr_mult=mult("bias_lr_mult"),
-            bias_decay_mult=mult("bias_decay_mult"),
-            norm_decay_mult=mult("norm_decay_mult"),
-            dwconv_decay_mult=mult("dwconv_decay_mult"),
-            flat_decay_mult=mult("flat_decay_mult"),
-            dcn_offset_lr_mult=mult("dcn_offset_lr_mult"),
-            bypass_duplicate=bool(values.get("bypass_duplicate", False)),
-        )
+        return cls.from_cfg(ParamwiseCfg.model_validate(dict(values)), given=True)
 
     def sorted_keys(self) -> list[str]:
         """Custom keys in match priority: longest first, then alphabetical."""

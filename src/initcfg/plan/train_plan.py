@@ -15,7 +15,6 @@ iteration, which is all a training loop needs to follow the plan exactly.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +26,7 @@ from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, diagnostic, format_path, place
 from initcfg.plan.lr_schedule import (
     LrSchedule,
-    SchedulerSpec,
+    SchedulerEntry,
     compute_lr_schedule,
 )
 from initcfg.plan.param_groups import (
@@ -158,10 +157,9 @@ def _optimizer_and_groups(
         kwargs.pop("lr", None)  # MMEngine's base_lr is then None; torch uses its default
     rules = ParamwiseRules()
     if wrapper.paramwise_cfg is not None and written.paramwise_cfg:
-        rules = ParamwiseRules.from_mapping(wrapper.paramwise_cfg.model_dump(exclude_unset=True))
         # MMEngine walks the model whenever paramwise_cfg is a non-empty dict, even one
         # whose keys it ignores (so frozen parameters leave the optimizer).
-        rules = dataclasses.replace(rules, given=True)
+        rules = ParamwiseRules.from_cfg(wrapper.paramwise_cfg, given=True)
     groups, problems = resolve_param_groups(model, optimizer.type, kwargs, rules)
     found.extend(problems)
     if scale != 1.0:
@@ -238,12 +236,9 @@ def dataloader_length(
 
 def _scheduler_specs(
     written: FinetuneWritten, settings: FinetuneSettings
-) -> list[SchedulerSpec]:
+) -> list[SchedulerEntry]:
     specs = [
-        SchedulerSpec.from_mapping(
-            {**scheduler.model_dump(exclude_unset=True), "type": scheduler.type},
-            format_path(path),
-        )
+        SchedulerEntry.from_model(scheduler, format_path(path))
         for scheduler, path in zip(
             settings.param_scheduler, settings.scheduler_paths, strict=True
         )
@@ -251,7 +246,7 @@ def _scheduler_specs(
     # Entries the schema does not model (momentum, plateau, a project's own) are named so
     # the table says it leaves them out.
     for path, name in written.unmodelled_schedulers:
-        specs.append(SchedulerSpec(type=name, path=format_path(path)))
+        specs.append(SchedulerEntry(type=name, path=format_path(path)))
     return specs
 
 

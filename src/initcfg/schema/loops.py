@@ -16,6 +16,21 @@ from initcfg.schema.fields import _FORBID, Bool, Count, Int
 # --------------------------------------------------------------------------- loops
 
 
+def _interval_after(
+    val_interval: int, dynamic_intervals: list[tuple[int, int]] | None, count: int
+) -> int:
+    """The validation interval once ``count`` epochs (iterations) are done.
+
+    ``dynamic_intervals`` pairs ``(milestone, interval)``: as MMEngine's loops do, the
+    interval in force is that of the last milestone ``<= count + 1``.
+    """
+    interval = val_interval
+    for milestone, later in dynamic_intervals or ():
+        if milestone <= count + 1:
+            interval = later
+    return interval
+
+
 class EpochBasedTrainLoop(BaseModel):
     """``train_cfg`` of an epoch-based run (``mmengine.runner.EpochBasedTrainLoop``)."""
 
@@ -35,6 +50,10 @@ class EpochBasedTrainLoop(BaseModel):
     def length(self) -> int:
         """The run's length in its own unit (epochs)."""
         return self.max_epochs
+
+    def interval_after(self, count: int) -> int:
+        """The validation interval once ``count`` epochs are done."""
+        return _interval_after(self.val_interval, self.dynamic_intervals, count)
 
 
 class IterBasedTrainLoop(BaseModel):
@@ -57,6 +76,10 @@ class IterBasedTrainLoop(BaseModel):
         """The run's length in its own unit (iterations)."""
         return self.max_iters
 
+    def interval_after(self, count: int) -> int:
+        """The validation interval once ``count`` iterations are done."""
+        return _interval_after(self.val_interval, self.dynamic_intervals, count)
+
 
 def normalize_train_loop(value: Any) -> Any:
     """The ``by_epoch`` shorthand rewritten as a typed loop, the way the Runner reads it:
@@ -70,6 +93,9 @@ def normalize_train_loop(value: Any) -> Any:
             return {"type": "IterBasedTrainLoop", **rest}
     return value
 
+
+TrainLoopModel = EpochBasedTrainLoop | IterBasedTrainLoop
+"""A typed ``train_cfg``: the one loop model the planners and the train loop read."""
 
 # The discriminated union is wrapped so the shorthand is rewritten before the tag is read.
 TrainLoop = Annotated[

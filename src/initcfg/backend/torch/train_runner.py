@@ -238,7 +238,7 @@ class _Runner:
             raise TrainError("the training set gives no batch", ("train_dataloader",))
         loop = settings.loop
         self.max_iters = (
-            loop.max_epochs * self.iters_per_epoch if loop.by_epoch else loop.max_iters
+            loop.length * self.iters_per_epoch if loop.by_epoch else loop.length
         )
         self.val_loader: DataLoader[Any] | None = None
         self.evaluator: Any = None
@@ -470,7 +470,7 @@ class _Runner:
 
     def run(self) -> TrainResult:
         loop = self.settings.loop
-        total_epochs = loop.max_epochs if loop.by_epoch else math.ceil(
+        total_epochs = loop.length if loop.by_epoch else math.ceil(
             self.max_iters / self.iters_per_epoch
         )
         interrupted = False
@@ -563,5 +563,5 @@ class _Runner:
             self.epoch += 1
             self.iter_in_epoch = 0
             if loop.by_epoch:
-                self._after_unit(self.epoch, loop.max_epochs, f"epoch_{self.epoch}.pth")
+                self._after_unit(self.epoch, loop.length, f"epoch_{self.epoch}.pth")
         return False

@@ -24,6 +24,7 @@ from initcfg.schema.finetune import (
     IterBasedTrainLoop,
     OptimWrapperCfg,
 )
+from initcfg.schema.loops import TrainLoopModel
 from initcfg.schema.runtime import DataloaderCfg, FactoryCfg
 
 
@@ -54,32 +55,26 @@ class LoaderSettings:
     drop_last: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class LoopSettings:
-    """``train_cfg`` as the loop runs it: ``EpochBasedTrainLoop`` or ``IterBasedTrainLoop``.
-
-    For an iteration-based loop ``max_iters`` is set and ``val_begin``/``val_interval``
-    count iterations; for an epoch-based one they count epochs.
-    """
-
-    by_epoch: bool
-    max_epochs: int = 0
-    max_iters: int = 0
-    val_begin: int = 1
-    val_interval: int = 1
-    dynamic_intervals: tuple[tuple[int, int], ...] = ()
-
-    def interval_after(self, count: int) -> int:
-        """The validation interval once ``count`` epochs (iterations) are done.
-
-        ``dynamic_intervals`` pairs ``(milestone, interval)``: as MMEngine's loops do, the
-        interval in force is that of the last milestone ``<= count + 1``.
-        """
-        interval = self.val_interval
-        for milestone, later in self.dynamic_intervals:
-            if milestone <= count + 1:
-                interval = later
-        return interval
+def LoopSettings(  # the old class name, kept for old callers
+    *,
+    by_epoch: bool,
+    max_epochs: int = 0,
+    max_iters: int = 0,
+    val_begin: int = 1,
+    val_interval: int = 1,
+    dynamic_intervals: tuple[tuple[int, int], ...] = (),
+) -> TrainLoopModel:
+    """Deprecated: the loop runs the schema's ``train_cfg`` model
+    (:data:`~initcfg.schema.loops.TrainLoopModel`); this builds one from the old fields,
+    unvalidated."""
+    common: dict[str, Any] = {
+        "val_begin": val_begin,
+        "val_interval": val_interval,
+        "dynamic_intervals": list(dynamic_intervals),
+    }
+    if by_epoch:
+        return EpochBasedTrainLoop.model_construct(max_epochs=max_epochs, **common)
+    return IterBasedTrainLoop.model_construct(max_iters=max_iters, **common)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +83,7 @@ class TrainSettings:
 
     Attributes:
         finetune: The fine-tune settings (loop, optimizer wrapper, schedulers, seed…).
-        loop: ``finetune.train_cfg`` reduced to what the loop needs.
+        loop: ``finetune.train_cfg``, the schema's loop model.
         optim: ``finetune.optim_wrapper`` (required to train).
         checkpoint: ``default_hooks.checkpoint`` (MMEngine's defaults when absent).
         model: The ``model`` factory, or None when ``--model`` supplies it.
@@ -104,7 +99,7 @@ class TrainSettings:
     """
 
     finetune: FinetuneSettings
-    loop: LoopSettings
+    loop: TrainLoopModel
     optim: OptimWrapperCfg
     checkpoint: CheckpointHookCfg
     model: Factory | None
@@ -155,24 +150,10 @@ def _refuse_runtime_errors(document: Document) -> None:
         raise TrainError(first.message, first.key_path or (), hint=first.hint, code=first.code)
 
 
-def _loop(settings: FinetuneSettings) -> LoopSettings:
+def _loop(settings: FinetuneSettings) -> TrainLoopModel:
     loop = settings.train_cfg
-    if isinstance(loop, IterBasedTrainLoop):
-        return LoopSettings(
-            by_epoch=False,
-            max_iters=loop.max_iters,
-            val_begin=loop.val_begin,
-            val_interval=loop.val_interval,
-            dynamic_intervals=tuple((m, i) for m, i in loop.dynamic_intervals or ()),
-        )
-    if isinstance(loop, EpochBasedTrainLoop):
-        return LoopSettings(
-            by_epoch=True,
-            max_epochs=loop.max_epochs,
-            val_begin=loop.val_begin,
-            val_interval=loop.val_interval,
-            dynamic_intervals=tuple((m, i) for m, i in loop.dynamic_intervals or ()),
-        )
+    if isinstance(loop, EpochBasedTrainLoop | IterBasedTrainLoop):
+        return loop
     raise TrainError(
         "the config has no train_cfg the loop can run",
         ("train_cfg",),
