@@ -30,13 +30,8 @@ def _raw_reads(package: str) -> list[str]:
     [
         "check",
         "backend",
-        pytest.param(
-            "plan",
-            marks=pytest.mark.xfail(
-                reason="the init side reads the Document once the docinit branch lands",
-                strict=False,
-            ),
-        ),
+        "plan",
+        "cli",
     ],
 )
 def test_no_raw_config_reads(package: str) -> None:

@@ -9,16 +9,13 @@ command runs, so ``initcfg validate`` stays torch-free.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from initcfg.check.render import render_text
-from initcfg.config.tree import ConfigTree
 from initcfg.errors import EXIT_ERRORS, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -99,28 +96,6 @@ _ALIAS_ONLY = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class PlanOptions:
-    """The options of ``initcfg plan``, parsed; ``train`` picks the training plan."""
-
-    config: str
-    model_spec: str | None = None
-    output_format: str = "text"
-    reach: str = "mmengine"
-    meta: bool = False
-    do_apply: bool = False
-    seed: int | None = None
-    output: str | None = None
-    trust_python: bool = False
-    download: bool = False
-    train_plan: bool = False
-    iters_per_epoch: int | None = None
-    world_size: int = 1
-    dataset_size: int | None = None
-    batch_size: int | None = None
-    no_model: bool = False
-
-
 def _with(options: Sequence[Callable[[Any], Any]]) -> Callable[[Any], Any]:
     def decorate(function: Any) -> Any:
         for option in reversed(options):
@@ -148,7 +123,7 @@ _ALIAS = "initcfg.plan.alias"
 @click.argument("config", type=click.Path(dir_okay=False))
 @_with([*_COMMON[:2], _INIT[0], _COMMON[2], *_INIT[1:], *_COMMON[3:], *_ALIAS_ONLY, *_TRAIN])
 def _plan_alias(**options: Any) -> None:
-    _plan(PlanOptions(**options))
+    _plan(**options)
 
 
 class _PlanGroup(click.Group):
@@ -195,7 +170,7 @@ def plan_init_command(**options: Any) -> None:
     Exit status: 0 no errors, 1 the plan has errors (nothing was applied),
     2 usage, the config or the model cannot be loaded.
     """
-    _plan(PlanOptions(**options))
+    _plan(**options)
 
 
 @plan_command.command("train")
@@ -207,83 +182,33 @@ def plan_train_command(**options: Any) -> None:
     Exit status: 0 no errors, 1 the plan has errors, 2 usage, the config or the model
     cannot be loaded.
     """
-    _plan(PlanOptions(train_plan=True, **options))
+    _plan(train_plan=True, **options)
 
 
-def _plan(options: PlanOptions) -> None:
+def _plan(**given: Any) -> None:
     """The plan the options ask for, printed; exits with its status."""
-    config, model_spec, output_format = options.config, options.model_spec, options.output_format
-    reach, meta, do_apply, seed = options.reach, options.meta, options.do_apply, options.seed
-    output, trust_python, download = options.output, options.trust_python, options.download
-    train_plan, iters_per_epoch, world_size = (
-        options.train_plan, options.iters_per_epoch, options.world_size
-    )
-    dataset_size, batch_size, no_model = (
-        options.dataset_size, options.batch_size, options.no_model
-    )
-    if (output or seed is not None) and not do_apply:
-        raise click.UsageError("--output and --seed need --apply")
-    if meta and do_apply:
-        raise click.UsageError("--apply needs real tensors; drop --meta")
-    if train_plan and do_apply:
-        raise click.UsageError("--apply executes the init plan; drop --train")
-    from initcfg.config.load import load_tree
+    from initcfg.plan.commands import PlanOptions, PlanUsageError, run_plan
 
-    tree = load_tree(config, trust=trust_python)
-    load_errors = [d for d in tree.diagnostics if d.severity == "error"]
-    if load_errors:
-        click.echo(render_text(load_errors), err=True)
-        sys.exit(EXIT_USAGE)
-
-    if train_plan and (no_model or (model_spec is None and _names_no_factory(tree.data))):
-        _schedule_only(tree, output_format, iters_per_epoch, world_size, dataset_size, batch_size)
-        return
-    if not train_plan and (no_model or dataset_size or batch_size):
-        raise click.UsageError("--no-model, --dataset-size and --batch-size need --train")
-
-    import torch
-
-    from initcfg.config.atomic import refuse_overwriting, write_atomic
-    from initcfg.errors import FactoryError, InitError
-    from initcfg.plan.factory import model_from_config
-    from initcfg.plan.init_plan import compile_init_plan
-    from initcfg.plan.meta import build_on_meta
-    from initcfg.plan.registry_model import uses_registry
-
-    # A model MMEngine's registry builds is planned on the meta device unless applied.
-    registry = uses_registry(tree, model_spec)
+    options = PlanOptions(**given)
     try:
-        if registry:
-            model = model_from_config(tree, trust=trust_python, meta=meta or not do_apply)
-        elif meta:
-            model = build_on_meta(lambda: model_from_config(tree, model_spec, trust=trust_python))
-        else:
-            model = model_from_config(tree, model_spec, trust=trust_python)
-    except FactoryError as error:
-        hint = f" ({error.hint})" if error.hint else ""
-        code = f"[{error.code}]" if error.code else ""
-        click.echo(f"initcfg plan: error{code}: {error.message}{hint}", err=True)
+        outcome = run_plan(options)
+    except PlanUsageError as error:
+        raise click.UsageError(str(error)) from None
+    if outcome.load_errors:
+        click.echo(render_text(outcome.load_errors), err=True)
         sys.exit(EXIT_USAGE)
-
-    if train_plan:
-        from initcfg.plan.checkpoint import checkpoint_available
-        from initcfg.plan.train_plan import compile_train_plan
-
-        per_epoch = _iters_per_epoch(tree, iters_per_epoch, dataset_size, batch_size, world_size)
-        load_from = tree.data.get("load_from")
-        readable = not isinstance(load_from, str) or checkpoint_available(load_from)
-        compiled = compile_train_plan(
-            tree, model, iters_per_epoch=per_epoch, world_size=world_size,
-            batch_size=batch_size, read_checkpoint=download or readable,
-        )
-        _show_train_plan(compiled, output_format)
+    if outcome.factory_error is not None:
+        failed = outcome.factory_error
+        hint = f" ({failed.hint})" if failed.hint else ""
+        code = f"[{failed.code}]" if failed.code else ""
+        click.echo(f"initcfg plan: error{code}: {failed.message}{hint}", err=True)
+        sys.exit(EXIT_USAGE)
+    if outcome.train_plan is not None:
+        _show_train_plan(outcome.train_plan, options.output_format)
         return
-
-    plan = compile_init_plan(
-        tree, model, reach="all" if reach == "all" else "mmengine",
-        built_from_config=registry, download=download,
-    )
-    if output_format == "json":
+    plan = outcome.init_plan
+    assert plan is not None  # run_plan gives one of the outcomes above or a plan
+    if options.output_format == "json":
         click.echo(json.dumps(plan.to_json(), indent=1))
     elif not plan.tensors and plan.errors:
         # Nothing could be planned (a model with lazy modules): an empty table says nothing.
@@ -295,70 +220,12 @@ def _plan(options: PlanOptions) -> None:
             click.echo(render_text(plan.diagnostics))
     if plan.errors:
         sys.exit(EXIT_ERRORS)
-    if not do_apply:
-        return
-    if output:
-        try:
-            refuse_overwriting(output, [*tree.files, *plan.checkpoints()])
-        except ValueError as error:
-            click.echo(f"initcfg plan: error: {error}", err=True)
-            sys.exit(EXIT_USAGE)
-        folder = os.path.dirname(os.path.abspath(output))
-        if not os.path.isdir(folder):  # a typo in the folder is not a reason to create it
-            click.echo(
-                f"initcfg plan: error: cannot write {output}: the folder {folder} does not "
-                "exist (create it first)",
-                err=True,
-            )
-            sys.exit(EXIT_USAGE)
-    if seed is not None:
-        torch.manual_seed(seed)
-    try:
-        plan.apply(model)
-    except InitError as error:
-        click.echo(f"initcfg plan: error: {error}", err=True)
-        sys.exit(EXIT_ERRORS)
-    if output:
-        state = model.state_dict()
-        try:
-            write_atomic(
-                output, lambda stream: torch.save(state, stream), create_folders=False
-            )
-        except OSError as error:
-            click.echo(f"initcfg plan: error: cannot write {output}: {error}", err=True)
-            sys.exit(EXIT_USAGE)
-        click.echo(f"wrote {output}", err=True)
-
-
-def _names_no_factory(data: dict[str, object]) -> bool:
-    """``model.type`` is a registry type (or missing): no factory initcfg could call."""
-    section = data.get("model")
-    kind = section.get("type") if isinstance(section, dict) else None
-    return not (isinstance(kind, str) and ":" in kind)
-
-
-def _iters_per_epoch(
-    tree: ConfigTree,
-    iters_per_epoch: int | None,
-    dataset_size: int | None,
-    batch_size: int | None,
-    world_size: int,
-) -> int | None:
-    """``--iters-per-epoch``, or the dataloader length ``--dataset-size`` implies."""
-    if dataset_size is None:
-        return iters_per_epoch
-    if iters_per_epoch is not None:
-        raise click.UsageError("give --iters-per-epoch or --dataset-size, not both")
-    from initcfg.plan.train_plan import dataloader_length
-
-    batch = batch_size if batch_size is not None else tree.get(("train_dataloader", "batch_size"))
-    if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
-        raise click.UsageError(
-            "--dataset-size needs a batch size: train_dataloader.batch_size is not a positive "
-            "int in the config; pass --batch-size"
-        )
-    drop_last = tree.get(("train_dataloader", "drop_last"), False) is True
-    return dataloader_length(dataset_size, batch, world_size, drop_last=drop_last)
+    if outcome.failure is not None:
+        message, status = outcome.failure
+        click.echo(f"initcfg plan: error: {message}", err=True)
+        sys.exit(status)
+    if outcome.wrote:
+        click.echo(f"wrote {outcome.wrote}", err=True)
 
 
 def _show_train_plan(compiled: TrainPlan, output_format: str) -> None:
@@ -375,19 +242,11 @@ def _show_train_plan(compiled: TrainPlan, output_format: str) -> None:
         sys.exit(EXIT_ERRORS)
 
 
-def _schedule_only(
-    tree: ConfigTree,
-    output_format: str,
-    iters_per_epoch: int | None,
-    world_size: int,
-    dataset_size: int | None,
-    batch_size: int | None,
-) -> None:
-    """``plan --train`` without a model: loop, optimizer and the lr table."""
-    from initcfg.plan.train_plan import compile_train_plan
+def __getattr__(name: str) -> Any:
+    """Old import path of ``PlanOptions``; use :mod:`initcfg.plan.commands` (imported on
+    first use: it needs the plan package, which imports torch)."""
+    if name == "PlanOptions":
+        from initcfg.plan.commands import PlanOptions
 
-    per_epoch = _iters_per_epoch(tree, iters_per_epoch, dataset_size, batch_size, world_size)
-    compiled = compile_train_plan(
-        tree, None, iters_per_epoch=per_epoch, world_size=world_size, batch_size=batch_size
-    )
-    _show_train_plan(compiled, output_format)
+        return PlanOptions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,6 +18,10 @@ The init side, compiled without writing a tensor (the model may live on the meta
   here and the backend imports it from here; only loading tensors into a model
   (``load_into``) stays in the backend.
 
+:mod:`~initcfg.plan.commands` is ``initcfg plan`` as one library call
+(:func:`~initcfg.plan.commands.run_plan`): the config's Document built once, the model,
+the plan, ``--apply``; the CLI only renders its outcome.
+
 plan/ never imports :mod:`initcfg.backend` but in one place: :meth:`InitPlan.apply`
 imports the backend's executor lazily (running ops on real tensors is the backend's job).
 The errors it raises come from :mod:`initcfg.errors`.

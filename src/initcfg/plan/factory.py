@@ -25,6 +25,7 @@ from torch import nn
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import KeyPath, did_you_mean
 from initcfg.errors import FactoryError as FactoryError
+from initcfg.schema.document import Document
 
 _TRUST_HINT = "pass the factory on the command line (--model) or use --trust-python"
 
@@ -385,7 +386,11 @@ def build_model(
 
 
 def model_from_config(
-    tree: ConfigTree, spec: str | None = None, *, trust: bool = False, meta: bool = False
+    tree: ConfigTree | Document,
+    spec: str | None = None,
+    *,
+    trust: bool = False,
+    meta: bool = False,
 ) -> nn.Module:
     """The model a config describes: built by ``spec`` when given, else by the factory
     that ``model.type`` names (``module:callable``) with the section's other keys, else
@@ -398,15 +403,18 @@ def model_from_config(
     Raises:
         FactoryError: no factory is named, or building the model failed.
     """
-    section = tree.data.get("model")
+    from initcfg.plan.registry_model import as_document, build_registry_model, registry_scope
+
+    document = as_document(tree)
+    section = document.model_section
     if spec is not None:  # typed on the command line: relative to the working directory
         return build_model(spec, section if isinstance(section, Mapping) else None)
-    base_dir = os.path.dirname(os.path.abspath(tree.path)) if tree.path else None
+    path = document.tree.path if document.tree is not None else None
+    base_dir = os.path.dirname(os.path.abspath(path)) if path else None
     target = section.get("type") if isinstance(section, Mapping) else None
-    from initcfg.plan.registry_model import build_registry_model, registry_scope
 
-    if registry_scope(tree) is not None:  # a registered class name of an OpenMMLab scope
-        return build_registry_model(tree, trust=trust, meta=meta)
+    if registry_scope(document) is not None:  # a registered class name of an OpenMMLab scope
+        return build_registry_model(document, trust=trust, meta=meta)
     if not is_factory_name(target):
         raise FactoryError(
             f"model.type {target!r} is not a 'module:callable' factory",

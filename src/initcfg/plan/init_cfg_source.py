@@ -15,6 +15,7 @@ from torch import nn
 
 from initcfg.diagnostics import KeyPath, Location
 from initcfg.plan.steps import Origin
+from initcfg.schema.document import ParsedInitCfg
 from initcfg.schema.init_cfg import InitCfgParse, parse_init_cfg
 from initcfg.schema.initializers import BaseInit, Pretrained
 
@@ -35,6 +36,8 @@ class ConfigSource:
             registry): a module's own ``init_cfg`` attribute is what its constructor made
             of the value and wins; the config's value only fills in for a module that
             has no ``init_cfg`` attribute.
+        parsed: The config's ``init_cfg`` values as the Document parsed them, by key
+            path: the planner takes these parses instead of parsing the values again.
     """
 
     init_cfgs: dict[str, tuple[KeyPath, Any]] = field(default_factory=dict)
@@ -42,6 +45,15 @@ class ConfigSource:
     locate: Locate | None = None
     config: str | None = None
     constructed: bool = False
+    parsed: Mapping[KeyPath, ParsedInitCfg] = field(default_factory=dict)
+
+    def parse(self, value: Any, key: KeyPath | None) -> InitCfgParse:
+        """The grammar's parse of ``value``: the Document's when it is the config's value
+        at ``key``, else parsed here (once per distinct value and process)."""
+        found = self.parsed.get(key) if key is not None else None
+        if found is not None and found.value is value:
+            return found.parse
+        return _parse_cached(value)
 
     def configured(self, module: nn.Module, path: str) -> tuple[KeyPath, Any] | None:
         """The config's ``init_cfg`` for the module at ``path``, where it applies."""

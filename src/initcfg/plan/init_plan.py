@@ -42,11 +42,12 @@ from initcfg.plan.init_plan_json import (
 from initcfg.plan.model_walk import ModuleIndex, Reach, gc_paused, join
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Origin, Step, StepHook, Unreached
+from initcfg.schema.document import Document, model_document
 from initcfg.schema.initializers import Pretrained
 
 PLAN_FORMAT = 1
 _KIND_NAMES = {"init": "initializer", "load": "checkpoint", "call": "init_weights"}
-ConfigInput = str | os.PathLike[str] | ConfigTree | Mapping[str, Any]
+ConfigInput = str | os.PathLike[str] | ConfigTree | Mapping[str, Any] | Document
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,14 +323,20 @@ class InitPlan:
 # -- compiling -------------------------------------------------------------------------
 
 
-def _tree(config: ConfigInput | None) -> ConfigTree:
+def _document(config: ConfigInput | None) -> Document:
+    """The document the plan reads: the one given, or the model side of the config's
+    (its init_cfgs are then parsed as the planner meets them)."""
+    if isinstance(config, Document):
+        return config if config.tree is not None else model_document(tree_from_mapping({}))
     if config is None:
-        return tree_from_mapping({})
-    if isinstance(config, ConfigTree):
-        return config
-    if isinstance(config, Mapping):
-        return tree_from_mapping(dict(config))
-    return load_tree(config)  # load errors go into the plan's diagnostics
+        tree = tree_from_mapping({})
+    elif isinstance(config, ConfigTree):
+        tree = config
+    elif isinstance(config, Mapping):
+        tree = tree_from_mapping(dict(config))
+    else:
+        tree = load_tree(config)  # load errors go into the plan's diagnostics
+    return model_document(tree)
 
 
 def _collect(
@@ -386,8 +393,9 @@ def compile_init_plan(
     ``load_from`` becomes the last step, as the runner loads it after ``init_weights``.
 
     Args:
-        config: A config file path, a :class:`~initcfg.ConfigTree`, a mapping, or None
-            (attributes only).
+        config: A config file path, a :class:`~initcfg.ConfigTree`, a mapping, the
+            config's :class:`~initcfg.schema.Document` (its init_cfgs are not parsed
+            again), or None (attributes only).
         model: The model, typically built on ``torch.device('meta')``.
         reach: ``"mmengine"`` (default) or ``"all"`` (descend into every module).
         read_checkpoints: Read checkpoints (weights-only, memory-mapped for meta models)
@@ -410,15 +418,15 @@ def compile_init_plan(
         The plan; problems are in ``plan.diagnostics`` (this function does not raise for
         bad config input).
     """
-    tree = _tree(config)
+    document = _document(config)
     with gc_paused():
         return _compile(
-            tree, model, reach, read_checkpoints, load_from, built_from_config, download
+            document, model, reach, read_checkpoints, load_from, built_from_config, download
         )
 
 
 def _compile(
-    tree: ConfigTree,
+    document: Document,
     model: nn.Module,
     reach: Reach,
     read_checkpoints: bool,
@@ -426,7 +434,14 @@ def _compile(
     built_from_config: bool = False,
     download: bool = True,
 ) -> InitPlan:
-    source = ConfigSource(locate=tree.location, config=tree.path, constructed=built_from_config)
+    tree = document.tree
+    assert tree is not None  # _document gives every document its tree
+    source = ConfigSource(
+        locate=tree.location,
+        config=tree.path,
+        constructed=built_from_config,
+        parsed=document.parsed_init_cfgs,
+    )
     index = ModuleIndex(model)  # one walk of the model for the whole compile
     problem = lazy_model_problem(tree, model, index=index)
     if problem is not None:
@@ -436,7 +451,7 @@ def _compile(
         )
     modules = index.modules
     strays: list[tuple[str, KeyPath]] = []
-    section = tree.data.get("model")
+    section = document.model_section
     if isinstance(section, Mapping):
         source.described.add("")
         _collect(section, ("model",), "", modules, source, strays)
@@ -464,7 +479,7 @@ def _compile(
     if built_from_config:
         _constructor_differences(planner, modules)
     planner.init_weights()
-    checkpoint = tree.data.get("load_from") if load_from else None
+    checkpoint = document.load_from if load_from else None
     if isinstance(checkpoint, str) and checkpoint:
         where = tree.location(("load_from",))
         origin = Origin(

@@ -33,7 +33,6 @@ from initcfg.plan.init_cfg_source import (
     _deferred,
     _Entry,
     _is_typed,
-    _parse_cached,
     _parse_typed,
     _raw_at,
 )
@@ -173,7 +172,7 @@ class Planner:
         # Already-typed models skip the grammar.
         parsed = _parse_typed(value) if _is_typed(value) else None
         if parsed is None:
-            result = _parse_cached(value)
+            result = self.source.parse(value, key)
             base_key: KeyPath = key if key is not None else (path or "<root>", "init_cfg")
             for item in result.diagnostics:
                 placed = item.under(base_key)

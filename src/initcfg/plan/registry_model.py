@@ -30,6 +30,7 @@ from initcfg.config.tree import ConfigTree
 from initcfg.errors import FactoryError
 from initcfg.plan.factory import is_factory_name
 from initcfg.plan.meta import build_on_meta
+from initcfg.schema.document import Document, model_document
 
 # The OpenMMLab packages whose registries MMEngine knows by name (its MODULE2PACKAGE).
 OPENMMLAB_SCOPES = frozenset({
@@ -40,20 +41,26 @@ OPENMMLAB_SCOPES = frozenset({
 _ALWAYS_IMPORTABLE = frozenset({"mmengine", "mmcv"})
 
 
-def registry_scope(tree: ConfigTree) -> str | None:
+def as_document(config: ConfigTree | Document) -> Document:
+    """The config's document, or the model side of one for a loaded config."""
+    return config if isinstance(config, Document) else model_document(config)
+
+
+def registry_scope(tree: ConfigTree | Document) -> str | None:
     """The OpenMMLab scope a config's model is built in, or None.
 
     ``default_scope`` first, then the model section's ``_scope_``, then the scope part
     of a ``scope.Type`` model type. Only a name MMEngine knows as an OpenMMLab package
     counts; a ``module:callable`` model type is a factory, never a registry name.
     """
-    section = tree.data.get("model")
+    document = as_document(tree)
+    section = document.model_section
     if not isinstance(section, Mapping):
         return None
     kind = section.get("type")
     if not isinstance(kind, str) or is_factory_name(kind):
         return None
-    candidates = [tree.data.get("default_scope"), section.get("_scope_")]
+    candidates = [document.runtime.default_scope, section.get("_scope_")]
     if "." in kind:
         candidates.append(kind.split(".", 1)[0])
     for candidate in candidates:
@@ -62,7 +69,7 @@ def registry_scope(tree: ConfigTree) -> str | None:
     return None
 
 
-def uses_registry(tree: ConfigTree, model_spec: str | None = None) -> bool:
+def uses_registry(tree: ConfigTree | Document, model_spec: str | None = None) -> bool:
     """Whether the model is built by a registry: no ``--model`` and an OpenMMLab scope."""
     return model_spec is None and registry_scope(tree) is not None
 
@@ -103,8 +110,8 @@ def _registry_imports_limited(scope: str, refused: list[str]) -> Iterator[None]:
         registry_module.import_module = importer
 
 
-def _import_custom(tree: ConfigTree) -> None:
-    custom = tree.data.get("custom_imports")
+def _import_custom(document: Document) -> None:
+    custom = document.runtime.custom_imports
     if not isinstance(custom, Mapping):
         return
     names = custom.get("imports", [])
@@ -120,8 +127,8 @@ def _import_custom(tree: ConfigTree) -> None:
                 ) from None
 
 
-def _custom_imports_note(tree: ConfigTree, trust: bool) -> str:
-    custom = tree.data.get("custom_imports")
+def _custom_imports_note(document: Document, trust: bool) -> str:
+    custom = document.runtime.custom_imports
     if trust or not isinstance(custom, Mapping) or not custom.get("imports"):
         return ""
     names = custom.get("imports")
@@ -131,12 +138,12 @@ def _custom_imports_note(tree: ConfigTree, trust: bool) -> str:
 
 
 def build_registry_model(
-    tree: ConfigTree, *, trust: bool = False, meta: bool = True
+    tree: ConfigTree | Document, *, trust: bool = False, meta: bool = True
 ) -> nn.Module:
     """Build ``tree``'s model through the MMEngine registry of its OpenMMLab scope.
 
     Args:
-        tree: The loaded config.
+        tree: The loaded config, or its document.
         trust: Allow MMEngine's dotted-path import fallback and import ``custom_imports``.
         meta: Parameters and buffers on the meta device (planning needs no values).
 
@@ -144,7 +151,8 @@ def build_registry_model(
         FactoryError: No scope, the package or mmengine is not installed, a ``type`` is
             not registered (or was refused), or the constructor raised.
     """
-    scope = registry_scope(tree)
+    document = as_document(tree)
+    scope = registry_scope(document)
     if scope is None:
         raise FactoryError(
             "the config names no OpenMMLab scope (default_scope, _scope_ or scope.Type)",
@@ -158,7 +166,7 @@ def build_registry_model(
                 ("model", "type"),
                 f"pip install {package}, or pass --model MODULE:FACTORY",
             )
-    note = _custom_imports_note(tree, trust)
+    note = _custom_imports_note(document, trust)
     try:
         from mmengine.config import ConfigDict  # type: ignore[import-untyped]
         from mmengine.registry import MODELS, DefaultScope
@@ -170,8 +178,9 @@ def build_registry_model(
             ("model", "type"),
         ) from None
     if trust:
-        _import_custom(tree)
-    section = ConfigDict(copy.deepcopy(dict(tree.data["model"])))
+        _import_custom(document)
+    assert document.model_section is not None  # registry_scope found one
+    section = ConfigDict(copy.deepcopy(dict(document.model_section)))
     refused: list[str] = []
 
     def build() -> nn.Module:

@@ -16,7 +16,7 @@ from initcfg.diagnostics import Diagnostic, KeyPath
 from initcfg.schema import finetune_parser, init_cfg, runtime
 from initcfg.schema.config_facts import ConfigFacts, config_facts
 from initcfg.schema.finetune_settings import FinetuneSettings
-from initcfg.schema.init_cfg import ParsedEntry
+from initcfg.schema.init_cfg import InitCfgParse, ParsedEntry
 from initcfg.schema.initializers import BaseInit
 from initcfg.schema.runtime import RuntimeSettings
 from initcfg.schema.schedulers import scheduler_types
@@ -33,6 +33,17 @@ class LocatedInitCfg:
     path: KeyPath
     entries: list[BaseInit]
     located: list[ParsedEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedInitCfg:
+    """One ``init_cfg`` value of a config as the grammar parsed it, errors and warnings
+    included: its key path, the value as written and the parse (diagnostics relative
+    to the value, not yet placed)."""
+
+    path: KeyPath
+    value: Any
+    parse: InitCfgParse
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +108,11 @@ class Document:
         facts: What the config writes beyond the typed settings (top-level keys, the
             heads' num_classes, the datasets' classes...), for the fine-tune rules.
         base_facts: The same of the merged bases (``tree.base``); None without a base.
+        parsed_init_cfgs: Every ``init_cfg`` value (not None) by key path, with its own
+            parse, those with errors included (the init planner reports their findings).
+        model_section: The ``model`` section as written (None when absent or not a dict),
+            for the init planner (which module each dict describes) and model builders.
+        load_from: The top-level ``load_from`` as written (the init plan's last step).
     """
 
     init_cfgs: list[LocatedInitCfg] = field(default_factory=list)
@@ -110,6 +126,9 @@ class Document:
     runtime_diagnostics: list[Diagnostic] = field(default_factory=list)
     facts: ConfigFacts = field(default_factory=ConfigFacts)
     base_facts: ConfigFacts | None = None
+    parsed_init_cfgs: dict[KeyPath, ParsedInitCfg] = field(default_factory=dict)
+    model_section: Mapping[str, Any] | None = None
+    load_from: Any = None
 
     def init_cfg_at(self, path: KeyPath) -> LocatedInitCfg | None:
         """The parsed ``init_cfg`` at ``path`` (``("model", "backbone", "init_cfg")``),
@@ -159,6 +178,7 @@ def build_document(tree: ConfigTree) -> tuple[Document, list[Diagnostic], list[P
     located: list[ParsedEntry] = []
     for path, value in find_init_cfgs(tree.data):
         parsed = init_cfg.parse_init_cfg(value)
+        document.parsed_init_cfgs[path] = ParsedInitCfg(path, value, parsed)
         diagnostics.extend(d.under(path) for d in parsed.diagnostics)
         absolute = [
             ParsedEntry(
@@ -173,7 +193,35 @@ def build_document(tree: ConfigTree) -> tuple[Document, list[Diagnostic], list[P
         located.extend(absolute)
         if parsed.entries is not None:
             document.init_cfgs.append(LocatedInitCfg(path, parsed.entries, absolute))
+    _model_side(document, tree)
     return document, diagnostics, located
+
+
+def _model_side(document: Document, tree: ConfigTree) -> None:
+    """What building and initializing the model read: the model section, load_from."""
+    data = tree.data
+    section = data.get("model") if isinstance(data, Mapping) else None
+    document.model_section = section if isinstance(section, Mapping) else None
+    document.load_from = data.get("load_from") if isinstance(data, Mapping) else None
+    document.tree = tree
+
+
+def model_document(tree: ConfigTree) -> Document:
+    """The part of the document that building and initializing a model read, without
+    running the grammar or the settings' checks: the model section, ``load_from``,
+    ``default_scope`` and ``custom_imports``. For callers that have only the loaded
+    config (``compile_init_plan(tree, model)``); its init_cfgs are parsed as needed.
+    """
+    document = Document()
+    _model_side(document, tree)
+    data = tree.data
+    if isinstance(data, Mapping):
+        scope = data.get("default_scope")
+        document.runtime = RuntimeSettings(
+            default_scope=scope if isinstance(scope, str) else None,
+            custom_imports=data.get("custom_imports"),
+        )
+    return document
 
 
 def parse_document(
@@ -192,7 +240,7 @@ def parse_document(
         extra_schedulers: Scheduler types registered the same way.
     """
     if not isinstance(tree.data, Mapping):
-        return Document(tree=tree)
+        return model_document(tree)
     document, grammar, located = build_document(tree)
     finetune, finetune_found = finetune_parser.parse_finetune(
         tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers

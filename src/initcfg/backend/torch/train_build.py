@@ -20,6 +20,7 @@ from initcfg.backend.torch.train_settings import TrainSettings
 from initcfg.config.tree import ConfigTree
 from initcfg.errors import FactoryError, TrainError
 from initcfg.plan.factory import model_from_config
+from initcfg.schema.document import Document
 
 
 class LrTable(Protocol):
@@ -106,12 +107,12 @@ def _build_model(tree: ConfigTree, options: TrainOptions) -> nn.Module:
 
 
 def _initialize(
-    tree: ConfigTree, model: nn.Module, work_dir: Path | None = None
+    tree: ConfigTree | Document, model: nn.Module, work_dir: Path | None = None
 ) -> dict[str, list[str]] | None:
     """Run the config's init plan on ``model``: ``init_cfg`` everywhere, then ``load_from``.
 
     Args:
-        tree: The config.
+        tree: The config, or its document (its init_cfgs are not parsed again).
         model: The model to initialize.
         work_dir: The run's work dir: a checkpoint the plan reads may not be one of the
             files the run writes there (IC472).

@@ -209,7 +209,7 @@ class _Runner:
         model = _build_model(self.tree, self.options)
         if self.resume_from is None and not self.options.skip_init:
             self.load_report = _initialize(
-                self.tree, model, self.work_dir if self.ctx.is_main else None
+                settings.document or self.tree, model, self.work_dir if self.ctx.is_main else None
             )
             if self.load_report is not None:
                 self._report_load(str(settings.finetune.load_from))

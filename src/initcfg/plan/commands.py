@@ -1,0 +1,235 @@
+"""``initcfg plan`` as one library call: :func:`run_plan` loads the config, builds its
+Document once, builds the model, compiles the init or the training plan and, with
+``--apply``, executes the init plan. It returns a :class:`PlanOutcome` and prints
+nothing; the CLI renders the outcome and picks the exit code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from initcfg.diagnostics import Diagnostic
+from initcfg.errors import EXIT_ERRORS, EXIT_USAGE, FactoryError
+from initcfg.schema.document import Document, parse_document
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from initcfg.plan.init_plan import InitPlan
+    from initcfg.plan.train_plan import TrainPlan
+
+__all__ = ["PlanOptions", "PlanOutcome", "PlanUsageError", "run_plan"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    """The options of ``initcfg plan``, parsed; ``train`` picks the training plan."""
+
+    config: str
+    model_spec: str | None = None
+    output_format: str = "text"
+    reach: str = "mmengine"
+    meta: bool = False
+    do_apply: bool = False
+    seed: int | None = None
+    output: str | None = None
+    trust_python: bool = False
+    download: bool = False
+    train_plan: bool = False
+    iters_per_epoch: int | None = None
+    world_size: int = 1
+    dataset_size: int | None = None
+    batch_size: int | None = None
+    no_model: bool = False
+
+
+class PlanUsageError(ValueError):
+    """The options do not go together (the CLI's usage error, exit status 2)."""
+
+
+@dataclass(slots=True)
+class PlanOutcome:
+    """What :func:`run_plan` did, in the order it stopped.
+
+    Attributes:
+        load_errors: The config could not be loaded (nothing else was done).
+        factory_error: The model could not be built.
+        init_plan: The init plan (the init command).
+        train_plan: The training plan (``--train``).
+        failure: Applying the plan or writing ``--output`` failed: the message and the
+            exit status.
+        wrote: The file the initialized state dict was written to.
+    """
+
+    load_errors: list[Diagnostic] = field(default_factory=list)
+    factory_error: FactoryError | None = None
+    init_plan: InitPlan | None = None
+    train_plan: TrainPlan | None = None
+    failure: tuple[str, int] | None = None
+    wrote: str | None = None
+
+
+def _check_options(options: PlanOptions) -> None:
+    if (options.output or options.seed is not None) and not options.do_apply:
+        raise PlanUsageError("--output and --seed need --apply")
+    if options.meta and options.do_apply:
+        raise PlanUsageError("--apply needs real tensors; drop --meta")
+    if options.train_plan and options.do_apply:
+        raise PlanUsageError("--apply executes the init plan; drop --train")
+
+
+def run_plan(options: PlanOptions) -> PlanOutcome:
+    """The plan the options ask for (see :class:`PlanOutcome`).
+
+    Raises:
+        PlanUsageError: Options that do not go together.
+    """
+    _check_options(options)
+    from initcfg.config.load import load_tree
+
+    tree = load_tree(options.config, trust=options.trust_python)
+    load_errors = [d for d in tree.diagnostics if d.severity == "error"]
+    if load_errors:
+        return PlanOutcome(load_errors=load_errors)
+    document = parse_document(tree)
+
+    if options.train_plan and (
+        options.no_model or (options.model_spec is None and _names_no_factory(document))
+    ):
+        return PlanOutcome(train_plan=_schedule_only(document, options))
+    if not options.train_plan and (options.no_model or options.dataset_size or options.batch_size):
+        raise PlanUsageError("--no-model, --dataset-size and --batch-size need --train")
+
+    from initcfg.plan.factory import model_from_config
+    from initcfg.plan.init_plan import compile_init_plan
+    from initcfg.plan.meta import build_on_meta
+    from initcfg.plan.registry_model import uses_registry
+
+    model_spec, trust_python = options.model_spec, options.trust_python
+    # A model MMEngine's registry builds is planned on the meta device unless applied.
+    registry = uses_registry(document, model_spec)
+    try:
+        if registry:
+            model = model_from_config(
+                document, trust=trust_python, meta=options.meta or not options.do_apply
+            )
+        elif options.meta:
+            model = build_on_meta(
+                lambda: model_from_config(document, model_spec, trust=trust_python)
+            )
+        else:
+            model = model_from_config(document, model_spec, trust=trust_python)
+    except FactoryError as error:
+        return PlanOutcome(factory_error=error)
+
+    if options.train_plan:
+        from initcfg.plan.checkpoint import checkpoint_available
+        from initcfg.plan.train_plan import compile_train_plan
+
+        per_epoch = _iters_per_epoch(document, options)
+        load_from = document.load_from
+        readable = not isinstance(load_from, str) or checkpoint_available(load_from)
+        compiled = compile_train_plan(
+            document, model, iters_per_epoch=per_epoch, world_size=options.world_size,
+            batch_size=options.batch_size, read_checkpoint=options.download or readable,
+        )
+        return PlanOutcome(train_plan=compiled)
+
+    plan = compile_init_plan(
+        document, model, reach="all" if options.reach == "all" else "mmengine",
+        built_from_config=registry, download=options.download,
+    )
+    outcome = PlanOutcome(init_plan=plan)
+    if plan.errors or not options.do_apply:
+        return outcome
+    _apply(document, plan, model, options, outcome)
+    return outcome
+
+
+def _apply(
+    document: Document,
+    plan: InitPlan,
+    model: nn.Module,
+    options: PlanOptions,
+    outcome: PlanOutcome,
+) -> None:
+    """``--apply``: execute the plan (after ``--seed``) and write ``--output``."""
+    import torch
+
+    from initcfg.config.atomic import refuse_overwriting, write_atomic
+    from initcfg.errors import InitError
+
+    output = options.output
+    if output:
+        files = document.tree.files if document.tree is not None else []
+        try:
+            refuse_overwriting(output, [*files, *plan.checkpoints()])
+        except ValueError as error:
+            outcome.failure = (str(error), EXIT_USAGE)
+            return
+        folder = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(folder):  # a typo in the folder is not a reason to create it
+            outcome.failure = (
+                f"cannot write {output}: the folder {folder} does not exist (create it first)",
+                EXIT_USAGE,
+            )
+            return
+    if options.seed is not None:
+        torch.manual_seed(options.seed)
+    try:
+        plan.apply(model)
+    except InitError as error:
+        outcome.failure = (str(error), EXIT_ERRORS)
+        return
+    if output:
+        state = model.state_dict()
+        try:
+            write_atomic(
+                output, lambda stream: torch.save(state, stream), create_folders=False
+            )
+        except OSError as error:
+            outcome.failure = (f"cannot write {output}: {error}", EXIT_USAGE)
+            return
+        outcome.wrote = output
+
+
+def _names_no_factory(document: Document) -> bool:
+    """``model.type`` is a registry type (or missing): no factory initcfg could call."""
+    section = document.model_section
+    kind = section.get("type") if isinstance(section, dict) else None
+    return not (isinstance(kind, str) and ":" in kind)
+
+
+def _iters_per_epoch(document: Document, options: PlanOptions) -> int | None:
+    """``--iters-per-epoch``, or the dataloader length ``--dataset-size`` implies."""
+    iters_per_epoch, dataset_size = options.iters_per_epoch, options.dataset_size
+    if dataset_size is None:
+        return iters_per_epoch
+    if iters_per_epoch is not None:
+        raise PlanUsageError("give --iters-per-epoch or --dataset-size, not both")
+    from initcfg.plan.train_plan import dataloader_length
+
+    loader = document.runtime.train_dataloader
+    batch = options.batch_size if options.batch_size is not None else (
+        loader.batch_size if loader is not None else None
+    )
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
+        raise PlanUsageError(
+            "--dataset-size needs a batch size: train_dataloader.batch_size is not a positive "
+            "int in the config; pass --batch-size"
+        )
+    drop_last = loader is not None and loader.drop_last is True
+    return dataloader_length(dataset_size, batch, options.world_size, drop_last=drop_last)
+
+
+def _schedule_only(document: Document, options: PlanOptions) -> TrainPlan:
+    """``plan --train`` without a model: loop, optimizer and the lr table."""
+    from initcfg.plan.train_plan import compile_train_plan
+
+    per_epoch = _iters_per_epoch(document, options)
+    return compile_train_plan(
+        document, None, iters_per_epoch=per_epoch, world_size=options.world_size,
+        batch_size=options.batch_size,
+    )
