@@ -295,7 +295,9 @@ class ModuleIndex:
         return self._known
 
     def _named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
-        from torch.nn.parameter import is_lazy
+        from torch.nn import parameter
+
+        lazy_type = parameter.UninitializedTensorMixin  # type: ignore[attr-defined]  # is_lazy's test
 
         out: list[tuple[str, torch.Tensor, bool]] = []
         known = self._known
@@ -310,7 +312,7 @@ class ModuleIndex:
                     seen.add(id(tensor))
                     full = f"{prefix}.{name}" if prefix else name
                     out.append((full, tensor, is_param))
-                    if is_lazy(tensor):
+                    if isinstance(tensor, lazy_type):
                         lazy = True
                     elif id(tensor) not in known:
                         known[id(tensor)] = (full, tuple(tensor.shape))

@@ -444,11 +444,14 @@ class Planner:
         layers = set(init.layers)
         matched: set[str] = set()
         seen_classes: set[str] = set()
+        hits: dict[type, set[str]] = {}  # class → the layer names it matches
         for sub_path, sub in self.index.postorder(module, path):
             if not whole:
-                names = _class_names(type(sub))
-                seen_classes.add(type(sub).__name__)
-                hit = layers & names
+                cls = type(sub)
+                hit = hits.get(cls)
+                if hit is None:
+                    seen_classes.add(cls.__name__)
+                    hit = hits[cls] = layers & _class_names(cls)
                 if not hit:
                     continue
                 matched |= hit
