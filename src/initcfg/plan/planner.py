@@ -38,6 +38,7 @@ from initcfg.plan.init_cfg_source import (
     _raw_at,
 )
 from initcfg.plan.model_walk import (
+    _CLASS_ATTRS,
     ModuleIndex,
     Reach,
     _class_location,
@@ -471,8 +472,22 @@ class Planner:
         self.steps.append(step)
 
     def module_writes(self, step: Step, init: WeightInit, module: nn.Module, path: str) -> None:
-        weight = module_attr(module, "weight", None)
-        bias = module_attr(module, "bias", None)
+        state = module.__dict__
+        params = state.get("_parameters")
+        cls = type(module)
+        if (
+            params is not None
+            and "weight" in params
+            and "bias" in params
+            and "weight" not in state
+            and "bias" not in state
+            and _CLASS_ATTRS.get((cls, "weight"))
+            and _CLASS_ATTRS.get((cls, "bias"))
+        ):  # module_attr's answer, read straight from the parameter table
+            weight, bias = params["weight"], params["bias"]
+        else:
+            weight = module_attr(module, "weight", None)
+            bias = module_attr(module, "bias", None)
         known = self.known
         for attr, tensor in (("weight", weight), ("bias", bias)):
             if tensor is None:
