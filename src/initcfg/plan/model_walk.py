@@ -203,6 +203,25 @@ def module_attr(module: nn.Module, name: str, default: Any = None) -> Any:
     return default
 
 
+def weight_and_bias(module: nn.Module) -> tuple[Any, Any]:
+    """``module_attr(module, "weight")`` and ``module_attr(module, "bias")``, straight
+    from the parameter table when both would answer from there (once per planned module)."""
+    state = module.__dict__
+    params = state.get("_parameters")
+    cls = type(module)
+    if (
+        params is not None
+        and "weight" in params
+        and "bias" in params
+        and "weight" not in state
+        and "bias" not in state
+        and _CLASS_ATTRS.get((cls, "weight"))
+        and _CLASS_ATTRS.get((cls, "bias"))
+    ):
+        return params["weight"], params["bias"]
+    return module_attr(module, "weight", None), module_attr(module, "bias", None)
+
+
 def module_has(module: nn.Module, name: str) -> bool:
     """``hasattr(module, name)`` (see :func:`module_attr`)."""
     return module_attr(module, name, _MISSING) is not _MISSING

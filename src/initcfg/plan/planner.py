@@ -38,7 +38,6 @@ from initcfg.plan.init_cfg_source import (
     _raw_at,
 )
 from initcfg.plan.model_walk import (
-    _CLASS_ATTRS,
     ModuleIndex,
     Reach,
     _class_location,
@@ -53,6 +52,7 @@ from initcfg.plan.model_walk import (
     module_has,
     named_tensors,
     postorder,
+    weight_and_bias,
 )
 from initcfg.plan.ops import TensorOp, bias_op, weight_op
 from initcfg.plan.steps import LoadSpec, Origin, Source, Step, Unreached, make_origin, make_write
@@ -472,22 +472,7 @@ class Planner:
         self.steps.append(step)
 
     def module_writes(self, step: Step, init: WeightInit, module: nn.Module, path: str) -> None:
-        state = module.__dict__
-        params = state.get("_parameters")
-        cls = type(module)
-        if (
-            params is not None
-            and "weight" in params
-            and "bias" in params
-            and "weight" not in state
-            and "bias" not in state
-            and _CLASS_ATTRS.get((cls, "weight"))
-            and _CLASS_ATTRS.get((cls, "bias"))
-        ):  # module_attr's answer, read straight from the parameter table
-            weight, bias = params["weight"], params["bias"]
-        else:
-            weight = module_attr(module, "weight", None)
-            bias = module_attr(module, "bias", None)
+        weight, bias = weight_and_bias(module)
         known = self.known
         for attr, tensor in (("weight", weight), ("bias", bias)):
             if tensor is None:
