@@ -39,7 +39,7 @@ from initcfg.plan.init_plan_json import (
     _step_from_json,
     _step_json,
 )
-from initcfg.plan.model_walk import ModuleIndex, Reach, gc_paused, join
+from initcfg.plan.model_walk import ModuleIndex, Reach, gc_paused, join, tensor_table
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Origin, Step, StepHook, Unreached
 from initcfg.schema.document import Document, model_document
@@ -492,10 +492,7 @@ def _compile(
         planner.load_step(Pretrained(checkpoint=checkpoint), model, "", origin)
     plan = InitPlan(
         steps=planner.steps,
-        tensors={
-            name: TensorInfo(name, tuple(t.shape), "parameter" if is_param else "buffer")
-            for name, t, is_param in planner.tensors
-        },
+        tensors=tensor_table(TensorInfo, planner.tensors, planner.known),
         marked=planner.marked,
         unreached=planner.unreached,
         diagnostics=planner.diagnostics,

@@ -10,12 +10,13 @@ import contextlib
 import gc
 import inspect
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import torch
 from torch import nn
 
 Reach = Literal["mmengine", "all"]
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -132,6 +133,34 @@ def postorder(module: nn.Module, path: str) -> list[tuple[str, nn.Module]]:
     return out
 
 
+def tensor_table(
+    cls: type[T],
+    tensors: list[tuple[str, torch.Tensor, bool]],
+    known: dict[int, tuple[str, tuple[int, ...]]],
+) -> dict[str, T]:
+    """Name → ``cls(name, shape, kind)`` for each of ``tensors`` (``kind``: ``parameter``
+    or ``buffer``), shapes from ``known`` (:meth:`ModuleIndex.known`) when there.
+
+    ``cls`` is a frozen slots dataclass with exactly those three fields (the plan's
+    ``TensorInfo``); its slots are set through their descriptors, which builds the same
+    objects as its ``__init__`` (it only assigns) at about half the cost, and a compile
+    builds one per tensor of the model.
+    """
+    new = object.__new__
+    set_name, set_shape, set_kind = (
+        getattr(cls, field).__set__ for field in ("name", "shape", "kind")
+    )
+    out: dict[str, T] = {}
+    for name, tensor, is_param in tensors:
+        found = known.get(id(tensor))
+        made = new(cls)
+        set_name(made, name)
+        set_shape(made, found[1] if found is not None else tuple(tensor.shape))
+        set_kind(made, "parameter" if is_param else "buffer")
+        out[name] = made
+    return out
+
+
 # -- fast attribute reads ----------------------------------------------------------------
 # ``getattr(module, name)`` on an nn.Module looks in the class and the instance first and
 # only then, through ``nn.Module.__getattr__``, in ``_parameters``, ``_buffers`` and
@@ -174,6 +203,25 @@ def module_attr(module: nn.Module, name: str, default: Any = None) -> Any:
     return default
 
 
+def weight_and_bias(module: nn.Module) -> tuple[Any, Any]:
+    """``module_attr(module, "weight")`` and ``module_attr(module, "bias")``, straight
+    from the parameter table when both would answer from there (once per planned module)."""
+    state = module.__dict__
+    params = state.get("_parameters")
+    cls = type(module)
+    if (
+        params is not None
+        and "weight" in params
+        and "bias" in params
+        and "weight" not in state
+        and "bias" not in state
+        and _CLASS_ATTRS.get((cls, "weight"))
+        and _CLASS_ATTRS.get((cls, "bias"))
+    ):
+        return params["weight"], params["bias"]
+    return module_attr(module, "weight", None), module_attr(module, "bias", None)
+
+
 def module_has(module: nn.Module, name: str) -> bool:
     """``hasattr(module, name)`` (see :func:`module_attr`)."""
     return module_attr(module, name, _MISSING) is not _MISSING
@@ -207,6 +255,8 @@ class ModuleIndex:
         self._span: dict[str, tuple[int, int]] = {}  # path → its subtree's slice of ``order``
         self._children: dict[int, list[tuple[str, nn.Module]]] = {}
         self._tensors: list[tuple[str, torch.Tensor, bool]] | None = None
+        self._known: dict[int, tuple[str, tuple[int, ...]]] = {}
+        self._lazy = False
         seen: set[int] = set()
         self._walk(root, "", seen, in_order=True)
 
@@ -254,20 +304,36 @@ class ModuleIndex:
 
     def has_lazy_tensors(self) -> bool:
         """Whether any parameter or buffer is uninitialized (a lazy module's)."""
-        from torch.nn.parameter import is_lazy
+        self.named_tensors()
+        return self._lazy
 
-        return any(is_lazy(t) for _, t, _ in self.named_tensors())
+    def known(self) -> dict[int, tuple[str, tuple[int, ...]]]:
+        """``id(tensor)`` → (canonical name, shape) of each registered tensor that has a
+        shape (not a lazy one), from the same walk as :meth:`named_tensors`."""
+        self.named_tensors()
+        return self._known
 
     def _named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
+        from torch.nn import parameter
+
+        lazy_type = parameter.UninitializedTensorMixin  # type: ignore[attr-defined]  # is_lazy's test
+
         out: list[tuple[str, torch.Tensor, bool]] = []
+        known = self._known
+        lazy = False
         for table in ("_parameters", "_buffers"):
             seen: set[int] = set()
+            is_param = table == "_parameters"
             for prefix, module in self.preorder:
                 for name, tensor in getattr(module, table).items():
                     if tensor is None or id(tensor) in seen:
                         continue
                     seen.add(id(tensor))
-                    out.append(
-                        (f"{prefix}.{name}" if prefix else name, tensor, table == "_parameters")
-                    )
+                    full = f"{prefix}.{name}" if prefix else name
+                    out.append((full, tensor, is_param))
+                    if isinstance(tensor, lazy_type):
+                        lazy = True
+                    elif id(tensor) not in known:
+                        known[id(tensor)] = (full, tuple(tensor.shape))
+        self._lazy = lazy
         return out

@@ -51,9 +51,10 @@ from initcfg.plan.model_walk import (
     module_has,
     named_tensors,
     postorder,
+    weight_and_bias,
 )
 from initcfg.plan.ops import TensorOp, bias_op, weight_op
-from initcfg.plan.steps import LoadSpec, Origin, Source, Step, Unreached, Write
+from initcfg.plan.steps import LoadSpec, Origin, Source, Step, Unreached, make_origin, make_write
 from initcfg.plan.trace import trace_init_weights
 from initcfg.schema.initializers import BaseInit, Pretrained, WeightInit
 
@@ -118,6 +119,7 @@ class Planner:
         self.trace = trace
         self.on_meta = bool(self.tensors) and all(t.is_meta for _, t, _ in self.tensors)
         self.module_paths: dict[int, str] | None = None  # built on first need
+        self.known = self.index.known()
         for name, tensor, _ in self.tensors:
             self.names.setdefault(id(tensor), name)
 
@@ -200,7 +202,7 @@ class Planner:
             if key is not None and self.source.locate is not None:
                 found = self.source.locate(entry_key)
                 file, line = (found.file, found.line) if found else (None, None)
-            origin = Origin(path, format_path(entry_key), source, file, line)
+            origin = make_origin(path, format_path(entry_key), source, file, line)
             raw = _raw_at(value, rel)
             overrides = raw.get("override") if isinstance(raw, Mapping) else None
             count = len(initializer.override or ())
@@ -442,11 +444,14 @@ class Planner:
         layers = set(init.layers)
         matched: set[str] = set()
         seen_classes: set[str] = set()
+        hits: dict[type, set[str]] = {}  # class → the layer names it matches
         for sub_path, sub in self.index.postorder(module, path):
             if not whole:
-                names = _class_names(type(sub))
-                seen_classes.add(type(sub).__name__)
-                hit = layers & names
+                cls = type(sub)
+                hit = hits.get(cls)
+                if hit is None:
+                    seen_classes.add(cls.__name__)
+                    hit = hits[cls] = layers & _class_names(cls)
                 if not hit:
                     continue
                 matched |= hit
@@ -466,29 +471,34 @@ class Planner:
         self.steps.append(step)
 
     def module_writes(self, step: Step, init: WeightInit, module: nn.Module, path: str) -> None:
-        weight = module_attr(module, "weight", None)
-        bias = module_attr(module, "bias", None)
+        weight, bias = weight_and_bias(module)
+        known = self.known
         for attr, tensor in (("weight", weight), ("bias", bias)):
             if tensor is None:
                 continue
-            if not isinstance(tensor, torch.Tensor):
-                self.report(
-                    "IC407",
-                    f"{init.type} reaches {path or 'the model'} ({type(module).__name__}), whose "
-                    f"{attr!r} is a {type(tensor).__name__}, not a tensor; MMEngine crashes here",
-                    step.origin,
-                )
-                continue
-            if is_lazy(tensor):
-                self.report(
-                    "IC440",
-                    f"{init.type} reaches {join(path, attr)} ({type(module).__name__}), which "
-                    "has no shape until the module's first forward pass; MMEngine raises "
-                    "ValueError here",
-                    step.origin,
-                )
-                continue
-            shape = tuple(tensor.shape)
+            found = known.get(id(tensor))
+            if found is not None:  # a registered tensor with a shape: the common case
+                name, shape = found
+            else:
+                if not isinstance(tensor, torch.Tensor):
+                    self.report(
+                        "IC407",
+                        f"{init.type} reaches {path or 'the model'} ({type(module).__name__}), "
+                        f"whose {attr!r} is a {type(tensor).__name__}, not a tensor; MMEngine "
+                        "crashes here",
+                        step.origin,
+                    )
+                    continue
+                if is_lazy(tensor):
+                    self.report(
+                        "IC440",
+                        f"{init.type} reaches {join(path, attr)} ({type(module).__name__}), "
+                        "which has no shape until the module's first forward pass; MMEngine "
+                        "raises ValueError here",
+                        step.origin,
+                    )
+                    continue
+                name, shape = self.names.get(id(tensor), ""), tuple(tensor.shape)
             # Ops depend on the initializer and the shape only; blocks repeat both.
             cache_key = (id(init), attr, shape)
             op = self.ops.get(cache_key)
@@ -501,7 +511,7 @@ class Planner:
                     continue
                 self.ops[cache_key] = op
                 self.keep.append(init)  # keeps id(init) unique while the cache lives
-            step.writes.append(Write(path, attr, self.names.get(id(tensor), ""), shape, op))
+            step.writes.append(make_write(path, attr, name, shape, op))
 
     def load_step(self, init: Pretrained, module: nn.Module, path: str, origin: Origin) -> None:
         spec = LoadSpec(init.checkpoint, init.prefix, init.map_location)
