@@ -11,6 +11,7 @@ from initcfg.check.finetune import check_finetune, settings_complete
 from initcfg.check.init_rules import check_layer_names
 from initcfg.check.registered import RegisteredNames, scope_names
 from initcfg.check.settings import (
+    ProjectSettings,
     Settings,
     check_selector,
     project_extra_layers,
@@ -88,8 +89,12 @@ def document_for(tree: ConfigTree, settings: Settings | None = None) -> Document
     project and the config's scope packages register (what :func:`check_tree` judges);
     a command builds it once and hands it on."""
     settings = settings or Settings()
-    project = project_settings(tree.path)
-    scoped = _registered(tree, settings)
+    return _parse(tree, settings, project_settings(tree.path), _registered(tree, settings))
+
+
+def _parse(
+    tree: ConfigTree, settings: Settings, project: ProjectSettings, scoped: RegisteredNames
+) -> Document:
     return parse_document(
         tree,
         extra_optimizers=settings.extra_optimizers | project.extra_optimizers | scoped.optimizers,
@@ -114,8 +119,8 @@ def check_tree(
     extra_layers = settings.extra_layers | project.extra_layers | scoped.models
     found: list[Diagnostic] = list(tree.diagnostics)
     if has_values(tree):
-        if document is None:
-            document = document_for(tree, settings)
+        if document is None:  # the project settings and scope names found above serve both
+            document = _parse(tree, settings, project, scoped)
         found.extend(document.init_diagnostics)
         found.extend(
             check_layer_names(document.located, extra_layers=extra_layers, strict=settings.strict)
