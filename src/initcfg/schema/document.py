@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from initcfg.config.tree import ConfigTree
-from initcfg.diagnostics import Diagnostic, KeyPath
+from initcfg.diagnostics import Diagnostic, KeyPath, place
 from initcfg.schema import finetune_parser, init_cfg, runtime
 from initcfg.schema.config_facts import ConfigFacts, config_facts
 from initcfg.schema.finetune_settings import FinetuneSettings
@@ -146,8 +146,14 @@ class Document:
             *self.init_diagnostics,
             *self.finetune_diagnostics,
             *self.runtime_diagnostics,
-            *(self.runtime.factory_diagnostics if self.runtime.uses_factories else []),
+            *(self._placed(self.runtime.factory_diagnostics) if self.runtime.uses_factories
+              else []),
         ]
+
+    def _placed(self, found: list[Diagnostic]) -> list[Diagnostic]:
+        if self.tree is None:
+            return found
+        return place(found, self.tree.location, self.tree.path)
 
 
 def find_init_cfgs(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:

@@ -82,7 +82,8 @@ class RuntimeSettings:
         custom_imports: ``custom_imports`` as written.
         factory_diagnostics: What initcfg's own loop cannot build (IC320, IC321): reported
             by ``validate`` only when ``model.type`` names a factory (MMEngine's
-            Runner trains the others); ``initcfg train`` refuses them always.
+            Runner trains the others); ``initcfg train`` refuses them always. Left
+            at their key paths, not yet placed at file:line:col.
     """
 
     model: FactoryCfg | None = None
@@ -121,6 +122,12 @@ class _RuntimeParser:
         into: list[Diagnostic] | None = None,
     ) -> None:
         found = diagnostic(code, message, path, hint)
+        if into is self.factory_diagnostics:
+            # Left at their key paths: they are shown only for a config whose model is a
+            # factory (validate places what it shows), and placing one makes the fast YAML
+            # reader read every position of the file, for the many configs that are not.
+            into.append(found)
+            return
         target = self.diagnostics if into is None else into
         target.append(found.at(self.tree.location(path), self.tree.path))
 
