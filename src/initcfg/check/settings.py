@@ -30,11 +30,6 @@ from initcfg.diagnostics import (
     suggest,
 )
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 __all__ = [
     "ALWAYS_REPORTED",
     "SETTINGS_KEYS",
@@ -312,6 +307,12 @@ def _read(pyproject: Path, _stamp: tuple[int, int]) -> ProjectSettings:
             Location(file, 1, 1), file
         )
         return ProjectSettings(file=file, diagnostics=(problem,))
+    # Imported here: most configs have no pyproject.toml above them (and its parser
+    # costs a share of a one-file validate's start-up).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         table = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError) as error:

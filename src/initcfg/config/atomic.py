@@ -7,15 +7,35 @@ finds such leftovers so the next run can clear them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable, Iterable
-from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from pathlib import Path
+# pathlib is imported where a Path is returned: `initcfg schema` writes without it.
 
 _TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
+_TEMP_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+# mkstemp's flags: a new file only, never through a symlink, not inherited by children.
+_TEMP_FLAGS = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+
+def _make_temp(folder: str, name: str) -> tuple[int, str]:
+    """Create ``.NAME.XXXXXXXX.tmp`` in ``folder`` (mode 0600, never an existing file),
+    as ``tempfile.mkstemp`` would: that module's import costs more than a small write."""
+    for _ in range(100):
+        letters = "".join(_TEMP_LETTERS[byte % len(_TEMP_LETTERS)] for byte in os.urandom(8))
+        temp = os.path.join(folder, f".{name}.{letters}.tmp")
+        try:
+            return os.open(temp, _TEMP_FLAGS, 0o600), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name in {folder}")
 
 
 def _new_file_mode() -> int:
@@ -78,26 +98,29 @@ def write_atomic(
             error of the failed write itself (``EFBIG``, ``ENOSPC``), also when the
             writer (torch) replaced it with its own.
     """
-    path = Path(target)
+    path = os.fspath(target)
+    path = path.rstrip(os.sep) or path  # as Path() reads "out/": the file "out"
     try:
-        status = path.lstat()
+        status = os.lstat(path)
     except FileNotFoundError:
         status = None
     if status is not None and not (stat.S_ISREG(status.st_mode) or stat.S_ISLNK(status.st_mode)):
         # os.replace would put a regular file where a device, fifo or folder was.
         raise IsADirectoryError(f"{path} exists and is not a regular file")
-    if not path.parent.is_dir():
+    folder, name = os.path.split(path)
+    folder = folder or "."
+    if not os.path.isdir(folder):
         if not create_folders:
-            raise FileNotFoundError(f"the folder {path.parent} does not exist")
-        path.parent.mkdir(parents=True, exist_ok=True)
+            raise FileNotFoundError(f"the folder {folder} does not exist")
+        os.makedirs(folder, exist_ok=True)
     if status is not None and stat.S_ISREG(status.st_mode):
         mode = stat.S_IMODE(status.st_mode)
     else:
         mode = _new_file_mode()
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temp = _make_temp(folder, name)
     try:
         with os.fdopen(handle, "wb") as stream:
-            os.fchmod(stream.fileno(), mode)  # mkstemp makes 0600 files
+            os.fchmod(stream.fileno(), mode)  # the temp file is made 0600
             recording = _RecordingStream(stream)
             try:
                 write(recording)  # type: ignore[arg-type]
@@ -109,7 +132,8 @@ def write_atomic(
             os.fsync(stream.fileno())
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
         raise
 
 
@@ -128,6 +152,8 @@ def stale_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
 
     Only meaningful while no writer is at work in ``folder`` (a run holds its lock).
     """
+    from pathlib import Path
+
     found = []
     try:
         entries = list(os.scandir(folder))
@@ -142,6 +168,8 @@ def stale_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
 def refuse_overwriting(target: str | os.PathLike[str], inputs: Iterable[str]) -> None:
     """Raise ValueError when ``target`` is one of ``inputs``: input files are never
     replaced by an output."""
+    from pathlib import Path
+
     resolved = Path(target).resolve()
     for name in inputs:
         if Path(name).resolve() == resolved:

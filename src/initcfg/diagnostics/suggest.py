@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
 
 
@@ -10,6 +9,8 @@ def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str
     """The candidate most like ``word``: a case-insensitive match first, else the best
     ``difflib`` match at or above ``cutoff`` that is also a plausible typo of it (see
     :func:`plausible_typo`)."""
+    import difflib  # here: only a finding asks, and every command imports this module
+
     options = list(candidates)
     folded = word.casefold()
     for option in options:

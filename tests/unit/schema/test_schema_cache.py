@@ -1,30 +1,34 @@
-"""`initcfg schema` reuses the text it built while its sources are unchanged, and the
-entry-point text scan that decides whether it may."""
+"""The schema texts are reused while the code that built them is unchanged, and the
+entry-point text scan that decides whether they may be."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from initcfg.cli import schema as schema_cli
+import initcfg
 from initcfg.config.distributions import may_declare_entry_points
 
 REPO = Path(__file__).resolve().parents[3]
 PROBE = (
     "import sys\n"
-    "from initcfg.cli.schema import schema_texts\n"
+    "from initcfg.schema.cache import schema_texts\n"
     "texts = schema_texts()\n"
-    "print('BUILT' if 'initcfg.schema.initializers' in sys.modules else 'CACHED')\n"
+    "heavy = [m for m in ('pydantic', 'initcfg.schema.initializers') if m in sys.modules]\n"
+    "print('BUILT' if heavy else 'CACHED')\n"
     "sys.stdout.write(texts['init_cfg.schema.json'] + texts['config.schema.json'])\n"
 )
 
 
-def _probe(cache: Path) -> tuple[str, str]:
+def _probe(cache: Path, package_root: Path | None = None) -> tuple[str, str]:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    if package_root is not None:
+        env["PYTHONPATH"] = str(package_root)
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
                           env=env, check=True)
     how, _, text = done.stdout.partition("\n")
@@ -46,13 +50,42 @@ def test_the_second_run_reads_the_cache_and_both_equal_the_committed_files(
     assert _probe(tmp_path) == ("BUILT", committed)
 
 
+def test_a_changed_package_file_rebuilds_the_texts(tmp_path: Path) -> None:
+    # A copy of the package, edited the way an upgrade or a checkout would: a model's
+    # docstring is its schema description, so the new text must show.
+    root = tmp_path / "src"
+    shutil.copytree(Path(initcfg.__file__).parent, root / "initcfg",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    cache = tmp_path / "cache"
+    how, before = _probe(cache, root)
+    assert how == "BUILT" and '"description": "``normal_(mean, std)``."' in before
+    assert _probe(cache, root) == ("CACHED", before)
+    source = root / "initcfg" / "schema" / "initializers.py"
+    text = source.read_text()
+    assert '"""``normal_(mean, std)``."""' in text
+    source.write_text(text.replace('"""``normal_(mean, std)``."""', '"""Edited."""'))
+    how, after = _probe(cache, root)
+    assert how == "BUILT" and '"description": "Edited."' in after and after != before
+    assert _probe(cache, root) == ("CACHED", after)
+    # A module the texts do not come from, but that was loaded while they were built,
+    # counts too (the stamp is every loaded file of initcfg and Pydantic, not a guess).
+    [stamp] = cache.glob("initcfg/schema/*/stamp")
+    assert str(root / "initcfg" / "schema" / "registry.py") in stamp.read_text()
+    assert "pydantic" + os.sep + "main.py" in stamp.read_text()
+    (root / "initcfg" / "schema" / "registry.py").write_text(
+        (root / "initcfg" / "schema" / "registry.py").read_text() + "\n# touched\n"
+    )
+    assert _probe(cache, root) == ("BUILT", after)
+
+
 def test_no_cache_once_the_registry_is_loaded(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import initcfg.schema.registry  # noqa: F401  (types may have been registered here)
+    from initcfg.schema import cache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert schema_cli._stamp() is None
-    schema_cli.schema_texts()
+    assert not cache._cacheable()
+    assert set(cache.schema_texts()) == set(cache.SCHEMA_FILES)
     assert not list(tmp_path.rglob("stamp"))
 
 

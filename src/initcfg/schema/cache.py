@@ -1,0 +1,140 @@
+"""The exported JSON Schema texts, kept in the user's cache between runs.
+
+Building the schemas means building every initializer model, which costs several times
+Python's start-up, while their text depends only on the code that built them. So the
+texts are kept in ``~/.cache/initcfg/schema`` (``$XDG_CACHE_HOME`` when set), beside a
+stamp naming every file of initcfg and of Pydantic that was loaded while they were
+built, with its size and modification time, and Python's version. They are reused while
+each of those files is unchanged: editing, reinstalling or upgrading either package
+rebuilds them.
+
+Nothing is cached where a distribution may register initializer types (their models
+are not in the stamp), nor in a process that has already loaded the registry (and may
+have registered types itself). This module imports none of the models: reading a valid
+cache costs little more than reading the files.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import zlib
+
+SCHEMA_FILES = ("init_cfg.schema.json", "config.schema.json")
+_VERSION = "2"
+# The packages whose code shapes the texts.
+_PACKAGES = ("initcfg", "pydantic", "pydantic_core")
+
+
+def _folder() -> str:
+    """This installation's cache folder: one per initcfg location and Python."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    key = f"{_VERSION}\0{os.path.dirname(os.path.dirname(__file__))}\0{sys.version}"
+    return os.path.join(base, "initcfg", "schema", f"{zlib.crc32(key.encode()):08x}")
+
+
+def _cacheable() -> bool:
+    from initcfg.config.distributions import may_declare_entry_points
+
+    if "initcfg.schema.registry" in sys.modules:
+        return False
+    return not may_declare_entry_points("initcfg.initializers")
+
+
+def _file_line(path: str) -> str | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return f"{path}\0{status.st_size}\0{status.st_mtime_ns}"
+
+
+def _stamp_of(paths: list[str]) -> str | None:
+    lines = [f"initcfg schema cache {_VERSION}", sys.version]
+    for path in paths:
+        line = _file_line(path)
+        if line is None:
+            return None
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _loaded_files() -> list[str]:
+    """The source files of every loaded module of initcfg and Pydantic."""
+    files = set()
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] not in _PACKAGES:
+            continue
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str):
+            files.add(path)
+    return sorted(files)
+
+
+def _read_cache(folder: str) -> dict[str, str] | None:
+    try:
+        with open(os.path.join(folder, "stamp"), encoding="utf-8") as stream:
+            stamp = stream.read()
+        lines = stamp.splitlines()
+        if lines[:2] != [f"initcfg schema cache {_VERSION}", sys.version]:
+            return None
+        for line in lines[2:]:
+            path = line.partition("\0")[0]
+            if _file_line(path) != line:
+                return None  # changed since the texts were built
+        texts = {}
+        for name in SCHEMA_FILES:
+            with open(os.path.join(folder, name), encoding="utf-8") as stream:
+                texts[name] = stream.read()
+    except (OSError, UnicodeDecodeError, IndexError):
+        return None
+    return texts
+
+
+def _write_cache(folder: str, texts: dict[str, str], stamp: str) -> None:
+    from initcfg.config.atomic import write_text_atomic
+
+    try:
+        os.makedirs(folder, exist_ok=True)
+        for name, text in texts.items():
+            write_text_atomic(os.path.join(folder, name), text)
+        write_text_atomic(os.path.join(folder, "stamp"), stamp)  # last: the texts are complete
+    except OSError:
+        pass  # an unwritable cache only costs the next run its time
+
+
+def schema_texts() -> dict[str, str]:
+    """File name → text of every exported schema (``init_cfg.schema.json`` and
+    ``config.schema.json``), from the cache while it is valid."""
+    cacheable = _cacheable()
+    folder = _folder()
+    if cacheable:
+        cached = _read_cache(folder)
+        if cached is not None:
+            return cached
+    from initcfg.schema.jsonschema import render_schemas
+
+    texts = render_schemas()
+    if cacheable:
+        stamp = _stamp_of(_loaded_files())
+        if stamp is not None:
+            _write_cache(folder, texts, stamp)
+    return texts
+
+
+def write_schema_files(directory: str | os.PathLike[str]) -> list[str]:
+    """Write every exported schema into ``directory`` (made when missing), each file
+    atomically; returns the paths written.
+
+    Raises:
+        OSError: the folder or a file cannot be written.
+    """
+    from initcfg.config.atomic import write_text_atomic
+
+    os.makedirs(directory, exist_ok=True)
+    written = []
+    for name, text in schema_texts().items():
+        target = os.path.join(directory, name)
+        write_text_atomic(target, text)
+        written.append(target)
+    return written
