@@ -110,3 +110,15 @@ def test_custom_imports_are_not_imported_and_the_message_says_so(tmp_path: Path)
     assert "custom_imports (initcfg_no_such_plugin) were not imported" in output
     code, output = _plan(str(config), "--train", "--trust-python")
     assert code == 2 and "cannot import 'initcfg_no_such_plugin'" in output
+
+
+def test_a_registered_optimizer_is_known_to_the_training_plan(tmp_path: Path) -> None:
+    config = _derived(
+        tmp_path,
+        "optim_wrapper = dict(optimizer=dict(_delete_=True, type='LARS', lr=0.3, "
+        "momentum=0.9, weight_decay=1e-6))\n",
+    )
+    code, output = _plan(str(config), "--train")
+    assert code == 0, output
+    assert "optimizer: LARS(lr=0.3, momentum=0.9, weight_decay=1e-06)" in output
+    assert "IC304" not in output  # mmpretrain registers LARS: validate knows it, so does plan

@@ -16,8 +16,9 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,9 +26,25 @@ from typing import Any
 
 from initcfg.config.atomic import write_text_atomic
 from initcfg.config.bases import package_root
+from initcfg.config.tree import ConfigTree
 from initcfg.schema.config_facts import config_scopes as config_scopes
+from initcfg.schema.config_facts import tree_scopes
 
-__all__ = ["RegisteredNames", "config_scopes", "registered_names", "scope_names"]
+__all__ = [
+    "OPENMMLAB_SCOPES",
+    "RegisteredNames",
+    "config_scopes",
+    "registered_names",
+    "registry_scopes",
+    "scope_names",
+]
+
+# The OpenMMLab packages whose registries MMEngine knows by name (its MODULE2PACKAGE).
+OPENMMLAB_SCOPES = frozenset({
+    "mmcls", "mmdet", "mmdet3d", "mmseg", "mmaction", "mmtrack", "mmpose", "mmedit",
+    "mmocr", "mmgen", "mmfewshot", "mmrazor", "mmflow", "mmhuman3d", "mmrotate",
+    "mmselfsup", "mmyolo", "mmpretrain", "mmagic",
+})
 
 # Registry variables whose names matter to the checks, by what they hold.
 _REGISTRIES = {
@@ -35,22 +52,32 @@ _REGISTRIES = {
     "PARAM_SCHEDULERS": "schedulers",
     "MODELS": "models",
 }
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: registry aliases (BACKBONES = MODELS) and the classes
+_KINDS = ("optimizers", "schedulers", "models", "classes")
+# A class statement at any indentation: the package's module classes among them.
+_CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*[(:]", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
 class RegisteredNames:
-    """Names registered by one or more packages, by registry."""
+    """Names registered by one or more packages, by registry.
+
+    ``classes`` holds every class name the packages define, registered or not: an
+    init_cfg's ``layer`` matches a module by its class name, and a registered model is
+    made of the package's unregistered modules too (mmpretrain's ``LayerScale``).
+    """
 
     optimizers: frozenset[str] = frozenset()
     schedulers: frozenset[str] = frozenset()
     models: frozenset[str] = frozenset()
+    classes: frozenset[str] = frozenset()
 
     def __or__(self, other: RegisteredNames) -> RegisteredNames:
         return RegisteredNames(
             self.optimizers | other.optimizers,
             self.schedulers | other.schedulers,
             self.models | other.models,
+            self.classes | other.classes,
         )
 
 
@@ -64,7 +91,7 @@ def _strings(node: ast.expr | None) -> list[str]:
     return []
 
 
-def _registry_of(call: ast.expr) -> str | None:
+def _registry_of(call: ast.expr, registries: dict[str, str]) -> str | None:
     """``'optimizers'`` for ``OPTIMIZERS.register_module(...)``, and so on."""
     if not isinstance(call, ast.Call):
         return None
@@ -74,7 +101,26 @@ def _registry_of(call: ast.expr) -> str | None:
     owner = func.value
     name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(
         owner, ast.Attribute) else None
-    return _REGISTRIES.get(name) if name else None
+    return registries.get(name) if name else None
+
+
+# `BACKBONES = MODELS` (mmpretrain's and mmdet's models/builder.py) and
+# `from ..registry import MODELS as BACKBONES`: another name for the same registry.
+_ALIAS = re.compile(
+    r"^\s*(\w+)\s*=\s*(" + "|".join(_REGISTRIES) + r")\s*(?:#.*)?$"
+    r"|\b(" + "|".join(_REGISTRIES) + r")\s+as\s+(\w+)",
+    re.MULTILINE,
+)
+
+
+def registry_aliases(texts: list[str]) -> dict[str, str]:
+    """The registry variable names of a package's sources, its aliases included."""
+    registries = dict(_REGISTRIES)
+    for text in texts:
+        for match in _ALIAS.finditer(text):
+            alias, target = (match[1], match[2]) if match[1] else (match[4], match[3])
+            registries.setdefault(alias, _REGISTRIES[target])
+    return registries
 
 
 def _given_names(call: ast.Call) -> list[str]:
@@ -94,8 +140,12 @@ def _module_name(call: ast.Call) -> str | None:
     return None
 
 
-def names_in_source(text: str) -> Iterator[tuple[str, str]]:
-    """``(registry kind, name)`` for every registration in one module's source."""
+def names_in_source(
+    text: str, registries: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """``(registry kind, name)`` for every registration in one module's source;
+    ``registries`` maps registry variable names (aliases too) to their kind."""
+    registries = _REGISTRIES if registries is None else registries
     try:
         with warnings.catch_warnings():
             # A package's own invalid escape sequences are not the user's concern.
@@ -107,7 +157,7 @@ def names_in_source(text: str) -> Iterator[tuple[str, str]]:
     for node in ast.walk(module):
         if isinstance(node, ast.ClassDef):
             for decorator in node.decorator_list:
-                kind = _registry_of(decorator)
+                kind = _registry_of(decorator, registries)
                 if kind is None or not isinstance(decorator, ast.Call):
                     continue
                 decorators.add(id(decorator))
@@ -115,7 +165,7 @@ def names_in_source(text: str) -> Iterator[tuple[str, str]]:
                     yield kind, name
     for node in ast.walk(module):
         if isinstance(node, ast.Call) and id(node) not in decorators:
-            kind = _registry_of(node)
+            kind = _registry_of(node, registries)
             if kind is None:
                 continue
             module_name = _module_name(node)
@@ -155,7 +205,7 @@ def _from_cache(path: Path) -> RegisteredNames | None:
         return None
     if not isinstance(data, dict) or data.get("version") != _CACHE_VERSION:
         return None
-    lists = [data.get(kind) for kind in ("optimizers", "schedulers", "models")]
+    lists = [data.get(kind) for kind in _KINDS]
     if not all(isinstance(item, list) and all(isinstance(n, str) for n in item) for item in lists):
         return None
     return RegisteredNames(*(frozenset(item) for item in lists))  # type: ignore[arg-type]
@@ -172,19 +222,23 @@ def _scan(root: str) -> RegisteredNames:
     cached = _from_cache(cache)
     if cached is not None:
         return cached
-    found: dict[str, set[str]] = {kind: set() for kind in _REGISTRIES.values()}
+    found: dict[str, set[str]] = {kind: set() for kind in _KINDS}
+    texts = []
     for file in files:
         try:
             text = file.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
+        found["classes"].update(_CLASS.findall(text))
+        if "register_module" in text or any(name in text for name in _REGISTRIES):
+            texts.append(text)
+    registries = registry_aliases(texts)
+    for text in texts:
         if "register_module" not in text:
             continue
-        for kind, name in names_in_source(text):
+        for kind, name in names_in_source(text, registries):
             found[kind].add(name)
-    names = RegisteredNames(
-        frozenset(found["optimizers"]), frozenset(found["schedulers"]), frozenset(found["models"])
-    )
+    names = RegisteredNames(*(frozenset(found[kind]) for kind in _KINDS))
     payload = {"version": _CACHE_VERSION, "root": root} | {
         kind: sorted(values) for kind, values in found.items()
     }
@@ -210,12 +264,50 @@ def registered_names(package: str) -> RegisteredNames | None:
     return _scan_once(root, (status.st_size, status.st_mtime_ns))
 
 
+def _scoped_types(data: Mapping[str, Any]) -> Iterator[Any]:
+    """The ``type`` values whose registries validate asks about: the model's, the
+    optimizer's and the schedulers'."""
+    model, wrapper = data.get("model"), data.get("optim_wrapper")
+    if isinstance(model, Mapping):
+        yield model.get("type")
+    for holder in (wrapper if isinstance(wrapper, Mapping) else {}, data):
+        optimizer = holder.get("optimizer")
+        if isinstance(optimizer, Mapping):
+            yield optimizer.get("type")
+    schedulers = data.get("param_scheduler")
+    for item in schedulers if isinstance(schedulers, list | tuple) else [schedulers]:
+        if isinstance(item, Mapping):
+            yield item.get("type")
+
+
+def registry_scopes(tree: ConfigTree) -> frozenset[str]:
+    """The scopes whose registered names a config may use: :func:`config_scopes`, and
+    the OpenMMLab package of a ``scope.Type`` spelling (``type='mmpretrain.LARS'``) of
+    the model, the optimizer or a scheduler. Only those few values are looked at, so a
+    config without a scope costs nothing more."""
+    scopes = set(tree_scopes(tree))
+    for kind in _scoped_types(tree.data):
+        if isinstance(kind, str) and "." in kind and ":" not in kind:
+            prefix = kind.split(".", 1)[0]
+            if prefix in OPENMMLAB_SCOPES:
+                scopes.add(prefix)
+    return frozenset(scopes)
+
+
 def scope_names(scopes: frozenset[str]) -> RegisteredNames:
     """What the installed packages among ``scopes`` register (``mmengine`` itself is
-    what initcfg's own tables describe)."""
+    what initcfg's own tables describe).
+
+    A scope's registries fall back to MMEngine's root ones, where mmcv registers its
+    layers (``ConvModule``) and ops, so mmcv's names count once any scope package is
+    installed.
+    """
     names = RegisteredNames()
-    for scope in sorted(scopes - {"mmengine"}):
+    installed = False
+    for scope in sorted(scopes - {"mmengine", "mmcv"}):
         found = registered_names(scope)
         if found is not None:
-            names = names | found
+            names, installed = names | found, True
+    if installed or "mmcv" in scopes:
+        names = names | (registered_names("mmcv") or RegisteredNames())
     return names

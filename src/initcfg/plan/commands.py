@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from initcfg.diagnostics import Diagnostic
 from initcfg.errors import EXIT_ERRORS, EXIT_USAGE, FactoryError
-from initcfg.schema.document import Document, parse_document
+from initcfg.schema.document import Document
 
 if TYPE_CHECKING:
     from torch import nn
@@ -93,7 +93,11 @@ def run_plan(options: PlanOptions) -> PlanOutcome:
     load_errors = [d for d in tree.diagnostics if d.severity == "error"]
     if load_errors:
         return PlanOutcome(load_errors=load_errors)
-    document = parse_document(tree)
+    from initcfg.check.validate import document_for
+
+    # Parsed as validate parses it: the names the project and the config's scope
+    # packages register (mmpretrain's LARS) are known types, not unknown ones.
+    document = document_for(tree)
 
     from initcfg.plan.registry_model import uses_registry
 

@@ -26,18 +26,13 @@ from typing import Any
 
 from torch import nn
 
+from initcfg.check.registered import OPENMMLAB_SCOPES as OPENMMLAB_SCOPES
 from initcfg.config.tree import ConfigTree
 from initcfg.errors import FactoryError
 from initcfg.plan.factory import is_factory_name
 from initcfg.plan.meta import build_on_meta
 from initcfg.schema.document import Document, model_document
 
-# The OpenMMLab packages whose registries MMEngine knows by name (its MODULE2PACKAGE).
-OPENMMLAB_SCOPES = frozenset({
-    "mmcls", "mmdet", "mmdet3d", "mmseg", "mmaction", "mmtrack", "mmpose", "mmedit",
-    "mmocr", "mmgen", "mmfewshot", "mmrazor", "mmflow", "mmhuman3d", "mmrotate",
-    "mmselfsup", "mmyolo", "mmpretrain", "mmagic",
-})
 _ALWAYS_IMPORTABLE = frozenset({"mmengine", "mmcv"})
 
 
