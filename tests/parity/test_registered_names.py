@@ -38,6 +38,11 @@ NAMES = dict(
 )
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # not the user's
+
+
 def _validate(tmp_path: Path, scope: str = "default_scope = 'mmpretrain'", **names: str) -> list[
     dict[str, object]
 ]:

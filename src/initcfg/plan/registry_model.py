@@ -168,9 +168,13 @@ def build_registry_model(
 
         importlib.import_module(f"{scope}.utils").register_all_modules(init_default_scope=False)
     except Exception as error:  # an installed package that fails to import
+        # mmdet imports mmcv.ops, whose every op loads mmcv's compiled extension:
+        # mmcv-lite has none (docs/plans.md, registry models).
+        no_ops = isinstance(error, ImportError) and error.name == "mmcv._ext"
         raise FactoryError(
             f"importing {scope} to register its modules raised {type(error).__name__}: {error}",
             ("model", "type"),
+            f"{scope} needs mmcv's compiled ops: install mmcv, not mmcv-lite" if no_ops else None,
         ) from None
     if trust:
         _import_custom(document)
