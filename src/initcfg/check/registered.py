@@ -18,7 +18,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,9 +26,9 @@ from typing import Any
 
 from initcfg.config.atomic import write_text_atomic
 from initcfg.config.bases import package_root
-from initcfg.config.tree import ConfigTree
 from initcfg.schema.config_facts import config_scopes as config_scopes
-from initcfg.schema.config_facts import tree_scopes
+from initcfg.schema.scopes import OPENMMLAB_SCOPES as OPENMMLAB_SCOPES
+from initcfg.schema.scopes import registry_scopes as registry_scopes
 
 __all__ = [
     "OPENMMLAB_SCOPES",
@@ -38,13 +38,6 @@ __all__ = [
     "registry_scopes",
     "scope_names",
 ]
-
-# The OpenMMLab packages whose registries MMEngine knows by name (its MODULE2PACKAGE).
-OPENMMLAB_SCOPES = frozenset({
-    "mmcls", "mmdet", "mmdet3d", "mmseg", "mmaction", "mmtrack", "mmpose", "mmedit",
-    "mmocr", "mmgen", "mmfewshot", "mmrazor", "mmflow", "mmhuman3d", "mmrotate",
-    "mmselfsup", "mmyolo", "mmpretrain", "mmagic",
-})
 
 # Registry variables whose names matter to the checks, by what they hold.
 _REGISTRIES = {
@@ -262,36 +255,6 @@ def registered_names(package: str) -> RegisteredNames | None:
     except OSError:
         return None  # a namespace package or a module: no OpenMMLab registry package
     return _scan_once(root, (status.st_size, status.st_mtime_ns))
-
-
-def _scoped_types(data: Mapping[str, Any]) -> Iterator[Any]:
-    """The ``type`` values whose registries validate asks about: the model's, the
-    optimizer's and the schedulers'."""
-    model, wrapper = data.get("model"), data.get("optim_wrapper")
-    if isinstance(model, Mapping):
-        yield model.get("type")
-    for holder in (wrapper if isinstance(wrapper, Mapping) else {}, data):
-        optimizer = holder.get("optimizer")
-        if isinstance(optimizer, Mapping):
-            yield optimizer.get("type")
-    schedulers = data.get("param_scheduler")
-    for item in schedulers if isinstance(schedulers, list | tuple) else [schedulers]:
-        if isinstance(item, Mapping):
-            yield item.get("type")
-
-
-def registry_scopes(tree: ConfigTree) -> frozenset[str]:
-    """The scopes whose registered names a config may use: :func:`config_scopes`, and
-    the OpenMMLab package of a ``scope.Type`` spelling (``type='mmpretrain.LARS'``) of
-    the model, the optimizer or a scheduler. Only those few values are looked at, so a
-    config without a scope costs nothing more."""
-    scopes = set(tree_scopes(tree))
-    for kind in _scoped_types(tree.data):
-        if isinstance(kind, str) and "." in kind and ":" not in kind:
-            prefix = kind.split(".", 1)[0]
-            if prefix in OPENMMLAB_SCOPES:
-                scopes.add(prefix)
-    return frozenset(scopes)
 
 
 def scope_names(scopes: frozenset[str]) -> RegisteredNames:

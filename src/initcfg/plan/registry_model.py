@@ -26,12 +26,12 @@ from typing import Any
 
 from torch import nn
 
-from initcfg.check.registered import OPENMMLAB_SCOPES as OPENMMLAB_SCOPES
 from initcfg.config.tree import ConfigTree
 from initcfg.errors import FactoryError
 from initcfg.plan.factory import is_factory_name
 from initcfg.plan.meta import build_on_meta
 from initcfg.schema.document import Document, model_document
+from initcfg.schema.scopes import OPENMMLAB_SCOPES as OPENMMLAB_SCOPES
 
 _ALWAYS_IMPORTABLE = frozenset({"mmengine", "mmcv"})
 
