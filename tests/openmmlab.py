@@ -12,8 +12,9 @@ exist" at import. :func:`import_mmpretrain` defines just those two operator sche
 cannot be loaded; every other part of torchvision that MMPretrain uses is Python. This is
 test set-up only: initcfg itself never imports torchvision for this.
 
-MMDetection 3.3.0 cannot be imported here: ``mmdet.models`` imports ``mmcv.ops``, which
-needs mmcv's compiled extension (mmcv-lite has none).
+MMDetection 3.3.0 cannot be imported here: it refuses mmcv 2.2.0, and with mmcv-lite
+2.1.0 ``mmdet.models`` imports ``mmcv.ops``, which loads mmcv's compiled extension
+(mmcv-lite has none; tests/parity/test_registry_mmdet.py, docs/plans.md).
 
 Usage::
 

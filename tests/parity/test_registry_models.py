@@ -114,9 +114,3 @@ def test_remote_checkpoints_are_not_downloaded_while_planning(tmp_path: Path) ->
     downloading = CliRunner().invoke(main, ["plan", str(config), "--download"])
     assert downloading.exit_code == 1
     assert "cannot download" in downloading.output
-
-
-def test_train_plan_builds_through_the_registry() -> None:
-    result = CliRunner().invoke(main, ["plan", str(mmpretrain_config(RESNET18)), "--train"])
-    assert result.exit_code == 0, result.output
-    assert "lr" in result.output

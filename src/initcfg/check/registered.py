@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,8 +27,17 @@ from typing import Any
 from initcfg.config.atomic import write_text_atomic
 from initcfg.config.bases import package_root
 from initcfg.schema.config_facts import config_scopes as config_scopes
+from initcfg.schema.scopes import OPENMMLAB_SCOPES as OPENMMLAB_SCOPES
+from initcfg.schema.scopes import registry_scopes as registry_scopes
 
-__all__ = ["RegisteredNames", "config_scopes", "registered_names", "scope_names"]
+__all__ = [
+    "OPENMMLAB_SCOPES",
+    "RegisteredNames",
+    "config_scopes",
+    "registered_names",
+    "registry_scopes",
+    "scope_names",
+]
 
 # Registry variables whose names matter to the checks, by what they hold.
 _REGISTRIES = {
@@ -35,22 +45,32 @@ _REGISTRIES = {
     "PARAM_SCHEDULERS": "schedulers",
     "MODELS": "models",
 }
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: registry aliases (BACKBONES = MODELS) and the classes
+_KINDS = ("optimizers", "schedulers", "models", "classes")
+# A class statement at any indentation: the package's module classes among them.
+_CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*[(:]", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
 class RegisteredNames:
-    """Names registered by one or more packages, by registry."""
+    """Names registered by one or more packages, by registry.
+
+    ``classes`` holds every class name the packages define, registered or not: an
+    init_cfg's ``layer`` matches a module by its class name, and a registered model is
+    made of the package's unregistered modules too (mmpretrain's ``LayerScale``).
+    """
 
     optimizers: frozenset[str] = frozenset()
     schedulers: frozenset[str] = frozenset()
     models: frozenset[str] = frozenset()
+    classes: frozenset[str] = frozenset()
 
     def __or__(self, other: RegisteredNames) -> RegisteredNames:
         return RegisteredNames(
             self.optimizers | other.optimizers,
             self.schedulers | other.schedulers,
             self.models | other.models,
+            self.classes | other.classes,
         )
 
 
@@ -64,7 +84,7 @@ def _strings(node: ast.expr | None) -> list[str]:
     return []
 
 
-def _registry_of(call: ast.expr) -> str | None:
+def _registry_of(call: ast.expr, registries: dict[str, str]) -> str | None:
     """``'optimizers'`` for ``OPTIMIZERS.register_module(...)``, and so on."""
     if not isinstance(call, ast.Call):
         return None
@@ -74,7 +94,26 @@ def _registry_of(call: ast.expr) -> str | None:
     owner = func.value
     name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(
         owner, ast.Attribute) else None
-    return _REGISTRIES.get(name) if name else None
+    return registries.get(name) if name else None
+
+
+# `BACKBONES = MODELS` (mmpretrain's and mmdet's models/builder.py) and
+# `from ..registry import MODELS as BACKBONES`: another name for the same registry.
+_ALIAS = re.compile(
+    r"^\s*(\w+)\s*=\s*(" + "|".join(_REGISTRIES) + r")\s*(?:#.*)?$"
+    r"|\b(" + "|".join(_REGISTRIES) + r")\s+as\s+(\w+)",
+    re.MULTILINE,
+)
+
+
+def registry_aliases(texts: list[str]) -> dict[str, str]:
+    """The registry variable names of a package's sources, its aliases included."""
+    registries = dict(_REGISTRIES)
+    for text in texts:
+        for match in _ALIAS.finditer(text):
+            alias, target = (match[1], match[2]) if match[1] else (match[4], match[3])
+            registries.setdefault(alias, _REGISTRIES[target])
+    return registries
 
 
 def _given_names(call: ast.Call) -> list[str]:
@@ -94,8 +133,12 @@ def _module_name(call: ast.Call) -> str | None:
     return None
 
 
-def names_in_source(text: str) -> Iterator[tuple[str, str]]:
-    """``(registry kind, name)`` for every registration in one module's source."""
+def names_in_source(
+    text: str, registries: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """``(registry kind, name)`` for every registration in one module's source;
+    ``registries`` maps registry variable names (aliases too) to their kind."""
+    registries = _REGISTRIES if registries is None else registries
     try:
         with warnings.catch_warnings():
             # A package's own invalid escape sequences are not the user's concern.
@@ -107,7 +150,7 @@ def names_in_source(text: str) -> Iterator[tuple[str, str]]:
     for node in ast.walk(module):
         if isinstance(node, ast.ClassDef):
             for decorator in node.decorator_list:
-                kind = _registry_of(decorator)
+                kind = _registry_of(decorator, registries)
                 if kind is None or not isinstance(decorator, ast.Call):
                     continue
                 decorators.add(id(decorator))
@@ -115,7 +158,7 @@ def names_in_source(text: str) -> Iterator[tuple[str, str]]:
                     yield kind, name
     for node in ast.walk(module):
         if isinstance(node, ast.Call) and id(node) not in decorators:
-            kind = _registry_of(node)
+            kind = _registry_of(node, registries)
             if kind is None:
                 continue
             module_name = _module_name(node)
@@ -155,7 +198,7 @@ def _from_cache(path: Path) -> RegisteredNames | None:
         return None
     if not isinstance(data, dict) or data.get("version") != _CACHE_VERSION:
         return None
-    lists = [data.get(kind) for kind in ("optimizers", "schedulers", "models")]
+    lists = [data.get(kind) for kind in _KINDS]
     if not all(isinstance(item, list) and all(isinstance(n, str) for n in item) for item in lists):
         return None
     return RegisteredNames(*(frozenset(item) for item in lists))  # type: ignore[arg-type]
@@ -172,19 +215,23 @@ def _scan(root: str) -> RegisteredNames:
     cached = _from_cache(cache)
     if cached is not None:
         return cached
-    found: dict[str, set[str]] = {kind: set() for kind in _REGISTRIES.values()}
+    found: dict[str, set[str]] = {kind: set() for kind in _KINDS}
+    texts = []
     for file in files:
         try:
             text = file.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
+        found["classes"].update(_CLASS.findall(text))
+        if "register_module" in text or any(name in text for name in _REGISTRIES):
+            texts.append(text)
+    registries = registry_aliases(texts)
+    for text in texts:
         if "register_module" not in text:
             continue
-        for kind, name in names_in_source(text):
+        for kind, name in names_in_source(text, registries):
             found[kind].add(name)
-    names = RegisteredNames(
-        frozenset(found["optimizers"]), frozenset(found["schedulers"]), frozenset(found["models"])
-    )
+    names = RegisteredNames(*(frozenset(found[kind]) for kind in _KINDS))
     payload = {"version": _CACHE_VERSION, "root": root} | {
         kind: sorted(values) for kind, values in found.items()
     }
@@ -212,10 +259,18 @@ def registered_names(package: str) -> RegisteredNames | None:
 
 def scope_names(scopes: frozenset[str]) -> RegisteredNames:
     """What the installed packages among ``scopes`` register (``mmengine`` itself is
-    what initcfg's own tables describe)."""
+    what initcfg's own tables describe).
+
+    A scope's registries fall back to MMEngine's root ones, where mmcv registers its
+    layers (``ConvModule``) and ops, so mmcv's names count once any scope package is
+    installed.
+    """
     names = RegisteredNames()
-    for scope in sorted(scopes - {"mmengine"}):
+    installed = False
+    for scope in sorted(scopes - {"mmengine", "mmcv"}):
         found = registered_names(scope)
         if found is not None:
-            names = names | found
+            names, installed = names | found, True
+    if installed or "mmcv" in scopes:
+        names = names | (registered_names("mmcv") or RegisteredNames())
     return names

@@ -18,5 +18,6 @@ define(
     "(scaled by `auto_scale_lr`), which is every group's rate unless `paramwise_cfg` sets "
     "multipliers.",
     example="initcfg plan configs/retinanet_finetune.py --train --dataset-size 1200",
-    fix="Nothing to fix; pass `--model MODULE:FACTORY` to plan the groups and the load too.",
+    fix="Nothing to fix. To plan the groups and the load too, pass `--model MODULE:FACTORY`, "
+    "or name the installed OpenMMLab package that registers the model (`default_scope`).",
 )

@@ -78,8 +78,9 @@ class Settings:
         extra_optimizers: Optimizer types the project registers (``LARS``).
         extra_schedulers: Parameter scheduler types the project registers.
         registered_names: Also accept the names that the config's scope packages
-            (``default_scope``, ``_scope_``), when installed, register in their
-            registries (read from their source, never imported).
+            (``default_scope``, ``_scope_``, a ``mmpretrain.LARS`` spelling), when
+            installed, register in their registries, and the classes they define as
+            ``layer`` names (read from their source, never imported).
     """
 
     extra_layers: frozenset[str] = frozenset()

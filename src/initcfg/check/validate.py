@@ -9,7 +9,7 @@ from typing import Any
 from initcfg.check.base_lines import base_lines
 from initcfg.check.finetune import check_finetune, settings_complete
 from initcfg.check.init_rules import check_layer_names
-from initcfg.check.registered import RegisteredNames, scope_names
+from initcfg.check.registered import RegisteredNames, registry_scopes, scope_names
 from initcfg.check.settings import (
     ProjectSettings,
     Settings,
@@ -21,7 +21,7 @@ from initcfg.check.settings import (
 from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, place, sort_key
-from initcfg.schema.config_facts import has_values, tree_scopes
+from initcfg.schema.config_facts import has_values
 from initcfg.schema.document import Document, parse_document
 from initcfg.schema.init_cfg import parse_init_cfg
 
@@ -80,7 +80,7 @@ def _apply_suppressions(
 
 def _registered(tree: ConfigTree, settings: Settings) -> RegisteredNames:
     if settings.registered_names and has_values(tree):
-        return scope_names(tree_scopes(tree))
+        return scope_names(registry_scopes(tree))
     return RegisteredNames()
 
 
@@ -116,7 +116,9 @@ def check_tree(
     settings = settings or Settings()
     project = project_settings(tree.path)
     scoped = _registered(tree, settings)
-    extra_layers = settings.extra_layers | project.extra_layers | scoped.models
+    extra_layers = (
+        settings.extra_layers | project.extra_layers | scoped.models | scoped.classes
+    )
     found: list[Diagnostic] = list(tree.diagnostics)
     if has_values(tree):
         if document is None:  # the project settings and scope names found above serve both

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from initcfg.diagnostics import Diagnostic
 from initcfg.errors import EXIT_ERRORS, EXIT_USAGE, FactoryError
-from initcfg.schema.document import Document, parse_document
+from initcfg.schema.document import Document
 
 if TYPE_CHECKING:
     from torch import nn
@@ -93,10 +93,20 @@ def run_plan(options: PlanOptions) -> PlanOutcome:
     load_errors = [d for d in tree.diagnostics if d.severity == "error"]
     if load_errors:
         return PlanOutcome(load_errors=load_errors)
-    document = parse_document(tree)
+    from initcfg.check.validate import document_for
 
+    # Parsed as validate parses it: the names the project and the config's scope
+    # packages register (mmpretrain's LARS) are known types, not unknown ones.
+    document = document_for(tree)
+
+    from initcfg.plan.registry_model import uses_registry
+
+    model_spec, trust_python = options.model_spec, options.trust_python
+    # A registered class name of an OpenMMLab scope is built by that package's registry;
+    # a type that is neither that nor a factory gets the schedule alone.
+    registry = uses_registry(document, model_spec)
     if options.train_plan and (
-        options.no_model or (options.model_spec is None and _names_no_factory(document))
+        options.no_model or (not registry and model_spec is None and _names_no_factory(document))
     ):
         return PlanOutcome(train_plan=_schedule_only(document, options))
     if not options.train_plan and (options.no_model or options.dataset_size or options.batch_size):
@@ -105,13 +115,10 @@ def run_plan(options: PlanOptions) -> PlanOutcome:
     from initcfg.plan.factory import model_from_config
     from initcfg.plan.init_plan import compile_init_plan
     from initcfg.plan.meta import build_on_meta
-    from initcfg.plan.registry_model import uses_registry
 
-    model_spec, trust_python = options.model_spec, options.trust_python
-    # A model MMEngine's registry builds is planned on the meta device unless applied.
-    registry = uses_registry(document, model_spec)
     try:
         if registry:
+            # Planned on the meta device unless applied (the training plan never is).
             model = model_from_config(
                 document, trust=trust_python, meta=options.meta or not options.do_apply
             )
@@ -122,18 +129,19 @@ def run_plan(options: PlanOptions) -> PlanOutcome:
         else:
             model = model_from_config(document, model_spec, trust=trust_python)
     except FactoryError as error:
+        if options.train_plan and registry:
+            alone = "--no-model plans the schedule without the model"
+            error.hint = f"{error.hint}; {alone}" if error.hint else alone
         return PlanOutcome(factory_error=error)
 
     if options.train_plan:
-        from initcfg.plan.checkpoint import checkpoint_available
         from initcfg.plan.train_plan import compile_train_plan
 
         per_epoch = _iters_per_epoch(document, options)
-        load_from = document.load_from
-        readable = not isinstance(load_from, str) or checkpoint_available(load_from)
         compiled = compile_train_plan(
             document, model, iters_per_epoch=per_epoch, world_size=options.world_size,
-            batch_size=options.batch_size, read_checkpoint=options.download or readable,
+            batch_size=options.batch_size, download=options.download,
+            built_from_config=registry,
         )
         return PlanOutcome(train_plan=compiled)
 

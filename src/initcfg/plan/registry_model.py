@@ -31,13 +31,8 @@ from initcfg.errors import FactoryError
 from initcfg.plan.factory import is_factory_name
 from initcfg.plan.meta import build_on_meta
 from initcfg.schema.document import Document, model_document
+from initcfg.schema.scopes import OPENMMLAB_SCOPES as OPENMMLAB_SCOPES
 
-# The OpenMMLab packages whose registries MMEngine knows by name (its MODULE2PACKAGE).
-OPENMMLAB_SCOPES = frozenset({
-    "mmcls", "mmdet", "mmdet3d", "mmseg", "mmaction", "mmtrack", "mmpose", "mmedit",
-    "mmocr", "mmgen", "mmfewshot", "mmrazor", "mmflow", "mmhuman3d", "mmrotate",
-    "mmselfsup", "mmyolo", "mmpretrain", "mmagic",
-})
 _ALWAYS_IMPORTABLE = frozenset({"mmengine", "mmcv"})
 
 
@@ -173,9 +168,13 @@ def build_registry_model(
 
         importlib.import_module(f"{scope}.utils").register_all_modules(init_default_scope=False)
     except Exception as error:  # an installed package that fails to import
+        # mmdet imports mmcv.ops, whose every op loads mmcv's compiled extension:
+        # mmcv-lite has none (docs/plans.md, registry models).
+        no_ops = isinstance(error, ImportError) and error.name == "mmcv._ext"
         raise FactoryError(
             f"importing {scope} to register its modules raised {type(error).__name__}: {error}",
             ("model", "type"),
+            f"{scope} needs mmcv's compiled ops: install mmcv, not mmcv-lite" if no_ops else None,
         ) from None
     if trust:
         _import_custom(document)

@@ -294,7 +294,13 @@ def _lr_table(
 
 
 def _checkpoint_load(
-    tree: ConfigTree, source: str, model: nn.Module, found: list[Diagnostic]
+    document: Document,
+    source: str,
+    model: nn.Module,
+    found: list[Diagnostic],
+    *,
+    download: bool,
+    built_from_config: bool,
 ) -> CheckpointLoad:
     """The ``load_from`` step, taken from the init plan (its last step).
 
@@ -308,7 +314,9 @@ def _checkpoint_load(
 
     root = unwrap_model(model)[0]
     try:
-        init_plan = compile_init_plan(tree, root)
+        init_plan = compile_init_plan(
+            document, root, download=download, built_from_config=built_from_config
+        )
     except (CheckpointError, InitError, OSError, RuntimeError, ValueError) as error:
         found.append(
             diagnostic("IC470", f"load_from {source!r} cannot be planned: {error}", "load_from")
@@ -323,6 +331,12 @@ def _checkpoint_load(
         None,
     )
     spec = init_plan.steps[index].load if index is not None else None
+    if spec is not None and spec.uninspected:  # remote, not cached: nothing downloaded
+        return CheckpointLoad(
+            source=source, readable=False, uninspected=True,
+            error="not downloaded while planning, so which parameters keep their fresh "
+            "initialization is not known (--download reads it)",
+        )
     result: LoadResult | None = spec.result if spec is not None else None
     if spec is None or result is None:
         why = (spec.error if spec is not None else None) or "the checkpoint was not read"
@@ -364,6 +378,8 @@ def compile_train_plan(
     world_size: int = 1,
     read_checkpoint: bool = True,
     batch_size: int | None = None,
+    download: bool = True,
+    built_from_config: bool = False,
 ) -> TrainPlan:
     """Compile a config's fine-tune settings against ``model``.
 
@@ -382,6 +398,11 @@ def compile_train_plan(
             training loop that loads it anyway can pass False to read it once.
         batch_size: The per-process batch size for ``auto_scale_lr``, instead of
             ``train_dataloader.batch_size``.
+        download: Let reading ``load_from`` (and the model's Pretrained checkpoints the
+            load map is planned after) download a remote checkpoint. False plans one that
+            is not in torch's hub cache as loaded, not inspected.
+        built_from_config: ``model`` was built from this config by MMEngine's registry
+            (see :func:`~initcfg.plan.init_plan.compile_init_plan`).
 
     Returns:
         The plan. Problems are in ``plan.diagnostics`` (never raised): loading and parsing
@@ -434,7 +455,10 @@ def compile_train_plan(
             source=settings.load_from, readable=False, error="planned without a model"
         )
     elif settings.load_from is not None and read_checkpoint and model is not None:
-        load = _checkpoint_load(tree, settings.load_from, model, found)
+        load = _checkpoint_load(
+            document, settings.load_from, model, found,
+            download=download, built_from_config=built_from_config,
+        )
     elif settings.load_from is not None:
         load = CheckpointLoad(
             source=settings.load_from, readable=False, error="not read (read_checkpoint=False)"

@@ -96,6 +96,8 @@ class CheckpointLoad(BaseModel):
         source: ``load_from`` as written.
         readable: Whether the file could be read; the key lists are empty otherwise.
         error: Why it could not be read.
+        uninspected: A remote checkpoint that planning did not download: it is loaded
+            when the run starts, but which keys it holds is not known.
         loaded: Model keys (parameters and buffers) that take the checkpoint's values.
         missing: Model keys the checkpoint does not have.
         unexpected: Checkpoint keys the model does not have (ignored).
@@ -111,6 +113,7 @@ class CheckpointLoad(BaseModel):
     source: str
     readable: bool
     error: str | None = None
+    uninspected: bool = False
     loaded: list[str] = []
     missing: list[str] = []
     unexpected: list[str] = []

@@ -181,6 +181,9 @@ def _lr(schedule: LrSchedule, tracks: list[int]) -> list[str]:
 
 def _load(load: CheckpointLoad, limit: int) -> list[str]:
     lines = ["", f"load_from: {load.source}"]
+    if load.uninspected:
+        lines.append(f"  loads {load.source} (not inspected): {load.error}")
+        return lines
     if not load.readable:
         lines.append(f"  not read: {load.error}")
         return lines

@@ -192,12 +192,19 @@ class _Parser:
             return None
         accepted = OPTIMIZER_ARGS.get(name)
         if accepted is None and not _registered(name, self.extra_optimizers):
+            # The names a scope package registers are real names too: a typo of `LARS`
+            # under default_scope='mmpretrain' is told so.
+            registered = sorted(self.extra_optimizers)
             self.report(
                 "IC304",
-                f"optimizer type {name!r} is not in torch.optim; it must be registered by "
-                "your project",
+                f"optimizer type {name!r} is not in torch.optim"
+                + (
+                    " nor registered by the config's scope packages or the project"
+                    if registered
+                    else "; it must be registered by your project"
+                ),
                 (*path, "type"),
-                did_you_mean(name, OPTIMIZER_ARGS),
+                did_you_mean(name, [*OPTIMIZER_ARGS, *registered]),
             )
         clean = dict(cfg)
         ok = True
@@ -352,11 +359,13 @@ class _Parser:
             if model is None:
                 # Momentum schedulers and projects' own schedulers are not modelled; a
                 # near-miss of an lr scheduler name is most likely a typo.
-                hint = did_you_mean(name, _SCHEDULERS, cutoff=0.85)
+                known = [*_SCHEDULERS, *sorted(self.extra_schedulers)]
+                hint = did_you_mean(name, known, cutoff=0.85)
                 if hint is not None and not name.endswith("Momentum"):
                     self.report(
                         "IC304",
-                        f"scheduler type {name!r} is not an MMEngine lr scheduler",
+                        f"scheduler type {name!r} is not an MMEngine lr scheduler"
+                        + (" nor a registered one" if self.extra_schedulers else ""),
                         (*path, "type"),
                         hint,
                     )
