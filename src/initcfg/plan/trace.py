@@ -21,6 +21,7 @@ model, it calls ``init_weights``.
 
 from __future__ import annotations
 
+import copy
 import os
 import random
 import sys
@@ -204,6 +205,7 @@ class _Recorder(TorchFunctionMode):
         self.names = dict(names)
         self.roots = roots
         self.bases = bases  # canonical name -> the model tensor itself
+        self.real = False  # tracing a real copy: its ops run, its values can be read
         self.writes: list[TracedWrite] = []
         self.replay: list[ReplayOp] | None = []
         self.replay_reason: str | None = None
@@ -235,7 +237,11 @@ class _Recorder(TorchFunctionMode):
             or first.storage_offset() != base.storage_offset()
         ):
             return self._no_replay(f"writes part of {target} ({name} on a view)")
-        if torch.is_grad_enabled() and first.requires_grad:
+        # torch.nn.init's functions hold no_grad themselves; a bare in-place op on a
+        # leaf that requires grad raises in MMEngine's call.
+        if not func_name.startswith("nn.init.") and torch.is_grad_enabled() and (
+            first.requires_grad
+        ):
             return self._no_replay(f"writes {target} with gradients enabled")
         slot: int | str = 0
         rest = list(args)
@@ -335,7 +341,10 @@ class _Recorder(TorchFunctionMode):
         target = self._name_of(first)
         if target is not None and name == "__get__":
             attribute = getattr(getattr(func, "__self__", None), "__name__", "")
-            if attribute in _DEVICE_CHECKS:
+            if attribute in _DEVICE_CHECKS and self.real:
+                # Truthful on a real copy, but apply may run on another device.
+                self._no_replay(f"checks {attribute} of {target}")
+            elif attribute in _DEVICE_CHECKS:
                 # Code that asks whether a tensor is meta behaves differently on meta
                 # (torch's own trunc_normal_ returns at once): what it does is unknown.
                 model, _ = self._frames()
@@ -391,13 +400,47 @@ def _tables(module: nn.Module) -> list[tuple[nn.Module, dict[str, Any], dict[str
     return [(m, dict(m._parameters), dict(m._buffers)) for m in module.modules()]
 
 
-def trace_init_weights(
+def trace_real_copy(
     module: nn.Module, names: Mapping[int, str], init_cfg: Any = None, set_init_cfg: bool = False
+) -> Trace:
+    """Trace ``module.init_weights()`` on a deep copy of a module with real tensors.
+
+    The copy's values are the module's own, so code that reads tensor values (which
+    stops a trace on meta) runs as it would. What such code writes may depend on those
+    values, and values change between planning and applying, so a trace that read any,
+    or asked a tensor's device, is kept for provenance but not replayed. The module
+    itself is not touched; the generator states are restored.
+    """
+    if any(t.is_meta for t in (*module.parameters(), *module.buffers())):
+        return Trace(complete=False, reason="has meta tensors: a real copy needs a real build")
+    rng = torch.get_rng_state()  # deepcopy draws nothing, but a module's __deepcopy__ may
+    copied = copy.deepcopy(module)
+    torch.set_rng_state(rng)
+    renamed: dict[int, str] = dict(names)
+    for original, twin in zip(module.modules(), copied.modules(), strict=True):
+        for table, twin_table in (
+            (original._parameters, twin._parameters), (original._buffers, twin._buffers)
+        ):
+            for key, tensor in table.items():
+                if tensor is not None and id(tensor) in names:
+                    renamed[id(twin_table[key])] = names[id(tensor)]
+    return trace_init_weights(copied, renamed, init_cfg, set_init_cfg, real=True)
+
+
+def trace_init_weights(
+    module: nn.Module,
+    names: Mapping[int, str],
+    init_cfg: Any = None,
+    set_init_cfg: bool = False,
+    *,
+    real: bool = False,
 ) -> Trace:
     """Run ``module.init_weights()`` on its meta tensors and record what it writes.
 
     Nothing of the model changes: ``_is_init`` flags, ``init_cfg`` and the parameter
-    tables are restored afterwards, and the global random generator's state too.
+    tables are restored afterwards, and the global random generator's state too. With
+    ``real`` the module's tensors are real and the writes really happen (the caller
+    passes a copy: see :func:`trace_real_copy`).
 
     Args:
         module: A module whose parameters and buffers are on the meta device.
@@ -407,7 +450,7 @@ def trace_init_weights(
         set_init_cfg: Whether to set ``init_cfg``.
     """
     tensors = [*module.parameters(), *module.buffers()]
-    if not all(t.is_meta for t in tensors):
+    if not real and not all(t.is_meta for t in tensors):
         return Trace(complete=False, reason="the module's tensors are not on the meta device")
     if "Pretrained" in repr([getattr(m, "init_cfg", None) for m in module.modules()]):
         return Trace(complete=False, reason="loads a checkpoint (Pretrained)")
@@ -424,12 +467,15 @@ def trace_init_weights(
     rng = torch.get_rng_state()
     py_rng = random.getstate()
     recorder = _Recorder(names, _roots(), bases)
+    recorder.real = real
     trace = Trace()
     set_flags: list[str] = []
     try:
         if set_init_cfg:
             module.init_cfg = init_cfg
-        with _no_checkpoints(), recorder, torch.no_grad():
+        # No no_grad here: a write outside it that MMEngine would refuse (an in-place op
+        # on a leaf that requires grad) must not be replayed under apply's no_grad.
+        with _no_checkpoints(), recorder:
             module.init_weights()  # type: ignore[operator]
     except _Untraceable as stop:
         trace.complete, trace.reason = False, str(stop)

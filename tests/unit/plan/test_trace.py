@@ -263,3 +263,66 @@ def test_a_plan_file_names_only_torch_functions_to_replay() -> None:
     assert resolve_func("nn.init.kaiming_normal_") is nn.init.kaiming_normal_
     for name in ("os.system", "Tensor.abs", "torch.load", "Tensor.__class__", "init.normal_"):
         assert resolve_func(name) is None, name
+
+
+# -- tracing a real copy (--trace-real) --------------------------------------------------
+
+
+class LeafWrite(Whole):
+    def init_weights(self) -> None:
+        self.fc.bias.zero_()  # outside no_grad on a leaf that requires grad: raises
+
+
+def test_a_write_the_real_call_would_refuse_is_not_replayed() -> None:
+    plan = compile_init_plan(None, build_on_meta(lambda: Outer(LeafWrite)))
+    call = plan.steps[-1]
+    assert call.traced and call.trace is not None and call.trace.replay is None
+    assert "with gradients enabled" in (call.trace.replay_reason or "")
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        plan.apply(Outer(LeafWrite))  # as MMEngine's call raises
+
+
+def test_a_real_copy_traces_code_that_reads_values_and_leaves_the_model_alone() -> None:
+    torch.manual_seed(0)
+    model = Outer(ReadsValues)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rng = torch.get_rng_state()
+    on_meta = compile_init_plan(None, build_on_meta(lambda: Outer(ReadsValues)))
+    assert on_meta.counts()["init_weights"] == 7  # opaque on meta: it reads values
+    plan = compile_init_plan(None, model, trace_real=True)
+    assert torch.equal(rng, torch.get_rng_state())
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert not any(getattr(m, "_is_init", False) for m in model.modules())
+    call = plan.final_writer("inner.fc.weight")
+    assert call is not None and call.traced and call.trace is not None
+    assert call.written() == ["inner.fc.weight"]
+    assert call.trace.replay is None  # what it writes depends on the values it read
+    assert "computes with tensors (abs)" in (call.trace.replay_reason or "")
+    assert plan.counts()["init_weights"] == 0
+    assert not any(d.code == "IC412" for d in plan.diagnostics)
+    expected = copy.deepcopy(model)
+    plan.apply(model)  # the call itself
+    nn.init.constant_(expected.inner.norm.weight, 2)
+    nn.init.constant_(expected.inner.norm.bias, 0)
+    expected.inner.init_weights()
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
+                                                  expected.state_dict().values(), strict=True))
+
+
+def test_a_real_copy_that_reads_nothing_replays() -> None:
+    torch.manual_seed(0)
+    model = Outer(Whole)
+    plan = compile_init_plan(None, model, trace_real=True)
+    call = plan.steps[-1]
+    assert call.trace is not None and call.trace.replay is not None
+    CALLS.clear()
+    theirs = copy.deepcopy(model)
+    torch.manual_seed(4)
+    plan.apply(model)
+    assert CALLS == []
+    torch.manual_seed(4)
+    nn.init.constant_(theirs.inner.norm.weight, 2)
+    nn.init.constant_(theirs.inner.norm.bias, 0)
+    theirs.inner.init_weights()
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
+                                                  theirs.state_dict().values(), strict=True))
