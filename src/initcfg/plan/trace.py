@@ -517,6 +517,10 @@ def trace_init_weights(
     trace.writes = recorder.writes
     if changed and recorder.replay is not None:
         recorder.replay, recorder.replay_reason = None, "sets module attributes"
+    if any(flag is True for _, flag in flags) and recorder.replay is not None:
+        # MMEngine skips an initialized module: the call's writes depend on the flags.
+        recorder.replay = None
+        recorder.replay_reason = "runs where some modules were already initialized"
     if trace.complete:
         trace.replay, trace.replay_reason = recorder.replay, recorder.replay_reason
         trace.flags = set_flags if trace.replay is not None else []

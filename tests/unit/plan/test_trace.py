@@ -326,3 +326,29 @@ def test_a_real_copy_that_reads_nothing_replays() -> None:
     theirs.inner.init_weights()
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
                                                   theirs.state_dict().values(), strict=True))
+
+
+def test_a_second_apply_leaves_initialized_modules_to_the_call() -> None:
+    from mmengine.model import BaseModule
+
+    class Net(BaseModule):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(init_cfg=dict(type="Constant", layer="Linear", val=0.5))
+            self.fc = nn.Linear(3, 3)
+
+        def init_weights(self) -> None:
+            super().init_weights()  # skipped, with a warning, once _is_init is set
+
+    plan = compile_init_plan(None, build_on_meta(Net))
+    assert plan.steps[0].trace is not None and plan.steps[0].trace.flags == [""]
+    ours, theirs = Net(), Net()
+    theirs.load_state_dict(ours.state_dict())
+    plan.apply(ours)
+    theirs.init_weights()
+    with torch.no_grad():
+        ours.fc.weight.zero_()
+        theirs.fc.weight.zero_()
+    plan.apply(ours)  # the call again, which skips the flagged module
+    theirs.init_weights()
+    assert torch.equal(ours.fc.weight, theirs.fc.weight)
+    assert torch.equal(ours.fc.weight, torch.zeros(3, 3))

@@ -88,7 +88,9 @@ _EMPTY: dict[str, torch.Tensor] = {}
 
 def _replay(modules: _Modules, step: Step) -> bool:
     """Run a call step's traced writes instead of its ``init_weights``; False (nothing
-    written) when the step has no replayable trace or the record does not fit the model."""
+    written) when the step has no replayable trace or the record does not fit the model:
+    a tensor missing or of another shape, or a module the call would flag missing or
+    flagged already (a second apply: MMEngine's call skips initialized modules)."""
     trace = step.trace
     if trace is None or not trace.complete or trace.replay is None:
         return False
@@ -109,8 +111,8 @@ def _replay(modules: _Modules, step: Step) -> bool:
     for relative in trace.flags:
         module = modules.get(f"{step.target}.{relative}" if step.target and relative
                              else step.target or relative)
-        if module is None:
-            return False
+        if module is None or module.__dict__.get("_is_init") is True:
+            return False  # an initialized module the call would skip: let it decide
         flagged.append(module)
     target = modules[step.target]
     if step.sets_init_cfg:  # left on the module, as the call would leave it
