@@ -414,6 +414,8 @@ def trace_real_copy(
     if any(t.is_meta for t in (*module.parameters(), *module.buffers())):
         return Trace(complete=False, reason="has meta tensors: a real copy needs a real build")
     rng = torch.get_rng_state()  # deepcopy draws nothing, but a module's __deepcopy__ may
+    on_cuda = torch.cuda.is_available() and torch.cuda.is_initialized()  # type: ignore[no-untyped-call]
+    cuda_rng = torch.cuda.get_rng_state_all() if on_cuda else []
     copied = copy.deepcopy(module)
     torch.set_rng_state(rng)
     renamed: dict[int, str] = dict(names)
@@ -424,7 +426,11 @@ def trace_real_copy(
             for key, tensor in table.items():
                 if tensor is not None and id(tensor) in names:
                     renamed[id(twin_table[key])] = names[id(tensor)]
-    return trace_init_weights(copied, renamed, init_cfg, set_init_cfg, real=True)
+    try:
+        return trace_init_weights(copied, renamed, init_cfg, set_init_cfg, real=True)
+    finally:
+        if on_cuda:  # the copy's writes on a GPU draw from its generators
+            torch.cuda.set_rng_state_all(cuda_rng)
 
 
 def trace_init_weights(
@@ -481,7 +487,8 @@ def trace_init_weights(
         trace.complete, trace.reason = False, str(stop)
     except Exception as error:  # model code that fails on meta tensors
         trace.complete = False
-        trace.reason = f"raised {type(error).__name__} on the meta device: {error}"[:300]
+        device = "a real copy" if real else "the meta device"
+        trace.reason = f"raised {type(error).__name__} on {device}: {error}"[:300]
     finally:
         torch.set_rng_state(rng)
         if random.getstate() != py_rng:

@@ -352,3 +352,17 @@ def test_a_second_apply_leaves_initialized_modules_to_the_call() -> None:
     theirs.init_weights()
     assert torch.equal(ours.fc.weight, theirs.fc.weight)
     assert torch.equal(ours.fc.weight, torch.zeros(3, 3))
+
+
+def test_a_plan_file_with_a_foreign_replay_record_falls_back_to_the_call() -> None:
+    plan = compile_init_plan(None, build_on_meta(lambda: Outer(Whole)))
+    data = plan.to_json()
+    record = data["steps"][-1]["trace"]["replay"]
+    for edit in ({2: "os.system"}, {3: [[1, 2]]}, {5: 3}):
+        changed = [list(r) for r in record]
+        for position, value in edit.items():
+            changed[0][position] = value
+        data["steps"][-1]["trace"]["replay"] = changed
+        CALLS.clear()
+        InitPlan.from_json(data).apply(Outer(Whole))
+        assert CALLS == ["Whole"], edit

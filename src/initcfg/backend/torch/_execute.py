@@ -106,6 +106,12 @@ def _replay(modules: _Modules, step: Step) -> bool:
         func = resolve_func(op.func)
         if tensor is None or func is None or tuple(tensor.shape) != op.shape:
             return False
+        # A plan read from a file holds what tracing records and nothing else.
+        if op.slot not in (0, "tensor", "input") or not all(
+            value is None or isinstance(value, bool | int | float | str)
+            for value in (*op.args, *op.kwargs.values())
+        ):
+            return False
         calls.append((func, tensor, op))
     flagged = []
     for relative in trace.flags:
