@@ -4,11 +4,19 @@ Each model is built from MMPretrain 1.2.0's shipped config through its registry.
 compiles the plan on a meta build (tracing the modules' own init_weights) and applies it
 to a real build; MMEngine runs ``init_weights`` on another real build with the same seed.
 The script checks that both give identical tensors and generator states before it
-reports anything. Per model: parameters, modules, MMEngine's time, initcfg's compile
-and apply, the ratio MMEngine / (compile + apply), and the share of parameters whose
-final writer stays opaque (an untraced ``init_weights``).
+reports anything. Per model: parameters, modules, MMEngine's time, the fill floor,
+initcfg's compile and apply, the ratio MMEngine / (compile + apply), the best ratio
+bit-exactness allows (MMEngine / floor), and the share of parameters whose final writer
+stays opaque (an untraced ``init_weights``).
 
-    python benchmarks/real_models.py [--repeat 3] [--models resnet50,vit-b16,...]
+The **floor** is the same tensor kernels in the same order and nothing else: the aten
+in-place ops MMEngine's ``init_weights`` makes on the model's tensors, recorded once
+under a dispatch mode and then called directly on another build (checked bit-exact
+too). Times are CPU-time medians (``time.process_time``), the contenders interleaved
+round by round, on one intra-op thread by default (``--threads``): on a shared machine
+the CPU time of spinning worker threads swamps what is measured.
+
+    python benchmarks/real_models.py [--repeat 3] [--models resnet50,vit-b16,...] [--threads 1]
 
 Needs the test extras (mmpretrain, mmcv-lite) and imports mmpretrain through the test
 set-up (tests/openmmlab.py). Machines are noisy: read the ratios, not the absolute times.
@@ -25,6 +33,7 @@ import time
 from pathlib import Path
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -52,45 +61,107 @@ def _same(a: torch.nn.Module, b: torch.nn.Module) -> bool:
     return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
 
 
+Kernel = tuple[object, str, tuple[object, ...], dict[str, object]]
+
+
+class _Kernels(TorchDispatchMode):
+    """Records the aten in-place ops that land in the model's tensors, in order."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        tensors = [*model.parameters(), *model.buffers()]
+        self.storages = {t.untyped_storage().data_ptr(): t for t in tensors}
+        self.named = [*model.named_parameters(), *model.named_buffers()]
+        self.calls: list[Kernel] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        kwargs = kwargs or {}
+        first = args[0] if args else None
+        if func._schema.name.endswith("_") and isinstance(first, torch.Tensor):
+            base = self.storages.get(first.untyped_storage().data_ptr())
+            if base is not None:
+                if first.shape != base.shape or first.storage_offset() != base.storage_offset():
+                    raise SystemExit("a write to part of a tensor: the floor does not model it")
+                name = next(n for n, t in self.named if t is base)
+                self.calls.append((func, name, args[1:], kwargs))
+        return func(*args, **kwargs)
+
+
+def _kernels(model: torch.nn.Module) -> list[Kernel]:
+    recorder = _Kernels(model)
+    with recorder:
+        model.init_weights()
+    if any(isinstance(a, torch.Tensor) for _, _, args, _ in recorder.calls for a in args):
+        raise SystemExit("a write with a tensor argument: the floor does not model it")
+    return recorder.calls
+
+
+def _floor(model: torch.nn.Module, calls: list[Kernel]) -> None:
+    tensors = dict(model.named_parameters())
+    tensors.update(model.named_buffers())
+    bound = [(func, tensors[name], args, kwargs) for func, name, args, kwargs in calls]
+    with torch.no_grad():
+        for func, tensor, args, kwargs in bound:
+            func(tensor, *args, **kwargs)  # type: ignore[operator]
+
+
 def measure(name: str, relative: str, repeat: int) -> tuple[str, ...]:
     config = mmpretrain_config(relative)
     section = model_section(config)
     tree = load_config(config)
-    mm_times, compile_times, apply_times = [], [], []
+    mm_times, floor_times, compile_times, apply_times = [], [], [], []
+    torch.manual_seed(0)
+    recorded = build_mmpretrain(copy.deepcopy(section))
+    torch.manual_seed(1)
+    kernels = _kernels(recorded)
+    clock = time.process_time
     for _ in range(repeat):
         torch.manual_seed(0)
         theirs = build_mmpretrain(copy.deepcopy(section))
         ours = build_mmpretrain(copy.deepcopy(section))
+        bare = build_mmpretrain(copy.deepcopy(section))
         ours.load_state_dict(theirs.state_dict())
+        bare.load_state_dict(theirs.state_dict())
         meta = build_registry_model(tree)
 
         torch.manual_seed(1)
-        start = time.perf_counter()
+        start = clock()
         theirs.init_weights()
-        mm_times.append(time.perf_counter() - start)
+        mm_times.append(clock() - start)
         their_rng = torch.get_rng_state()
 
-        start = time.perf_counter()
-        plan = compile_init_plan(tree, meta, built_from_config=True)
-        compile_times.append(time.perf_counter() - start)
         torch.manual_seed(1)
-        start = time.perf_counter()
+        start = clock()
+        _floor(bare, kernels)
+        floor_times.append(clock() - start)
+        if not _same(theirs, bare) or not torch.equal(their_rng, torch.get_rng_state()):
+            raise SystemExit(f"{name}: the floor differs from MMEngine; nothing is reported")
+
+        start = clock()
+        plan = compile_init_plan(tree, meta, built_from_config=True)
+        compile_times.append(clock() - start)
+        torch.manual_seed(1)
+        start = clock()
         plan.apply(ours)
-        apply_times.append(time.perf_counter() - start)
+        apply_times.append(clock() - start)
         if not _same(theirs, ours) or not torch.equal(their_rng, torch.get_rng_state()):
             raise SystemExit(f"{name}: initcfg differs from MMEngine; nothing is reported")
     counts = plan.counts()
     params = sum(p.numel() for p in ours.parameters())
-    mm, comp, app = (statistics.median(t) for t in (mm_times, compile_times, apply_times))
+    mm, floor, comp, app = (
+        statistics.median(t) for t in (mm_times, floor_times, compile_times, apply_times)
+    )
     opaque = 100 * counts["init_weights"] / max(counts["parameters"], 1)
     return (
         name,
         f"{params / 1e6:.1f}M",
         str(sum(1 for _ in ours.modules())),
         f"{mm * 1000:.0f} ms",
+        f"{floor * 1000:.0f} ms",
         f"{comp * 1000:.0f} ms",
         f"{app * 1000:.0f} ms",
         f"{mm / (comp + app):.2f}x",
+        f"{mm / floor:.2f}x",
         f"{opaque:.1f}%",
     )
 
@@ -99,9 +170,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--threads", type=int, default=1)
     options = parser.parse_args()
+    torch.set_num_threads(options.threads)
     import_mmpretrain()
-    header = ("model", "params", "modules", "mmengine", "compile", "apply", "ratio", "opaque")
+    header = (
+        "model", "params", "modules", "mmengine", "floor", "compile", "apply", "ratio",
+        "best", "opaque",
+    )
     rows = [header]
     for name in options.models.split(","):
         rows.append(measure(name, MODELS[name], options.repeat))

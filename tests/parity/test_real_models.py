@@ -1,5 +1,6 @@
 """Real MMPretrain models from their shipped configs: planned on the meta device through
-the registry, applied to a real build, bit-exact with MMEngine's ``init_weights``."""
+the registry, applied to a real build, bit-exact with MMEngine's ``init_weights``: with
+the traced writes replayed (the default for these models), and with the calls made."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import torch
 from test_init_harness import assert_same, changed, tensors
 
 from initcfg.config.load import load_config
-from initcfg.plan.init_plan import compile_init_plan
+from initcfg.plan.init_plan import InitPlan, compile_init_plan
 from initcfg.plan.registry_model import build_registry_model
 from openmmlab import build_mmpretrain, import_mmpretrain, mmpretrain_config, model_section
 
@@ -23,31 +24,64 @@ FAMILIES = {
 }
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("relative", FAMILIES.values(), ids=FAMILIES.keys())
-def test_planned_on_meta_and_bit_exact(relative: str) -> None:
-    import_mmpretrain()
-    config = mmpretrain_config(relative)
-    tree = load_config(config)
-    meta_model = build_registry_model(tree)  # the constructors' linspace(...).item() runs
-    assert all(t.is_meta for t in [*meta_model.parameters(), *meta_model.buffers()])
-    plan = compile_init_plan(tree, meta_model, built_from_config=True)
-    assert not plan.errors, [d.message for d in plan.errors]
+def _flags(model: torch.nn.Module) -> list[tuple[str, object]]:
+    return [(name, m.__dict__.get("_is_init")) for name, m in model.named_modules()]
 
-    section = model_section(config)
+
+def _against_mmengine(relative: str, plan: InitPlan, seed: int) -> None:
+    """Apply ``plan`` to one real build and MMEngine's init_weights to another: every
+    tensor, the generator state and every module's ``_is_init`` agree."""
+    section = model_section(mmpretrain_config(relative))
     torch.manual_seed(0)
     theirs = build_mmpretrain(copy.deepcopy(section))
     ours = build_mmpretrain(copy.deepcopy(section))
     ours.load_state_dict(theirs.state_dict())
     before = tensors(ours)
-    torch.manual_seed(11)
+    torch.manual_seed(seed)
     theirs.init_weights()
     their_rng = torch.get_rng_state()
-    torch.manual_seed(11)
+    torch.manual_seed(seed)
     plan.apply(ours)
     assert torch.equal(their_rng, torch.get_rng_state()), "a different number of draws"
     assert_same(theirs, ours)
     assert changed(before, ours)
+    assert _flags(ours) == _flags(theirs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("relative", FAMILIES.values(), ids=FAMILIES.keys())
+def test_planned_on_meta_and_bit_exact(relative: str) -> None:
+    """Every call step's trace is replayable, so apply runs no init_weights of the
+    model's; read back from its JSON, the plan replays the same."""
+    import_mmpretrain()
+    tree = load_config(mmpretrain_config(relative))
+    meta_model = build_registry_model(tree)  # the constructors' linspace(...).item() runs
+    assert all(t.is_meta for t in [*meta_model.parameters(), *meta_model.buffers()])
+    plan = compile_init_plan(tree, meta_model, built_from_config=True)
+    assert not plan.errors, [d.message for d in plan.errors]
+    calls = [step for step in plan.steps if step.kind == "call"]
+    unreplayed = [
+        (s.target, s.trace.replay_reason if s.trace else None)
+        for s in calls
+        if s.trace is None or s.trace.replay is None
+    ]
+    assert not unreplayed, unreplayed
+    _against_mmengine(relative, InitPlan.loads(plan.dumps()), 11)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("relative", [FAMILIES["resnet50"], FAMILIES["vit-b16"]],
+                         ids=["resnet50", "vit-b16"])
+def test_the_calls_made_instead_of_replayed_give_the_same(relative: str) -> None:
+    """The fallback: with the replay records dropped (a plan from before replay, or one
+    whose records do not fit), apply calls each init_weights, still bit-exact."""
+    import_mmpretrain()
+    tree = load_config(mmpretrain_config(relative))
+    plan = compile_init_plan(tree, build_registry_model(tree), built_from_config=True)
+    for step in plan.steps:
+        if step.trace is not None:
+            step.trace.replay = None
+    _against_mmengine(relative, plan, 12)
 
 
 @pytest.mark.slow

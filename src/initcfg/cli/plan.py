@@ -60,6 +60,11 @@ _INIT = [
         help="With --apply: write the initialized state dict here (atomically, into a folder "
         "that exists).",
     ),
+    click.option(
+        "--trace-real", is_flag=True,
+        help="Build the model with real tensors and trace modules' own init_weights on a "
+        "copy, so code that reads tensor values can be traced (not with --meta).",
+    ),
 ]
 
 _TRAIN = [

@@ -43,6 +43,7 @@ class PlanOptions:
     dataset_size: int | None = None
     batch_size: int | None = None
     no_model: bool = False
+    trace_real: bool = False
 
 
 class PlanUsageError(ValueError):
@@ -78,6 +79,9 @@ def _check_options(options: PlanOptions) -> None:
         raise PlanUsageError("--apply needs real tensors; drop --meta")
     if options.train_plan and options.do_apply:
         raise PlanUsageError("--apply executes the init plan; drop --train")
+    if options.trace_real and (options.meta or options.train_plan):
+        raise PlanUsageError("--trace-real traces a real build of the init plan; drop "
+                             + ("--meta" if options.meta else "--train"))
 
 
 def run_plan(options: PlanOptions) -> PlanOutcome:
@@ -120,7 +124,8 @@ def run_plan(options: PlanOptions) -> PlanOutcome:
         if registry:
             # Planned on the meta device unless applied (the training plan never is).
             model = model_from_config(
-                document, trust=trust_python, meta=options.meta or not options.do_apply
+                document, trust=trust_python,
+                meta=options.meta or not (options.do_apply or options.trace_real),
             )
         elif options.meta:
             model = build_on_meta(
@@ -147,7 +152,7 @@ def run_plan(options: PlanOptions) -> PlanOutcome:
 
     plan = compile_init_plan(
         document, model, reach="all" if options.reach == "all" else "mmengine",
-        built_from_config=registry, download=options.download,
+        built_from_config=registry, download=options.download, trace_real=options.trace_real,
     )
     outcome = PlanOutcome(init_plan=plan)
     if plan.errors or not options.do_apply:

@@ -382,6 +382,7 @@ def compile_init_plan(
     load_from: bool = True,
     built_from_config: bool = False,
     download: bool = True,
+    trace_real: bool = False,
 ) -> InitPlan:
     """Plan the initialization of ``model`` by ``config`` without writing a tensor.
 
@@ -413,6 +414,9 @@ def compile_init_plan(
         download: Let planning download a remote checkpoint to inspect it. False plans a
             remote checkpoint that is not in torch's hub cache as "loads URL (not
             inspected)": it may write any tensor under its module.
+        trace_real: For a model with real tensors, trace modules' own ``init_weights``
+            on a deep copy (values available, so code that reads them traces; such a
+            trace is not replayed). A meta model is traced on meta either way.
 
     Returns:
         The plan; problems are in ``plan.diagnostics`` (this function does not raise for
@@ -421,7 +425,8 @@ def compile_init_plan(
     document = _document(config)
     with gc_paused():
         return _compile(
-            document, model, reach, read_checkpoints, load_from, built_from_config, download
+            document, model, reach, read_checkpoints, load_from, built_from_config, download,
+            trace_real,
         )
 
 
@@ -433,6 +438,7 @@ def _compile(
     load_from: bool,
     built_from_config: bool = False,
     download: bool = True,
+    trace_real: bool = False,
 ) -> InitPlan:
     tree = document.tree
     assert tree is not None  # _document gives every document its tree
@@ -462,6 +468,7 @@ def _compile(
         read_checkpoints=read_checkpoints,
         download=download,
         index=index,
+        trace_real=trace_real,
     )
     planner.diagnostics.extend(tree.diagnostics)
     for module_path, key in strays:

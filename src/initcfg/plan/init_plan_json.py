@@ -13,7 +13,7 @@ from initcfg.diagnostics import Diagnostic
 from initcfg.plan.checkpoint import LoadResult
 from initcfg.plan.ops import TensorOp
 from initcfg.plan.steps import LoadSpec, Origin, Step, Write
-from initcfg.plan.trace import Trace, TracedWrite
+from initcfg.plan.trace import ReplayOp, Trace, TracedWrite
 from initcfg.schema.registry import parse_initializer
 
 
@@ -58,6 +58,16 @@ def _step_json(step: Step) -> dict[str, Any]:
             "complete": step.trace.complete,
             "reason": step.trace.reason,
             "writes": [[w.tensor, w.op, w.where] for w in step.trace.writes],
+            # Added within format 1: a reader that predates them ignores these keys and
+            # calls init_weights; a plan without them is read as not replayable.
+            "replay": None
+            if step.trace.replay is None
+            else [
+                [r.tensor, list(r.shape), r.func, list(r.args), r.kwargs, r.slot]
+                for r in step.trace.replay
+            ],
+            "replay_reason": step.trace.replay_reason,
+            "flags": list(step.trace.flags),
         }
     if step.load is not None:
         spec = step.load
@@ -123,9 +133,23 @@ def _step_from_json(value: Mapping[str, Any]) -> Step:
         None
         if trace is None
         else Trace(
-            [TracedWrite(*w) for w in trace["writes"]], trace["complete"], trace["reason"]
+            [TracedWrite(*w) for w in trace["writes"]],
+            trace["complete"],
+            trace["reason"],
+            _replay_from_json(trace.get("replay")),
+            trace.get("replay_reason"),
+            list(trace.get("flags", [])),
         ),
     )
+
+
+def _replay_from_json(value: Any) -> list[ReplayOp] | None:
+    if value is None:
+        return None
+    return [
+        ReplayOp(tensor, tuple(shape), func, tuple(args), dict(kwargs), slot)
+        for tensor, shape, func, args, kwargs, slot in value
+    ]
 
 
 def _diagnostic_from_json(value: Mapping[str, Any]) -> Diagnostic:

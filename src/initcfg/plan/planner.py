@@ -55,7 +55,7 @@ from initcfg.plan.model_walk import (
 )
 from initcfg.plan.ops import TensorOp, bias_op, weight_op
 from initcfg.plan.steps import LoadSpec, Origin, Source, Step, Unreached, make_origin, make_write
-from initcfg.plan.trace import trace_init_weights
+from initcfg.plan.trace import trace_init_weights, trace_real_copy
 from initcfg.schema.initializers import BaseInit, Pretrained, WeightInit
 
 __all__ = [
@@ -87,6 +87,7 @@ class Planner:
             that is not in torch's hub cache as loaded but not inspected.
         trace: On a meta model, trace modules' own ``init_weights`` to learn what they
             write (:mod:`initcfg.plan.trace`).
+        trace_real: On a model with real tensors, trace them on a deep copy.
     """
 
     def __init__(
@@ -99,6 +100,7 @@ class Planner:
         download: bool = True,
         trace: bool = True,
         index: ModuleIndex | None = None,
+        trace_real: bool = False,
     ) -> None:
         self.root = root
         self.index = index if index is not None else ModuleIndex(root)
@@ -117,6 +119,7 @@ class Planner:
         self.tensors = self.index.named_tensors()
         self.names: dict[int, str] = {}
         self.trace = trace
+        self.trace_real = trace_real
         self.on_meta = bool(self.tensors) and all(t.is_meta for _, t, _ in self.tensors)
         self.module_paths: dict[int, str] | None = None  # built on first need
         self.known = self.index.known()
@@ -246,18 +249,18 @@ class Planner:
             # MMEngine's registry would have built the module with this init_cfg; its own
             # init_weights decides what to do with it (super() applies it).
             step.sets_init_cfg, step.init_cfg = True, copy.deepcopy(configured[1])
-        if self.trace and self.on_meta:
-            step.trace = trace_init_weights(
-                module, self.names, copy.deepcopy(step.init_cfg), step.sets_init_cfg
-            )
+        if self.trace and (self.on_meta or self.trace_real):
+            trace = trace_init_weights if self.on_meta else trace_real_copy
+            step.trace = trace(module, self.names, copy.deepcopy(step.init_cfg), step.sets_init_cfg)
         self.steps.append(step)
         if step.traced:
             return
+        where = "on meta" if self.on_meta else "on a real copy"
         self.report(
             "IC412",
             f"{path or 'the model'} ({type(module).__name__}) defines its own init_weights; "
             "it is called as MMEngine calls it, and the plan cannot see what it writes"
-            + (f" (tracing it on meta stopped: it {step.trace.reason})" if step.trace else ""),
+            + (f" (tracing it {where} stopped: it {step.trace.reason})" if step.trace else ""),
             origin,
         )
 

@@ -9,11 +9,21 @@ that reads them (``.item()``, ``bool(t)``, ``.tolist()`` in model code) cannot b
 the trace stops there and is marked incomplete, and the plan keeps the call opaque.
 MMEngine's own bookkeeping reads (the parameter means it logs) are answered with zeros;
 they decide nothing that is written.
+
+A complete trace is also **replayable** when every write it saw can be made again from
+the record alone: a named torch function (``Tensor.uniform_``, ``nn.init.normal_``) on a
+whole model tensor with scalar arguments, and nothing else in the call that computes with
+tensors, draws random numbers, or changes the modules beyond their ``_is_init`` flags.
+``apply`` then runs the recorded calls on the real tensors instead of ``init_weights``
+(same ops, same order, same draws); otherwise, and whenever the record does not fit the
+model, it calls ``init_weights``.
 """
 
 from __future__ import annotations
 
+import copy
 import os
+import random
 import sys
 import sysconfig
 import types
@@ -55,6 +65,31 @@ class TracedWrite:
     where: str
 
 
+Scalar = bool | int | float | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayOp:
+    """One recorded write, as the call that made it: ``func(tensor, *args, **kwargs)``
+    with the tensor in its place (``slot``: a position or a keyword).
+
+    Attributes:
+        tensor: Canonical name of the tensor written.
+        shape: Its shape when traced (replay refuses a tensor of another shape).
+        func: ``Tensor.<method>``, ``nn.init.<function>`` or ``torch.<function>``.
+        args: The other positional arguments, all scalars.
+        kwargs: The keyword arguments, all scalars.
+        slot: Position or keyword of the tensor among the arguments.
+    """
+
+    tensor: str
+    shape: tuple[int, ...]
+    func: str
+    args: tuple[Scalar, ...]
+    kwargs: dict[str, Scalar]
+    slot: int | str = 0
+
+
 @dataclass(slots=True)
 class Trace:
     """What tracing one ``init_weights`` call found.
@@ -62,11 +97,18 @@ class Trace:
     ``complete`` is False when the code read tensor values, loaded a checkpoint, replaced
     a tensor or raised on the meta device; ``reason`` says which, and the writes seen
     before that point are kept for reference only.
+
+    ``replay`` holds the writes as calls (see :class:`ReplayOp`) when the trace is
+    replayable, else None with ``replay_reason`` saying why; ``flags`` are the module
+    paths (relative to the traced module, ``""`` itself) whose ``_is_init`` the call sets.
     """
 
     writes: list[TracedWrite] = field(default_factory=list)
     complete: bool = True
     reason: str | None = None
+    replay: list[ReplayOp] | None = None
+    replay_reason: str | None = None
+    flags: list[str] = field(default_factory=list)
 
     def written(self) -> list[str]:
         """Tensors written, each once, in first-write order."""
@@ -104,6 +146,16 @@ def _in(file: str, roots: tuple[str, ...]) -> bool:
     return os.path.abspath(file).startswith(roots)
 
 
+_MODEL, _LIBRARY, _OWN = 0, 1, 2
+
+
+def _file_kind(file: str, roots: tuple[str, ...]) -> int:
+    """Model code, library code, or this module."""
+    if not _in(file, roots):
+        return _MODEL
+    return _OWN if os.path.abspath(file) == _THIS_FILE else _LIBRARY
+
+
 def _scalars(values: Mapping[str, Any], limit: int = 4) -> str:
     parts = []
     for key, value in values.items():
@@ -116,13 +168,94 @@ def _scalars(values: Mapping[str, Any], limit: int = 4) -> str:
     return ", ".join(parts)
 
 
+def _func_name(func: Callable[..., Any]) -> str | None:
+    """The name replay resolves ``func`` by, if it is one of torch's in-place writes."""
+    name = getattr(func, "__name__", "")
+    for prefix, owner in _FUNC_OWNERS:
+        if name and getattr(owner, name, None) is func:
+            return prefix + name if resolve_func(prefix + name) is func else None
+    return None
+
+
+def resolve_func(name: str) -> Callable[..., Any] | None:
+    """The torch function a :class:`ReplayOp` names; None for any other name. Only public
+    in-place writes of ``torch.Tensor``, ``torch.nn.init`` and ``torch`` resolve, so a
+    plan read from a file names nothing else to call."""
+    prefix, _, attr = name.rpartition(".")
+    if not attr.isidentifier() or not (
+        attr in _IN_PLACE_DUNDERS or (attr.endswith("_") and not attr.startswith("_"))
+    ):
+        return None
+    for known, owner in _FUNC_OWNERS:
+        if known == prefix + ".":
+            found = getattr(owner, attr, None)
+            return found if callable(found) else None
+    return None
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float | str)
+
+
 class _Recorder(TorchFunctionMode):
-    def __init__(self, names: Mapping[int, str], roots: tuple[str, ...]) -> None:
+    def __init__(
+        self, names: Mapping[int, str], roots: tuple[str, ...], bases: Mapping[str, Any]
+    ) -> None:
         super().__init__()
         self.names = dict(names)
         self.roots = roots
+        self.bases = bases  # canonical name -> the model tensor itself
+        self.real = False  # tracing a real copy: its ops run, its values can be read
         self.writes: list[TracedWrite] = []
+        self.replay: list[ReplayOp] | None = []
+        self.replay_reason: str | None = None
         self.keep: list[Any] = []  # outputs stay alive, so their ids stay unique
+        # The frame walks ask the same few files and functions thousands of times.
+        self.files: dict[str, int] = {}
+        self.bookkeeping: dict[types.CodeType, bool] = {}
+
+    def _no_replay(self, why: str) -> None:
+        if self.replay is not None:
+            model, _ = self._frames()
+            at = f" at {model.f_code.co_filename}:{model.f_lineno}" if model else ""
+            self.replay, self.replay_reason = None, why + at
+
+    def _record_call(
+        self, func: Callable[..., Any], name: str, target: str, first: Any,
+        args: tuple[Any, ...], kwargs: dict[str, Any],
+    ) -> None:
+        """Keep a write as a call replay can make again, or say why it cannot."""
+        if self.replay is None:
+            return
+        base = self.bases.get(target)
+        func_name = _func_name(func)
+        if func_name is None:
+            return self._no_replay(f"writes {target} through {name}, not a torch function")
+        if base is None or not isinstance(first, torch.Tensor) or (
+            first.shape != base.shape or first.dtype != base.dtype
+            or first.stride() != base.stride()
+            or first.storage_offset() != base.storage_offset()
+        ):
+            return self._no_replay(f"writes part of {target} ({name} on a view)")
+        # torch.nn.init's functions hold no_grad themselves; a bare in-place op on a
+        # leaf that requires grad raises in MMEngine's call.
+        if not func_name.startswith("nn.init.") and torch.is_grad_enabled() and (
+            first.requires_grad
+        ):
+            return self._no_replay(f"writes {target} with gradients enabled")
+        slot: int | str = 0
+        rest = list(args)
+        if args and args[0] is first:
+            rest = rest[1:]
+        else:
+            slot = "tensor" if kwargs.get("tensor") is first else "input"
+            kwargs = {k: v for k, v in kwargs.items() if k != slot}
+        if not all(_scalar(v) for v in (*rest, *kwargs.values())):
+            return self._no_replay(f"writes {target} with a non-scalar argument ({name})")
+        self.replay.append(
+            ReplayOp(target, tuple(base.shape), func_name, tuple(rest), dict(kwargs), slot)
+        )
+        return None
 
     def _frames(self) -> tuple[types.FrameType | None, list[types.FrameType]]:
         """The innermost frame of model code, and the library frames inside it
@@ -131,11 +264,15 @@ class _Recorder(TorchFunctionMode):
         tracer, and the outermost library frame is the code that was called."""
         frame: types.FrameType | None = sys._getframe(1)
         inside: list[types.FrameType] = []
+        files = self.files
         while frame is not None and frame.f_code is not _TRACER_CODE:
             file = frame.f_code.co_filename
-            if not _in(file, self.roots):
+            kind = files.get(file)
+            if kind is None:
+                kind = files[file] = _file_kind(file, self.roots)
+            if kind == _MODEL:
                 return frame, inside
-            if os.path.abspath(file) != _THIS_FILE:
+            if kind == _LIBRARY:
                 inside.append(frame)
             frame = frame.f_back
         if inside:
@@ -143,14 +280,22 @@ class _Recorder(TorchFunctionMode):
         return None, inside
 
     def _bookkeeping(self) -> bool:
-        """Whether the innermost library frame is MMEngine logging parameter means."""
-        _, inside = self._frames()
-        if not inside:
+        """Whether the innermost library frame is MMEngine logging parameter means (and
+        not the outermost one, which stands for the code that was called)."""
+        frame: types.FrameType | None = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename == _THIS_FILE:
+            frame = frame.f_back
+        if frame is None or frame.f_back is None or frame.f_back.f_code is _TRACER_CODE:
             return False
-        code = inside[0].f_code
-        return code.co_name in _BOOKKEEPING and (
-            os.sep + os.path.join("mmengine", "model") + os.sep in code.co_filename
-        )
+        code = frame.f_code
+        known = self.bookkeeping.get(code)
+        if known is None:
+            known = self.bookkeeping[code] = (
+                code.co_name in _BOOKKEEPING
+                and _file_kind(code.co_filename, self.roots) == _LIBRARY
+                and os.sep + os.path.join("mmengine", "model") + os.sep in code.co_filename
+            )
+        return known
 
     def _describe(self, name: str, kwargs: Mapping[str, Any]) -> tuple[str, str]:
         model, inside = self._frames()
@@ -178,6 +323,13 @@ class _Recorder(TorchFunctionMode):
         kwargs = dict(kwargs or {})
         name = getattr(func, "__name__", "")
         first = args[0] if args else kwargs.get("tensor", kwargs.get("input"))
+        if name == "mean" and isinstance(first, torch.Tensor) and first.is_meta and (
+            not args[1:] and not kwargs and self._bookkeeping()
+        ):
+            # MMEngine's record of a parameter's mean, before and after each initializer:
+            # a meta mean runs torch's reference decomposition (most of a trace's time),
+            # and the value decides nothing.
+            return torch.zeros((), dtype=first.dtype)
         if name in _VALUE_READS and isinstance(first, torch.Tensor) and first.is_meta:
             if self._bookkeeping():  # MMEngine's record of parameter means: decides nothing
                 return torch.zeros(first.shape, dtype=first.dtype)
@@ -189,22 +341,36 @@ class _Recorder(TorchFunctionMode):
         target = self._name_of(first)
         if target is not None and name == "__get__":
             attribute = getattr(getattr(func, "__self__", None), "__name__", "")
-            if attribute in _DEVICE_CHECKS:
+            if attribute in _DEVICE_CHECKS and self.real:
+                # Truthful on a real copy, but apply may run on another device.
+                self._no_replay(f"checks {attribute} of {target}")
+            elif attribute in _DEVICE_CHECKS:
                 # Code that asks whether a tensor is meta behaves differently on meta
                 # (torch's own trunc_normal_ returns at once): what it does is unknown.
                 model, _ = self._frames()
                 at = f" at {model.f_code.co_filename}:{model.f_lineno}" if model else ""
                 raise _Untraceable(f"checks {attribute} of {target}{at}")
         out_target = self._name_of(kwargs.get("out"))
-        in_place = (name.endswith("_") and not name.endswith("__")) or name in (
-            "__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__",
-        )
+        in_place = (name.endswith("_") and not name.endswith("__")) or name in _IN_PLACE_DUNDERS
         written = target if in_place else out_target
         if written is not None:
             op, where = self._describe(name, kwargs)
             self.writes.append(TracedWrite(written, op, where))
+            if in_place:
+                self._record_call(func, name, written, first, args, kwargs)
+            else:
+                self._no_replay(f"writes {written} through out=")
             if in_place and isinstance(first, torch.Tensor) and first.is_meta:
                 return None if name == "__setitem__" else first
+        elif (
+            self.replay is not None
+            and name not in _PURE
+            and name not in _ALIASES
+            and not self._bookkeeping()
+        ):
+            # Anything else may draw random numbers or compute what a later write uses:
+            # only the call itself does that faithfully.
+            self._no_replay(f"computes with tensors ({name})")
         result = func(*args, **kwargs)
         if target is not None and (name in _ALIASES or name.endswith("__get__")):
             for item in result if isinstance(result, tuple | list) else (result,):
@@ -234,13 +400,53 @@ def _tables(module: nn.Module) -> list[tuple[nn.Module, dict[str, Any], dict[str
     return [(m, dict(m._parameters), dict(m._buffers)) for m in module.modules()]
 
 
-def trace_init_weights(
+def trace_real_copy(
     module: nn.Module, names: Mapping[int, str], init_cfg: Any = None, set_init_cfg: bool = False
+) -> Trace:
+    """Trace ``module.init_weights()`` on a deep copy of a module with real tensors.
+
+    The copy's values are the module's own, so code that reads tensor values (which
+    stops a trace on meta) runs as it would. What such code writes may depend on those
+    values, and values change between planning and applying, so a trace that read any,
+    or asked a tensor's device, is kept for provenance but not replayed. The module
+    itself is not touched; the generator states are restored.
+    """
+    if any(t.is_meta for t in (*module.parameters(), *module.buffers())):
+        return Trace(complete=False, reason="has meta tensors: a real copy needs a real build")
+    rng = torch.get_rng_state()  # deepcopy draws nothing, but a module's __deepcopy__ may
+    on_cuda = torch.cuda.is_available() and torch.cuda.is_initialized()  # type: ignore[no-untyped-call]
+    cuda_rng = torch.cuda.get_rng_state_all() if on_cuda else []
+    copied = copy.deepcopy(module)
+    torch.set_rng_state(rng)
+    renamed: dict[int, str] = dict(names)
+    for original, twin in zip(module.modules(), copied.modules(), strict=True):
+        for table, twin_table in (
+            (original._parameters, twin._parameters), (original._buffers, twin._buffers)
+        ):
+            for key, tensor in table.items():
+                if tensor is not None and id(tensor) in names:
+                    renamed[id(twin_table[key])] = names[id(tensor)]
+    try:
+        return trace_init_weights(copied, renamed, init_cfg, set_init_cfg, real=True)
+    finally:
+        if on_cuda:  # the copy's writes on a GPU draw from its generators
+            torch.cuda.set_rng_state_all(cuda_rng)
+
+
+def trace_init_weights(
+    module: nn.Module,
+    names: Mapping[int, str],
+    init_cfg: Any = None,
+    set_init_cfg: bool = False,
+    *,
+    real: bool = False,
 ) -> Trace:
     """Run ``module.init_weights()`` on its meta tensors and record what it writes.
 
     Nothing of the model changes: ``_is_init`` flags, ``init_cfg`` and the parameter
-    tables are restored afterwards, and the global random generator's state too.
+    tables are restored afterwards, and the global random generator's state too. With
+    ``real`` the module's tensors are real and the writes really happen (the caller
+    passes a copy: see :func:`trace_real_copy`).
 
     Args:
         module: A module whose parameters and buffers are on the meta device.
@@ -250,28 +456,51 @@ def trace_init_weights(
         set_init_cfg: Whether to set ``init_cfg``.
     """
     tensors = [*module.parameters(), *module.buffers()]
-    if not all(t.is_meta for t in tensors):
+    if not real and not all(t.is_meta for t in tensors):
         return Trace(complete=False, reason="the module's tensors are not on the meta device")
     if "Pretrained" in repr([getattr(m, "init_cfg", None) for m in module.modules()]):
         return Trace(complete=False, reason="loads a checkpoint (Pretrained)")
     flags = [(m, m.__dict__.get("_is_init", _MISSING)) for m in module.modules()]
     saved_cfg = module.__dict__.get("init_cfg", _MISSING)
     tables = _tables(module)
+    bases = {
+        names[id(t)]: t
+        for _, parameters, buffers in tables
+        for t in (*parameters.values(), *buffers.values())
+        if t is not None and id(t) in names
+    }
+    attributes = _attributes(module)
     rng = torch.get_rng_state()
-    recorder = _Recorder(names, _roots())
+    py_rng = random.getstate()
+    recorder = _Recorder(names, _roots(), bases)
+    recorder.real = real
     trace = Trace()
+    set_flags: list[str] = []
     try:
         if set_init_cfg:
             module.init_cfg = init_cfg
-        with _no_checkpoints(), recorder, torch.no_grad():
+        # No no_grad here: a write outside it that MMEngine would refuse (an in-place op
+        # on a leaf that requires grad) must not be replayed under apply's no_grad.
+        with _no_checkpoints(), recorder:
             module.init_weights()  # type: ignore[operator]
     except _Untraceable as stop:
         trace.complete, trace.reason = False, str(stop)
     except Exception as error:  # model code that fails on meta tensors
         trace.complete = False
-        trace.reason = f"raised {type(error).__name__} on the meta device: {error}"[:300]
+        device = "a real copy" if real else "the meta device"
+        trace.reason = f"raised {type(error).__name__} on {device}: {error}"[:300]
     finally:
         torch.set_rng_state(rng)
+        if random.getstate() != py_rng:
+            recorder.replay, recorder.replay_reason = None, "draws from Python's random"
+            random.setstate(py_rng)
+        changed = _attributes(module) != attributes
+        paths = {id(m): p for p, m in module.named_modules(remove_duplicate=False)}
+        set_flags = [
+            paths[id(m)]
+            for m, flag in flags
+            if m.__dict__.get("_is_init", _MISSING) is True and flag is not True
+        ]
         for m, flag in flags:
             if flag is _MISSING:
                 m.__dict__.pop("_is_init", None)
@@ -293,7 +522,27 @@ def trace_init_weights(
     if replaced and trace.complete:
         trace.complete, trace.reason = False, "replaces a parameter or buffer"
     trace.writes = recorder.writes
+    if changed and recorder.replay is not None:
+        recorder.replay, recorder.replay_reason = None, "sets module attributes"
+    if any(flag is True for _, flag in flags) and recorder.replay is not None:
+        # MMEngine skips an initialized module: the call's writes depend on the flags.
+        recorder.replay = None
+        recorder.replay_reason = "runs where some modules were already initialized"
+    if trace.complete:
+        trace.replay, trace.replay_reason = recorder.replay, recorder.replay_reason
+        trace.flags = set_flags if trace.replay is not None else []
+    else:
+        trace.replay_reason = "the trace is incomplete"
     return trace
+
+
+def _attributes(module: nn.Module) -> list[dict[str, int]]:
+    """Each module's attributes (by identity), less what tracing restores itself and
+    MMEngine's own bookkeeping: a change here is a side effect replay would miss."""
+    return [
+        {k: id(v) for k, v in m.__dict__.items() if k not in _RESTORED}
+        for m in module.modules()
+    ]
 
 
 _MISSING = object()
@@ -301,3 +550,14 @@ _THIS_FILE = os.path.abspath(__file__)
 _TRACER_CODE = trace_init_weights.__code__
 _DEVICE_CHECKS = frozenset({"is_meta", "is_cpu", "is_cuda"})
 _BOOKKEEPING = frozenset({"init_weights", "update_init_info", "_dump_init_info"})
+_RESTORED = frozenset({"_is_init", "init_cfg", "_parameters", "_buffers", "_params_init_info"})
+# Calls that only read a tensor's metadata (or switch autograd): nothing to replay.
+_PURE = frozenset({
+    "dim", "size", "numel", "nelement", "ndimension", "stride", "storage_offset",
+    "is_floating_point", "is_complex", "element_size", "__len__", "_set_grad_enabled",
+    "get_device", "is_contiguous", "_is_view",
+})
+_IN_PLACE_DUNDERS = frozenset({"__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__"})
+_FUNC_OWNERS: tuple[tuple[str, Any], ...] = (
+    ("Tensor.", torch.Tensor), ("nn.init.", torch.nn.init), ("torch.", torch),
+)

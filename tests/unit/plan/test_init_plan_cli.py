@@ -119,3 +119,42 @@ def test_module_does_not_import_torch() -> None:
     code = "import sys, initcfg.cli.plan; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+FACTORY = '''
+import torch
+from torch import nn
+
+
+class ReadsValues(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+
+    def init_weights(self):
+        if self.fc.weight.abs().sum().item() > 0:
+            nn.init.zeros_(self.fc.bias)
+
+
+def build(cfg=None):
+    return ReadsValues()
+'''
+
+
+def test_trace_real_traces_value_reading_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reads_values.py").write_text(FACTORY)
+    (tmp_path / "model.yaml").write_text("model:\n  type: ReadsValues\n")
+    args = ["model.yaml", "--model", "reads_values.py:build", "--format", "json"]
+    plain = CliRunner().invoke(plan_command, args)
+    assert plain.exit_code == 0, plain.output
+    assert "trace" not in json.loads(plain.output)["steps"][0]  # a real build: not traced
+    traced = CliRunner().invoke(plan_command, [*args, "--trace-real"])
+    assert traced.exit_code == 0, traced.output
+    trace = json.loads(traced.output)["steps"][0]["trace"]
+    assert trace["complete"] and [w[0] for w in trace["writes"]] == ["fc.bias"]
+    assert trace["replay"] is None and "(abs)" in trace["replay_reason"]
+    refused = CliRunner().invoke(plan_command, [*args, "--trace-real", "--meta"])
+    assert refused.exit_code == 2 and "drop --meta" in refused.output

@@ -20,6 +20,7 @@ from initcfg.plan.checkpoint import (
 )
 from initcfg.plan.model_walk import _CLASS_ATTRS, module_attr, set_module_flag
 from initcfg.plan.steps import Step, StepHook
+from initcfg.plan.trace import resolve_func
 
 __all__ = ["StepHook", "execute", "mark_initialized"]
 
@@ -85,6 +86,54 @@ def _writes(modules: _Modules, step: Step, dead: frozenset[int] | None) -> None:
 _EMPTY: dict[str, torch.Tensor] = {}
 
 
+def _replay(modules: _Modules, step: Step) -> bool:
+    """Run a call step's traced writes instead of its ``init_weights``; False (nothing
+    written) when the step has no replayable trace or the record does not fit the model:
+    a tensor missing or of another shape, or a module the call would flag missing or
+    flagged already (a second apply: MMEngine's call skips initialized modules)."""
+    trace = step.trace
+    if trace is None or not trace.complete or trace.replay is None:
+        return False
+    calls = []
+    for op in trace.replay:
+        path, _, attr = op.tensor.rpartition(".")
+        module = modules.get(path)
+        tensor: torch.Tensor | None = None
+        if module is not None:
+            tensor = module._parameters.get(attr)
+            if tensor is None:
+                tensor = module._buffers.get(attr)
+        func = resolve_func(op.func)
+        if tensor is None or func is None or tuple(tensor.shape) != op.shape:
+            return False
+        # A plan read from a file holds what tracing records and nothing else.
+        if op.slot not in (0, "tensor", "input") or not all(
+            value is None or isinstance(value, bool | int | float | str)
+            for value in (*op.args, *op.kwargs.values())
+        ):
+            return False
+        calls.append((func, tensor, op))
+    flagged = []
+    for relative in trace.flags:
+        module = modules.get(f"{step.target}.{relative}" if step.target and relative
+                             else step.target or relative)
+        if module is None or module.__dict__.get("_is_init") is True:
+            return False  # an initialized module the call would skip: let it decide
+        flagged.append(module)
+    target = modules[step.target]
+    if step.sets_init_cfg:  # left on the module, as the call would leave it
+        target.init_cfg = copy.deepcopy(step.init_cfg)
+    with torch.no_grad():
+        for func, tensor, op in calls:
+            if op.slot == 0:
+                func(tensor, *op.args, **op.kwargs)
+            else:
+                func(*op.args, **{str(op.slot): tensor}, **op.kwargs)
+    for module in flagged:
+        set_module_flag(module, "_is_init", True)
+    return True
+
+
 def execute(
     root: nn.Module,
     steps: Sequence[Step],
@@ -133,7 +182,7 @@ def execute(
             result = compare(expected_state(target), selected)
             load_into(target, selected)
             loads.append((step, result))
-        elif step.kind == "call":
+        elif step.kind == "call" and not _replay(modules, step):
             module = modules[step.target]
             if step.sets_init_cfg:
                 module.init_cfg = copy.deepcopy(step.init_cfg)
