@@ -26,10 +26,28 @@ _VERSION = "2"
 _PACKAGES = ("initcfg", "pydantic", "pydantic_core")
 
 
+def _origin(package: str) -> str:
+    """Where ``package`` is (or would be) imported from, found without importing it."""
+    module = sys.modules.get(package)
+    if module is not None:
+        return str(getattr(module, "__file__", None))
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(package)
+    except (ImportError, ValueError):
+        return "None"
+    return str(spec.origin if spec is not None else None)
+
+
 def _folder() -> str:
-    """This installation's cache folder: one per initcfg location and Python."""
+    """This environment's cache folder: one per Python and per place initcfg, Pydantic
+    and pydantic-core are imported from. The stamp only says whether the files it names
+    changed; two environments that share initcfg (an editable install in two venvs)
+    but not Pydantic must not read each other's texts, nor write into one folder."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    key = f"{_VERSION}\0{os.path.dirname(os.path.dirname(__file__))}\0{sys.version}"
+    places = "\0".join(_origin(package) for package in _PACKAGES)
+    key = f"{_VERSION}\0{places}\0{sys.version}"
     return os.path.join(base, "initcfg", "schema", f"{zlib.crc32(key.encode()):08x}")
 
 

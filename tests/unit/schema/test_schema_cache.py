@@ -78,6 +78,32 @@ def test_a_changed_package_file_rebuilds_the_texts(tmp_path: Path) -> None:
     assert _probe(cache, root) == ("BUILT", after)
 
 
+def test_another_pydantic_on_the_path_is_not_served_the_texts_of_the_first(
+    tmp_path: Path,
+) -> None:
+    # Two environments sharing one initcfg (an editable install in two venvs, or a
+    # PYTHONPATH) share a cache folder: the texts built with one Pydantic must not be
+    # served where another one would build them.
+    import pydantic
+
+    cache = tmp_path / "cache"
+    how, first = _probe(cache)
+    assert how == "BUILT" and '"title": "Layer"' in first
+    site = tmp_path / "site"
+    shutil.copytree(Path(pydantic.__file__).parent, site / "pydantic",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    source = site / "pydantic" / "json_schema.py"
+    text = source.read_text()
+    line = "return name.title().replace('_', ' ').strip()"
+    assert line in text
+    source.write_text(text.replace(line, "return name.upper()"))
+    how, other = _probe(cache, site)
+    assert how == "BUILT" and '"title": "LAYER"' in other
+    # Both stay valid: each environment reads the texts its own Pydantic built.
+    assert _probe(cache, site) == ("CACHED", other)
+    assert _probe(cache) == ("CACHED", first)
+
+
 def test_no_cache_once_the_registry_is_loaded(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import initcfg.schema.registry  # noqa: F401  (types may have been registered here)
