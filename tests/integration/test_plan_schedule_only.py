@@ -124,3 +124,20 @@ def test_dataloader_length_is_the_sampler_s(
         dataset, batch_size=batch, sampler=sampler, drop_last=drop_last
     )
     assert dataloader_length(size, batch, world, drop_last=drop_last) == len(loader)
+
+
+def test_a_scope_package_that_is_not_installed_gets_the_schedule(tmp_path: Path) -> None:
+    # An OpenMMLab config planned where its package is not installed (a laptop without
+    # mmrotate): nothing can be built, but the schedule needs no model.
+    import importlib.util
+
+    assert importlib.util.find_spec("mmrotate") is None
+    path = tmp_path / "rotated_retinanet.py"
+    path.write_text("default_scope = 'mmrotate'\n" + CONFIG)
+    code, output = _plan(str(path), "--train", "--iters-per-epoch", "100")
+    assert code == 0, output
+    assert "Train plan: (no model)" in output and "info[IC482]" in output
+    assert "12 epochs × 100 iterations = 1200 iterations" in output
+    # The init plan has nothing to show without the model: that stays an error.
+    code, output = _plan(str(path))
+    assert code == 2 and "mmrotate is not installed" in output

@@ -89,8 +89,8 @@ _TRAIN = [
     click.option(
         "--no-model", is_flag=True,
         help="With --train: plan the schedule without building the model (the default when "
-        "model.type is neither a factory nor a class of an OpenMMLab scope, and no --model "
-        "is given).",
+        "model.type is neither a factory nor a class of an installed OpenMMLab scope, and "
+        "no --model is given).",
     ),
 ]
 

@@ -103,14 +103,16 @@ def run_plan(options: PlanOptions) -> PlanOutcome:
     # packages register (mmpretrain's LARS) are known types, not unknown ones.
     document = document_for(tree)
 
-    from initcfg.plan.registry_model import uses_registry
+    from initcfg.plan.registry_model import registry_installed, uses_registry
 
     model_spec, trust_python = options.model_spec, options.trust_python
-    # A registered class name of an OpenMMLab scope is built by that package's registry;
-    # a type that is neither that nor a factory gets the schedule alone.
+    # A registered class name of an installed OpenMMLab scope is built by that package's
+    # registry; a type that is neither that nor a factory gets the schedule alone (the
+    # schedule needs no model: a package missing where the plan is made is no error).
     registry = uses_registry(document, model_spec)
+    buildable = registry and registry_installed(document)
     if options.train_plan and (
-        options.no_model or (not registry and model_spec is None and _names_no_factory(document))
+        options.no_model or (not buildable and model_spec is None and _names_no_factory(document))
     ):
         return PlanOutcome(train_plan=_schedule_only(document, options))
     if not options.train_plan and (options.no_model or options.dataset_size or options.batch_size):

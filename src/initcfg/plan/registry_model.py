@@ -76,6 +76,13 @@ def _installed(package: str) -> bool:
         return False
 
 
+def registry_installed(tree: ConfigTree | Document) -> bool:
+    """Whether the packages that would build the model by registry (MMEngine and the
+    config's OpenMMLab scope) are installed; found without importing them."""
+    scope = registry_scope(tree)
+    return scope is not None and _installed("mmengine") and _installed(scope)
+
+
 @contextlib.contextmanager
 def _registry_imports_limited(scope: str, refused: list[str]) -> Iterator[None]:
     """While building: MMEngine's dotted-path fallback returns nothing (the name is

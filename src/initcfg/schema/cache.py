@@ -6,7 +6,8 @@ texts are kept in ``~/.cache/initcfg/schema`` (``$XDG_CACHE_HOME`` when set), be
 stamp naming every file of initcfg and of Pydantic that was loaded while they were
 built, with its size and modification time, and Python's version. They are reused while
 each of those files is unchanged: editing, reinstalling or upgrading either package
-rebuilds them.
+rebuilds them. Texts built while one of those files changed (modified within two
+seconds of the build's start, or later) are not kept.
 
 Nothing is cached where a distribution may register initializer types (their models
 are not in the stamp), nor in a process that has already loaded the registry (and may
@@ -26,10 +27,28 @@ _VERSION = "2"
 _PACKAGES = ("initcfg", "pydantic", "pydantic_core")
 
 
+def _origin(package: str) -> str:
+    """Where ``package`` is (or would be) imported from, found without importing it."""
+    module = sys.modules.get(package)
+    if module is not None:
+        return str(getattr(module, "__file__", None))
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(package)
+    except (ImportError, ValueError):
+        return "None"
+    return str(spec.origin if spec is not None else None)
+
+
 def _folder() -> str:
-    """This installation's cache folder: one per initcfg location and Python."""
+    """This environment's cache folder: one per Python and per place initcfg, Pydantic
+    and pydantic-core are imported from. The stamp only says whether the files it names
+    changed; two environments that share initcfg (an editable install in two venvs)
+    but not Pydantic must not read each other's texts, nor write into one folder."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    key = f"{_VERSION}\0{os.path.dirname(os.path.dirname(__file__))}\0{sys.version}"
+    places = "\0".join(_origin(package) for package in _PACKAGES)
+    key = f"{_VERSION}\0{places}\0{sys.version}"
     return os.path.join(base, "initcfg", "schema", f"{zlib.crc32(key.encode()):08x}")
 
 
@@ -41,18 +60,31 @@ def _cacheable() -> bool:
     return not may_declare_entry_points("initcfg.initializers")
 
 
-def _file_line(path: str) -> str | None:
+# File times run behind time.time_ns() by up to a clock tick (whole seconds on some file
+# systems): files this close to the build's start count as changed during it.
+_CLOCK_SLACK_NS = 2_000_000_000
+
+
+def _file_line(path: str, changed_after: int | None = None) -> str | None:
+    """``path``, size and mtime; None when it cannot be read or changed after
+    ``changed_after`` (nanoseconds since the epoch)."""
     try:
         status = os.stat(path)
     except OSError:
         return None
+    if changed_after is not None and status.st_mtime_ns > changed_after:
+        return None
     return f"{path}\0{status.st_size}\0{status.st_mtime_ns}"
 
 
-def _stamp_of(paths: list[str]) -> str | None:
+def _stamp_of(paths: list[str], built_from: int) -> str | None:
+    """The stamp of texts built from ``paths`` by a build that began at ``built_from``
+    (``time.time_ns()``), or None. The files are looked at after the build, so one
+    changed since it began may not be what was imported: no stamp then, or the texts
+    of the old code would be kept as the new one's."""
     lines = [f"initcfg schema cache {_VERSION}", sys.version]
     for path in paths:
-        line = _file_line(path)
+        line = _file_line(path, changed_after=built_from - _CLOCK_SLACK_NS)
         if line is None:
             return None
         lines.append(line)
@@ -112,11 +144,14 @@ def schema_texts() -> dict[str, str]:
         cached = _read_cache(folder)
         if cached is not None:
             return cached
+    import time
+
+    built_from = time.time_ns()
     from initcfg.schema.jsonschema import render_schemas
 
     texts = render_schemas()
     if cacheable:
-        stamp = _stamp_of(_loaded_files())
+        stamp = _stamp_of(_loaded_files(), built_from)
         if stamp is not None:
             _write_cache(folder, texts, stamp)
     return texts

@@ -231,6 +231,48 @@ def test_runner_key_near_misses(key: str, expected: str | None) -> None:
         assert found[0].hint == f"did you mean {expected!r}?"
 
 
+
+def _plain_near_miss(key: str) -> str | None:
+    # The search before its letter bound: every Runner key's distance, same rule.
+    from initcfg.check.finetune import RUNNER_KEYS
+    from initcfg.diagnostics.suggest import edit_distance
+
+    best: tuple[int, str] | None = None
+    for known in RUNNER_KEYS:  # the same order, so the same one of equal distances
+        distance = edit_distance(key, known)
+        if best is None or distance < best[0]:
+            best = (distance, known)
+    assert best is not None
+    distance, known = best
+    return known if 0 < distance <= (1 if len(known) <= 7 else 2) else None
+
+
+@st.composite
+def _edited_runner_key(draw: st.DrawFn) -> str:
+    from initcfg.check.finetune import RUNNER_KEYS
+
+    key = draw(st.sampled_from(sorted(RUNNER_KEYS)))
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(key)))
+        letter = draw(st.sampled_from("abcdefghijklmnopqrstuvwxyz_"))
+        key = draw(st.sampled_from([
+            key[:at] + letter + key[at:], key[:at] + key[at + 1:],
+            key[:at] + letter + key[at + 1:], key[:at] + key[at + 1:at + 2] + key[at:at + 1]
+            + key[at + 2:],
+        ]))
+    return key
+
+
+@settings(max_examples=300, deadline=None)
+@given(_edited_runner_key())
+def test_the_letter_bound_changes_no_runner_key_hint(key: str) -> None:
+    # _near_miss skips names whose letters alone put them more than two edits away;
+    # that must never change its answer.
+    from initcfg.check.finetune import _near_miss
+
+    assert _near_miss.__wrapped__(key) == _plain_near_miss(key)
+
+
 _leaf = (
     st.none() | st.booleans() | st.integers(-2, 20) | st.floats(allow_nan=True)
     | st.sampled_from(["SGD", "Adam", "MultiStepLR", "Pretrained", "x\x00y", "a://b", "~/c"])

@@ -55,3 +55,31 @@ def test_stale_temp_files_are_the_writers_names_only(tmp_path: Path) -> None:
     (tmp_path / ".notes.tmp").write_bytes(b"")
     (tmp_path / ".x.pth.zzzzzzzz.tmp").symlink_to(tmp_path / ".notes.tmp")
     assert [p.name for p in stale_temp_files(tmp_path)] == [".epoch_1.pth.ab12cd34.tmp"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
+    # The temp file is initcfg's own (not tempfile's): while it is written it is a new
+    # file of the writer's pattern, beside the target, and a failure removes it.
+    target = tmp_path / "kept.bin"
+    target.write_bytes(b"old")
+    seen: list[tuple[list[str], int]] = []
+
+    def failing(stream: object) -> None:
+        temps = [p.name for p in stale_temp_files(tmp_path)]
+        seen.append((temps, stat.S_IMODE(os.stat(tmp_path / temps[0]).st_mode)))
+        raise KeyboardInterrupt
+
+    os.chmod(target, 0o640)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, failing)
+    [(temps, mode)] = seen
+    assert len(temps) == 1 and temps[0].startswith(".kept.bin.") and mode == 0o640
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.bin"]
+
+
+def test_a_trailing_separator_names_the_file(tmp_path: Path) -> None:
+    write_bytes_atomic(f"{tmp_path / 'out'}{os.sep}", b"x")  # as Path("out/") reads it
+    assert (tmp_path / "out").read_bytes() == b"x"
+    with pytest.raises(IsADirectoryError):
+        write_bytes_atomic(f"{tmp_path}{os.sep}", b"x")

@@ -35,6 +35,16 @@ def _probe(cache: Path, package_root: Path | None = None) -> tuple[str, str]:
     return how, text
 
 
+def _edit(path: Path, text: str) -> None:
+    # An edit made before the run, as an upgrade or a checkout makes it: a file changed
+    # within seconds of a build is not cached (see the test of that below).
+    import time
+
+    path.write_text(text)
+    past = time.time() - 10
+    os.utime(path, (past, past))
+
+
 def test_the_second_run_reads_the_cache_and_both_equal_the_committed_files(
     tmp_path: Path,
 ) -> None:
@@ -63,7 +73,7 @@ def test_a_changed_package_file_rebuilds_the_texts(tmp_path: Path) -> None:
     source = root / "initcfg" / "schema" / "initializers.py"
     text = source.read_text()
     assert '"""``normal_(mean, std)``."""' in text
-    source.write_text(text.replace('"""``normal_(mean, std)``."""', '"""Edited."""'))
+    _edit(source, text.replace('"""``normal_(mean, std)``."""', '"""Edited."""'))
     how, after = _probe(cache, root)
     assert how == "BUILT" and '"description": "Edited."' in after and after != before
     assert _probe(cache, root) == ("CACHED", after)
@@ -72,10 +82,58 @@ def test_a_changed_package_file_rebuilds_the_texts(tmp_path: Path) -> None:
     [stamp] = cache.glob("initcfg/schema/*/stamp")
     assert str(root / "initcfg" / "schema" / "registry.py") in stamp.read_text()
     assert "pydantic" + os.sep + "main.py" in stamp.read_text()
-    (root / "initcfg" / "schema" / "registry.py").write_text(
-        (root / "initcfg" / "schema" / "registry.py").read_text() + "\n# touched\n"
-    )
+    registry = root / "initcfg" / "schema" / "registry.py"
+    _edit(registry, registry.read_text() + "\n# touched\n")
     assert _probe(cache, root) == ("BUILT", after)
+
+
+def test_a_file_changed_while_the_texts_were_built_is_not_stamped(tmp_path: Path) -> None:
+    # The stamp is taken after the build: a file edited between its import and that
+    # moment (a checkout during the run) would be stamped as new beside texts built
+    # from the old code, and served until its next edit. A file changed since the
+    # build began is not cached; an mtime ahead of the clock reads as such a change.
+    import time
+
+    root = tmp_path / "src"
+    shutil.copytree(Path(initcfg.__file__).parent, root / "initcfg",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    cache = tmp_path / "cache"
+    source = root / "initcfg" / "schema" / "initializers.py"
+    ahead = time.time() + 60
+    os.utime(source, (ahead, ahead))
+    assert _probe(cache, root)[0] == "BUILT"
+    assert _probe(cache, root)[0] == "BUILT"
+    assert not list(cache.rglob("stamp"))
+    past = time.time() - 60
+    os.utime(source, (past, past))
+    assert _probe(cache, root)[0] == "BUILT"
+    assert _probe(cache, root)[0] == "CACHED"
+
+
+def test_another_pydantic_on_the_path_is_not_served_the_texts_of_the_first(
+    tmp_path: Path,
+) -> None:
+    # Two environments sharing one initcfg (an editable install in two venvs, or a
+    # PYTHONPATH) share a cache folder: the texts built with one Pydantic must not be
+    # served where another one would build them.
+    import pydantic
+
+    cache = tmp_path / "cache"
+    how, first = _probe(cache)
+    assert how == "BUILT" and '"title": "Layer"' in first
+    site = tmp_path / "site"
+    shutil.copytree(Path(pydantic.__file__).parent, site / "pydantic",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    source = site / "pydantic" / "json_schema.py"
+    text = source.read_text()
+    line = "return name.title().replace('_', ' ').strip()"
+    assert line in text
+    _edit(source, text.replace(line, "return name.upper()"))
+    how, other = _probe(cache, site)
+    assert how == "BUILT" and '"title": "LAYER"' in other
+    # Both stay valid: each environment reads the texts its own Pydantic built.
+    assert _probe(cache, site) == ("CACHED", other)
+    assert _probe(cache) == ("CACHED", first)
 
 
 def test_no_cache_once_the_registry_is_loaded(tmp_path: Path,
