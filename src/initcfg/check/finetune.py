@@ -251,15 +251,13 @@ def _check_num_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnos
 def _check_against_base(
     tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts, base_facts: ConfigFacts | None
 ) -> Iterator[Diagnostic]:
-    base = tree.base  # placing only: the values are the document's
     # Compared only with a base that does not fine-tune itself: a base with its own
-    # load_from already chose a fine-tuning lr and schedule.
-    if (
-        base is None
-        or base_facts is None
-        or settings.load_from is None
-        or base_facts.load_from is not None
-    ):
+    # load_from already chose a fine-tuning lr and schedule. The base is built only
+    # for a fine-tune.
+    if settings.load_from is None or base_facts is None or base_facts.load_from is not None:
+        return
+    base = tree.base  # placing only: the values are the document's
+    if base is None:
         return
     lr_path: KeyPath = ("optim_wrapper", "optimizer", "lr")
     lr, base_lr = facts.optimizer_lr, base_facts.optimizer_lr

@@ -23,7 +23,7 @@ import ast
 import os
 from typing import Any
 
-from initcfg.config.bases import BASE_KEY, BasesMixin, module_path
+from initcfg.config.bases import BASE_KEY, BasesMixin, base_statement_lines, module_path
 from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
 from initcfg.config.evaluator import (
     ColumnMap,
@@ -170,6 +170,9 @@ class Loader(BasesMixin, TrustedMixin):
             context.report(diagnostic("IC002", f"invalid Python: {error}").at(context.root))
             context.ok = False
             return context.done({})
+        # Where the file names its bases, for the checks (suppressions on those lines):
+        # read here so the file is parsed once.
+        context.base_lines = base_statement_lines(module)
         if is_new_style(module):
             return self._load_new_style(path, module, text, context)
         entries = self._base_entries(module, path, context)
