@@ -219,11 +219,13 @@ def _check_validation(
 def _check_num_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
     if not facts.model_is_mapping:
         return
-    if facts.open_vocabulary:
-        return  # open-vocabulary: num_classes counts text slots
+    # The datasets' classes first: few configs name them, and the open-vocabulary
+    # test walks the whole model.
     counts = list(facts.dataset_classes)
     if not counts:
         return
+    if facts.open_vocabulary:
+        return  # open-vocabulary: num_classes counts text slots
     # Panoptic models (Panoptic FPN, MaskFormer, Mask2Former) declare
     # num_things_classes; their instance heads count the things only, while the
     # dataset lists things + stuff (4 Panoptic FPN configs in MMDetection 3.3.0).
