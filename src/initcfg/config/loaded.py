@@ -77,6 +77,9 @@ class _Context:
         self.ok = True
         self.style = "classic"
         self.base_lines: tuple[int, ...] | None = None
+        # The keys and items of the file's values when its reader counted them (a data
+        # file read by the fast YAML reader, nothing merged in): no walk to size it.
+        self.tree_items: int | None = None
         # A base reached by several inclusion paths brings the same findings each time:
         # each is reported once.
         self.reported: set[Diagnostic] = set()
