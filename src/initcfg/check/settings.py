@@ -190,6 +190,13 @@ def check_selector(selector: str) -> str | None:
 
 
 @lru_cache(maxsize=256)
+def _real_folder(folder: str) -> str:
+    # Configs of one run share a few folders: each is resolved once (one lookup per
+    # folder, like _pyproject_for's), the config file itself checked for a link.
+    return os.path.realpath(folder)
+
+
+@lru_cache(maxsize=256)
 def _pyproject_for(directory: str) -> str | None:
     folder = directory
     while True:
@@ -364,7 +371,12 @@ def project_settings(config_file: str | None) -> ProjectSettings:
     """``[tool.initcfg]`` of the pyproject.toml nearest to the config file (or to the
     working directory for a config given as a mapping). Never raises."""
     try:
-        start = os.path.dirname(os.path.realpath(config_file)) if config_file else os.getcwd()
+        if not config_file:
+            start = os.getcwd()
+        elif os.path.islink(config_file):
+            start = os.path.dirname(os.path.realpath(config_file))
+        else:
+            start = _real_folder(os.path.dirname(os.path.abspath(config_file)))
     except (OSError, ValueError):
         return ProjectSettings()
     found = _pyproject_for(start)
