@@ -12,34 +12,20 @@ import re
 import stat
 from functools import lru_cache
 
+from initcfg.config.bases import base_statement_lines
+
 __all__ = ["base_lines"]
 
 _YAML_KEY = re.compile(r"^_base_\s*:")
 _JSON_KEY = re.compile(r"[\"']_base_[\"']\s*:")
 
 
-def _python_lines(text: str) -> list[int]:
+def _python_lines(text: str) -> tuple[int, ...]:
     try:
         module = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []  # loading the config reports why it cannot be read
-    lines: list[int] = []
-    for statement in module.body:
-        if isinstance(statement, ast.Assign) and any(
-            isinstance(target, ast.Name) and target.id == "_base_" for target in statement.targets
-        ):
-            end = statement.end_lineno or statement.lineno
-            return list(range(statement.lineno, end + 1))
-        if isinstance(statement, ast.With) and any(
-            isinstance(item.context_expr, ast.Call)
-            and isinstance(item.context_expr.func, ast.Name | ast.Attribute)
-            and (getattr(item.context_expr.func, "id", None) == "read_base"
-                 or getattr(item.context_expr.func, "attr", None) == "read_base")
-            for item in statement.items
-        ):
-            end = statement.end_lineno or statement.lineno
-            lines.extend(range(statement.lineno, end + 1))
-    return lines
+        return ()  # loading the config reports why it cannot be read
+    return base_statement_lines(module)
 
 
 def _yaml_lines(text: str) -> list[int]:
@@ -83,7 +69,7 @@ def _lines(path: str, _stamp: tuple[int, int]) -> tuple[int, ...]:
     if "_base_" not in text and "read_base" not in text:
         return ()
     if path.endswith(".py"):
-        return tuple(_python_lines(text))
+        return _python_lines(text)
     if path.endswith(".json"):
         return tuple(_json_lines(text))
     return tuple(_yaml_lines(text))

@@ -219,11 +219,13 @@ def _check_validation(
 def _check_num_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
     if not facts.model_is_mapping:
         return
-    if facts.open_vocabulary:
-        return  # open-vocabulary: num_classes counts text slots
+    # The datasets' classes first: few configs name them, and the open-vocabulary
+    # test walks the whole model.
     counts = list(facts.dataset_classes)
     if not counts:
         return
+    if facts.open_vocabulary:
+        return  # open-vocabulary: num_classes counts text slots
     # Panoptic models (Panoptic FPN, MaskFormer, Mask2Former) declare
     # num_things_classes; their instance heads count the things only, while the
     # dataset lists things + stuff (4 Panoptic FPN configs in MMDetection 3.3.0).
@@ -251,15 +253,13 @@ def _check_num_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnos
 def _check_against_base(
     tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts, base_facts: ConfigFacts | None
 ) -> Iterator[Diagnostic]:
-    base = tree.base  # placing only: the values are the document's
     # Compared only with a base that does not fine-tune itself: a base with its own
-    # load_from already chose a fine-tuning lr and schedule.
-    if (
-        base is None
-        or base_facts is None
-        or settings.load_from is None
-        or base_facts.load_from is not None
-    ):
+    # load_from already chose a fine-tuning lr and schedule. The base is built only
+    # for a fine-tune.
+    if settings.load_from is None or base_facts is None or base_facts.load_from is not None:
+        return
+    base = tree.base  # placing only: the values are the document's
+    if base is None:
         return
     lr_path: KeyPath = ("optim_wrapper", "optimizer", "lr")
     lr, base_lr = facts.optimizer_lr, base_facts.optimizer_lr

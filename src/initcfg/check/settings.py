@@ -186,12 +186,23 @@ def check_selector(selector: str) -> str | None:
 
 
 @lru_cache(maxsize=256)
-def _pyproject_for(directory: Path) -> Path | None:
-    for folder in (directory, *directory.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
+def _real_folder(folder: str) -> str:
+    # Configs of one run share a few folders: each is resolved once (one lookup per
+    # folder, like _pyproject_for's), the config file itself checked for a link.
+    return os.path.realpath(folder)
+
+
+@lru_cache(maxsize=256)
+def _pyproject_for(directory: str) -> str | None:
+    folder = directory
+    while True:
+        candidate = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(candidate):
             return candidate
-    return None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
 _ASSIGNMENT = re.compile(r"^\s*[\"']?([^\"'=\s]+)[\"']?\s*=")
@@ -362,12 +373,18 @@ def project_settings(config_file: str | None) -> ProjectSettings:
     """``[tool.initcfg]`` of the pyproject.toml nearest to the config file (or to the
     working directory for a config given as a mapping). Never raises."""
     try:
-        start = Path(config_file).resolve().parent if config_file else Path.cwd()
+        if not config_file:
+            start = os.getcwd()
+        elif os.path.islink(config_file):
+            start = os.path.dirname(os.path.realpath(config_file))
+        else:
+            start = _real_folder(os.path.dirname(os.path.abspath(config_file)))
     except (OSError, ValueError):
         return ProjectSettings()
-    pyproject = _pyproject_for(start)
-    if pyproject is None:
+    found = _pyproject_for(start)
+    if found is None:
         return ProjectSettings()
+    pyproject = Path(found)
     try:
         status = pyproject.stat()
     except OSError:

@@ -52,7 +52,8 @@ def _apply_suppressions(
     # the child's `_base_` statement: bases from a package cannot carry comments.
     own_key = _own_key(tree)
     own = tree.suppressions.get(own_key or "", {})
-    on_base_lines = [(line, own[line]) for line in base_lines(tree.path) if line in own]
+    statement = tree.base_lines if tree.base_lines is not None else base_lines(tree.path)
+    on_base_lines = [(line, own[line]) for line in statement if line in own]
     for item in diagnostics:
         codes = tree.suppressions.get(item.file or "", {}).get(item.line or 0, set())
         if item.code in codes and item.file is not None and item.line is not None:
@@ -103,7 +104,11 @@ def _parse(
 
 
 def check_tree(
-    tree: ConfigTree, settings: Settings | None = None, *, document: Document | None = None
+    tree: ConfigTree,
+    settings: Settings | None = None,
+    *,
+    document: Document | None = None,
+    project: ProjectSettings | None = None,
 ) -> list[Diagnostic]:
     """Run every model-free check on a loaded config.
 
@@ -111,10 +116,12 @@ def check_tree(
     ``settings``; their own problems are reported too. Every diagnostic names the
     config in ``config``; they are sorted config by config, each file's by line.
     ``document`` is the config's document from :func:`document_for` with the same
-    settings, when the caller has it (it is parsed here otherwise).
+    settings, when the caller has it (it is parsed here otherwise); ``project`` the
+    config's :func:`~initcfg.check.settings.project_settings`, likewise.
     """
     settings = settings or Settings()
-    project = project_settings(tree.path)
+    if project is None:
+        project = project_settings(tree.path)
     scoped = _registered(tree, settings)
     extra_layers = (
         settings.extra_layers | project.extra_layers | scoped.models | scoped.classes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections import Counter
 
@@ -116,6 +117,10 @@ def validate_command(
         extra_optimizers=frozenset(extra_optimizers),
         extra_schedulers=frozenset(extra_schedulers),
     )
+    # The process ends after the report: a pass of the cyclic collector over the
+    # results would free nothing worth it (validate_paths collects what a long run
+    # leaves on its own).
+    gc.disable()
     result = validate_paths(list(paths), settings, trust=trust_python)
     if output_format == "text":
         output = render_text(result.diagnostics, colour=sys.stdout.isatty())

@@ -3,9 +3,12 @@ base loaded, and the bases of a classic file merged into one dict."""
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import importlib.machinery
 import os
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from initcfg.config.loaded import Loaded, _Context
@@ -133,6 +136,26 @@ class BasesMixin:
         return merged
 
 
+def base_statement_lines(module: ast.Module) -> tuple[int, ...]:
+    """The 1-based lines of a Python config's ``_base_`` statement (the first top-level
+    assignment to ``_base_``), or else of its ``with read_base():`` blocks."""
+    lines: list[int] = []
+    for statement in module.body:
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == BASE_KEY for target in statement.targets
+        ):
+            return tuple(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1))
+        if isinstance(statement, ast.With) and any(
+            isinstance(item.context_expr, ast.Call)
+            and isinstance(item.context_expr.func, ast.Name | ast.Attribute)
+            and (getattr(item.context_expr.func, "id", None) == "read_base"
+                 or getattr(item.context_expr.func, "attr", None) == "read_base")
+            for item in statement.items
+        ):
+            lines.extend(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1))
+    return tuple(lines)
+
+
 def _near_files(target: str) -> str | None:
     folder, name = os.path.split(target)
     try:
@@ -147,8 +170,36 @@ def _near_files(target: str) -> str | None:
     return suggest(stem, by_stem, shown=by_stem)
 
 
+# Set while package_roots_kept() is active: package → root, each looked up once.
+_kept_roots: dict[str, str | None] | None = None
+
+
+@contextlib.contextmanager
+def package_roots_kept() -> Iterator[None]:
+    """Within the block, :func:`package_root` looks each package up once: a run over
+    many configs asks for the same few packages (``mmdet``, ``mmengine``) again and
+    again, and takes what is installed as it was when it started."""
+    global _kept_roots
+    outer = _kept_roots
+    if outer is None:
+        _kept_roots = {}
+    try:
+        yield
+    finally:
+        _kept_roots = outer
+
+
 def package_root(package: str) -> str | None:
     """The folder of an installed package, found without importing it."""
+    kept = _kept_roots
+    if kept is not None:
+        if package not in kept:
+            kept[package] = _find_package_root(package)
+        return kept[package]
+    return _find_package_root(package)
+
+
+def _find_package_root(package: str) -> str | None:
     try:
         spec = importlib.machinery.PathFinder.find_spec(package)
     except (ImportError, ValueError):

@@ -173,6 +173,10 @@ class LoadedTree(ConfigTree):
         self._pending_base = None
         _SLOT_BASE.__set__(self, value)
 
+    @property
+    def has_base(self) -> bool:
+        return self._pending_base is not None or _SLOT_BASE.__get__(self) is not None
+
 
 # ConfigTree is a slotted dataclass: its `base` attribute is a slot descriptor that the
 # property above reads and writes.
@@ -197,6 +201,7 @@ def tree_from_loaded(loaded: Loaded, name: str | None = None) -> ConfigTree:
         suppressions={
             names(file): dict(lines) for file, lines in loaded.suppressions.items()
         },
+        base_lines=loaded.base_lines,
     )
     config = names(loaded.path)
     for key in RESERVED_KEYS:

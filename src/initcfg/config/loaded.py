@@ -46,6 +46,9 @@ class Loaded:
     stamps: list[tuple[str, int, int]] = field(default_factory=list)
     ok: bool = True
     style: str = "classic"
+    base_lines: tuple[int, ...] | None = None
+    """The lines of this file's ``_base_`` statement (``with read_base():`` blocks), read
+    off the syntax tree the load parsed; None for a file that was not parsed as Python."""
     sizes: dict[int, int] = field(default_factory=dict)
     """Tree sizes of the containers in ``data`` (see :func:`tree_size`), so that a file
     inheriting them does not walk them again."""
@@ -73,6 +76,10 @@ class _Context:
         self.bases: list[tuple[Loaded, str | None]] = []
         self.ok = True
         self.style = "classic"
+        self.base_lines: tuple[int, ...] | None = None
+        # The keys and items of the file's values when its reader counted them (a data
+        # file read by the fast YAML reader, nothing merged in): no walk to size it.
+        self.tree_items: int | None = None
         # A base reached by several inclusion paths brings the same findings each time:
         # each is reported once.
         self.reported: set[Diagnostic] = set()
@@ -98,5 +105,6 @@ class _Context:
         extra.setdefault("style", self.style)
         return Loaded(
             self.path, data, self.table, self.root, self.diagnostics, self.files,
-            self.suppressions, stamps=self.stamps, bases=self.bases, ok=self.ok, **extra,
+            self.suppressions, stamps=self.stamps, bases=self.bases, ok=self.ok,
+            base_lines=self.base_lines, **extra,
         )

@@ -23,7 +23,7 @@ import ast
 import os
 from typing import Any
 
-from initcfg.config.bases import BASE_KEY, BasesMixin, module_path
+from initcfg.config.bases import BASE_KEY, BasesMixin, base_statement_lines, module_path
 from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
 from initcfg.config.evaluator import (
     ColumnMap,
@@ -170,6 +170,9 @@ class Loader(BasesMixin, TrustedMixin):
             context.report(diagnostic("IC002", f"invalid Python: {error}").at(context.root))
             context.ok = False
             return context.done({})
+        # Where the file names its bases, for the checks (suppressions on those lines):
+        # read here so the file is parsed once.
+        context.base_lines = base_statement_lines(module)
         if is_new_style(module):
             return self._load_new_style(path, module, text, context)
         entries = self._base_entries(module, path, context)
@@ -318,8 +321,9 @@ class Loader(BasesMixin, TrustedMixin):
     ) -> Loaded:
         context.style = "data"
         parse = parse_json if path.endswith(".json") else parse_yaml
+        counted: list[int] = []
         value, _, problems = parse(text, path, context.table.set, self.budget,
-                                   put=context.table.put)
+                                   put=context.table.put, counted=counted)
         context.diagnostics.extend(problems)
         if value is None:
             context.ok = not problems
@@ -349,6 +353,10 @@ class Loader(BasesMixin, TrustedMixin):
                     continue
                 entries.append((item, item_where or where))
             base = self._merge_bases(entries, path, context, copy=False)
+        if base is None and not placeholders and counted:
+            # Nothing is merged in or substituted: the tree is the one the reader built
+            # and counted (less what _finish drops), and need not be walked again.
+            context.tree_items = counted[0]
         top = context.table.table(value)
         locations = {key: location for key in value if (location := top.get(key)) is not None}
         return self._finish(path, value, locations, base, placeholders, context)
@@ -383,6 +391,9 @@ class Loader(BasesMixin, TrustedMixin):
     def _sized(self, merged: dict[str, Any], path: str, context: _Context, **extra: Any
                ) -> Loaded:
         """The file's result, unless its tree is past :data:`MAX_TREE_ITEMS`."""
+        if context.tree_items is not None and context.tree_items <= MAX_TREE_ITEMS:
+            # Its containers' sizes are not recorded: a file inheriting it walks them.
+            return context.done(merged, **extra)
         sizes: dict[int, int] = {}
         inherited = [base.sizes for base, _ in context.bases]
         if tree_size(merged, MAX_TREE_ITEMS, sizes, inherited=inherited) < 0:

@@ -23,6 +23,9 @@ class ConfigTree:
         suppressions: ``file → line → codes`` silenced by ``# initcfg: ignore[CODE]``.
         base: The merged result of the bases alone (before this file's own keys), when
             the file has ``_base_``; rules that compare a fine-tune with its base use it.
+        base_lines: The lines of the file's ``_base_`` statement (or ``with
+            read_base():`` blocks) as the load found them; None when the load did not
+            parse the file as Python (read them from the file then).
     """
 
     data: dict[str, Any]
@@ -32,10 +35,16 @@ class ConfigTree:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     suppressions: dict[str, dict[int, set[str]]] = field(default_factory=dict)
     base: ConfigTree | None = None
+    base_lines: tuple[int, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the merged values, like MMEngine's ``Config.to_dict()``."""
         return copy.deepcopy(self.data)
+
+    @property
+    def has_base(self) -> bool:
+        """The config has a ``base``, asked without building it (see ``LoadedTree``)."""
+        return self.base is not None
 
     def location(self, path: KeyPath) -> Location | None:
         """Where the value at ``path`` (or its nearest located ancestor) was written."""

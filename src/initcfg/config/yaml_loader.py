@@ -491,6 +491,7 @@ def parse_yaml(
     budget: Budget | None = None,
     *,
     put: Put | None = None,
+    counted: list[int] | None = None,
 ) -> tuple[Any, SourceMap, list[Diagnostic]]:
     """Parse YAML (or JSON) text: the value, its source map, and the problems found.
 
@@ -499,7 +500,9 @@ def parse_yaml(
     which then holds only the root. With ``put`` as well, the fast reader runs first:
     each container's whole table goes to ``put``, and is filled when first used (see
     the module's docstring). The values built are charged to ``budget``; a document
-    over a bound gives IC214, a tag naming Python IC215.
+    over a bound gives IC214, a tag naming Python IC215. When the fast reader read the
+    document, the count of its keys and items goes to ``counted``: every container it
+    builds is its own (an alias is built again), so that is the value's tree size.
     """
     if len(text) > PRESCAN_BYTES:
         try:
@@ -521,6 +524,8 @@ def parse_yaml(
             else:
                 if budget is not None:
                     budget.spend_items(built)
+                if counted is not None:
+                    counted.append(built - 1)  # the root is no key or item
                 return value, SourceMap({(): Location(file, 1, 1)}), []
         builder = _Builder(loader, file, record)
         value = builder.build(root, ())
@@ -562,8 +567,9 @@ def parse_json(
     budget: Budget | None = None,
     *,
     put: Put | None = None,
+    counted: list[int] | None = None,
 ) -> tuple[Any, SourceMap, list[Diagnostic]]:
-    """Parse JSON text with locations.
+    """Parse JSON text with locations (``counted`` as for :func:`parse_yaml`).
 
     ``json`` decides validity (YAML would accept a trailing comma); the YAML composer,
     which keeps positions, then reads the same text. Where it cannot (tabs in odd
@@ -578,7 +584,9 @@ def parse_json(
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
         location = Location(file, 1, 1)
         return None, SourceMap(), [diagnostic("IC002", f"invalid JSON: {reason}").at(location)]
-    value, source_map, diagnostics = parse_yaml(text, file, record, budget, put=put)
+    value, source_map, diagnostics = parse_yaml(
+        text, file, record, budget, put=put, counted=counted
+    )
     if value is None and any(item.code == "IC214" for item in diagnostics):
         return None, SourceMap(), diagnostics
     if value is None and diagnostics:

@@ -199,6 +199,30 @@ def config_facts(tree: ConfigTree) -> ConfigFacts:
     return ConfigFacts(tree.data)
 
 
+class _BaseFacts(ConfigFacts):
+    """The facts of a config's merged bases, which builds ``tree.base`` (a second copy
+    of most of the config) only when a rule first asks for one: most configs set no
+    ``load_from``, and only fine-tunes are compared with their bases."""
+
+    __slots__ = ("_tree",)
+
+    def __init__(self, tree: ConfigTree) -> None:  # ConfigFacts.__init__ would set _data
+        self._tree = tree
+
+    # Read-only here: the values are those of the tree's base.
+    @property
+    def _data(self) -> Mapping[str, Any]:  # type: ignore[override]
+        base = self._tree.base
+        data = base.data if base is not None else None
+        return data if isinstance(data, Mapping) else {}
+
+
+def base_facts(tree: ConfigTree) -> ConfigFacts | None:
+    """The :class:`ConfigFacts` of ``tree.base``, worked out when first asked for; None
+    when the config has no base."""
+    return _BaseFacts(tree) if tree.has_base else None
+
+
 def has_values(tree: ConfigTree) -> bool:
     """The loaded config has at least one top-level key."""
     return bool(tree.data)
@@ -213,12 +237,16 @@ def tree_scopes(tree: ConfigTree) -> frozenset[str]:
 
 
 def _contains_key(value: Any, keys: frozenset[str]) -> bool:
-    if isinstance(value, Mapping):
-        return any(k in keys and v is not None for k, v in value.items()) or any(
-            _contains_key(v, keys) for v in value.values()
-        )
-    if isinstance(value, list | tuple):
-        return any(_contains_key(v, keys) for v in value)
+    """One of ``keys`` holds a value other than None at any depth under ``value``."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if any(node[key] is not None for key in node.keys() & keys):
+                return True
+            stack.extend(item for item in node.values() if _nested(item))
+        elif isinstance(node, list | tuple):
+            stack.extend(item for item in node if _nested(item))
     return False
 
 
@@ -317,13 +345,23 @@ def config_scopes(data: Mapping[str, Any]) -> frozenset[str]:
     if isinstance(default, str):
         scopes.add(default)
     stack: list[Any] = [data]
+    push = stack.append
     while stack:
         value = stack.pop()
-        if isinstance(value, Mapping):
+        kind = type(value)
+        # Most of a config is plain dicts and lists: their types are answered before
+        # the Mapping ABC's check, which is several times slower.
+        if kind is dict or (kind is not list and kind is not tuple
+                            and isinstance(value, Mapping)):
             scope = value.get("_scope_")
             if isinstance(scope, str):
                 scopes.add(scope)
-            stack.extend(v for v in value.values() if _nested(v))
-        elif isinstance(value, list | tuple):
-            stack.extend(v for v in value if _nested(v))
+            children = value.values()
+        elif kind is list or kind is tuple or isinstance(value, list | tuple):
+            children = value
+        else:
+            continue
+        for child in children:
+            if type(child) not in _LEAVES:
+                push(child)
     return frozenset(scopes)

@@ -14,7 +14,7 @@ from typing import Any
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, place
 from initcfg.schema import finetune_parser, init_cfg, runtime
-from initcfg.schema.config_facts import ConfigFacts, config_facts
+from initcfg.schema.config_facts import ConfigFacts, base_facts, config_facts
 from initcfg.schema.finetune_settings import FinetuneSettings
 from initcfg.schema.init_cfg import InitCfgParse, ParsedEntry
 from initcfg.schema.initializers import BaseInit
@@ -158,18 +158,34 @@ class Document:
 
 def find_init_cfgs(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
     """Every ``init_cfg`` key at any depth whose value is not None, depth first."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            child = (*path, key)
-            if key == "init_cfg":
-                if item is not None:
-                    yield child, item
-            elif isinstance(item, dict | list | tuple):
-                yield from find_init_cfgs(item, child)
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            if isinstance(item, dict | list | tuple):
-                yield from find_init_cfgs(item, (*path, index))
+    # Iterative (a recursive generator pays each yield once per level), with a key path
+    # built only for a container: every dict and list of the config is visited.
+    found: list[tuple[KeyPath, Any]] = []
+    stack: list[tuple[bool, Any, KeyPath]] = [(False, value, path)]
+    while stack:
+        is_init_cfg, node, where = stack.pop()
+        if is_init_cfg:
+            found.append((where, node))
+            continue
+        children: list[tuple[bool, Any, KeyPath]] = []
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if key == "init_cfg":
+                    if item is not None:
+                        children.append((True, item, (*where, key)))
+                elif isinstance(item, _CONTAINERS):
+                    children.append((False, item, (*where, key)))
+        elif isinstance(node, list | tuple):
+            for index, item in enumerate(node):
+                if isinstance(item, _CONTAINERS):
+                    children.append((False, item, (*where, index)))
+        if children:
+            children.reverse()
+            stack.extend(children)
+    return iter(found)
+
+
+_CONTAINERS = (dict, list, tuple)
 
 
 def build_document(tree: ConfigTree) -> tuple[Document, list[Diagnostic], list[ParsedEntry]]:
@@ -266,7 +282,7 @@ def parse_document(
 
 def _add_facts(document: Document, tree: ConfigTree) -> None:
     document.facts = config_facts(tree)
-    document.base_facts = None if tree.base is None else config_facts(tree.base)
+    document.base_facts = base_facts(tree)
 
 
 def parse_finetune_document(

@@ -216,3 +216,20 @@ def test_a_scope_package_registers_names_without_being_imported(
     project("", OPTIMIZER.format(name="Fancy"), "configs/c.py")
     assert codes(validate(config, fs_checks=False)) == ["IC304"]
     assert registered_names("not_installed_anywhere") is None
+
+
+def test_settings_follow_a_linked_config_or_folder_to_where_it_lies(tmp_path: Path) -> None:
+    """The pyproject.toml is looked for beside the file a link points to, whether the
+    config itself or a folder above it is the link."""
+    project = tmp_path / "project"
+    (project / "configs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.initcfg]\nfail-on = "info"\n')
+    config = project / "configs" / "c.py"
+    config.write_text("x = 1\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "linked.py").symlink_to(config)
+    (elsewhere / "folder").symlink_to(project / "configs")
+    assert project_settings(str(elsewhere / "linked.py")).fail_on == "info"
+    assert project_settings(str(elsewhere / "folder" / "c.py")).fail_on == "info"
+    assert project_settings(str(elsewhere / "nothing.py")).fail_on is None

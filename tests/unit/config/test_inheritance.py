@@ -332,3 +332,42 @@ def test_substituted_values_are_independent_copies(
     assert load_config(untouched).to_dict() == {
         "model": {"depth": 50, "layers": [1, 2]}, "shared": [{"a": 1}],
     }
+
+
+def test_siblings_sharing_a_cached_base_do_not_see_each_others_merges(
+    write: WriteFile, mmengine: MMEngineLoad, norm: Normalize
+) -> None:
+    """Two configs inherit one base (read once, cached) and override and delete
+    different keys of the same dicts: each gets MMEngine's result, and the base, loaded
+    on its own afterwards, is as written."""
+    base = write(
+        "base.py",
+        "model = dict(type='M', head=dict(num_classes=80, loss=dict(w=1.0)), "
+        "neck=dict(out=256, extra=[1, 2]))\nsteps = [8, 11]\n",
+    )
+    first = write(
+        "first.py",
+        "_base_ = './base.py'\nmodel = dict(head=dict(num_classes=3, loss=dict(_delete_=True, "
+        "k=2)), neck=dict(extra=[3]))\nsteps = [4]\n",
+    )
+    second = write(
+        "second.py",
+        "_base_ = './base.py'\nmodel = dict(head=dict(_delete_=True, type='H'), "
+        "neck=dict(out=128))\n",
+    )
+    loaded.clear_cache()
+    together = [load_config(first).to_dict(), load_config(second).to_dict()]
+    assert loaded._cache[(str(base), False)] is not None  # the second reused the first's base
+    alone = []
+    for path in (first, second):
+        loaded.clear_cache()
+        alone.append(load_config(path).to_dict())
+    assert together == alone
+    assert [norm(value) for value in together] == [norm(mmengine(first)), norm(mmengine(second))]
+    assert together[1]["model"]["head"] == {"type": "H"}
+    assert together[1]["model"]["neck"] == {"out": 128, "extra": [1, 2]}
+    assert load_config(base).to_dict() == {
+        "model": {"type": "M", "head": {"num_classes": 80, "loss": {"w": 1.0}},
+                  "neck": {"out": 256, "extra": [1, 2]}},
+        "steps": [8, 11],
+    }

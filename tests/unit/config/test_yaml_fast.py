@@ -168,3 +168,46 @@ def test_bases_merged_from_fast_read_files_keep_their_locations(tmp_path: Path) 
     assert tree.location(("model", "head", "init_cfg", "std")) == Location(
         str(tmp_path / "child.yaml"), 4, 30
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [PLAIN, "a: 1\n", "{}\n", "x: [1, [2, [3, {y: 4}]]]\n",
+     "base: &b {x: [1, 2]}\nl: [*b, *b, *b]\n"],
+)
+def test_the_fast_readers_count_is_the_tree_size(text: str) -> None:
+    """A load sizes a fast-read data file by the reader's count instead of walking it:
+    the count is the tree size the walk would find (aliases built once per use)."""
+    from initcfg.config.budget import MAX_TREE_ITEMS, tree_size
+    from initcfg.config.yaml_loader import parse_yaml
+
+    counted: list[int] = []
+    value, _, problems = parse_yaml(text, "c.yaml", lambda *_: None, put=lambda *_: None,
+                                    counted=counted)
+    assert problems == []
+    assert counted == [tree_size(value, MAX_TREE_ITEMS)]
+
+
+def test_the_full_reader_counts_nothing() -> None:
+    from initcfg.config.yaml_loader import parse_yaml
+
+    counted: list[int] = []
+    parse_yaml("a: 1\na: 2\n", "c.yaml", lambda *_: None, put=lambda *_: None,
+               counted=counted)
+    assert counted == []
+
+
+def test_a_large_fast_read_file_is_still_refused_past_the_tree_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from initcfg.config import loader
+    from initcfg.config.load import load_tree
+
+    monkeypatch.setattr(loader, "MAX_TREE_ITEMS", 10)
+    path = tmp_path / "big.yaml"
+    path.write_text("a: [" + ", ".join(map(str, range(20))) + "]\n")
+    clear_cache()
+    assert [d.code for d in load_tree(path).diagnostics] == ["IC214"]
+    small = tmp_path / "small.yaml"
+    small.write_text("a: [1, 2, 3]\n")
+    assert load_tree(small).diagnostics == []

@@ -1,0 +1,87 @@
+"""One ``validate_paths`` run over many configs: what it keeps for the run (the
+installed packages, the collector paused) and what it leaves as it found it."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from pathlib import Path
+
+import pytest
+
+from initcfg.check.run import validate_paths
+from initcfg.config.bases import package_root, package_roots_kept
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_left_as_it_was_found(tmp_path: Path, enabled: bool) -> None:
+    for index in range(3):
+        (tmp_path / f"c{index}.py").write_text(f"x = {index}\n")
+    was = gc.isenabled()
+    try:
+        if not enabled:
+            gc.disable()
+        result = validate_paths([str(tmp_path)])
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()
+    assert len(result.files) == 3
+
+
+def test_a_failing_file_still_restores_the_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "c.py").write_text("x = 1\n")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("initcfg.check.run.load_tree", broken)
+    assert gc.isenabled()
+    with pytest.raises(KeyboardInterrupt):
+        validate_paths([str(tmp_path)])
+    assert gc.isenabled()
+
+
+def test_package_roots_are_kept_only_inside_the_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert package_root("initcfg_late_pkg") is None
+    with package_roots_kept():
+        assert package_root("initcfg_late_pkg") is None
+        package = tmp_path / "initcfg_late_pkg"
+        package.mkdir()
+        (package / "__init__.py").write_text("")
+        import importlib
+
+        importlib.invalidate_caches()
+        # Installed after the run started: the run keeps what it saw.
+        assert package_root("initcfg_late_pkg") is None
+        with package_roots_kept():  # a nested block shares the outer one's answers
+            assert package_root("initcfg_late_pkg") is None
+    assert package_root("initcfg_late_pkg") == str(package)
+    assert "initcfg_late_pkg" not in sys.modules
+
+
+def test_the_merged_bases_are_built_only_for_a_fine_tune(tmp_path: Path) -> None:
+    """``tree.base`` is a second copy of most of the config: validating a config that
+    sets no ``load_from`` never builds it, and a fine-tune's comparison does."""
+    from initcfg.check.validate import check_tree
+    from initcfg.config.load import LoadedTree, load_tree
+
+    (tmp_path / "base.py").write_text(
+        "optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.02))\n"
+    )
+    plain = tmp_path / "plain.py"
+    plain.write_text("_base_ = './base.py'\nx = 1\n")
+    tuned = tmp_path / "tuned.py"
+    tuned.write_text("_base_ = './base.py'\nload_from = 'ckpt.pth'\n")
+    first, second = load_tree(plain), load_tree(tuned)
+    assert isinstance(first, LoadedTree) and isinstance(second, LoadedTree)
+    check_tree(first)
+    found = check_tree(second)
+    assert first.has_base and first._pending_base is not None
+    assert second._pending_base is None and second.base is not None
+    assert "IC310" in {d.code for d in found}  # the lr compared with the base's
