@@ -65,6 +65,10 @@ def assert_bit_exact(config: Path, *, seed: int = 11) -> dict[str, int]:
     assert torch.equal(their_rng, torch.get_rng_state()), "a different number of draws"
     assert_same(theirs, ours)
     assert changed(before, ours), "init_weights wrote nothing; the test tests nothing"
+    # The earlier mmdet bugs, now on the real classes: init_cfg=None became ResNet's own
+    # default, whose zero_init_residual override names the property norm3 (bn3).
+    last_norm = ours.backbone.layer1[0].bn3.weight  # type: ignore[index, union-attr]
+    assert "backbone.layer1.0.bn3.weight" in plan.writers() and not last_norm.any()
 
     # Provenance: at most 1% of parameters end with an untraced init_weights, and every
     # tensor MMEngine changed has a planned writer.
