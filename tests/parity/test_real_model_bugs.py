@@ -9,8 +9,8 @@
 Each is tested on models of our own, built through an MMEngine registry from a config,
 and on a real mmpretrain model built from its shipped config. No mmpretrain 1.2.0 model
 reaches a property override (only HRNet writes one, on a ResLayer that has no such
-attribute), and mmdet 3.3.0, where ResNet has both, cannot be imported without mmcv's
-compiled ops.
+attribute); mmdet 3.3.0's ResNet has both, and test_real_detectors.py checks them on
+real detectors (tests/openmmlab_mmdet.py makes mmdet importable beside mmcv-lite).
 """
 
 from __future__ import annotations
