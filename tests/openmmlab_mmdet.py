@@ -16,7 +16,9 @@ Two things stand between the test extras and ``import mmdet.models``:
   check, at import, that the operator names exist in it (``ext_loader.load_ext``); they
   call them in ``forward``. :func:`import_mmdet` registers a module ``mmcv._ext`` whose
   every attribute is a function that **raises** ``RuntimeError("compiled mmcv op NAME is
-  not available: mmcv-lite")`` when called. Building a detector and running
+  not available: mmcv-lite")`` when called; it has a module spec, so MMEngine's
+  ``mmcv_full_available()`` answers as it would beside the ops the module stands for
+  (it then applies ``dcn_offset_lr_mult``). Building a detector and running
   ``init_weights`` call no compiled op (deformable convolutions create their offsets
   with plain ``nn.Conv2d`` and initialize them with ``constant_init``); had either done
   so, the test would fail with that error rather than see a made-up result. Running a
@@ -37,6 +39,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib.abc
+import importlib.machinery
 import logging
 import sys
 import types
@@ -71,9 +75,23 @@ def _missing_op(name: str) -> Any:
     return op
 
 
+class _NotLoadable(importlib.abc.Loader):
+    """The stand-in's loader: it is registered in ``sys.modules`` and never loaded."""
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        raise ImportError("mmcv._ext is a test stand-in (tests/openmmlab_mmdet.py)")
+
+    def exec_module(self, module: ModuleType) -> None:
+        raise ImportError("mmcv._ext is a test stand-in (tests/openmmlab_mmdet.py)")
+
+
 def _compiled_ops_raising() -> ModuleType:
     """A stand-in ``mmcv._ext``: every op name exists, and calling any op raises."""
     ext = types.ModuleType("mmcv._ext", "mmcv-lite has no compiled ops; calling one raises")
+    # A spec with a loader, as a real extension has: MMEngine's mmcv_full_available()
+    # looks it up (pkgutil.find_loader) before it applies dcn_offset_lr_mult to mmcv's
+    # deformable convolutions, which exist here because mmcv.ops imported.
+    ext.__spec__ = importlib.machinery.ModuleSpec("mmcv._ext", _NotLoadable())
 
     def lookup(name: str) -> Any:
         if name.startswith("__"):  # module protocol look-ups (__file__, __path__, ...)

@@ -18,6 +18,8 @@ import pytest
 import torch
 from click.testing import CliRunner
 from test_init_harness import assert_same, changed, tensors
+from test_param_groups import assert_same as assert_same_groups
+from test_param_groups import mmengine_groups
 
 from initcfg.cli import main
 from initcfg.config.load import load_config
@@ -133,3 +135,21 @@ def test_the_set_up_imports_mmdet_and_compiled_ops_raise_when_called() -> None:
     boxes = torch.tensor([[0.0, 0.0, 1.0, 1.0]])
     with pytest.raises(RuntimeError, match="compiled mmcv op nms is not available"):
         nms(boxes, torch.tensor([1.0]), 0.5)
+
+
+@pytest.mark.slow
+def test_dcn_detector_param_groups_match_mmengine(tmp_path: Path) -> None:
+    """dcn_offset_lr_mult on mmcv's real DeformConv2dPack (importable through the set-up):
+    MMEngine's constructor and initcfg's groups agree on every parameter."""
+    import_mmdet()
+    config = from_scratch(DETECTORS["dcn-faster-rcnn"], tmp_path)
+    model = build_mmdet(model_section(config))
+    offsets = [name for name, _ in model.named_parameters() if ".conv_offset." in name]
+    assert len(offsets) == 26, offsets  # weight and bias of 13 deformable convs
+    paramwise = dict(dcn_offset_lr_mult=0.1, bias_lr_mult=2.0, norm_decay_mult=0.0)
+    sgd = dict(type="SGD", lr=0.02, momentum=0.9, weight_decay=1e-4)
+    assert_same_groups(model, sgd, paramwise)
+    # The rule this is about did apply (MMEngine skips it when it finds no mmcv ops).
+    groups = mmengine_groups(model, sgd, paramwise)
+    named = dict(model.named_parameters())
+    assert [groups[id(named[name])]["lr"] for name in offsets] == [pytest.approx(0.002)] * 26
