@@ -108,6 +108,8 @@ def test_shipped_config_plans_the_pretrained_backbone_without_downloading(
     result = CliRunner().invoke(main, ["plan", str(config)])
     assert result.exit_code == 0, result.output
     assert "loads torchvision://resnet50 (not inspected)" in result.output
+    stem = next(line for line in result.output.splitlines() if line.startswith("backbone.conv1"))
+    assert "_base_/models/retinanet_r50_fpn.py:" in stem  # the config line, not ResNet's
     assert "bbox_head.retina_cls" in result.output  # the head's bias_prob Normal init
     assert not hub.exists() or not any(hub.rglob("*")), "planning downloaded something"
 
