@@ -20,7 +20,8 @@ the CPU time of spinning worker threads swamps what is measured.
 
 Needs the test extras (mmpretrain, mmcv-lite) and imports mmpretrain through the test
 set-up (tests/openmmlab.py). Machines are noisy: read the ratios, not the absolute times.
-mmdet detectors are not measured: mmdet 3.3.0 needs mmcv's compiled ops to import.
+The mmdet detectors (``DETECTORS``) are fetched and imported by tests/openmmlab_mmdet.py
+and measured from scratch (their backbone's Pretrained entry removed).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import argparse
 import copy
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,6 +48,7 @@ from openmmlab import (
     mmpretrain_config,
     model_section,
 )
+from openmmlab_mmdet import build_mmdet, from_scratch, import_mmdet
 
 MODELS = {
     "resnet50": "resnet/resnet50_8xb32_in1k.py",
@@ -54,6 +57,13 @@ MODELS = {
     "convnext-t": "convnext/convnext-tiny_32xb128_in1k.py",
     "mobilenet-v2": "mobilenet_v2/mobilenet-v2_8xb32_in1k.py",
 }
+
+# mmdet 3.3.0 detectors, built from scratch (tests/openmmlab_mmdet.py has the set-up).
+DETECTORS = {
+    "retinanet": "retinanet/retinanet_r50_fpn_1x_coco.py",
+}
+MODELS.update(DETECTORS)
+_SCRATCH = Path(tempfile.mkdtemp(prefix="initcfg-bench-"))
 
 
 def _same(a: torch.nn.Module, b: torch.nn.Module) -> bool:
@@ -106,7 +116,9 @@ def _floor(model: torch.nn.Module, calls: list[Kernel]) -> None:
 
 
 def measure(name: str, relative: str, repeat: int) -> tuple[str, ...]:
-    config = mmpretrain_config(relative)
+    detector = name in DETECTORS
+    config = from_scratch(relative, _SCRATCH) if detector else mmpretrain_config(relative)
+    build = build_mmdet if detector else build_mmpretrain
     section = model_section(config)
     tree = load_config(config)
     mm_times, floor_times, compile_times, apply_times = [], [], [], []
@@ -117,9 +129,9 @@ def measure(name: str, relative: str, repeat: int) -> tuple[str, ...]:
     clock = time.process_time
     for _ in range(repeat):
         torch.manual_seed(0)
-        theirs = build_mmpretrain(copy.deepcopy(section))
-        ours = build_mmpretrain(copy.deepcopy(section))
-        bare = build_mmpretrain(copy.deepcopy(section))
+        theirs = build(copy.deepcopy(section))
+        ours = build(copy.deepcopy(section))
+        bare = build(copy.deepcopy(section))
         ours.load_state_dict(theirs.state_dict())
         bare.load_state_dict(theirs.state_dict())
         meta = build_registry_model(tree)
@@ -174,6 +186,8 @@ def main() -> None:
     options = parser.parse_args()
     torch.set_num_threads(options.threads)
     import_mmpretrain()
+    if DETECTORS.keys() & set(options.models.split(",")):
+        import_mmdet()
     header = (
         "model", "params", "modules", "mmengine", "floor", "compile", "apply", "ratio",
         "best", "opaque",

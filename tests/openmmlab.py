@@ -1,7 +1,7 @@
 """Real OpenMMLab packages in tests: import MMPretrain beside the CPU torch, and build
 its models from its own shipped configs.
 
-MMPretrain 1.2.0 and mmcv-lite 2.2.0 are pure-Python wheels in the test extras; MMPretrain
+MMPretrain 1.2.0 and mmcv-lite 2.1.0 are pure-Python wheels in the test extras; MMPretrain
 imports torchvision (``torchvision.transforms.functional`` in its data transforms). The
 torchvision wheel PyPI serves for torch 2.13 is a CUDA build: its compiled ``_C`` library
 does not load beside the CPU torch, and ``torchvision/_meta_registrations.py`` then
@@ -12,9 +12,9 @@ exist" at import. :func:`import_mmpretrain` defines just those two operator sche
 cannot be loaded; every other part of torchvision that MMPretrain uses is Python. This is
 test set-up only: initcfg itself never imports torchvision for this.
 
-MMDetection 3.3.0 cannot be imported here: it refuses mmcv 2.2.0, and with mmcv-lite
-2.1.0 ``mmdet.models`` imports ``mmcv.ops``, which loads mmcv's compiled extension
-(mmcv-lite has none; tests/parity/test_registry_mmdet.py, docs/plans.md).
+MMDetection 3.3.0 is not in the test extras, and ``mmdet.models`` imports ``mmcv.ops``,
+which needs mmcv's compiled extension (mmcv-lite has none): tests/openmmlab_mmdet.py
+fetches it and explains how its detectors are built honestly all the same.
 
 Usage::
 

@@ -9,8 +9,8 @@
 Each is tested on models of our own, built through an MMEngine registry from a config,
 and on a real mmpretrain model built from its shipped config. No mmpretrain 1.2.0 model
 reaches a property override (only HRNet writes one, on a ResLayer that has no such
-attribute), and mmdet 3.3.0, where ResNet has both, cannot be imported without mmcv's
-compiled ops.
+attribute); mmdet 3.3.0's ResNet has both, and test_real_detectors.py checks them on
+real detectors (tests/openmmlab_mmdet.py makes mmdet importable beside mmcv-lite).
 """
 
 from __future__ import annotations
@@ -174,3 +174,30 @@ def _resnet_section() -> dict[str, Any]:
 def test_real_mmpretrain_models_bit_exact(make: Callable[[], dict[str, Any]]) -> None:
     section = make()
     _compare_built(lambda: build_mmpretrain(copy.deepcopy(section)), {"model": section})
+
+
+def test_an_init_cfg_the_constructor_kept_is_credited_to_the_config(tmp_path: Any) -> None:
+    """Built from the config, a module's attribute is what applies; where it is the
+    config's value unchanged, the plan names the config line that wrote it (mmdet's
+    backbone Pretrained entries were credited to the ResNet class), and where the
+    constructor made its own value, the class."""
+    config_file = tmp_path / "net.py"
+    config_file.write_text(
+        "model = dict(\n"
+        "    type='Net',\n"
+        "    backbone=dict(type='Backbone', init_cfg=dict(type='Xavier', layer='Conv2d')),\n"
+        "    head=dict(type='Head'),\n"
+        ")\n"
+    )
+    from initcfg.config.load import load_config
+
+    tree = load_config(config_file)
+    model = MODELS.build(copy.deepcopy(tree.to_dict()["model"]))
+    plan = compile_init_plan(tree, model, built_from_config=True)
+    kept = plan.final_writer("backbone.stem.weight")
+    assert kept is not None and kept.initializer is not None
+    assert kept.initializer.type == "Xavier"
+    assert (kept.origin.source, kept.origin.key) == ("config", "model.backbone.init_cfg")
+    assert (kept.origin.file, kept.origin.line) == (str(config_file), 3)
+    made = plan.final_writer("backbone.layer.0.bn2.weight")  # the constructor's own value
+    assert made is not None and made.origin.source == "attribute"

@@ -92,8 +92,9 @@ def test_building_a_detector_with_mmcv_lite_stops_with_what_is_missing(
     assert "No module named 'mmcv._ext'" in run.stderr
     assert "install mmcv, not mmcv-lite" in run.stderr and "--no-model" in run.stderr
     assert "Traceback" not in run.stderr
-    # The test environment's mmcv-lite 2.2.0 is past what mmdet 3.3.0 accepts.
-    run = _plan_in_a_process([mmdet_site], str(config))
+    # mmcv-lite 2.2.0 (what mmpretrain alone would take) is past what mmdet 3.3.0 accepts.
+    newer = installed_wheel("mmcv-lite", "2.2.0")
+    run = _plan_in_a_process([newer, mmdet_site], str(config))
     assert run.returncode == 2
     assert "MMCV==2.2.0 is used but incompatible" in run.stderr
     # The schedule needs no model.

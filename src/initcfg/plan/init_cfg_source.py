@@ -62,6 +62,27 @@ class ConfigSource:
             return None
         return found
 
+    def credited(self, module: nn.Module, path: str) -> tuple[KeyPath, Any] | None:
+        """:meth:`configured`, or else the config's ``init_cfg`` for a constructed module
+        whose attribute is that value unchanged: the attribute is what applies, and its
+        entries are credited to the config line that wrote them, not to the class."""
+        found = self.init_cfgs.get(path)
+        if found is None:
+            return None
+        if self.constructed and hasattr(module, "init_cfg"):
+            return found if plain(module.init_cfg) == plain(found[1]) else None
+        return found
+
+
+def plain(value: Any) -> Any:
+    """Mappings and sequences as plain dicts and lists (MMEngine's ConfigDict compares
+    and prints as itself)."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
 
 @dataclass(slots=True)
 class _Entry:

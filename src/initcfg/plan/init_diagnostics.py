@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from torch import nn
 
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, format_path
+from initcfg.plan.init_cfg_source import plain
 from initcfg.plan.init_describe import describe_step
 from initcfg.plan.model_walk import ModuleIndex
 from initcfg.plan.planner import Planner
@@ -69,26 +70,16 @@ def _constructor_differences(planner: Planner, modules: Mapping[str, nn.Module])
         if not hasattr(module, "init_cfg"):
             continue
         attribute = module.init_cfg
-        if _plain(attribute) == _plain(value):
+        if plain(attribute) == plain(value):
             continue
         planner.report(
             "IC415",
             f"{format_path(key)} is {value!r}, but the constructor of {module_path or 'the model'} "
-            f"({type(module).__name__}) made it {_plain(attribute)!r}; that is what "
+            f"({type(module).__name__}) made it {plain(attribute)!r}; that is what "
             "init_weights applies",
             Origin(module_path, format_path(key), "config"),
             key=key,
         )
-
-
-def _plain(value: Any) -> Any:
-    """Mappings and sequences as plain dicts and lists (MMEngine's ConfigDict compares
-    and prints as itself)."""
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _provenance_diagnostics(plan: InitPlan) -> None:

@@ -141,6 +141,38 @@ def meta_parameters_building() -> Iterator[_Moved]:
         nn.Module.register_buffer = register_buffer  # type: ignore[method-assign]
 
 
+@contextmanager
+def _stray_parameters_to_meta() -> Iterator[_Moved]:
+    """Inside :func:`meta_model_building`: the rare parameter or buffer made off the
+    default device moves to meta when it is registered (tensors already on meta pass
+    straight through, which keeps the fast path fast)."""
+    register_parameter = nn.Module.register_parameter
+    register_buffer = nn.Module.register_buffer
+    moved = _Moved()
+
+    def parameter_on_meta(
+        self: nn.Module, name: str, param: nn.Parameter | None
+    ) -> None:
+        if param is not None and not param.is_meta:
+            param = moved.parameter(param)
+        register_parameter(self, name, param)
+
+    def buffer_on_meta(
+        self: nn.Module, name: str, tensor: torch.Tensor | None, persistent: bool = True
+    ) -> None:
+        if tensor is not None and not tensor.is_meta:
+            tensor = moved.buffer(tensor)
+        register_buffer(self, name, tensor, persistent)
+
+    try:
+        nn.Module.register_parameter = parameter_on_meta  # type: ignore[method-assign]
+        nn.Module.register_buffer = buffer_on_meta  # type: ignore[method-assign]
+        yield moved
+    finally:
+        nn.Module.register_parameter = register_parameter  # type: ignore[method-assign]
+        nn.Module.register_buffer = register_buffer  # type: ignore[method-assign]
+
+
 def _is_meta_refusal(error: BaseException) -> bool:
     """An error raised because a constructor asked a meta tensor for a value."""
     return isinstance(error, RuntimeError | NotImplementedError) and "meta" in str(error)
@@ -155,14 +187,23 @@ def build_on_meta(build: Callable[[], Built]) -> Built:
     Any other error propagates.
     """
     try:
-        with meta_model_building():
+        # Registration moves strays too: the legacy constructor ``torch.Tensor(*shape)``
+        # ignores the default device (mmcv's DeformConv2d makes its weight so), and its
+        # ``reset_parameters`` would then draw real random numbers from the global
+        # generator into a real tensor while only shapes are wanted.
+        with meta_model_building(), _stray_parameters_to_meta():
             return build()
     except (RuntimeError, NotImplementedError) as error:
         if not _is_meta_refusal(error):
             raise
     with meta_parameters_building() as moved:
-        built = build()
-        if isinstance(built, nn.Module):
-            for module in built.modules():
-                moved.module(module)
+        return _all_on_meta(build(), moved)
+
+
+def _all_on_meta(built: Built, moved: _Moved) -> Built:
+    """Move what a constructor assigned without registering it (an existing buffer
+    reassigned) once the model is complete."""
+    if isinstance(built, nn.Module):
+        for module in built.modules():
+            moved.module(module)
     return built

@@ -160,7 +160,7 @@ class Planner:
     # -- init_cfg lookup -----------------------------------------------------------
 
     def raw_init_cfg(self, module: nn.Module, path: str) -> tuple[Any, KeyPath | None]:
-        configured = self.source.configured(module, path)
+        configured = self.source.credited(module, path)
         if configured is not None:
             return configured[1], configured[0]
         return module_attr(module, "init_cfg", None), None

@@ -94,3 +94,28 @@ def test_build_on_meta_propagates_other_errors() -> None:
 
     with pytest.raises(ValueError, match="not a meta problem"):
         build_on_meta(broken)
+
+
+class LegacyConstructed(nn.Module):
+    """Makes its parameters with the legacy ``torch.Tensor(*shape)`` constructor, which
+    ignores the default device, and fills them itself, as mmcv's deformable
+    convolutions (DeformConv2d, ModulatedDeformConv2d) do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.Tensor(8, 4, 3, 3))
+        self.bias = nn.Parameter(torch.Tensor(8))
+        nn.init.kaiming_uniform_(self.weight, nonlinearity="relu")
+        self.bias.data.uniform_(-0.1, 0.1)
+        self.conv = nn.Conv2d(4, 8, 3)
+
+
+def test_legacy_constructed_parameters_end_on_meta_without_random_draws() -> None:
+    with torch.device("meta"):
+        assert not torch.Tensor(2).is_meta  # the premise: the legacy form stays real
+    torch.manual_seed(5)
+    state = torch.get_rng_state()
+    model = build_on_meta(LegacyConstructed)
+    assert all(t.is_meta for t in model.parameters())
+    assert torch.equal(torch.get_rng_state(), state), "a meta build drew random numbers"
+    assert nn.Module.register_parameter is _REGISTER_PARAMETER
