@@ -343,6 +343,7 @@ class ModuleIndex:
         self._shapes: list[tuple[int, ...] | None] = []
         self._lazy = False
         self.kinds: dict[str, int] = {}
+        self.kind_counts: list[int] = []  # kind → how many subtrees have it
         self._build(root, init_cfg_key)
 
     def _build(self, root: nn.Module, init_cfg_key: Callable[[Any], Any] | None) -> None:
@@ -351,7 +352,7 @@ class ModuleIndex:
         lazy_type = parameter.UninitializedTensorMixin  # type: ignore[attr-defined]  # is_lazy's test
 
         modules, preorder, order, span = self.modules, self.preorder, self.order, self._span
-        kinds = self.kinds
+        kinds, counts = self.kinds, self.kind_counts
         interned: dict[Any, int] | None = {} if init_cfg_key is not None else None
         seen: set[int] = set()
         # Parameters come before buffers in named_tensors(), each table deduplicated on
@@ -455,6 +456,10 @@ class ModuleIndex:
                 return -1
             kind = interned.setdefault((own, tuple(layout)), len(interned))
             kinds[path] = kind
+            if kind == len(counts):
+                counts.append(1)
+            else:
+                counts[kind] += 1
             return kind
 
         walk(root, "", True, walk)

@@ -119,6 +119,9 @@ class Repeats:
         """Note where the first visit of a kind starts (None: the kind is settled)."""
         if kind in self.templates:
             return None
+        if self.index.kind_counts[kind] < 2:  # nothing to stamp it onto
+            self.templates[kind] = None
+            return None
         return _Mark(
             kind,
             path,
