@@ -13,8 +13,9 @@ from typing import Any
 
 from torch import nn
 
-from initcfg.diagnostics import KeyPath, Location
-from initcfg.plan.steps import Origin
+from initcfg.diagnostics import KeyPath, Location, format_path
+from initcfg.plan.model_walk import _class_location
+from initcfg.plan.steps import Origin, Source, make_origin
 from initcfg.schema.document import ParsedInitCfg
 from initcfg.schema.init_cfg import InitCfgParse, parse_init_cfg
 from initcfg.schema.initializers import BaseInit, Pretrained
@@ -82,6 +83,60 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+# One entry of a parse as a module's init_cfg places it: the initializer, its key path
+# within the value, that path as text, how its overrides are written (a list, one, none)
+# and how many there are.
+_Form = tuple[BaseInit, KeyPath, str, "str | None", int]
+
+
+class EntryForms:
+    """Per compile: the layout of each distinct parse's entries, by parse and class."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[int, Source, type], tuple[InitCfgParse, list[_Form]]] = {}
+
+    def entries(
+        self, result: InitCfgParse, value: Any, module: nn.Module, path: str, source: Source
+    ) -> list[_Entry]:
+        """The planner's entries for a clean parse of a module's own (or an argument's)
+        ``init_cfg``: blocks repeat one value, whose parse the grammar's cache shares, so
+        the key suffixes and override layout are worked out once per parse and class."""
+        cls = type(module)
+        cache_key = (id(result), source, cls)
+        found = self.found.get(cache_key)
+        if found is None or found[0] is not result:
+            forms: list[_Form] = []
+            tops = [p.path for p in result.located if p.override_of is None]
+            for initializer, rel in zip(result.entries or (), tops, strict=True):
+                raw = _raw_at(value, rel)
+                overrides = raw.get("override") if isinstance(raw, Mapping) else None
+                layout = (
+                    "list" if isinstance(overrides, list) else None if overrides is None
+                    else "one"
+                )
+                count = len(initializer.override or ())
+                forms.append((initializer, rel, format_path(("", *rel)), layout, count))
+            found = self.found[cache_key] = (result, forms)
+        if source == "argument":
+            head: KeyPath = ("init_cfg",)
+        else:
+            head = (path or cls.__name__, "init_cfg")
+        text = format_path(head)
+        file, line = _class_location(cls) if source == "attribute" else (None, None)
+        entries: list[_Entry] = []
+        for initializer, rel, suffix, layout, count in found[1]:
+            origin = make_origin(path, text + suffix, source, file, line)
+            keys: list[KeyPath | None]
+            if layout is None:
+                keys = [None] * count
+            elif layout == "list":
+                keys = [(*head, *rel, "override", i) for i in range(count)]
+            else:
+                keys = [(*head, *rel, "override")] * count
+            entries.append(_Entry(initializer, origin, keys, None))
+        return entries
 
 
 @dataclass(slots=True)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
+from torch import nn
+
+from initcfg.diagnostics import KeyPath
 from initcfg.plan.steps import Step
 from initcfg.schema.initializers import BaseInit, Pretrained
 
@@ -48,3 +52,38 @@ def describe_step(step: Step) -> str:
     elif step.whole:
         text += f" on {step.target}"
     return text
+
+
+def _first_misfits(
+    missing: list[str],
+    unexpected: list[str],
+    mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]],
+) -> str:
+    parts = []
+    if missing:
+        parts.append("missing " + ", ".join(missing[:3]) + (" …" if len(missing) > 3 else ""))
+    if unexpected:
+        parts.append(
+            "unexpected " + ", ".join(unexpected[:3]) + (" …" if len(unexpected) > 3 else "")
+        )
+    for key, have, want in mismatched[:3]:
+        parts.append(f"{key}: checkpoint {list(have)} vs model {list(want)}")
+    return " (" + "; ".join(parts) + ")" if parts else ""
+
+
+def _mm_container(module: nn.Module) -> str:
+    if isinstance(module, nn.ModuleList):
+        return "ModuleList"
+    if isinstance(module, nn.ModuleDict):
+        return "ModuleDict"
+    if isinstance(module, nn.Sequential):
+        return "Sequential"
+    return "BaseModule"
+
+
+def _layer_item_key(key: KeyPath | None, layer: Any, name: str) -> KeyPath | None:
+    if key is None:
+        return None
+    if isinstance(layer, list) and name in layer:
+        return (*key, layer.index(name))
+    return key

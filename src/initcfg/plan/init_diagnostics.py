@@ -83,6 +83,18 @@ def _constructor_differences(planner: Planner, modules: Mapping[str, nn.Module])
 
 
 def _provenance_diagnostics(plan: InitPlan) -> None:
+    if not any(step.kind == "load" for step in plan.steps):
+        # Without a load there is no IC404 to find, and IC405 needs only whether anything
+        # writes a parameter: one set of the written names instead of every tensor's
+        # list of writers (a compile ran the full pass once per plan).
+        written: set[str] = set()
+        for step in plan.steps:
+            if step.kind == "init":
+                written.update([write.tensor for write in step.writes])
+            else:
+                written.update(step.written())
+        _untouched(plan, written)
+        return
     writers = plan.writers()
     for index, step in enumerate(plan.steps):
         if step.kind != "load":
@@ -103,10 +115,15 @@ def _provenance_diagnostics(plan: InitPlan) -> None:
                     step.origin.key,
                 ).at(where, inherited)
             )
+    _untouched(plan, {name for name, indices in writers.items() if indices})
+
+
+def _untouched(plan: InitPlan, written: set[str]) -> None:
+    """IC405: the parameters nothing writes (``written``: the names something writes)."""
     untouched = [
         name
         for name, info in plan.tensors.items()
-        if info.kind == "parameter" and not writers.get(name)
+        if info.kind == "parameter" and name not in written
     ]
     if untouched:
         plan.diagnostics.append(

@@ -23,7 +23,7 @@ from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, did_you_mean, format_path
 from initcfg.plan.checkpoint import LoadResult, StateDict
-from initcfg.plan.init_cfg_source import ConfigSource
+from initcfg.plan.init_cfg_source import ConfigSource, _frozen
 from initcfg.plan.init_describe import _count, _relative, _shape
 from initcfg.plan.init_describe import describe_initializer as describe_initializer
 from initcfg.plan.init_describe import describe_step as describe_step
@@ -448,7 +448,9 @@ def _compile(
         constructed=built_from_config,
         parsed=document.parsed_init_cfgs,
     )
-    index = ModuleIndex(model)  # one walk of the model for the whole compile
+    # One walk of the model for the whole compile; the kinds let a repeated block be
+    # planned once (initcfg.plan.repeats).
+    index = ModuleIndex(model, init_cfg_key=_frozen)
     problem = lazy_model_problem(tree, model, index=index)
     if problem is not None:
         return InitPlan(
@@ -499,7 +501,7 @@ def _compile(
         planner.load_step(Pretrained(checkpoint=checkpoint), model, "", origin)
     plan = InitPlan(
         steps=planner.steps,
-        tensors=tensor_table(TensorInfo, planner.tensors, planner.known),
+        tensors=tensor_table(TensorInfo, planner.tensors, index.shapes()),
         marked=planner.marked,
         unreached=planner.unreached,
         diagnostics=planner.diagnostics,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal, TypeVar
 
 import torch
@@ -136,10 +136,11 @@ def postorder(module: nn.Module, path: str) -> list[tuple[str, nn.Module]]:
 def tensor_table(
     cls: type[T],
     tensors: list[tuple[str, torch.Tensor, bool]],
-    known: dict[int, tuple[str, tuple[int, ...]]],
+    shapes: list[tuple[int, ...] | None],
 ) -> dict[str, T]:
     """Name → ``cls(name, shape, kind)`` for each of ``tensors`` (``kind``: ``parameter``
-    or ``buffer``), shapes from ``known`` (:meth:`ModuleIndex.known`) when there.
+    or ``buffer``), shapes from ``shapes`` (:meth:`ModuleIndex.shapes`, in the same order)
+    where known.
 
     ``cls`` is a frozen slots dataclass with exactly those three fields (the plan's
     ``TensorInfo``); its slots are set through their descriptors, which builds the same
@@ -151,11 +152,10 @@ def tensor_table(
         getattr(cls, field).__set__ for field in ("name", "shape", "kind")
     )
     out: dict[str, T] = {}
-    for name, tensor, is_param in tensors:
-        found = known.get(id(tensor))
+    for (name, tensor, is_param), shape in zip(tensors, shapes, strict=True):
         made = new(cls)
         set_name(made, name)
-        set_shape(made, found[1] if found is not None else tuple(tensor.shape))
+        set_shape(made, shape if shape is not None else tuple(tensor.shape))
         set_kind(made, "parameter" if is_param else "buffer")
         out[name] = made
     return out
@@ -227,6 +227,20 @@ def module_has(module: nn.Module, name: str) -> bool:
     return module_attr(module, name, _MISSING) is not _MISSING
 
 
+def module_has_either(module: nn.Module, first: str, second: str) -> bool:
+    """``hasattr(module, first) or hasattr(module, second)``, as dict look-ups when
+    ``getattr`` would answer both from the module's tables (the planner asks this of
+    every child it meets)."""
+    cls = type(module)
+    state = module.__dict__
+    if _CLASS_ATTRS.get((cls, first)) and _CLASS_ATTRS.get((cls, second)) and "_modules" in state:
+        for table in (state, state["_parameters"], state["_buffers"], state["_modules"]):
+            if first in table or second in table:
+                return True
+        return False
+    return module_has(module, first) or module_has(module, second)
+
+
 def set_module_flag(module: nn.Module, name: str, value: bool) -> None:
     """``setattr(module, name, value)`` for a plain flag such as ``_is_init``, skipping
     ``nn.Module.__setattr__``'s table checks when the name is in none of the tables."""
@@ -238,49 +252,226 @@ def set_module_flag(module: nn.Module, name: str, value: bool) -> None:
         setattr(module, name, value)
 
 
+# What the planner reads of a module besides its tables: a class that answers these
+# through a descriptor (a property) or its own attribute hooks could answer differently
+# for two instances alike in every table, so its subtrees get no kind.
+_READ = ("init_cfg", "_is_init", "is_init", "weight", "bias")
+_KINDABLE: dict[type, bool] = {}
+_ABSENT = ("absent",)
+
+
+def _kindable(cls: type) -> bool:
+    found = _KINDABLE.get(cls)
+    if found is None:
+        found = (
+            getattr(cls, "__getattr__", None) is nn.Module.__getattr__
+            and getattr(cls, "__getattribute__", None) is object.__getattribute__
+        )
+        for name in _READ if found else ():
+            for klass in cls.__mro__:
+                if name in klass.__dict__:
+                    found = found and not hasattr(type(klass.__dict__[name]), "__get__")
+                    break
+        _KINDABLE[cls] = found
+    return found
+
+
+def _flag(value: Any) -> Any:
+    """A flag's value as a kind records it (anything but None or a bool by identity)."""
+    return value if value is None or type(value) is bool else ("object", id(value))
+
+
+def _own_state(
+    module: nn.Module, state: dict[str, Any], init_cfg_key: Callable[[Any], Any]
+) -> tuple[Any, ...] | None:
+    """What the planner reads of ``module`` itself, as a hashable value (None: too
+    irregular to compare)."""
+    cls = type(module)
+    if not _kindable(cls):
+        return None
+    if "init_cfg" in state:
+        value = init_cfg_key(state["init_cfg"])
+        if value is None:
+            return None
+    else:
+        value = _ABSENT
+    return (
+        cls,
+        value,
+        "init_weights" in state,
+        "weight" in state,
+        "bias" in state,
+        _flag(state.get("_is_init")),
+        _flag(state.get("is_init")),
+    )
+
+
+Walk = Callable[[nn.Module, str, bool, "Walk"], int]
+
+
 class ModuleIndex:
     """One walk over the model per compile, answering what the planner asks many times.
+
+    The walk reads each module's tables once: its children, and (the first time it
+    meets a module) its parameters and buffers with their names and shapes, which are
+    what :meth:`named_tensors`, :meth:`known`, :meth:`names` and :meth:`shapes` give.
 
     Attributes:
         modules: Every registered path → module (``named_modules(remove_duplicate=False)``).
         preorder: ``named_modules()`` order, each module once.
         order: ``module.apply`` order (see :func:`postorder`) from the root.
+        kinds: Module path → an integer equal for two subtrees exactly when everything
+            the planner reads of them matches: classes, child names, tensor names and
+            shapes, ``init_cfg`` values (compared through ``init_cfg_key``, which gives a
+            hashable value or None), the flags of ``_is_init``. Only built with an
+            ``init_cfg_key``; a subtree with a shared module or tensor, a lazy tensor or
+            a class with its own attribute hooks has none.
     """
 
-    def __init__(self, root: nn.Module) -> None:
+    def __init__(
+        self, root: nn.Module, *, init_cfg_key: Callable[[Any], Any] | None = None
+    ) -> None:
         self.root = root
         self.modules: dict[str, nn.Module] = {}
         self.preorder: list[tuple[str, nn.Module]] = []
         self.order: list[tuple[str, nn.Module]] = []
         self._span: dict[str, tuple[int, int]] = {}  # path → its subtree's slice of ``order``
         self._children: dict[int, list[tuple[str, nn.Module]]] = {}
-        self._tensors: list[tuple[str, torch.Tensor, bool]] | None = None
+        self._tensors: list[tuple[str, torch.Tensor, bool]] = []
         self._known: dict[int, tuple[str, tuple[int, ...]]] = {}
+        self._names: dict[int, str] = {}
+        self._shapes: list[tuple[int, ...] | None] = []
         self._lazy = False
-        seen: set[int] = set()
-        self._walk(root, "", seen, in_order=True)
+        self.kinds: dict[str, int] = {}
+        self.kind_counts: list[int] = []  # kind → how many subtrees have it
+        self._build(root, init_cfg_key)
 
-    def _walk(self, module: nn.Module, path: str, seen: set[int], *, in_order: bool) -> None:
-        self.modules[path] = module
-        if id(module) not in seen:
-            seen.add(id(module))
-            self.preorder.append((path, module))
-        start = len(self.order)
-        kept = self.children(module)
-        registered = module._modules
-        if len(kept) == len(registered):  # no None, no module twice: children() is all
-            for name, child in kept:
-                self._walk(child, f"{path}.{name}" if path else name, seen, in_order=in_order)
-        else:
-            kept_names = {name for name, _ in kept}
-            for name, sub in registered.items():
-                if sub is None:
-                    continue
-                sub_path = f"{path}.{name}" if path else name
-                self._walk(sub, sub_path, seen, in_order=in_order and name in kept_names)
-        if in_order:
-            self.order.append((path, module))
-            self._span[path] = (start, len(self.order))
+    def _build(self, root: nn.Module, init_cfg_key: Callable[[Any], Any] | None) -> None:
+        from torch.nn import parameter
+
+        lazy_type = parameter.UninitializedTensorMixin  # type: ignore[attr-defined]  # is_lazy's test
+
+        modules, preorder, order, span = self.modules, self.preorder, self.order, self._span
+        kinds, counts = self.kinds, self.kind_counts
+        interned: dict[Any, int] | None = {} if init_cfg_key is not None else None
+        seen: set[int] = set()
+        # Parameters come before buffers in named_tensors(), each table deduplicated on
+        # its own; the walk fills both at once and joins them at the end.
+        param_names: dict[int, str] = {}
+        buffer_names: dict[int, str] = {}
+        param_known: dict[int, tuple[str, tuple[int, ...]]] = {}
+        buffer_known: dict[int, tuple[str, tuple[int, ...]]] = {}
+        param_out: list[tuple[str, torch.Tensor, bool]] = []
+        buffer_out: list[tuple[str, torch.Tensor, bool]] = []
+        param_shapes: list[tuple[int, ...] | None] = []
+        buffer_shapes: list[tuple[int, ...] | None] = []
+        params_side = (param_names, param_known, param_out, param_shapes, True)
+        buffers_side = (buffer_names, buffer_known, buffer_out, buffer_shapes, False)
+        lazy = False
+
+        def walk(module: nn.Module, path: str, in_order: bool, again: Walk) -> int:
+            """Index ``module``'s subtree; its kind (see :attr:`kinds`), -1 for none.
+            (``again`` is this function: naming itself from its closure would make a
+            reference cycle, holding the whole index until the collector finds it.)"""
+            nonlocal lazy
+            pair = (path, module)
+            modules[path] = module
+            state = module.__dict__
+            plain = interned is not None  # whether this subtree gets a kind
+            layout: list[Any] = []
+            if id(module) in seen:
+                plain = False  # shared: its tensors' names belong to its first path
+            else:
+                seen.add(id(module))
+                preorder.append(pair)
+                params = state.get("_parameters")
+                buffers = state.get("_buffers")
+                if params is None or buffers is None:  # tables kept elsewhere (rare)
+                    params, buffers, plain = module._parameters, module._buffers, False
+                if params or buffers:
+                    dotted = f"{path}." if path else ""
+                    for table, side in ((params, params_side), (buffers, buffers_side)):
+                        if not table:
+                            continue
+                        names, known, out, shapes, is_param = side
+                        for name, tensor in table.items():
+                            if tensor is None:
+                                if plain:
+                                    layout.append((is_param, name, None))
+                                continue
+                            key = id(tensor)
+                            if key in names:
+                                plain = False  # named where it was first registered
+                                continue
+                            full = dotted + name
+                            names[key] = full
+                            out.append((full, tensor, is_param))
+                            if isinstance(tensor, lazy_type):
+                                lazy, plain = True, False
+                                shapes.append(None)
+                                continue
+                            shape = tuple(tensor.shape)
+                            known[key] = (full, shape)
+                            shapes.append(shape)
+                            if plain:
+                                layout.append((is_param, name, shape))
+            start = len(order)
+            registered = state.get("_modules")
+            if registered is None:
+                registered, plain = module._modules, False
+            if registered:
+                prefix = f"{path}." if path else ""
+                regular = True  # no None, no module twice under it, none met before
+                for child in registered.values():
+                    if child is None or id(child) in seen:
+                        regular = False
+                        break
+                if regular and len(registered) > 1:
+                    regular = len({id(child) for child in registered.values()}) == len(registered)
+                if regular:
+                    for name, child in registered.items():
+                        kind = again(child, prefix + name, in_order, again)  # type: ignore[arg-type]  # no None here
+                        if kind < 0:
+                            plain = False
+                        elif plain:
+                            layout.append((name, kind))
+                else:
+                    plain = False
+                    kept = self.children(module)
+                    if len(kept) == len(registered):
+                        for name, child in kept:
+                            again(child, prefix + name, in_order, again)
+                    else:
+                        kept_names = {name for name, _ in kept}
+                        for name, sub in registered.items():
+                            if sub is not None:
+                                again(sub, prefix + name, in_order and name in kept_names, again)
+            if in_order:
+                order.append(pair)
+                span[path] = (start, len(order))
+            if not plain or interned is None or init_cfg_key is None:
+                return -1
+            own = _own_state(module, state, init_cfg_key)
+            if own is None:
+                return -1
+            kind = interned.setdefault((own, tuple(layout)), len(interned))
+            kinds[path] = kind
+            if kind == len(counts):
+                counts.append(1)
+            else:
+                counts[kind] += 1
+            return kind
+
+        walk(root, "", True, walk)
+        for key, found in buffer_known.items():
+            param_known.setdefault(key, found)
+        for key, name in buffer_names.items():
+            param_names.setdefault(key, name)
+        # A tensor registered as a parameter and as a buffer is listed in both tables
+        # (as named_tensors() does); its shape comes from the first listing.
+        self._tensors = param_out + buffer_out
+        self._shapes = param_shapes + buffer_shapes
+        self._known, self._names, self._lazy = param_known, param_names, lazy
 
     def children(self, module: nn.Module) -> list[tuple[str, nn.Module]]:
         """:func:`children`, computed once per module."""
@@ -297,43 +488,23 @@ class ModuleIndex:
         return self.order[span[0] : span[1]]
 
     def named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
-        """:func:`named_tensors` from the index (computed once)."""
-        if self._tensors is None:
-            self._tensors = self._named_tensors()
+        """:func:`named_tensors`, from the index's walk."""
         return self._tensors
 
     def has_lazy_tensors(self) -> bool:
         """Whether any parameter or buffer is uninitialized (a lazy module's)."""
-        self.named_tensors()
         return self._lazy
 
     def known(self) -> dict[int, tuple[str, tuple[int, ...]]]:
         """``id(tensor)`` → (canonical name, shape) of each registered tensor that has a
-        shape (not a lazy one), from the same walk as :meth:`named_tensors`."""
-        self.named_tensors()
+        shape (not a lazy one)."""
         return self._known
 
-    def _named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
-        from torch.nn import parameter
+    def names(self) -> dict[int, str]:
+        """``id(tensor)`` → canonical name (its first name in :meth:`named_tensors`) of
+        every registered tensor, lazy ones included."""
+        return self._names
 
-        lazy_type = parameter.UninitializedTensorMixin  # type: ignore[attr-defined]  # is_lazy's test
-
-        out: list[tuple[str, torch.Tensor, bool]] = []
-        known = self._known
-        lazy = False
-        for table in ("_parameters", "_buffers"):
-            seen: set[int] = set()
-            is_param = table == "_parameters"
-            for prefix, module in self.preorder:
-                for name, tensor in getattr(module, table).items():
-                    if tensor is None or id(tensor) in seen:
-                        continue
-                    seen.add(id(tensor))
-                    full = f"{prefix}.{name}" if prefix else name
-                    out.append((full, tensor, is_param))
-                    if isinstance(tensor, lazy_type):
-                        lazy = True
-                    elif id(tensor) not in known:
-                        known[id(tensor)] = (full, tuple(tensor.shape))
-        self._lazy = lazy
-        return out
+    def shapes(self) -> list[tuple[int, ...] | None]:
+        """The shape of each of :meth:`named_tensors` (None for a lazy tensor), in order."""
+        return self._shapes

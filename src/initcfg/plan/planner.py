@@ -29,13 +29,16 @@ from initcfg.plan.checkpoint import (
 )
 from initcfg.plan.init_cfg_source import (
     ConfigSource,
+    EntryForms,
     Locate,
     _deferred,
     _Entry,
+    _frozen,
     _is_typed,
     _parse_typed,
     _raw_at,
 )
+from initcfg.plan.init_describe import _first_misfits, _layer_item_key, _mm_container
 from initcfg.plan.model_walk import (
     ModuleIndex,
     Reach,
@@ -49,11 +52,13 @@ from initcfg.plan.model_walk import (
     join,
     module_attr,
     module_has,
+    module_has_either,
     named_tensors,
     postorder,
     weight_and_bias,
 )
 from initcfg.plan.ops import TensorOp, bias_op, weight_op
+from initcfg.plan.repeats import Repeats
 from initcfg.plan.steps import LoadSpec, Origin, Source, Step, Unreached, make_origin, make_write
 from initcfg.plan.trace import trace_init_weights, trace_real_copy
 from initcfg.schema.initializers import BaseInit, Pretrained, WeightInit
@@ -88,6 +93,8 @@ class Planner:
         trace: On a meta model, trace modules' own ``init_weights`` to learn what they
             write (:mod:`initcfg.plan.trace`).
         trace_real: On a model with real tensors, trace them on a deep copy.
+        index: The model's index, if built already (with an ``init_cfg_key``, as the
+            default's, a repeated block is planned once: :mod:`initcfg.plan.repeats`).
     """
 
     def __init__(
@@ -103,7 +110,7 @@ class Planner:
         trace_real: bool = False,
     ) -> None:
         self.root = root
-        self.index = index if index is not None else ModuleIndex(root)
+        self.index = index if index is not None else ModuleIndex(root, init_cfg_key=_frozen)
         self.source = source or ConfigSource()
         self.reach = reach
         self.read_checkpoints = read_checkpoints
@@ -116,15 +123,18 @@ class Planner:
         self.done: set[int] = set()  # modules whose init_weights the plan already ran
         self.ops: dict[tuple[int, str, tuple[int, ...]], TensorOp] = {}
         self.keep: list[BaseInit] = []
-        self.tensors = self.index.named_tensors()
-        self.names: dict[int, str] = {}
+        self.tensors, self.names = self.index.named_tensors(), self.index.names()
+        self.known = self.index.known()
         self.trace = trace
         self.trace_real = trace_real
         self.on_meta = bool(self.tensors) and all(t.is_meta for _, t, _ in self.tensors)
         self.module_paths: dict[int, str] | None = None  # built on first need
-        self.known = self.index.known()
-        for name, tensor, _ in self.tensors:
-            self.names.setdefault(id(tensor), name)
+        self.forms = EntryForms()
+        # Each entry's layer set and the classes it matches (``keep`` holds the ids).
+        self.layer_hits: dict[int, tuple[frozenset[str], dict[type, frozenset[str]]]] = {}
+        self.overrides = 0  # entries with overrides so far (a block with one is visited)
+        said = [*self.source.init_cfgs, *self.source.described]  # blocks always visited
+        self.repeats = Repeats(self.index, said) if self.index.kinds else None
 
     # -- reporting -----------------------------------------------------------------
 
@@ -178,6 +188,8 @@ class Planner:
         parsed = _parse_typed(value) if _is_typed(value) else None
         if parsed is None:
             result = self.source.parse(value, key)
+            if key is None and result.entries is not None and not result.diagnostics:
+                return self.forms.entries(result, value, module, path, source)
             base_key: KeyPath = key if key is not None else (path or "<root>", "init_cfg")
             for item in result.diagnostics:
                 placed = item.under(base_key)
@@ -223,10 +235,8 @@ class Planner:
     # -- the walk ------------------------------------------------------------------
 
     def takes_part(self, module: nn.Module, path: str) -> bool:
-        return (
-            module_has(module, "init_weights")
-            or module_has(module, "init_cfg")
-            or path in self.source.described
+        return module_has_either(module, "init_weights", "init_cfg") or (
+            path in self.source.described
         )
 
     def init_weights(self, *, call_own: bool = True) -> None:
@@ -273,10 +283,23 @@ class Planner:
         ]
 
     def visit(self, module: nn.Module, path: str) -> None:
+        repeats = self.repeats
+        kind = repeats.kind(module, path) if repeats is not None else None
+        if repeats is None or kind is None:
+            self.visit_module(module, path)
+        elif not repeats.stamp(self, kind, path):
+            mark = repeats.begin(self, kind, path)
+            self.visit_module(module, path)
+            if mark is not None:
+                repeats.end(self, mark)
+
+    def visit_module(self, module: nn.Module, path: str) -> None:
         entries = self.entries(module, path)
-        self.run([e for e in entries if not _deferred(e.initializer)], module, path)
+        if entries:
+            self.run([e for e in entries if not _deferred(e.initializer)], module, path)
+        prefix = f"{path}." if path else ""
         for name, child in self.index.children(module):
-            child_path = join(path, name)
+            child_path = prefix + name
             if has_own_init_weights(child):
                 if not is_initialized(child):
                     self.call_step(child, child_path)
@@ -286,7 +309,8 @@ class Planner:
                     self.visit(child, child_path)
             else:
                 self.find_unreached(child, child_path)
-        self.run([e for e in entries if _deferred(e.initializer)], module, path)
+        if entries:
+            self.run([e for e in entries if _deferred(e.initializer)], module, path)
         self.marked.append(path)
         self.done.add(id(module))
 
@@ -346,6 +370,8 @@ class Planner:
                 entry.origin,
             )
             return
+        if init.override:
+            self.overrides += 1
         for (name, item), key in zip(init.resolved_overrides(), entry.override_keys, strict=True):
             origin = Origin(
                 path,
@@ -444,25 +470,33 @@ class Planner:
         key: KeyPath | None = None,
     ) -> None:
         step = Step("init", path, whole, init, origin)
-        layers = set(init.layers)
+        order = self.index.postorder(module, path)
+        if whole:
+            for sub_path, sub in order:
+                self.module_writes(step, init, sub, sub_path)
+            self.steps.append(step)
+            return
+        found = self.layer_hits.get(id(init))
+        if found is None:
+            # Which layer names each class matches, once per initializer and class: the
+            # same entry planned in every block meets the same few classes.
+            found = self.layer_hits[id(init)] = (frozenset(init.layers), {})
+            self.keep.append(init)  # keeps id(init) unique while the cache lives
+        layers, hits = found
         matched: set[str] = set()
-        seen_classes: set[str] = set()
-        hits: dict[type, set[str]] = {}  # class → the layer names it matches
-        for sub_path, sub in self.index.postorder(module, path):
-            if not whole:
-                cls = type(sub)
-                hit = hits.get(cls)
-                if hit is None:
-                    seen_classes.add(cls.__name__)
-                    hit = hits[cls] = layers & _class_names(cls)
-                if not hit:
-                    continue
+        for sub_path, sub in order:
+            cls = type(sub)
+            hit = hits.get(cls)
+            if hit is None:
+                hit = hits[cls] = layers & _class_names(cls)
+            if hit:
                 matched |= hit
-            self.module_writes(step, init, sub, sub_path)
-        if not whole:
+                self.module_writes(step, init, sub, sub_path)
+        if len(matched) < len(layers):
+            seen_classes = sorted({type(sub).__name__ for _, sub in order})
             for name in init.layers:
                 if name not in matched:
-                    hint = did_you_mean(name, sorted(seen_classes))
+                    hint = did_you_mean(name, seen_classes)
                     self.report(
                         "IC402",
                         f"layer {name!r} matches no module under {path or 'the model'}; "
@@ -560,37 +594,3 @@ class Planner:
             self.state_cache[cache_key] = cached
         return cached
 
-
-def _layer_item_key(key: KeyPath | None, layer: Any, name: str) -> KeyPath | None:
-    if key is None:
-        return None
-    if isinstance(layer, list) and name in layer:
-        return (*key, layer.index(name))
-    return key
-
-
-def _first_misfits(
-    missing: list[str],
-    unexpected: list[str],
-    mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]],
-) -> str:
-    parts = []
-    if missing:
-        parts.append("missing " + ", ".join(missing[:3]) + (" …" if len(missing) > 3 else ""))
-    if unexpected:
-        parts.append(
-            "unexpected " + ", ".join(unexpected[:3]) + (" …" if len(unexpected) > 3 else "")
-        )
-    for key, have, want in mismatched[:3]:
-        parts.append(f"{key}: checkpoint {list(have)} vs model {list(want)}")
-    return " (" + "; ".join(parts) + ")" if parts else ""
-
-
-def _mm_container(module: nn.Module) -> str:
-    if isinstance(module, nn.ModuleList):
-        return "ModuleList"
-    if isinstance(module, nn.ModuleDict):
-        return "ModuleDict"
-    if isinstance(module, nn.Sequential):
-        return "Sequential"
-    return "BaseModule"
