@@ -117,24 +117,29 @@ def validate_command(
         extra_optimizers=frozenset(extra_optimizers),
         extra_schedulers=frozenset(extra_schedulers),
     )
-    # The process ends after the report: a pass of the cyclic collector over the
-    # results would free nothing worth it (validate_paths collects what a long run
-    # leaves on its own).
+    # A pass of the cyclic collector over the results frees nothing worth it before the
+    # process ends (validate_paths collects what a long run leaves on its own); the
+    # state is restored for callers that run the command in-process (CliRunner).
+    collecting = gc.isenabled()
     gc.disable()
-    result = validate_paths(list(paths), settings, trust=trust_python)
-    if output_format == "text":
-        output = render_text(result.diagnostics, colour=sys.stdout.isatty())
-        counts = _counts(result)
-        if not result.diagnostics:
-            output = f"{counts}: no problems" if result.files else f"{counts}: nothing to check"
+    try:
+        result = validate_paths(list(paths), settings, trust=trust_python)
+        if output_format == "text":
+            output = render_text(result.diagnostics, colour=sys.stdout.isatty())
+            counts = _counts(result)
+            if not result.diagnostics:
+                output = f"{counts}: no problems" if result.files else f"{counts}: nothing to check"
+            else:
+                output += f"\n{counts}"
         else:
-            output += f"\n{counts}"
-    else:
-        for problem in result.path_errors:
-            click.echo(f"initcfg: {problem}", err=True)
-        if not result.files:
-            click.echo(f"initcfg: {_counts(result)}: nothing to check", err=True)
-        output = RENDERERS[output_format](result.diagnostics)
-    if output:
-        click.echo(output)
+            for problem in result.path_errors:
+                click.echo(f"initcfg: {problem}", err=True)
+            if not result.files:
+                click.echo(f"initcfg: {_counts(result)}: nothing to check", err=True)
+            output = RENDERERS[output_format](result.diagnostics)
+        if output:
+            click.echo(output)
+    finally:
+        if collecting:
+            gc.enable()
     sys.exit(result.exit_code)

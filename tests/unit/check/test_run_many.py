@@ -85,3 +85,15 @@ def test_the_merged_bases_are_built_only_for_a_fine_tune(tmp_path: Path) -> None
     assert first.has_base and first._pending_base is not None
     assert second._pending_base is None and second.base is not None
     assert "IC310" in {d.code for d in found}  # the lr compared with the base's
+
+
+def test_the_validate_command_run_in_process_leaves_the_collector_on(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from initcfg.cli import main
+
+    (tmp_path / "c.py").write_text("x = 1\n")
+    assert gc.isenabled()
+    result = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()
