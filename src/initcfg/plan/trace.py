@@ -179,10 +179,10 @@ def _func_name(func: Callable[..., Any]) -> str | None:
 
 def resolve_func(name: str) -> Callable[..., Any] | None:
     """The torch function a :class:`ReplayOp` names; None for any other name. Only public
-    in-place writes of ``torch.Tensor``, ``torch.nn.init`` and ``torch`` resolve, so a
+    in-place writes of values in ``torch.Tensor``, ``torch.nn.init`` and ``torch`` resolve, so a
     plan read from a file names nothing else to call."""
     prefix, _, attr = name.rpartition(".")
-    if not attr.isidentifier() or not (
+    if not attr.isidentifier() or attr in _NOT_VALUES or not (
         attr in _IN_PLACE_DUNDERS or (attr.endswith("_") and not attr.startswith("_"))
     ):
         return None
@@ -210,8 +210,7 @@ class _Recorder(TorchFunctionMode):
         self.replay: list[ReplayOp] | None = []
         self.replay_reason: str | None = None
         self.keep: list[Any] = []  # outputs stay alive, so their ids stay unique
-        # The state each replayed write must find: the caller's, moved only by the writes
-        # (on meta, not at all). torch.manual_seed and fork_rng are no torch functions.
+        # What each write must find (torch.manual_seed is no torch function): see _check_rng.
         self.rng = torch.get_rng_state()
         # The frame walks ask the same few files and functions thousands of times.
         self.files: dict[str, int] = {}
@@ -223,7 +222,7 @@ class _Recorder(TorchFunctionMode):
             at = f" at {model.f_code.co_filename}:{model.f_lineno}" if model else ""
             self.replay, self.replay_reason = None, why + at
 
-    def _check_rng(self) -> None:
+    def _check_rng(self) -> None:  # the caller's state, moved only by the writes themselves
         if self.replay is not None and not torch.equal(torch.get_rng_state(), self.rng):
             self._no_replay("sets the random generator's state")
 
@@ -353,7 +352,7 @@ class _Recorder(TorchFunctionMode):
                 # Truthful on a real copy, but apply may run on another device.
                 self._no_replay(f"checks {attribute} of {target}")
             elif attribute in _DEVICE_CHECKS:
-                # Code that asks whether a tensor is meta behaves differently on meta
+                # Code that asks whether a tensor is meta (also ``w.device.type``) differs here
                 # (torch's own trunc_normal_ returns at once): what it does is unknown.
                 model, _ = self._frames()
                 at = f" at {model.f_code.co_filename}:{model.f_lineno}" if model else ""
@@ -554,8 +553,7 @@ def trace_init_weights(
 
 
 def _numpy_state() -> tuple[Any, bytes] | None:
-    """NumPy's global generator state (to restore) and its bytes (to compare), when
-    NumPy is loaded: model code may draw from it, and initcfg does not import it."""
+    """NumPy's global generator state and its bytes, when model code has loaded NumPy."""
     numpy = sys.modules.get("numpy")
     if numpy is None:
         return None
@@ -583,7 +581,6 @@ def _identity(value: Any) -> Any:
 _MISSING = object()
 _THIS_FILE = os.path.abspath(__file__)
 _TRACER_CODE = trace_init_weights.__code__
-# ``device`` and ``get_device`` too: ``w.device.type == "meta"`` is ``is_meta`` by another name.
 _DEVICE_CHECKS = frozenset({"is_meta", "is_cpu", "is_cuda", "device", "get_device"})
 _BOOKKEEPING = frozenset({"init_weights", "update_init_info", "_dump_init_info"})
 _RESTORED = frozenset({"_is_init", "init_cfg", "_parameters", "_buffers", "_params_init_info"})
@@ -594,6 +591,10 @@ _PURE = frozenset({
     "is_contiguous", "_is_view",
 })
 _IN_PLACE_DUNDERS = frozenset({"__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__"})
+_NOT_VALUES = frozenset({  # shape, storage or autograd, not values: not for a plan file
+    "set_", "resize_", "resize_as_", "resize_as_sparse_", "sparse_resize_", "t_", "map_", "map2_",
+    "sparse_resize_and_clear_", "share_memory_", "requires_grad_", "detach_", "as_strided_",
+    "transpose_", "swapaxes_", "swapdims_", "squeeze_", "unsqueeze_", "apply_", "rename_"})
 _FUNC_OWNERS: tuple[tuple[str, Any], ...] = (
     ("Tensor.", torch.Tensor), ("nn.init.", torch.nn.init), ("torch.", torch),
 )

@@ -168,3 +168,46 @@ def test_code_that_changes_a_modules_containers_is_called_not_replayed(
     else:
         assert len(ours.child.fc._forward_hooks) == 1
 
+
+# -- a plan file names only writes of values --------------------------------------------
+
+
+class Plain(Leaf):
+    def init_weights(self) -> None:
+        nn.init.normal_(self.fc.weight)
+
+
+@pytest.mark.parametrize(
+    ("func", "args"),
+    [
+        ("Tensor.set_", []),  # the parameter left with no elements
+        ("Tensor.resize_", [2]),
+        ("Tensor.requires_grad_", [False]),  # a parameter silently frozen
+        ("Tensor.share_memory_", []),  # a shared-memory file created
+        ("Tensor.t_", []),
+        ("torch.detach_", []),
+    ],
+)
+def test_a_plan_file_cannot_change_a_tensors_shape_storage_or_autograd(
+    func: str, args: list[Any]
+) -> None:
+    from initcfg.plan.trace import resolve_func
+
+    assert resolve_func(func) is None, func
+    plan = compile_init_plan(None, build_on_meta(_root(Plain)))
+    data = plan.to_json()
+    step = next(s for s in data["steps"] if s["kind"] == "call")
+    assert step["trace"]["replay"][0][2] == "nn.init.normal_"
+    step["trace"]["replay"] = [["child.fc.weight", [4, 4], func, args, {}, 0]]
+    torch.manual_seed(0)
+    ours = _root(Plain)()
+    theirs = copy.deepcopy(ours)
+    torch.manual_seed(2)
+    InitPlan.from_json(data).apply(ours)  # falls back to the call
+    torch.manual_seed(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.init_weights()
+    weight = ours.child.fc.weight
+    assert weight.shape == (4, 4) and weight.requires_grad and not weight.is_shared()
+    assert torch.equal(weight, theirs.child.fc.weight)
