@@ -21,6 +21,7 @@ model, it calls ``init_weights``.
 
 from __future__ import annotations
 
+import collections
 import copy
 import os
 import random
@@ -507,7 +508,6 @@ def trace_init_weights(
             recorder.replay, recorder.replay_reason = None, "draws from Python's random"
             random.setstate(py_rng)
         if np_rng is not None and _numpy_state()[1] != np_rng[1]:  # type: ignore[index]
-            # A value drawn here would be replayed as a constant; the caller's would not move.
             recorder.replay, recorder.replay_reason = None, "draws from NumPy's random"
             sys.modules["numpy"].random.set_state(np_rng[0])
         changed = _attributes(module) != attributes
@@ -553,12 +553,11 @@ def trace_init_weights(
 
 
 def _numpy_state() -> tuple[Any, bytes] | None:
-    """NumPy's global generator state and its bytes, when model code has loaded NumPy."""
+    """NumPy's global generator state and its bytes, when model code has loaded NumPy (a
+    value drawn while tracing would be replayed as a constant)."""
     numpy = sys.modules.get("numpy")
-    if numpy is None:
-        return None
-    state = numpy.random.get_state()
-    return state, repr(state[2:]).encode() + state[1].tobytes()
+    state = numpy.random.get_state() if numpy is not None else None
+    return None if state is None else (state, repr(state[2:]).encode() + state[1].tobytes())
 
 
 def _attributes(module: nn.Module) -> list[dict[str, Any]]:
@@ -567,18 +566,19 @@ def _attributes(module: nn.Module) -> list[dict[str, Any]]:
     container is also taken by its items' identities, one level down: code that
     registers a hook or appends to a list changes the module without setting anything."""
     return [
-        {k: _identity(v) for k, v in m.__dict__.items() if k not in _RESTORED}
+        {k: id(v) if type(v) not in _CONTAINERS or not v else _identity(v)
+         for k, v in m.__dict__.items() if k not in _RESTORED}
         for m in module.modules()
     ]
 
 
 def _identity(value: Any) -> Any:
-    if isinstance(value, dict):
-        return id(value), [(id(k), id(v)) for k, v in value.items()]
-    return (id(value), [id(v) for v in value]) if isinstance(value, list | set) else id(value)
+    items = value.items() if isinstance(value, dict) else zip(value, value, strict=True)
+    return id(value), [(id(k), id(v)) for k, v in items]
 
 
 _MISSING = object()
+_CONTAINERS = frozenset({dict, collections.OrderedDict, list, set})  # hooks, user lists
 _THIS_FILE = os.path.abspath(__file__)
 _TRACER_CODE = trace_init_weights.__code__
 _DEVICE_CHECKS = frozenset({"is_meta", "is_cpu", "is_cuda", "device", "get_device"})
