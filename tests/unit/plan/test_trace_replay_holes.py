@@ -211,3 +211,25 @@ def test_a_plan_file_cannot_change_a_tensors_shape_storage_or_autograd(
     weight = ours.child.fc.weight
     assert weight.shape == (4, 4) and weight.requires_grad and not weight.is_shared()
     assert torch.equal(weight, theirs.child.fc.weight)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"tensor": 1.0}, {"": 1.0}], ids=["the tensor's own keyword", "no name"]
+)
+def test_a_plan_file_whose_keywords_no_tracer_writes_falls_back_to_the_call(
+    kwargs: dict[str, Any],
+) -> None:
+    plan = compile_init_plan(None, build_on_meta(_root(Plain)))
+    data = plan.to_json()
+    step = next(s for s in data["steps"] if s["kind"] == "call")
+    step["trace"]["replay"][0][4] = {**step["trace"]["replay"][0][4], **kwargs}
+    torch.manual_seed(0)
+    ours = _root(Plain)()
+    theirs = copy.deepcopy(ours)
+    torch.manual_seed(2)
+    InitPlan.from_json(data).apply(ours)  # was a TypeError from the replayed call
+    torch.manual_seed(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.init_weights()
+    assert torch.equal(ours.child.fc.weight, theirs.child.fc.weight)
