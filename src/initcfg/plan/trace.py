@@ -21,6 +21,7 @@ model, it calls ``init_weights``.
 
 from __future__ import annotations
 
+import collections
 import copy
 import os
 import random
@@ -179,10 +180,10 @@ def _func_name(func: Callable[..., Any]) -> str | None:
 
 def resolve_func(name: str) -> Callable[..., Any] | None:
     """The torch function a :class:`ReplayOp` names; None for any other name. Only public
-    in-place writes of ``torch.Tensor``, ``torch.nn.init`` and ``torch`` resolve, so a
+    in-place writes of values in ``torch.Tensor``, ``torch.nn.init`` and ``torch`` resolve, so a
     plan read from a file names nothing else to call."""
     prefix, _, attr = name.rpartition(".")
-    if not attr.isidentifier() or not (
+    if not attr.isidentifier() or attr in _NOT_VALUES or not (
         attr in _IN_PLACE_DUNDERS or (attr.endswith("_") and not attr.startswith("_"))
     ):
         return None
@@ -210,6 +211,8 @@ class _Recorder(TorchFunctionMode):
         self.replay: list[ReplayOp] | None = []
         self.replay_reason: str | None = None
         self.keep: list[Any] = []  # outputs stay alive, so their ids stay unique
+        # What each write must find (torch.manual_seed is no torch function): see _check_rng.
+        self.rng = torch.get_rng_state()
         # The frame walks ask the same few files and functions thousands of times.
         self.files: dict[str, int] = {}
         self.bookkeeping: dict[types.CodeType, bool] = {}
@@ -219,6 +222,10 @@ class _Recorder(TorchFunctionMode):
             model, _ = self._frames()
             at = f" at {model.f_code.co_filename}:{model.f_lineno}" if model else ""
             self.replay, self.replay_reason = None, why + at
+
+    def _check_rng(self) -> None:  # the caller's state, moved only by the writes themselves
+        if self.replay is not None and not torch.equal(torch.get_rng_state(), self.rng):
+            self._no_replay("sets the random generator's state")
 
     def _record_call(
         self, func: Callable[..., Any], name: str, target: str, first: Any,
@@ -339,13 +346,14 @@ class _Recorder(TorchFunctionMode):
                 f"reads tensor values ({name}) at {model.f_code.co_filename}:{model.f_lineno}"
             )
         target = self._name_of(first)
-        if target is not None and name == "__get__":
-            attribute = getattr(getattr(func, "__self__", None), "__name__", "")
+        if target is not None and name in ("__get__", "get_device"):
+            owner = getattr(func, "__self__", None) if name == "__get__" else None
+            attribute = getattr(owner, "__name__", name)
             if attribute in _DEVICE_CHECKS and self.real:
                 # Truthful on a real copy, but apply may run on another device.
                 self._no_replay(f"checks {attribute} of {target}")
             elif attribute in _DEVICE_CHECKS:
-                # Code that asks whether a tensor is meta behaves differently on meta
+                # Code that asks whether a tensor is meta (also ``w.device.type``) differs here
                 # (torch's own trunc_normal_ returns at once): what it does is unknown.
                 model, _ = self._frames()
                 at = f" at {model.f_code.co_filename}:{model.f_lineno}" if model else ""
@@ -357,6 +365,7 @@ class _Recorder(TorchFunctionMode):
             op, where = self._describe(name, kwargs)
             self.writes.append(TracedWrite(written, op, where))
             if in_place:
+                self._check_rng()
                 self._record_call(func, name, written, first, args, kwargs)
             else:
                 self._no_replay(f"writes {written} through out=")
@@ -372,6 +381,8 @@ class _Recorder(TorchFunctionMode):
             # only the call itself does that faithfully.
             self._no_replay(f"computes with tensors ({name})")
         result = func(*args, **kwargs)
+        if written is not None and self.real and self.replay is not None:
+            self.rng = torch.get_rng_state()  # what this write drew, replay draws too
         if target is not None and (name in _ALIASES or name.endswith("__get__")):
             for item in result if isinstance(result, tuple | list) else (result,):
                 if isinstance(item, torch.Tensor):
@@ -472,6 +483,7 @@ def trace_init_weights(
     attributes = _attributes(module)
     rng = torch.get_rng_state()
     py_rng = random.getstate()
+    np_rng = _numpy_state()
     recorder = _Recorder(names, _roots(), bases)
     recorder.real = real
     trace = Trace()
@@ -490,10 +502,14 @@ def trace_init_weights(
         device = "a real copy" if real else "the meta device"
         trace.reason = f"raised {type(error).__name__} on {device}: {error}"[:300]
     finally:
+        recorder._check_rng()  # a reseed after the last write changes the caller's draws
         torch.set_rng_state(rng)
         if random.getstate() != py_rng:
             recorder.replay, recorder.replay_reason = None, "draws from Python's random"
             random.setstate(py_rng)
+        if np_rng is not None and _numpy_state()[1] != np_rng[1]:  # type: ignore[index]
+            recorder.replay, recorder.replay_reason = None, "draws from NumPy's random"
+            sys.modules["numpy"].random.set_state(np_rng[0])
         changed = _attributes(module) != attributes
         paths = {id(m): p for p, m in module.named_modules(remove_duplicate=False)}
         set_flags = [
@@ -536,28 +552,49 @@ def trace_init_weights(
     return trace
 
 
-def _attributes(module: nn.Module) -> list[dict[str, int]]:
+def _numpy_state() -> tuple[Any, bytes] | None:
+    """NumPy's global generator state and its bytes, when model code has loaded NumPy (a
+    value drawn while tracing would be replayed as a constant)."""
+    numpy = sys.modules.get("numpy")
+    state = numpy.random.get_state() if numpy is not None else None
+    return None if state is None else (state, repr(state[2:]).encode() + state[1].tobytes())
+
+
+def _attributes(module: nn.Module) -> list[dict[str, Any]]:
     """Each module's attributes (by identity), less what tracing restores itself and
-    MMEngine's own bookkeeping: a change here is a side effect replay would miss."""
+    MMEngine's own bookkeeping: a change here is a side effect replay would miss. A
+    container is also taken by its items' identities, one level down: code that
+    registers a hook or appends to a list changes the module without setting anything."""
     return [
-        {k: id(v) for k, v in m.__dict__.items() if k not in _RESTORED}
+        {k: id(v) if type(v) not in _CONTAINERS or not v else _identity(v)
+         for k, v in m.__dict__.items() if k not in _RESTORED}
         for m in module.modules()
     ]
 
 
+def _identity(value: Any) -> Any:
+    items = value.items() if isinstance(value, dict) else zip(value, value, strict=True)
+    return id(value), [(id(k), id(v)) for k, v in items]
+
+
 _MISSING = object()
+_CONTAINERS = frozenset({dict, collections.OrderedDict, list, set})  # hooks, user lists
 _THIS_FILE = os.path.abspath(__file__)
 _TRACER_CODE = trace_init_weights.__code__
-_DEVICE_CHECKS = frozenset({"is_meta", "is_cpu", "is_cuda"})
+_DEVICE_CHECKS = frozenset({"is_meta", "is_cpu", "is_cuda", "device", "get_device"})
 _BOOKKEEPING = frozenset({"init_weights", "update_init_info", "_dump_init_info"})
 _RESTORED = frozenset({"_is_init", "init_cfg", "_parameters", "_buffers", "_params_init_info"})
 # Calls that only read a tensor's metadata (or switch autograd): nothing to replay.
 _PURE = frozenset({
     "dim", "size", "numel", "nelement", "ndimension", "stride", "storage_offset",
     "is_floating_point", "is_complex", "element_size", "__len__", "_set_grad_enabled",
-    "get_device", "is_contiguous", "_is_view",
+    "is_contiguous", "_is_view",
 })
 _IN_PLACE_DUNDERS = frozenset({"__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__"})
+_NOT_VALUES = frozenset({  # shape, storage or autograd, not values: not for a plan file
+    "set_", "resize_", "resize_as_", "resize_as_sparse_", "sparse_resize_", "t_", "map_", "map2_",
+    "sparse_resize_and_clear_", "share_memory_", "requires_grad_", "detach_", "as_strided_",
+    "transpose_", "swapaxes_", "swapdims_", "squeeze_", "unsqueeze_", "apply_", "rename_"})
 _FUNC_OWNERS: tuple[tuple[str, Any], ...] = (
     ("Tensor.", torch.Tensor), ("nn.init.", torch.nn.init), ("torch.", torch),
 )

@@ -110,6 +110,8 @@ def _replay(modules: _Modules, step: Step) -> bool:
         if op.slot not in (0, "tensor", "input") or not all(
             value is None or isinstance(value, bool | int | float | str)
             for value in (*op.args, *op.kwargs.values())
+        ) or op.slot in op.kwargs or not all(
+            isinstance(key, str) and key.isidentifier() for key in op.kwargs
         ):
             return False
         calls.append((func, tensor, op))
