@@ -131,14 +131,8 @@ def meta_parameters_building() -> Iterator[_Moved]:
         if stored is not None:
             self._buffers[name] = moved.buffer(stored)
 
-    try:
-        nn.Module.register_parameter = parameter_on_meta  # type: ignore[method-assign]
-        nn.Module.register_buffer = buffer_on_meta  # type: ignore[method-assign]
-        with _fills_of_meta_skipped():
-            yield moved
-    finally:
-        nn.Module.register_parameter = register_parameter  # type: ignore[method-assign]
-        nn.Module.register_buffer = register_buffer  # type: ignore[method-assign]
+    with _registration(parameter_on_meta, buffer_on_meta), _fills_of_meta_skipped():
+        yield moved
 
 
 @contextmanager
@@ -164,10 +158,21 @@ def _stray_parameters_to_meta() -> Iterator[_Moved]:
             tensor = moved.buffer(tensor)
         register_buffer(self, name, tensor, persistent)
 
-    try:
-        nn.Module.register_parameter = parameter_on_meta  # type: ignore[method-assign]
-        nn.Module.register_buffer = buffer_on_meta  # type: ignore[method-assign]
+    with _registration(parameter_on_meta, buffer_on_meta):
         yield moved
+
+
+@contextmanager
+def _registration(
+    parameter: Callable[..., None], buffer: Callable[..., None]
+) -> Iterator[None]:
+    """``nn.Module.register_parameter``/``register_buffer`` replaced while inside."""
+    register_parameter = nn.Module.register_parameter
+    register_buffer = nn.Module.register_buffer
+    try:
+        nn.Module.register_parameter = parameter  # type: ignore[method-assign]
+        nn.Module.register_buffer = buffer  # type: ignore[method-assign]
+        yield
     finally:
         nn.Module.register_parameter = register_parameter  # type: ignore[method-assign]
         nn.Module.register_buffer = register_buffer  # type: ignore[method-assign]
