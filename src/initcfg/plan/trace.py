@@ -349,8 +349,8 @@ class _Recorder(TorchFunctionMode):
         if target is not None and name in ("__get__", "get_device"):
             owner = getattr(func, "__self__", None) if name == "__get__" else None
             attribute = getattr(owner, "__name__", name)
-            if attribute in _DEVICE_CHECKS and self.real:
-                # Truthful on a real copy, but apply may run on another device.
+            if attribute in _DEVICE_CHECKS and (self.real or attribute == "device"):
+                # Apply may run elsewhere; `.device` is mostly a `device=` argument (mmcv).
                 self._no_replay(f"checks {attribute} of {target}")
             elif attribute in _DEVICE_CHECKS:
                 # Code that asks whether a tensor is meta (also ``w.device.type``) differs here
