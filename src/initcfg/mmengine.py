@@ -418,4 +418,19 @@ def train_with_runner(
     _join_process_group()
     runner = Runner.from_cfg(cfg)
     runner.train()
+    _leave_process_group()
     return runner
+
+
+def _leave_process_group() -> None:
+    """After a clean finish, leave the process group MMEngine's run used.
+
+    MMEngine never destroys it; a rank that exits with gloo's threads still running while
+    its peer talks to it dies in ``std::terminate`` (SIGABRT), so every rank meets at a
+    barrier first. Not called after a failure: the barrier would wait on the failed rank.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
