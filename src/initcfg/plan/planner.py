@@ -40,7 +40,6 @@ from initcfg.plan.init_cfg_source import (
 )
 from initcfg.plan.init_describe import _first_misfits, _layer_item_key, _mm_container
 from initcfg.plan.model_walk import (
-    ModuleIndex,
     Reach,
     _class_location,
     _class_names,
@@ -57,6 +56,7 @@ from initcfg.plan.model_walk import (
     postorder,
     weight_and_bias,
 )
+from initcfg.plan.module_index import ModuleIndex
 from initcfg.plan.ops import TensorOp, bias_op, weight_op
 from initcfg.plan.repeats import Repeats
 from initcfg.plan.steps import LoadSpec, Origin, Source, Step, Unreached, make_origin, make_write
@@ -123,11 +123,11 @@ class Planner:
         self.done: set[int] = set()  # modules whose init_weights the plan already ran
         self.ops: dict[tuple[int, str, tuple[int, ...]], TensorOp] = {}
         self.keep: list[BaseInit] = []
-        self.tensors, self.names = self.index.named_tensors(), self.index.names()
         self.known = self.index.known()
         self.trace = trace
         self.trace_real = trace_real
-        self.on_meta = bool(self.tensors) and all(t.is_meta for _, t, _ in self.tensors)
+        tensors = self.index.tensor_list
+        self.on_meta = bool(tensors) and all(t.is_meta for t in tensors)
         self.module_paths: dict[int, str] | None = None  # built on first need
         self.forms = EntryForms()
         # Each entry's layer set and the classes it matches (``keep`` holds the ids).
@@ -135,6 +135,16 @@ class Planner:
         self.overrides = 0  # entries with overrides so far (a block with one is visited)
         said = [*self.source.init_cfgs, *self.source.described]  # blocks always visited
         self.repeats = Repeats(self.index, said) if self.index.kinds else None
+
+    @property
+    def tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
+        """``(name, tensor, is_parameter)`` of every registered tensor (:func:`named_tensors`)."""
+        return self.index.named_tensors()
+
+    @property
+    def names(self) -> dict[int, str]:
+        """``id(tensor)`` → canonical name of every registered tensor."""
+        return self.index.names()
 
     # -- reporting -----------------------------------------------------------------
 
@@ -298,8 +308,11 @@ class Planner:
         if entries:
             self.run([e for e in entries if not _deferred(e.initializer)], module, path)
         prefix = f"{path}." if path else ""
+        repeats = self.repeats
         for name, child in self.index.children(module):
             child_path = prefix + name
+            if repeats is not None and repeats.stamp_child(self, child, child_path):
+                continue
             if has_own_init_weights(child):
                 if not is_initialized(child):
                     self.call_step(child, child_path)
@@ -515,7 +528,7 @@ class Planner:
                 continue
             found = known.get(id(tensor))
             if found is not None:  # a registered tensor with a shape: the common case
-                name, shape = found
+                name, shape = found.name, found.shape
             else:
                 if not isinstance(tensor, torch.Tensor):
                     self.report(
