@@ -101,6 +101,7 @@ class ModuleIndex:
         params_side: _Side = ({}, {}, {}, [], "parameter")
         buffers_side: _Side = ({}, {}, {}, [], "buffer")
         eager: set[type] = set()  # tensor classes met that are not lazy
+        distinct: dict[tuple[int, ...], tuple[int, ...]] = {}
         new, set_name, set_shape, set_kind = _new, _T_NAME, _T_SHAPE, _T_KIND
         lazy = False
 
@@ -116,27 +117,31 @@ class ModuleIndex:
                     layout.append(None)
                     continue
                 key = id(tensor)
-                if key in known or key in lazy_names:
-                    plain = False  # named where it was first registered
-                    continue
                 full = dotted + name
-                tensors.append(tensor)
                 cls = type(tensor)
                 if cls not in eager:
                     if isinstance(tensor, lazy_type):
                         # no shape until a first forward (reading it raises)
                         lazy, plain = True, False
-                        lazy_names[key] = full
-                        infos[full] = TensorInfo(full, (), kind)
+                        if key not in lazy_names:
+                            lazy_names[key] = full
+                            infos[full] = TensorInfo(full, (), kind)
+                            tensors.append(tensor)
                         continue
                     eager.add(cls)
                 shape = tuple(tensor.shape)
+                # One tuple per distinct shape: blocks repeat a few, and each tuple the
+                # plan keeps is one more object for the cyclic collector to traverse.
+                shape = distinct.setdefault(shape, shape)
                 info = new(TensorInfo)
                 set_name(info, full)
                 set_shape(info, shape)
                 set_kind(info, kind)
+                if known.setdefault(key, info) is not info:
+                    plain = False  # named where it was first registered
+                    continue
                 infos[full] = info
-                known[key] = info
+                tensors.append(tensor)
                 layout.append(shape)
             return plain
 
@@ -215,7 +220,7 @@ class ModuleIndex:
                 # a flag by value when None or a bool, else by identity
                 is_init if is_init is None or type(is_init) is bool else ("object", id(is_init)),
                 init if init is None or type(init) is bool else ("object", id(init)),
-                tuple(layout),
+                *layout,  # one flat tuple: hashed once, with no tuple inside for it
             )
             kind = interned.setdefault(found, len(interned))
             kinds[path] = kind
