@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from itertools import filterfalse
+from itertools import filterfalse, islice
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -84,7 +84,9 @@ def _constructor_differences(planner: Planner, modules: Mapping[str, nn.Module])
         )
 
 
-def _provenance_diagnostics(plan: InitPlan) -> None:
+def _provenance_diagnostics(plan: InitPlan, parameters: int | None = None) -> None:
+    """IC404 and IC405 from the plan's writers (``parameters``: how many of the plan's
+    tensors, which list parameters first, are parameters, when the caller knows)."""
     if not any(step.kind == "load" for step in plan.steps):
         # Without a load there is no IC404 to find, and IC405 needs only whether anything
         # writes a parameter: one set of the written names instead of every tensor's
@@ -96,7 +98,7 @@ def _provenance_diagnostics(plan: InitPlan) -> None:
                 written.update(map(tensor_of, step.writes))
             else:
                 written.update(step.written())
-        _untouched(plan, written)
+        _untouched(plan, written, parameters)
         return
     writers = plan.writers()
     for index, step in enumerate(plan.steps):
@@ -118,12 +120,15 @@ def _provenance_diagnostics(plan: InitPlan) -> None:
                     step.origin.key,
                 ).at(where, inherited)
             )
-    _untouched(plan, {name for name, indices in writers.items() if indices})
+    _untouched(plan, {name for name, indices in writers.items() if indices}, parameters)
 
 
-def _untouched(plan: InitPlan, written: set[str]) -> None:
+def _untouched(plan: InitPlan, written: set[str], parameters: int | None) -> None:
     """IC405: the parameters nothing writes (``written``: the names something writes)."""
-    params = [name for name, info in plan.tensors.items() if info.kind == "parameter"]
+    if parameters is None:
+        params = [name for name, info in plan.tensors.items() if info.kind == "parameter"]
+    else:
+        params = list(islice(plan.tensors, parameters))
     untouched = list(filterfalse(written.__contains__, params))
     if untouched:
         plan.diagnostics.append(

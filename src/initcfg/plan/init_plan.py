@@ -502,7 +502,7 @@ def _compile(
         config=tree.path,
     )
     plan._state_cache = planner.state_cache
-    _provenance_diagnostics(plan)
+    _provenance_diagnostics(plan, index.parameter_count)
     return plan
 
 

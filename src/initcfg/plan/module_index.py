@@ -52,7 +52,6 @@ class ModuleIndex:
 
     Attributes:
         modules: Every registered path → module (``named_modules(remove_duplicate=False)``).
-        preorder: ``named_modules()`` order, each module once.
         order: ``module.apply`` order (see :func:`postorder`) from the root.
         tensors: Every parameter, then every buffer, by canonical name (the plan's
             ``InitPlan.tensors``; a lazy tensor, which has no shape, shows ``()``).
@@ -70,12 +69,12 @@ class ModuleIndex:
     ) -> None:
         self.root = root
         self.modules: dict[str, nn.Module] = {}
-        self.preorder: list[tuple[str, nn.Module]] = []
         self.order: list[tuple[str, nn.Module]] = []
         self._span: dict[str, tuple[int, int]] = {}  # path → its subtree's slice of ``order``
         self._children: dict[int, list[tuple[str, nn.Module]]] = {}
         self.tensors: dict[str, TensorInfo] = {}
         self.tensor_list: list[torch.Tensor] = []
+        self.parameter_count = 0  # the first this many of :attr:`tensors` are parameters
         self._named: list[tuple[str, torch.Tensor, bool]] | None = None
         self._known: dict[int, TensorInfo] = {}
         self._lazy_names: dict[int, str] = {}
@@ -90,7 +89,7 @@ class ModuleIndex:
 
         lazy_type = parameter.UninitializedTensorMixin  # type: ignore[attr-defined]  # is_lazy's test
 
-        modules, preorder, order, span = self.modules, self.preorder, self.order, self._span
+        modules, order, span = self.modules, self.order, self._span
         kinds, counts = self.kinds, self.kind_counts
         interned: dict[Any, int] = {}
         keyed = init_cfg_key is not None
@@ -149,7 +148,6 @@ class ModuleIndex:
             """Index ``module``'s subtree; its kind (see :attr:`kinds`), -1 for none.
             (``again`` is this function: naming itself from its closure would make a
             reference cycle, holding the whole index until the collector finds it.)"""
-            pair = (path, module)
             modules[path] = module
             state = module.__dict__
             plain = keyed  # whether this subtree gets a kind
@@ -163,7 +161,6 @@ class ModuleIndex:
                 plain = False  # shared: its tensors' names belong to its first path
             else:
                 seen.add(key)
-                preorder.append(pair)
                 params = state.get("_parameters")
                 buffers = state.get("_buffers")
                 if params is None or buffers is None:  # tables kept elsewhere (rare)
@@ -197,8 +194,9 @@ class ModuleIndex:
                         layout.append(name)
                         layout.append(kind)
             if in_order:
-                order.append(pair)
-                span[path] = (start, len(order))
+                order.append((path, module))
+                if registered:  # a leaf's postorder is itself: no slice to keep
+                    span[path] = (start, len(order))
             if not plain:
                 return -1
             cls = type(module)
@@ -239,9 +237,22 @@ class ModuleIndex:
             p_lazy.setdefault(key, name)
         # A tensor registered as a parameter and as a buffer is listed in both tables
         # (as named_tensors() does), under each table's first name for it.
+        self.parameter_count = len(p_infos)
         p_infos.update(b_infos)
         self.tensors, self.tensor_list = p_infos, p_tensors + b_tensors
         self._known, self._lazy_names, self._lazy = p_known, p_lazy, lazy
+
+    @property
+    def preorder(self) -> list[tuple[str, nn.Module]]:
+        """``named_modules()`` order, each module once: the first path of each module in
+        :attr:`modules` (only lazy-module diagnostics ask, so it is not kept)."""
+        seen: set[int] = set()
+        out: list[tuple[str, nn.Module]] = []
+        for path, module in self.modules.items():
+            if id(module) not in seen:
+                seen.add(id(module))
+                out.append((path, module))
+        return out
 
     def children(self, module: nn.Module) -> list[tuple[str, nn.Module]]:
         """:func:`children`, computed once per module."""

@@ -99,10 +99,20 @@ def test_the_tensor_table_is_torchs() -> None:
         **{n: TensorInfo(n, tuple(b.shape), "buffer") for n, b in model.named_buffers()},
     }
     assert list(index.tensors.items()) == list(expected.items())
+    assert index.parameter_count == len(list(model.named_parameters()))
     assert compile_init_plan(None, model).tensors == expected
     known = index.known()
     assert known[id(model.blocks[0].fc.weight)].name == "blocks.0.fc.weight"  # type: ignore[index]
     assert index.names()[id(model.step)] == "step"
+
+
+def test_untouched_parameters_are_counted_from_the_table() -> None:
+    model = Net([Block() for _ in range(3)])
+    plan = compile_init_plan(None, model)
+    (untouched,) = [d for d in plan.diagnostics if d.code == "IC405"]
+    total = len(list(model.named_parameters()))
+    assert untouched.message.startswith(f"2 of {total} parameters keep torch's default")
+    assert "stem.weight, stem.bias" in untouched.message
 
 
 def test_an_empty_slot_and_a_missing_one_are_other_kinds() -> None:
