@@ -128,10 +128,14 @@ class ModuleIndex:
                             tensors.append(tensor)
                         continue
                     eager.add(cls)
-                shape = tuple(tensor.shape)
                 # One tuple per distinct shape: blocks repeat a few, and each tuple the
-                # plan keeps is one more object for the cyclic collector to traverse.
-                shape = distinct.setdefault(shape, shape)
+                # plan keeps is one more object for the cyclic collector to traverse
+                # (a torch.Size hashes and compares as the tuple of its sizes).
+                size = tensor.shape
+                shape = distinct.get(size)
+                if shape is None:
+                    shape = tuple(size)
+                    distinct[shape] = shape
                 info = new(TensorInfo)
                 set_name(info, full)
                 set_shape(info, shape)

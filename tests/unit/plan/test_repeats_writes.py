@@ -100,6 +100,7 @@ def test_the_tensor_table_is_torchs() -> None:
     }
     assert list(index.tensors.items()) == list(expected.items())
     assert index.parameter_count == len(list(model.named_parameters()))
+    assert all(type(info.shape) is tuple for info in index.tensors.values())  # not a Size
     assert compile_init_plan(None, model).tensors == expected
     known = index.known()
     assert known[id(model.blocks[0].fc.weight)].name == "blocks.0.fc.weight"  # type: ignore[index]
