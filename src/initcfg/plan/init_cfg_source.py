@@ -155,22 +155,28 @@ def _deferred(init: BaseInit) -> bool:
 _PARSED: dict[Any, InitCfgParse] = {}
 
 
-_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+_PLAIN_SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+_SCALAR_NAMES = {kind: kind.__name__ for kind in _PLAIN_SCALARS}
 
 
 def _frozen(value: Any) -> Any:
     """A hashable copy of a plain value (dicts, lists, scalars), or None if it is not
     plain; the type is part of the key so that 1, 1.0 and True stay distinct.
 
-    Exact built-in types take a fast path; anything else (mappings and sequences of other
-    types, subclasses) goes through :func:`_frozen_any`, which gives the same keys."""
+    Exact built-in types take a fast path (a scalar inside a dict or list without a call
+    of its own: the index freezes the ``init_cfg`` of every module that has one); anything
+    else (mappings and sequences of other types, subclasses) goes through
+    :func:`_frozen_any`, which gives the same keys."""
+    scalars = _SCALAR_NAMES
     kind = type(value)
-    if kind in _PLAIN_SCALARS:
-        return (kind.__name__, value)
+    name = scalars.get(kind)
+    if name is not None:
+        return (name, value)
     if kind is dict:
         items = []
         for key, item in value.items():
-            frozen = _frozen(item)
+            name = scalars.get(type(item))
+            frozen = (name, item) if name is not None else _frozen(item)
             if frozen is None or type(key) is not str:
                 return _frozen_any(value)
             items.append((key, frozen))
@@ -178,7 +184,8 @@ def _frozen(value: Any) -> Any:
     if kind is list or kind is tuple:
         parts = []
         for item in value:
-            frozen = _frozen(item)
+            name = scalars.get(type(item))
+            frozen = (name, item) if name is not None else _frozen(item)
             if frozen is None:
                 return None
             parts.append(frozen)

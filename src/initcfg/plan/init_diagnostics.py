@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from itertools import filterfalse, islice
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from torch import nn
@@ -14,7 +16,7 @@ from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, format_path
 from initcfg.plan.init_cfg_source import plain
 from initcfg.plan.init_describe import describe_step
-from initcfg.plan.model_walk import ModuleIndex
+from initcfg.plan.module_index import ModuleIndex
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Origin
 
@@ -82,18 +84,21 @@ def _constructor_differences(planner: Planner, modules: Mapping[str, nn.Module])
         )
 
 
-def _provenance_diagnostics(plan: InitPlan) -> None:
+def _provenance_diagnostics(plan: InitPlan, parameters: int | None = None) -> None:
+    """IC404 and IC405 from the plan's writers (``parameters``: how many of the plan's
+    tensors, which list parameters first, are parameters, when the caller knows)."""
     if not any(step.kind == "load" for step in plan.steps):
         # Without a load there is no IC404 to find, and IC405 needs only whether anything
         # writes a parameter: one set of the written names instead of every tensor's
         # list of writers (a compile ran the full pass once per plan).
         written: set[str] = set()
+        tensor_of = attrgetter("tensor")
         for step in plan.steps:
             if step.kind == "init":
-                written.update([write.tensor for write in step.writes])
+                written.update(map(tensor_of, step.writes))
             else:
                 written.update(step.written())
-        _untouched(plan, written)
+        _untouched(plan, written, parameters)
         return
     writers = plan.writers()
     for index, step in enumerate(plan.steps):
@@ -115,21 +120,21 @@ def _provenance_diagnostics(plan: InitPlan) -> None:
                     step.origin.key,
                 ).at(where, inherited)
             )
-    _untouched(plan, {name for name, indices in writers.items() if indices})
+    _untouched(plan, {name for name, indices in writers.items() if indices}, parameters)
 
 
-def _untouched(plan: InitPlan, written: set[str]) -> None:
+def _untouched(plan: InitPlan, written: set[str], parameters: int | None) -> None:
     """IC405: the parameters nothing writes (``written``: the names something writes)."""
-    untouched = [
-        name
-        for name, info in plan.tensors.items()
-        if info.kind == "parameter" and name not in written
-    ]
+    if parameters is None:
+        params = [name for name, info in plan.tensors.items() if info.kind == "parameter"]
+    else:
+        params = list(islice(plan.tensors, parameters))
+    untouched = list(filterfalse(written.__contains__, params))
     if untouched:
         plan.diagnostics.append(
             diagnostic(
                 "IC405",
-                f"{len(untouched)} of {sum(t.kind == 'parameter' for t in plan.tensors.values())} "
+                f"{len(untouched)} of {len(params)} "
                 "parameters keep torch's default initialization: "
                 + ", ".join(untouched[:5])
                 + (" …" if len(untouched) > 5 else ""),

@@ -39,7 +39,9 @@ from initcfg.plan.init_plan_json import (
     _step_from_json,
     _step_json,
 )
-from initcfg.plan.model_walk import ModuleIndex, Reach, gc_paused, join, tensor_table
+from initcfg.plan.model_walk import Reach, gc_paused, join
+from initcfg.plan.module_index import ModuleIndex
+from initcfg.plan.module_index import TensorInfo as TensorInfo
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Origin, Step, StepHook, Unreached
 from initcfg.schema.document import Document, model_document
@@ -48,15 +50,6 @@ from initcfg.schema.initializers import Pretrained
 PLAN_FORMAT = 1
 _KIND_NAMES = {"init": "initializer", "load": "checkpoint", "call": "init_weights"}
 ConfigInput = str | os.PathLike[str] | ConfigTree | Mapping[str, Any] | Document
-
-
-@dataclass(frozen=True, slots=True)
-class TensorInfo:
-    """A parameter or buffer of the planned model."""
-
-    name: str
-    shape: tuple[int, ...]
-    kind: str  # "parameter" or "buffer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,7 +494,7 @@ def _compile(
         planner.load_step(Pretrained(checkpoint=checkpoint), model, "", origin)
     plan = InitPlan(
         steps=planner.steps,
-        tensors=tensor_table(TensorInfo, planner.tensors, index.shapes()),
+        tensors=index.tensors,
         marked=planner.marked,
         unreached=planner.unreached,
         diagnostics=planner.diagnostics,
@@ -509,7 +502,7 @@ def _compile(
         config=tree.path,
     )
     plan._state_cache = planner.state_cache
-    _provenance_diagnostics(plan)
+    _provenance_diagnostics(plan, index.parameter_count)
     return plan
 
 

@@ -15,10 +15,9 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.parameter import is_lazy
 
 from initcfg.diagnostics import Diagnostic, KeyPath, Location, diagnostic, did_you_mean, format_path
-from initcfg.errors import CheckpointError, InitError
+from initcfg.errors import CheckpointError
 from initcfg.plan.checkpoint import (
     StateDict,
     checkpoint_available,
@@ -38,12 +37,10 @@ from initcfg.plan.init_cfg_source import (
     _parse_typed,
     _raw_at,
 )
-from initcfg.plan.init_describe import _first_misfits, _layer_item_key, _mm_container
+from initcfg.plan.init_describe import _first_misfits, _mm_container
 from initcfg.plan.model_walk import (
-    ModuleIndex,
     Reach,
     _class_location,
-    _class_names,
     children,
     gc_paused,
     has_own_init_weights,
@@ -55,11 +52,12 @@ from initcfg.plan.model_walk import (
     module_has_either,
     named_tensors,
     postorder,
-    weight_and_bias,
 )
-from initcfg.plan.ops import TensorOp, bias_op, weight_op
+from initcfg.plan.module_index import ModuleIndex
+from initcfg.plan.ops import TensorOp
+from initcfg.plan.planner_writes import Stamps, init_step
 from initcfg.plan.repeats import Repeats
-from initcfg.plan.steps import LoadSpec, Origin, Source, Step, Unreached, make_origin, make_write
+from initcfg.plan.steps import LoadSpec, Origin, Source, Step, Unreached, make_origin
 from initcfg.plan.trace import trace_init_weights, trace_real_copy
 from initcfg.schema.initializers import BaseInit, Pretrained, WeightInit
 
@@ -123,18 +121,29 @@ class Planner:
         self.done: set[int] = set()  # modules whose init_weights the plan already ran
         self.ops: dict[tuple[int, str, tuple[int, ...]], TensorOp] = {}
         self.keep: list[BaseInit] = []
-        self.tensors, self.names = self.index.named_tensors(), self.index.names()
         self.known = self.index.known()
         self.trace = trace
         self.trace_real = trace_real
-        self.on_meta = bool(self.tensors) and all(t.is_meta for _, t, _ in self.tensors)
+        tensors = self.index.tensor_list
+        self.on_meta = bool(tensors) and all(t.is_meta for t in tensors)
         self.module_paths: dict[int, str] | None = None  # built on first need
         self.forms = EntryForms()
         # Each entry's layer set and the classes it matches (``keep`` holds the ids).
         self.layer_hits: dict[int, tuple[frozenset[str], dict[type, frozenset[str]]]] = {}
+        self.write_stamps: Stamps = {}  # a repeated subtree's writes per initializer
         self.overrides = 0  # entries with overrides so far (a block with one is visited)
         said = [*self.source.init_cfgs, *self.source.described]  # blocks always visited
         self.repeats = Repeats(self.index, said) if self.index.kinds else None
+
+    @property
+    def tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
+        """``(name, tensor, is_parameter)`` of every registered tensor (:func:`named_tensors`)."""
+        return self.index.named_tensors()
+
+    @property
+    def names(self) -> dict[int, str]:
+        """``id(tensor)`` → canonical name of every registered tensor."""
+        return self.index.names()
 
     # -- reporting -----------------------------------------------------------------
 
@@ -298,8 +307,11 @@ class Planner:
         if entries:
             self.run([e for e in entries if not _deferred(e.initializer)], module, path)
         prefix = f"{path}." if path else ""
+        repeats = self.repeats
         for name, child in self.index.children(module):
             child_path = prefix + name
+            if repeats is not None and repeats.stamp_child(self, child, child_path):
+                continue
             if has_own_init_weights(child):
                 if not is_initialized(child):
                     self.call_step(child, child_path)
@@ -469,86 +481,8 @@ class Planner:
         whole: bool,
         key: KeyPath | None = None,
     ) -> None:
-        step = Step("init", path, whole, init, origin)
-        order = self.index.postorder(module, path)
-        if whole:
-            for sub_path, sub in order:
-                self.module_writes(step, init, sub, sub_path)
-            self.steps.append(step)
-            return
-        found = self.layer_hits.get(id(init))
-        if found is None:
-            # Which layer names each class matches, once per initializer and class: the
-            # same entry planned in every block meets the same few classes.
-            found = self.layer_hits[id(init)] = (frozenset(init.layers), {})
-            self.keep.append(init)  # keeps id(init) unique while the cache lives
-        layers, hits = found
-        matched: set[str] = set()
-        for sub_path, sub in order:
-            cls = type(sub)
-            hit = hits.get(cls)
-            if hit is None:
-                hit = hits[cls] = layers & _class_names(cls)
-            if hit:
-                matched |= hit
-                self.module_writes(step, init, sub, sub_path)
-        if len(matched) < len(layers):
-            seen_classes = sorted({type(sub).__name__ for _, sub in order})
-            for name in init.layers:
-                if name not in matched:
-                    hint = did_you_mean(name, seen_classes)
-                    self.report(
-                        "IC402",
-                        f"layer {name!r} matches no module under {path or 'the model'}; "
-                        "this part of the entry initializes nothing",
-                        origin,
-                        hint,
-                        _layer_item_key(key, init.layer, name),
-                    )
-        self.steps.append(step)
-
-    def module_writes(self, step: Step, init: WeightInit, module: nn.Module, path: str) -> None:
-        weight, bias = weight_and_bias(module)
-        known = self.known
-        for attr, tensor in (("weight", weight), ("bias", bias)):
-            if tensor is None:
-                continue
-            found = known.get(id(tensor))
-            if found is not None:  # a registered tensor with a shape: the common case
-                name, shape = found
-            else:
-                if not isinstance(tensor, torch.Tensor):
-                    self.report(
-                        "IC407",
-                        f"{init.type} reaches {path or 'the model'} ({type(module).__name__}), "
-                        f"whose {attr!r} is a {type(tensor).__name__}, not a tensor; MMEngine "
-                        "crashes here",
-                        step.origin,
-                    )
-                    continue
-                if is_lazy(tensor):
-                    self.report(
-                        "IC440",
-                        f"{init.type} reaches {join(path, attr)} ({type(module).__name__}), "
-                        "which has no shape until the module's first forward pass; MMEngine "
-                        "raises ValueError here",
-                        step.origin,
-                    )
-                    continue
-                name, shape = self.names.get(id(tensor), ""), tuple(tensor.shape)
-            # Ops depend on the initializer and the shape only; blocks repeat both.
-            cache_key = (id(init), attr, shape)
-            op = self.ops.get(cache_key)
-            if op is None:
-                what = f"{init.type} on {join(path, attr)} ({type(module).__name__})"
-                try:
-                    op = weight_op(init, shape, what) if attr == "weight" else bias_op(init)
-                except InitError as error:
-                    self.report("IC406", str(error), step.origin)
-                    continue
-                self.ops[cache_key] = op
-                self.keep.append(init)  # keeps id(init) unique while the cache lives
-            step.writes.append(make_write(path, attr, name, shape, op))
+        """:func:`initcfg.plan.planner_writes.init_step`."""
+        init_step(self, init, module, path, origin, whole=whole, key=key)
 
     def load_step(self, init: Pretrained, module: nn.Module, path: str, origin: Origin) -> None:
         spec = LoadSpec(init.checkpoint, init.prefix, init.map_location)

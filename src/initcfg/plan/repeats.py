@@ -1,7 +1,7 @@
 """Planning a repeated block once: the steps of one block, stamped out for its repeats.
 
 Models repeat one block many times (the same class, children, tensor shapes and
-``init_cfg``). :class:`~initcfg.plan.model_walk.ModuleIndex` gives such subtrees one
+``init_cfg``). :class:`~initcfg.plan.module_index.ModuleIndex` gives such subtrees one
 *kind*; the planner visits the first block of a kind as usual, and when that visit was
 plain (only initializer steps whose writes stay inside the block, and no diagnostic,
 override, unreached ``init_cfg``, checkpoint or module's own ``init_weights``) it keeps
@@ -22,9 +22,21 @@ from typing import TYPE_CHECKING
 
 from torch import nn
 
-from initcfg.plan.model_walk import _CLASS_ATTRS, ModuleIndex
+from initcfg.plan.model_walk import _CLASS_ATTRS
+from initcfg.plan.module_index import ModuleIndex
 from initcfg.plan.ops import TensorOp
-from initcfg.plan.steps import Source, Step, make_origin, make_write
+from initcfg.plan.steps import (
+    _W_ATTR,
+    _W_MODULE,
+    _W_OP,
+    _W_SHAPE,
+    _W_TENSOR,
+    Source,
+    Step,
+    Write,
+    _new,
+    make_origin,
+)
 from initcfg.schema.initializers import BaseInit
 
 if TYPE_CHECKING:
@@ -94,7 +106,31 @@ class Repeats:
         template = self.templates.get(kind)
         if template is None:
             return False
+        self._stamp(planner, template, path)
+        return True
+
+    def stamp_child(self, planner: Planner, child: nn.Module, path: str) -> bool:
+        """:meth:`stamp` for a child its parent's visit meets, before the parent's checks
+        (own ``init_weights``, taking part, initialized): they read only what a kind
+        compares, so they answer for this block as for the one its template came from,
+        which was visited. False: no template (the parent checks and visits it)."""
+        kind = self.index.kinds.get(path)
+        if kind is None:
+            return False
+        template = self.templates.get(kind)
+        if (
+            template is None
+            or path in self.reached
+            or self.index.modules.get(path) is not child
+            or id(child) in planner.done
+        ):
+            return False
+        self._stamp(planner, template, path)
+        return True
+
+    def _stamp(self, planner: Planner, template: _Template, path: str) -> None:
         steps = planner.steps
+        new = _new
         for rel in template.steps:
             owner = path + rel.owner
             step = Step(
@@ -104,16 +140,21 @@ class Repeats:
                 rel.initializer,
                 make_origin(owner, owner + rel.key_tail, rel.source, rel.file, rel.line),
             )
-            step.writes = [
-                make_write(path + module, attr, path + tensor, shape, op)
-                for module, attr, tensor, shape, op in rel.writes
-            ]
+            # make_write, inlined: a stamped model builds one Write per tensor it writes
+            writes = step.writes
+            for module, attr, tensor, shape, op in rel.writes:
+                write = new(Write)
+                _W_MODULE(write, path + module)
+                _W_ATTR(write, attr)
+                _W_TENSOR(write, path + tensor)
+                _W_SHAPE(write, shape)
+                _W_OP(write, op)
+                writes.append(write)
             steps.append(step)
         modules, done, marked = self.index.modules, planner.done, planner.marked
         for rel_path in template.marked:
             marked.append(path + rel_path)
             done.add(id(modules[path + rel_path]))
-        return True
 
     def begin(self, planner: Planner, kind: int, path: str) -> _Mark | None:
         """Note where the first visit of a kind starts (None: the kind is settled)."""

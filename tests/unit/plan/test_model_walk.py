@@ -9,7 +9,6 @@ import torch
 from torch import nn
 
 from initcfg.plan.model_walk import (
-    ModuleIndex,
     children,
     module_attr,
     module_has,
@@ -17,6 +16,7 @@ from initcfg.plan.model_walk import (
     postorder,
     set_module_flag,
 )
+from initcfg.plan.module_index import ModuleIndex
 
 
 class WithProperty(nn.Module):

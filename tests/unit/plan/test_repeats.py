@@ -12,7 +12,7 @@ from torch import nn
 
 from initcfg.plan.init_cfg_source import ConfigSource, _frozen
 from initcfg.plan.init_plan import compile_init_plan
-from initcfg.plan.model_walk import ModuleIndex
+from initcfg.plan.module_index import ModuleIndex
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Step
 

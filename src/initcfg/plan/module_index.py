@@ -1,0 +1,300 @@
+"""The model's index for one compile: every module, tensor and repeated subtree, in one walk.
+
+A compile asks the same questions of the model many times (a module's children, its
+subtree in ``module.apply`` order, a tensor's canonical name and shape). The index walks
+the model once and answers them from tables. It reads each module's ``_parameters``,
+``_buffers`` and ``_modules`` dicts directly: the walk is a large share of a compile on a
+model of many small modules, so it makes no per-module helper calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from initcfg.plan.model_walk import _ABSENT, _KINDABLE, _kindable, children, postorder
+
+Walk = Callable[[nn.Module, str, bool, "Walk"], int]
+
+
+@dataclass(frozen=True, slots=True)
+class TensorInfo:
+    """A parameter or buffer of the planned model."""
+
+    name: str
+    shape: tuple[int, ...]
+    kind: str  # "parameter" or "buffer"
+
+
+# The walk builds one TensorInfo per tensor of the model: it sets the slots through their
+# descriptors, which gives the same object as the frozen ``__init__`` (it only assigns) at
+# about half the cost of its ``object.__setattr__`` calls.
+_new = object.__new__
+_T_NAME, _T_SHAPE, _T_KIND = (
+    getattr(TensorInfo, name).__set__ for name in ("name", "shape", "kind")
+)
+
+# One table's tensors as the walk collects them: by id, the info of those with a shape;
+# by id, the name of a lazy one; by name, every info; and the tensors in order.
+_Side = tuple[dict[int, TensorInfo], dict[int, str], dict[str, TensorInfo], list[torch.Tensor], str]
+
+
+class ModuleIndex:
+    """One walk over the model per compile, answering what the planner asks many times.
+
+    The walk reads each module's tables once: its children, and (the first time it
+    meets a module) its parameters and buffers with their names and shapes, which are
+    what :attr:`tensors`, :meth:`named_tensors`, :meth:`known` and :meth:`names` give.
+
+    Attributes:
+        modules: Every registered path → module (``named_modules(remove_duplicate=False)``).
+        order: ``module.apply`` order (see :func:`postorder`) from the root.
+        tensors: Every parameter, then every buffer, by canonical name (the plan's
+            ``InitPlan.tensors``; a lazy tensor, which has no shape, shows ``()``).
+        tensor_list: The tensors themselves, in the same order.
+        kinds: Module path → an integer equal for two subtrees exactly when everything
+            the planner reads of them matches: classes, child names, tensor names and
+            shapes, ``init_cfg`` values (compared through ``init_cfg_key``, which gives a
+            hashable value or None), the flags of ``_is_init``. Only built with an
+            ``init_cfg_key``; a subtree with a shared module or tensor, a lazy tensor or
+            a class with its own attribute hooks has none.
+    """
+
+    def __init__(
+        self, root: nn.Module, *, init_cfg_key: Callable[[Any], Any] | None = None
+    ) -> None:
+        self.root = root
+        self.modules: dict[str, nn.Module] = {}
+        self.order: list[tuple[str, nn.Module]] = []
+        self._span: dict[str, tuple[int, int]] = {}  # path → its subtree's slice of ``order``
+        self._children: dict[int, list[tuple[str, nn.Module]]] = {}
+        self.tensors: dict[str, TensorInfo] = {}
+        self.tensor_list: list[torch.Tensor] = []
+        self.parameter_count = 0  # the first this many of :attr:`tensors` are parameters
+        self._named: list[tuple[str, torch.Tensor, bool]] | None = None
+        self._known: dict[int, TensorInfo] = {}
+        self._lazy_names: dict[int, str] = {}
+        self._names: dict[int, str] | None = None
+        self._lazy = False
+        self.kinds: dict[str, int] = {}
+        self.kind_counts: list[int] = []  # kind → how many subtrees have it
+        self._build(root, init_cfg_key)
+
+    def _build(self, root: nn.Module, init_cfg_key: Callable[[Any], Any] | None) -> None:
+        from torch.nn import parameter
+
+        lazy_type = parameter.UninitializedTensorMixin  # type: ignore[attr-defined]  # is_lazy's test
+
+        modules, order, span = self.modules, self.order, self._span
+        kinds, counts = self.kinds, self.kind_counts
+        interned: dict[Any, int] = {}
+        keyed = init_cfg_key is not None
+        frozen = init_cfg_key if init_cfg_key is not None else (lambda value: None)
+        seen: set[int] = set()
+        # Parameters come before buffers in named_tensors(), each table deduplicated on
+        # its own; the walk fills both sides at once and joins them at the end.
+        params_side: _Side = ({}, {}, {}, [], "parameter")
+        buffers_side: _Side = ({}, {}, {}, [], "buffer")
+        eager: set[type] = set()  # tensor classes met that are not lazy
+        distinct: dict[tuple[int, ...], tuple[int, ...]] = {}
+        new, set_name, set_shape, set_kind = _new, _T_NAME, _T_SHAPE, _T_KIND
+        lazy = False
+
+        def table(items: dict[str, Any], dotted: str, side: _Side, layout: list[Any]) -> bool:
+            """Index one table of a module met for the first time into ``side``, its names
+            and shapes into ``layout``; False when that keeps its subtree from a kind."""
+            nonlocal lazy
+            known, lazy_names, infos, tensors, kind = side
+            plain = True
+            layout.append(tuple(items))
+            for name, tensor in items.items():
+                if tensor is None:
+                    layout.append(None)
+                    continue
+                key = id(tensor)
+                full = dotted + name
+                cls = type(tensor)
+                if cls not in eager:
+                    if isinstance(tensor, lazy_type):
+                        # no shape until a first forward (reading it raises)
+                        lazy, plain = True, False
+                        if key not in lazy_names:
+                            lazy_names[key] = full
+                            infos[full] = TensorInfo(full, (), kind)
+                            tensors.append(tensor)
+                        continue
+                    eager.add(cls)
+                # One tuple per distinct shape: blocks repeat a few, and each tuple the
+                # plan keeps is one more object for the cyclic collector to traverse
+                # (a torch.Size hashes and compares as the tuple of its sizes).
+                size = tensor.shape
+                shape = distinct.get(size)
+                if shape is None:
+                    shape = tuple(size)
+                    distinct[shape] = shape
+                info = new(TensorInfo)
+                set_name(info, full)
+                set_shape(info, shape)
+                set_kind(info, kind)
+                if known.setdefault(key, info) is not info:
+                    plain = False  # named where it was first registered
+                    continue
+                infos[full] = info
+                tensors.append(tensor)
+                layout.append(shape)
+            return plain
+
+        def walk(module: nn.Module, path: str, in_order: bool, again: Walk) -> int:
+            """Index ``module``'s subtree; its kind (see :attr:`kinds`), -1 for none.
+            (``again`` is this function: naming itself from its closure would make a
+            reference cycle, holding the whole index until the collector finds it.)"""
+            modules[path] = module
+            state = module.__dict__
+            plain = keyed  # whether this subtree gets a kind
+            dotted = f"{path}." if path else ""
+            # What the planner reads of the subtree, flattened: each table's names, then
+            # the shape of each (None for an empty slot), the parameters' ended by a 0;
+            # after a 1, the children's names and kinds.
+            layout: list[Any] = []
+            key = id(module)
+            if key in seen:
+                plain = False  # shared: its tensors' names belong to its first path
+            else:
+                seen.add(key)
+                params = state.get("_parameters")
+                buffers = state.get("_buffers")
+                if params is None or buffers is None:  # tables kept elsewhere (rare)
+                    params, buffers, plain = module._parameters, module._buffers, False
+                if params and not table(params, dotted, params_side, layout):
+                    plain = False
+                layout.append(0)  # parameters end here
+                if buffers and not table(buffers, dotted, buffers_side, layout):
+                    plain = False
+            start = len(order)
+            registered = state.get("_modules")
+            if registered is None:
+                registered, plain = module._modules, False
+            if registered:
+                layout.append(1)  # children begin here
+                for name, child in registered.items():
+                    if child is None:
+                        plain = False
+                        continue
+                    if id(child) in seen:
+                        plain = False
+                        # apply visits a module registered twice under one parent once,
+                        # under its first name
+                        first = next(n for n, c in registered.items() if c is child)
+                        again(child, dotted + name, in_order and first == name, again)
+                        continue
+                    kind = again(child, dotted + name, in_order, again)
+                    if kind < 0:
+                        plain = False
+                    elif plain:
+                        layout.append(name)
+                        layout.append(kind)
+            if in_order:
+                order.append((path, module))
+                if registered:  # a leaf's postorder is itself: no slice to keep
+                    span[path] = (start, len(order))
+            if not plain:
+                return -1
+            cls = type(module)
+            if not (_KINDABLE.get(cls) or _kindable(cls)):
+                return -1
+            if "init_cfg" in state:
+                value = frozen(state["init_cfg"])
+                if value is None:
+                    return -1
+            else:
+                value = _ABSENT
+            is_init, init = state.get("_is_init"), state.get("is_init")
+            found = (
+                cls,
+                value,
+                "init_weights" in state,
+                "weight" in state,
+                "bias" in state,
+                # a flag by value when None or a bool, else by identity
+                is_init if is_init is None or type(is_init) is bool else ("object", id(is_init)),
+                init if init is None or type(init) is bool else ("object", id(init)),
+                *layout,  # one flat tuple: hashed once, with no tuple inside for it
+            )
+            kind = interned.setdefault(found, len(interned))
+            kinds[path] = kind
+            if kind == len(counts):
+                counts.append(1)
+            else:
+                counts[kind] += 1
+            return kind
+
+        walk(root, "", True, walk)
+        p_known, p_lazy, p_infos, p_tensors, _ = params_side
+        b_known, b_lazy, b_infos, b_tensors, _ = buffers_side
+        for key, info in b_known.items():
+            p_known.setdefault(key, info)
+        for key, name in b_lazy.items():
+            p_lazy.setdefault(key, name)
+        # A tensor registered as a parameter and as a buffer is listed in both tables
+        # (as named_tensors() does), under each table's first name for it.
+        self.parameter_count = len(p_infos)
+        p_infos.update(b_infos)
+        self.tensors, self.tensor_list = p_infos, p_tensors + b_tensors
+        self._known, self._lazy_names, self._lazy = p_known, p_lazy, lazy
+
+    @property
+    def preorder(self) -> list[tuple[str, nn.Module]]:
+        """``named_modules()`` order, each module once: the first path of each module in
+        :attr:`modules` (only lazy-module diagnostics ask, so it is not kept)."""
+        seen: set[int] = set()
+        out: list[tuple[str, nn.Module]] = []
+        for path, module in self.modules.items():
+            if id(module) not in seen:
+                seen.add(id(module))
+                out.append((path, module))
+        return out
+
+    def children(self, module: nn.Module) -> list[tuple[str, nn.Module]]:
+        """:func:`children`, computed once per module."""
+        found = self._children.get(id(module))
+        if found is None:
+            found = self._children[id(module)] = children(module)
+        return found
+
+    def postorder(self, module: nn.Module, path: str) -> list[tuple[str, nn.Module]]:
+        """:func:`postorder` of ``module`` at ``path``: a slice of the root's order."""
+        span = self._span.get(path)
+        if span is None or self.modules.get(path) is not module:
+            return postorder(module, path)
+        return self.order[span[0] : span[1]]
+
+    def named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
+        """:func:`named_tensors`, from the index's walk."""
+        if self._named is None:
+            self._named = [
+                (info.name, tensor, info.kind == "parameter")
+                for info, tensor in zip(self.tensors.values(), self.tensor_list, strict=True)
+            ]
+        return self._named
+
+    def has_lazy_tensors(self) -> bool:
+        """Whether any parameter or buffer is uninitialized (a lazy module's)."""
+        return self._lazy
+
+    def known(self) -> dict[int, TensorInfo]:
+        """``id(tensor)`` → the info (canonical name, shape) of each registered tensor that
+        has a shape (not a lazy one)."""
+        return self._known
+
+    def names(self) -> dict[int, str]:
+        """``id(tensor)`` → canonical name (its first name in :meth:`named_tensors`) of
+        every registered tensor, lazy ones included (built on the first call: a compile
+        that meets no lazy or unregistered tensor needs only :meth:`known`)."""
+        if self._names is None:
+            self._names = {key: info.name for key, info in self._known.items()}
+            self._names.update(self._lazy_names)
+        return self._names

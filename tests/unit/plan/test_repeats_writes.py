@@ -1,0 +1,202 @@
+"""What the compile's shortcuts rely on: the index's tensor table is torch's, and a plan
+whose repeated subtrees are stamped (their blocks' own entries, and the writes a root or
+override entry makes in them) equals, step for step, the plan of a walk that visits
+every module (a Planner whose index has no kinds)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from initcfg.plan.init_cfg_source import ConfigSource, _frozen
+from initcfg.plan.init_plan import TensorInfo, compile_init_plan
+from initcfg.plan.module_index import ModuleIndex
+from initcfg.plan.planner import Planner
+
+BLOCK_CFG = [
+    dict(type="Kaiming", layer="Conv2d"),
+    dict(type="Constant", layer="BatchNorm2d", val=1),
+]
+
+
+class Block(nn.Module):
+    def __init__(self, init_cfg: Any = BLOCK_CFG, width: int = 4, bias: bool = True) -> None:
+        super().__init__()
+        self.init_cfg = copy.deepcopy(init_cfg)
+        self.conv = nn.Conv2d(width, width, 3)
+        self.bn = nn.BatchNorm2d(width)
+        self.fc = nn.Linear(width, width, bias=bias)
+
+
+class NoBiasKey(nn.Module):
+    """A block like Block(bias=False) whose fc has no ``bias`` entry at all (an empty
+    slot and a missing one are read alike, but the index must not confuse them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.init_cfg = copy.deepcopy(BLOCK_CFG)
+        self.conv = nn.Conv2d(4, 4, 3)
+        self.bn = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(4, 4, bias=False)
+        del self.fc._parameters["bias"]
+        self.fc.bias = None  # what Linear's code reads
+
+
+class Blocks(nn.ModuleList):
+    init_cfg = None  # takes part, as mmengine's ModuleList does
+
+
+class Net(nn.Module):
+    def __init__(self, blocks: list[nn.Module], init_cfg: Any = None) -> None:
+        super().__init__()
+        self.init_cfg = init_cfg if init_cfg is not None else [
+            dict(type="Normal", layer="Linear", std=0.01)
+        ]
+        self.stem = nn.Conv2d(3, 4, 3)
+        self.blocks = Blocks(blocks)
+        self.head = nn.Linear(4, 2)
+
+
+def _planned(model: nn.Module, *, kinds: bool, **options: Any) -> Planner:
+    source = options.pop("source", None)
+    index = ModuleIndex(model, init_cfg_key=_frozen) if kinds else ModuleIndex(model)
+    planner = Planner(model, copy.deepcopy(source), index=index, **options)
+    planner.init_weights()
+    return planner
+
+
+def _same_plans(model: nn.Module, **options: Any) -> Planner:
+    stamped = _planned(model, kinds=True, **options)
+    visited = _planned(model, kinds=False, **options)
+    assert not visited.index.kinds and not visited.write_stamps
+    assert len(stamped.steps) == len(visited.steps)
+    for ours, theirs in zip(stamped.steps, visited.steps, strict=True):
+        assert ours == theirs
+        assert [w.op for w in ours.writes] == [w.op for w in theirs.writes]
+    assert stamped.marked == visited.marked
+    assert stamped.diagnostics == visited.diagnostics
+    assert stamped.unreached == visited.unreached
+    assert stamped.done == visited.done
+    return stamped
+
+
+def _stamped_writes(planner: Planner) -> int:
+    return sum(stamp is not None for stamp in planner.write_stamps.values())
+
+
+def test_the_tensor_table_is_torchs() -> None:
+    model = Net([Block(), Block(bias=False), NoBiasKey(), Block(width=8)])
+    model.blocks[1].fc.weight = model.blocks[0].fc.weight  # type: ignore[index]  # tied
+    model.register_buffer("step", torch.zeros(()))
+    model.register_buffer("again", model.blocks[0].bn.running_mean)  # type: ignore[index]
+    index = ModuleIndex(model, init_cfg_key=_frozen)
+    expected = {
+        **{n: TensorInfo(n, tuple(p.shape), "parameter") for n, p in model.named_parameters()},
+        **{n: TensorInfo(n, tuple(b.shape), "buffer") for n, b in model.named_buffers()},
+    }
+    assert list(index.tensors.items()) == list(expected.items())
+    assert index.parameter_count == len(list(model.named_parameters()))
+    assert all(type(info.shape) is tuple for info in index.tensors.values())  # not a Size
+    assert compile_init_plan(None, model).tensors == expected
+    known = index.known()
+    assert known[id(model.blocks[0].fc.weight)].name == "blocks.0.fc.weight"  # type: ignore[index]
+    assert index.names()[id(model.step)] == "step"
+
+
+def test_untouched_parameters_are_counted_from_the_table() -> None:
+    model = Net([Block() for _ in range(3)])
+    plan = compile_init_plan(None, model)
+    (untouched,) = [d for d in plan.diagnostics if d.code == "IC405"]
+    total = len(list(model.named_parameters()))
+    assert untouched.message.startswith(f"2 of {total} parameters keep torch's default")
+    assert "stem.weight, stem.bias" in untouched.message
+
+
+def test_an_empty_slot_and_a_missing_one_are_other_kinds() -> None:
+    model = Net([Block(bias=False), NoBiasKey(), Block(bias=False)])
+    index = ModuleIndex(model, init_cfg_key=_frozen)
+    kinds = index.kinds
+    assert kinds["blocks.0"] == kinds["blocks.2"] != kinds["blocks.1"]
+
+
+def test_a_root_layer_entry_is_stamped_in_alike_blocks() -> None:
+    planner = _same_plans(Net([Block() for _ in range(5)]))
+    assert _stamped_writes(planner) >= 1
+    root = planner.steps[0]
+    assert [w.tensor for w in root.writes] == [
+        *(f"blocks.{n}.fc.{attr}" for n in range(5) for attr in ("weight", "bias")),
+        "head.weight",
+        "head.bias",
+    ]
+
+
+def test_mixed_blocks_are_written_as_a_walk_writes_them() -> None:
+    odd_cfg = [dict(type="Constant", layer="BatchNorm2d", val=2)]
+    blocks: list[nn.Module] = [
+        Block(), Block(bias=False), Block(), NoBiasKey(), Block(width=8), Block(odd_cfg),
+        Block(), nn.Sequential(nn.Linear(4, 4), nn.ReLU()), Block(bias=False),
+    ]
+    _same_plans(Net(blocks))
+
+
+@pytest.mark.parametrize(
+    "root_cfg",
+    [
+        [dict(type="Xavier", layer=["Linear", "Conv2d"])],
+        [dict(type="Normal", layer=["Linear", "Conv3d"], std=0.1)],  # IC402 once, at the root
+        [dict(type="Constant", layer="BatchNorm2d", val=0.5), dict(type="Normal", layer="Linear")],
+        [dict(type="Normal", layer="Linear", override=dict(name="blocks", type="Constant", val=3))],
+        [dict(type="TruncNormal", std=0.02, override=[dict(name="head"), dict(name="stem")])],
+    ],
+    ids=["layer-list", "unmatched-layer", "two-entries", "override-container", "overrides"],
+)
+def test_root_entries_over_repeated_blocks(root_cfg: Any) -> None:
+    blocks: list[nn.Module] = [Block() for _ in range(4)] + [Block(width=8), Block(width=8)]
+    _same_plans(Net(blocks, init_cfg=root_cfg))
+
+
+def test_an_override_in_every_block_reaches_the_same_tensors() -> None:
+    cfg = [dict(type="Kaiming", layer="Conv2d", override=dict(name="fc", type="Constant", val=2))]
+    planner = _same_plans(Net([Block(cfg) for _ in range(4)]))
+    assert [s.target for s in planner.steps[-2:]] == ["blocks.3", "blocks.3.fc"]
+
+
+def test_shared_and_twice_registered_modules_are_walked() -> None:
+    blocks = [Block() for _ in range(5)]
+    blocks[1].fc.weight = blocks[0].fc.weight  # a tied tensor: named where first registered
+    shared = nn.Linear(4, 4)
+    blocks[2].extra = shared
+    blocks[3].extra = shared  # one module in two blocks
+    blocks[4].twice = blocks[4].fc  # one module under two names of one block
+    model = Net(blocks)
+    planner = _same_plans(model)
+    tied = [w for w in planner.steps[0].writes if w.module == "blocks.1.fc" and w.attr == "weight"]
+    assert [w.tensor for w in tied] == ["blocks.0.fc.weight"]
+    assert planner.steps[0].writes.count(tied[0]) == 1
+
+
+def test_a_block_the_config_reaches_is_written_with_the_rest() -> None:
+    source = ConfigSource()
+    source.init_cfgs["blocks.2"] = (
+        ("model", "blocks", 2, "init_cfg"), [dict(type="Constant", layer="Linear", val=5)]
+    )
+    planner = _same_plans(Net([Block() for _ in range(5)]), source=source)
+    assert any(step.origin.source == "config" for step in planner.steps)
+
+
+def test_reach_all_over_plain_containers() -> None:
+    inner = [nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4)) for _ in range(4)]
+    model = Net([nn.Sequential(*copy.deepcopy(inner)) for _ in range(3)])
+    for reach in ("mmengine", "all"):
+        _same_plans(model, reach=reach)
+
+
+def test_a_meta_model_is_written_alike() -> None:
+    with torch.device("meta"):
+        model = Net([Block() for _ in range(4)])
+    planner = _same_plans(model)
+    assert _stamped_writes(planner) >= 1
