@@ -63,3 +63,22 @@ def test_validate_builds_only_what_the_config_uses(tmp_path: Path) -> None:
     assert "EXIT 0" in done.stdout, done.stdout + done.stderr
     assert "METADATA False" in done.stdout, done.stdout
     assert "BUILT True False False" in done.stdout, done.stdout
+
+
+def test_explain_imports_neither_the_loader_nor_the_schema() -> None:
+    # `explain` renders the catalogue: the `_base_` line finder it shares with the
+    # renderers once pulled in the loader and the Python evaluator (1.21x -> 1.45x
+    # `import click`).
+    probe = (
+        "import sys\n"
+        "from initcfg.cli import main\n"
+        "try:\n"
+        "    main(['explain', 'IC101'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('initcfg.config.bases', 'initcfg.config.evaluator', 'json', "
+        "'pydantic', 'yaml', 'initcfg.schema') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr

@@ -23,7 +23,8 @@ import ast
 import os
 from typing import Any
 
-from initcfg.config.bases import BASE_KEY, BasesMixin, base_statement_lines, module_path
+from initcfg.config.base_statement import BASE_KEY, base_statement_lines
+from initcfg.config.bases import BasesMixin, module_path
 from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
 from initcfg.config.evaluator import (
     ColumnMap,

@@ -7,7 +7,7 @@ import ast
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from initcfg.config.bases import BASE_KEY
+from initcfg.config.base_statement import BASE_KEY
 from initcfg.config.evaluator import ConfigNode, LocTable, plain
 from initcfg.config.loaded import Loaded, _Context
 from initcfg.config.placeholders import Placeholder
