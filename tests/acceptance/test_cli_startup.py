@@ -82,3 +82,26 @@ def test_explain_imports_neither_the_loader_nor_the_schema() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+def test_validating_yaml_imports_neither_the_evaluator_nor_json(tmp_path: Path) -> None:
+    # The safe evaluator reads Python configs only, json JSON configs and caches: a
+    # YAML file needs the location table and the plain values of config.evaluator.
+    config = tmp_path / "c.yaml"
+    config.write_text("model:\n  init_cfg: {type: Normal, layer: Conv2d, std: 0.01}\n")
+    probe = (
+        "import sys\n"
+        "from initcfg.cli import main\n"
+        "try:\n"
+        f"    main(['validate', {str(config)!r}])\n"
+        "except SystemExit as end:\n"
+        "    print('EXIT', end.code)\n"
+        "print('HEAVY', [m for m in ('initcfg.config.evaluator.core', "
+        "'initcfg.config.evaluator.callables', 'json', 'traceback') if m in sys.modules])\n"
+        "from initcfg.config.evaluator import Evaluator\n"
+        "print('LATER', Evaluator.__module__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "EXIT 0" in done.stdout, done.stdout + done.stderr
+    assert "HEAVY []" in done.stdout, done.stdout
+    assert "LATER initcfg.config.evaluator.core" in done.stdout, done.stdout

@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
-import json
 import os
 import re
 import warnings
@@ -192,6 +191,8 @@ def _cache_dir() -> Path:
 
 
 def _from_cache(path: Path) -> RegisteredNames | None:
+    import json  # a config with scopes only: validating one without any needs none
+
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -236,6 +237,8 @@ def _scan(root: str) -> RegisteredNames:
         kind: sorted(values) for kind, values in found.items()
     }
     # A read-only home: the scan is redone next time, nothing else is lost.
+    import json
+
     with contextlib.suppress(OSError):
         write_text_atomic(cache, json.dumps(payload))
     return names
