@@ -84,9 +84,10 @@ def test_explain_imports_neither_the_loader_nor_the_schema() -> None:
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
 
 
-def test_validating_yaml_imports_neither_the_evaluator_nor_json(tmp_path: Path) -> None:
-    # The safe evaluator reads Python configs only, json JSON configs and caches: a
-    # YAML file needs the location table and the plain values of config.evaluator.
+def test_validating_plain_yaml_imports_no_evaluator_json_or_package_scan(tmp_path: Path) -> None:
+    # The safe evaluator reads Python configs only, json JSON configs and caches, the
+    # registered-names scan configs with a scope: a YAML file without one needs the
+    # location table and the plain values of config.evaluator.
     config = tmp_path / "c.yaml"
     config.write_text("model:\n  init_cfg: {type: Normal, layer: Conv2d, std: 0.01}\n")
     probe = (
@@ -97,7 +98,8 @@ def test_validating_yaml_imports_neither_the_evaluator_nor_json(tmp_path: Path) 
         "except SystemExit as end:\n"
         "    print('EXIT', end.code)\n"
         "print('HEAVY', [m for m in ('initcfg.config.evaluator.core', "
-        "'initcfg.config.evaluator.callables', 'json', 'traceback') if m in sys.modules])\n"
+        "'initcfg.config.evaluator.callables', 'json', 'traceback', "
+        "'initcfg.check.registered') if m in sys.modules])\n"
         "from initcfg.config.evaluator import Evaluator\n"
         "print('LATER', Evaluator.__module__)\n"
     )
