@@ -418,20 +418,24 @@ def _check_top_level_keys(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diag
             )
 
 
+_WITHOUT_LETTERS = {known: dict.fromkeys(map(ord, known)) for known in RUNNER_KEYS}
+
+
 @lru_cache(maxsize=4096)
 def _near_miss(key: str) -> str | None:
     # Cached: the same top-level names recur in every config of a project.
     best: tuple[int, str] | None = None
-    letters = set(key)
+    without_key_letters = dict.fromkeys(map(ord, key))  # str.translate deletes these
     for known in RUNNER_KEYS:
         if abs(len(known) - len(key)) > 2:
             continue  # more than two edits apart whatever the letters
         # Each letter of one name found nowhere in the other costs an edit of its own:
         # a bound that rules out most names before the quadratic distance (which cost
         # more than the rest of validating a real-sized config). Only names within two
-        # edits can be the answer, so skipping the others changes nothing.
-        if (sum(char not in letters for char in known) > 2
-                or sum(char not in known for char in key) > 2):
+        # edits can be the answer, so skipping the others changes nothing. The letters
+        # (with repeats) of one name that the other lacks are what translate leaves.
+        if (len(known.translate(without_key_letters)) > 2
+                or len(key.translate(_WITHOUT_LETTERS[known])) > 2):
             continue
         distance = edit_distance(key, known)
         if best is None or distance < best[0]:
