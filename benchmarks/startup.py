@@ -1,6 +1,6 @@
 """Start-up cost of the CLI beside its floors: CPU time, medians, interleaved in one run.
 
-    python benchmarks/startup.py [--repeats 15]
+    python benchmarks/startup.py [--repeats 15] [--instructions]
 
 Each round runs every command once, in turn, so a machine that gets busier or quieter
 during the run shifts all of them alike; each figure is the median over the rounds of
@@ -15,6 +15,11 @@ validating one model class adds (its field machinery: ``pydantic.fields``,
 ``explain`` and ``schema`` within 1.3x ``import click``; validating one real-sized file
 (an MMDetection config dumped to YAML, see ``yaml_corpus.py``) within 1.4x the
 dependency floor.
+
+On a loaded machine CPU time still varies by tens of percent between runs;
+``--instructions`` counts each command's instructions once under Valgrind's callgrind
+instead (the same from run to run, to within a few in ten thousand, and slow: about a
+minute in all). Ratios of instruction counts track those of CPU time, not exactly.
 
 Children run as an installed initcfg does: with its bytecode compiled (this script
 compiles it first) and ``PYTHONDONTWRITEBYTECODE`` unset; ``schema`` runs with its
@@ -80,10 +85,26 @@ def cpu_seconds(command: list[str]) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def instructions(command: list[str]) -> float:
+    """Instructions one run of ``command`` executes, counted by callgrind."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_ENV, check=False,
+    )
+    for line in done.stderr.splitlines():
+        if "Collected :" in line:
+            return float(line.rsplit(":", 1)[1])
+    raise SystemExit(f"callgrind counted nothing for {command}:\n{done.stderr[-2000:]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
-    repeats = parser.parse_args().repeats
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under valgrind instead of timing")
+    options = parser.parse_args()
+    repeats = 1 if options.instructions else options.repeats
+    measure = instructions if options.instructions else cpu_seconds
     python = sys.executable
     compile_initcfg()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -113,7 +134,7 @@ def main() -> None:
             cpu_seconds(command)
         for _ in range(repeats):
             for name, command in commands.items():
-                times[name].append(cpu_seconds(command))
+                times[name].append(measure(command))
     median = {name: statistics.median(values) for name, values in times.items()}
     floors = {
         "initcfg --help": "import click",
@@ -125,15 +146,20 @@ def main() -> None:
     goals = {"import click": 1.3, "import yaml, click, pydantic": 1.4}
     model_floor = median["... from pydantic import BaseModel"]
     class_floor = median["... one model class validated"]
-    print(f"CPU time, median of {repeats} interleaved rounds")
-    print(f"{'command':<34} {'ms':>8}  {'floor':<30} {'ratio':>6} {'goal':>6}")
+    if options.instructions:
+        print("Instructions (millions), one run each under callgrind")
+        unit, scale = "M", 1e-6
+    else:
+        print(f"CPU time, median of {repeats} interleaved rounds")
+        unit, scale = "ms", 1000.0
+    print(f"{'command':<34} {unit:>8}  {'floor':<30} {'ratio':>6} {'goal':>6}")
     for name, value in median.items():
         floor = floors.get(name)
         if floor is None:
-            print(f"{name:<34} {value * 1000:>8.1f}")
+            print(f"{name:<34} {value * scale:>8.1f}")
             continue
         ratio = value / median[floor]
-        print(f"{name:<34} {value * 1000:>8.1f}  {floor:<30} {ratio:>6.2f} {goals[floor]:>6.1f}")
+        print(f"{name:<34} {value * scale:>8.1f}  {floor:<30} {ratio:>6.2f} {goals[floor]:>6.1f}")
         if name.startswith("initcfg validate"):
             print(f"{'':<34} {'':>8}  {'(... BaseModel floor)':<30} "
                   f"{value / model_floor:>6.2f}")

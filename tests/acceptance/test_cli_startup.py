@@ -63,3 +63,47 @@ def test_validate_builds_only_what_the_config_uses(tmp_path: Path) -> None:
     assert "EXIT 0" in done.stdout, done.stdout + done.stderr
     assert "METADATA False" in done.stdout, done.stdout
     assert "BUILT True False False" in done.stdout, done.stdout
+
+
+def test_explain_imports_neither_the_loader_nor_the_schema() -> None:
+    # `explain` renders the catalogue: the `_base_` line finder it shares with the
+    # renderers once pulled in the loader and the Python evaluator (1.21x -> 1.45x
+    # `import click`).
+    probe = (
+        "import sys\n"
+        "from initcfg.cli import main\n"
+        "try:\n"
+        "    main(['explain', 'IC101'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('initcfg.config.bases', 'initcfg.config.evaluator', 'json', "
+        "'pydantic', 'yaml', 'initcfg.schema') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+def test_validating_plain_yaml_imports_no_evaluator_json_or_package_scan(tmp_path: Path) -> None:
+    # The safe evaluator reads Python configs only, json JSON configs and caches, the
+    # registered-names scan configs with a scope: a YAML file without one needs the
+    # location table and the plain values of config.evaluator.
+    config = tmp_path / "c.yaml"
+    config.write_text("model:\n  init_cfg: {type: Normal, layer: Conv2d, std: 0.01}\n")
+    probe = (
+        "import sys\n"
+        "from initcfg.cli import main\n"
+        "try:\n"
+        f"    main(['validate', {str(config)!r}])\n"
+        "except SystemExit as end:\n"
+        "    print('EXIT', end.code)\n"
+        "print('HEAVY', [m for m in ('initcfg.config.evaluator.core', "
+        "'initcfg.config.evaluator.callables', 'json', 'traceback', "
+        "'initcfg.check.registered') if m in sys.modules])\n"
+        "from initcfg.config.evaluator import Evaluator\n"
+        "print('LATER', Evaluator.__module__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "EXIT 0" in done.stdout, done.stdout + done.stderr
+    assert "HEAVY []" in done.stdout, done.stdout
+    assert "LATER initcfg.config.evaluator.core" in done.stdout, done.stdout

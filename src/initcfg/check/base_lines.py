@@ -12,7 +12,7 @@ import re
 import stat
 from functools import lru_cache
 
-from initcfg.config.bases import base_statement_lines
+from initcfg.config.base_statement import base_statement_lines
 
 __all__ = ["base_lines"]
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import (
@@ -29,17 +30,11 @@ from initcfg.schema.config_facts import ConfigFacts
 from initcfg.schema.config_facts import dataset_class_counts as dataset_class_counts
 from initcfg.schema.config_facts import num_classes_fields as num_classes_fields
 from initcfg.schema.document import Document, parse_finetune_document
-from initcfg.schema.finetune import (
-    ConstantLR,
-    CosineAnnealingLR,
-    EpochBasedTrainLoop,
-    FinetuneSettings,
-    LinearLR,
-    MultiStepLR,
-    OneCycleLR,
-    PolyLR,
-    SchedulerBase,
-)
+
+if TYPE_CHECKING:
+    # The rules over typed settings meet these only in a config that writes fine-tune
+    # keys (see check_finetune): the models are not imported for one that writes none.
+    from initcfg.schema.finetune import FinetuneSettings, SchedulerBase
 
 __all__ = ["RUNNER_KEYS", "check_finetune", "dataset_class_counts", "num_classes_fields"]
 
@@ -109,31 +104,38 @@ def _unit(settings: FinetuneSettings, scheduler: SchedulerBase) -> tuple[int, st
     if loop is None:
         return None
     scheduler_in_epochs = scheduler.by_epoch  # convert_to_iter_based keeps epoch numbers
-    if isinstance(loop, EpochBasedTrainLoop):
-        return (loop.max_epochs, "epochs") if scheduler_in_epochs else None
-    return (loop.max_iters, "iterations") if not scheduler_in_epochs else None
-
-
-# Schedulers whose curve is stretched over begin..end (or a length derived from it); when
-# `end` lies past the run they are cut short. The others step at fixed points and only
-# lose steps that IC306 or the begin check already cover.
-_SHAPED_BY_END: tuple[type[SchedulerBase], ...] = (
-    LinearLR, ConstantLR, CosineAnnealingLR, PolyLR, OneCycleLR,
-)
+    if loop.by_epoch:
+        return (loop.length, "epochs") if scheduler_in_epochs else None
+    return (loop.length, "iterations") if not scheduler_in_epochs else None
 
 
 def _shaped_by_end(scheduler: SchedulerBase) -> bool:
+    # Schedulers whose curve is stretched over begin..end (or a length derived from it);
+    # when `end` lies past the run they are cut short. The others step at fixed points
+    # and only lose steps that IC306 or the begin check already cover.
+    from initcfg.schema.schedulers import (  # loaded: the config has schedulers
+        ConstantLR,
+        CosineAnnealingLR,
+        LinearLR,
+        OneCycleLR,
+        PolyLR,
+    )
+
     if isinstance(scheduler, CosineAnnealingLR) and scheduler.T_max is not None:
         return False
     if isinstance(scheduler, OneCycleLR) and scheduler.total_steps is not None:
         return False
-    return isinstance(scheduler, _SHAPED_BY_END)
+    return isinstance(scheduler, LinearLR | ConstantLR | CosineAnnealingLR | PolyLR | OneCycleLR)
 
 
 def _check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[Diagnostic]:
+    if not settings.param_scheduler:
+        return
+    from initcfg.schema.schedulers import MultiStepLR  # loaded: the config has schedulers
+
     loop_path: KeyPath = (
         ("train_cfg", "max_epochs")
-        if isinstance(settings.train_cfg, EpochBasedTrainLoop)
+        if settings.train_cfg is not None and settings.train_cfg.by_epoch
         else ("train_cfg", "max_iters")
     )
     for scheduler, path in zip(settings.param_scheduler, settings.scheduler_paths, strict=True):
@@ -191,8 +193,8 @@ def _check_validation(
     if loop is None or not facts.val_cfg:
         return
     length = loop.length
-    unit = "epochs" if isinstance(loop, EpochBasedTrainLoop) else "iterations"
-    limit = "max_epochs" if isinstance(loop, EpochBasedTrainLoop) else "max_iters"
+    unit = "epochs" if loop.by_epoch else "iterations"
+    limit = "max_epochs" if loop.by_epoch else "max_iters"
     run = _Deferred(lambda: f"the run has {length} {unit} ({_where(tree, ('train_cfg', limit))})")
     if loop.val_begin > length:
         yield _place(
@@ -416,20 +418,24 @@ def _check_top_level_keys(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diag
             )
 
 
+_WITHOUT_LETTERS = {known: dict.fromkeys(map(ord, known)) for known in RUNNER_KEYS}
+
+
 @lru_cache(maxsize=4096)
 def _near_miss(key: str) -> str | None:
     # Cached: the same top-level names recur in every config of a project.
     best: tuple[int, str] | None = None
-    letters = set(key)
+    without_key_letters = dict.fromkeys(map(ord, key))  # str.translate deletes these
     for known in RUNNER_KEYS:
         if abs(len(known) - len(key)) > 2:
             continue  # more than two edits apart whatever the letters
         # Each letter of one name found nowhere in the other costs an edit of its own:
         # a bound that rules out most names before the quadratic distance (which cost
         # more than the rest of validating a real-sized config). Only names within two
-        # edits can be the answer, so skipping the others changes nothing.
-        if (sum(char not in letters for char in known) > 2
-                or sum(char not in known for char in key) > 2):
+        # edits can be the answer, so skipping the others changes nothing. The letters
+        # (with repeats) of one name that the other lacks are what translate leaves.
+        if (len(known.translate(without_key_letters)) > 2
+                or len(key.translate(_WITHOUT_LETTERS[known])) > 2):
             continue
         distance = edit_distance(key, known)
         if best is None or distance < best[0]:
@@ -484,15 +490,20 @@ def check_finetune(
         document = parse_finetune_document(
             tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
         )
-    settings, found = document.finetune, list(document.finetune_diagnostics)
-    if settings is None:
-        return found
+    found = list(document.finetune_diagnostics)
+    if document.finetune_keys is None:
+        return found  # not a mapping: no settings to judge
     facts = document.facts
+    # Without a fine-tune key the settings are the empty ones, which no rule over them
+    # reports on: they are not typed (nor their models imported) for nothing.
+    settings = document.finetune if document.finetune_keys else None
     found.extend(_check_top_level_keys(tree, facts))
-    found.extend(_check_schedulers(tree, settings))
-    found.extend(_check_validation(tree, settings, facts))
+    if settings is not None:
+        found.extend(_check_schedulers(tree, settings))
+        found.extend(_check_validation(tree, settings, facts))
     found.extend(_check_num_classes(tree, facts))
-    found.extend(_check_against_base(tree, settings, facts, document.base_facts))
-    found.extend(_check_load_from(tree, settings, facts, fs_checks, fs_checks_option))
-    found.extend(_check_auto_scale_lr(tree, settings, facts))
+    if settings is not None:
+        found.extend(_check_against_base(tree, settings, facts, document.base_facts))
+        found.extend(_check_load_from(tree, settings, facts, fs_checks, fs_checks_option))
+        found.extend(_check_auto_scale_lr(tree, settings, facts))
     return found

@@ -5,7 +5,6 @@ Each renderer turns the whole list into one string; the CLI only picks one by na
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -100,6 +99,8 @@ def render_json(diagnostics: list[Diagnostic]) -> str:
     """One JSON array; each object has file, line, column, path, code, severity,
     message, hint and config (the file that was checked; file/line/column are where
     the value is written, a base file for an inherited value)."""
+    import json  # only the JSON and SARIF renderers need it: not `explain`, nor text
+
     return json.dumps([item.to_json() for item in diagnostics], indent=2)
 
 
@@ -216,6 +217,8 @@ def render_sarif(diagnostics: list[Diagnostic]) -> str:
             }
         ],
     }
+    import json
+
     return json.dumps(log, indent=2)
 
 

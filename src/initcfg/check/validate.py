@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from initcfg.check.base_lines import base_lines
 from initcfg.check.finetune import check_finetune, settings_complete
 from initcfg.check.init_rules import check_layer_names
-from initcfg.check.registered import RegisteredNames, registry_scopes, scope_names
 from initcfg.check.settings import (
     ProjectSettings,
     Settings,
@@ -24,6 +23,10 @@ from initcfg.diagnostics import Diagnostic, Location, diagnostic, place, sort_ke
 from initcfg.schema.config_facts import has_values
 from initcfg.schema.document import Document, parse_document
 from initcfg.schema.init_cfg import parse_init_cfg
+from initcfg.schema.scopes import registry_scopes
+
+if TYPE_CHECKING:
+    from initcfg.check.registered import RegisteredNames
 
 
 def _own_key(tree: ConfigTree) -> str | None:
@@ -79,10 +82,19 @@ def _apply_suppressions(
     return kept
 
 
-def _registered(tree: ConfigTree, settings: Settings) -> RegisteredNames:
+def _registered(tree: ConfigTree, settings: Settings) -> RegisteredNames | None:
+    """What the config's scope packages register; None when it names no scope (the
+    scan of packages' sources, and its module, are then not needed)."""
     if settings.registered_names and has_values(tree):
-        return scope_names(registry_scopes(tree))
-    return RegisteredNames()
+        scopes = registry_scopes(tree)
+        if scopes:
+            from initcfg.check.registered import scope_names
+
+            return scope_names(scopes)
+    return None
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def document_for(tree: ConfigTree, settings: Settings | None = None) -> Document:
@@ -94,12 +106,14 @@ def document_for(tree: ConfigTree, settings: Settings | None = None) -> Document
 
 
 def _parse(
-    tree: ConfigTree, settings: Settings, project: ProjectSettings, scoped: RegisteredNames
+    tree: ConfigTree, settings: Settings, project: ProjectSettings, scoped: RegisteredNames | None
 ) -> Document:
     return parse_document(
         tree,
-        extra_optimizers=settings.extra_optimizers | project.extra_optimizers | scoped.optimizers,
-        extra_schedulers=settings.extra_schedulers | project.extra_schedulers | scoped.schedulers,
+        extra_optimizers=settings.extra_optimizers | project.extra_optimizers
+        | (scoped.optimizers if scoped is not None else _NONE),
+        extra_schedulers=settings.extra_schedulers | project.extra_schedulers
+        | (scoped.schedulers if scoped is not None else _NONE),
     )
 
 
@@ -124,7 +138,8 @@ def check_tree(
         project = project_settings(tree.path)
     scoped = _registered(tree, settings)
     extra_layers = (
-        settings.extra_layers | project.extra_layers | scoped.models | scoped.classes
+        settings.extra_layers | project.extra_layers
+        | (scoped.models | scoped.classes if scoped is not None else _NONE)
     )
     found: list[Diagnostic] = list(tree.diagnostics)
     if has_values(tree):

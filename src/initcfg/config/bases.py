@@ -3,7 +3,6 @@ base loaded, and the bases of a classic file merged into one dict."""
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import importlib.machinery
 import os
@@ -11,11 +10,11 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from initcfg.config.base_statement import BASE_KEY as BASE_KEY  # its home before base_statement
 from initcfg.config.loaded import Loaded, _Context
 from initcfg.config.merge import add_scope, share_or_copy
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, format_path, suggest
 
-BASE_KEY = "_base_"
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
 _PACKAGE_BASE = re.compile(r"\w*::\w*/\w*")
 
@@ -134,26 +133,6 @@ class BasesMixin:
             root = base.root
             merged_at.update({key: top.get(key, root) for key in copied})
         return merged
-
-
-def base_statement_lines(module: ast.Module) -> tuple[int, ...]:
-    """The 1-based lines of a Python config's ``_base_`` statement (the first top-level
-    assignment to ``_base_``), or else of its ``with read_base():`` blocks."""
-    lines: list[int] = []
-    for statement in module.body:
-        if isinstance(statement, ast.Assign) and any(
-            isinstance(target, ast.Name) and target.id == BASE_KEY for target in statement.targets
-        ):
-            return tuple(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1))
-        if isinstance(statement, ast.With) and any(
-            isinstance(item.context_expr, ast.Call)
-            and isinstance(item.context_expr.func, ast.Name | ast.Attribute)
-            and (getattr(item.context_expr.func, "id", None) == "read_base"
-                 or getattr(item.context_expr.func, "attr", None) == "read_base")
-            for item in statement.items
-        ):
-            lines.extend(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1))
-    return tuple(lines)
 
 
 def _near_files(target: str) -> str | None:

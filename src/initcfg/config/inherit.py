@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from initcfg.config.base_statement import BASE_KEY as BASE_KEY
 from initcfg.config.bases import _PACKAGE_BASE as _PACKAGE_BASE
-from initcfg.config.bases import BASE_KEY as BASE_KEY
 from initcfg.config.bases import DATA_SUFFIXES as DATA_SUFFIXES
 from initcfg.config.bases import _near_files as _near_files
 from initcfg.config.bases import module_path as module_path

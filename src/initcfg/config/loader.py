@@ -23,17 +23,10 @@ import ast
 import os
 from typing import Any
 
-from initcfg.config.bases import BASE_KEY, BasesMixin, base_statement_lines, module_path
+from initcfg.config.base_statement import BASE_KEY, base_statement_lines
+from initcfg.config.bases import BasesMixin, module_path
 from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
-from initcfg.config.evaluator import (
-    ColumnMap,
-    EvalFailure,
-    Evaluator,
-    LocTable,
-    Unsafe,
-    is_new_style,
-    unbindable,
-)
+from initcfg.config.evaluator import ColumnMap, EvalFailure, LocTable, Unsafe
 from initcfg.config.files import read_config_file
 from initcfg.config.loaded import Loaded, _cache, _Context
 from initcfg.config.merge import merge_into, mutates, share_or_copy, unshare
@@ -170,6 +163,10 @@ class Loader(BasesMixin, TrustedMixin):
             context.report(diagnostic("IC002", f"invalid Python: {error}").at(context.root))
             context.ok = False
             return context.done({})
+        # The evaluator is imported by the first Python config: a run over YAML and JSON
+        # files never needs it (it is most of config/'s import time).
+        from initcfg.config.evaluator import Evaluator, is_new_style, unbindable
+
         # Where the file names its bases, for the checks (suppressions on those lines):
         # read here so the file is parsed once.
         context.base_lines = base_statement_lines(module)
@@ -219,6 +216,8 @@ class Loader(BasesMixin, TrustedMixin):
     def _entries_from(
         self, node: ast.expr, path: str, context: _Context
     ) -> list[tuple[str, Location]]:
+        from initcfg.config.evaluator import Evaluator  # imported: a Python config
+
         evaluator = Evaluator(path, LocTable(), budget=self.budget)
         try:
             value = evaluator.expr(node)
@@ -252,6 +251,8 @@ class Loader(BasesMixin, TrustedMixin):
     def _load_new_style(
         self, path: str, module: ast.Module, text: str, context: _Context
     ) -> Loaded:
+        from initcfg.config.evaluator import Evaluator, unbindable  # imported: a Python config
+
         imported: set[str] = set()
 
         def read_base(name: str, node: ast.ImportFrom) -> dict[str, Any]:

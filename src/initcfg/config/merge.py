@@ -7,7 +7,8 @@ import ast
 import re
 from typing import Any
 
-from initcfg.config.evaluator import STATEMENT_FIELDS, LocTable
+from initcfg.config import evaluator
+from initcfg.config.evaluator import LocTable
 from initcfg.config.loaded import Loaded, _Context
 from initcfg.diagnostics import KeyPath, Location, diagnostic, format_path
 
@@ -146,7 +147,8 @@ def _mutating_statements(body: list[ast.stmt]) -> bool:
             for item in statement.items
         ):
             return True
-        nested = STATEMENT_FIELDS.get(type(statement))
+        # Read through the package: its statements part loads with the first Python config.
+        nested = evaluator.STATEMENT_FIELDS.get(type(statement))
         if nested is not None and any(
             _mutating_statements(getattr(statement, name)) for name in nested
         ):

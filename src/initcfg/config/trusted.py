@@ -4,10 +4,9 @@ with ``exec`` on its merged bases, a new-style one by MMEngine itself."""
 from __future__ import annotations
 
 import ast
-import traceback
 from typing import TYPE_CHECKING, Any
 
-from initcfg.config.bases import BASE_KEY
+from initcfg.config.base_statement import BASE_KEY
 from initcfg.config.evaluator import ConfigNode, LocTable, plain
 from initcfg.config.loaded import Loaded, _Context
 from initcfg.config.placeholders import Placeholder
@@ -80,6 +79,8 @@ class TrustedMixin:
 
 def _failing_line(error: BaseException, path: str) -> int:
     """The line of ``path`` that raised ``error`` (the deepest frame in the file)."""
+    import traceback  # only a trusted file that raised needs it
+
     lines = [
         frame.lineno for frame in traceback.extract_tb(error.__traceback__)
         if frame.filename == path and frame.lineno

@@ -13,7 +13,6 @@ bounds) sends the document to the full reader, which reports it as before.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any, SupportsIndex
 
@@ -575,6 +574,8 @@ def parse_json(
     which keeps positions, then reads the same text. Where it cannot (tabs in odd
     places), the value comes from ``json`` with file-level locations only.
     """
+    import json  # JSON configs only: not imported to read YAML
+
     try:
         plain = json.loads(text)
     except json.JSONDecodeError as error:

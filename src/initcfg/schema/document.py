@@ -9,25 +9,41 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, place
-from initcfg.schema import finetune_parser, init_cfg, runtime
+from initcfg.schema import init_cfg, runtime
 from initcfg.schema.config_facts import ConfigFacts, base_facts, config_facts
-from initcfg.schema.finetune_settings import FinetuneSettings
 from initcfg.schema.init_cfg import InitCfgParse, ParsedEntry
 from initcfg.schema.initializers import BaseInit
 from initcfg.schema.runtime import RuntimeSettings
-from initcfg.schema.schedulers import scheduler_types
+
+if TYPE_CHECKING:
+    from initcfg.schema.finetune_settings import FinetuneSettings
+
+# The top-level keys the fine-tune parser reads (finetune_parser._Parser.settings). A
+# config that writes none of them parses to the empty settings without a finding, so
+# its Document types them only when they are first read: the fine-tune models (about
+# a tenth of validating a small config, most of it defining the Pydantic classes) are
+# then never imported by `initcfg validate`.
+FINETUNE_KEYS = frozenset({
+    "train_cfg", "val_cfg", "test_cfg", "optim_wrapper", "param_scheduler", "load_from",
+    "resume", "auto_scale_lr", "randomness", "default_hooks",
+})
+
+# Document._finetune before the empty settings of a config without fine-tune keys are
+# first read.
+_NOT_YET_TYPED: Any = object()
 
 InitCfg = list[BaseInit]
 """An ``init_cfg`` value as a type: its entries, each a typed initializer (a dict
 value is a list of one)."""
 
 
-@dataclass(frozen=True, slots=True)
-class LocatedInitCfg:
+# A NamedTuple rather than a dataclass: defining it costs a tenth as much at import,
+# which every `initcfg validate` pays (issue 15).
+class LocatedInitCfg(NamedTuple):
     """One ``init_cfg`` value of a config: its key path and its typed entries."""
 
     path: KeyPath
@@ -35,8 +51,7 @@ class LocatedInitCfg:
     located: list[ParsedEntry]
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedInitCfg:
+class ParsedInitCfg(NamedTuple):
     """One ``init_cfg`` value of a config as the grammar parsed it, errors and warnings
     included: its key path, the value as written and the parse (diagnostics relative
     to the value, not yet placed)."""
@@ -46,8 +61,7 @@ class ParsedInitCfg:
     parse: InitCfgParse
 
 
-@dataclass(frozen=True, slots=True)
-class FinetuneWritten:
+class FinetuneWritten(NamedTuple):
     """What the config writes where the typed settings fill in defaults, for the train
     planner, which follows MMEngine on whether a value was given at all.
 
@@ -73,8 +87,12 @@ def _written(tree: ConfigTree) -> FinetuneWritten:
         items = [(("param_scheduler",), raw)]
     elif isinstance(raw, list | tuple):
         items = [(("param_scheduler", index), item) for index, item in enumerate(raw)]
-    modelled = set(scheduler_types())
     unmodelled = []
+    modelled: set[str] = set()
+    if items:  # the scheduler models are imported only for a config that has some
+        from initcfg.schema.schedulers import scheduler_types
+
+        modelled = set(scheduler_types())
     for path, item in items:
         name = item.get("type") if isinstance(item, Mapping) else None
         if isinstance(name, str) and name.removeprefix("mmengine.") not in modelled:
@@ -95,7 +113,13 @@ class Document:
         init_cfgs: The ``init_cfg`` values free of grammar errors, depth first.
         located: Every parsed init_cfg entry with its absolute key path (entries of
             values with errors included), for the rules that look at layer names.
-        finetune: The fine-tune settings (None when the config is not a mapping).
+        finetune: The fine-tune settings (None when the config is not a mapping); a
+            config that writes none of :data:`FINETUNE_KEYS` gets its empty settings
+            when they are first read.
+        finetune_keys: The :data:`FINETUNE_KEYS` the config writes; None when its
+            fine-tune settings were not parsed (not a mapping, a model-only document).
+            When it writes none, its settings are the empty ones and the fine-tune
+            rules over them find nothing.
         finetune_written: What the config writes where ``finetune`` has defaults.
         runtime: The runtime settings (dataloaders, evaluator, logger, work_dir...).
         tree: The loaded config the document was built from (locations, bases,
@@ -117,7 +141,8 @@ class Document:
 
     init_cfgs: list[LocatedInitCfg] = field(default_factory=list)
     located: list[ParsedEntry] = field(default_factory=list)
-    finetune: FinetuneSettings | None = None
+    _finetune: Any = field(default=None, repr=False)
+    finetune_keys: frozenset[str] | None = None
     finetune_written: FinetuneWritten = field(default_factory=FinetuneWritten)
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
     tree: ConfigTree | None = None
@@ -129,6 +154,21 @@ class Document:
     parsed_init_cfgs: dict[KeyPath, ParsedInitCfg] = field(default_factory=dict)
     model_section: Mapping[str, Any] | None = None
     load_from: Any = None
+
+    @property
+    def finetune(self) -> FinetuneSettings | None:
+        """The fine-tune settings (see the class docstring)."""
+        if self._finetune is _NOT_YET_TYPED:
+            from initcfg.schema.finetune_parser import parse_finetune
+
+            assert self.tree is not None  # set with the marker by parse_document
+            self._finetune = parse_finetune(self.tree)[0]
+        settings: FinetuneSettings | None = self._finetune
+        return settings
+
+    @finetune.setter
+    def finetune(self, settings: FinetuneSettings | None) -> None:
+        self._finetune = settings
 
     def init_cfg_at(self, path: KeyPath) -> LocatedInitCfg | None:
         """The parsed ``init_cfg`` at ``path`` (``("model", "backbone", "init_cfg")``),
@@ -264,20 +304,38 @@ def parse_document(
     if not isinstance(tree.data, Mapping):
         return model_document(tree)
     document, grammar, located = build_document(tree)
-    finetune, finetune_found = finetune_parser.parse_finetune(
-        tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
-    )
+    _add_finetune(document, tree, extra_optimizers, extra_schedulers)
     settings, runtime_found = runtime.parse_runtime(tree)
     document.located = located
-    document.finetune = finetune
     document.finetune_written = _written(tree)
     document.runtime = settings
     document.tree = tree
     document.init_diagnostics = grammar
-    document.finetune_diagnostics = finetune_found
     document.runtime_diagnostics = runtime_found
     _add_facts(document, tree)
     return document
+
+
+def _add_finetune(
+    document: Document,
+    tree: ConfigTree,
+    extra_optimizers: frozenset[str],
+    extra_schedulers: frozenset[str],
+) -> None:
+    """The fine-tune settings and their findings, or for a config that writes no
+    fine-tune key the marker that types its (empty) settings when they are read."""
+    document.tree = tree
+    if not isinstance(tree.data, Mapping):
+        return  # no settings (None), no findings, as parse_finetune answers
+    document.finetune_keys = FINETUNE_KEYS.intersection(tree.data)
+    if not document.finetune_keys:
+        document._finetune = _NOT_YET_TYPED
+        return
+    from initcfg.schema.finetune_parser import parse_finetune
+
+    document.finetune, document.finetune_diagnostics = parse_finetune(
+        tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
+    )
 
 
 def _add_facts(document: Document, tree: ConfigTree) -> None:
@@ -294,9 +352,7 @@ def parse_finetune_document(
     """The part of :func:`parse_document` the fine-tune rules read: the fine-tune
     settings and the config's (and its bases') facts, without the init_cfgs and the
     runtime settings. Never raises for bad input."""
-    finetune, found = finetune_parser.parse_finetune(
-        tree, extra_optimizers=extra_optimizers, extra_schedulers=extra_schedulers
-    )
-    document = Document(finetune=finetune, tree=tree, finetune_diagnostics=found)
+    document = Document()
+    _add_finetune(document, tree, extra_optimizers, extra_schedulers)
     _add_facts(document, tree)
     return document
