@@ -150,26 +150,13 @@ _MAX_CACHE_BYTES = 64 * 1024 * 1024
 
 def _read_small_file(path: str) -> bytes | None:
     """The bytes of the regular file at ``path``, or None: missing, unreadable, not a
-    regular file, or over :data:`_MAX_CACHE_BYTES`. Opened without blocking, so a fifo
-    put there does not hang the run, and checked after opening, so the file read is the
-    file checked."""
-    import stat
+    regular file (a fifo put there must not hang the run), or over the bound."""
+    from initcfg.config.files import read_regular_file
 
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-                         | getattr(os, "O_CLOEXEC", 0))
+        return read_regular_file(path, _MAX_CACHE_BYTES)[0]
     except OSError:
         return None
-    try:
-        status = os.fstat(handle)
-        if not stat.S_ISREG(status.st_mode) or status.st_size > _MAX_CACHE_BYTES:
-            return None
-        with os.fdopen(handle, "rb", closefd=False) as stream:
-            return stream.read(_MAX_CACHE_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
 
 
 def _parse_body(body: str) -> tuple[str, dict[str, str]]:

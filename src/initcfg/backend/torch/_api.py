@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 from initcfg.backend.torch._execute import execute
+from initcfg.backend.torch._preflight import check_plan_fits
 from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic
 from initcfg.errors import (
     InitCfgKeyError,
@@ -66,6 +67,9 @@ def execute_plan(
 ) -> list[tuple[Step, LoadResult]]:
     """Run a compiled plan on ``model``: what :meth:`InitPlan.apply` does (see there)."""
     raise_for_errors(plan.diagnostics, "the config")
+    # Every step checked against the model first: a plan stops before its first write or
+    # not at all (a plan read from a file also has each write's tensor and op checked).
+    check_plan_fits(model, plan.steps, plan._state_cache, tensors=plan._from_file)
     try:
         return execute(
             model,
