@@ -24,7 +24,7 @@ from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, did_you_mean, format_path
 from initcfg.errors import PlanFileError
 from initcfg.plan.checkpoint import LoadResult, StateDict
-from initcfg.plan.init_cfg_source import ConfigSource, _frozen
+from initcfg.plan.init_cfg_source import ConfigSource, frozen_key
 from initcfg.plan.init_describe import _count, _relative, _shape
 from initcfg.plan.init_describe import describe_initializer as describe_initializer
 from initcfg.plan.init_describe import describe_step as describe_step
@@ -494,7 +494,7 @@ def _compile(
     )
     # One walk of the model for the whole compile; the kinds let a repeated block be
     # planned once (initcfg.plan.repeats).
-    index = ModuleIndex(model, init_cfg_key=_frozen)
+    index = ModuleIndex(model, init_cfg_key=frozen_key)
     problem = lazy_model_problem(tree, model, index=index)
     if problem is not None:
         return InitPlan(

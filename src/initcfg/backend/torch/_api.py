@@ -10,8 +10,10 @@ from torch import nn
 
 from initcfg.backend.torch._execute import execute
 from initcfg.backend.torch._preflight import check_plan_fits
+from initcfg.config.mapping import plain_value
 from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic
 from initcfg.errors import (
+    InitCfgError,
     InitCfgKeyError,
     InitError,
     error_for,
@@ -109,6 +111,9 @@ def initialize(module: nn.Module, init_cfg: Any) -> InitReport:
             initializer on a 1-D weight, ...). Nothing was written.
         CheckpointError: A Pretrained checkpoint cannot be read.
     """
+    init_cfg, problem = plain_value(init_cfg)  # typed models stay as they are
+    if problem is not None:  # inside itself, or past a load's bounds
+        raise InitCfgError.from_diagnostics([problem], "init_cfg")
     _refuse_entries_without_type(init_cfg)
     planner = Planner(module)
     with gc_paused():
