@@ -49,3 +49,18 @@ def read_regular_file(path: str, max_bytes: int) -> tuple[bytes, os.stat_result]
     if len(data) > max_bytes:
         raise OSError(errno.EFBIG, f"larger than {max_bytes // (1024 * 1024)} MiB")
     return data, status
+
+
+def not_a_regular_file(path: str) -> str | None:
+    """Why something at ``path`` is not a file that can be read (a symlink loop, a
+    folder, a fifo or a device), or None: a regular file, or nothing there at all (a
+    missing file, a link to nothing), which callers report as missing."""
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        return "its symbolic links form a loop" if error.errno == errno.ELOOP else None
+    if stat.S_ISDIR(status.st_mode):
+        return "it is a folder"
+    if not stat.S_ISREG(status.st_mode):
+        return "it is not a regular file (a fifo, a socket or a device)"
+    return None
