@@ -80,3 +80,36 @@ def test_a_checkpoint_that_is_no_file_is_ic409_saying_what_it_is(
     outcome.assert_clean(exit_codes=(1,))
     assert "error[IC409]" in outcome.output and says in outcome.output
     assert "does not exist" not in outcome.output
+
+
+def test_the_registered_names_scan_skips_a_fifo_among_sources_and_as_its_cache(
+    tmp_path: Path,
+) -> None:
+    # The scan of an installed package's source (for registry type names) and its cache
+    # in ~/.cache read regular files only: either a fifo would block the run forever.
+    import subprocess
+    import sys
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "heads.py").write_text(
+        "from mmengine.registry import MODELS\n\n@MODELS.register_module()\n"
+        "class MyHead:\n    pass\n")
+    os.mkfifo(package / "stuck.py")
+    probe = (
+        "import sys\nfrom initcfg.check import registered\n"
+        f"names = registered._scan({str(package)!r})\n"
+        "print(sorted(names.models))\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for _ in range(2):  # the second run finds the cache the first one wrote
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              env=env, timeout=120, check=True)
+        assert "MyHead" in done.stdout
+    [cache] = (tmp_path / "cache" / "initcfg" / "registered").glob("pkg-*.json")
+    cache.unlink()
+    os.mkfifo(cache)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=env, timeout=120, check=True)
+    assert "MyHead" in done.stdout
