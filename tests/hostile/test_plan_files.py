@@ -294,6 +294,20 @@ def test_a_plan_file_that_cannot_be_read_is_ic001_or_ic002(make: str, tmp_path: 
     assert found.file == str(target)
 
 
+def test_an_integer_too_long_to_print_is_refused_from_code_too(files: dict[str, Any]) -> None:
+    # json.loads refuses integers past 4300 digits (IC002); a dict built in code can
+    # hold one, and the message must not try to print it.
+    changed = copy.deepcopy(files["json"])
+    changed["tensors"][0]["shape"][0] = 10**5000
+    with pytest.raises(PlanFileError, match="16610 bits") as refused:
+        InitPlan.from_json(changed)
+    assert refused.value.diagnostics[0].path == "tensors[0].shape[0]"
+    changed = copy.deepcopy(files["json"])
+    changed["format"] = 10**5000
+    with pytest.raises(PlanFileError, match="got a number"):
+        InitPlan.from_json(changed)
+
+
 def test_an_op_the_tensors_dtype_refuses_stops_apply_before_any_write(
     files: dict[str, Any]
 ) -> None:

@@ -90,9 +90,9 @@ def _int(value: object, path: KeyPath, low: int = _INT_MIN) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _fail(path, "an integer", value)
     if not low <= value <= _INT_MAX:
-        raise PlanFileProblem(path, f"expected an integer from {low} to {_INT_MAX}, got "
-                              f"one of {len(str(abs(value)))} digits" if abs(value) > _INT_MAX
-                              else f"expected an integer from {low} to {_INT_MAX}, got {value}")
+        # Not printed whole: str() refuses integers past 4300 digits.
+        got = f"one of {value.bit_length()} bits" if abs(value) > _INT_MAX else str(value)
+        raise PlanFileProblem(path, f"expected an integer from {low} to {_INT_MAX}, got {got}")
 
 
 def _opt_int(value: object, path: KeyPath) -> None:
@@ -121,7 +121,11 @@ def _scalar(value: object, path: KeyPath) -> None:
 def _choice(value: object, path: KeyPath, choices: tuple[object, ...]) -> None:
     if isinstance(value, bool) or value not in choices or type(value) not in (str, int):
         shown = ", ".join(repr(choice) for choice in choices)
-        got = repr(value) if isinstance(value, str | int) else _kind(value)
+        got = _kind(value)
+        if isinstance(value, str):
+            got = repr(value) if len(value) <= 80 else repr(value[:80]) + "…"
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**64:
+            got = str(value)
         raise PlanFileProblem(path, f"expected one of {shown}, got {got}")
 
 
@@ -134,18 +138,21 @@ def _list(value: object, path: KeyPath, item: Callable[[Any, KeyPath], None]) ->
 
 def _tuple(value: object, path: KeyPath, items: tuple[Callable[[Any, KeyPath], None], ...]
            ) -> None:
-    if not isinstance(value, list) or len(value) != len(items):
-        raise _fail(path, f"a list of {len(items)} items", value) if not isinstance(
-            value, list) else PlanFileProblem(
-            path, f"expected a list of {len(items)} items, got {len(value)}")
+    if not isinstance(value, list):
+        raise _fail(path, f"a list of {len(items)} items", value)
+    if len(value) != len(items):
+        raise PlanFileProblem(path, f"expected a list of {len(items)} items, got {len(value)}")
     for index, (entry, item) in enumerate(zip(value, items, strict=True)):
         item(entry, (*path, index))
 
 
 def _shape(value: object, path: KeyPath) -> None:
-    _list(value, path, lambda size, at: _int(size, at, 0))
-    if len(value) > _MAX_DIMS:  # type: ignore[arg-type]  # a list, checked above
-        raise PlanFileProblem(path, f"expected at most {_MAX_DIMS} sizes, got {len(value)}")  # type: ignore[arg-type]
+    if not isinstance(value, list):
+        raise _fail(path, "a list", value)
+    if len(value) > _MAX_DIMS:
+        raise PlanFileProblem(path, f"expected at most {_MAX_DIMS} sizes, got {len(value)}")
+    for index, size in enumerate(value):
+        _int(size, (*path, index), 0)
 
 
 def _object(value: object, path: KeyPath, fields: Mapping[str, Callable[[Any, KeyPath], None]],
