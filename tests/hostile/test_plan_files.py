@@ -359,3 +359,17 @@ def test_a_replay_record_torch_refuses_falls_back_to_the_call_with_the_same_draw
     InitPlan.from_json(changed).apply(model)
     assert CALLS == ["Block"]
     assert _same(_state(model), files["reference"])
+
+
+@pytest.mark.parametrize("keep", [0.01, 0.25, 0.5, 0.75, 0.999])
+def test_a_plan_file_cut_short_is_ic002_at_the_place_it_ends(
+    files: dict[str, Any], tmp_path: Path, keep: float
+) -> None:
+    text = json.dumps(files["json"], indent=1)
+    target = tmp_path / "plan.json"
+    target.write_text(text[: int(len(text) * keep)])
+    with pytest.raises(PlanFileError) as refused:
+        InitPlan.load(target)
+    [found] = refused.value.diagnostics
+    assert found.code == "IC002" and found.file == str(target)
+    assert found.line == target.read_text().count("\n") + 1  # the last line, where it stops
