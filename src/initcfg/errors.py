@@ -10,6 +10,8 @@
          │   │   └─ InitCfgKeyError  an entry has no 'type' (also a KeyError, as in MMEngine)
          │   └─ CheckpointError   a checkpoint cannot be read or does not fit
          ├─ FactoryError          a ``module:callable`` factory fails (also ValueError)
+         ├─ PlanFileError         a plan file is not an init plan of a known format (also
+         │                        ValueError)
          └─ TrainError            a problem that stops ``initcfg train``
 
 The exit statuses of every command are defined here once: 0 clean, 1 errors found,
@@ -41,6 +43,7 @@ __all__ = [
     "InitCfgKeyError",
     "InitError",
     "InitcfgError",
+    "PlanFileError",
     "TrainError",
     "error_for",
 ]
@@ -142,6 +145,27 @@ class FactoryError(InitcfgError, ValueError):
         self.path = path
         self.hint = hint
         self.code = code
+
+
+class PlanFileError(InitcfgError, ValueError):
+    """A plan's JSON that cannot be read back (:meth:`InitPlan.load`, ``loads``,
+    ``from_json``): not JSON, not of a known format, or a field missing or of the wrong
+    kind. Nothing was built from it, so nothing was written to a model.
+
+    Attributes:
+        diagnostics: One diagnostic (IC001 unreadable, IC002 not JSON, IC010 not a plan
+            of format 1) whose ``path`` is the JSON path of the field
+            (``steps[3].trace.replay[0][3]``), located in the file when there is one.
+    """
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        first = self.diagnostics[0]
+        where = f"{first.file}:{first.line}:{first.column}: " if first.file else ""
+        at = f"{first.path}: " if first.path else ""
+        super().__init__(f"{where}{first.code} {at}{first.message}")
 
 
 class TrainError(InitcfgError):

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from initcfg.config.atomic import write_text_atomic
 from initcfg.config.bases import package_root
+from initcfg.config.files import MAX_CONFIG_BYTES, read_regular_file
 from initcfg.schema.config_facts import config_scopes as config_scopes
 from initcfg.schema.scopes import OPENMMLAB_SCOPES as OPENMMLAB_SCOPES
 from initcfg.schema.scopes import registry_scopes as registry_scopes
@@ -193,9 +194,9 @@ def _cache_dir() -> Path:
 def _from_cache(path: Path) -> RegisteredNames | None:
     import json  # a config with scopes only: validating one without any needs none
 
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:  # a regular file of a sane size only: a fifo or /dev/zero there must not hang
+        data: Any = json.loads(read_regular_file(str(path), MAX_CONFIG_BYTES)[0])
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("version") != _CACHE_VERSION:
         return None
@@ -219,8 +220,9 @@ def _scan(root: str) -> RegisteredNames:
     found: dict[str, set[str]] = {kind: set() for kind in _KINDS}
     texts = []
     for file in files:
-        try:
-            text = file.read_text(encoding="utf-8", errors="replace")
+        try:  # as for the cache: a fifo among the sources is skipped, not waited on
+            text = read_regular_file(str(file), MAX_CONFIG_BYTES)[0].decode(
+                "utf-8", errors="replace")
         except OSError:
             continue
         found["classes"].update(_CLASS.findall(text))

@@ -18,6 +18,7 @@ from initcfg.check.settings import (
     with_config,
 )
 from initcfg.config.load import load_tree, tree_from_mapping
+from initcfg.config.mapping import plain_value
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, place, sort_key
 from initcfg.schema.config_facts import has_values
@@ -228,7 +229,12 @@ def validate_init_cfg(
     """Every problem in one ``init_cfg`` value, without a model.
 
     Paths in the diagnostics are relative to the value (``override``, ``[1].layer``).
+    A value inside itself, nested too deeply or past a load's bounds is one IC006 or
+    IC214 diagnostic, as a config given as a mapping is.
     """
+    value, problem = plain_value(value)
+    if problem is not None:
+        return [problem]
     parsed = parse_init_cfg(value)
     layers = check_layer_names(
         parsed.located,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from initcfg.config.base_statement import BASE_KEY as BASE_KEY  # its home before base_statement
+from initcfg.config.files import not_a_regular_file
 from initcfg.config.loaded import Loaded, _Context
 from initcfg.config.merge import add_scope, share_or_copy
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, format_path, suggest
@@ -74,6 +75,14 @@ class BasesMixin:
             context.ok = False
             return None
         base = self.cached(target)
+        unreadable = None if base is not None else not_a_regular_file(target)
+        if unreadable is not None:
+            context.report(
+                diagnostic("IC001", f"cannot read base config {entry!r} ({target}): "
+                           f"{unreadable}").at(where)
+            )
+            context.ok = False
+            return None
         if base is None and not os.path.isfile(target):
             context.report(
                 diagnostic("IC202", f"base config {entry!r} does not exist (looked for "
@@ -203,3 +212,4 @@ def module_path(module: str, importer: str) -> str | None:
     if root is None:
         return None
     return os.path.join(root, *parts[1:]) + ".py"
+

@@ -19,6 +19,17 @@ def read_config_text(path: str) -> str:
 def read_config_file(path: str) -> tuple[str, os.stat_result]:
     """The text of a config file and its status as it was read (see
     :func:`read_config_text`)."""
+    data, status = read_regular_file(path, MAX_CONFIG_BYTES)
+    return data.decode("utf-8"), status
+
+
+def read_regular_file(path: str, max_bytes: int) -> tuple[bytes, os.stat_result]:
+    """The bytes of the regular file at ``path`` and its status as it was read.
+
+    Raises:
+        OSError: ``path`` cannot be opened, is not a regular file (a fifo would block, a
+            device would never end) or holds more than ``max_bytes``.
+    """
     # O_NONBLOCK: opening a fifo for reading would otherwise wait for a writer.
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
@@ -28,13 +39,28 @@ def read_config_file(path: str) -> tuple[str, os.stat_result]:
         # One read sized from the status (os.read allocates all it is asked for), one
         # byte over to notice a file that grew; anything but exactly the stated size
         # (a short read, growth, /proc's zero sizes) reads on to the end.
-        data = os.read(handle, min(status.st_size, MAX_CONFIG_BYTES) + 1)
-        while len(data) <= MAX_CONFIG_BYTES and len(data) != status.st_size and (
+        data = os.read(handle, min(status.st_size, max_bytes) + 1)
+        while len(data) <= max_bytes and len(data) != status.st_size and (
             more := os.read(handle, 1 << 20)
         ):
             data += more
     finally:
         os.close(handle)
-    if len(data) > MAX_CONFIG_BYTES:
-        raise OSError(errno.EFBIG, f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB")
-    return data.decode("utf-8"), status
+    if len(data) > max_bytes:
+        raise OSError(errno.EFBIG, f"larger than {max_bytes // (1024 * 1024)} MiB")
+    return data, status
+
+
+def not_a_regular_file(path: str) -> str | None:
+    """Why something at ``path`` is not a file that can be read (a symlink loop, a
+    folder, a fifo or a device), or None: a regular file, or nothing there at all (a
+    missing file, a link to nothing), which callers report as missing."""
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        return "its symbolic links form a loop" if error.errno == errno.ELOOP else None
+    if stat.S_ISDIR(status.st_mode):
+        return "it is a folder"
+    if not stat.S_ISREG(status.st_mode):
+        return "it is not a regular file (a fifo, a socket or a device)"
+    return None

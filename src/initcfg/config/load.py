@@ -13,10 +13,12 @@ from initcfg.config.evaluator import LazySourceMap, LocTable, plain
 from initcfg.config.files import read_config_text
 from initcfg.config.loaded import Loaded
 from initcfg.config.loader import Loader
+from initcfg.config.mapping import MAX_MAPPING_DEPTH as MAX_MAPPING_DEPTH
+from initcfg.config.mapping import plain_config
 from initcfg.config.merge import add_scope, unshare
 from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
-from initcfg.diagnostics import Diagnostic, KeyPath, Location, diagnostic, format_path
+from initcfg.diagnostics import Diagnostic, Location, diagnostic
 from initcfg.errors import ConfigLoadError as ConfigLoadError
 
 CONFIG_SUFFIXES = (".py", ".yaml", ".yml", ".json")
@@ -273,57 +275,13 @@ def _base_tree(loaded: Loaded, names: _Names) -> ConfigTree:
 def tree_from_mapping(value: Mapping[str, Any]) -> ConfigTree:
     """A ConfigTree for a config given as a mapping (no file, no locations).
 
-    A mapping that contains itself or nests deeper than ``MAX_MAPPING_DEPTH`` gives an
-    empty tree with an IC006 diagnostic instead of a RecursionError later.
+    The mapping is held to the bounds a file's values are (see
+    :mod:`initcfg.config.mapping`): one that contains itself, nests deeper than
+    ``MAX_MAPPING_DEPTH`` (IC006) or passes a load's bounds (IC214) gives an empty tree
+    with that diagnostic instead of a RecursionError, or minutes of work, later. The
+    tree holds a plain copy (dicts, lists, tuples), as a file's load makes.
     """
-    problem = _shape_problem(value)
+    plain, problem = plain_config(value)
     if problem is not None:
         return ConfigTree({}, SourceMap(), path=None, diagnostics=[problem])
-    return ConfigTree(dict(value), SourceMap(), path=None)
-
-
-# Real configs nest fewer than 20 levels; far deeper values would exhaust Python's
-# recursion limit in the checks and copies that walk them.
-MAX_MAPPING_DEPTH = 100
-
-
-def _shape_problem(value: Mapping[str, Any]) -> Diagnostic | None:
-    """Why ``value`` is not a finite tree of at most ``MAX_MAPPING_DEPTH`` levels.
-
-    Iterative, and each container is walked once: one reached again by another path
-    (a pipeline shared by two loaders) is allowed, and its height is remembered.
-    """
-    heights: dict[int, int] = {}  # containers walked → the levels they hold
-    on_path: set[int] = set()
-    stack: list[tuple[Any, KeyPath, bool]] = [(value, (), False)]
-    while stack:
-        node, path, leaving = stack.pop()
-        marker = id(node)
-        if leaving:
-            on_path.discard(marker)
-            children = node.values() if isinstance(node, Mapping) else node
-            heights[marker] = 1 + max(
-                (heights.get(id(child), 0) for child in children), default=0
-            )
-            continue
-        if marker in on_path:
-            return diagnostic(
-                "IC006", f"the config contains itself: the value at {format_path(path)} "
-                "is the same object as one that holds it", path,
-            )
-        known = heights.get(marker)
-        if (known if known is not None else 1) + len(path) > MAX_MAPPING_DEPTH:
-            where = format_path(path[:3]) + ("…" if len(path) > 3 else "")
-            return diagnostic(
-                "IC006", f"the config nests more than {MAX_MAPPING_DEPTH} levels deep "
-                f"(under {where or 'its root'})", path[:1],
-            )
-        if known is not None:
-            continue
-        on_path.add(marker)
-        stack.append((node, path, True))
-        items = node.items() if isinstance(node, Mapping) else enumerate(node)
-        for key, child in items:
-            if isinstance(child, (Mapping, list, tuple)):
-                stack.append((child, (*path, key), False))
-    return None
+    return ConfigTree(plain, SourceMap(), path=None)

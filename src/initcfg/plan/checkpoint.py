@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from initcfg.config.files import not_a_regular_file
 from initcfg.errors import CheckpointError
 
 StateDict = dict[str, torch.Tensor]
@@ -264,6 +265,9 @@ def read_checkpoint(
         except OSError as error:
             raise CheckpointError(f"cannot download checkpoint {source}: {error}") from error
     else:
+        unreadable = not_a_regular_file(source)
+        if unreadable is not None:
+            raise CheckpointError(f"cannot read checkpoint file {source}: {unreadable}")
         if not os.path.isfile(source):
             raise CheckpointError(f"checkpoint file {source} does not exist")
         loaded = _torch_load(source, map_location, mmap)

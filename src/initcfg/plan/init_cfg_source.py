@@ -209,9 +209,19 @@ def _frozen_any(value: Any) -> Any:
     return None
 
 
+def frozen_key(value: Any) -> Any:
+    """:func:`_frozen`, or None for a value inside itself or nested past Python's
+    recursion limit (a module's ``init_cfg`` is whatever code put there): such a value
+    is parsed on its own, and the grammar reports it."""
+    try:
+        return _frozen(value)
+    except RecursionError:  # no depth counter: this walk is on the compile's hot path
+        return None
+
+
 def _parse_cached(value: Any) -> InitCfgParse:
     # Models repeat the same init_cfg in every block; parsing is the planner's main cost.
-    key = _frozen(value)
+    key = frozen_key(value)
     if key is None:
         return parse_init_cfg(value)
     found = _PARSED.get(key)

@@ -22,8 +22,9 @@ from initcfg.config.atomic import write_text_atomic
 from initcfg.config.load import load_tree, tree_from_mapping
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, did_you_mean, format_path
+from initcfg.errors import PlanFileError
 from initcfg.plan.checkpoint import LoadResult, StateDict
-from initcfg.plan.init_cfg_source import ConfigSource, _frozen
+from initcfg.plan.init_cfg_source import ConfigSource, frozen_key
 from initcfg.plan.init_describe import _count, _relative, _shape
 from initcfg.plan.init_describe import describe_initializer as describe_initializer
 from initcfg.plan.init_describe import describe_step as describe_step
@@ -42,6 +43,13 @@ from initcfg.plan.init_plan_json import (
 from initcfg.plan.model_walk import Reach, gc_paused, join
 from initcfg.plan.module_index import ModuleIndex
 from initcfg.plan.module_index import TensorInfo as TensorInfo
+from initcfg.plan.plan_file import (
+    PlanFileProblem,
+    check_plan_json,
+    plan_file_diagnostic,
+    read_plan_file,
+    read_plan_json,
+)
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Origin, Step, StepHook, Unreached
 from initcfg.schema.document import Document, model_document
@@ -86,6 +94,8 @@ class InitPlan:
     _state_cache: dict[tuple[str, str | None], StateDict] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # Read from JSON: apply checks that the plan fits the model before writing anything.
+    _from_file: bool = field(default=False, repr=False, compare=False)
 
     # -- provenance ----------------------------------------------------------------
 
@@ -197,17 +207,33 @@ class InitPlan:
     def from_json(cls, value: Mapping[str, Any]) -> InitPlan:
         """Rebuild a plan from :meth:`to_json` output.
 
+        Every field is checked before anything is built (see :mod:`initcfg.plan.plan_file`).
+
         Raises:
-            ValueError: The value is not a plan of a known format.
+            PlanFileError: The value is not a plan of a known format, or a field is
+                missing or of the wrong kind (also a ValueError); its diagnostic's
+                ``path`` is the field's JSON path.
         """
-        if value.get("format") != PLAN_FORMAT:
-            raise ValueError(f"not an initcfg init plan of format {PLAN_FORMAT}")
+        try:
+            return cls._from_checked(value)
+        except PlanFileProblem as problem:
+            raise PlanFileError([plan_file_diagnostic(problem)]) from None
+
+    @classmethod
+    def _from_checked(cls, value: Any) -> InitPlan:
+        check_plan_json(value)
         tensors = {
             t["name"]: TensorInfo(t["name"], tuple(t["shape"]), t["kind"])
             for t in value["tensors"]
         }
+        steps = []
+        for index, step in enumerate(value["steps"]):
+            try:
+                steps.append(_step_from_json(step))
+            except PlanFileProblem as problem:
+                raise PlanFileProblem(("steps", index, *problem.path), problem.message) from None
         return cls(
-            steps=[_step_from_json(s) for s in value["steps"]],
+            steps=steps,
             tensors=tensors,
             marked=list(value["marked"]),
             unreached=[
@@ -219,6 +245,7 @@ class InitPlan:
             diagnostics=[_diagnostic_from_json(d) for d in value["diagnostics"]],
             reach=value["reach"],
             config=value.get("config"),
+            _from_file=True,
         )
 
     def checkpoints(self) -> list[str]:
@@ -230,13 +257,30 @@ class InitPlan:
         return json.dumps(self.to_json(), indent=indent)
 
     @classmethod
-    def loads(cls, text: str) -> InitPlan:
-        """Rebuild a plan from :meth:`dumps` text.
+    def loads(cls, text: str, *, file: str | None = None) -> InitPlan:
+        """Rebuild a plan from :meth:`dumps` text; ``file`` names where it was read, for
+        the diagnostic's location.
 
         Raises:
-            ValueError: The text is not JSON, or not a plan of a known format.
+            PlanFileError: The text is not JSON, or not a plan of a known format (also a
+                ValueError); the diagnostic gives the field's JSON path and, in ``file``,
+                its line and column.
         """
-        return cls.from_json(json.loads(text))
+        value = read_plan_json(text, file)
+        try:
+            return cls._from_checked(value)
+        except PlanFileProblem as problem:
+            raise PlanFileError([plan_file_diagnostic(problem, text, file)]) from None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> InitPlan:
+        """Read a plan that :meth:`save` wrote.
+
+        Raises:
+            PlanFileError: The file cannot be read (IC001), is not JSON (IC002) or not a
+                plan of a known format (IC010); nothing is built from it.
+        """
+        return cls.loads(read_plan_file(path), file=os.fspath(path))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the plan as JSON atomically (temp file, then rename)."""
@@ -443,7 +487,7 @@ def _compile(
     )
     # One walk of the model for the whole compile; the kinds let a repeated block be
     # planned once (initcfg.plan.repeats).
-    index = ModuleIndex(model, init_cfg_key=_frozen)
+    index = ModuleIndex(model, init_cfg_key=frozen_key)
     problem = lazy_model_problem(tree, model, index=index)
     if problem is not None:
         return InitPlan(

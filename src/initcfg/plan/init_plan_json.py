@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from initcfg.diagnostics import Diagnostic
 from initcfg.plan.checkpoint import LoadResult
 from initcfg.plan.ops import TensorOp
+from initcfg.plan.plan_file import PlanFileProblem
 from initcfg.plan.steps import LoadSpec, Origin, Step, Write
 from initcfg.plan.trace import ReplayOp, Trace, TracedWrite
-from initcfg.schema.registry import parse_initializer
+from initcfg.schema.initializers import BaseInit
+from initcfg.schema.registry import initializer_types, parse_initializer
 
 
 def _origin_json(origin: Origin) -> dict[str, Any]:
@@ -118,7 +122,7 @@ def _step_from_json(value: Mapping[str, Any]) -> Step:
         value["kind"],
         value["target"],
         value["whole"],
-        None if init is None else parse_initializer(init),
+        None if init is None else _initializer_from_json(init),
         _origin_from_json(value["origin"]),
         [
             Write(
@@ -141,6 +145,36 @@ def _step_from_json(value: Mapping[str, Any]) -> Step:
             list(trace.get("flags", [])),
         ),
     )
+
+
+_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple"})
+
+
+def _initializer_from_json(value: Mapping[str, Any]) -> BaseInit:
+    """The typed initializer of a step, checked by the schema as a config's would be.
+
+    Raises:
+        PlanFileProblem: The schema refuses it; the path is the first field it names.
+    """
+    try:
+        return parse_initializer(value)
+    except KeyError as missing:
+        if value["type"] not in initializer_types():
+            problem = f"unknown initializer type {value['type']!r}"
+            raise PlanFileProblem(("initializer", "type"), problem) from None
+        raise PlanFileProblem(("initializer",), f"the key {missing} is missing") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        # Pydantic's location goes on into the union member tried (``std.int``, a
+        # ``function-after[...]``): the field is the part before it.
+        at = []
+        for part in first["loc"]:
+            if isinstance(part, str) and (part in _TYPE_TAGS or "[" in part):
+                break
+            at.append(part)
+        raise PlanFileProblem(("initializer", *at), first["msg"]) from None
+    except (TypeError, ValueError, RecursionError) as error:
+        raise PlanFileProblem(("initializer",), str(error) or type(error).__name__) from None
 
 
 def _replay_from_json(value: Any) -> list[ReplayOp] | None:

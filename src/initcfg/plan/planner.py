@@ -32,10 +32,10 @@ from initcfg.plan.init_cfg_source import (
     Locate,
     _deferred,
     _Entry,
-    _frozen,
     _is_typed,
     _parse_typed,
     _raw_at,
+    frozen_key,
 )
 from initcfg.plan.init_describe import _first_misfits, _mm_container
 from initcfg.plan.model_walk import (
@@ -108,7 +108,7 @@ class Planner:
         trace_real: bool = False,
     ) -> None:
         self.root = root
-        self.index = index if index is not None else ModuleIndex(root, init_cfg_key=_frozen)
+        self.index = index if index is not None else ModuleIndex(root, init_cfg_key=frozen_key)
         self.source = source or ConfigSource()
         self.reach = reach
         self.read_checkpoints = read_checkpoints

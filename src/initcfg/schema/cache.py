@@ -2,9 +2,12 @@
 
 Building the schemas means building every initializer model, which costs several times
 Python's start-up, while their text depends only on the code that built them. So the
-texts are kept in ``~/.cache/initcfg/schema`` (``$XDG_CACHE_HOME`` when set), beside a
-stamp naming every file of initcfg and of Pydantic that was loaded while they were
-built, with its size and modification time, and Python's version. They are reused while
+texts are kept in ``~/.cache/initcfg/schema`` (``$XDG_CACHE_HOME`` when set), in one file
+with a stamp naming every file of initcfg and of Pydantic that was loaded while they were
+built, with its size and modification time, and Python's version, and a checksum of
+both: the file is replaced atomically, so a writer killed part way or two writers at
+once leave either the old file or a new one, never a stamp beside texts it was not
+written with, and a file torn or altered otherwise is ignored and rebuilt. They are reused while
 each of those files is unchanged: editing, reinstalling or upgrading either package
 rebuilds them. Texts built while one of those files changed (modified within two
 seconds of the build's start, or later) are not kept.
@@ -22,7 +25,7 @@ import sys
 import zlib
 
 SCHEMA_FILES = ("init_cfg.schema.json", "config.schema.json")
-_VERSION = "2"
+_VERSION = "3"
 # The packages whose code shapes the texts.
 _PACKAGES = ("initcfg", "pydantic", "pydantic_core")
 
@@ -82,13 +85,18 @@ def _stamp_of(paths: list[str], built_from: int) -> str | None:
     (``time.time_ns()``), or None. The files are looked at after the build, so one
     changed since it began may not be what was imported: no stamp then, or the texts
     of the old code would be kept as the new one's."""
-    lines = [f"initcfg schema cache {_VERSION}", sys.version]
+    lines = [_python()]
     for path in paths:
         line = _file_line(path, changed_after=built_from - _CLOCK_SLACK_NS)
         if line is None:
             return None
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def _python() -> str:
+    """The Python version, as the stamp's first line (some builds put a newline in it)."""
+    return sys.version.replace("\n", " ")
 
 
 def _loaded_files() -> list[str]:
@@ -103,34 +111,87 @@ def _loaded_files() -> list[str]:
     return sorted(files)
 
 
+_CACHE_FILE = "schemas"
+_HEADER = f"initcfg schema cache {_VERSION}"
+
+
 def _read_cache(folder: str) -> dict[str, str] | None:
-    try:
-        with open(os.path.join(folder, "stamp"), encoding="utf-8") as stream:
-            stamp = stream.read()
-        lines = stamp.splitlines()
-        if lines[:2] != [f"initcfg schema cache {_VERSION}", sys.version]:
-            return None
-        for line in lines[2:]:
-            path = line.partition("\0")[0]
-            if _file_line(path) != line:
-                return None  # changed since the texts were built
-        texts = {}
-        for name in SCHEMA_FILES:
-            with open(os.path.join(folder, name), encoding="utf-8") as stream:
-                texts[name] = stream.read()
-    except (OSError, UnicodeDecodeError, IndexError):
+    """The texts of the cache file in ``folder``, or None: missing, unreadable, torn,
+    written by another version, or stamped with a file that changed since.
+
+    The stamp, the texts and a checksum of both are one file, replaced atomically, so
+    no stamp can vouch for texts it was not written with; the checksum refuses a file
+    damaged or cut short by other means (a disk full, a copy, a hand edit).
+    """
+    data = _read_small_file(os.path.join(folder, _CACHE_FILE))
+    if data is None:
         return None
+    header, _, rest = data.partition(b"\n")
+    checksum, _, body = rest.partition(b"\n")
+    if header != _HEADER.encode() or checksum != b"%08x" % zlib.crc32(body):
+        return None
+    try:
+        stamp, texts = _parse_body(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    lines = stamp.splitlines()
+    if lines[:1] != [_python()]:
+        return None
+    for line in lines[1:]:
+        path = line.partition("\0")[0]
+        if _file_line(path) != line:
+            return None  # changed since the texts were built
     return texts
 
 
+# The texts are a few hundred kilobytes; a far larger file is not one this module wrote.
+_MAX_CACHE_BYTES = 64 * 1024 * 1024
+
+
+def _read_small_file(path: str) -> bytes | None:
+    """The bytes of the regular file at ``path``, or None: missing, unreadable, not a
+    regular file (a fifo put there must not hang the run), or over the bound."""
+    from initcfg.config.files import read_regular_file
+
+    try:
+        return read_regular_file(path, _MAX_CACHE_BYTES)[0]
+    except OSError:
+        return None
+
+
+def _parse_body(body: str) -> tuple[str, dict[str, str]]:
+    """The stamp and the texts of a cache file's body (its length-prefixed parts).
+
+    Raises:
+        ValueError: The body is not one this module wrote.
+    """
+    parts: list[str] = []
+    offset = 0
+    while offset < len(body):
+        size, colon, _ = body[offset:offset + 21].partition(":")
+        if not colon or not size.isdigit():
+            raise ValueError("not a cache body")
+        start = offset + len(size) + 1
+        parts.append(body[start:start + int(size)])
+        offset = start + int(size)
+    if offset != len(body) or len(parts) != 1 + len(SCHEMA_FILES):
+        raise ValueError("not a cache body")
+    return parts[0], dict(zip(SCHEMA_FILES, parts[1:], strict=True))
+
+
+def _cache_bytes(texts: dict[str, str], stamp: str) -> bytes:
+    """The cache file: header, checksum, then the stamp and each text by length."""
+    body = "".join(f"{len(part)}:{part}" for part in (stamp, *(texts[n] for n in SCHEMA_FILES)))
+    encoded = body.encode("utf-8")
+    return b"%s\n%08x\n%s" % (_HEADER.encode(), zlib.crc32(encoded), encoded)
+
+
 def _write_cache(folder: str, texts: dict[str, str], stamp: str) -> None:
-    from initcfg.config.atomic import write_text_atomic
+    from initcfg.config.atomic import write_bytes_atomic
 
     try:
         os.makedirs(folder, exist_ok=True)
-        for name, text in texts.items():
-            write_text_atomic(os.path.join(folder, name), text)
-        write_text_atomic(os.path.join(folder, "stamp"), stamp)  # last: the texts are complete
+        write_bytes_atomic(os.path.join(folder, _CACHE_FILE), _cache_bytes(texts, stamp))
     except OSError:
         pass  # an unwritable cache only costs the next run its time
 

@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 
+from initcfg.errors import PlanFileError
 from initcfg.plan.init_plan import InitPlan, compile_init_plan
 from initcfg.plan.meta import build_on_meta
 from initcfg.plan.trace import resolve_func
@@ -358,7 +359,7 @@ def test_a_plan_file_with_a_foreign_replay_record_falls_back_to_the_call() -> No
     plan = compile_init_plan(None, build_on_meta(lambda: Outer(Whole)))
     data = plan.to_json()
     record = data["steps"][-1]["trace"]["replay"]
-    for edit in ({2: "os.system"}, {3: [[1, 2]]}, {5: 3}):
+    for edit in ({2: "os.system"}, {5: 3}):
         changed = [list(r) for r in record]
         for position, value in edit.items():
             changed[0][position] = value
@@ -366,3 +367,13 @@ def test_a_plan_file_with_a_foreign_replay_record_falls_back_to_the_call() -> No
         CALLS.clear()
         InitPlan.from_json(data).apply(Outer(Whole))
         assert CALLS == ["Whole"], edit
+    # A record of the wrong types (a list among the scalar arguments) is not a plan
+    # file's: it is refused when read, naming the field, before a model is touched.
+    changed = [list(r) for r in record]
+    changed[0][3] = [[1, 2]]
+    data["steps"][-1]["trace"]["replay"] = changed
+    with pytest.raises(PlanFileError) as refused:
+        InitPlan.from_json(data)
+    [found] = refused.value.diagnostics
+    assert found.code == "IC010"
+    assert found.path == f"steps[{len(data['steps']) - 1}].trace.replay[0][3][0]"

@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 from initcfg.backend.torch._execute import execute
+from initcfg.backend.torch._preflight import check_plan_fits
+from initcfg.config.mapping import plain_value
 from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic
 from initcfg.errors import (
+    InitCfgError,
     InitCfgKeyError,
     InitError,
     error_for,
@@ -66,6 +69,9 @@ def execute_plan(
 ) -> list[tuple[Step, LoadResult]]:
     """Run a compiled plan on ``model``: what :meth:`InitPlan.apply` does (see there)."""
     raise_for_errors(plan.diagnostics, "the config")
+    # Every step checked against the model first: a plan stops before its first write or
+    # not at all (a plan read from a file also has each write's tensor and op checked).
+    check_plan_fits(model, plan.steps, plan._state_cache, tensors=plan._from_file)
     try:
         return execute(
             model,
@@ -105,6 +111,9 @@ def initialize(module: nn.Module, init_cfg: Any) -> InitReport:
             initializer on a 1-D weight, ...). Nothing was written.
         CheckpointError: A Pretrained checkpoint cannot be read.
     """
+    init_cfg, problem = plain_value(init_cfg)  # typed models stay as they are
+    if problem is not None:  # inside itself, or past a load's bounds
+        raise InitCfgError.from_diagnostics([problem], "init_cfg")
     _refuse_entries_without_type(init_cfg)
     planner = Planner(module)
     with gc_paused():

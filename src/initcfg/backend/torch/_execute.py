@@ -125,15 +125,40 @@ def _replay(modules: _Modules, step: Step) -> bool:
     target = modules[step.target]
     if step.sets_init_cfg:  # left on the module, as the call would leave it
         target.init_cfg = copy.deepcopy(step.init_cfg)
-    with torch.no_grad():
-        for func, tensor, op in calls:
-            if op.slot == 0:
-                func(tensor, *op.args, **op.kwargs)
-            else:
-                func(*op.args, **{str(op.slot): tensor}, **op.kwargs)
+    generators = _generator_states({tensor.device for _, tensor, _ in calls})
+    try:
+        with torch.no_grad():
+            for func, tensor, op in calls:
+                if op.slot == 0:
+                    func(tensor, *op.args, **op.kwargs)
+                else:
+                    func(*op.args, **{str(op.slot): tensor}, **op.kwargs)
+    except Exception:  # any refusal of arguments a plan file holds: torch raises many kinds
+        # The record does not fit after all: put the generators back where the call
+        # found them, so init_weights draws what it would have drawn and writes every
+        # tensor the records touched (its trace is complete) with MMEngine's values.
+        _restore_generators(generators)
+        return False
     for module in flagged:
         set_module_flag(module, "_is_init", True)
     return True
+
+
+def _generator_states(devices: Iterable[torch.device]) -> list[tuple[str, torch.Tensor]]:
+    """The states of the generators writes on ``devices`` draw from (the CPU's always)."""
+    states = [("cpu", torch.get_rng_state())]
+    for device in devices:
+        if device.type == "cuda":
+            states.append((str(device), torch.cuda.get_rng_state(device)))
+    return states
+
+
+def _restore_generators(states: list[tuple[str, torch.Tensor]]) -> None:
+    for device, state in states:
+        if device == "cpu":
+            torch.set_rng_state(state)
+        else:
+            torch.cuda.set_rng_state(state, device)
 
 
 def execute(

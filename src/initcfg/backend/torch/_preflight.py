@@ -1,0 +1,111 @@
+"""Before a plan writes anything: will every step run on this model?
+
+``execute`` runs steps in order, so a step that fails part way (a module the plan names
+missing, a checkpoint that cannot be read, an op this tensor's dtype refuses) would
+leave the model half initialized. :func:`check_plan_fits` finds those failures first,
+so :meth:`InitPlan.apply` either runs to the end or raises with the model untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from initcfg.backend.torch._ops import run_op
+from initcfg.errors import InitError
+from initcfg.plan.checkpoint import StateDict, read_checkpoint, select_keys
+from initcfg.plan.model_walk import module_attr
+from initcfg.plan.ops import TensorOp
+from initcfg.plan.steps import Step
+
+
+def _misfit(index: int, step: Step, what: str) -> InitError:
+    return InitError(
+        f"step {index} ({step.kind} on {step.target or 'the root'!r}, from "
+        f"{step.origin.where}) cannot run on this model: {what}; nothing was written "
+        "(apply a plan to the model it was compiled for)"
+    )
+
+
+def _module(root: nn.Module, found: dict[str, nn.Module], path: str) -> nn.Module | None:
+    module = found.get(path)
+    if module is None and path:
+        parent_path, _, name = path.rpartition(".")
+        parent = _module(root, found, parent_path)
+        module = None if parent is None else parent._modules.get(name)
+        if module is not None:
+            found[path] = module
+    return module
+
+
+def _try_op(op: TensorOp, dtype: torch.dtype, size: int) -> str | None:
+    """Why torch refuses ``op`` on a tensor of ``dtype`` (None: it runs). Tried on the
+    CPU on ``size`` elements (torch takes other paths for zero, one and more elements,
+    with other checks; two stand for any more): the checks made on the model's tensor."""
+    probe = torch.empty(size, dtype=dtype)
+    try:
+        with torch.no_grad():
+            run_op(op, probe)
+    except (RuntimeError, TypeError, ValueError, OverflowError, NotImplementedError) as error:
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+    return None
+
+
+def check_plan_fits(
+    root: nn.Module,
+    steps: Sequence[Step],
+    cache: dict[tuple[str, str | None], StateDict],
+    *,
+    tensors: bool,
+) -> None:
+    """Raise before anything is written when a step cannot run on ``root``.
+
+    Every step's module must exist, a ``call`` step's module must have ``init_weights``,
+    and every checkpoint must read and hold the keys its prefix selects (read once, into
+    ``cache``, where the load finds it). With ``tensors`` (a plan read from a file, whose
+    ops no planner computed for this model), every write's tensor must exist with the
+    planned shape, and each op must run on its dtype.
+
+    Raises:
+        InitError: A step does not fit; CheckpointError for a checkpoint.
+    """
+    found: dict[str, nn.Module] = {"": root}
+    tried: dict[tuple[TensorOp, torch.dtype, int], str | None] = {}
+    generator = torch.get_rng_state() if tensors else None
+    try:
+        for index, step in enumerate(steps):
+            target = _module(root, found, step.target)
+            if target is None:
+                raise _misfit(index, step, f"the model has no module {step.target!r}")
+            if step.kind == "load" and step.load is not None:
+                spec = step.load
+                key = (spec.checkpoint, spec.map_location)
+                state = cache.get(key)
+                if state is None:
+                    state = cache[key] = read_checkpoint(spec.checkpoint, spec.map_location)
+                select_keys(state, spec.prefix, spec.checkpoint)
+            elif step.kind == "call" and not callable(getattr(target, "init_weights", None)):
+                raise _misfit(index, step, f"{step.target or 'the root'!r} has no init_weights")
+            elif step.kind == "init" and tensors:
+                for write in step.writes:
+                    module = _module(root, found, write.module)
+                    tensor = None if module is None else module_attr(module, write.attr)
+                    name = f"{write.module}.{write.attr}" if write.module else write.attr
+                    if not isinstance(tensor, torch.Tensor):
+                        raise _misfit(index, step, f"the model has no tensor {name!r}")
+                    if tuple(tensor.shape) != write.shape:
+                        raise _misfit(index, step, f"{name!r} has shape {list(tensor.shape)}, "
+                                      f"the plan's has {list(write.shape)}")
+                    probe = (write.op, tensor.dtype, min(tensor.numel(), 2))
+                    if probe not in tried:
+                        tried[probe] = _try_op(*probe)
+                    refused = tried[probe]
+                    if refused is not None:
+                        raise _misfit(index, step, f"torch refuses {write.op.kind}"
+                                      f"{tuple(write.op.args)} on {name!r} "
+                                      f"({tensor.dtype}): {refused}")
+    finally:
+        if generator is not None:  # the ops tried drew from it
+            torch.set_rng_state(generator)
