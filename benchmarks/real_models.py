@@ -123,7 +123,7 @@ def measure(name: str, relative: str, repeat: int) -> tuple[str, ...]:
     tree = load_config(config)
     mm_times, floor_times, compile_times, apply_times = [], [], [], []
     torch.manual_seed(0)
-    recorded = build_mmpretrain(copy.deepcopy(section))
+    recorded = build(copy.deepcopy(section))
     torch.manual_seed(1)
     kernels = _kernels(recorded)
     clock = time.process_time
