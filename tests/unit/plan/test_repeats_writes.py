@@ -200,3 +200,109 @@ def test_a_meta_model_is_written_alike() -> None:
         model = Net([Block() for _ in range(4)])
     planner = _same_plans(model)
     assert _stamped_writes(planner) >= 1
+
+
+class Plain(nn.Module):
+    """A block whose ``weight`` is a plain attribute (no table holds it): the planner reads
+    it as MMEngine's ``getattr`` does, so two blocks alike in every table can differ."""
+
+    def __init__(self, weight: object) -> None:
+        super().__init__()
+        self.init_cfg = [dict(type="Constant", layer="Plain", val=1)]
+        self.fc = nn.Linear(2, 2)
+        self.weight = weight
+
+
+@pytest.mark.parametrize("odd", [5, torch.zeros(3)], ids=["not-a-tensor", "unregistered"])
+def test_a_plain_weight_attribute_keeps_a_block_from_its_kind(odd: object) -> None:
+    model = Net([Plain(None), Plain(odd), Plain(None)])
+    for root_cfg in (None, [dict(type="Normal", layer=["Linear", "Plain"])]):
+        if root_cfg is not None:
+            model.init_cfg = root_cfg
+        planner = _same_plans(model)
+        odd_writes = [w for s in planner.steps for w in s.writes if w.module == "blocks.1"]
+        assert odd_writes or any(d.code == "IC407" for d in planner.diagnostics)
+
+
+class Held(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.init_cfg = [dict(type="Constant", layer="Held", val=1)]
+        self.register_buffer("weight", torch.zeros(3))
+
+
+def test_a_buffer_that_is_a_parameter_elsewhere_goes_by_the_parameters_name() -> None:
+    model = Net([Held(), Held(), Held()])
+    model.later = nn.Module()
+    model.later.p = nn.Parameter(torch.zeros(3))
+    model.blocks[2]._buffers["weight"] = model.later.p  # type: ignore[index]
+    for root_cfg in (None, [dict(type="Normal", layer=["Held"])]):
+        if root_cfg is not None:
+            model.init_cfg = root_cfg
+        planner = _same_plans(model)
+        held = [w.tensor for s in planner.steps for w in s.writes if w.module == "blocks.2"]
+        assert held and set(held) == {"later.p"}
+
+
+def _random_block(draw: Any, blocks: list[nn.Module]) -> nn.Module:
+    """A Block with a few of the differences a kind must see (or must not care about)."""
+    from hypothesis import strategies as st
+
+    cfg = draw(st.sampled_from([BLOCK_CFG, None, [dict(type="Xavier", layer="Linear")]]))
+    block = Block(cfg, width=draw(st.sampled_from([4, 4, 8])), bias=draw(st.booleans()))
+    changes = [
+        *("none", "none", "none", "plain-weight", "plain-weight", "child-cfg", "child-init"),
+        *("grad", "dtype", "buffer", "tied", "shared", "twice", "own-init", "no-bias"),
+        "sub-linear",
+    ]
+    change = draw(st.sampled_from(changes))
+    if change == "child-cfg":
+        block.fc.init_cfg = dict(type="Constant", layer="Linear", val=3)
+    elif change == "child-init":
+        block.fc._is_init = True
+    elif change == "grad":
+        block.fc.weight.requires_grad_(False)
+    elif change == "dtype":
+        block.conv.double()
+    elif change == "buffer":
+        block.bn.register_buffer("extra", torch.zeros(2))
+    elif change in ("tied", "shared") and blocks:
+        donor = blocks[draw(st.integers(0, len(blocks) - 1))]
+        if change == "tied" and donor.fc.weight.shape == block.fc.weight.shape:
+            block.fc.weight = donor.fc.weight
+        elif change == "shared":
+            block.extra = donor.fc
+    elif change == "twice":
+        block.again = block.conv
+    elif change == "own-init":
+        block.init_weights = lambda: None  # type: ignore[method-assign]
+    elif change == "no-bias":
+        block.fc.bias = None
+    elif change == "sub-linear":
+        block.fc = type("SubLinear", (nn.Linear,), {})(block.fc.in_features, 4)
+    elif change == "plain-weight":
+        block.weight = draw(st.sampled_from([None, None, 5, torch.zeros(2)]))
+    return block
+
+
+def test_random_blocks_plan_as_a_walk_plans_them() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    roots = [
+        None,
+        [dict(type="Normal", layer=["Linear", "SubLinear"])],
+        [dict(type="Constant", layer="BatchNorm2d", val=2), dict(type="Kaiming", layer="Conv2d")],
+        [dict(type="Normal", layer="Linear", override=dict(name="blocks", type="Constant", val=3))],
+    ]
+
+    @settings(max_examples=200)
+    @given(st.data())
+    def check(data: Any) -> None:
+        blocks: list[nn.Module] = []
+        for _ in range(data.draw(st.integers(2, 7))):
+            blocks.append(_random_block(data.draw, blocks))
+        model = Net(blocks, init_cfg=data.draw(st.sampled_from(roots)))
+        _same_plans(model, reach=data.draw(st.sampled_from(["mmengine", "all"])))
+
+    check()
