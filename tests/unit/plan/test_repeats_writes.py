@@ -306,3 +306,84 @@ def test_random_blocks_plan_as_a_walk_plans_them() -> None:
         _same_plans(model, reach=data.draw(st.sampled_from(["mmengine", "all"])))
 
     check()
+
+
+class Node(nn.Module):
+    """A container MMEngine does not descend into (no ``init_cfg``, no ``init_weights``)."""
+
+
+class Part(nn.Module):
+    init_cfg = None  # takes part
+
+
+_TREE_CFGS = {
+    "a": [dict(type="Constant", layer="Linear", val=2)],
+    "b": [dict(type="Xavier", layer=["Conv2d", "Linear"])],
+}
+_LEAVES = {
+    "lin": lambda: nn.Linear(4, 4),
+    "wide": lambda: nn.Linear(4, 8),
+    "nobias": lambda: nn.Linear(4, 4, bias=False),
+    "conv": lambda: nn.Conv2d(2, 2, 1),
+    "bn": lambda: nn.BatchNorm1d(4),
+    "relu": nn.ReLU,
+}
+
+
+def _tree(genome: Any) -> nn.Module:
+    if isinstance(genome, str):
+        return _LEAVES[genome]()
+    container, cfg, kids = genome
+    children = [_tree(kid) for kid in kids]
+    module: nn.Module
+    if container == "seq":
+        module = nn.Sequential(*children)
+    elif container == "dict":
+        module = nn.ModuleDict({f"k{i}": child for i, child in enumerate(children)})
+    else:
+        module = Node() if container == "node" else Part()
+        for i, child in enumerate(children):
+            module.add_module(f"c{i}", child)
+    if cfg is not None:
+        module.init_cfg = copy.deepcopy(_TREE_CFGS[cfg])
+    return module
+
+
+def test_random_trees_plan_as_a_walk_plans_them() -> None:
+    """Blocks grown from a few random genomes (so most have siblings of their kind), one
+    of them changed somewhere deep down."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    leaf = st.sampled_from(sorted(_LEAVES))
+    genome = st.recursive(
+        leaf,
+        lambda kids: st.tuples(
+            st.sampled_from(["node", "part", "seq", "dict"]),
+            st.sampled_from([None, "a", "b"]),
+            st.lists(kids, min_size=1, max_size=3),
+        ),
+        max_leaves=6,
+    )
+    roots = [None, [dict(type="Normal", layer=["Linear", "BatchNorm1d"])]]
+
+    @settings(max_examples=150)
+    @given(st.lists(genome, min_size=1, max_size=3), st.data())
+    def check(genomes: list[Any], data: Any) -> None:
+        count = data.draw(st.integers(2, 6))
+        blocks = [_tree(data.draw(st.sampled_from(genomes))) for _ in range(count)]
+        inside = list(blocks[data.draw(st.integers(0, count - 1))].modules())
+        module = inside[data.draw(st.integers(0, len(inside) - 1))]
+        change = data.draw(st.sampled_from(["none", "cfg", "is-init", "buffer", "no-bias"]))
+        if change == "cfg":
+            module.init_cfg = dict(type="Constant", layer="Linear", val=7)
+        elif change == "is-init":
+            module._is_init = True
+        elif change == "buffer":
+            module.register_buffer("extra", torch.zeros(1))
+        elif change == "no-bias" and "bias" in module._parameters:
+            module.bias = None
+        model = Net(blocks, init_cfg=data.draw(st.sampled_from(roots)))
+        _same_plans(model, reach=data.draw(st.sampled_from(["mmengine", "all"])))
+
+    check()
