@@ -387,3 +387,18 @@ def test_random_trees_plan_as_a_walk_plans_them() -> None:
         _same_plans(model, reach=data.draw(st.sampled_from(["mmengine", "all"])))
 
     check()
+
+
+def test_a_negative_zero_is_not_planned_as_zero() -> None:
+    """0.0 == -0.0, but MMEngine fills -0.0 (a sign bit torch.equal does not see): the
+    parse cache and the kinds must keep the two init_cfgs apart."""
+
+    def block(bias: float) -> nn.Module:
+        return Block([dict(type="Constant", layer="Linear", val=1.0, bias=bias)])
+
+    model = Net([block(0.0), block(-0.0), block(0.0)])
+    kinds = ModuleIndex(model, init_cfg_key=_frozen).kinds
+    assert kinds["blocks.0"] == kinds["blocks.2"] != kinds["blocks.1"]
+    compile_init_plan(None, model).apply(model)
+    signs = [torch.signbit(b.fc.bias).all().item() for b in model.blocks]  # type: ignore[union-attr]
+    assert signs == [False, True, False]
