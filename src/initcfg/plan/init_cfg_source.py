@@ -7,6 +7,7 @@ same ``init_cfg`` in every block).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,7 +162,8 @@ _SCALAR_NAMES = {kind: kind.__name__ for kind in _PLAIN_SCALARS}
 
 def _frozen(value: Any) -> Any:
     """A hashable copy of a plain value (dicts, lists, scalars), or None if it is not
-    plain; the type is part of the key so that 1, 1.0 and True stay distinct.
+    plain; the type is part of the key so that 1, 1.0 and True stay distinct, and a zero's
+    sign so that 0.0 and -0.0 do (they compare equal, but fill a tensor differently).
 
     Exact built-in types take a fast path (a scalar inside a dict or list without a call
     of its own: the index freezes the ``init_cfg`` of every module that has one); anything
@@ -171,12 +173,13 @@ def _frozen(value: Any) -> Any:
     kind = type(value)
     name = scalars.get(kind)
     if name is not None:
-        return (name, value)
+        return (name, value) if value or kind is not float else _zero(value)
     if kind is dict:
         items = []
         for key, item in value.items():
             name = scalars.get(type(item))
-            frozen = (name, item) if name is not None else _frozen(item)
+            plain_scalar = name is not None and (item or type(item) is not float)
+            frozen = (name, item) if plain_scalar else _frozen(item)
             if frozen is None or type(key) is not str:
                 return _frozen_any(value)
             items.append((key, frozen))
@@ -185,7 +188,8 @@ def _frozen(value: Any) -> Any:
         parts = []
         for item in value:
             name = scalars.get(type(item))
-            frozen = (name, item) if name is not None else _frozen(item)
+            plain_scalar = name is not None and (item or type(item) is not float)
+            frozen = (name, item) if plain_scalar else _frozen(item)
             if frozen is None:
                 return None
             parts.append(frozen)
@@ -204,6 +208,8 @@ def _frozen_any(value: Any) -> Any:
     if isinstance(value, list | tuple):
         frozen = [_frozen(v) for v in value]
         return None if any(v is None for v in frozen) else (type(value).__name__, tuple(frozen))
+    if isinstance(value, float) and not value:
+        return _zero(value)
     if value is None or isinstance(value, str | int | float | bool):
         return (type(value).__name__, value)
     return None
@@ -217,6 +223,10 @@ def frozen_key(value: Any) -> Any:
         return _frozen(value)
     except RecursionError:  # no depth counter: this walk is on the compile's hot path
         return None
+
+
+def _zero(value: float) -> Any:
+    return (type(value).__name__, value, math.copysign(1.0, value))
 
 
 def _parse_cached(value: Any) -> InitCfgParse:

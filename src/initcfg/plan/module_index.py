@@ -60,8 +60,9 @@ class ModuleIndex:
             the planner reads of them matches: classes, child names, tensor names and
             shapes, ``init_cfg`` values (compared through ``init_cfg_key``, which gives a
             hashable value or None), the flags of ``_is_init``. Only built with an
-            ``init_cfg_key``; a subtree with a shared module or tensor, a lazy tensor or
-            a class with its own attribute hooks has none.
+            ``init_cfg_key``; a subtree with a shared module or tensor, a lazy tensor, a
+            buffer that is a parameter elsewhere, a non-None ``weight`` or ``bias`` kept
+            as a plain attribute, or a class with its own attribute hooks has none.
     """
 
     def __init__(
@@ -206,6 +207,10 @@ class ModuleIndex:
             cls = type(module)
             if not (_KINDABLE.get(cls) or _kindable(cls)):
                 return -1
+            if state.get("weight") is not None or state.get("bias") is not None:
+                # a plain attribute the planner writes or reports (IC407) as the module's
+                # weight or bias: its value is in no table, so the layout cannot show it
+                return -1
             if "init_cfg" in state:
                 value = frozen(state["init_cfg"])
                 if value is None:
@@ -236,7 +241,10 @@ class ModuleIndex:
         p_known, p_lazy, p_infos, p_tensors, _ = params_side
         b_known, b_lazy, b_infos, b_tensors, _ = buffers_side
         for key, info in b_known.items():
-            p_known.setdefault(key, info)
+            if p_known.setdefault(key, info) is not info:
+                # a buffer that is a parameter elsewhere goes by the parameter's name,
+                # which its holder's kind did not see when it was given
+                self._unkind(info.name.rpartition(".")[0])
         for key, name in b_lazy.items():
             p_lazy.setdefault(key, name)
         # A tensor registered as a parameter and as a buffer is listed in both tables
@@ -245,6 +253,14 @@ class ModuleIndex:
         p_infos.update(b_infos)
         self.tensors, self.tensor_list = p_infos, p_tensors + b_tensors
         self._known, self._lazy_names, self._lazy = p_known, p_lazy, lazy
+
+    def _unkind(self, path: str) -> None:
+        """Take the kinds of the subtree at ``path`` and of the subtrees holding it."""
+        parts = path.split(".") if path else []
+        for end in range(len(parts) + 1):
+            kind = self.kinds.pop(".".join(parts[:end]), None)
+            if kind is not None:
+                self.kind_counts[kind] -= 1
 
     @property
     def preorder(self) -> list[tuple[str, nn.Module]]:

@@ -119,7 +119,7 @@ def _subtree(
         if stamp is not None:
             writes, met = stamp
             matched |= met
-            _stamp(step, writes, path)
+            stamp_writes(step.writes, writes, path)
             return
         _walk(planner, step, init, module, path, layer, matched)
         return
@@ -127,11 +127,12 @@ def _subtree(
     met_here: set[str] = set()
     _walk(planner, step, init, module, path, layer, met_here)
     matched |= met_here
-    stamps[stamp_key] = (
-        _stamp_of(planner, step.writes[first:], path, frozenset(met_here))
+    rel_writes = (
+        relative_writes(planner, step.writes[first:], path)
         if len(planner.diagnostics) == said
         else None
     )
+    stamps[stamp_key] = None if rel_writes is None else (rel_writes, frozenset(met_here))
 
 
 def _walk(
@@ -160,31 +161,33 @@ def _walk(
         module_writes(planner, step, init, module, path)
 
 
-def _stamp_of(
-    planner: Planner, writes: list[Write], path: str, met: frozenset[str]
-) -> Stamp | None:
-    """The writes of a subtree's walk relative to it, or None when one is not named
-    where the walk read it (a stamp could not give it another block's name)."""
+def relative_writes(
+    planner: Planner, writes: list[Write], path: str
+) -> tuple[_RelWrite, ...] | None:
+    """``writes`` relative to the subtree at ``path``, or None when one is outside it or
+    not named where the walk read it (a stamp could not give it another block's name)."""
     modules = planner.index.modules
     out: list[_RelWrite] = []
     for write in writes:
         module = write.module
+        rel = relative(module, path)
         holder = modules.get(module)
         if (
-            holder is None
+            rel is None
+            or holder is None
             or write.tensor != f"{module}.{write.attr}"
             # read from the tables, as getattr would (see module_attr)
             or not _CLASS_ATTRS.get((type(holder), write.attr))
         ):
             return None
-        rel = module[len(path) :]  # "" for the subtree's own module, else ".x.y"
         out.append((rel, write.attr, f"{rel}.{write.attr}", write.shape, write.op))
-    return tuple(out), met
+    return tuple(out)
 
 
-def _stamp(step: Step, writes: tuple[_RelWrite, ...], path: str) -> None:
+def stamp_writes(out: list[Write], writes: tuple[_RelWrite, ...], path: str) -> None:
+    """Append ``writes`` to ``out`` with ``path`` in front (:func:`relative_writes`)."""
     # make_write, inlined: a model of repeated blocks builds one Write per tensor here
-    new, out = _new, step.writes
+    new = _new
     for module, attr, tensor, shape, op in writes:
         write = new(Write)
         _W_MODULE(write, path + module)
@@ -193,6 +196,16 @@ def _stamp(step: Step, writes: tuple[_RelWrite, ...], path: str) -> None:
         _W_SHAPE(write, shape)
         _W_OP(write, op)
         out.append(write)
+
+
+def relative(path: str, block: str) -> str | None:
+    """``path`` after ``block`` (``""`` for the block itself, ``.x.y`` below it), or None
+    when ``path`` is outside the block."""
+    if path == block:
+        return ""
+    if path.startswith(block) and path[len(block)] == ".":
+        return path[len(block) :]
+    return None
 
 
 def module_writes(

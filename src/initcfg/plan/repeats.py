@@ -22,29 +22,13 @@ from typing import TYPE_CHECKING
 
 from torch import nn
 
-from initcfg.plan.model_walk import _CLASS_ATTRS
 from initcfg.plan.module_index import ModuleIndex
-from initcfg.plan.ops import TensorOp
-from initcfg.plan.steps import (
-    _W_ATTR,
-    _W_MODULE,
-    _W_OP,
-    _W_SHAPE,
-    _W_TENSOR,
-    Source,
-    Step,
-    Write,
-    _new,
-    make_origin,
-)
+from initcfg.plan.planner_writes import _RelWrite, relative, relative_writes, stamp_writes
+from initcfg.plan.steps import Source, Step, make_origin
 from initcfg.schema.initializers import BaseInit
 
 if TYPE_CHECKING:
     from initcfg.plan.planner import Planner
-
-# A write relative to its block: module path, attribute, tensor name, shape, op.
-_RelWrite = tuple[str, str, str, tuple[int, ...], TensorOp]
-
 
 @dataclass(frozen=True, slots=True)
 class _RelStep:
@@ -130,7 +114,6 @@ class Repeats:
 
     def _stamp(self, planner: Planner, template: _Template, path: str) -> None:
         steps = planner.steps
-        new = _new
         for rel in template.steps:
             owner = path + rel.owner
             step = Step(
@@ -140,16 +123,7 @@ class Repeats:
                 rel.initializer,
                 make_origin(owner, owner + rel.key_tail, rel.source, rel.file, rel.line),
             )
-            # make_write, inlined: a stamped model builds one Write per tensor it writes
-            writes = step.writes
-            for module, attr, tensor, shape, op in rel.writes:
-                write = new(Write)
-                _W_MODULE(write, path + module)
-                _W_ATTR(write, attr)
-                _W_TENSOR(write, path + tensor)
-                _W_SHAPE(write, shape)
-                _W_OP(write, op)
-                writes.append(write)
+            stamp_writes(step.writes, rel.writes, path)
             steps.append(step)
         modules, done, marked = self.index.modules, planner.done, planner.marked
         for rel_path in template.marked:
@@ -184,7 +158,7 @@ class Repeats:
             or planner.overrides != mark.overrides
         ):
             return None
-        path, modules = mark.path, self.index.modules
+        path = mark.path
         steps: list[_RelStep] = []
         for step in planner.steps[mark.steps :]:
             if (
@@ -195,23 +169,13 @@ class Repeats:
                 or step.touches
             ):
                 return None
-            target, owner = _relative(step.target, path), _relative(step.origin.owner, path)
+            target, owner = relative(step.target, path), relative(step.origin.owner, path)
             key = step.origin.key
             if target is None or owner is None or not key.startswith(step.origin.owner):
                 return None
-            writes: list[_RelWrite] = []
-            for write in step.writes:
-                module = _relative(write.module, path)
-                holder = modules.get(write.module)
-                if (
-                    module is None
-                    or holder is None
-                    or write.tensor != f"{write.module}.{write.attr}"
-                    # read from the tables, as getattr would (see module_attr)
-                    or not _CLASS_ATTRS.get((type(holder), write.attr))
-                ):
-                    return None
-                writes.append((module, write.attr, f"{module}.{write.attr}", write.shape, write.op))
+            writes = relative_writes(planner, step.writes, path)
+            if writes is None:
+                return None
             steps.append(
                 _RelStep(
                     target,
@@ -222,20 +186,11 @@ class Repeats:
                     step.origin.source,
                     step.origin.file,
                     step.origin.line,
-                    tuple(writes),
+                    writes,
                 )
             )
-        marked = [_relative(done, path) for done in planner.marked[mark.marked :]]
+        marked = [relative(done, path) for done in planner.marked[mark.marked :]]
         if any(rel is None for rel in marked):
             return None
         return _Template(tuple(steps), tuple(rel for rel in marked if rel is not None))
 
-
-def _relative(path: str, block: str) -> str | None:
-    """``path`` after ``block`` (``""`` for the block itself, ``.x.y`` below it), or None
-    when ``path`` is outside the block."""
-    if path == block:
-        return ""
-    if path.startswith(block) and path[len(block)] == ".":
-        return path[len(block) :]
-    return None
