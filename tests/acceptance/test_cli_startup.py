@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import click
 from click.testing import CliRunner
 
+from cli_probe import print_loaded, probe_cli
 from initcfg.cli import _COMMANDS, main
 
 
@@ -25,18 +24,8 @@ def test_help_lists_each_command_with_its_own_first_line() -> None:
 
 
 def test_help_and_import_stay_cheap() -> None:
-    probe = (
-        "import sys\n"
-        "from initcfg.cli import main\n"
-        "try:\n"
-        "    main(['--help'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "heavy = [m for m in ('pydantic', 'yaml', 'torch', 'initcfg.schema', "
-        "'initcfg.check.validate') if m in sys.modules]\n"
-        "print('HEAVY', heavy)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    heavy = ("pydantic", "yaml", "torch", "initcfg.schema", "initcfg.check.validate")
+    done = probe_cli(["--help"], print_loaded("HEAVY", heavy))
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
 
 
@@ -46,20 +35,14 @@ def test_validate_builds_only_what_the_config_uses(tmp_path: Path) -> None:
     # the config does not use.
     config = tmp_path / "c.yaml"
     config.write_text("model:\n  init_cfg: {type: Normal, layer: Conv2d, std: 0.01}\n")
-    probe = (
-        "import sys\n"
-        "from initcfg.cli import main\n"
-        "try:\n"
-        f"    main(['validate', {str(config)!r}])\n"
-        "except SystemExit as end:\n"
-        "    print('EXIT', end.code)\n"
+    then = (
         "from initcfg.schema import Kaiming, Normal\n"
         "from initcfg.schema.finetune import OptimWrapperCfg\n"
         "print('METADATA', 'importlib.metadata' in sys.modules)\n"
         "print('BUILT', Normal.__pydantic_complete__, Kaiming.__pydantic_complete__,\n"
         "      OptimWrapperCfg.__pydantic_complete__)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    done = probe_cli(["validate", str(config)], then)
     assert "EXIT 0" in done.stdout, done.stdout + done.stderr
     assert "METADATA False" in done.stdout, done.stdout
     assert "BUILT True False False" in done.stdout, done.stdout
@@ -69,18 +52,11 @@ def test_explain_imports_neither_the_loader_nor_the_schema() -> None:
     # `explain` renders the catalogue: the `_base_` line finder it shares with the
     # renderers once pulled in the loader and the Python evaluator (1.21x -> 1.45x
     # `import click`).
-    probe = (
-        "import sys\n"
-        "from initcfg.cli import main\n"
-        "try:\n"
-        "    main(['explain', 'IC101'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "heavy = [m for m in ('initcfg.config.bases', 'initcfg.config.evaluator', 'json', "
-        "'pydantic', 'yaml', 'initcfg.schema') if m in sys.modules]\n"
-        "print('HEAVY', heavy)\n"
+    heavy = (
+        "initcfg.config.bases", "initcfg.config.evaluator", "json", "pydantic", "yaml",
+        "initcfg.schema",
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    done = probe_cli(["explain", "IC101"], print_loaded("HEAVY", heavy))
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
 
 
@@ -90,20 +66,16 @@ def test_validating_plain_yaml_imports_no_evaluator_json_or_package_scan(tmp_pat
     # location table and the plain values of config.evaluator.
     config = tmp_path / "c.yaml"
     config.write_text("model:\n  init_cfg: {type: Normal, layer: Conv2d, std: 0.01}\n")
-    probe = (
-        "import sys\n"
-        "from initcfg.cli import main\n"
-        "try:\n"
-        f"    main(['validate', {str(config)!r}])\n"
-        "except SystemExit as end:\n"
-        "    print('EXIT', end.code)\n"
-        "print('HEAVY', [m for m in ('initcfg.config.evaluator.core', "
-        "'initcfg.config.evaluator.callables', 'json', 'traceback', "
-        "'initcfg.check.registered') if m in sys.modules])\n"
+    heavy = (
+        "initcfg.config.evaluator.core", "initcfg.config.evaluator.callables", "json",
+        "traceback", "initcfg.check.registered",
+    )
+    then = (
+        print_loaded("HEAVY", heavy) + "\n"
         "from initcfg.config.evaluator import Evaluator\n"
         "print('LATER', Evaluator.__module__)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    done = probe_cli(["validate", str(config)], then)
     assert "EXIT 0" in done.stdout, done.stdout + done.stderr
     assert "HEAVY []" in done.stdout, done.stdout
     assert "LATER initcfg.config.evaluator.core" in done.stdout, done.stdout

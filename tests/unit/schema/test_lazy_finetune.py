@@ -5,13 +5,12 @@ findings they gave when every config was typed eagerly (recorded from that code)
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import initcfg
+from cli_probe import print_loaded, probe_cli
 from initcfg.check.finetune import check_finetune
 from initcfg.config.load import tree_from_mapping
 from initcfg.schema.document import FINETUNE_KEYS, parse_document, parse_finetune_document
@@ -181,17 +180,10 @@ def test_the_parser_reads_only_the_finetune_keys() -> None:
 def test_validating_a_model_only_config_imports_no_finetune_model(tmp_path: Path) -> None:
     config = tmp_path / "c.yaml"
     config.write_text("model:\n  init_cfg: {type: Normal, layer: Conv2d, std: 0.01}\n")
-    probe = (
-        "import sys\n"
-        "from initcfg.cli import main\n"
-        "try:\n"
-        f"    main(['validate', {str(config)!r}])\n"
-        "except SystemExit as end:\n"
-        "    print('EXIT', end.code)\n"
-        "print('MODELS', sorted(m for m in sys.modules if m in ('initcfg.schema.loops', "
-        "'initcfg.schema.optim_wrapper', 'initcfg.schema.schedulers', "
-        "'initcfg.schema.finetune_settings', 'initcfg.schema.finetune_parser')))\n"
+    models = (
+        "initcfg.schema.loops", "initcfg.schema.optim_wrapper", "initcfg.schema.schedulers",
+        "initcfg.schema.finetune_settings", "initcfg.schema.finetune_parser",
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    done = probe_cli(["validate", str(config)], print_loaded("MODELS", models))
     assert "EXIT 0" in done.stdout, done.stdout + done.stderr
     assert "MODELS []" in done.stdout, done.stdout
