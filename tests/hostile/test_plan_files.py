@@ -324,6 +324,39 @@ def test_an_op_the_tensors_dtype_refuses_stops_apply_before_any_write(
     assert _same(_state(model), before)
 
 
+def test_ops_are_tried_on_the_cpu_whatever_the_default_device(files: dict[str, Any]) -> None:
+    # A model built and initialized inside `with torch.device(...)`: the probes made
+    # there checked nothing on meta (the overflow then raised mid-apply, half written).
+    changed = copy.deepcopy(files["json"])
+    last_init = max(i for i, s in enumerate(changed["steps"]) if s["kind"] == "init")
+    changed["steps"][last_init]["writes"][-1]["op"] = {"kind": "fill", "args": [1e300]}
+    plan = InitPlan.from_json(changed)
+    model = _fresh(files["checkpoint"]).half()
+    before = _state(model)
+    with pytest.raises(InitError, match="nothing was written"), torch.device("meta"):
+        plan.apply(model)
+    assert _same(_state(model), before)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_plan_file_applied_under_a_cuda_default_device_draws_as_compiled(
+    files: dict[str, Any]
+) -> None:
+    # Probes made on the default device drew from the CUDA generator, which the
+    # preflight does not put back: the model's draws then came from another stream.
+    compiled = compile_init_plan(None, build_on_meta(lambda: Net(files["checkpoint"])))
+    from_file = InitPlan.from_json(files["json"])
+    states = []
+    for plan in (compiled, from_file):
+        with torch.device("cuda"):
+            model = _fresh(files["checkpoint"])
+            torch.manual_seed(0)
+            plan.apply(model)
+        states.append((_state(model), torch.cuda.get_rng_state()))
+    assert _same(states[0][0], states[1][0])
+    assert torch.equal(states[0][1], states[1][1])
+
+
 def test_a_plan_for_another_model_stops_before_any_write(files: dict[str, Any]) -> None:
     changed = copy.deepcopy(files["json"])
     last_init = max(i for i, s in enumerate(changed["steps"]) if s["kind"] == "init")
