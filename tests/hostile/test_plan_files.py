@@ -406,3 +406,35 @@ def test_a_plan_file_cut_short_is_ic002_at_the_place_it_ends(
     [found] = refused.value.diagnostics
     assert found.code == "IC002" and found.file == str(target)
     assert found.line == target.read_text().count("\n") + 1  # the last line, where it stops
+
+
+class Own(nn.Module):
+    """A module with its own init_weights: the config's init_cfg is set on it first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+
+    def init_weights(self) -> None:
+        nn.init.normal_(self.fc.weight, std=0.2)
+
+
+def test_to_json_with_a_tuple_in_an_init_cfg_reads_back() -> None:
+    # A Python config's tuples stay tuples in the init_cfg a call step sets; the file
+    # checks took only lists and refused from_json(plan.to_json()) (json.dumps had made
+    # them lists, so only the in-code route was refused).
+    model = nn.Module()
+    model.own = Own()
+    config = {"model": {"own": {"init_cfg": {"type": "Normal", "layer": ("Linear",)}}}}
+    plan = compile_init_plan(config, model)
+    assert not plan.errors and any(step.sets_init_cfg for step in plan.steps)
+    read = InitPlan.from_json(plan.to_json())
+    assert read.to_json() == plan.to_json()
+    applied = []
+    for each in (plan, read):
+        copied = copy.deepcopy(model)
+        torch.manual_seed(0)
+        each.apply(copied)
+        applied.append((_state(copied), torch.get_rng_state(), copied.own.init_cfg))
+    assert _same(applied[0][0], applied[1][0]) and torch.equal(applied[0][1], applied[1][1])
+    assert applied[1][2] == {"type": "Normal", "layer": ("Linear",)}
