@@ -324,6 +324,39 @@ def test_an_op_the_tensors_dtype_refuses_stops_apply_before_any_write(
     assert _same(_state(model), before)
 
 
+def test_ops_are_tried_on_the_cpu_whatever_the_default_device(files: dict[str, Any]) -> None:
+    # A model built and initialized inside `with torch.device(...)`: the probes made
+    # there checked nothing on meta (the overflow then raised mid-apply, half written).
+    changed = copy.deepcopy(files["json"])
+    last_init = max(i for i, s in enumerate(changed["steps"]) if s["kind"] == "init")
+    changed["steps"][last_init]["writes"][-1]["op"] = {"kind": "fill", "args": [1e300]}
+    plan = InitPlan.from_json(changed)
+    model = _fresh(files["checkpoint"]).half()
+    before = _state(model)
+    with pytest.raises(InitError, match="nothing was written"), torch.device("meta"):
+        plan.apply(model)
+    assert _same(_state(model), before)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_plan_file_applied_under_a_cuda_default_device_draws_as_compiled(
+    files: dict[str, Any]
+) -> None:
+    # Probes made on the default device drew from the CUDA generator, which the
+    # preflight does not put back: the model's draws then came from another stream.
+    compiled = compile_init_plan(None, build_on_meta(lambda: Net(files["checkpoint"])))
+    from_file = InitPlan.from_json(files["json"])
+    states = []
+    for plan in (compiled, from_file):
+        with torch.device("cuda"):
+            model = _fresh(files["checkpoint"])
+            torch.manual_seed(0)
+            plan.apply(model)
+        states.append((_state(model), torch.cuda.get_rng_state()))
+    assert _same(states[0][0], states[1][0])
+    assert torch.equal(states[0][1], states[1][1])
+
+
 def test_a_plan_for_another_model_stops_before_any_write(files: dict[str, Any]) -> None:
     changed = copy.deepcopy(files["json"])
     last_init = max(i for i, s in enumerate(changed["steps"]) if s["kind"] == "init")
@@ -373,3 +406,35 @@ def test_a_plan_file_cut_short_is_ic002_at_the_place_it_ends(
     [found] = refused.value.diagnostics
     assert found.code == "IC002" and found.file == str(target)
     assert found.line == target.read_text().count("\n") + 1  # the last line, where it stops
+
+
+class Own(nn.Module):
+    """A module with its own init_weights: the config's init_cfg is set on it first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+
+    def init_weights(self) -> None:
+        nn.init.normal_(self.fc.weight, std=0.2)
+
+
+def test_to_json_with_a_tuple_in_an_init_cfg_reads_back() -> None:
+    # A Python config's tuples stay tuples in the init_cfg a call step sets; the file
+    # checks took only lists and refused from_json(plan.to_json()) (json.dumps had made
+    # them lists, so only the in-code route was refused).
+    model = nn.Module()
+    model.own = Own()
+    config = {"model": {"own": {"init_cfg": {"type": "Normal", "layer": ("Linear",)}}}}
+    plan = compile_init_plan(config, model)
+    assert not plan.errors and any(step.sets_init_cfg for step in plan.steps)
+    read = InitPlan.from_json(plan.to_json())
+    assert read.to_json() == plan.to_json()
+    applied = []
+    for each in (plan, read):
+        copied = copy.deepcopy(model)
+        torch.manual_seed(0)
+        each.apply(copied)
+        applied.append((_state(copied), torch.get_rng_state(), copied.own.init_cfg))
+    assert _same(applied[0][0], applied[1][0]) and torch.equal(applied[0][1], applied[1][1])
+    assert applied[1][2] == {"type": "Normal", "layer": ("Linear",)}

@@ -169,7 +169,9 @@ def _object(value: object, path: KeyPath, fields: Mapping[str, Callable[[Any, Ke
 
 
 def _json_value(value: object, path: KeyPath) -> None:
-    """Any JSON value (an ``init_cfg``), nested at most ``_MAX_INIT_CFG_DEPTH`` levels."""
+    """Any JSON value (an ``init_cfg``), nested at most ``_MAX_INIT_CFG_DEPTH`` levels.
+    A tuple is a list: :meth:`InitPlan.to_json` keeps the config's own value, and a
+    Python config's ``layer=('Conv2d', 'Linear')`` is a tuple until it is dumped."""
     stack: list[tuple[object, KeyPath]] = [(value, path)]
     while stack:
         node, at = stack.pop()
@@ -181,7 +183,7 @@ def _json_value(value: object, path: KeyPath) -> None:
                 if not isinstance(key, str):
                     raise _fail(at, "an object with string keys", node)
                 stack.append((child, (*at, key)))
-        elif isinstance(node, list):
+        elif isinstance(node, list | tuple):
             stack.extend((child, (*at, index)) for index, child in enumerate(node))
         else:
             _scalar(node, at)

@@ -43,8 +43,10 @@ def _module(root: nn.Module, found: dict[str, nn.Module], path: str) -> nn.Modul
 def _try_op(op: TensorOp, dtype: torch.dtype, size: int) -> str | None:
     """Why torch refuses ``op`` on a tensor of ``dtype`` (None: it runs). Tried on the
     CPU on ``size`` elements (torch takes other paths for zero, one and more elements,
-    with other checks; two stand for any more): the checks made on the model's tensor."""
-    probe = torch.empty(size, dtype=dtype)
+    with other checks; two stand for any more): the checks made on the model's tensor.
+    On the CPU whatever the default device (``with torch.device("cuda")``): a CUDA probe
+    would draw from a generator that is not put back, a meta one checks nothing."""
+    probe = torch.empty(size, dtype=dtype, device="cpu")
     try:
         with torch.no_grad():
             run_op(op, probe)
