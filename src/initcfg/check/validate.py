@@ -17,7 +17,7 @@ from initcfg.check.settings import (
     project_settings,
     with_config,
 )
-from initcfg.config.load import load_tree, tree_from_mapping
+from initcfg.config.load import config_mapping, config_path, load_tree, tree_from_mapping
 from initcfg.config.mapping import plain_value
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, place, sort_key
@@ -209,10 +209,11 @@ def validate(
         problem = check_selector(selector)
         if problem is not None:
             raise ValueError(problem)
-    if isinstance(path_or_mapping, Mapping):
-        tree = tree_from_mapping(dict(path_or_mapping))
+    mapping = config_mapping(path_or_mapping)
+    if mapping is not None:
+        tree = tree_from_mapping(dict(mapping))
     else:
-        tree = load_tree(path_or_mapping, trust=trust)
+        tree = load_tree(config_path(path_or_mapping), trust=trust)
     settings = Settings(
         frozenset(extra_layers),
         strict,

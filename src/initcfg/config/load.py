@@ -272,6 +272,36 @@ def _base_tree(loaded: Loaded, names: _Names) -> ConfigTree:
     )
 
 
+def config_mapping(value: object) -> Mapping[str, Any] | None:
+    """``value`` as a config mapping: the mapping itself, or the values an MMEngine
+    ``Config`` holds (it is no Mapping, but has ``to_dict()``); None for anything else.
+
+    A ``Config`` may have been edited in code after it was read, so its values, not its
+    file, are the config (they come without locations)."""
+    if isinstance(value, Mapping):
+        return value
+    # Looked up on the type: a Config's instance attributes are its config's keys.
+    if callable(getattr(type(value), "to_dict", None)):
+        data = value.to_dict()  # type: ignore[attr-defined]
+        if isinstance(data, Mapping):
+            return data
+    return None
+
+
+def config_path(value: object) -> str | os.PathLike[str]:
+    """``value`` as a config's path, for a value that :func:`config_mapping` did not take.
+
+    Raises:
+        TypeError: ``value`` is no path either (a library caller's mistake, said plainly).
+    """
+    if isinstance(value, str | os.PathLike):
+        return value
+    raise TypeError(
+        "a config is a path, a mapping, a ConfigTree, a Document or an MMEngine Config, "
+        f"not {type(value).__name__}"
+    )
+
+
 def tree_from_mapping(value: Mapping[str, Any]) -> ConfigTree:
     """A ConfigTree for a config given as a mapping (no file, no locations).
 
@@ -281,7 +311,8 @@ def tree_from_mapping(value: Mapping[str, Any]) -> ConfigTree:
     with that diagnostic instead of a RecursionError, or minutes of work, later. The
     tree holds a plain copy (dicts, lists, tuples), as a file's load makes.
     """
-    plain, problem = plain_config(value)
+    mapping = config_mapping(value)
+    plain, problem = plain_config(value if mapping is None else mapping)
     if problem is not None:
         return ConfigTree({}, SourceMap(), path=None, diagnostics=[problem])
     return ConfigTree(plain, SourceMap(), path=None)

@@ -19,7 +19,7 @@ from torch import nn
 
 from initcfg.check.render import text_table
 from initcfg.config.atomic import write_text_atomic
-from initcfg.config.load import load_tree, tree_from_mapping
+from initcfg.config.load import config_mapping, config_path, load_tree, tree_from_mapping
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, did_you_mean, format_path
 from initcfg.errors import PlanFileError
@@ -369,10 +369,10 @@ def _document(config: ConfigInput | None) -> Document:
         tree = tree_from_mapping({})
     elif isinstance(config, ConfigTree):
         tree = config
-    elif isinstance(config, Mapping):
-        tree = tree_from_mapping(dict(config))
+    elif (mapping := config_mapping(config)) is not None:
+        tree = tree_from_mapping(dict(mapping))
     else:
-        tree = load_tree(config)  # load errors go into the plan's diagnostics
+        tree = load_tree(config_path(config))  # load errors go into the plan's diagnostics
     return model_document(tree)
 
 

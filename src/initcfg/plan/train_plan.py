@@ -21,7 +21,7 @@ from typing import Any
 
 from torch import nn
 
-from initcfg.config.load import load_tree, tree_from_mapping
+from initcfg.config.load import config_mapping, config_path, load_tree, tree_from_mapping
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, diagnostic, format_path, place
 from initcfg.plan.lr_schedule import (
@@ -69,9 +69,10 @@ __all__ = [
 def _as_tree(config: str | os.PathLike[str] | ConfigTree | Mapping[str, Any]) -> ConfigTree:
     if isinstance(config, ConfigTree):
         return config
-    if isinstance(config, Mapping):
-        return tree_from_mapping(dict(config))
-    return load_tree(config)  # load errors go into the plan's diagnostics
+    mapping = config_mapping(config)
+    if mapping is not None:
+        return tree_from_mapping(dict(mapping))
+    return load_tree(config_path(config))  # load errors go into the plan's diagnostics
 
 
 def _json_value(value: Any) -> JsonValue:

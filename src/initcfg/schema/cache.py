@@ -134,7 +134,7 @@ def _read_cache(folder: str) -> dict[str, str] | None:
         stamp, texts = _parse_body(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
-    lines = stamp.splitlines()
+    lines = stamp.split("\n")  # not splitlines: a path may hold \x85 or \u2028
     if lines[:1] != [_python()]:
         return None
     for line in lines[1:]:
