@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 import torch
+from stamping import planned
 from torch import nn
 
-from initcfg.plan.init_cfg_source import ConfigSource, _frozen
+from initcfg.plan.init_cfg_source import ConfigSource
 from initcfg.plan.init_plan import compile_init_plan
-from initcfg.plan.module_index import ModuleIndex
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Step
 
@@ -40,17 +40,9 @@ class Net(nn.Module):
         self.head = nn.Linear(4, 2)
 
 
-def _planned(model: nn.Module, *, kinds: bool, **options: Any) -> Planner:
-    source = options.pop("source", None)
-    index = ModuleIndex(model, init_cfg_key=_frozen) if kinds else ModuleIndex(model)
-    planner = Planner(model, copy.deepcopy(source), index=index, **options)
-    planner.init_weights()
-    return planner
-
-
 def _stamped_equals_visited(model: nn.Module, **options: Any) -> Planner:
-    stamped = _planned(model, kinds=True, **options)
-    visited = _planned(model, kinds=False, **options)
+    stamped = planned(model, kinds=True, **options)
+    visited = planned(model, kinds=False, **options)
     assert visited.repeats is None
     assert stamped.steps == visited.steps
     assert stamped.marked == visited.marked
@@ -81,7 +73,7 @@ def test_alike_blocks_are_stamped_with_their_own_paths() -> None:
 def test_the_compiled_plan_is_the_visited_plan() -> None:
     model = Net([Block() for _ in range(5)])
     plan = compile_init_plan(None, model)
-    visited = _planned(model, kinds=False)
+    visited = planned(model, kinds=False)
     assert plan.steps == visited.steps
     assert plan.marked == visited.marked
 
@@ -123,7 +115,7 @@ def test_a_mutated_init_cfg_is_planned_anew() -> None:
     before = compile_init_plan(None, model)
     model.blocks[2].init_cfg[1]["val"] = 3  # type: ignore[index]
     after = compile_init_plan(None, model)
-    assert after.steps == _planned(model, kinds=False).steps
+    assert after.steps == planned(model, kinds=False).steps
     changed = [s for s in after.steps if s.target == "blocks.2" and s.writes[0].attr == "weight"]
     assert changed[-1].writes[0].op.args == (3.0,)
     assert before.steps != after.steps

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import torch
+from stamping import planned
 from torch import nn
 
 from initcfg.plan.init_cfg_source import ConfigSource, _frozen
@@ -61,17 +62,9 @@ class Net(nn.Module):
         self.head = nn.Linear(4, 2)
 
 
-def _planned(model: nn.Module, *, kinds: bool, **options: Any) -> Planner:
-    source = options.pop("source", None)
-    index = ModuleIndex(model, init_cfg_key=_frozen) if kinds else ModuleIndex(model)
-    planner = Planner(model, copy.deepcopy(source), index=index, **options)
-    planner.init_weights()
-    return planner
-
-
 def _same_plans(model: nn.Module, **options: Any) -> Planner:
-    stamped = _planned(model, kinds=True, **options)
-    visited = _planned(model, kinds=False, **options)
+    stamped = planned(model, kinds=True, **options)
+    visited = planned(model, kinds=False, **options)
     assert not visited.index.kinds and not visited.write_stamps
     assert len(stamped.steps) == len(visited.steps)
     for ours, theirs in zip(stamped.steps, visited.steps, strict=True):
