@@ -134,7 +134,8 @@ def _read_cache(folder: str) -> dict[str, str] | None:
         stamp, texts = _parse_body(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
-    lines = stamp.split("\n")  # not splitlines: a path may hold \x85 or \u2028
+    # Split on "\n" alone, as the stamp was joined: a path may hold \x85 or \u2028.
+    lines = stamp.removesuffix("\n").split("\n")
     if lines[:1] != [_python()]:
         return None
     for line in lines[1:]:

@@ -301,3 +301,16 @@ def test_a_damaged_cache_is_rebuilt_and_replaced(damage: str, tmp_path: Path) ->
         assert not kept.is_file()
         return
     assert _probe(tmp_path) == ("CACHED", committed)
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\x85", "\x1c"])
+def test_a_stamped_path_with_a_unicode_line_break_still_reads(odd: str, tmp_path: Path) -> None:
+    # str.splitlines() breaks lines at these too: a stamp split that way never matched
+    # such a path, so the cache was rebuilt on every run.
+    source = tmp_path / f"pkg{odd}source.py"
+    source.write_text("x = 1\n")
+    line = schema_cache._file_line(str(source))
+    assert line is not None
+    texts = {name: "{}\n" for name in schema_cache.SCHEMA_FILES}
+    schema_cache._write_cache(str(tmp_path), texts, f"{schema_cache._python()}\n{line}\n")
+    assert schema_cache._read_cache(str(tmp_path)) == texts
