@@ -308,16 +308,21 @@ def test_an_integer_too_long_to_print_is_refused_from_code_too(files: dict[str, 
         InitPlan.from_json(changed)
 
 
+def _overflowing_fill_on_a_half_model(files: dict[str, Any]) -> tuple[InitPlan, nn.Module]:
+    """A well-typed plan read from JSON whose last write fills 1e300, and a half model
+    that value overflows."""
+    changed = copy.deepcopy(files["json"])
+    last_init = max(i for i, s in enumerate(changed["steps"]) if s["kind"] == "init")
+    changed["steps"][last_init]["writes"][-1]["op"] = {"kind": "fill", "args": [1e300]}
+    return InitPlan.from_json(changed), _fresh(files["checkpoint"]).half()
+
+
 def test_an_op_the_tensors_dtype_refuses_stops_apply_before_any_write(
     files: dict[str, Any]
 ) -> None:
     # Well typed, so it loads, but fill_(1e300) overflows a half tensor: found before the
     # first step writes, not at that step with the earlier ones done.
-    changed = copy.deepcopy(files["json"])
-    last_init = max(i for i, s in enumerate(changed["steps"]) if s["kind"] == "init")
-    changed["steps"][last_init]["writes"][-1]["op"] = {"kind": "fill", "args": [1e300]}
-    plan = InitPlan.from_json(changed)
-    model = _fresh(files["checkpoint"]).half()
+    plan, model = _overflowing_fill_on_a_half_model(files)
     before = _state(model)
     with pytest.raises(InitError, match="nothing was written"):
         plan.apply(model)
@@ -327,11 +332,7 @@ def test_an_op_the_tensors_dtype_refuses_stops_apply_before_any_write(
 def test_ops_are_tried_on_the_cpu_whatever_the_default_device(files: dict[str, Any]) -> None:
     # A model built and initialized inside `with torch.device(...)`: the probes made
     # there checked nothing on meta (the overflow then raised mid-apply, half written).
-    changed = copy.deepcopy(files["json"])
-    last_init = max(i for i, s in enumerate(changed["steps"]) if s["kind"] == "init")
-    changed["steps"][last_init]["writes"][-1]["op"] = {"kind": "fill", "args": [1e300]}
-    plan = InitPlan.from_json(changed)
-    model = _fresh(files["checkpoint"]).half()
+    plan, model = _overflowing_fill_on_a_half_model(files)
     before = _state(model)
     with pytest.raises(InitError, match="nothing was written"), torch.device("meta"):
         plan.apply(model)
