@@ -70,8 +70,8 @@ def execute_plan(
     """Run a compiled plan on ``model``: what :meth:`InitPlan.apply` does (see there)."""
     raise_for_errors(plan.diagnostics, "the config")
     # Every step checked against the model first: a plan stops before its first write or
-    # not at all (a plan read from a file also has each write's tensor and op checked).
-    check_plan_fits(model, plan.steps, plan._state_cache, tensors=plan._from_file)
+    # not at all (a plan read from a file also has each write's shape and op checked).
+    resolved = check_plan_fits(model, plan.steps, plan._state_cache, tensors=plan._from_file)
     try:
         return execute(
             model,
@@ -80,6 +80,7 @@ def execute_plan(
             state_cache=plan._state_cache,
             on_step=on_step,
             skip=None if exact else plan.dead_writes(),
+            resolved=resolved,
         )
     except KeyError as missing:
         raise InitError(

@@ -10,6 +10,7 @@ from torch import nn
 
 from initcfg.backend.torch._checkpoint import load_into
 from initcfg.backend.torch._ops import run_op
+from initcfg.errors import InitError
 from initcfg.plan.checkpoint import (
     LoadResult,
     StateDict,
@@ -57,22 +58,40 @@ class _Modules:
             return None
 
 
-def _writes(modules: _Modules, step: Step, dead: frozenset[int] | None) -> None:
-    """Run an ``init`` step's writes (the caller holds ``torch.no_grad()``)."""
+def _writes(
+    modules: _Modules,
+    step: Step,
+    dead: frozenset[int] | None,
+    tensors: Sequence[torch.Tensor] | None = None,
+) -> None:
+    """Run an ``init`` step's writes (the caller holds ``torch.no_grad()``) on
+    ``tensors`` (one per write, found before the first step) or on the tensors the
+    writes name, looked up now."""
     found = modules.found
     plain = _CLASS_ATTRS
     for number, write in enumerate(step.writes):
         if dead and number in dead:
             continue
-        module = found.get(write.module)
-        if module is None:
-            module = modules[write.module]
-        attr = write.attr
-        # getattr's answer straight from the parameter table where getattr would give it
-        # (see initcfg.plan.model_walk.module_attr); anything else asks module_attr.
-        tensor = module.__dict__.get("_parameters", _EMPTY).get(attr)
-        if tensor is None or not plain.get((type(module), attr), False):
-            tensor = module_attr(module, attr)
+        if tensors is not None:
+            tensor = tensors[number]
+        else:
+            module = found.get(write.module)
+            if module is None:
+                module = modules[write.module]
+            attr = write.attr
+            # getattr's answer straight from the parameter table where getattr would give
+            # it (see initcfg.plan.model_walk.module_attr); anything else asks module_attr.
+            tensor = module.__dict__.get("_parameters", _EMPTY).get(attr)
+            if tensor is None or not plain.get((type(module), attr), False):
+                tensor = module_attr(module, attr)
+            if not isinstance(tensor, torch.Tensor):
+                # there when the plan was checked, gone since: an earlier step's
+                # init_weights (or a load) took it away
+                name = f"{write.module}.{attr}" if write.module else attr
+                raise InitError(
+                    f"the model has no tensor {name!r} that the plan writes to any more "
+                    "(an earlier step removed it); the steps before this one were written"
+                )
         op = write.op
         kind = op.kind
         if kind == "normal":
@@ -169,6 +188,7 @@ def execute(
     state_cache: dict[tuple[str, str | None], StateDict] | None = None,
     on_step: StepHook | None = None,
     skip: Mapping[int, frozenset[int]] | None = None,
+    resolved: Mapping[int, Sequence[torch.Tensor]] | None = None,
 ) -> list[tuple[Step, LoadResult]]:
     """Run ``steps`` on ``root``; return what each checkpoint load did.
 
@@ -179,6 +199,8 @@ def execute(
         state_cache: Checkpoints already read while planning, by (checkpoint, map_location).
         on_step: Called with (index, step) before each step runs (for instrumentation).
         skip: Step index → indices of its writes to leave out (overwritten later anyway).
+        resolved: Step index → the tensors its writes name, found already (see
+            :func:`~initcfg.backend.torch._preflight.check_plan_fits`).
     """
     modules = _Modules(root)
     cache = state_cache if state_cache is not None else {}
@@ -192,7 +214,12 @@ def execute(
                 while index < count and steps[index].kind == "init":
                     if on_step is not None:
                         on_step(index, steps[index])
-                    _writes(modules, steps[index], skip.get(index) if skip else None)
+                    _writes(
+                        modules,
+                        steps[index],
+                        skip.get(index) if skip else None,
+                        resolved.get(index) if resolved else None,
+                    )
                     index += 1
             continue
         if on_step is not None:

@@ -16,7 +16,7 @@ from torch import nn
 from initcfg.backend.torch._ops import run_op
 from initcfg.errors import InitError
 from initcfg.plan.checkpoint import StateDict, read_checkpoint, select_keys
-from initcfg.plan.model_walk import module_attr
+from initcfg.plan.model_walk import _CLASS_ATTRS, module_attr
 from initcfg.plan.ops import TensorOp
 from initcfg.plan.steps import Step
 
@@ -55,25 +55,61 @@ def _try_op(op: TensorOp, dtype: torch.dtype, size: int) -> str | None:
     return None
 
 
+_NO_PARAMETERS: dict[str, torch.Tensor] = {}
+
+
+def _step_tensors(
+    root: nn.Module, found: dict[str, nn.Module], step: Step
+) -> list[torch.Tensor] | str:
+    """The tensors ``step`` writes, in order, found as the writes themselves would find
+    them; or the name of the first one the model lacks."""
+    plain = _CLASS_ATTRS
+    out: list[torch.Tensor] = []
+    for write in step.writes:
+        module = found.get(write.module)
+        if module is None:
+            module = _module(root, found, write.module)
+        attr = write.attr
+        tensor = None
+        if module is not None:
+            # getattr's answer straight from the parameter table where getattr would
+            # give it (see initcfg.plan.model_walk.module_attr)
+            tensor = module.__dict__.get("_parameters", _NO_PARAMETERS).get(attr)
+            if tensor is None or not plain.get((type(module), attr), False):
+                tensor = module_attr(module, attr)
+        if not isinstance(tensor, torch.Tensor):
+            return f"{write.module}.{attr}" if write.module else attr
+        out.append(tensor)
+    return out
+
+
 def check_plan_fits(
     root: nn.Module,
     steps: Sequence[Step],
     cache: dict[tuple[str, str | None], StateDict],
     *,
     tensors: bool,
-) -> None:
+) -> dict[int, list[torch.Tensor]]:
     """Raise before anything is written when a step cannot run on ``root``.
 
     Every step's module must exist, a ``call`` step's module must have ``init_weights``,
-    and every checkpoint must read and hold the keys its prefix selects (read once, into
-    ``cache``, where the load finds it). With ``tensors`` (a plan read from a file, whose
-    ops no planner computed for this model), every write's tensor must exist with the
-    planned shape, and each op must run on its dtype.
+    every tensor an ``init`` step writes must exist, and every checkpoint must read and
+    hold the keys its prefix selects (read once, into ``cache``, where the load finds
+    it). With ``tensors`` (a plan read from a file, whose ops no planner computed for
+    this model), every write's tensor must also have the planned shape, and each op must
+    run on its dtype.
+
+    Returns:
+        Step index → the tensors its writes name, for each ``init`` step before the
+        first step of another kind (a load or an ``init_weights`` call may replace a
+        tensor; up to then the tensors found here are the ones to write).
 
     Raises:
         InitError: A step does not fit; CheckpointError for a checkpoint.
     """
     found: dict[str, nn.Module] = {"": root}
+    resolved: dict[int, list[torch.Tensor]] = {}
+    leading = True  # no step of another kind yet
     tried: dict[tuple[TensorOp, torch.dtype, int], str | None] = {}
     generator = torch.get_rng_state() if tensors else None
     try:
@@ -81,6 +117,8 @@ def check_plan_fits(
             target = _module(root, found, step.target)
             if target is None:
                 raise _misfit(index, step, f"the model has no module {step.target!r}")
+            if step.kind != "init":
+                leading = False
             if step.kind == "load" and step.load is not None:
                 spec = step.load
                 key = (spec.checkpoint, spec.map_location)
@@ -90,24 +128,38 @@ def check_plan_fits(
                 select_keys(state, spec.prefix, spec.checkpoint)
             elif step.kind == "call" and not callable(getattr(target, "init_weights", None)):
                 raise _misfit(index, step, f"{step.target or 'the root'!r} has no init_weights")
-            elif step.kind == "init" and tensors:
-                for write in step.writes:
-                    module = _module(root, found, write.module)
-                    tensor = None if module is None else module_attr(module, write.attr)
-                    name = f"{write.module}.{write.attr}" if write.module else write.attr
-                    if not isinstance(tensor, torch.Tensor):
-                        raise _misfit(index, step, f"the model has no tensor {name!r}")
-                    if tuple(tensor.shape) != write.shape:
-                        raise _misfit(index, step, f"{name!r} has shape {list(tensor.shape)}, "
-                                      f"the plan's has {list(write.shape)}")
-                    probe = (write.op, tensor.dtype, min(tensor.numel(), 2))
-                    if probe not in tried:
-                        tried[probe] = _try_op(*probe)
-                    refused = tried[probe]
-                    if refused is not None:
-                        raise _misfit(index, step, f"torch refuses {write.op.kind}"
-                                      f"{tuple(write.op.args)} on {name!r} "
-                                      f"({tensor.dtype}): {refused}")
+            elif step.kind == "init":
+                found_tensors = _step_tensors(root, found, step)
+                if isinstance(found_tensors, str):
+                    raise _misfit(index, step, f"the model has no tensor {found_tensors!r}")
+                if tensors:
+                    _check_ops(index, step, found_tensors, tried)
+                if leading:
+                    resolved[index] = found_tensors
     finally:
         if generator is not None:  # the ops tried drew from it
             torch.set_rng_state(generator)
+    return resolved
+
+
+def _check_ops(
+    index: int,
+    step: Step,
+    found: list[torch.Tensor],
+    tried: dict[tuple[TensorOp, torch.dtype, int], str | None],
+) -> None:
+    """Raise unless each write of a step read from a file fits its tensor: the planned
+    shape, and an op torch runs on the tensor's dtype."""
+    for write, tensor in zip(step.writes, found, strict=True):
+        name = f"{write.module}.{write.attr}" if write.module else write.attr
+        if tuple(tensor.shape) != write.shape:
+            raise _misfit(index, step, f"{name!r} has shape {list(tensor.shape)}, "
+                          f"the plan's has {list(write.shape)}")
+        probe = (write.op, tensor.dtype, min(tensor.numel(), 2))
+        if probe not in tried:
+            tried[probe] = _try_op(*probe)
+        refused = tried[probe]
+        if refused is not None:
+            raise _misfit(index, step, f"torch refuses {write.op.kind}"
+                          f"{tuple(write.op.args)} on {name!r} "
+                          f"({tensor.dtype}): {refused}")
