@@ -1,10 +1,11 @@
 """A compiled plan applied to a model it was not compiled for.
 
 ``compile_init_plan`` on a meta model and ``apply`` on a real one is the usual way to
-use a plan, so the two models can drift apart (another ``bias=`` or a block taken out).
-Every tensor the plan writes is looked up before the first write: a plan that does not
-fit raises ``InitError`` with the model as it was, never a half-initialized model or an
-``AttributeError`` from inside the backend.
+use a plan, so the two models can drift apart (another ``bias=``, another width, a block
+taken out, a half-precision part). Every tensor the plan writes is looked up, its shape
+compared and its op tried on its dtype before the first write: a plan that does not fit
+raises ``InitError`` with the model as it was, never a half-initialized model, values
+drawn with another model's fans, or an ``AttributeError`` from inside the backend.
 """
 
 from __future__ import annotations
@@ -74,17 +75,45 @@ def _with(model: Net, change: Callable[[Net], Any]) -> Net:
     return model
 
 
-def test_a_model_of_the_same_structure_and_other_shapes_gets_its_own_draws() -> None:
-    # Shapes are the model's own at apply time (fans, draw counts), as MMEngine's
-    # init_weights on that model would have them.
-    plan = compile_init_plan(None, build_on_meta(Net))
-    ours, theirs = Net(width=7), Net(width=7)
-    torch.manual_seed(3)
-    plan.apply(ours)
-    torch.manual_seed(3)
-    compile_init_plan(None, theirs).apply(theirs)
-    assert _same(_state(ours), _state(theirs))
-    assert torch.equal(ours.norm.weight, torch.full((7,), 2.0))
+@pytest.mark.parametrize("initializer", ["Xavier", "Kaiming", "Uniform"])
+def test_a_model_with_other_shapes_is_refused_before_any_write(initializer: str) -> None:
+    # The ops' arguments (a fan-based bound or std) were computed from the compiled
+    # shapes: applied to other shapes they would draw what neither MMEngine nor the plan
+    # says, silently. Xavier and Kaiming (fan_out) read another fan than Uniform's none.
+    def make(width: int) -> Net:
+        net = Net(width=width)
+        net.init_cfg = [dict(type=initializer, layer="Linear", mode="fan_in")
+                        if initializer == "Kaiming" else dict(type=initializer, layer="Linear")]
+        return net
+
+    plan = compile_init_plan(None, build_on_meta(lambda: make(4)))
+    model = make(7)
+    before = _state(model)
+    with pytest.raises(InitError, match=r"'stem\.weight' has shape \[7, 3\], the plan's has "
+                       r"\[4, 3\]; nothing was written"):
+        plan.apply(model)
+    assert _same(_state(model), before)
+    torch.manual_seed(0)
+    compile_init_plan(None, model).apply(model)  # its own plan fits
+    assert not _same(_state(model), before)
+
+
+def test_a_dtype_an_op_overflows_is_refused_before_any_write() -> None:
+    # fill_(1e6) runs on the float32 model compiled, and overflows a half one.
+    def make() -> Net:
+        net = Net()
+        net.init_cfg = [dict(type="Constant", layer="Linear", val=1e6)]
+        return net
+
+    plan = compile_init_plan(None, build_on_meta(make))
+    model = make()
+    model.tail.half()
+    before = _state(model)
+    with pytest.raises(InitError, match=r"torch refuses fill\(1000000\.0,\) on 'tail\.0\."
+                       r"weight' \(torch\.float16\).*nothing was written"):
+        plan.apply(model)
+    assert _same(_state(model), before)
+    plan.apply(make())  # float32 throughout: it runs
 
 
 class Thief(nn.Module):

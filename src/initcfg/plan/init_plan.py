@@ -94,8 +94,6 @@ class InitPlan:
     _state_cache: dict[tuple[str, str | None], StateDict] = field(
         default_factory=dict, repr=False, compare=False
     )
-    # Read from JSON: apply checks that the plan fits the model before writing anything.
-    _from_file: bool = field(default=False, repr=False, compare=False)
 
     # -- provenance ----------------------------------------------------------------
 
@@ -169,7 +167,9 @@ class InitPlan:
             What each checkpoint load did.
 
         Raises:
-            InitError: The plan has errors, or the model lacks a module the plan names.
+            InitError: The plan has errors, or it does not fit ``model`` (a module or
+                tensor it names is missing, a tensor has another shape, torch refuses an
+                op on a tensor's dtype); raised before anything is written.
         """
         # The one import of the backend in plan/ (see the package docstring): executing
         # a plan is the backend's job, and torch-free callers never get here.
@@ -245,7 +245,6 @@ class InitPlan:
             diagnostics=[_diagnostic_from_json(d) for d in value["diagnostics"]],
             reach=value["reach"],
             config=value.get("config"),
-            _from_file=True,
         )
 
     def checkpoints(self) -> list[str]:

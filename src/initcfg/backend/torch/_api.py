@@ -70,8 +70,8 @@ def execute_plan(
     """Run a compiled plan on ``model``: what :meth:`InitPlan.apply` does (see there)."""
     raise_for_errors(plan.diagnostics, "the config")
     # Every step checked against the model first: a plan stops before its first write or
-    # not at all (a plan read from a file also has each write's shape and op checked).
-    resolved = check_plan_fits(model, plan.steps, plan._state_cache, tensors=plan._from_file)
+    # not at all.
+    resolved = check_plan_fits(model, plan.steps, plan._state_cache)
     try:
         return execute(
             model,

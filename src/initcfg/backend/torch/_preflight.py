@@ -18,7 +18,7 @@ from initcfg.errors import InitError
 from initcfg.plan.checkpoint import StateDict, read_checkpoint, select_keys
 from initcfg.plan.model_walk import _CLASS_ATTRS, module_attr
 from initcfg.plan.ops import TensorOp
-from initcfg.plan.steps import Step
+from initcfg.plan.steps import Step, Write
 
 
 def _misfit(index: int, step: Step, what: str) -> InitError:
@@ -59,16 +59,30 @@ _NO_PARAMETERS: dict[str, torch.Tensor] = {}
 
 
 def _step_tensors(
-    root: nn.Module, found: dict[str, nn.Module], step: Step
-) -> list[torch.Tensor] | str:
+    root: nn.Module,
+    found: dict[str, nn.Module],
+    index: int,
+    step: Step,
+    tried: dict[tuple[TensorOp, torch.dtype, int], str | None],
+    seen: set[tuple[int, int, torch.dtype]],
+) -> list[torch.Tensor]:
     """The tensors ``step`` writes, in order, found as the writes themselves would find
-    them; or the name of the first one the model lacks."""
+    them; raise unless each is there with the planned shape and a dtype its op runs on.
+
+    ``tried`` holds every op tried, by value, dtype and size class, with torch's refusal
+    or None; ``seen`` the op and shape objects, by identity, with a dtype that passed (a
+    planner shares both), so a write like an earlier one costs one set lookup.
+    """
     plain = _CLASS_ATTRS
     out: list[torch.Tensor] = []
+    path: str | None = None
+    module: nn.Module | None = None
     for write in step.writes:
-        module = found.get(write.module)
-        if module is None:
-            module = _module(root, found, write.module)
+        if write.module != path:  # a module's writes come one after another
+            path = write.module
+            module = found.get(path)
+            if module is None:
+                module = _module(root, found, path)
         attr = write.attr
         tensor = None
         if module is not None:
@@ -78,26 +92,44 @@ def _step_tensors(
             if tensor is None or not plain.get((type(module), attr), False):
                 tensor = module_attr(module, attr)
         if not isinstance(tensor, torch.Tensor):
-            return f"{write.module}.{attr}" if write.module else attr
+            raise _misfit(index, step, f"the model has no tensor {_name(write)!r}")
+        shape = write.shape
+        if tensor.shape != shape:  # a torch.Size is a tuple
+            raise _misfit(index, step, f"{_name(write)!r} has shape {list(tensor.shape)}, "
+                          f"the plan's has {list(shape)}")
+        op, dtype = write.op, tensor.dtype
+        key = (id(op), id(shape), dtype)
+        if key not in seen:
+            probe = (op, dtype, min(tensor.numel(), 2))
+            if probe not in tried:
+                tried[probe] = _try_op(*probe)
+            refused = tried[probe]
+            if refused is not None:
+                raise _misfit(index, step, f"torch refuses {op.kind}{tuple(op.args)} on "
+                              f"{_name(write)!r} ({dtype}): {refused}")
+            seen.add(key)
         out.append(tensor)
     return out
+
+
+def _name(write: Write) -> str:
+    return f"{write.module}.{write.attr}" if write.module else write.attr
 
 
 def check_plan_fits(
     root: nn.Module,
     steps: Sequence[Step],
     cache: dict[tuple[str, str | None], StateDict],
-    *,
-    tensors: bool,
 ) -> dict[int, list[torch.Tensor]]:
     """Raise before anything is written when a step cannot run on ``root``.
 
     Every step's module must exist, a ``call`` step's module must have ``init_weights``,
-    every tensor an ``init`` step writes must exist, and every checkpoint must read and
-    hold the keys its prefix selects (read once, into ``cache``, where the load finds
-    it). With ``tensors`` (a plan read from a file, whose ops no planner computed for
-    this model), every write's tensor must also have the planned shape, and each op must
-    run on its dtype.
+    every checkpoint must read and hold the keys its prefix selects (read once, into
+    ``cache``, where the load finds it), and every tensor an ``init`` step writes must
+    exist with the planned shape (an op's arguments, a fan-based std or bound, were
+    computed from it) and a dtype its op runs on (tried once per op, dtype and size
+    class). A compiled plan is checked as one read from a file is: it may be applied to
+    a model other than the one it was compiled on.
 
     Returns:
         Step index → the tensors its writes name, for each ``init`` step before the
@@ -111,7 +143,8 @@ def check_plan_fits(
     resolved: dict[int, list[torch.Tensor]] = {}
     leading = True  # no step of another kind yet
     tried: dict[tuple[TensorOp, torch.dtype, int], str | None] = {}
-    generator = torch.get_rng_state() if tensors else None
+    seen: set[tuple[int, int, torch.dtype]] = set()
+    generator = torch.get_rng_state()  # the ops tried draw from it
     try:
         for index, step in enumerate(steps):
             target = _module(root, found, step.target)
@@ -129,37 +162,9 @@ def check_plan_fits(
             elif step.kind == "call" and not callable(getattr(target, "init_weights", None)):
                 raise _misfit(index, step, f"{step.target or 'the root'!r} has no init_weights")
             elif step.kind == "init":
-                found_tensors = _step_tensors(root, found, step)
-                if isinstance(found_tensors, str):
-                    raise _misfit(index, step, f"the model has no tensor {found_tensors!r}")
-                if tensors:
-                    _check_ops(index, step, found_tensors, tried)
+                found_tensors = _step_tensors(root, found, index, step, tried, seen)
                 if leading:
                     resolved[index] = found_tensors
     finally:
-        if generator is not None:  # the ops tried drew from it
-            torch.set_rng_state(generator)
+        torch.set_rng_state(generator)
     return resolved
-
-
-def _check_ops(
-    index: int,
-    step: Step,
-    found: list[torch.Tensor],
-    tried: dict[tuple[TensorOp, torch.dtype, int], str | None],
-) -> None:
-    """Raise unless each write of a step read from a file fits its tensor: the planned
-    shape, and an op torch runs on the tensor's dtype."""
-    for write, tensor in zip(step.writes, found, strict=True):
-        name = f"{write.module}.{write.attr}" if write.module else write.attr
-        if tuple(tensor.shape) != write.shape:
-            raise _misfit(index, step, f"{name!r} has shape {list(tensor.shape)}, "
-                          f"the plan's has {list(write.shape)}")
-        probe = (write.op, tensor.dtype, min(tensor.numel(), 2))
-        if probe not in tried:
-            tried[probe] = _try_op(*probe)
-        refused = tried[probe]
-        if refused is not None:
-            raise _misfit(index, step, f"torch refuses {write.op.kind}"
-                          f"{tuple(write.op.args)} on {name!r} "
-                          f"({tensor.dtype}): {refused}")
