@@ -175,3 +175,23 @@ def test_the_quick_walk_builds_the_full_walks_tables(
     if keyed and plain:
         assert quick[9]  # some subtrees have kinds: the comparison saw them
 
+
+def test_gc_paused_promotes_what_planning_made_and_leaves_the_collector_on() -> None:
+    import gc
+
+    from initcfg.plan.model_walk import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        made = [[index] for index in range(100)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert any(found is made for found in gc.get_objects(generation=2))  # none traversed
+    gc.freeze()  # a caller's frozen objects stay frozen
+    try:
+        frozen = gc.get_freeze_count()
+        with gc_paused():
+            more = [[index] for index in range(100)]
+        assert gc.get_freeze_count() == frozen and more
+    finally:
+        gc.unfreeze()
