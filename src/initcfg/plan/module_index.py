@@ -1,10 +1,10 @@
 """The model's index for one compile: every module, tensor and repeated subtree, in one walk.
 
-A compile asks the same questions of the model many times (a module's children, its
-subtree in ``module.apply`` order, a tensor's canonical name and shape). The index walks
-the model once and answers them from tables. It reads each module's ``_parameters``,
-``_buffers`` and ``_modules`` dicts directly: the walk is a large share of a compile on a
-model of many small modules, so it makes no per-module helper calls.
+A compile asks the same questions of the model many times (a module's children, a
+tensor's canonical name and shape, which subtrees are alike). The index walks the model
+once and answers them from tables. It reads each module's ``_parameters``, ``_buffers``
+and ``_modules`` dicts directly: the walk is a large share of a compile on a model of many
+small modules, so it keeps only what a compile asks for and makes few calls per module.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from torch import nn
 
 from initcfg.plan.model_walk import _ABSENT, _KINDABLE, _kindable, children, postorder
 
-Walk = Callable[[nn.Module, str, bool, "Walk"], int]
-PlainWalk = Callable[[nn.Module, str, "PlainWalk"], int]
+Walk = Callable[[nn.Module, str, "Walk"], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +59,6 @@ class ModuleIndex:
 
     Attributes:
         modules: Every registered path → module (``named_modules(remove_duplicate=False)``).
-        order: ``module.apply`` order (see :func:`postorder`) from the root.
         tensors: Every parameter, then every buffer, by canonical name (the plan's
             ``InitPlan.tensors``; a lazy tensor, which has no shape, shows ``()``).
         tensor_list: The tensors themselves, in the same order.
@@ -78,8 +76,6 @@ class ModuleIndex:
     ) -> None:
         self.root = root
         self.modules: dict[str, nn.Module] = {}
-        self.order: list[tuple[str, nn.Module]] = []
-        self._span: dict[str, tuple[int, int]] = {}  # path → its subtree's slice of ``order``
         self._children: dict[int, list[tuple[str, nn.Module]]] = {}
         self.tensors: dict[str, TensorInfo] = {}
         self.tensor_list: list[torch.Tensor] = []
@@ -92,7 +88,7 @@ class ModuleIndex:
         self.kinds: dict[str, int] = {}
         self.kind_counts: list[int] = []  # kind → how many subtrees have it
         if not self._build_plain(root, init_cfg_key):
-            self.modules, self.order, self._span, self.kinds, self.kind_counts = {}, [], {}, {}, []
+            self.modules, self.kinds, self.kind_counts = {}, {}, []
             self._build(root, init_cfg_key)
 
     def _kind_giver(
@@ -150,7 +146,7 @@ class ModuleIndex:
 
         lazy_type = parameter.UninitializedTensorMixin  # type: ignore[attr-defined]  # is_lazy's test
 
-        modules, order, span = self.modules, self.order, self._span
+        modules = self.modules
         give = self._kind_giver(init_cfg_key)
         keyed = init_cfg_key is not None
         known: dict[int, TensorInfo] = {}
@@ -188,7 +184,7 @@ class ModuleIndex:
                 tensors.append(tensor)
                 layout.append(shape)
 
-        def walk(module: nn.Module, path: str, again: PlainWalk) -> int:
+        def walk(module: nn.Module, path: str, again: Walk) -> int:
             """As ``walk`` in :meth:`_build`, for a subtree met once; raises _Unusual."""
             modules[path] = module
             state = module.__dict__
@@ -205,7 +201,6 @@ class ModuleIndex:
             layout.append(0)  # parameters end here
             if buffers:
                 table(buffers, dotted, buffers_side, layout)
-            start = len(order)
             if registered:
                 layout.append(1)  # children begin here
                 for name, child in registered.items():
@@ -218,10 +213,6 @@ class ModuleIndex:
                     elif plain:
                         layout.append(name)
                         layout.append(kind)
-                order.append((path, module))
-                span[path] = (start, len(order))
-            else:
-                order.append((path, module))
             return give(module, path, state, layout) if plain else -1
 
         try:
@@ -245,7 +236,7 @@ class ModuleIndex:
 
         lazy_type = parameter.UninitializedTensorMixin  # type: ignore[attr-defined]  # is_lazy's test
 
-        modules, order, span = self.modules, self.order, self._span
+        modules = self.modules
         give = self._kind_giver(init_cfg_key)
         keyed = init_cfg_key is not None
         seen: set[int] = set()
@@ -302,7 +293,7 @@ class ModuleIndex:
                 layout.append(shape)
             return plain
 
-        def walk(module: nn.Module, path: str, in_order: bool, again: Walk) -> int:
+        def walk(module: nn.Module, path: str, again: Walk) -> int:
             """Index ``module``'s subtree; its kind (see :attr:`kinds`), -1 for none.
             (``again`` is this function: naming itself from its closure would make a
             reference cycle, holding the whole index until the collector finds it.)"""
@@ -328,7 +319,6 @@ class ModuleIndex:
                 layout.append(0)  # parameters end here
                 if buffers and not table(buffers, dotted, buffers_side, layout):
                     plain = False
-            start = len(order)
             registered = state.get("_modules")
             if registered is None:
                 registered, plain = module._modules, False
@@ -340,24 +330,17 @@ class ModuleIndex:
                         continue
                     if id(child) in seen:
                         plain = False
-                        # apply visits a module registered twice under one parent once,
-                        # under its first name
-                        first = next(n for n, c in registered.items() if c is child)
-                        again(child, dotted + name, in_order and first == name, again)
+                        again(child, dotted + name, again)
                         continue
-                    kind = again(child, dotted + name, in_order, again)
+                    kind = again(child, dotted + name, again)
                     if kind < 0:
                         plain = False
                     elif plain:
                         layout.append(name)
                         layout.append(kind)
-            if in_order:
-                order.append((path, module))
-                if registered:  # a leaf's postorder is itself: no slice to keep
-                    span[path] = (start, len(order))
             return give(module, path, state, layout) if plain else -1
 
-        walk(root, "", True, walk)
+        walk(root, "", walk)
         p_known, p_lazy, p_infos, p_tensors, _ = params_side
         b_known, b_lazy, b_infos, b_tensors, _ = buffers_side
         for key, info in b_known.items():
@@ -402,11 +385,9 @@ class ModuleIndex:
         return found
 
     def postorder(self, module: nn.Module, path: str) -> list[tuple[str, nn.Module]]:
-        """:func:`postorder` of ``module`` at ``path``: a slice of the root's order."""
-        span = self._span.get(path)
-        if span is None or self.modules.get(path) is not module:
-            return postorder(module, path)
-        return self.order[span[0] : span[1]]
+        """:func:`postorder` of ``module`` at ``path`` (not kept: only a layer name that
+        matches nothing, IC402, asks)."""
+        return postorder(module, path)
 
     def named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
         """:func:`named_tensors`, from the index's walk."""
