@@ -1,10 +1,10 @@
 """The model's index for one compile: every module, tensor and repeated subtree, in one walk.
 
-A compile asks the same questions of the model many times (a module's children, its
-subtree in ``module.apply`` order, a tensor's canonical name and shape). The index walks
-the model once and answers them from tables. It reads each module's ``_parameters``,
-``_buffers`` and ``_modules`` dicts directly: the walk is a large share of a compile on a
-model of many small modules, so it makes no per-module helper calls.
+A compile asks the same questions of the model many times (a module's children, a
+tensor's canonical name and shape, which subtrees are alike). The index walks the model
+once and answers them from tables. It reads each module's ``_parameters``, ``_buffers``
+and ``_modules`` dicts directly: the walk is a large share of a compile on a model of many
+small modules, so it keeps only what a compile asks for and makes few calls per module.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from torch import nn
 
 from initcfg.plan.model_walk import _ABSENT, _KINDABLE, _kindable, children, postorder
 
-Walk = Callable[[nn.Module, str, bool, "Walk"], int]
+Walk = Callable[[nn.Module, str, "Walk"], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,13 @@ _T_NAME, _T_SHAPE, _T_KIND = (
 # One table's tensors as the walk collects them: by id, the info of those with a shape;
 # by id, the name of a lazy one; by name, every info; and the tensors in order.
 _Side = tuple[dict[int, TensorInfo], dict[int, str], dict[str, TensorInfo], list[torch.Tensor], str]
+# The same for a model that shares no tensor and has no lazy one: every info by name,
+# the tensors in order.
+_Table = tuple[dict[str, TensorInfo], list[torch.Tensor], str]
+
+
+class _Unusual(Exception):
+    """A model :meth:`ModuleIndex._build_plain` leaves to :meth:`ModuleIndex._build`."""
 
 
 class ModuleIndex:
@@ -52,7 +59,6 @@ class ModuleIndex:
 
     Attributes:
         modules: Every registered path → module (``named_modules(remove_duplicate=False)``).
-        order: ``module.apply`` order (see :func:`postorder`) from the root.
         tensors: Every parameter, then every buffer, by canonical name (the plan's
             ``InitPlan.tensors``; a lazy tensor, which has no shape, shows ``()``).
         tensor_list: The tensors themselves, in the same order.
@@ -70,8 +76,6 @@ class ModuleIndex:
     ) -> None:
         self.root = root
         self.modules: dict[str, nn.Module] = {}
-        self.order: list[tuple[str, nn.Module]] = []
-        self._span: dict[str, tuple[int, int]] = {}  # path → its subtree's slice of ``order``
         self._children: dict[int, list[tuple[str, nn.Module]]] = {}
         self.tensors: dict[str, TensorInfo] = {}
         self.tensor_list: list[torch.Tensor] = []
@@ -83,18 +87,158 @@ class ModuleIndex:
         self._lazy = False
         self.kinds: dict[str, int] = {}
         self.kind_counts: list[int] = []  # kind → how many subtrees have it
-        self._build(root, init_cfg_key)
+        if not self._build_plain(root, init_cfg_key):
+            self.modules, self.kinds, self.kind_counts = {}, {}, []
+            self._build(root, init_cfg_key)
+
+    def _kind_giver(
+        self, init_cfg_key: Callable[[Any], Any] | None
+    ) -> Callable[[nn.Module, str, dict[str, Any], list[Any]], int]:
+        """The function both walks end a plain subtree with: from its module, path,
+        ``__dict__`` and layout (see ``walk`` in :meth:`_build`), its kind, -1 for none."""
+        kinds, counts = self.kinds, self.kind_counts
+        interned: dict[Any, int] = {}
+        frozen = init_cfg_key if init_cfg_key is not None else (lambda value: None)
+        kindable = _KINDABLE
+
+        def give(module: nn.Module, path: str, state: dict[str, Any], layout: list[Any]) -> int:
+            cls = type(module)
+            if not (kindable.get(cls) or _kindable(cls)):
+                return -1
+            if state.get("weight") is not None or state.get("bias") is not None:
+                # a plain attribute the planner writes or reports (IC407) as the module's
+                # weight or bias: its value is in no table, so the layout cannot show it
+                return -1
+            if "init_cfg" in state:
+                value = frozen(state["init_cfg"])
+                if value is None:
+                    return -1
+            else:
+                value = _ABSENT
+            is_init, init = state.get("_is_init"), state.get("is_init")
+            found = (
+                cls,
+                value,
+                "init_weights" in state,
+                "weight" in state,
+                "bias" in state,
+                # a flag by value when None or a bool, else by identity
+                is_init if is_init is None or type(is_init) is bool else ("object", id(is_init)),
+                init if init is None or type(init) is bool else ("object", id(init)),
+                *layout,  # one flat tuple: hashed once, with no tuple inside for it
+            )
+            kind = interned.setdefault(found, len(interned))
+            kinds[path] = kind
+            if kind == len(counts):
+                counts.append(1)
+            else:
+                counts[kind] += 1
+            return kind
+
+        return give
+
+    def _build_plain(self, root: nn.Module, init_cfg_key: Callable[[Any], Any] | None) -> bool:
+        """:meth:`_build` for a model that shares no module or tensor, has no lazy tensor
+        and keeps every module's tables in its ``__dict__`` (most models): the same tables
+        at a lower cost per module and tensor, as nothing is looked for on the way (the
+        sharing is checked once, at the end). False, the tables half built, for any other."""
+        from torch.nn import parameter
+
+        lazy_type = parameter.UninitializedTensorMixin  # type: ignore[attr-defined]  # is_lazy's test
+
+        modules = self.modules
+        give = self._kind_giver(init_cfg_key)
+        keyed = init_cfg_key is not None
+        known: dict[int, TensorInfo] = {}
+        params_side: _Table = ({}, [], "parameter")
+        buffers_side: _Table = ({}, [], "buffer")
+        eager: set[type] = set()  # tensor classes met that are not lazy
+        distinct: dict[tuple[int, ...], tuple[int, ...]] = {}
+        new, set_name, set_shape, set_kind = _new, _T_NAME, _T_SHAPE, _T_KIND
+
+        def table(items: dict[str, Any], dotted: str, side: _Table, layout: list[Any]) -> None:
+            """As ``table`` in :meth:`_build`, for tensors met once; raises _Unusual."""
+            infos, tensors, kind = side
+            layout.append(tuple(items))
+            for name, tensor in items.items():
+                if tensor is None:
+                    layout.append(None)
+                    continue
+                cls = type(tensor)
+                if cls not in eager:
+                    if isinstance(tensor, lazy_type):
+                        raise _Unusual
+                    eager.add(cls)
+                size = tensor.shape
+                shape = distinct.get(size)
+                if shape is None:
+                    shape = tuple(size)
+                    distinct[shape] = shape
+                full = dotted + name
+                info = new(TensorInfo)
+                set_name(info, full)
+                set_shape(info, shape)
+                set_kind(info, kind)
+                known[id(tensor)] = info
+                infos[full] = info
+                tensors.append(tensor)
+                layout.append(shape)
+
+        def walk(module: nn.Module, path: str, again: Walk) -> int:
+            """As ``walk`` in :meth:`_build`, for a subtree met once; raises _Unusual."""
+            modules[path] = module
+            state = module.__dict__
+            params = state.get("_parameters")
+            buffers = state.get("_buffers")
+            registered = state.get("_modules")
+            if params is None or buffers is None or registered is None:
+                raise _Unusual  # tables kept elsewhere (rare)
+            plain = keyed
+            dotted = f"{path}." if path else ""
+            layout: list[Any] = []
+            if params:
+                table(params, dotted, params_side, layout)
+            layout.append(0)  # parameters end here
+            if buffers:
+                table(buffers, dotted, buffers_side, layout)
+            if registered:
+                layout.append(1)  # children begin here
+                for name, child in registered.items():
+                    if child is None:
+                        plain = False
+                        continue
+                    kind = again(child, dotted + name, again)
+                    if kind < 0:
+                        plain = False
+                    elif plain:
+                        layout.append(name)
+                        layout.append(kind)
+            return give(module, path, state, layout) if plain else -1
+
+        try:
+            walk(root, "", walk)
+        except (_Unusual, RecursionError):
+            return False
+        p_infos, p_tensors, _ = params_side
+        b_infos, b_tensors, _ = buffers_side
+        if len(known) != len(p_tensors) + len(b_tensors):
+            return False  # a tensor registered twice
+        if len({id(module) for module in modules.values()}) != len(modules):
+            return False  # a module registered twice
+        self.parameter_count = len(p_infos)
+        p_infos.update(b_infos)
+        self.tensors, self.tensor_list = p_infos, p_tensors + b_tensors
+        self._known = known
+        return True
 
     def _build(self, root: nn.Module, init_cfg_key: Callable[[Any], Any] | None) -> None:
         from torch.nn import parameter
 
         lazy_type = parameter.UninitializedTensorMixin  # type: ignore[attr-defined]  # is_lazy's test
 
-        modules, order, span = self.modules, self.order, self._span
-        kinds, counts = self.kinds, self.kind_counts
-        interned: dict[Any, int] = {}
+        modules = self.modules
+        give = self._kind_giver(init_cfg_key)
         keyed = init_cfg_key is not None
-        frozen = init_cfg_key if init_cfg_key is not None else (lambda value: None)
         seen: set[int] = set()
         # Parameters come before buffers in named_tensors(), each table deduplicated on
         # its own; the walk fills both sides at once and joins them at the end.
@@ -149,7 +293,7 @@ class ModuleIndex:
                 layout.append(shape)
             return plain
 
-        def walk(module: nn.Module, path: str, in_order: bool, again: Walk) -> int:
+        def walk(module: nn.Module, path: str, again: Walk) -> int:
             """Index ``module``'s subtree; its kind (see :attr:`kinds`), -1 for none.
             (``again`` is this function: naming itself from its closure would make a
             reference cycle, holding the whole index until the collector finds it.)"""
@@ -175,7 +319,6 @@ class ModuleIndex:
                 layout.append(0)  # parameters end here
                 if buffers and not table(buffers, dotted, buffers_side, layout):
                     plain = False
-            start = len(order)
             registered = state.get("_modules")
             if registered is None:
                 registered, plain = module._modules, False
@@ -187,57 +330,17 @@ class ModuleIndex:
                         continue
                     if id(child) in seen:
                         plain = False
-                        # apply visits a module registered twice under one parent once,
-                        # under its first name
-                        first = next(n for n, c in registered.items() if c is child)
-                        again(child, dotted + name, in_order and first == name, again)
+                        again(child, dotted + name, again)
                         continue
-                    kind = again(child, dotted + name, in_order, again)
+                    kind = again(child, dotted + name, again)
                     if kind < 0:
                         plain = False
                     elif plain:
                         layout.append(name)
                         layout.append(kind)
-            if in_order:
-                order.append((path, module))
-                if registered:  # a leaf's postorder is itself: no slice to keep
-                    span[path] = (start, len(order))
-            if not plain:
-                return -1
-            cls = type(module)
-            if not (_KINDABLE.get(cls) or _kindable(cls)):
-                return -1
-            if state.get("weight") is not None or state.get("bias") is not None:
-                # a plain attribute the planner writes or reports (IC407) as the module's
-                # weight or bias: its value is in no table, so the layout cannot show it
-                return -1
-            if "init_cfg" in state:
-                value = frozen(state["init_cfg"])
-                if value is None:
-                    return -1
-            else:
-                value = _ABSENT
-            is_init, init = state.get("_is_init"), state.get("is_init")
-            found = (
-                cls,
-                value,
-                "init_weights" in state,
-                "weight" in state,
-                "bias" in state,
-                # a flag by value when None or a bool, else by identity
-                is_init if is_init is None or type(is_init) is bool else ("object", id(is_init)),
-                init if init is None or type(init) is bool else ("object", id(init)),
-                *layout,  # one flat tuple: hashed once, with no tuple inside for it
-            )
-            kind = interned.setdefault(found, len(interned))
-            kinds[path] = kind
-            if kind == len(counts):
-                counts.append(1)
-            else:
-                counts[kind] += 1
-            return kind
+            return give(module, path, state, layout) if plain else -1
 
-        walk(root, "", True, walk)
+        walk(root, "", walk)
         p_known, p_lazy, p_infos, p_tensors, _ = params_side
         b_known, b_lazy, b_infos, b_tensors, _ = buffers_side
         for key, info in b_known.items():
@@ -282,11 +385,9 @@ class ModuleIndex:
         return found
 
     def postorder(self, module: nn.Module, path: str) -> list[tuple[str, nn.Module]]:
-        """:func:`postorder` of ``module`` at ``path``: a slice of the root's order."""
-        span = self._span.get(path)
-        if span is None or self.modules.get(path) is not module:
-            return postorder(module, path)
-        return self.order[span[0] : span[1]]
+        """:func:`postorder` of ``module`` at ``path`` (not kept: only a layer name that
+        matches nothing, IC402, asks)."""
+        return postorder(module, path)
 
     def named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
         """:func:`named_tensors`, from the index's walk."""
