@@ -55,7 +55,7 @@ class ModuleIndex:
 
     The walk reads each module's tables once: its children, and (the first time it
     meets a module) its parameters and buffers with their names and shapes, which are
-    what :attr:`tensors`, :meth:`named_tensors`, :meth:`known` and :meth:`names` give.
+    what :attr:`tensors`, :meth:`known` and :meth:`names` give.
 
     Attributes:
         modules: Every registered path → module (``named_modules(remove_duplicate=False)``).
@@ -80,7 +80,6 @@ class ModuleIndex:
         self.tensors: dict[str, TensorInfo] = {}
         self.tensor_list: list[torch.Tensor] = []
         self.parameter_count = 0  # the first this many of :attr:`tensors` are parameters
-        self._named: list[tuple[str, torch.Tensor, bool]] | None = None
         self._known: dict[int, TensorInfo] = {}
         self._lazy_names: dict[int, str] = {}
         self._names: dict[int, str] | None = None
@@ -389,15 +388,6 @@ class ModuleIndex:
         matches nothing, IC402, asks)."""
         return postorder(module, path)
 
-    def named_tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
-        """:func:`named_tensors`, from the index's walk."""
-        if self._named is None:
-            self._named = [
-                (info.name, tensor, info.kind == "parameter")
-                for info, tensor in zip(self.tensors.values(), self.tensor_list, strict=True)
-            ]
-        return self._named
-
     def has_lazy_tensors(self) -> bool:
         """Whether any parameter or buffer is uninitialized (a lazy module's)."""
         return self._lazy
@@ -408,7 +398,7 @@ class ModuleIndex:
         return self._known
 
     def names(self) -> dict[int, str]:
-        """``id(tensor)`` → canonical name (its first name in :meth:`named_tensors`) of
+        """``id(tensor)`` → canonical name (its first name in :attr:`tensors`) of
         every registered tensor, lazy ones included (built on the first call: a compile
         that meets no lazy or unregistered tensor needs only :meth:`known`)."""
         if self._names is None:

@@ -13,7 +13,6 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import torch
 from torch import nn
 
 from initcfg.diagnostics import Diagnostic, KeyPath, Location, diagnostic, did_you_mean, format_path
@@ -134,11 +133,6 @@ class Planner:
         self.overrides = 0  # entries with overrides so far (a block with one is visited)
         said = [*self.source.init_cfgs, *self.source.described]  # blocks always visited
         self.repeats = Repeats(self.index, said) if self.index.kinds else None
-
-    @property
-    def tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
-        """``(name, tensor, is_parameter)`` of every registered tensor (:func:`named_tensors`)."""
-        return self.index.named_tensors()
 
     @property
     def names(self) -> dict[int, str]:

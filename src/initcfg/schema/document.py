@@ -32,8 +32,8 @@ FINETUNE_KEYS = frozenset({
     "resume", "auto_scale_lr", "randomness", "default_hooks",
 })
 
-# Document._finetune before the empty settings of a config without fine-tune keys are
-# first read.
+# What Document.finetune's slot holds before the empty settings of a config without
+# fine-tune keys are first read.
 _NOT_YET_TYPED: Any = object()
 
 InitCfg = list[BaseInit]
@@ -141,7 +141,7 @@ class Document:
 
     init_cfgs: list[LocatedInitCfg] = field(default_factory=list)
     located: list[ParsedEntry] = field(default_factory=list)
-    _finetune: Any = field(default=None, repr=False)
+    finetune: FinetuneSettings | None = None  # typed on first read: see _read_finetune
     finetune_keys: frozenset[str] | None = None
     finetune_written: FinetuneWritten = field(default_factory=FinetuneWritten)
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
@@ -154,21 +154,6 @@ class Document:
     parsed_init_cfgs: dict[KeyPath, ParsedInitCfg] = field(default_factory=dict)
     model_section: Mapping[str, Any] | None = None
     load_from: Any = None
-
-    @property
-    def finetune(self) -> FinetuneSettings | None:
-        """The fine-tune settings (see the class docstring)."""
-        if self._finetune is _NOT_YET_TYPED:
-            from initcfg.schema.finetune_parser import parse_finetune
-
-            assert self.tree is not None  # set with the marker by parse_document
-            self._finetune = parse_finetune(self.tree)[0]
-        settings: FinetuneSettings | None = self._finetune
-        return settings
-
-    @finetune.setter
-    def finetune(self, settings: FinetuneSettings | None) -> None:
-        self._finetune = settings
 
     def init_cfg_at(self, path: KeyPath) -> LocatedInitCfg | None:
         """The parsed ``init_cfg`` at ``path`` (``("model", "backbone", "init_cfg")``),
@@ -194,6 +179,29 @@ class Document:
         if self.tree is None:
             return found
         return place(found, self.tree.location, self.tree.path)
+
+
+# Document.finetune stays a field (a constructor argument, in fields(), repr, == and
+# dataclasses.replace) whose slot is wrapped after the class is made: a property in the
+# class body would take the field's place, since a slots class cannot have both. Every
+# read, the generated methods' included, goes through _read_finetune.
+_finetune_slot: Any = vars(Document)["finetune"]
+
+
+def _read_finetune(document: Document) -> FinetuneSettings | None:
+    settings: FinetuneSettings | None = _finetune_slot.__get__(document, Document)
+    if settings is _NOT_YET_TYPED:
+        from initcfg.schema.finetune_parser import parse_finetune
+
+        assert document.tree is not None  # set with the marker by _add_finetune
+        settings = parse_finetune(document.tree)[0]
+        _finetune_slot.__set__(document, settings)
+    return settings
+
+
+Document.finetune = property(  # type: ignore[assignment,misc]
+    _read_finetune, _finetune_slot.__set__, doc="The fine-tune settings (see Document)."
+)
 
 
 def find_init_cfgs(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
@@ -329,7 +337,7 @@ def _add_finetune(
         return  # no settings (None), no findings, as parse_finetune answers
     document.finetune_keys = FINETUNE_KEYS.intersection(tree.data)
     if not document.finetune_keys:
-        document._finetune = _NOT_YET_TYPED
+        document.finetune = _NOT_YET_TYPED
         return
     from initcfg.schema.finetune_parser import parse_finetune
 

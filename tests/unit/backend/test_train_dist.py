@@ -27,20 +27,49 @@ def _one_thread() -> Iterator[None]:
     yield from single_thread()
 
 
+# How long a rank waits in a collective for the others (INITCFG_DIST_TIMEOUT), and how
+# long a run may take before it counts as hung. Neither is a speed limit: on a 2-core
+# machine the same-global-batch test took 21 s, 58-97 s beside six busy processes and
+# 133 s beside ten, and beside fourteen its torchrun run alone passed the old limit of
+# 120 s. A rank stuck in a collective fails on its own timeout, with its message,
+# before the hang limit.
+DIST_TIMEOUT_S = 300
+HANG_S = DIST_TIMEOUT_S + 180
+
+
 def _torchrun(
     config: dict[str, Any], tmp_path: Path, work_dir: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "ddp.yaml"
     path.write_text(yaml.safe_dump(config))
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": str(REPO),
+        "INITCFG_DIST_TIMEOUT": str(DIST_TIMEOUT_S),
+    }
     command = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
         "-m", "initcfg.cli.train", str(path), "--work-dir", str(work_dir), "--device", "cpu",
         "--quiet", *extra,
     ]
-    return subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    with subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=HANG_S)
+        except subprocess.TimeoutExpired:
+            # SIGTERM, not SIGKILL: torchrun then stops its workers, which run in
+            # sessions of their own (killed alone, it would leave them running and
+            # holding the pipes), and the output so far says where the run hung.
+            process.terminate()
+            try:
+                stdout, stderr = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                stdout, stderr = "", "(torchrun did not stop on SIGTERM within 60 s)"
+            pytest.fail(f"torchrun ran past {HANG_S} s:\n{stdout[-2000:]}\n{stderr[-3000:]}")
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def test_two_processes_match_one_with_the_same_global_batch(tmp_path: Path) -> None:
@@ -123,6 +152,7 @@ def test_a_failing_rank_stops_every_rank(tmp_path: Path) -> None:
     config["train_dataloader"]["dataset"]["type"] = f"{tmp_path / 'flaky.py'}:Flaky"
     start = time.monotonic()
     run = _torchrun(config, tmp_path, tmp_path / "fail")
-    assert time.monotonic() - start < 90
+    # Left waiting, rank 0 would fail only when its collective timed out.
+    assert time.monotonic() - start < DIST_TIMEOUT_S
     assert run.returncode != 0
     assert "[rank 1]: error: RuntimeError: disk on fire" in run.stderr

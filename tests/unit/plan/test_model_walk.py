@@ -59,7 +59,10 @@ def test_the_index_equals_torchs_walks() -> None:
     for path, module in root.named_modules(remove_duplicate=False):
         assert index.postorder(module, path) == postorder(module, path), path
         assert index.children(module) == children(module)
-    ours = [(n, id(t), p) for n, t, p in index.named_tensors()]
+    ours = [
+        (info.name, id(t), info.kind == "parameter")
+        for info, t in zip(index.tensors.values(), index.tensor_list, strict=True)
+    ]
     assert ours == [(n, id(t), p) for n, t, p in named_tensors(root)]
 
 

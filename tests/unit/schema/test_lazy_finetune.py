@@ -5,6 +5,7 @@ findings they gave when every config was typed eagerly (recorded from that code)
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,12 @@ import initcfg
 from cli_probe import print_loaded, probe_cli
 from initcfg.check.finetune import check_finetune
 from initcfg.config.load import tree_from_mapping
-from initcfg.schema.document import FINETUNE_KEYS, parse_document, parse_finetune_document
+from initcfg.schema.document import (
+    FINETUNE_KEYS,
+    Document,
+    parse_document,
+    parse_finetune_document,
+)
 from initcfg.schema.finetune import parse_finetune
 
 MODEL = {"type": "RetinaNet", "init_cfg": {"type": "Normal", "layer": "Conv2d", "std": 0.01}}
@@ -187,3 +193,25 @@ def test_validating_a_model_only_config_imports_no_finetune_model(tmp_path: Path
     done = probe_cli(["validate", str(config)], print_loaded("MODELS", models))
     assert "EXIT 0" in done.stdout, done.stdout + done.stderr
     assert "MODELS []" in done.stdout, done.stdout
+
+
+def test_a_document_takes_its_settings_as_a_keyword() -> None:
+    # Document is public API: Document(finetune=...) built documents before the settings
+    # were typed lazily, and still does.
+    settings = parse_finetune(tree_from_mapping({"resume": True}))[0]
+    assert settings is not None
+    document = Document(finetune=settings, load_from="a.pth")
+    assert document.finetune is settings and document.load_from == "a.pth"
+    assert Document().finetune is None
+    assert "finetune" in [item.name for item in dataclasses.fields(Document)]
+    document.finetune = None
+    assert document.finetune is None
+
+
+def test_replace_and_repr_see_the_settings_of_an_untyped_document() -> None:
+    tree = tree_from_mapping({"model": MODEL})
+    settings = parse_finetune(tree)[0]
+    changed = dataclasses.replace(parse_document(tree), load_from="b.pth")
+    assert changed.finetune == settings and changed.load_from == "b.pth"
+    assert dataclasses.replace(Document(), finetune=settings).finetune is settings
+    assert f"finetune={settings!r}" in repr(parse_document(tree))
