@@ -158,3 +158,42 @@ def test_trace_real_traces_value_reading_code(
     assert trace["replay"] is None and "(abs)" in trace["replay_reason"]
     refused = CliRunner().invoke(plan_command, [*args, "--trace-real", "--meta"])
     assert refused.exit_code == 2 and "drop --meta" in refused.output
+
+
+PRINTS = '''
+from torch import nn
+
+
+class Chatty(nn.Module):
+    def __init__(self):
+        super().__init__()
+        print("building Chatty")
+        self.fc = nn.Linear(3, 3)
+
+    def init_weights(self):
+        print("initializing Chatty")
+        nn.init.zeros_(self.fc.bias)
+
+
+def build(cfg=None):
+    print("factory called")
+    return Chatty()
+'''
+
+
+@pytest.mark.parametrize("extra", [[], ["--apply"], ["--train", "--iters-per-epoch", "2"]])
+def test_stdout_holds_only_the_plan_whatever_model_code_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: list[str]
+) -> None:
+    """Model code (a factory, a constructor, an init_weights run while planning or
+    applying) prints where it likes; `--format json` output must still be one JSON value."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "chatty.py").write_text(PRINTS)
+    (tmp_path / "model.yaml").write_text(
+        "model:\n  type: Chatty\noptim_wrapper:\n  optimizer: {type: SGD, lr: 0.1}\n"
+    )
+    args = ["model.yaml", "--model", "chatty.py:build", "--format", "json", *extra]
+    result = CliRunner().invoke(plan_command, args)
+    assert result.exit_code == 0, result.output
+    json.loads(result.stdout)
+    assert "factory called" in result.stderr and "building Chatty" in result.stderr
