@@ -268,6 +268,11 @@ class Planner:
             # MMEngine's registry would have built the module with this init_cfg; its own
             # init_weights decides what to do with it (super() applies it).
             step.sets_init_cfg, step.init_cfg = True, copy.deepcopy(configured[1])
+        credited = self.source.credited(module, path)
+        if credited is not None and credited[1]:
+            # The config's value is what super().init_weights() applies: its grammar errors
+            # are the plan's, as validate reports them (MMEngine raises in the call).
+            self.parse(credited[1], module, path, credited[0], "config")
         if self.trace and (self.on_meta or self.trace_real):
             trace = trace_init_weights if self.on_meta else trace_real_copy
             step.trace = trace(module, self.names, copy.deepcopy(step.init_cfg), step.sets_init_cfg)

@@ -403,3 +403,43 @@ def test_inexact_apply_skips_overwritten_draws_only() -> None:
     assert torch.equal(fast_model.head.fc.bias, exact_model.head.fc.bias)
     # The conv is drawn first in exact mode's stream only after head.fc's dead draw.
     assert not torch.equal(fast_model.conv.weight, exact_model.conv.weight)
+
+
+class _OwnInit(nn.Module):
+    """A block whose own init_weights applies its init_cfg first, as MMEngine's
+    ``super().init_weights()`` does (mmpretrain's ResNet)."""
+
+    def __init__(self, init_cfg: Any = None) -> None:
+        super().__init__()
+        self.init_cfg = init_cfg
+        self.conv = nn.Conv2d(3, 3, 1)
+
+    def init_weights(self) -> None:
+        from initcfg.backend.torch import initialize
+
+        initialize(self, self.init_cfg)
+
+
+class _WithOwnInit(nn.Module):
+    def __init__(self, backbone: Any = None) -> None:
+        super().__init__()
+        self.backbone = _OwnInit(**(backbone or {}))
+
+
+@pytest.mark.parametrize("built_from_config", [False, True])
+def test_grammar_errors_of_an_init_cfg_an_own_init_weights_reads_are_the_plans(
+    tmp_path: Path, built_from_config: bool
+) -> None:
+    """validate calls mode='fan_inn' an error; the plan did not when the module it
+    configures has its own init_weights (it exited 0, and --apply raised in MMEngine)."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "model:\n"
+        "  backbone:\n"
+        "    init_cfg: {type: Kaiming, layer: Conv2d, mode: fan_inn}\n"
+    )
+    section = load_config(path).to_dict()["model"]
+    plan = compile_init_plan(path, _WithOwnInit(**section), built_from_config=built_from_config)
+    (error,) = plan.errors
+    assert error.code == "IC105" and error.path == "model.backbone.init_cfg.mode"
+    assert error.file is not None and error.file.endswith("bad.yaml") and error.line == 3
