@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -443,3 +444,30 @@ def test_grammar_errors_of_an_init_cfg_an_own_init_weights_reads_are_the_plans(
     (error,) = plan.errors
     assert error.code == "IC105" and error.path == "model.backbone.init_cfg.mode"
     assert error.file is not None and error.file.endswith("bad.yaml") and error.line == 3
+
+
+def test_configured_at_names_library_files_as_traced_rows_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An installed package's file is shown relative to its sys.path root in every row
+    (an mmpretrain head's default init_cfg was shown by its whole site-packages path,
+    beside traced rows of the same package shown as mmpretrain/models/...)."""
+    library = tmp_path / "lib"
+    (library / "somepkg").mkdir(parents=True)
+    (library / "somepkg" / "__init__.py").write_text("")
+    (library / "somepkg" / "heads.py").write_text(
+        "from torch import nn\n"
+        "class Head(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.init_cfg = dict(type='Constant', layer='Linear', val=1)\n"
+        "        self.fc = nn.Linear(2, 2)\n"
+    )
+    monkeypatch.syspath_prepend(str(library))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    from somepkg.heads import Head  # type: ignore[import-not-found]
+
+    rows = {row[0]: row for row in compile_init_plan(None, Head()).rows()}
+    assert rows["fc.weight"][3] == os.path.join("somepkg", "heads.py") + ":2"
