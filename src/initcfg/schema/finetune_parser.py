@@ -133,15 +133,14 @@ class _Parser:
             return None
         if "type" in cfg and "by_epoch" in cfg:
             shorthand = self.tree.location((*path, "by_epoch"))
-            loop = self.tree.location((*path, "type"))
-            inherited = shorthand is not None and loop is not None and shorthand.file != loop.file
+            inherited = shorthand is not None and shorthand.file != self.tree.path
             self.report(
                 "IC302",
                 "train_cfg gives both 'type' and 'by_epoch'; MMEngine raises "
                 "'Only one of `type` or `by_epoch` can exist'",
                 (*path, "by_epoch"),
                 # A base's by_epoch cannot be removed from the child: only replaced whole.
-                "add _delete_=True beside 'type' to replace the base's train_cfg"
+                "replace the base's train_cfg whole: train_cfg = dict(_delete_=True, type=...)"
                 if inherited else "remove 'by_epoch'",
             )
             return None

@@ -318,3 +318,9 @@ def test_type_beside_an_inherited_by_epoch_hints_delete(tmp_path: Path) -> None:
     )
     (alone,) = [d for d in initcfg.validate(tmp_path / "alone.py") if d.code == "IC302"]
     assert alone.hint == "remove 'by_epoch'"
+    (tmp_path / "typed.py").write_text("train_cfg = dict(type='EpochBasedTrainLoop')\n")
+    (tmp_path / "shorthand.py").write_text(
+        "_base_ = './typed.py'\ntrain_cfg = dict(by_epoch=True)\n"
+    )
+    (own,) = [d for d in initcfg.validate(tmp_path / "shorthand.py") if d.code == "IC302"]
+    assert own.hint == "remove 'by_epoch'"  # written here: the base's type then applies
