@@ -17,6 +17,7 @@ from torch.overrides import TorchFunctionMode
 from initcfg.backend.torch import InitError
 from initcfg.config.load import load_config
 from initcfg.plan.init_plan import InitPlan, compile_init_plan
+from initcfg.plan.meta import build_on_meta
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
@@ -432,7 +433,8 @@ def test_grammar_errors_of_an_init_cfg_an_own_init_weights_reads_are_the_plans(
     tmp_path: Path, built_from_config: bool
 ) -> None:
     """validate calls mode='fan_inn' an error; the plan did not when the module it
-    configures has its own init_weights (it exited 0, and --apply raised in MMEngine)."""
+    configures has its own init_weights, whose trace on meta then stopped on it (it exited
+    0, and --apply raised in MMEngine)."""
     path = tmp_path / "bad.yaml"
     path.write_text(
         "model:\n"
@@ -440,7 +442,8 @@ def test_grammar_errors_of_an_init_cfg_an_own_init_weights_reads_are_the_plans(
         "    init_cfg: {type: Kaiming, layer: Conv2d, mode: fan_inn}\n"
     )
     section = load_config(path).to_dict()["model"]
-    plan = compile_init_plan(path, _WithOwnInit(**section), built_from_config=built_from_config)
+    model = build_on_meta(lambda: _WithOwnInit(**section))  # as a registry config plans
+    plan = compile_init_plan(path, model, built_from_config=built_from_config)
     (error,) = plan.errors
     assert error.code == "IC105" and error.path == "model.backbone.init_cfg.mode"
     assert error.file is not None and error.file.endswith("bad.yaml") and error.line == 3
