@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -102,6 +104,21 @@ def test_sarif_format(write: WriteFile) -> None:
     assert region == {"startLine": 6, "startColumn": 7}
     rule_ids = {rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]}
     assert {"IC105", "IC115"} <= rule_ids
+
+
+def test_sarif_uris_are_uri_references_whatever_the_file_name(write: WriteFile) -> None:
+    """SARIF's artifactLocation.uri is a URI: a '#' in a file name started a fragment and
+    a space or '%' made it no URI at all."""
+    base = write("odd base%#.yaml", BAD)
+    child = write("odd child #1.yaml", f"_base_: '{base.name}'\n")
+    code, out = run("validate", "--format", "sarif", str(child))
+    assert code == 1
+    (result, _) = json.loads(out)["runs"][0]["results"]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    related = result["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith("/odd%20child%20%231.yaml")
+    assert related.endswith("/odd%20base%25%23.yaml")
+    assert urllib.parse.unquote(uri) == str(child).replace(os.sep, "/")
 
 
 def test_suppression_comment_silences_code_and_strict_reports_stale(write: WriteFile) -> None:

@@ -145,9 +145,12 @@ def render_github(diagnostics: list[Diagnostic]) -> str:
 def _sarif_location(
     file: str, line: int | None, column: int | None, key_path: str, number: int | None = None
 ) -> dict[str, object]:
+    from urllib.parse import quote  # SARIF only: text output imports nothing for it
+
     location: dict[str, object] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": file.replace(os.sep, "/")},
+            # A URI reference: a '#' in a name would start a fragment, a space is no URI.
+            "artifactLocation": {"uri": quote(file.replace(os.sep, "/"))},
             "region": {"startLine": line or 1, "startColumn": column or 1},
         },
         "logicalLocations": [{"fullyQualifiedName": key_path}] if key_path else [],

@@ -87,9 +87,9 @@ define(
 )
 define(
     "IC211", "error", "The config's inheritance is written in a form MMEngine rejects",
-    why="`_base_` must be a path or a list of paths; `with read_base():` may only hold "
-    "`from ... import ...` of config modules, and a file using it cannot also use `_base_`. "
-    "MMEngine raises on anything else.",
+    why="`_base_` must be a path or a list of paths, each to a .py, .yaml, .yml or .json "
+    "file; `with read_base():` may only hold `from ... import ...` of config modules, and a "
+    "file using it cannot also use `_base_`. MMEngine raises on anything else.",
     example="_base_ = dict(model='../model.py')",
     fix="Write `_base_ = ['../model.py']`, or use one `with read_base():` block of imports.",
 )

@@ -8,6 +8,7 @@ command runs, so ``initcfg validate`` stays torch-free.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -197,7 +198,10 @@ def _plan(**given: Any) -> None:
 
     options = PlanOptions(**given)
     try:
-        outcome = run_plan(options)
+        # Model code runs while planning (factories, constructors, init_weights, MMEngine's
+        # logger): what it prints goes to stderr, so that stdout holds the plan alone.
+        with contextlib.redirect_stdout(sys.stderr):
+            outcome = run_plan(options)
     except PlanUsageError as error:
         raise click.UsageError(str(error)) from None
     if outcome.load_errors:

@@ -84,9 +84,19 @@ class BasesMixin:
             context.ok = False
             return None
         if base is None and not os.path.isfile(target):
+            looked = f"looked for {target}"
+            if os.path.islink(target):
+                looked += f": a symbolic link to {os.readlink(target)}, which does not exist"
             context.report(
-                diagnostic("IC202", f"base config {entry!r} does not exist (looked for "
-                           f"{target})", hint=_near_files(target)).at(where)
+                diagnostic("IC202", f"base config {entry!r} does not exist ({looked})",
+                           hint=_near_files(target)).at(where)
+            )
+            context.ok = False
+            return None
+        if base is None and not target.endswith((".py", *DATA_SUFFIXES)):
+            context.report(
+                diagnostic("IC211", f"base {entry!r} is not a .py, .yaml, .yml or .json file; "
+                           "MMEngine reads no other kind of base").at(where)
             )
             context.ok = False
             return None
@@ -147,7 +157,11 @@ class BasesMixin:
 def _near_files(target: str) -> str | None:
     folder, name = os.path.split(target)
     try:
-        candidates = [n for n in os.listdir(folder) if n.endswith((".py", *DATA_SUFFIXES))]
+        candidates = [
+            n for n in os.listdir(folder)
+            # Not the name itself: listed, yet missing, it is a link to nothing.
+            if n.endswith((".py", *DATA_SUFFIXES)) and n != name
+        ]
     except OSError:
         return None
     # Compare names without their suffix: a shared '.py' makes any two names look alike.

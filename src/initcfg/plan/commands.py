@@ -17,10 +17,12 @@ from initcfg.schema.document import Document
 if TYPE_CHECKING:
     from torch import nn
 
+    from initcfg.plan.checkpoint import LoadResult
     from initcfg.plan.init_plan import InitPlan
+    from initcfg.plan.steps import Step
     from initcfg.plan.train_plan import TrainPlan
 
-__all__ = ["PlanOptions", "PlanOutcome", "PlanUsageError", "run_plan"]
+__all__ = ["PlanOptions", "PlanOutcome", "PlanUsageError", "apply_naming_failures", "run_plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +196,7 @@ def _apply(
     if options.seed is not None:
         torch.manual_seed(options.seed)
     try:
-        plan.apply(model)
+        apply_naming_failures(plan, model)
     except InitError as error:
         outcome.failure = (str(error), EXIT_ERRORS)
         return
@@ -208,6 +210,28 @@ def _apply(
             outcome.failure = (f"cannot write {output}: {error}", EXIT_USAGE)
             return
         outcome.wrote = output
+
+
+def apply_naming_failures(plan: InitPlan, model: nn.Module) -> list[tuple[Step, LoadResult]]:
+    """``plan.apply(model)``, where model code that raises (a module's own ``init_weights``,
+    run as MMEngine runs it, on a mode or a value it refuses) is an :class:`InitError` that
+    names the step, for the command lines to report: the exception is its ``__cause__``.
+    """
+    from initcfg.errors import InitcfgError, InitError
+    from initcfg.plan.init_describe import describe_step
+
+    running: list[Step] = []
+
+    def note(_index: int, step: Step) -> None:
+        running[:] = [step]
+
+    try:
+        return plan.apply(model, on_step=note)
+    except InitcfgError:
+        raise
+    except Exception as error:
+        what = describe_step(running[0]) if running else "applying the plan"
+        raise InitError(f"{what} raised {type(error).__name__}: {error}") from error
 
 
 def _names_no_factory(document: Document) -> bool:

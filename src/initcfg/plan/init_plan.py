@@ -332,7 +332,7 @@ class InitPlan:
             step = self.steps[found.final]
             overwrote = ", ".join(describe_step(self.steps[i]) for i in found.overwritten) or "-"
             shape = _shape(tensor.shape)
-            what, where = describe_step(step), step.origin.where
+            what, where = describe_step(step), _relative(step.origin.where)
             if step.traced and step.trace is not None:
                 write = step.trace.final()[tensor.name]
                 what, where = write.op, _relative(write.where)

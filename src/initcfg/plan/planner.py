@@ -265,6 +265,12 @@ class Planner:
         if self.trace and (self.on_meta or self.trace_real):
             trace = trace_init_weights if self.on_meta else trace_real_copy
             step.trace = trace(module, self.names, copy.deepcopy(step.init_cfg), step.sets_init_cfg)
+        credited = self.source.credited(module, path)
+        if credited is not None and credited[1] and step.trace and not step.trace.complete:
+            # The config's value is what super().init_weights() would apply, and the traced
+            # call stopped (MMEngine raised on it, or it loads a Pretrained): its grammar
+            # errors are the plan's, as validate's. A call not traced shows at --apply.
+            self.parse(credited[1], module, path, credited[0], "config")
         self.steps.append(step)
         if step.traced:
             return

@@ -28,14 +28,15 @@ import random
 import sys
 import sysconfig
 import types
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
+
+from initcfg.plan.trace_guards import no_checkpoints, no_init_info_dump
 
 # Calls that hand a tensor's values to Python.
 _VALUE_READS = frozenset({
@@ -391,20 +392,8 @@ class _Recorder(TorchFunctionMode):
         return result
 
 
-@contextmanager
-def _no_checkpoints() -> Iterator[None]:
-    """Loading a checkpoint while tracing on meta would read (or download) a file."""
-
-    def refuse(*_args: Any, **_kwargs: Any) -> Any:
-        raise _Untraceable("loads a checkpoint")
-
-    saved = (torch.load, torch.hub.load_state_dict_from_url)
-    torch.load = refuse
-    torch.hub.load_state_dict_from_url = refuse
-    try:
-        yield
-    finally:
-        torch.load, torch.hub.load_state_dict_from_url = saved
+def _refuse_checkpoint(*_args: Any, **_kwargs: Any) -> Any:
+    raise _Untraceable("loads a checkpoint")
 
 
 def _tables(module: nn.Module) -> list[tuple[nn.Module, dict[str, Any], dict[str, Any]]]:
@@ -493,7 +482,7 @@ def trace_init_weights(
             module.init_cfg = init_cfg
         # No no_grad here: a write outside it that MMEngine would refuse (an in-place op
         # on a leaf that requires grad) must not be replayed under apply's no_grad.
-        with _no_checkpoints(), recorder:
+        with no_checkpoints(_refuse_checkpoint), no_init_info_dump(), recorder:
             module.init_weights()  # type: ignore[operator]
     except _Untraceable as stop:
         trace.complete, trace.reason = False, str(stop)

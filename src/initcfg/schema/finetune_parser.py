@@ -132,12 +132,16 @@ class _Parser:
         if cfg is None:
             return None
         if "type" in cfg and "by_epoch" in cfg:
+            shorthand = self.tree.location((*path, "by_epoch"))
+            inherited = shorthand is not None and shorthand.file != self.tree.path
             self.report(
                 "IC302",
                 "train_cfg gives both 'type' and 'by_epoch'; MMEngine raises "
                 "'Only one of `type` or `by_epoch` can exist'",
                 (*path, "by_epoch"),
-                "remove 'by_epoch'",
+                # A base's by_epoch cannot be removed from the child: only replaced whole.
+                "replace the base's train_cfg whole: train_cfg = dict(_delete_=True, type=...)"
+                if inherited else "remove 'by_epoch'",
             )
             return None
         if "type" not in cfg and "by_epoch" not in cfg:

@@ -140,6 +140,26 @@ def test_bad_config_is_one_message_not_a_traceback(
     assert "Traceback" not in result.output
 
 
+def test_a_failing_init_weights_is_one_message_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "fails.py").write_text(
+        "from torch import nn\n"
+        "class Fails(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(3, 3)\n"
+        "    def init_weights(self):\n"
+        "        raise ValueError('Mode fan_inn not supported')\n"
+        "def build():\n"
+        "    return Fails()\n"
+    )
+    path = tmp_path / "fails.yaml"
+    path.write_text(yaml.safe_dump(shapes_config(model={"type": "fails:build"})))
+    result = CliRunner().invoke(train_command, [str(path), "--work-dir", str(tmp_path / "w")])
+    assert result.exit_code == 1, result.output
+    assert "model.init_weights() raised ValueError: Mode fan_inn not supported" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_unreadable_config_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("model: {type: [\n")

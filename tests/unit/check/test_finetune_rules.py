@@ -301,3 +301,26 @@ def test_check_finetune_never_raises(data: dict[str, Any], base: dict[str, Any])
     tree = ConfigTree(data, base=ConfigTree(base))
     for item in check_finetune(tree):
         assert item.code.startswith("IC3") and get_rule(item.code) is not None
+
+
+def test_type_beside_an_inherited_by_epoch_hints_delete(tmp_path: Path) -> None:
+    """A base's train_cfg=dict(by_epoch=True, ...) and the child's type=...: 'remove
+    by_epoch' cannot be done in the child; _delete_=True replaces the base's dict."""
+    (tmp_path / "base.py").write_text("train_cfg = dict(by_epoch=True, max_epochs=12)\n")
+    child = tmp_path / "child.py"
+    child.write_text(
+        "_base_ = './base.py'\ntrain_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8)\n"
+    )
+    (found,) = [d for d in initcfg.validate(child) if d.code == "IC302"]
+    assert found.hint is not None and "_delete_=True" in found.hint
+    (tmp_path / "alone.py").write_text(
+        "train_cfg = dict(type='EpochBasedTrainLoop', by_epoch=True, max_epochs=8)\n"
+    )
+    (alone,) = [d for d in initcfg.validate(tmp_path / "alone.py") if d.code == "IC302"]
+    assert alone.hint == "remove 'by_epoch'"
+    (tmp_path / "typed.py").write_text("train_cfg = dict(type='EpochBasedTrainLoop')\n")
+    (tmp_path / "shorthand.py").write_text(
+        "_base_ = './typed.py'\ntrain_cfg = dict(by_epoch=True)\n"
+    )
+    (own,) = [d for d in initcfg.validate(tmp_path / "shorthand.py") if d.code == "IC302"]
+    assert own.hint == "remove 'by_epoch'"  # written here: the base's type then applies

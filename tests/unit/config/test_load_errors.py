@@ -29,6 +29,30 @@ def test_missing_base(write: WriteFile, mmengine: MMEngineLoad) -> None:
     assert "reel_base.py" in problem.message and problem.hint == "did you mean 'real_base.py'?"
 
 
+def test_a_base_that_is_no_config_file_is_named_as_such(
+    write: WriteFile, mmengine: MMEngineLoad
+) -> None:
+    """MMEngine refuses a base of another suffix ('Only py/yml/yaml/json type are supported
+    now!'); it was read as YAML and reported as a root that is not a mapping."""
+    write("base.txt", "x = 1\n")
+    path = write("c.py", "_base_ = './base.txt'\n")
+    with pytest.raises(OSError, match="Only py/yml/yaml/json"):
+        mmengine(path)
+    tree = load_tree(path)
+    problem = _only(tree, "IC211")
+    assert (problem.file, problem.line, problem.column) == (str(path), 1, 10)
+    assert "'./base.txt' is not a .py, .yaml, .yml or .json file" in problem.message
+    assert not any(d.code == "IC005" for d in tree.diagnostics)
+
+
+def test_a_base_that_is_a_broken_link_says_so(write: WriteFile, tmp_path: Path) -> None:
+    (tmp_path / "base.py").symlink_to(tmp_path / "gone.py")
+    path = write("c.py", "_base_ = './base.py'\n")
+    problem = _only(load_tree(path), "IC202")
+    assert "a symbolic link to" in problem.message and "gone.py" in problem.message
+    assert problem.hint != "did you mean 'base.py'?"  # never the name it was given
+
+
 def test_cycle_of_bases(write: WriteFile) -> None:
     write("a.py", "_base_ = './b.py'\na = 1\n")
     b = write("b.py", "x = 0\n_base_ = ['./c.py']\n")

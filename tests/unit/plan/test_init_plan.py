@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from torch.overrides import TorchFunctionMode
 from initcfg.backend.torch import InitError
 from initcfg.config.load import load_config
 from initcfg.plan.init_plan import InitPlan, compile_init_plan
+from initcfg.plan.meta import build_on_meta
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
@@ -403,3 +405,72 @@ def test_inexact_apply_skips_overwritten_draws_only() -> None:
     assert torch.equal(fast_model.head.fc.bias, exact_model.head.fc.bias)
     # The conv is drawn first in exact mode's stream only after head.fc's dead draw.
     assert not torch.equal(fast_model.conv.weight, exact_model.conv.weight)
+
+
+class _OwnInit(nn.Module):
+    """A block whose own init_weights applies its init_cfg first, as MMEngine's
+    ``super().init_weights()`` does (mmpretrain's ResNet)."""
+
+    def __init__(self, init_cfg: Any = None) -> None:
+        super().__init__()
+        self.init_cfg = init_cfg
+        self.conv = nn.Conv2d(3, 3, 1)
+
+    def init_weights(self) -> None:
+        from initcfg.backend.torch import initialize
+
+        initialize(self, self.init_cfg)
+
+
+class _WithOwnInit(nn.Module):
+    def __init__(self, backbone: Any = None) -> None:
+        super().__init__()
+        self.backbone = _OwnInit(**(backbone or {}))
+
+
+@pytest.mark.parametrize("built_from_config", [False, True])
+def test_grammar_errors_of_an_init_cfg_an_own_init_weights_reads_are_the_plans(
+    tmp_path: Path, built_from_config: bool
+) -> None:
+    """validate calls mode='fan_inn' an error; the plan did not when the module it
+    configures has its own init_weights, whose trace on meta then stopped on it (it exited
+    0, and --apply raised in MMEngine)."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "model:\n"
+        "  backbone:\n"
+        "    init_cfg: {type: Kaiming, layer: Conv2d, mode: fan_inn}\n"
+    )
+    section = load_config(path).to_dict()["model"]
+    model = build_on_meta(lambda: _WithOwnInit(**section))  # as a registry config plans
+    plan = compile_init_plan(path, model, built_from_config=built_from_config)
+    (error,) = plan.errors
+    assert error.code == "IC105" and error.path == "model.backbone.init_cfg.mode"
+    assert error.file is not None and error.file.endswith("bad.yaml") and error.line == 3
+
+
+def test_configured_at_names_library_files_as_traced_rows_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An installed package's file is shown relative to its sys.path root in every row
+    (an mmpretrain head's default init_cfg was shown by its whole site-packages path,
+    beside traced rows of the same package shown as mmpretrain/models/...)."""
+    library = tmp_path / "lib"
+    (library / "somepkg").mkdir(parents=True)
+    (library / "somepkg" / "__init__.py").write_text("")
+    (library / "somepkg" / "heads.py").write_text(
+        "from torch import nn\n"
+        "class Head(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.init_cfg = dict(type='Constant', layer='Linear', val=1)\n"
+        "        self.fc = nn.Linear(2, 2)\n"
+    )
+    monkeypatch.syspath_prepend(str(library))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    from somepkg.heads import Head  # type: ignore[import-not-found]
+
+    rows = {row[0]: row for row in compile_init_plan(None, Head()).rows()}
+    assert rows["fc.weight"][3] == os.path.join("somepkg", "heads.py") + ":2"

@@ -158,3 +158,77 @@ def test_trace_real_traces_value_reading_code(
     assert trace["replay"] is None and "(abs)" in trace["replay_reason"]
     refused = CliRunner().invoke(plan_command, [*args, "--trace-real", "--meta"])
     assert refused.exit_code == 2 and "drop --meta" in refused.output
+
+
+PRINTS = '''
+from torch import nn
+
+
+class Chatty(nn.Module):
+    def __init__(self):
+        super().__init__()
+        print("building Chatty")
+        self.fc = nn.Linear(3, 3)
+
+    def init_weights(self):
+        print("initializing Chatty")
+        nn.init.zeros_(self.fc.bias)
+
+
+def build(cfg=None):
+    print("factory called")
+    return Chatty()
+'''
+
+
+@pytest.mark.parametrize("extra", [[], ["--apply"], ["--train", "--iters-per-epoch", "2"]])
+def test_stdout_holds_only_the_plan_whatever_model_code_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: list[str]
+) -> None:
+    """Model code (a factory, a constructor, an init_weights run while planning or
+    applying) prints where it likes; `--format json` output must still be one JSON value."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "chatty.py").write_text(PRINTS)
+    (tmp_path / "model.yaml").write_text(
+        "model:\n  type: Chatty\noptim_wrapper:\n  optimizer: {type: SGD, lr: 0.1}\n"
+    )
+    args = ["model.yaml", "--model", "chatty.py:build", "--format", "json", *extra]
+    result = CliRunner().invoke(plan_command, args)
+    assert result.exit_code == 0, result.output
+    json.loads(result.stdout)
+    assert "factory called" in result.stderr and "building Chatty" in result.stderr
+
+
+RAISES = '''
+from torch import nn
+
+
+class Fails(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+
+    def init_weights(self):
+        raise ValueError("Mode fan_inn not supported")
+
+
+def build(cfg=None):
+    return Fails()
+'''
+
+
+def test_apply_reports_a_failing_init_weights_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module's own init_weights runs as MMEngine calls it; when it raises (as MMEngine's
+    would on a mode it does not know), --apply says which call failed and exits 1."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fails.py").write_text(RAISES)
+    (tmp_path / "model.yaml").write_text("model:\n  type: Fails\n")
+    out = tmp_path / "w.pth"
+    args = ["model.yaml", "--model", "fails.py:build", "--apply", "--output", str(out)]
+    result = CliRunner().invoke(plan_command, args)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "init_weights() raised ValueError: Mode fan_inn not supported" in result.stderr
+    assert not out.exists()

@@ -377,3 +377,38 @@ def test_a_plan_file_with_a_foreign_replay_record_falls_back_to_the_call() -> No
     [found] = refused.value.diagnostics
     assert found.code == "IC010"
     assert found.path == f"steps[{len(data['steps']) - 1}].trace.replay[0][3][0]"
+
+
+def test_a_trace_logs_nothing_through_mmengine() -> None:
+    """MMEngine's top-level init_weights logs every parameter's init info (into the
+    Runner's log file when it has one); a trace on a copy or on meta initializes nothing,
+    so it must not log: `initcfg plan --format json` printed those lines before the JSON."""
+    import logging
+
+    from mmengine.logging import MMLogger
+    from mmengine.model import BaseModule
+
+    class Net(BaseModule):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(init_cfg=dict(type="Constant", layer="Linear", val=0.5))
+            self.fc = nn.Linear(3, 3)
+
+        def init_weights(self) -> None:
+            super().init_weights()
+            nn.init.normal_(self.fc.bias, std=0.1)
+
+    logged: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = logged.append  # type: ignore[method-assign]
+    # A logger of this test's own: an earlier Runner's may log into a file instead.
+    logger = MMLogger.get_instance(f"trace-test-{id(logged)}")
+    assert MMLogger.get_current_instance() is logger
+    logger.addHandler(handler)
+    try:
+        plan = compile_init_plan(None, build_on_meta(Net))
+        assert plan.steps[0].traced
+        assert not [r.getMessage() for r in logged if "fc.weight" in r.getMessage()]
+        Net().init_weights()  # the real call does log, so the check above could fail
+        assert [r for r in logged if "fc.weight" in r.getMessage()]
+    finally:
+        logger.removeHandler(handler)

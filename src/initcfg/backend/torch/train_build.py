@@ -131,9 +131,10 @@ def _initialize(
     if work_dir is not None:  # rank 0's; other ranks write nothing
         workdir.refuse_inputs_in_work_dir(work_dir, plan.checkpoints(), "the checkpoint")
     from initcfg.errors import CheckpointError, InitError
+    from initcfg.plan.commands import apply_naming_failures
 
     try:
-        results = plan.apply(model)
+        results = apply_naming_failures(plan, model)
     except (CheckpointError, InitError) as error:
         raise TrainError(f"initialization failed: {error}") from None
     if not results:
