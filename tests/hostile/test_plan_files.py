@@ -246,6 +246,8 @@ def _first(files: dict[str, Any], kind: str) -> int:
     (("load", "load", "prefix"), 5, "expected a string or null"),
     (("load", "load", "tensors"), ["head.weight"], "expected an object"),
     (("init", "initializer", "std"), "wide", "Input should be a valid"),
+    # the schema takes any list as a layer; one this deep loaded, then to_json raised
+    (("init", "initializer", "layer"), _deep(300), "nests more than 100 levels deep"),
     (("init", "origin", "source"), "elsewhere", "expected one of"),
 ])
 def test_a_badly_typed_field_is_refused_by_its_json_path_and_line(

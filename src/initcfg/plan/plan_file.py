@@ -274,6 +274,9 @@ def _load(value: object, path: KeyPath) -> None:
 def _initializer(value: object, path: KeyPath) -> None:
     if value is not None:
         _object(value, path, {"type": _str})  # the rest is the schema's (see from_json)
+        # as deep as an init_cfg may be: the schema takes any list as a ``layer`` (as
+        # MMEngine does) and Pydantic cannot dump one past its serialization depth
+        _json_value(value, path)
 
 
 def _step(value: object, path: KeyPath) -> None:
