@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from fixture_types import WriteFile
 from initcfg.cli import main
+from initcfg.diagnostics import all_rules
 
 BAD = """\
 model:
@@ -157,6 +158,23 @@ def test_explain(code: str, exit_code: int, needle: str) -> None:
     result = CliRunner().invoke(main, ["explain", code])
     assert result.exit_code == exit_code
     assert needle in result.output
+
+
+@pytest.mark.parametrize("prefix", ["IC1", "ic12", "IC4"])
+def test_explain_a_prefix_lists_the_codes_it_starts(prefix: str) -> None:
+    # a prefix is what --select and --ignore take; it was "unknown code" (and IC12's
+    # nearest code was IC412)
+    result = CliRunner().invoke(main, ["explain", prefix])
+    assert result.exit_code == 0
+    listed = [line.split()[0] for line in result.output.splitlines()[1:]]
+    expected = [rule.code for rule in all_rules() if rule.code.startswith(prefix.upper())]
+    assert listed == expected and len(expected) > 1
+
+
+def test_explain_an_unknown_code_is_a_usage_error_with_a_hint() -> None:
+    result = CliRunner().invoke(main, ["explain", "IC1155"])
+    assert result.exit_code == 2
+    assert "unknown code 'IC1155'; did you mean 'IC115'?" in result.output
 
 
 def test_explain_lists_every_code() -> None:

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from initcfg.check.base_lines import base_lines
-from initcfg.diagnostics import Diagnostic, all_rules, get_rule
+from initcfg.diagnostics import Diagnostic, all_rules, did_you_mean, get_rule
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -244,6 +244,23 @@ def explain(code: str) -> str | None:
         "Example\n" + "\n".join(f"  {line}" for line in rule.example.splitlines()) + "\n\n"
         f"Fix\n  {rule.fix}\n"
     )
+
+
+def explain_prefix(prefix: str) -> str | None:
+    """The codes ``prefix`` starts (``IC1``, as ``--select`` takes it), one line each;
+    None when it starts none."""
+    wanted = prefix.strip().upper()
+    under = [rule for rule in all_rules() if wanted and rule.code.startswith(wanted)]
+    if not under:
+        return None
+    listed = "".join(f"{rule.code}  {rule.severity:<7}  {rule.title}\n" for rule in under)
+    return f"{prefix!r} starts {len(under)} codes (`initcfg explain CODE` for one):\n{listed}"
+
+
+def unknown_code(code: str) -> str:
+    """The usage error for a ``code`` that is neither a code nor a prefix of one."""
+    hint = did_you_mean(code.strip().upper(), [rule.code for rule in all_rules()])
+    return f"initcfg: unknown code {code!r}" + (f"; {hint}" if hint else "")
 
 
 def rules_markdown() -> str:

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from initcfg.check.render import explain, rules_markdown
-from initcfg.diagnostics import all_rules, did_you_mean
+from initcfg.check.render import explain, explain_prefix, rules_markdown, unknown_code
+from initcfg.diagnostics import all_rules
 from initcfg.errors import EXIT_USAGE
 
 
@@ -17,7 +17,7 @@ from initcfg.errors import EXIT_USAGE
 def explain_command(code: str | None, markdown: bool) -> None:
     """Print what a diagnostic code means, why it matters, an example and the fix.
 
-    Without CODE, list every code.
+    Without CODE, list every code; with a prefix (IC1), the codes it starts.
     """
     if markdown:
         click.echo(rules_markdown(), nl=False)
@@ -26,9 +26,8 @@ def explain_command(code: str | None, markdown: bool) -> None:
         for rule in all_rules():
             click.echo(f"{rule.code}  {rule.severity:<7}  {rule.title}")
         return
-    text = explain(code)
+    text = explain(code) or explain_prefix(code)
     if text is None:
-        hint = did_you_mean(code.upper(), [rule.code for rule in all_rules()])
-        click.echo(f"initcfg: unknown code {code!r}" + (f"; {hint}" if hint else ""), err=True)
+        click.echo(unknown_code(code), err=True)
         sys.exit(EXIT_USAGE)
     click.echo(text, nl=False)
