@@ -114,3 +114,23 @@ def test_remote_checkpoints_are_not_downloaded_while_planning(tmp_path: Path) ->
     downloading = CliRunner().invoke(main, ["plan", str(config), "--download"])
     assert downloading.exit_code == 1
     assert "cannot download" in downloading.output
+
+
+def test_a_torchvision_built_for_another_torch_is_named_as_the_cause() -> None:
+    # Run as a user would, without the test set-up that makes this torchvision import:
+    # mmpretrain imports it, and its registration against torch's C++ library fails.
+    import subprocess
+    import sys
+
+    from openmmlab import _torchvision_ops_load
+
+    if _torchvision_ops_load():
+        pytest.skip("this torchvision matches torch: nothing to report")
+    run = subprocess.run(
+        [sys.executable, "-m", "initcfg", "plan", str(mmpretrain_config(RESNET18))],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "torchvision::nms" in run.stderr
+    assert f"built for another torch than {torch.__version__}" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -177,11 +177,10 @@ def build_registry_model(
     except Exception as error:  # an installed package that fails to import
         # mmdet imports mmcv.ops, whose every op loads mmcv's compiled extension:
         # mmcv-lite has none (docs/plans.md, registry models).
-        no_ops = isinstance(error, ImportError) and error.name == "mmcv._ext"
         raise FactoryError(
             f"importing {scope} to register its modules raised {type(error).__name__}: {error}",
             ("model", "type"),
-            f"{scope} needs mmcv's compiled ops: install mmcv, not mmcv-lite" if no_ops else None,
+            _import_hint(scope, error),
         ) from None
     if trust:
         _import_custom(document)
@@ -219,3 +218,22 @@ def build_registry_model(
             ("model", "type"),
         )
     return model
+
+
+def _import_hint(scope: str, error: Exception) -> str | None:
+    """What to do about an OpenMMLab package that fails to import, where the cause is
+    known."""
+    # mmdet imports mmcv.ops, whose every op loads mmcv's compiled extension: mmcv-lite
+    # has none (docs/plans.md, registry models).
+    if isinstance(error, ImportError) and error.name == "mmcv._ext":
+        return f"{scope} needs mmcv's compiled ops: install mmcv, not mmcv-lite"
+    # torchvision registers its ops against torch's C++ library at import: a torchvision
+    # built for another torch (a CUDA wheel beside a CPU torch) fails there
+    if "torchvision::" in str(error):
+        import torch
+
+        return (
+            f"the installed torchvision was built for another torch than {torch.__version__}: "
+            "install the torchvision release made for it, from the same index (CPU or CUDA)"
+        )
+    return None
