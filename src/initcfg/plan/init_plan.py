@@ -161,7 +161,8 @@ class InitPlan:
             exact: True (default) performs every write, so random draws match MMEngine
                 bit for bit. False skips writes that a later initializer or checkpoint
                 overwrites: faster, same distributions, but different random numbers.
-            on_step: Called with ``(index, step)`` before each step (instrumentation).
+            on_step: Called with ``(index, step)`` before each step (instrumentation);
+                a tensor it replaces on the model is the one the later writes write.
 
         Returns:
             What each checkpoint load did.

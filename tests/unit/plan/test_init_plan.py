@@ -474,3 +474,23 @@ def test_configured_at_names_library_files_as_traced_rows_do(
 
     rows = {row[0]: row for row in compile_init_plan(None, Head()).rows()}
     assert rows["fc.weight"][3] == os.path.join("somepkg", "heads.py") + ":2"
+
+
+def test_apply_writes_a_tensor_an_on_step_hook_replaced() -> None:
+    # The tensors found before the first write are written directly only when no hook
+    # runs between the check and the writes: a hook replacing one left the new tensor
+    # unwritten (its zeros stayed) and wrote the detached old one.
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4))
+    plan = compile_init_plan(
+        {"model": {"init_cfg": dict(type="Constant", val=2.0, layer="Linear")}}, model
+    )
+    replacement = nn.Parameter(torch.zeros(4, 4))
+
+    def replace_second_weight(index: int, _step: Any) -> None:
+        if index == 0:
+            model[1].weight = replacement
+
+    plan.apply(model, on_step=replace_second_weight)
+    assert model[1].weight is replacement
+    assert torch.equal(replacement.detach(), torch.full((4, 4), 2.0))

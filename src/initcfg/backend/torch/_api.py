@@ -80,7 +80,9 @@ def execute_plan(
             state_cache=plan._state_cache,
             on_step=on_step,
             skip=None if exact else plan.dead_writes(),
-            resolved=resolved,
+            # a hook runs before each step and may replace a tensor: with one, each write
+            # looks its tensor up when it runs, as MMEngine's getattr would
+            resolved=resolved if on_step is None else None,
         )
     except KeyError as missing:
         raise InitError(
