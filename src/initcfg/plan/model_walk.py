@@ -188,6 +188,18 @@ def module_attr(module: nn.Module, name: str, default: Any = None) -> Any:
     return default
 
 
+_NO_PARAMETERS: dict[str, Any] = {}
+
+
+def written_tensor(module: nn.Module, name: str) -> Any:
+    """:func:`module_attr` for a name a plan writes: straight from the parameter table
+    where ``getattr`` would answer from there (the lookup of every write of an apply)."""
+    tensor = module.__dict__.get("_parameters", _NO_PARAMETERS).get(name)
+    if tensor is None or not _CLASS_ATTRS.get((type(module), name), False):
+        tensor = module_attr(module, name)
+    return tensor
+
+
 def weight_and_bias(module: nn.Module) -> tuple[Any, Any]:
     """``module_attr(module, "weight")`` and ``module_attr(module, "bias")``, straight
     from the parameter table when both would answer from there (once per planned module)."""

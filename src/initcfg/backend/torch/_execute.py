@@ -19,7 +19,7 @@ from initcfg.plan.checkpoint import (
     read_checkpoint,
     select_keys,
 )
-from initcfg.plan.model_walk import _CLASS_ATTRS, module_attr, set_module_flag
+from initcfg.plan.model_walk import join, set_module_flag, written_tensor
 from initcfg.plan.steps import Step, StepHook
 from initcfg.plan.trace import resolve_func
 
@@ -68,7 +68,6 @@ def _writes(
     ``tensors`` (one per write, found before the first step) or on the tensors the
     writes name, looked up now."""
     found = modules.found
-    plain = _CLASS_ATTRS
     for number, write in enumerate(step.writes):
         if dead and number in dead:
             continue
@@ -78,16 +77,11 @@ def _writes(
             module = found.get(write.module)
             if module is None:
                 module = modules[write.module]
-            attr = write.attr
-            # getattr's answer straight from the parameter table where getattr would give
-            # it (see initcfg.plan.model_walk.module_attr); anything else asks module_attr.
-            tensor = module.__dict__.get("_parameters", _EMPTY).get(attr)
-            if tensor is None or not plain.get((type(module), attr), False):
-                tensor = module_attr(module, attr)
+            tensor = written_tensor(module, write.attr)
             if not isinstance(tensor, torch.Tensor):
                 # there when the plan was checked, gone since: an earlier step's
                 # init_weights (or a load) took it away
-                name = f"{write.module}.{attr}" if write.module else attr
+                name = join(write.module, write.attr)
                 raise InitError(
                     f"the model has no tensor {name!r} that the plan writes to any more "
                     "(an earlier step removed it); the steps before this one were written"
@@ -100,9 +94,6 @@ def _writes(
             tensor.fill_(op.args[0])
         else:
             run_op(op, tensor)
-
-
-_EMPTY: dict[str, torch.Tensor] = {}
 
 
 def _replay(modules: _Modules, step: Step) -> bool:

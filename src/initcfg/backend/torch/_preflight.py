@@ -16,9 +16,9 @@ from torch import nn
 from initcfg.backend.torch._ops import run_op
 from initcfg.errors import InitError
 from initcfg.plan.checkpoint import StateDict, read_checkpoint, select_keys
-from initcfg.plan.model_walk import _CLASS_ATTRS, module_attr
+from initcfg.plan.model_walk import join, written_tensor
 from initcfg.plan.ops import TensorOp
-from initcfg.plan.steps import Step, Write
+from initcfg.plan.steps import Step
 
 
 def _misfit(index: int, step: Step, what: str) -> InitError:
@@ -55,9 +55,6 @@ def _try_op(op: TensorOp, dtype: torch.dtype, size: int) -> str | None:
     return None
 
 
-_NO_PARAMETERS: dict[str, torch.Tensor] = {}
-
-
 def _step_tensors(
     root: nn.Module,
     found: dict[str, nn.Module],
@@ -73,7 +70,6 @@ def _step_tensors(
     or None; ``seen`` the op and shape objects, by identity, with a dtype that passed (a
     planner shares both), so a write like an earlier one costs one set lookup.
     """
-    plain = _CLASS_ATTRS
     out: list[torch.Tensor] = []
     path: str | None = None
     module: nn.Module | None = None
@@ -83,20 +79,15 @@ def _step_tensors(
             module = found.get(path)
             if module is None:
                 module = _module(root, found, path)
-        attr = write.attr
-        tensor = None
-        if module is not None:
-            # getattr's answer straight from the parameter table where getattr would
-            # give it (see initcfg.plan.model_walk.module_attr)
-            tensor = module.__dict__.get("_parameters", _NO_PARAMETERS).get(attr)
-            if tensor is None or not plain.get((type(module), attr), False):
-                tensor = module_attr(module, attr)
+        tensor = None if module is None else written_tensor(module, write.attr)
         if not isinstance(tensor, torch.Tensor):
-            raise _misfit(index, step, f"the model has no tensor {_name(write)!r}")
+            name = join(write.module, write.attr)
+            raise _misfit(index, step, f"the model has no tensor {name!r}")
         shape = write.shape
         if tensor.shape != shape:  # a torch.Size is a tuple
-            raise _misfit(index, step, f"{_name(write)!r} has shape {list(tensor.shape)}, "
-                          f"the plan's has {list(shape)}")
+            name = join(write.module, write.attr)
+            raise _misfit(index, step, f"{name!r} has shape {list(tensor.shape)}, the plan's "
+                          f"has {list(shape)}")
         op, dtype = write.op, tensor.dtype
         key = (id(op), id(shape), dtype)
         if key not in seen:
@@ -105,15 +96,12 @@ def _step_tensors(
                 tried[probe] = _try_op(*probe)
             refused = tried[probe]
             if refused is not None:
+                name = join(write.module, write.attr)
                 raise _misfit(index, step, f"torch refuses {op.kind}{tuple(op.args)} on "
-                              f"{_name(write)!r} ({dtype}): {refused}")
+                              f"{name!r} ({dtype}): {refused}")
             seen.add(key)
         out.append(tensor)
     return out
-
-
-def _name(write: Write) -> str:
-    return f"{write.module}.{write.attr}" if write.module else write.attr
 
 
 def check_plan_fits(
