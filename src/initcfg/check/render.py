@@ -246,15 +246,25 @@ def explain(code: str) -> str | None:
     )
 
 
+def code_lines(prefix: str = "") -> str:
+    """Every code ``prefix`` starts (all of them for ``""``), one line each: the code,
+    its severity and its title."""
+    wanted = prefix.strip().upper()
+    return "".join(
+        f"{rule.code}  {rule.severity:<7}  {rule.title}\n"
+        for rule in all_rules()
+        if rule.code.startswith(wanted)
+    )
+
+
 def explain_prefix(prefix: str) -> str | None:
     """The codes ``prefix`` starts (``IC1``, as ``--select`` takes it), one line each;
     None when it starts none."""
-    wanted = prefix.strip().upper()
-    under = [rule for rule in all_rules() if wanted and rule.code.startswith(wanted)]
-    if not under:
+    listed = code_lines(prefix) if prefix.strip() else ""
+    if not listed:
         return None
-    listed = "".join(f"{rule.code}  {rule.severity:<7}  {rule.title}\n" for rule in under)
-    return f"{prefix!r} starts {len(under)} codes (`initcfg explain CODE` for one):\n{listed}"
+    count = listed.count("\n")
+    return f"{prefix!r} starts {count} codes (`initcfg explain CODE` for one):\n{listed}"
 
 
 def unknown_code(code: str) -> str:

@@ -6,8 +6,13 @@ import sys
 
 import click
 
-from initcfg.check.render import explain, explain_prefix, rules_markdown, unknown_code
-from initcfg.diagnostics import all_rules
+from initcfg.check.render import (
+    code_lines,
+    explain,
+    explain_prefix,
+    rules_markdown,
+    unknown_code,
+)
 from initcfg.errors import EXIT_USAGE
 
 
@@ -23,8 +28,7 @@ def explain_command(code: str | None, markdown: bool) -> None:
         click.echo(rules_markdown(), nl=False)
         return
     if code is None:
-        for rule in all_rules():
-            click.echo(f"{rule.code}  {rule.severity:<7}  {rule.title}")
+        click.echo(code_lines(), nl=False)
         return
     text = explain(code) or explain_prefix(code)
     if text is None:
