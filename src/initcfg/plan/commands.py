@@ -219,18 +219,16 @@ def apply_naming_failures(plan: InitPlan, model: nn.Module) -> list[tuple[Step, 
     """
     from initcfg.errors import InitcfgError, InitError
     from initcfg.plan.init_describe import describe_step
+    from initcfg.plan.steps import StepRecorder
 
-    running: list[Step] = []
-
-    def note(_index: int, step: Step) -> None:
-        running[:] = [step]
-
+    recorder = StepRecorder()
     try:
-        return plan.apply(model, on_step=note)
+        return plan.apply(model, on_step=recorder)
     except InitcfgError:
         raise
     except Exception as error:
-        what = describe_step(running[0]) if running else "applying the plan"
+        running = recorder.running
+        what = describe_step(running) if running is not None else "applying the plan"
         raise InitError(f"{what} raised {type(error).__name__}: {error}") from error
 
 

@@ -182,3 +182,18 @@ class Unreached:
 
 StepHook = Callable[[int, Step], None]
 """Called with ``(index, step)`` before each step runs (for instrumentation)."""
+
+
+class StepRecorder:
+    """An ``on_step`` hook that only remembers the step running, to name it when model
+    code raises. It promises to leave the model alone, so an apply given one keeps
+    writing the tensors its fit check found instead of looking each up again.
+    """
+
+    __slots__ = ("running",)
+
+    def __init__(self) -> None:
+        self.running: Step | None = None
+
+    def __call__(self, _index: int, step: Step) -> None:
+        self.running = step

@@ -21,7 +21,7 @@ from initcfg.errors import (
 from initcfg.plan.checkpoint import LoadResult
 from initcfg.plan.model_walk import Reach, gc_paused
 from initcfg.plan.planner import Planner
-from initcfg.plan.steps import Step, StepHook, Unreached
+from initcfg.plan.steps import Step, StepHook, StepRecorder, Unreached
 
 if TYPE_CHECKING:
     from initcfg.plan.init_plan import InitPlan
@@ -81,8 +81,9 @@ def execute_plan(
             on_step=on_step,
             skip=None if exact else plan.dead_writes(),
             # a hook runs before each step and may replace a tensor: with one, each write
-            # looks its tensor up when it runs, as MMEngine's getattr would
-            resolved=resolved if on_step is None else None,
+            # looks its tensor up when it runs, as MMEngine's getattr would (a recorder
+            # promises not to)
+            resolved=resolved if on_step is None or isinstance(on_step, StepRecorder) else None,
         )
     except KeyError as missing:
         raise InitError(
