@@ -13,6 +13,7 @@ import stat
 from functools import lru_cache
 
 from initcfg.config.base_statement import base_statement_lines
+from initcfg.config.files import MAX_CONFIG_BYTES, read_regular_file
 
 __all__ = ["base_lines"]
 
@@ -62,10 +63,11 @@ def _json_lines(text: str) -> list[int]:
 @lru_cache(maxsize=1024)
 def _lines(path: str, _stamp: tuple[int, int]) -> tuple[int, ...]:
     try:
-        with open(path, encoding="utf-8", errors="replace") as stream:
-            text = stream.read()
+        # Bounded as loading is: a file too large to load is never read whole here.
+        data, _ = read_regular_file(path, MAX_CONFIG_BYTES)
     except OSError:
         return ()
+    text = data.decode("utf-8", errors="replace")
     if "_base_" not in text and "read_base" not in text:
         return ()
     if path.endswith(".py"):

@@ -29,9 +29,10 @@ define(
     fix="Remove the comment, or name the code that is actually reported on that line.",
 )
 define(
-    "IC005", "error", "The file's root is not a mapping",
+    "IC005", "error", "The file's root is not a mapping of names",
     why="A config is a mapping of top-level keys; a list or a scalar at the root cannot "
-    "be a config.",
+    "be a config, and MMEngine reads each top-level key as a name, so a key that is not "
+    "a string (`1:` or `null:` in YAML) makes it crash.",
     example="- type: Kaiming",
     fix="Put the settings under keys such as `model:`.",
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 from initcfg.check.settings import Settings, fails, project_settings
 from initcfg.check.validate import check_tree
 from initcfg.config.bases import package_roots_kept
+from initcfg.config.files import MAX_CONFIG_BYTES, read_regular_file
 from initcfg.config.load import CONFIG_SUFFIXES, load_tree
 from initcfg.diagnostics import Diagnostic, diagnostic
 from initcfg.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_USAGE
@@ -55,10 +56,11 @@ def looks_like_code(path: str) -> bool:
     """Whether a ``.py`` file defines functions or classes at module level: a module of
     the project (a model, a dataset), not a config, which MMEngine configs never do."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as stream:
-            return _CODE_LINE.search(stream.read()) is not None
+        # Bounded as loading is: a huge file named like a config is never read whole.
+        data, _ = read_regular_file(path, MAX_CONFIG_BYTES)
     except OSError:
         return False  # let loading report why it cannot be read
+    return _CODE_LINE.search(data.decode("utf-8", errors="replace")) is not None
 
 
 # Why a walk skipped a file, as the summary line counts them.
@@ -81,7 +83,9 @@ def collect_files(
     missing: list[str] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if not raw:
+            missing.append(raw)  # Path("") is the working folder: never walk it unasked
+        elif path.is_dir():
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
                 for name in sorted(names):
@@ -118,10 +122,12 @@ def validate_paths(
     files, missing = collect_files(paths, result.skipped)
     named = set(paths)
     for name in missing:
-        result.path_errors.append(f"no such file or directory: {name}")
+        why = (f"no such file or directory: {name}" if name
+               else "an empty path names no file (an unset variable?)")
+        result.path_errors.append(why)
         result.diagnostics.append(
             replace(
-                diagnostic("IC001", f"no such file or directory: {name}"),
+                diagnostic("IC001", why),
                 file=name,
                 config=name,
             )

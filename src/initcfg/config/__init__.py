@@ -8,7 +8,8 @@ paths to ``file:line:col``). This package imports only itself and the diagnostic
 - :mod:`~initcfg.config.tree`: :class:`~initcfg.config.tree.ConfigTree`;
 - :mod:`~initcfg.config.source`: locations and the key-path source map;
 - :mod:`~initcfg.config.files`: reading a config file's text;
-- :mod:`~initcfg.config.yaml_loader`: YAML and JSON, with locations;
+- :mod:`~initcfg.config.yaml_loader`: YAML, with locations; :mod:`~initcfg.config.json_loader`:
+  JSON, read by `json` and placed by the YAML reader;
 - :mod:`~initcfg.config.evaluator`: the safe evaluator of Python configs (a package: values,
   locations, operators, callables, statements, imports, expressions, calls, containers);
 - :mod:`~initcfg.config.loader`: the :class:`~initcfg.config.loader.Loader`, which reads a

@@ -26,14 +26,15 @@ from typing import Any
 from initcfg.config.base_statement import BASE_KEY, base_statement_lines
 from initcfg.config.bases import BasesMixin, module_path
 from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
-from initcfg.config.evaluator import ColumnMap, EvalFailure, LocTable, Unsafe
+from initcfg.config.evaluator import ColumnMap, EvalFailure, LocTable, Reported, Unsafe
 from initcfg.config.files import read_config_file
+from initcfg.config.json_loader import parse_json
 from initcfg.config.loaded import Loaded, _cache, _Context
 from initcfg.config.merge import merge_into, mutates, share_or_copy, unshare
 from initcfg.config.placeholders import Placeholder, preprocess, substitute
 from initcfg.config.suppress import find_suppressions
 from initcfg.config.trusted import TrustedMixin, _execute_with_mmengine
-from initcfg.config.yaml_loader import parse_json, parse_yaml
+from initcfg.config.yaml_loader import parse_yaml
 from initcfg.diagnostics import Diagnostic, Location, diagnostic
 
 DEPRECATION_KEY = "_deprecation_"
@@ -336,6 +337,10 @@ class Loader(BasesMixin, TrustedMixin):
             )
             context.ok = False
             return context.done({})
+        named_only = self._names_only(value, context)
+        if named_only is not value:
+            value = named_only
+            counted.clear()  # the reader's count included what was dropped
         base: dict[str, Any] | None = None
         if BASE_KEY in value:
             where = context.table.table(value).get(BASE_KEY) or context.root
@@ -361,6 +366,26 @@ class Loader(BasesMixin, TrustedMixin):
         top = context.table.table(value)
         locations = {key: location for key in value if (location := top.get(key)) is not None}
         return self._finish(path, value, locations, base, placeholders, context)
+
+    @staticmethod
+    def _names_only(value: dict[Any, Any], context: _Context) -> dict[str, Any]:
+        """``value`` without its top-level keys that are not strings, each reported:
+        MMEngine reads every top-level key as a name (and crashes on another)."""
+        if all(type(key) is str for key in value):
+            return value
+        top = context.table.table(value)
+        for key in value:
+            if not isinstance(key, str):
+                context.report(
+                    diagnostic(
+                        "IC005", f"top-level key {key!r} ({type(key).__name__}) is not a "
+                        "name: a config's top-level keys are strings",
+                    ).at(top.get(key) or context.root)
+                )
+        context.ok = False
+        kept = {key: item for key, item in value.items() if isinstance(key, str)}
+        context.table.share(kept, value)
+        return kept
 
     def _finish(
         self,
@@ -423,7 +448,7 @@ def _oversized(merged: dict[str, Any], locations: dict[Any, Location], path: str
     return OverBudget(f"its values make a tree of more than {MAX_TREE_ITEMS:,} keys and items")
 
 
-class _Stop(Exception):
+class _Stop(Reported):
     """A base could not be loaded; its diagnostic is already recorded."""
 
 

@@ -126,11 +126,15 @@ class _Builder:
             # constructed by the loader's rules, or refused; never dropped silently.
             return self.scalar(node)
         if isinstance(node, yaml.MappingNode):
+            # A merge key's pairs come first once flattened, so the mapping's own keys
+            # override them: only a key the mapping itself writes twice is a duplicate.
+            own = {id(key_node) for key_node, _ in node.value}
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}
             self.paths[id(result)] = path
             self.created.append(result)
             seen: dict[Any, Location] = {}
+            written: set[Any] = set()  # keys the mapping writes itself
             for key_node, value_node in node.value:
                 key = self.scalar(key_node)
                 if isinstance(key, list | dict):
@@ -145,16 +149,19 @@ class _Builder:
                     )
                     continue
                 child = (*path, key)
-                if key in result:
-                    first = seen.get(key)
-                    where = f" (first written at line {first.line})" if first else ""
-                    self.diagnostics.append(
-                        diagnostic(
-                            "IC003",
-                            f"key {key!r} is written twice{where}; YAML keeps only the last",
-                            format_path(child),
-                        ).at(self.location(key_node))
-                    )
+                if id(key_node) in own:
+                    if key in written:
+                        first = seen.get(key)
+                        where = f" (first written at line {first.line})" if first else ""
+                        self.diagnostics.append(
+                            diagnostic(
+                                "IC003",
+                                f"key {key!r} is written twice{where}; only the last is "
+                                "kept",
+                                format_path(child),
+                            ).at(self.location(key_node))
+                        )
+                    written.add(key)
                 result[key] = self.build(value_node, child)
                 seen[key] = self.location(key_node)
                 self.record(result, key, seen[key])
@@ -557,39 +564,3 @@ def parse_yaml(
         )]
     finally:
         loader.dispose()
-
-
-def parse_json(
-    text: str,
-    file: str,
-    record: Record | None = None,
-    budget: Budget | None = None,
-    *,
-    put: Put | None = None,
-    counted: list[int] | None = None,
-) -> tuple[Any, SourceMap, list[Diagnostic]]:
-    """Parse JSON text with locations (``counted`` as for :func:`parse_yaml`).
-
-    ``json`` decides validity (YAML would accept a trailing comma); the YAML composer,
-    which keeps positions, then reads the same text. Where it cannot (tabs in odd
-    places), the value comes from ``json`` with file-level locations only.
-    """
-    import json  # JSON configs only: not imported to read YAML
-
-    try:
-        plain = json.loads(text)
-    except json.JSONDecodeError as error:
-        location = Location(file, error.lineno, error.colno)
-        return None, SourceMap(), [diagnostic("IC002", f"invalid JSON: {error.msg}").at(location)]
-    except (ValueError, RecursionError) as error:  # integers too long, nesting too deep
-        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
-        location = Location(file, 1, 1)
-        return None, SourceMap(), [diagnostic("IC002", f"invalid JSON: {reason}").at(location)]
-    value, source_map, diagnostics = parse_yaml(
-        text, file, record, budget, put=put, counted=counted
-    )
-    if value is None and any(item.code == "IC214" for item in diagnostics):
-        return None, SourceMap(), diagnostics
-    if value is None and diagnostics:
-        return plain, SourceMap({(): Location(file, 1, 1)}), []
-    return value, source_map, diagnostics

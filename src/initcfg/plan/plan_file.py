@@ -368,7 +368,7 @@ def plan_file_diagnostic(
                        hint="write the plan again with plan.save(path)")
     if text is None or file is None:
         return found
-    from initcfg.config.yaml_loader import parse_json
+    from initcfg.config.json_loader import parse_json
 
     try:
         _, locations, _ = parse_json(text, file)

@@ -109,6 +109,8 @@ class BaseInit(BaseModel):
                 too_big = True
             if too_big:
                 raise ValueError(f"must fit a float32 tensor (|value| <= {FLOAT32_MAX:.4g})")
+            if value != value:  # NaN passes every bound, and fills the tensor with NaN
+                raise ValueError("must be a number, not NaN (NaN would fill the tensor)")
         return value
 
     @property

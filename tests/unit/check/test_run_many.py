@@ -97,3 +97,41 @@ def test_the_validate_command_run_in_process_leaves_the_collector_on(tmp_path: P
     result = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert gc.isenabled()
+
+
+def test_a_huge_file_named_like_a_config_is_never_read_whole(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from initcfg.check.base_lines import base_lines
+    from initcfg.check.run import looks_like_code
+
+    folder = tmp_path / "walk"
+    folder.mkdir()
+    for name in ("big.py", "big.yaml"):
+        with open(folder / name, "wb") as stream:  # sparse: no disk used
+            stream.write(b"_base_ = 'x.py'\ndef f(): pass\n")
+            stream.truncate(256 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        result = validate_paths([str(folder), str(folder / "big.yaml")])
+        looked = looks_like_code(str(folder / "big.py")), base_lines(str(folder / "big.yaml"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024  # at most the 16 MiB cap and its text, not 256 MiB
+    assert looked == (False, ())  # too large to look at: loading says why
+    assert sorted((d.code, Path(d.file or "").name) for d in result.diagnostics) == [
+        ("IC001", "big.py"), ("IC001", "big.yaml"), ("IC001", "big.yaml")
+    ]
+    assert all("larger than 16 MiB" in d.message for d in result.diagnostics)
+
+
+def test_an_empty_path_is_an_error_not_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "c.yaml").write_text("model: {init_cfg: {type: Kaiming, layer: Conv2D}}\n")
+    monkeypatch.chdir(tmp_path)
+    result = validate_paths([""])
+    assert result.files == []
+    [problem] = result.diagnostics
+    assert problem.code == "IC001" and "empty path" in problem.message

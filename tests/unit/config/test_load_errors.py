@@ -255,3 +255,20 @@ def test_new_style_detection_takes_stdlib_imports_for_classic(write: WriteFile, 
     ]
     if all(_is_builtin_module(str(name)) for name in imported):
         assert Config._is_lazy_import(str(write("c.py", text))) is False
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "from .sub.nonexistent import *",
+        "from .missing import model",
+        "from ....too.far.up import *",
+        "from ..missing.x import a, b",
+    ],
+)
+def test_a_missing_new_style_base_is_reported_once(write: WriteFile, statement: str) -> None:
+    path = write("deep/er/c.py", f"from mmengine.config import read_base\nwith read_base():\n"
+                 f"    {statement}\n")
+    tree = load_tree(path)
+    assert [d.code for d in tree.diagnostics] == ["IC202"], tree.diagnostics
+    assert (tree.diagnostics[0].line, tree.diagnostics[0].column) == (3, 5)

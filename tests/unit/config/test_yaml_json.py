@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import initcfg
@@ -60,3 +61,68 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_empty_yaml_is_an_empty_config(write: WriteFile) -> None:
     assert initcfg.validate(write("empty.yaml", "")) == []
     assert initcfg.load_config(write("empty2.yaml", "# nothing\n")).to_dict() == {}
+
+
+def test_json_numbers_are_read_as_json_reads_them(write: WriteFile) -> None:
+    # YAML 1.1 reads `1e-3` and `NaN` as strings; json (and so MMEngine) as floats.
+    text = (
+        '{"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 1e-3, "momentum": 9E-1}},\n'
+        ' "w": 1.5e3, "x": "a\\/b", "y": -Infinity, "z": [NaN, 2E2]}'
+    )
+    path = write("n.json", text)
+    tree = initcfg.load_config(path)
+    data = tree.to_dict()
+    assert data["optim_wrapper"]["optimizer"] == {"type": "SGD", "lr": 0.001, "momentum": 0.9}
+    assert (data["w"], data["x"], data["y"]) == (1500.0, "a/b", float("-inf"))
+    assert math.isnan(data["z"][0]) and data["z"][1] == 200.0
+    # the values keep the positions the YAML reader found for them
+    assert tree.location(("optim_wrapper", "optimizer", "lr")) == Location(str(path), 1, 49)
+    assert tree.location(("z", 1)) == Location(str(path), 2, 54)
+    assert initcfg.validate(path) == []
+    # a surrogate pair is one character to json: the value is json's
+    pair = write("p.json", '{"x": "\\ud83d\\ude00", "lr": 1e-3}')
+    assert initcfg.load_config(pair).to_dict() == {"x": "\U0001f600", "lr": 0.001}
+
+
+def test_a_nan_initializer_argument_is_an_error(write: WriteFile) -> None:
+    path = write(
+        "nan.json",
+        '{"model": {"init_cfg": {"type": "Normal", "layer": "Linear", "mean": NaN}}}',
+    )
+    [problem] = initcfg.validate(path)
+    assert (problem.code, problem.path, problem.column) == ("IC105", "model.init_cfg.mean", 62)
+    assert "NaN" in problem.message
+
+
+def test_top_level_keys_that_are_not_strings_are_reported(write: WriteFile) -> None:
+    path = write("k.yaml", "model:\n  type: X\n1: a\nnull: c\nlr: 0.1\n")
+    problems = initcfg.validate(path)
+    assert [(p.code, p.line, p.column) for p in problems] == [("IC005", 3, 1), ("IC005", 4, 1)]
+    assert "1 (int)" in problems[0].message and "None (NoneType)" in problems[1].message
+    child = write("child.py", "_base_ = './k.yaml'\nx = 1\n")
+    assert [p.code for p in initcfg.validate(child)] == ["IC005", "IC005"]
+
+
+def test_a_merge_key_overridden_by_the_mapping_is_no_duplicate(write: WriteFile) -> None:
+    text = (
+        "_conv: &conv {type: Kaiming, layer: Conv2d, mode: fan_out}\n"
+        "_more: &more {nonlinearity: relu, layer: Conv1d}\n"
+        "model:\n"
+        "  type: X\n"
+        "  init_cfg:\n"
+        "    <<: [*conv, *more]\n"
+        "    mode: fan_in\n"
+        "    layer: Linear\n"
+    )
+    path = write("m.yaml", text)
+    tree = initcfg.load_config(path)
+    assert tree.to_dict()["model"]["init_cfg"] == {
+        "type": "Kaiming", "layer": "Linear", "mode": "fan_in", "nonlinearity": "relu"
+    }
+    assert tree.location(("model", "init_cfg", "layer")) == Location(str(path), 8, 5)
+    assert [p.code for p in initcfg.validate(path)] == []
+    # a key the mapping itself writes twice still is one
+    twice = write("m2.yaml", text + "    mode: fan_out\n")
+    [problem] = initcfg.validate(twice)
+    assert (problem.code, problem.line) == ("IC003", 9)
+    assert "first written at line 7" in problem.message

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from initcfg.config.evaluator.values import EvalFailure as EvalFailure
     from initcfg.config.evaluator.values import ImportedName as ImportedName
     from initcfg.config.evaluator.values import Key as Key
+    from initcfg.config.evaluator.values import Reported as Reported
     from initcfg.config.evaluator.values import Unsafe as Unsafe
     from initcfg.config.evaluator.values import describe as describe
     from initcfg.config.evaluator.values import plain as plain
@@ -87,6 +88,7 @@ __all__ = [
     "Key",
     "LazySourceMap",
     "LocTable",
+    "Reported",
     "Unsafe",
     "describe",
     "is_new_style",
@@ -116,6 +118,7 @@ _HOMES = {
     "EvalFailure": "initcfg.config.evaluator.values",
     "ImportedName": "initcfg.config.evaluator.values",
     "Key": "initcfg.config.evaluator.values",
+    "Reported": "initcfg.config.evaluator.values",
     "Unsafe": "initcfg.config.evaluator.values",
     "describe": "initcfg.config.evaluator.values",
     "plain": "initcfg.config.evaluator.values",

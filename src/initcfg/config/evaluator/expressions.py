@@ -32,6 +32,7 @@ from initcfg.config.evaluator.values import (
     EvalFailure,
     ImportedName,
     Key,
+    Reported,
     Unsafe,
     _Opaque,
     describe,
@@ -151,6 +152,8 @@ class ExpressionsMixin(EvaluatorBase):
         except (Unsafe, EvalFailure, OverBudget) as error:
             if error.node is None:
                 error.node = node
+            raise
+        except Reported:
             raise
         except MemoryError as error:
             raise Unsafe(node, "a value too large to build") from error

@@ -11,7 +11,7 @@ from initcfg.config.budget import OverBudget
 from initcfg.config.evaluator.base import EvaluatorBase
 from initcfg.config.evaluator.callables import _Builtin, _kind, _Method
 from initcfg.config.evaluator.operators import _INPLACE, _guard_binary
-from initcfg.config.evaluator.values import EvalFailure, Unsafe, _Opaque, describe
+from initcfg.config.evaluator.values import EvalFailure, Reported, Unsafe, _Opaque, describe
 from initcfg.diagnostics import Location
 
 
@@ -85,7 +85,7 @@ class StatementsMixin(EvaluatorBase):
                     raise EvalFailure(node, "an `assert` in the config fails")
             else:
                 raise Unsafe(node, describe(node))
-        except (Unsafe, EvalFailure, _Break, _Continue):
+        except (Unsafe, EvalFailure, Reported, _Break, _Continue):
             raise
         except OverBudget as error:
             if error.node is None:

@@ -81,6 +81,11 @@ class Unsafe(Exception):
         self.construct = construct
 
 
+class Reported(Exception):
+    """Evaluation stops for a reason its raiser has already reported (a base that
+    cannot be loaded): passed through as it is, never wrapped as a failure of the file."""
+
+
 class EvalFailure(Exception):
     """Evaluating the file fails, as running it would."""
 
