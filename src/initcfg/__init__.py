@@ -7,7 +7,9 @@ Validation needs no torch; the names that do (``initialize``, ``init_weights``,
 
 ``load_config`` returns a complete config or raises
 :class:`initcfg.errors.ConfigLoadError` (a ``ValueError`` carrying the
-diagnostics); ``validate`` reports the same problems as diagnostics and never raises.
+diagnostics); ``validate`` reports the same problems as diagnostics and never raises
+for a bad config (only for a caller's mistake: an argument that is no path or mapping,
+an unknown code in ``select``).
 """
 
 from __future__ import annotations

@@ -203,6 +203,8 @@ def validate(
 
     Raises:
         ValueError: ``select`` or ``ignore`` names no diagnostic code.
+        TypeError: ``path_or_mapping`` is neither a path nor a mapping (a caller's
+            mistake, not a config's).
     """
     selectors = [*(select or ()), *ignore]
     for selector in selectors:

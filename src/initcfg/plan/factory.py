@@ -13,6 +13,7 @@ import importlib.machinery
 import importlib.util
 import inspect
 import os
+import reprlib
 import sys
 import sysconfig
 from collections.abc import Mapping
@@ -415,6 +416,15 @@ def model_from_config(
 
     if registry_scope(document) is not None:  # a registered class name of an OpenMMLab scope
         return build_registry_model(document, trust=trust, meta=meta)
+    if section is None:
+        data = document.tree.data if document.tree is not None else None
+        written = data.get("model") if isinstance(data, Mapping) else None
+        raise FactoryError(
+            "the config has no model section" if written is None
+            else f"model must be a dict (got {reprlib.repr(written)})",
+            ("model",),
+            "write model=dict(type='module:factory', ...), or pass --model MODULE:FACTORY",
+        )
     if not is_factory_name(target):
         raise FactoryError(
             f"model.type {target!r} is not a 'module:callable' factory",

@@ -238,6 +238,11 @@ class _RuntimeParser:
         if value is None:
             return None
         if not isinstance(value, Mapping):
+            # MMEngine's Runner raises TypeError on it: validate says so too.
+            self.report(
+                "IC302", f"model must be a dict, which the Runner builds (got {_show(value)})",
+                ("model",),
+            )
             self.report(
                 "IC321",
                 f"expected model as a dict, got {type(value).__name__}",

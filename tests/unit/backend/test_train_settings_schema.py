@@ -94,8 +94,9 @@ def test_registry_types_in_a_registry_config_are_left_to_mmengine() -> None:
 
 
 def test_model_that_is_no_dict_is_refused() -> None:
-    with pytest.raises(TrainError, match="expected model as a dict, got str"):
+    with pytest.raises(TrainError, match="model must be a dict") as raised:
         read_train_settings(tree_from_mapping(_with(model="build_model")))
+    assert raised.value.code == "IC302"
 
 
 def test_settings_come_from_the_document() -> None:

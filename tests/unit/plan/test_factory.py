@@ -125,3 +125,26 @@ def test_resolve_from_a_config_stays_in_project_code(
     with pytest.raises(FactoryError) as raised:
         resolve(target, ("model", "type"), str(helpers.parent), project_only=True)
     assert raised.value.code == code and raised.value.path == ("model", "type")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("model: 5\n", "model must be a dict (got 5)"),
+        ("model: [1, 2]\n", "model must be a dict (got [1, 2])"),
+        ("model: resnet50\n", "model must be a dict (got 'resnet50')"),
+        ("lr: 0.1\n", "the config has no model section"),
+    ],
+)
+def test_a_model_section_that_is_no_dict_is_named_as_such(
+    write: WriteFile, text: str, message: str
+) -> None:
+    path = write("c.yaml", text)
+    with pytest.raises(FactoryError) as raised:
+        model_from_config(load_config(path))
+    assert raised.value.message == message and raised.value.path == ("model",)
+    assert raised.value.hint is not None and "--model" in raised.value.hint
+    import initcfg
+
+    found = [(d.code, d.line) for d in initcfg.validate(path) if d.code == "IC302"]
+    assert found == ([] if text.startswith("lr") else [("IC302", 1)])
