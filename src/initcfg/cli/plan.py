@@ -54,7 +54,8 @@ _INIT = [
     click.option("--apply", "do_apply", is_flag=True, help="Execute the plan on the model."),
     click.option(
         "--seed", type=click.IntRange(min=-(2**63), max=2**64 - 1), default=None,
-        help="torch.manual_seed before --apply.",
+        help="With --apply: torch.manual_seed before the model is built, as MMEngine's "
+        "Runner seeds (the whole state dict is then reproducible).",
     ),
     click.option(
         "--output", type=click.Path(dir_okay=False), default=None,

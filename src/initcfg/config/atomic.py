@@ -165,12 +165,21 @@ def stale_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
     return sorted(found)
 
 
-def refuse_overwriting(target: str | os.PathLike[str], inputs: Iterable[str]) -> None:
-    """Raise ValueError when ``target`` is one of ``inputs``: input files are never
-    replaced by an output."""
-    from pathlib import Path
-
-    resolved = Path(target).resolve()
-    for name in inputs:
-        if Path(name).resolve() == resolved:
-            raise ValueError(f"refusing to overwrite {name}, an input of this run")
+def refuse_overwriting(
+    target: str | os.PathLike[str], inputs: Iterable[tuple[str, str]]
+) -> None:
+    """Raise ValueError when ``target`` is one of ``inputs`` (``(path, what it is)``
+    pairs): input files are never replaced by an output. The same file under another
+    name (a symlink, a hard link, ``..``) counts; a target that does not exist yet
+    replaces nothing."""
+    try:
+        found = os.stat(target)
+    except OSError:
+        return
+    for name, what in inputs:
+        try:
+            status = os.stat(name)
+        except (OSError, ValueError):
+            continue
+        if (status.st_dev, status.st_ino) == (found.st_dev, found.st_ino):
+            raise ValueError(f"refusing to overwrite {name}: it is {what}, an input of this run")

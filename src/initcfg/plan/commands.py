@@ -7,8 +7,10 @@ nothing; the CLI renders the outcome and picks the exit code.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from initcfg.diagnostics import Diagnostic
 from initcfg.errors import EXIT_ERRORS, EXIT_USAGE, FactoryError
@@ -124,6 +126,12 @@ def run_plan(options: PlanOptions) -> PlanOutcome:
     from initcfg.plan.init_plan import compile_init_plan
     from initcfg.plan.meta import build_on_meta
 
+    if options.seed is not None:
+        import torch
+
+        # Before the model is built, as MMEngine's Runner seeds before build_model: the
+        # tensors the plan leaves to the constructor are then the same run after run.
+        torch.manual_seed(options.seed)
     try:
         if registry:
             # Planned on the meta device unless applied (the training plan never is).
@@ -172,7 +180,8 @@ def _apply(
     options: PlanOptions,
     outcome: PlanOutcome,
 ) -> None:
-    """``--apply``: execute the plan (after ``--seed``) and write ``--output``."""
+    """``--apply``: execute the plan and write ``--output`` (``--seed`` was set before
+    the model was built)."""
     import torch
 
     from initcfg.config.atomic import refuse_overwriting, write_atomic
@@ -180,9 +189,8 @@ def _apply(
 
     output = options.output
     if output:
-        files = document.tree.files if document.tree is not None else []
         try:
-            refuse_overwriting(output, [*files, *plan.checkpoints()])
+            refuse_overwriting(output, run_inputs(document, plan, model))
         except ValueError as error:
             outcome.failure = (str(error), EXIT_USAGE)
             return
@@ -193,8 +201,6 @@ def _apply(
                 EXIT_USAGE,
             )
             return
-    if options.seed is not None:
-        torch.manual_seed(options.seed)
     try:
         apply_naming_failures(plan, model)
     except InitError as error:
@@ -210,6 +216,46 @@ def _apply(
             outcome.failure = (f"cannot write {output}: {error}", EXIT_USAGE)
             return
         outcome.wrote = output
+
+
+def run_inputs(
+    document: Document, plan: InitPlan, model: nn.Module
+) -> Iterator[tuple[str, str]]:
+    """Every file a plan's run reads or may read, as ``(path, what it is)``: the config
+    and its bases, the checkpoints the plan loads, every file a string of the config or
+    of a module's own ``init_cfg`` names (a Pretrained checkpoint that a module's own
+    ``init_weights`` loads is in no step of the plan), and the source of every Python
+    module imported so far (the model's factory and its code among them)."""
+    tree = document.tree
+    for name in tree.files if tree is not None else ():
+        yield name, "a config file"
+    for name in plan.checkpoints():
+        yield name, "a checkpoint the plan loads"
+    if tree is not None:
+        for name in _strings(tree.data):
+            yield name, "a file the config names"
+    for module in model.modules():
+        init_cfg = module.__dict__.get("init_cfg", getattr(type(module), "init_cfg", None))
+        for name in _strings(init_cfg):
+            yield name, "a file a module's init_cfg names"
+    for imported in list(sys.modules.values()):
+        source = vars(imported).get("__file__") if hasattr(imported, "__dict__") else None
+        if isinstance(source, str):
+            yield source, "the source of a Python module the run imported"
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """The strings in a config value (dicts and lists, at any depth)."""
+    pending = [value]
+    seen: set[int] = set()
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if 0 < len(item) < 4096:  # a path, not a long text
+                yield item
+        elif isinstance(item, Mapping | list | tuple) and id(item) not in seen:
+            seen.add(id(item))
+            pending.extend(item.values() if isinstance(item, Mapping) else item)
 
 
 def apply_naming_failures(plan: InitPlan, model: nn.Module) -> list[tuple[Step, LoadResult]]:

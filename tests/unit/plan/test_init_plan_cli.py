@@ -232,3 +232,82 @@ def test_apply_reports_a_failing_init_weights_without_a_traceback(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "init_weights() raised ValueError: Mode fan_inn not supported" in result.stderr
     assert not out.exists()
+
+
+_OWN_INIT = """\
+import torch
+from torch import nn
+
+
+class Backbone(nn.Module):
+    # loads its checkpoint itself, as OpenMMLab backbones do: no step of the plan names it
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.init_cfg = dict(type='Pretrained', checkpoint='backbone.pth')
+
+    def init_weights(self):
+        self.load_state_dict(torch.load(self.init_cfg['checkpoint'], weights_only=True))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = Backbone()
+        self.head = nn.Linear(2, 3)
+
+
+def build(**_):
+    return Net()
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "what"),
+    [
+        ("nets.py", "the source of a Python module the run imported"),
+        ("backbone.pth", "a file a module's init_cfg names"),
+        ("notes.txt", "a file the config names"),
+        ("c.py", "a config file"),
+        ("link.py", "the source of a Python module the run imported"),
+    ],
+)
+def test_output_never_replaces_a_file_the_run_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, what: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "nets.py").write_text(_OWN_INIT)
+    (tmp_path / "link.py").symlink_to(tmp_path / "nets.py")
+    (tmp_path / "notes.txt").write_text("kept\n")
+    (tmp_path / "c.py").write_text("model = dict(type='nets:build', notes='notes.txt')\n")
+    backbone = torch.nn.Linear(2, 2)
+    torch.save({f"fc.{k}": v for k, v in backbone.state_dict().items()}, "backbone.pth")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    result = CliRunner().invoke(plan_command, ["c.py", "--apply", "--output", target])
+    assert result.exit_code == 2, result.output
+    assert f"it is {what}, an input of this run" in result.output
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    sys.modules.pop("nets", None)
+
+
+def test_seed_makes_every_tensor_reproducible(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The plan writes nothing here: the state dict is the constructor's, and --seed
+    # seeds before the build (as MMEngine's Runner does), so it is the same every run.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.py").write_text("model = dict(type='torch.nn:Linear', in_features=4, "
+                                   "out_features=3)\n")
+    states = []
+    for run in range(2):
+        torch.manual_seed(run)  # whatever the process's generator held before
+        out = tmp_path / f"w{run}.pth"
+        args = ["c.py", "--trust-python", "--apply", "--seed", "11", "--output", str(out)]
+        result = CliRunner().invoke(plan_command, args)
+        assert result.exit_code == 0, result.output
+        states.append(torch.load(out, weights_only=True))
+    torch.manual_seed(11)
+    expected = torch.nn.Linear(4, 3).state_dict()
+    for state in states:
+        assert all(torch.equal(state[k], expected[k]) for k in expected)
