@@ -25,6 +25,9 @@ def test_hook_fails_bad_config_and_passes_good_one(tmp_path: Path, repo_root: Pa
     (project / "configs").mkdir(parents=True)
     (project / "configs" / "good.yaml").write_text(GOOD)
     (project / "configs" / "bad.yaml").write_text(BAD)
+    # a helper module and a metafile beside the configs: the hook skips them
+    (project / "configs" / "helpers.py").write_text("import torch\nclass MyHead:\n    pass\n")
+    (project / "configs" / "metafile.yml").write_text("- Name: resnet\n")
     git(project, "init", "-q")
     git(project, "add", ".")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
@@ -42,6 +45,6 @@ def test_hook_fails_bad_config_and_passes_good_one(tmp_path: Path, repo_root: Pa
     assert "error[IC109] override item has no 'name'" in failed.stdout
     assert "good.yaml" not in failed.stdout.replace("configs/bad.yaml", "")
 
-    passed = try_repo("configs/good.yaml")
+    passed = try_repo("configs/good.yaml", "configs/helpers.py", "configs/metafile.yml")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout

@@ -70,14 +70,18 @@ SKIPPED_AS_SPECIAL = "not a regular file"  # a fifo or a device named like a con
 
 
 def collect_files(
-    paths: list[str], skipped: list[tuple[str, str]] | None = None
+    paths: list[str],
+    skipped: list[tuple[str, str]] | None = None,
+    *,
+    skip_non_configs: bool = False,
 ) -> tuple[list[str], list[str]]:
     """Config files named by ``paths``, and the paths that do not exist.
 
     Directories are walked in sorted order; there, ``.py`` files that define functions
     or classes are skipped as project code (and :func:`validate_paths` skips data files
     whose root is not a mapping, such as OpenMMLab metafiles); each is added to
-    ``skipped`` with the reason. A file named explicitly is always checked.
+    ``skipped`` with the reason. A file named explicitly is always checked, unless
+    ``skip_non_configs`` applies the walk's rules to it too.
     """
     files: list[str] = []
     missing: list[str] = []
@@ -103,6 +107,10 @@ def collect_files(
                         continue
                     files.append(found)
         elif path.exists():
+            if skip_non_configs and raw.endswith(".py") and looks_like_code(raw):
+                if skipped is not None:
+                    skipped.append((raw, SKIPPED_AS_CODE))
+                continue
             files.append(raw)
         else:
             missing.append(raw)
@@ -110,17 +118,22 @@ def collect_files(
 
 
 def validate_paths(
-    paths: list[str], settings: Settings | None = None, *, trust: bool = False
+    paths: list[str],
+    settings: Settings | None = None,
+    *,
+    trust: bool = False,
+    skip_non_configs: bool = False,
 ) -> RunResult:
-    """Validate every config file under ``paths``.
+    """Validate every config file under ``paths`` (``skip_non_configs``: skip the files
+    named that a walk would skip, see :func:`collect_files`).
 
     A path that does not exist is an IC001 diagnostic (and a ``path_errors`` entry).
     Problems of a pyproject.toml that several configs share are reported once.
     """
     settings = settings or Settings()
     result = RunResult()
-    files, missing = collect_files(paths, result.skipped)
-    named = set(paths)
+    files, missing = collect_files(paths, result.skipped, skip_non_configs=skip_non_configs)
+    named = set() if skip_non_configs else set(paths)
     for name in missing:
         why = (f"no such file or directory: {name}" if name
                else "an empty path names no file (an unset variable?)")

@@ -88,6 +88,12 @@ def _counts(result: RunResult) -> str:
     help="Execute Python configs the safe evaluator refuses, as MMEngine would. "
     "Only for files you trust.",
 )
+@click.option(
+    "--skip-non-configs", is_flag=True,
+    help="Skip files named on the command line as a directory walk skips them (.py files "
+    "that define functions or classes, files whose root is not a mapping): for hooks "
+    "that pass every matching file.",
+)
 def validate_command(
     paths: tuple[str, ...],
     output_format: str,
@@ -100,6 +106,7 @@ def validate_command(
     fail_on: str | None,
     no_fs_checks: bool,
     trust_python: bool,
+    skip_non_configs: bool,
 ) -> None:
     """Check config files (directories are walked for .py, .yaml, .yml and .json).
 
@@ -123,7 +130,9 @@ def validate_command(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = validate_paths(list(paths), settings, trust=trust_python)
+        result = validate_paths(
+            list(paths), settings, trust=trust_python, skip_non_configs=skip_non_configs
+        )
         if output_format == "text":
             output = render_text(result.diagnostics, colour=sys.stdout.isatty())
             counts = _counts(result)

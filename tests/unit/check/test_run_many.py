@@ -135,3 +135,19 @@ def test_an_empty_path_is_an_error_not_the_working_folder(
     assert result.files == []
     [problem] = result.diagnostics
     assert problem.code == "IC001" and "empty path" in problem.message
+
+
+def test_skip_non_configs_applies_the_walks_rules_to_named_files(tmp_path: Path) -> None:
+    helper = tmp_path / "helpers.py"
+    helper.write_text("import torch\nclass MyHead:\n    pass\n")
+    metafile = tmp_path / "metafile.yml"
+    metafile.write_text("- Name: resnet\n")
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {init_cfg: {type: Kaiming, layer: Conv2D}}\n")
+    named = [str(helper), str(metafile), str(config)]
+    checked = validate_paths(named)
+    assert sorted({d.code for d in checked.diagnostics}) == ["IC005", "IC115", "IC201"]
+    skipping = validate_paths(named, skip_non_configs=True)
+    assert skipping.files == [str(config)]
+    assert [d.code for d in skipping.diagnostics] == ["IC115"]
+    assert sorted(why for _, why in skipping.skipped) == ["not a config", "project code"]
