@@ -136,3 +136,26 @@ def test_a_torchvision_built_for_another_torch_is_named_as_the_cause() -> None:
     assert "torchvision::nms" in run.stderr
     assert f"built for another torch than {torch.__version__}" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "hint"),
+    [
+        ("model = dict(backbone=dict(type='ResNett'))\n", "ResNett", "did you mean 'ResNet'?"),
+        ("model = dict(type='ImageClassifer')\n", "ImageClassifer",
+         "did you mean 'ImageClassifier'?"),
+        ("model = dict(neck=dict(type='NoSuchNeckAtAll'))\n", "NoSuchNeckAtAll",
+         "check the spelling, or register the class"),
+    ],
+)
+def test_an_unregistered_type_is_named_and_not_sent_to_trust_python(
+    tmp_path: Path, body: str, name: str, hint: str
+) -> None:
+    config = _derived(tmp_path, body)
+    with pytest.raises(FactoryError) as raised:
+        build_registry_model(load_config(config))
+    assert raised.value.message.startswith(f"type {name!r} is not registered in mmpretrain's")
+    assert raised.value.hint == hint
+    result = CliRunner().invoke(main, ["plan", str(config)])
+    assert result.exit_code == 2
+    assert "--trust-python" not in result.output and hint in result.output

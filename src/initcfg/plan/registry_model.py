@@ -200,6 +200,11 @@ def build_registry_model(
             with _registry_imports_limited(scope, refused):
                 model = build_on_meta(build) if meta else build()
     except (Exception, SystemExit) as error:  # the package's code: reported, not raised
+        unregistered = [name for name in refused if "." not in name]
+        if unregistered:
+            # No dotted path: MMEngine's fallback would import nothing either, so this is
+            # a name no registry holds (a typo), which --trust-python would not help.
+            raise _not_registered(unregistered[0], scope, note) from None
         if refused:
             raise FactoryError(
                 f"refused to import {', '.join(map(repr, dict.fromkeys(refused)))}: only "
@@ -218,6 +223,23 @@ def build_registry_model(
             ("model", "type"),
         )
     return model
+
+
+def _not_registered(name: str, scope: str, note: str) -> FactoryError:
+    """The error for a ``type`` that names no class of the scope's model registry."""
+    from mmengine.registry import MODELS  # type: ignore[import-untyped]
+
+    from initcfg.diagnostics.suggest import closest
+
+    registries = [MODELS, *([MODELS.children[scope]] if scope in MODELS.children else [])]
+    known = {key for registry in registries for key in registry.module_dict}
+    near = closest(name, sorted(known))
+    return FactoryError(
+        f"type {name!r} is not registered in {scope}'s model registry (nor in MMEngine's)"
+        + note,
+        ("model", "type"),
+        f"did you mean {near!r}?" if near else "check the spelling, or register the class",
+    )
 
 
 def _import_hint(scope: str, error: Exception) -> str | None:
