@@ -227,7 +227,7 @@ def build_registry_model(
 
 def _not_registered(name: str, scope: str, note: str) -> FactoryError:
     """The error for a ``type`` that names no class of the scope's model registry."""
-    from mmengine.registry import MODELS  # type: ignore[import-untyped]
+    from mmengine.registry import MODELS
 
     from initcfg.diagnostics.suggest import closest
 
