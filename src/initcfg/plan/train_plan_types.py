@@ -189,13 +189,40 @@ class TrainPlan(BaseModel):
         return self.model_dump_json(indent=indent)
 
     @classmethod
-    def loads(cls, text: str) -> TrainPlan:
-        """The plan :meth:`dumps` wrote.
+    def loads(cls, text: str, *, file: str | None = None) -> TrainPlan:
+        """The plan :meth:`dumps` wrote; ``file`` names where it was read, for the
+        diagnostic's location.
 
         Raises:
-            pydantic.ValidationError: ``text`` is not a train plan.
+            PlanFileError: ``text`` is not JSON (IC002) or not a train plan (IC010: the
+                first field that does not fit, by its JSON path, located in ``file``);
+                a ValueError, as the ``pydantic.ValidationError`` it used to raise.
         """
-        return cls.model_validate_json(text)
+        from pydantic import ValidationError
+
+        from initcfg.errors import PlanFileError
+        from initcfg.plan.plan_file import PlanFileProblem, plan_file_diagnostic, read_plan_json
+
+        value = read_plan_json(text, file)
+        try:
+            return cls.model_validate(value)
+        except ValidationError as error:
+            first = error.errors()[0]
+            problem = PlanFileProblem(tuple(first["loc"]), f"not a train plan: {first['msg']}")
+            raise PlanFileError([plan_file_diagnostic(problem, text, file)]) from None
+
+    @classmethod
+    def read_file(cls, path: str | os.PathLike[str]) -> TrainPlan:
+        """Read a plan that :meth:`save` wrote (``InitPlan.load``'s counterpart: here
+        ``load`` is the plan's ``load_from`` step).
+
+        Raises:
+            PlanFileError: The file cannot be read (IC001), is not JSON (IC002) or not a
+                train plan (IC010); nothing is built from it.
+        """
+        from initcfg.plan.plan_file import read_plan_file
+
+        return cls.loads(read_plan_file(path), file=os.fspath(path))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the plan as JSON atomically (temp file, then rename)."""

@@ -96,6 +96,7 @@ def test_plan_method_set(tmp_path: Path, pretrained: str) -> None:
     target = tmp_path / "saved.json"
     plan.save(target)
     assert TrainPlan.loads(target.read_text()) == plan
+    assert TrainPlan.read_file(target) == plan
     assert [p.name for p in tmp_path.iterdir() if "saved" in p.name] == ["saved.json"]
     from initcfg.plan.train_render import render_train_plan
 
@@ -272,3 +273,30 @@ def test_late_milestone_has_one_code_in_validate_and_in_the_train_plan(
     from_plan = milestones(compile_train_plan(str(path), Net(), iters_per_epoch=5).diagnostics)
     assert from_validate and from_plan == from_validate
     assert {code for code, _ in from_plan} == {"IC306"}
+
+
+def test_a_file_that_is_no_train_plan_is_a_plan_file_error(tmp_path: Path) -> None:
+    from initcfg.errors import PlanFileError
+
+    text = compile_train_plan(config(), Net(3), iters_per_epoch=2).dumps()
+    changed = json.loads(text)
+    changed["lr"]["values"] = "x"
+    cases = {
+        "cut.json": (text[: len(text) // 2], "IC002", None),
+        "kind.json": (json.dumps(changed, indent=2), "IC010", ("lr", "values")),
+        "list.json": ("[1, 2]", "IC010", ()),
+    }
+    for name, (body, code, path) in cases.items():
+        (tmp_path / name).write_text(body)
+        with pytest.raises(PlanFileError) as raised:
+            TrainPlan.read_file(tmp_path / name)
+        [problem] = raised.value.diagnostics
+        assert problem.code == code and problem.file == str(tmp_path / name)
+        assert problem.line is not None and problem.line > 0
+        if path is not None:
+            assert problem.key_path == path
+        with pytest.raises(ValueError):  # what loads raised before, as pydantic's error
+            TrainPlan.loads(body)
+    with pytest.raises(PlanFileError) as missing:
+        TrainPlan.read_file(tmp_path / "nope.json")
+    assert missing.value.diagnostics[0].code == "IC001"
