@@ -72,9 +72,10 @@ define(
 define(
     "IC010", "error", "A plan file is not a plan initcfg can read",
     why="A plan read back from JSON (`InitPlan.load`, `loads`, `from_json`, "
-    "`TrainPlan.load`, `loads`) is executed on a model; a field of the wrong kind (a string where a number is, a missing key, a "
-    "list where a shape is) would stop `apply` part way, with some tensors written and "
-    "others not. The file is refused before anything is built from it.",
+    "`TrainPlan.read_file`, `loads`) is executed on a model; a field of the wrong kind "
+    "(a string where a number is, a missing key, a list where a shape is) would stop "
+    "`apply` part way, with some tensors written and others not. The file is refused "
+    "before anything is built from it.",
     example='{"format": 1, "steps": [{"kind": "init", "writes": [{"shape": "3x3", ...}]}]}',
     fix="Write the plan again with `plan.save(path)` (or `initcfg plan --format json`); "
     "the diagnostic's path names the field (`steps[0].writes[0].shape`).",
