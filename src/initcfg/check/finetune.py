@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,8 +35,15 @@ if TYPE_CHECKING:
     # The rules over typed settings meet these only in a config that writes fine-tune
     # keys (see check_finetune): the models are not imported for one that writes none.
     from initcfg.schema.finetune import FinetuneSettings, SchedulerBase
+    from initcfg.schema.init_cfg import ParsedEntry
 
-__all__ = ["RUNNER_KEYS", "check_finetune", "dataset_class_counts", "num_classes_fields"]
+__all__ = [
+    "RUNNER_KEYS",
+    "check_finetune",
+    "check_pretrained_checkpoints",
+    "dataset_class_counts",
+    "num_classes_fields",
+]
 
 # Top-level keys MMEngine 0.10.7's Runner.from_cfg reads (all with `cfg.get` except
 # model and work_dir), so a misspelt one is dropped without a word.
@@ -343,6 +350,32 @@ def _check_load_from(
             "work_dir, or silently starts from scratch when there is none",
             ("resume",),
         )
+
+
+def check_pretrained_checkpoints(
+    tree: ConfigTree,
+    located: Iterable[ParsedEntry],
+    fs_checks: bool,
+    fs_checks_option: str | None,
+) -> Iterator[Diagnostic]:
+    """IC312 for a ``Pretrained`` entry whose local checkpoint does not exist: MMEngine's
+    loader raises FileNotFoundError when ``init_weights`` reaches it (a backbone loads
+    its own), after the model and the dataloaders were built."""
+    if not fs_checks:
+        return
+    for entry in located:
+        target = getattr(entry.initializer, "checkpoint", None)
+        if not isinstance(target, str) or _SCHEME.match(target):
+            continue
+        if not _local_exists(target, tree.path):
+            yield _place(
+                tree, "IC312",
+                f"the Pretrained checkpoint {target!r} does not exist (looked in the current "
+                "directory and next to the config)",
+                (*entry.path, "checkpoint"),
+                "correct the path, or write the checkpoint there first"
+                + (f"; {fs_checks_option} skips this check" if fs_checks_option else ""),
+            )
 
 
 def _scheme_hint(scheme: str) -> str | None:

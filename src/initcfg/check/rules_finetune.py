@@ -96,9 +96,10 @@ define(
     fix="Reduce train_cfg.max_epochs if a shorter schedule was intended.",
 )
 define(
-    "IC312", "error", "load_from names a local file that does not exist",
+    "IC312", "error", "load_from or a Pretrained entry names a local file that does not exist",
     why="The Runner fails only after building the model and dataloaders, often after "
-    "the job waited in a queue. `initcfg validate` and `initcfg finetune-summary` skip "
+    "the job waited in a queue (a Pretrained checkpoint fails when `init_weights` reaches "
+    "it, a backbone's own included). `initcfg validate` and `initcfg finetune-summary` skip "
     "the check with --no-fs-checks (`fs_checks=False` in the library); `initcfg train` "
     "needs the file.",
     example="load_from: checkpoints/faster_rcnn.pth  # not there",

@@ -7,7 +7,11 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from initcfg.check.base_lines import base_lines
-from initcfg.check.finetune import check_finetune, settings_complete
+from initcfg.check.finetune import (
+    check_finetune,
+    check_pretrained_checkpoints,
+    settings_complete,
+)
 from initcfg.check.init_rules import check_layer_names
 from initcfg.check.settings import (
     ProjectSettings,
@@ -159,6 +163,9 @@ def check_tree(
             )
         )
         if settings_complete(tree):
+            found.extend(check_pretrained_checkpoints(
+                tree, document.located, settings.fs_checks, settings.fs_checks_option
+            ))
             found.extend(document.runtime_diagnostics)
             if document.runtime.uses_factories:
                 found.extend(document.runtime.factory_diagnostics)

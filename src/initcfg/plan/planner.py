@@ -272,6 +272,10 @@ class Planner:
             # errors are the plan's, as validate's. A call not traced shows at --apply.
             self.parse(credited[1], module, path, credited[0], "config")
         self.steps.append(step)
+        self.check_own_checkpoints(
+            step.init_cfg if step.sets_init_cfg else getattr(module, "init_cfg", None),
+            module, path, origin, None if credited is None else credited[0],
+        )
         if step.traced:
             return
         where = "on meta" if self.on_meta else "on a real copy"
@@ -282,6 +286,39 @@ class Planner:
             + (f" (tracing it {where} stopped: it {step.trace.reason})" if step.trace else ""),
             origin,
         )
+
+    def check_own_checkpoints(
+        self, init_cfg: Any, module: nn.Module, path: str, origin: Origin,
+        key: KeyPath | None,
+    ) -> None:
+        """IC409 for a Pretrained checkpoint a module's own ``init_weights`` will load
+        (through ``super().init_weights()``, as OpenMMLab backbones do) that cannot be
+        used: a missing file fails only when the run reaches it, after everything was
+        built. Read as a load step reads it; a remote one only with ``download``."""
+        if not self.read_checkpoints:
+            return
+        for entry in init_cfg if isinstance(init_cfg, list) else [init_cfg]:
+            if not isinstance(entry, Mapping) or not str(entry.get("type", "")).endswith(
+                "Pretrained"
+            ):
+                continue
+            checkpoint, prefix = entry.get("checkpoint"), entry.get("prefix")
+            location = entry.get("map_location", "cpu")
+            if not isinstance(checkpoint, str) or not isinstance(location, str | None):
+                continue  # the grammar reports it
+            if not self.download and not checkpoint_available(checkpoint):
+                continue
+            try:
+                state = self.checkpoint(checkpoint, location or "cpu")
+                select_keys(state, prefix if isinstance(prefix, str) else None, checkpoint)
+            except CheckpointError as error:
+                self.report(
+                    "IC409",
+                    f"{path or 'the model'} ({type(module).__name__}) loads a checkpoint in "
+                    f"its own init_weights that cannot be used: {error}",
+                    origin,
+                    key=key,  # where the config wrote it, when it did
+                )
 
     def tensors_under(self, module: nn.Module) -> list[str]:
         """Canonical names of every parameter and buffer under ``module``."""

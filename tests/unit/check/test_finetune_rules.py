@@ -324,3 +324,32 @@ def test_type_beside_an_inherited_by_epoch_hints_delete(tmp_path: Path) -> None:
     )
     (own,) = [d for d in initcfg.validate(tmp_path / "shorthand.py") if d.code == "IC302"]
     assert own.hint == "remove 'by_epoch'"  # written here: the base's type then applies
+
+
+def test_a_missing_pretrained_checkpoint_is_reported_wherever_the_entry_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "here.pth").write_bytes(b"")
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "beside.pth").write_bytes(b"")
+    config = tmp_path / "cfg" / "c.py"
+    config.write_text(
+        "model = dict(\n"
+        "    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='gone.pth',\n"
+        "                                prefix='backbone')),\n"
+        "    neck=dict(init_cfg=[dict(type='Pretrained', checkpoint='here.pth'),\n"
+        "                        dict(type='Pretrained', checkpoint='beside.pth')]),\n"
+        "    head=dict(init_cfg=dict(type='Normal', layer='Linear', override=dict(\n"
+        "        type='Pretrained', name='fc', checkpoint='sub/gone2.pth'))),\n"
+        "    url=dict(init_cfg=dict(type='Pretrained', checkpoint='https://x.org/a.pth')),\n"
+        "    scheme=dict(init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')))\n"
+    )
+    found = [d for d in initcfg.validate(config) if d.code == "IC312"]
+    assert [(d.path, d.line) for d in found] == [
+        ("model.backbone.init_cfg.checkpoint", 2),
+        ("model.head.init_cfg.override.checkpoint", 7),
+    ]
+    assert "'gone.pth' does not exist" in found[0].message
+    assert found[0].hint is not None and "--no-fs-checks" not in found[0].hint
+    assert not [d for d in initcfg.validate(config, fs_checks=False) if d.code == "IC312"]
