@@ -151,21 +151,28 @@ def run_plan(options: PlanOptions) -> PlanOutcome:
             error.hint = f"{error.hint}; {alone}" if error.hint else alone
         return PlanOutcome(factory_error=error)
 
-    if options.train_plan:
-        from initcfg.plan.train_plan import compile_train_plan
+    try:
+        if options.train_plan:
+            from initcfg.plan.train_plan import compile_train_plan
 
-        per_epoch = _iters_per_epoch(document, options)
-        compiled = compile_train_plan(
-            document, model, iters_per_epoch=per_epoch, world_size=options.world_size,
-            batch_size=options.batch_size, download=options.download,
-            built_from_config=registry,
+            per_epoch = _iters_per_epoch(document, options)
+            compiled = compile_train_plan(
+                document, model, iters_per_epoch=per_epoch, world_size=options.world_size,
+                batch_size=options.batch_size, download=options.download,
+                built_from_config=registry,
+            )
+            return PlanOutcome(train_plan=compiled)
+
+        plan = compile_init_plan(
+            document, model, reach="all" if options.reach == "all" else "mmengine",
+            built_from_config=registry, download=options.download,
+            trace_real=options.trace_real,
         )
-        return PlanOutcome(train_plan=compiled)
-
-    plan = compile_init_plan(
-        document, model, reach="all" if options.reach == "all" else "mmengine",
-        built_from_config=registry, download=options.download, trace_real=options.trace_real,
-    )
+    except Exception as error:
+        failure = model_code_failure(error)
+        if failure is None:
+            raise  # initcfg's own code failed: a bug, shown with its traceback
+        return PlanOutcome(factory_error=failure)
     outcome = PlanOutcome(init_plan=plan)
     if plan.errors or not options.do_apply:
         return outcome
@@ -216,6 +223,26 @@ def _apply(
             outcome.failure = (f"cannot write {output}: {error}", EXIT_USAGE)
             return
         outcome.wrote = output
+
+
+def model_code_failure(error: BaseException) -> FactoryError | None:
+    """The error to report when the model's own code (an attribute hook, a property)
+    raised while planning read the model, as MMEngine's init_weights would have crashed
+    there too; None when the innermost frame is initcfg's own (a bug of initcfg)."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return None
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    last = frames[-1]
+    if os.path.abspath(last.filename).startswith(package + os.sep):
+        return None
+    return FactoryError(
+        f"reading the model raised {type(error).__name__} in code outside initcfg (the "
+        f"model's, or torch's on its behalf): {error} (at {last.filename}:{last.lineno})",
+        hint="MMEngine's init_weights reads the same attributes: fix the model's code",
+    )
 
 
 def run_inputs(

@@ -58,11 +58,13 @@ def _import_module(name: str) -> ModuleType:
             sys.path.insert(0, cwd)
             try:
                 return importlib.import_module(name)
-            except ModuleNotFoundError:
-                pass
+            except ModuleNotFoundError as again:
+                missing = again  # found now: what it imports is what is missing
+        inner = missing.name is not None and not name.startswith(missing.name)
         raise FactoryError(
             f"cannot import module {name!r} ({missing})",
-            hint="run from the directory that contains the package, or name a .py file",
+            hint=f"install {missing.name!r}, which {name!r} imports" if inner
+            else "run from the directory that contains the package, or name a .py file",
         ) from None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,21 @@ def test_a_model_section_that_is_no_dict_is_named_as_such(
 
     found = [(d.code, d.line) for d in initcfg.validate(path) if d.code == "IC302"]
     assert found == ([] if text.startswith("lr") else [("IC302", 1)])
+
+
+def test_a_module_whose_own_import_fails_names_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from initcfg.plan.factory import build_model
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    (tmp_path / "badimp.py").write_text("import initcfg_nonexistent_pkg_zz\n")
+    with pytest.raises(FactoryError) as raised:
+        build_model("badimp:f", None)
+    assert "No module named 'initcfg_nonexistent_pkg_zz'" in raised.value.message
+    assert raised.value.hint == "install 'initcfg_nonexistent_pkg_zz', which 'badimp' imports"
+    with pytest.raises(FactoryError) as absent:
+        build_model("initcfg_absent_module_zz:f", None)
+    assert "No module named 'initcfg_absent_module_zz'" in absent.value.message
+    assert absent.value.hint is not None and "name a .py file" in absent.value.hint

@@ -311,3 +311,29 @@ def test_seed_makes_every_tensor_reproducible(
     expected = torch.nn.Linear(4, 3).state_dict()
     for state in states:
         assert all(torch.equal(state[k], expected[k]) for k in expected)
+
+
+def test_a_model_whose_attribute_hook_raises_gets_a_message_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "weird.py").write_text(
+        "from torch import nn\n"
+        "class W(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(2, 2)\n"
+        "    def __getattr__(self, name):\n"
+        "        if name in ('is_init', '_is_init', 'init_cfg', 'init_weights'):\n"
+        "            raise RuntimeError(f'no {name} here')\n"
+        "        return super().__getattr__(name)\n"
+        "def f():\n"
+        "    return W()\n"
+    )
+    (tmp_path / "c.py").write_text("model = dict(type='x')\n")
+    result = CliRunner().invoke(plan_command, ["c.py", "--model", "weird:f"])
+    assert result.exit_code == 2, result.output
+    assert "reading the model raised RuntimeError in code outside initcfg" in result.output
+    assert "weird.py:8" in result.output and "Traceback" not in result.output
+    sys.modules.pop("weird", None)
