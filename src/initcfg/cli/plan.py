@@ -212,7 +212,9 @@ def _plan(**given: Any) -> None:
         failed = outcome.factory_error
         hint = f" ({failed.hint})" if failed.hint else ""
         code = f"[{failed.code}]" if failed.code else ""
-        click.echo(f"initcfg plan: error{code}: {failed.message}{hint}", err=True)
+        where = outcome.factory_location
+        place = f"{where.file}:{where.line}:{where.column}: " if where is not None else ""
+        click.echo(f"initcfg plan: {place}error{code}: {failed.message}{hint}", err=True)
         sys.exit(EXIT_USAGE)
     if outcome.train_plan is not None:
         _show_train_plan(outcome.train_plan, options.output_format)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from initcfg.diagnostics import Diagnostic
+from initcfg.diagnostics import Diagnostic, Location
 from initcfg.errors import EXIT_ERRORS, EXIT_USAGE, FactoryError
 from initcfg.schema.document import Document
 
@@ -61,6 +61,7 @@ class PlanOutcome:
     Attributes:
         load_errors: The config could not be loaded (nothing else was done).
         factory_error: The model could not be built.
+        factory_location: Where the config names what could not be built, when known.
         init_plan: The init plan (the init command).
         train_plan: The training plan (``--train``).
         failure: Applying the plan or writing ``--output`` failed: the message and the
@@ -70,6 +71,7 @@ class PlanOutcome:
 
     load_errors: list[Diagnostic] = field(default_factory=list)
     factory_error: FactoryError | None = None
+    factory_location: Location | None = None
     init_plan: InitPlan | None = None
     train_plan: TrainPlan | None = None
     failure: tuple[str, int] | None = None
@@ -149,7 +151,10 @@ def run_plan(options: PlanOptions) -> PlanOutcome:
         if options.train_plan and registry:
             alone = "--no-model plans the schedule without the model"
             error.hint = f"{error.hint}; {alone}" if error.hint else alone
-        return PlanOutcome(factory_error=error)
+        where = None
+        if document.tree is not None and error.path:
+            where = document.tree.location(error.path)
+        return PlanOutcome(factory_error=error, factory_location=where)
 
     try:
         if options.train_plan:

@@ -271,10 +271,10 @@ def _check_defined_in_project(
 ) -> None:
     place = _defined_in(value)
     if not _is_project_file(place, roots):
-        where = place or "built into the interpreter"
+        where = f"is defined in {place}" if place else "is built into the interpreter"
         raise FactoryError(
-            f"refusing {target!r}, named by the config: the callable is defined in "
-            f"{where}, not in a file of this project",
+            f"refusing {target!r}, named by the config: the callable {where}, not in a "
+            "file of this project",
             key, _TRUST_HINT, code="IC240",
         )
 
