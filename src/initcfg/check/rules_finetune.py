@@ -31,7 +31,9 @@ define(
 define(
     "IC304", "warning", "Optimizer or scheduler type is not one MMEngine/torch provides",
     why="The registry lookup fails at run time unless your project registers the name; "
-    "a near-miss (`SDG`, `MultiStepLr`) is usually a typo.",
+    "a near-miss (`SDG`, `MultiStepLr`) is usually a typo. An imported class "
+    "(`from torch.optim import AdamW`) is checked as its name; one that its module "
+    "lacks fails to import.",
     example="optim_wrapper:\n  optimizer: {type: SDG, lr: 0.01}",
     fix="Use the torch.optim / MMEngine name, or make sure your project registers it.",
 )

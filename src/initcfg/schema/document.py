@@ -88,15 +88,15 @@ def _written(tree: ConfigTree) -> FinetuneWritten:
     elif isinstance(raw, list | tuple):
         items = [(("param_scheduler", index), item) for index, item in enumerate(raw)]
     unmodelled = []
-    modelled: set[str] = set()
     if items:  # the scheduler models are imported only for a config that has some
+        from initcfg.schema.class_paths import SCHEDULERS
         from initcfg.schema.schedulers import scheduler_types
 
         modelled = set(scheduler_types())
-    for path, item in items:
-        name = item.get("type") if isinstance(item, Mapping) else None
-        if isinstance(name, str) and name.removeprefix("mmengine.") not in modelled:
-            unmodelled.append((path, name))
+        for path, item in items:
+            name = item.get("type") if isinstance(item, Mapping) else None
+            if isinstance(name, str) and SCHEDULERS.name(name) not in modelled:
+                unmodelled.append((path, name))
     return FinetuneWritten(
         optimizer_lr=tree.get(("optim_wrapper", "optimizer", "lr")) is not None,
         paramwise_cfg=bool(tree.get(("optim_wrapper", "paramwise_cfg"))),

@@ -34,7 +34,6 @@ from initcfg.schema.finetune_parser import SCOPE_KEY as SCOPE_KEY
 from initcfg.schema.finetune_parser import _Parser as _Parser
 from initcfg.schema.finetune_parser import _registered as _registered
 from initcfg.schema.finetune_parser import _show as _show
-from initcfg.schema.finetune_parser import _strip_scope as _strip_scope
 from initcfg.schema.finetune_parser import parse_finetune as parse_finetune
 from initcfg.schema.finetune_parser import registry_arguments as registry_arguments
 from initcfg.schema.finetune_settings import AutoScaleLR as AutoScaleLR

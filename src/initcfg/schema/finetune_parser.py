@@ -12,7 +12,14 @@ from pydantic import (
 
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic, did_you_mean, format_path
-from initcfg.schema.fields import _MMENGINE_SCOPE
+from initcfg.schema.class_paths import (
+    CONSTRUCTORS,
+    HOOKS,
+    LOOPS,
+    OPTIM_WRAPPERS,
+    OPTIMIZERS,
+    SCHEDULERS,
+)
 from initcfg.schema.finetune_settings import (
     AutoScaleLR,
     CheckpointHookCfg,
@@ -37,10 +44,6 @@ from initcfg.schema.schedulers import _SCHEDULERS
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _strip_scope(name: str) -> str:
-    return name[len(_MMENGINE_SCOPE) :] if name.startswith(_MMENGINE_SCOPE) else name
 
 
 SCOPE_KEY = "_scope_"
@@ -164,10 +167,11 @@ class _Parser:
             "IterBasedTrainLoop": IterBasedTrainLoop,
         }
         name = normal["type"]
-        model = loops.get(_strip_scope(name)) if isinstance(name, str) else None
+        loop = LOOPS.name(name) if isinstance(name, str) else None
+        model = loops.get(loop) if loop is not None else None
         if model is None:
             return None  # a project's own loop: nothing the schema can check
-        built = self.build(model, {**normal, "type": _strip_scope(name)}, path, model.__name__)
+        built = self.build(model, {**normal, "type": loop}, path, model.__name__)
         return built if isinstance(built, EpochBasedTrainLoop | IterBasedTrainLoop) else None
 
     def simple_loop(self, key: str, model: type[ValLoop] | type[TestLoop]) -> Any:
@@ -178,39 +182,62 @@ class _Parser:
         cfg = self.mapping(value, path, key)
         if cfg is None:
             return None
-        name = cfg.get("type", model.model_fields["type"].default)
-        if not isinstance(name, str) or _strip_scope(name) != model.model_fields["type"].default:
+        loop = model.model_fields["type"].default
+        name = cfg.get("type", loop)
+        if not isinstance(name, str) or LOOPS.name(name) != loop:
             return None
         if "type" in cfg:  # built by LOOPS.build; without a type the Runner calls the class
             cfg = registry_arguments(cfg)
-        return self.build(model, {**cfg, "type": _strip_scope(name)}, path, model.__name__)
+        return self.build(model, {**cfg, "type": loop}, path, model.__name__)
 
     def optimizer(self, value: Any, path: KeyPath) -> OptimizerCfg | None:
         cfg = self.mapping(value, path, "optimizer")
         if cfg is None:
             return None
         cfg = registry_arguments(cfg)  # OPTIMIZERS.build
-        name = cfg.get("type")
-        if not isinstance(name, str):
+        written = cfg.get("type")
+        if not isinstance(written, str):
             self.report("IC303", "optimizer needs 'type' naming a torch.optim class", path)
             return None
+        # `type=AdamW` imported from torch.optim is the dotted path of the class, which
+        # MMEngine calls as it would the class `'AdamW'` names: checked the same.
+        read = OPTIMIZERS.read(written)
+        name = read.name
         accepted = OPTIMIZER_ARGS.get(name)
-        if accepted is None and not _registered(name, self.extra_optimizers):
+        if accepted is None and read.module:
+            self.report(
+                "IC304",
+                f"optimizer type {written!r}: {read.module} has no optimizer {name!r}",
+                (*path, "type"),
+                did_you_mean(name, OPTIMIZER_ARGS),
+            )
+        elif (
+            accepted is None
+            and not read.elsewhere  # a class MMEngine imports from a module unseen here
+            and not _registered(written, self.extra_optimizers)
+        ):
             # The names a scope package registers are real names too: a typo of `LARS`
             # under default_scope='mmpretrain' is told so.
             registered = sorted(self.extra_optimizers)
+            scope, dot, tail = name.partition(".")
+            if dot:
+                # `scope.Name`, or a class imported from a top-level module (`from timm
+                # import Lamb`): MMEngine tries the scope's registry, then the import.
+                detail = (
+                    " nor registered by the config's scope packages; MMEngine builds it "
+                    f"only if a scope {scope!r} registers {tail!r} or {name!r} imports"
+                )
+            elif registered:
+                detail = " nor registered by the config's scope packages or the project"
+            else:
+                detail = "; it must be registered by your project"
             self.report(
                 "IC304",
-                f"optimizer type {name!r} is not in torch.optim"
-                + (
-                    " nor registered by the config's scope packages or the project"
-                    if registered
-                    else "; it must be registered by your project"
-                ),
+                f"optimizer type {written!r} is not in torch.optim{detail}",
                 (*path, "type"),
-                did_you_mean(name, [*OPTIMIZER_ARGS, *registered]),
+                did_you_mean(tail or name, [*OPTIMIZER_ARGS, *registered]),
             )
-        clean = dict(cfg)
+        clean = {**cfg, "type": name}
         ok = True
         if accepted is not None:
             for key in cfg:
@@ -238,7 +265,7 @@ class _Parser:
             and location is not None
             and location.file != self.tree.path
             and isinstance(base_type, str)
-            and base_type != name
+            and OPTIMIZERS.name(base_type) != name
         )
         if from_base and location is not None:
             self.report(
@@ -288,9 +315,12 @@ class _Parser:
         if cfg is None:
             return None
         constructor = cfg.get("constructor", "DefaultOptimWrapperConstructor")
-        default = _strip_scope(str(constructor)) == "DefaultOptimWrapperConstructor"
+        default = (
+            isinstance(constructor, str)
+            and CONSTRUCTORS.name(constructor) == "DefaultOptimWrapperConstructor"
+        )
         wrapper = cfg.get("type", "OptimWrapper")
-        wrapper = _strip_scope(wrapper) if isinstance(wrapper, str) else wrapper
+        wrapper = OPTIM_WRAPPERS.name(wrapper) if isinstance(wrapper, str) else wrapper
         if "optimizer" not in cfg:
             if default:
                 self.report(
@@ -318,6 +348,8 @@ class _Parser:
             if key not in ("optimizer", "paramwise_cfg", "clip_grad")
         }
         rest["type"] = wrapper
+        if default and "constructor" in rest:
+            rest["constructor"] = "DefaultOptimWrapperConstructor"
         try:
             built = OptimWrapperCfg.model_validate(
                 {**rest, "optimizer": optimizer, "paramwise_cfg": paramwise, "clip_grad": clip}
@@ -353,12 +385,14 @@ class _Parser:
             cfg = self.mapping(item, path, "a param_scheduler entry")
             if cfg is None:
                 continue
-            name = cfg.get("type")
-            if not isinstance(name, str):
+            written = cfg.get("type")
+            if not isinstance(written, str):
                 self.report("IC303", "a param_scheduler entry needs 'type'", path)
                 continue
-            model = _SCHEDULERS.get(_strip_scope(name))
-            if model is None and _registered(name, self.extra_schedulers):
+            read = SCHEDULERS.read(written)  # an imported MMEngine class reads as its name
+            name = read.name
+            model = _SCHEDULERS.get(name)
+            if model is None and (read.elsewhere or _registered(written, self.extra_schedulers)):
                 continue  # the project's own scheduler: its arguments are unknown here
             if model is None:
                 # Momentum schedulers and projects' own schedulers are not modelled; a
@@ -366,16 +400,21 @@ class _Parser:
                 known = [*_SCHEDULERS, *sorted(self.extra_schedulers)]
                 hint = did_you_mean(name, known, cutoff=0.85)
                 if hint is not None and not name.endswith("Momentum"):
+                    if read.module:
+                        detail = f": {read.module} has no lr scheduler {name!r}"
+                    elif self.extra_schedulers:
+                        detail = " is not an MMEngine lr scheduler nor a registered one"
+                    else:
+                        detail = " is not an MMEngine lr scheduler"
                     self.report(
                         "IC304",
-                        f"scheduler type {name!r} is not an MMEngine lr scheduler"
-                        + (" nor a registered one" if self.extra_schedulers else ""),
+                        f"scheduler type {written!r}{detail}",
                         (*path, "type"),
                         hint,
                     )
                 continue
             scheduler = self.build(
-                model, {**registry_arguments(cfg), "type": _strip_scope(name)}, path, name
+                model, {**registry_arguments(cfg), "type": name}, path, name
             )
             if scheduler is not None:
                 built.append(scheduler)
@@ -420,7 +459,7 @@ class _Parser:
             path: KeyPath = ("default_hooks", "checkpoint")
             cfg = self.mapping(hooks["checkpoint"], path, "default_hooks.checkpoint")
             name = cfg.get("type", "CheckpointHook") if cfg is not None else None
-            if cfg is not None and isinstance(name, str) and _strip_scope(name) == "CheckpointHook":
+            if cfg is not None and isinstance(name, str) and HOOKS.name(name) == "CheckpointHook":
                 fields["checkpoint"] = self.build(  # HOOKS.build pops _scope_
                     CheckpointHookCfg,
                     {**registry_arguments(cfg), "type": "CheckpointHook"},

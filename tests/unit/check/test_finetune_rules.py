@@ -353,3 +353,167 @@ def test_a_missing_pretrained_checkpoint_is_reported_wherever_the_entry_is(
     assert "'gone.pth' does not exist" in found[0].message
     assert found[0].hint is not None and "--no-fs-checks" not in found[0].hint
     assert not [d for d in initcfg.validate(config, fs_checks=False) if d.code == "IC312"]
+
+
+# ------------------------------------------------- new-style configs: class types
+
+# A new-style config names types by imported classes; MMEngine calls the class as it
+# would the one the registry name gives, so each finding must be the string's, at the
+# same place.
+STRING_TYPED = """\
+optim_wrapper = dict(optimizer=dict(type={optimizer}, lr=0.02, momentum=0.9))
+param_scheduler = [dict(type={scheduler}, milestones=[8, 11], by_epoch=True)]
+train_cfg = dict(type={loop}, max_epochs=8)
+"""
+
+
+def _findings(path: Path) -> list[tuple[str, str | None, int | None, int | None, str]]:
+    return sorted((d.code, d.path, d.line, d.column, d.message) for d in initcfg.validate(path))
+
+
+@pytest.mark.parametrize(
+    ("imports", "optimizer", "scheduler", "loop"),
+    [
+        (
+            "from torch.optim import AdamW\n"
+            "from mmengine.optim.scheduler import MultiStepLR\n"
+            "from mmengine.runner import EpochBasedTrainLoop\n",
+            "AdamW", "MultiStepLR", "EpochBasedTrainLoop",
+        ),
+        (
+            "from torch.optim import AdamW as W\n"
+            "from mmengine.optim import MultiStepLR as Steps\n"
+            "from mmengine.runner.loops import EpochBasedTrainLoop as Loop\n",
+            "W", "Steps", "Loop",
+        ),
+        (
+            "import torch.optim as optim\n"
+            "import mmengine.optim.scheduler.lr_scheduler as schedulers\n"
+            "import mmengine.runner\n",
+            "optim.AdamW", "schedulers.MultiStepLR", "mmengine.runner.EpochBasedTrainLoop",
+        ),
+        (
+            "from torch.optim.adamw import AdamW\n"
+            "from mmengine.optim.scheduler import MultiStepLR\n",
+            "AdamW", "MultiStepLR", "'EpochBasedTrainLoop'",
+        ),
+    ],
+    ids=["from-import", "from-import-as", "module-attribute", "defining-module"],
+)
+def test_imported_classes_are_checked_as_their_names(
+    tmp_path: Path, imports: str, optimizer: str, scheduler: str, loop: str
+) -> None:
+    names = {"optimizer": "'AdamW'", "scheduler": "'MultiStepLR'", "loop": "'EpochBasedTrainLoop'"}
+    classes = {"optimizer": optimizer, "scheduler": scheduler, "loop": loop}
+    # Each type padded to the wider of its two spellings: the same columns in both files.
+    width = {key: max(len(names[key]), len(classes[key])) for key in names}
+    (tmp_path / "strings").mkdir()
+    (tmp_path / "classes").mkdir()
+    strings = tmp_path / "strings" / "c.py"
+    strings.write_text(
+        "\n" * imports.count("\n")
+        + STRING_TYPED.format(**{key: names[key].ljust(width[key]) for key in names})
+    )
+    config = tmp_path / "classes" / "c.py"
+    config.write_text(
+        imports + STRING_TYPED.format(**{key: classes[key].ljust(width[key]) for key in names})
+    )
+    found = _findings(config)
+    assert found == _findings(strings)
+    # AdamW takes no momentum (IC301) and both milestones lie past 8 epochs (IC306).
+    assert [(code, path) for code, path, *_ in found] == [
+        ("IC301", "optim_wrapper.optimizer.momentum"),
+        ("IC306", "param_scheduler[0].milestones[0]"),
+        ("IC306", "param_scheduler[0].milestones[1]"),
+    ]
+
+
+def _column(line: str, written: str) -> int:
+    return line.index(written) + 1
+
+
+def test_an_imported_loop_hook_and_wrapper_are_checked(tmp_path: Path) -> None:
+    text = (
+        "from mmengine.runner import ValLoop, TestLoop, IterBasedTrainLoop\n"
+        "from mmengine.hooks import CheckpointHook\n"
+        "from mmengine.optim import AmpOptimWrapper, DefaultOptimWrapperConstructor\n"
+        "import torch.optim as optim\n"
+        "train_cfg = dict(type=IterBasedTrainLoop, max_iters=0)\n"
+        "val_cfg = dict(type=ValLoop, fp16='yes')\n"
+        "test_cfg = dict(type=TestLoop, bogus=1)\n"
+        "default_hooks = dict(checkpoint=dict(type=CheckpointHook, interval=0))\n"
+        "optim_wrapper = dict(type=AmpOptimWrapper, optimizer=dict(type=optim.SGD, lr=0.1),\n"
+        "                     constructor=DefaultOptimWrapperConstructor, loss_scale=-1,\n"
+        "                     paramwise_cfg=dict(bias_lr_mul=2.0))\n"
+    )
+    config = tmp_path / "loops.py"
+    config.write_text(text)
+    lines = text.splitlines()
+    found = [(code, path, line, column) for code, path, line, column, _ in _findings(config)]
+    assert found == [
+        ("IC301", "test_cfg.bogus", 7, _column(lines[6], "bogus")),
+        ("IC302", "default_hooks.checkpoint.interval", 8, _column(lines[7], "interval")),
+        ("IC302", "optim_wrapper.loss_scale", 10, _column(lines[9], "loss_scale")),
+        ("IC302", "train_cfg.max_iters", 5, _column(lines[4], "max_iters")),
+        ("IC302", "val_cfg.fp16", 6, _column(lines[5], "fp16")),
+        # Read only because the imported constructor is MMEngine's default one.
+        ("IC305", "optim_wrapper.paramwise_cfg.bias_lr_mul", 11, _column(lines[10], "bias")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("imports", "optimizer", "expected"),
+    [
+        # A class MMEngine imports from a module initcfg cannot see: nothing to check.
+        ("from timm.optim import Lamb", "Lamb", []),
+        ("from mmengine.optim import ZeroRedundancyOptimizer", "ZeroRedundancyOptimizer", []),
+        # A name torch.optim does not have is told so, not called "not in torch.optim"
+        # while being written as torch.optim's.
+        (
+            "from torch.optim import AdamX",
+            "AdamX",
+            ["optimizer type 'torch.optim.AdamX': torch.optim has no optimizer 'AdamX'"],
+        ),
+        (
+            "from timm import Lamb",
+            "Lamb",
+            [
+                "optimizer type 'timm.Lamb' is not in torch.optim nor registered by the "
+                "config's scope packages; MMEngine builds it only if a scope 'timm' "
+                "registers 'Lamb' or 'timm.Lamb' imports"
+            ],
+        ),
+    ],
+)
+def test_an_imported_optimizer_the_table_does_not_know(
+    tmp_path: Path, imports: str, optimizer: str, expected: list[str]
+) -> None:
+    config = tmp_path / "unknown.py"
+    config.write_text(f"{imports}\noptim_wrapper = dict(optimizer=dict(type={optimizer}, lr=1))\n")
+    found = initcfg.validate(config)
+    assert [d.message for d in found] == expected
+    column = _column(config.read_text().splitlines()[1], "type=")
+    for item in found:  # where the type is written, as for a string
+        assert (item.code, item.line, item.column) == ("IC304", 2, column)
+
+
+def test_an_imported_scheduler_the_schema_does_not_model(tmp_path: Path) -> None:
+    config = tmp_path / "schedulers.py"
+    config.write_text(
+        "from mmengine.optim.scheduler import MultiStepLr, CosineAnnealingMomentum\n"
+        "from mmengine.optim import QuadraticWarmupLR\n"
+        "from mmpretrain.engine.schedulers import LayerDecay\n"
+        "from torch.optim.lr_scheduler import MultiStepLR\n"
+        "param_scheduler = [dict(type=MultiStepLr, milestones=[1]),\n"
+        "                   dict(type=CosineAnnealingMomentum), dict(type=QuadraticWarmupLR),\n"
+        "                   dict(type=LayerDecay), dict(type=MultiStepLR, milestones=[1])]\n"
+    )
+    found = initcfg.validate(config)
+    assert [(d.code, d.path, d.line, d.column, d.message, d.hint) for d in found] == [
+        (
+            "IC304", "param_scheduler[0].type", 5, len("param_scheduler = [dict(") + 1,
+            "scheduler type 'mmengine.optim.scheduler.MultiStepLr': mmengine.optim.scheduler "
+            "has no lr scheduler 'MultiStepLr'",
+            "did you mean 'MultiStepLR'?",
+        )
+    ]

@@ -14,6 +14,7 @@ from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Location
 from initcfg.schema import finetune as ft
+from initcfg.schema.document import parse_document
 from initcfg.schema.finetune import (
     INF,
     EpochBasedTrainLoop,
@@ -200,6 +201,42 @@ def test_parse_reads_every_section() -> None:
     assert settings_.load_from == "ckpt.pth" and settings_.resume
     assert settings_.randomness is not None and settings_.randomness.seed == 0
     assert settings_.checkpoint is not None and settings_.checkpoint.max_keep_ckpts == 3
+
+
+def test_class_paths_are_typed_as_their_registry_names() -> None:
+    # What a new-style config's imported classes load as: the settings the planners and
+    # the train loop read name the classes as the string form does.
+    tree = _tree(
+        {
+            "train_cfg": {"type": "mmengine.runner.loops.EpochBasedTrainLoop", "max_epochs": 3},
+            "val_cfg": {"type": "mmengine.runner.ValLoop"},
+            "optim_wrapper": {
+                "type": "mmengine.optim.AmpOptimWrapper",
+                "constructor": "mmengine.optim.optimizer.DefaultOptimWrapperConstructor",
+                "optimizer": {"type": "torch.optim.sgd.SGD", "lr": 0.1, "momentum": 0.9},
+            },
+            "param_scheduler": [
+                {"type": "mmengine.optim.scheduler.lr_scheduler.MultiStepLR", "milestones": [2]},
+                {"type": "mmengine.optim.QuadraticWarmupLR", "end": 1},
+            ],
+            "default_hooks": {"checkpoint": {"type": "mmengine.hooks.CheckpointHook"}},
+        }
+    )
+    settings_, found = parse_finetune(tree)
+    assert found == []
+    assert settings_ is not None
+    assert isinstance(settings_.train_cfg, EpochBasedTrainLoop)
+    assert settings_.val_cfg is not None and settings_.val_cfg.type == "ValLoop"
+    wrapper = settings_.optim_wrapper
+    assert wrapper is not None and wrapper.type == "AmpOptimWrapper"
+    assert wrapper.constructor == "DefaultOptimWrapperConstructor"
+    assert wrapper.optimizer.type == "SGD" and wrapper.optimizer.known
+    assert [s.type for s in settings_.param_scheduler] == ["MultiStepLR"]
+    assert settings_.checkpoint is not None
+    written = parse_document(tree).finetune_written
+    assert written.unmodelled_schedulers == (
+        (("param_scheduler", 1), "mmengine.optim.QuadraticWarmupLR"),
+    )
 
 
 def test_loss_scale_needs_amp() -> None:
