@@ -352,6 +352,10 @@ def _checkpoint_load(
     ]
     unloaded = set(result.missing) | {item.key for item in skipped}
     fresh = [name for name in params if name in unloaded]
+    # A tied or shared parameter has a key per name; the first is in `params`.
+    canonical = set(params)
+    every_name = {name for name, _ in root.named_parameters(remove_duplicate=False)}
+    tied = [key for key in result.missing if key in every_name and key not in canonical]
     writers = init_plan.writers()
     fresh_init: dict[str, str] = {}
     for name in fresh:
@@ -368,6 +372,7 @@ def _checkpoint_load(
         shape_skipped=skipped,
         fresh=fresh,
         fresh_init=fresh_init,
+        tied_missing=tied,
     )
 
 

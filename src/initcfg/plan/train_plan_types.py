@@ -106,6 +106,9 @@ class CheckpointLoad(BaseModel):
             shape-skipped); a new head shows up here.
         fresh_init: For each fresh parameter, the init step that gives it its value, when
             the init plan tells.
+        tied_missing: Missing keys that are second names of a tied or shared parameter
+            (``head.weight`` for ``embed.weight``): that tensor loads, or is fresh, under
+            its first name; the other missing keys that are not in ``fresh`` are buffers.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -120,6 +123,7 @@ class CheckpointLoad(BaseModel):
     shape_skipped: list[ShapeSkip] = []
     fresh: list[str] = []
     fresh_init: dict[str, str] = {}
+    tied_missing: list[str] = []
 
 
 class TrainPlan(BaseModel):

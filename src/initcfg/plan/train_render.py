@@ -206,9 +206,15 @@ def _load(load: CheckpointLoad, limit: int) -> list[str]:
         lines += _table(rows, indent="    ")
     else:
         lines.append("  every parameter takes the checkpoint's value")
-    other_missing = [key for key in load.missing if key not in load.fresh]
-    if other_missing:
-        lines.append("  buffers not in checkpoint: " + _names(other_missing, limit))
+    tied = set(load.tied_missing)
+    buffers = [key for key in load.missing if key not in load.fresh and key not in tied]
+    if buffers:
+        lines.append("  buffers not in checkpoint: " + _names(buffers, limit))
+    if tied:
+        lines.append(
+            "  second names of tied parameters not in checkpoint (each is the tensor of "
+            "its first name, above): " + _names(load.tied_missing, limit)
+        )
     if load.unexpected:
         lines.append("  ignored checkpoint keys: " + _names(load.unexpected, limit))
     return lines

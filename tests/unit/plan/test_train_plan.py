@@ -300,3 +300,31 @@ def test_a_file_that_is_no_train_plan_is_a_plan_file_error(tmp_path: Path) -> No
     with pytest.raises(PlanFileError) as missing:
         TrainPlan.read_file(tmp_path / "nope.json")
     assert missing.value.diagnostics[0].code == "IC001"
+
+
+class Tied(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(10, 4)
+        self.out = nn.Linear(4, 10, bias=False)
+        self.out.weight = self.emb.weight  # tied: one tensor, two keys
+        self.shared = nn.Linear(4, 4)
+        self.alias = self.shared  # the same module under a second name
+        self.bn = nn.BatchNorm1d(4)
+
+
+def test_second_names_of_tied_parameters_are_not_called_buffers(tmp_path: Path) -> None:
+    model = Tied()
+    kept = ("emb.weight", "shared.weight")
+    checkpoint = tmp_path / "part.pth"
+    torch.save({k: v for k, v in model.state_dict().items() if k in kept}, checkpoint)
+    plan = compile_train_plan(config(load_from=str(checkpoint)), model)
+    assert plan.load is not None
+    assert plan.load.tied_missing == ["out.weight", "alias.weight", "alias.bias"]
+    assert plan.load.fresh == ["shared.bias", "bn.weight", "bn.bias"]
+    text = plan.render_text()
+    buffers = "bn.running_mean, bn.running_var, bn.num_batches_tracked"
+    assert f"buffers not in checkpoint: {buffers}" in text
+    assert "second names of tied parameters not in checkpoint" in text
+    assert "out.weight, alias.weight, alias.bias" in text
+    assert TrainPlan.loads(plan.dumps()) == plan
