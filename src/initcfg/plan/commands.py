@@ -79,6 +79,8 @@ class PlanOutcome:
 
 
 def _check_options(options: PlanOptions) -> None:
+    if options.output == "":
+        raise PlanUsageError("--output needs a file name (it is empty: an unset variable?)")
     if (options.output or options.seed is not None) and not options.do_apply:
         raise PlanUsageError("--output and --seed need --apply")
     if options.meta and options.do_apply:

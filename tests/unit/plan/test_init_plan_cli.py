@@ -337,3 +337,10 @@ def test_a_model_whose_attribute_hook_raises_gets_a_message_not_a_traceback(
     assert "reading the model raised RuntimeError in code outside initcfg" in result.output
     assert "weird.py:8" in result.output and "Traceback" not in result.output
     sys.modules.pop("weird", None)
+
+
+def test_an_empty_output_name_is_a_usage_error(config: Path) -> None:
+    args = [str(config), "--model", MODEL, "--apply", "--output", ""]
+    result = CliRunner().invoke(plan_command, args)
+    assert result.exit_code == 2
+    assert "--output needs a file name" in result.output
