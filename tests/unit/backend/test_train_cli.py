@@ -211,3 +211,33 @@ def test_validation_errors_stop_the_run_before_anything_is_built(tmp_path: Path)
     assert result.exit_code == 1, result.output
     assert "Kaimin" in result.output and "nothing was trained" in result.output
     assert not work.exists()
+
+
+@pytest.mark.parametrize(
+    ("section", "factory", "message"),
+    [
+        ("train", "def build(**kwargs):\n    raise KeyError('ds boom')\n",
+         "boom.py:build(classes, size, split) raised KeyError: 'ds boom'"),
+        ("val", "def build(**kwargs):\n    raise RuntimeError('no val set')\n",
+         "boom.py:build(classes, size, split) raised RuntimeError: no val set"),
+        ("metric", "def build():\n    return object()\n",
+         "boom.py:build returned an object of type object without reset(), update(), compute()"),
+    ],
+)
+def test_a_failing_data_or_metric_factory_is_named_where_the_config_names_it(
+    tmp_path: Path, section: str, factory: str, message: str
+) -> None:
+    (tmp_path / "boom.py").write_text(factory)
+    config = shapes_config()
+    if section == "metric":
+        config["val_evaluator"] = {"type": "boom.py:build"}
+        key = "val_evaluator.type"
+    else:
+        config[f"{section}_dataloader"]["dataset"]["type"] = "boom.py:build"
+        key = f"{section}_dataloader.dataset.type"
+    path = tmp_path / "boom.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = CliRunner().invoke(train_command, [str(path), "--work-dir", str(tmp_path / "w")])
+    assert result.exit_code == 1, result.output
+    assert message in result.output and f"{key}: " in result.output
+    assert f"{path}:" in result.output and "Traceback" not in result.output

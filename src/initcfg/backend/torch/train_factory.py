@@ -36,3 +36,32 @@ def build(
     except TypeError as error:
         message = f"{factory.target}({', '.join(kwargs)}) failed: {error}"
         raise TrainError(message, factory.path) from None
+    except (Exception, SystemExit) as error:  # the project's code: reported with its place
+        raise TrainError(
+            f"{factory.target}({', '.join(kwargs)}) raised {type(error).__name__}: {error}",
+            (*factory.path, "type"),
+        ) from None
+
+
+# What the loop calls on the object a val_evaluator factory returns.
+EVALUATOR_METHODS = ("reset", "update", "compute")
+
+
+def build_evaluator(factory: Factory, base_dir: str | None = None, *, trust: bool = False
+                    ) -> Any:
+    """:func:`build` for ``val_evaluator``, whose object must have the methods the loop
+    calls (checked now, not at the end of the first epoch).
+
+    Raises:
+        TrainError: as :func:`build`, or the object lacks one of those methods.
+    """
+    evaluator = build(factory, base_dir, trust=trust)
+    lacking = [name for name in EVALUATOR_METHODS if not callable(getattr(evaluator, name, None))]
+    if lacking:
+        raise TrainError(
+            f"{factory.target} returned an object of type {type(evaluator).__name__} "
+            "without " + ", ".join(f"{name}()" for name in lacking)
+            + ": an evaluator needs reset(), update(outputs, targets) and compute()",
+            (*factory.path, "type"),
+        )
+    return evaluator

@@ -36,7 +36,7 @@ from initcfg.backend.torch.train_dist import (
     barrier,
     broadcast_int,
 )
-from initcfg.backend.torch.train_factory import build
+from initcfg.backend.torch.train_factory import build, build_evaluator
 from initcfg.backend.torch.train_options import TrainOptions, TrainResult
 from initcfg.backend.torch.train_progress import JsonLog, Progress
 from initcfg.backend.torch.train_settings import TrainSettings
@@ -253,7 +253,7 @@ class _Runner:
                 num_workers=settings.val_loader.num_workers,
                 generator=torch.Generator(),
             )
-            self.evaluator = build(settings.evaluator, base, trust=trust)
+            self.evaluator = build_evaluator(settings.evaluator, base, trust=trust)
         self.optimizer, self.lr_table = _build_optimizer(
             self.tree, settings, self.module, self.iters_per_epoch, self.ctx.world_size
         )
