@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+
+from pydantic import BeforeValidator
 
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, place
@@ -36,9 +38,34 @@ FINETUNE_KEYS = frozenset({
 # fine-tune keys are first read.
 _NOT_YET_TYPED: Any = object()
 
-InitCfg = list[BaseInit]
+def _typed_entry(value: Any) -> Any:
+    """One entry of an ``init_cfg`` as the model its ``type`` names (an instance passes)."""
+    if not isinstance(value, Mapping):
+        return value  # a model instance, or a value the list's item type refuses
+    from pydantic import ValidationError
+
+    from initcfg.schema.registry import initializer_types, parse_initializer
+
+    kind = value.get("type")
+    if not isinstance(kind, str) or kind not in initializer_types():
+        raise ValueError(f"unknown initializer type {kind!r}")
+    try:
+        return parse_initializer(value)
+    except ValidationError as error:
+        raise ValueError(str(error)) from None
+
+
+def _entries(value: Any) -> Any:
+    return [value] if isinstance(value, Mapping | BaseInit) else value
+
+
+InitCfg = Annotated[
+    list[Annotated[BaseInit, BeforeValidator(_typed_entry)]], BeforeValidator(_entries)
+]
 """An ``init_cfg`` value as a type: its entries, each a typed initializer (a dict
-value is a list of one)."""
+value is a list of one). ``pydantic.TypeAdapter(InitCfg).validate_python(value)``
+types a value, each entry as the initializer its ``type`` names; ``validate_init_cfg``
+reports every problem of one instead, with its path."""
 
 
 # A NamedTuple rather than a dataclass: defining it costs a tenth as much at import,

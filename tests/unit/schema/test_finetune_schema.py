@@ -271,3 +271,27 @@ def test_parse_never_raises(data: dict[str, Any]) -> None:
     settings_, found = parse_finetune(ConfigTree(data))
     assert settings_ is not None
     assert all(d.code.startswith("IC3") for d in found)
+
+
+def test_init_cfg_as_a_type_dispatches_each_entry_on_its_type() -> None:
+    import pydantic
+
+    from initcfg.schema import InitCfg, Kaiming, Normal, Xavier
+
+    adapter = pydantic.TypeAdapter(InitCfg)
+    entries = adapter.validate_python(
+        [{"type": "Kaiming", "layer": "Conv2d"}, {"type": "Normal", "std": 0.01}]
+    )
+    assert [type(entry) for entry in entries] == [Kaiming, Normal]
+    assert entries[0].layer == "Conv2d" and entries[1].std == 0.01
+    [one] = adapter.validate_python({"type": "Xavier", "layer": "Linear"})  # a dict: one entry
+    assert isinstance(one, Xavier)
+    assert adapter.validate_python([Kaiming(layer="Linear")]) == [Kaiming(layer="Linear")]
+    for bad, words in (
+        ([{"type": "Kaimin"}], "unknown initializer type 'Kaimin'"),
+        ([{"type": "Normal", "std": -1}], "greater than or equal to 0"),
+        ([{"type": "Kaiming", "nope": 1}], "Extra inputs are not permitted"),
+        (5, "valid list"),
+    ):
+        with pytest.raises(pydantic.ValidationError, match=words):
+            adapter.validate_python(bad)
