@@ -100,7 +100,10 @@ define(
 )
 define(
     "IC413", "error", "An initializer type has no torch implementation",
-    why="The type is registered for validation only; the backend cannot execute it.",
+    why="The type is registered for validation only (register_initializer on a subclass "
+    "of WeightInit or BaseInit, not of a built-in such as Normal); the backend has no "
+    "operation for it, so nothing the entry reaches can be planned or written. Reported "
+    "once per entry, at its type.",
     example="init_cfg: {type: MyInit, layer: Conv2d}",
     fix="Use a built-in initializer, or initialize those layers in code.",
 )

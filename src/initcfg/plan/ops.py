@@ -104,12 +104,31 @@ def _kaiming(init: Kaiming | Caffe2Xavier, shape: tuple[int, ...], what: str) ->
     return TensorOp("normal", (0, std))
 
 
+# The initializer models weight_op knows; a registered subclass of one runs as it does.
+_WITH_TORCH_OP: tuple[type[WeightInit], ...] = (
+    Constant,
+    Normal,
+    Uniform,
+    Xavier,
+    Kaiming,
+    Caffe2Xavier,
+    TruncNormal,
+)
+
+
+def has_torch_op(init: BaseInit) -> bool:
+    """Whether :func:`weight_op` can run ``init``: False for a type registered for
+    validation alone (``register_initializer`` on a plain ``WeightInit`` subclass)."""
+    return isinstance(init, _WITH_TORCH_OP)
+
+
 def weight_op(init: WeightInit, shape: tuple[int, ...], what: str) -> TensorOp:
     """The op ``init`` performs on a weight of ``shape``.
 
     Raises:
         InitError: The initializer cannot run on this weight (a fan-based type on a 1-D
-            weight), or the type has no torch implementation.
+            weight), or the type has no torch implementation (the planner reports
+            that once per entry, see :func:`has_torch_op`, before any shape is met).
     """
     if isinstance(init, Constant):
         return TensorOp("fill", (init.val,))

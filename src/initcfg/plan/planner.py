@@ -53,7 +53,7 @@ from initcfg.plan.model_walk import (
     postorder,
 )
 from initcfg.plan.module_index import ModuleIndex
-from initcfg.plan.ops import TensorOp
+from initcfg.plan.ops import TensorOp, has_torch_op
 from initcfg.plan.planner_writes import Stamps, init_step
 from initcfg.plan.repeats import Repeats
 from initcfg.plan.steps import LoadSpec, Origin, Source, Step, Unreached, make_origin
@@ -405,20 +405,14 @@ class Planner:
 
     def run_entry(self, entry: _Entry, module: nn.Module, path: str) -> None:
         init = entry.initializer
+        if not self.runs_in_torch(init, entry.origin, entry.key):
+            return  # nothing of the entry is planned, its overrides included
         if isinstance(init, Pretrained):
             self.load_step(init, module, path, entry.origin)
-        elif isinstance(init, WeightInit):
+        elif isinstance(init, WeightInit) and init.layers:
             # Without a layer MMEngine walks the module, matches nothing, writes nothing.
-            if init.layers:
-                layer_key = (*entry.key, "layer") if entry.key is not None else None
-                self.init_step(init, module, path, entry.origin, whole=False, key=layer_key)
-        else:
-            self.report(
-                "IC413",
-                f"initializer type {init.type!r} has no torch implementation",
-                entry.origin,
-            )
-            return
+            layer_key = (*entry.key, "layer") if entry.key is not None else None
+            self.init_step(init, module, path, entry.origin, whole=False, key=layer_key)
         if init.override:
             self.overrides += 1
         for (name, item), key in zip(init.resolved_overrides(), entry.override_keys, strict=True):
@@ -433,6 +427,8 @@ class Planner:
                 found = self.source.locate(key)
                 if found is not None:
                     origin = Origin(path, origin.key, origin.source, found.file, found.line)
+            if not self.runs_in_torch(item, origin, key):
+                continue
             reached = self.override_target(module, path, name, origin, key)
             if reached is None:
                 continue
@@ -441,10 +437,29 @@ class Planner:
                 self.load_step(item, target, sub_path, origin)
             elif isinstance(item, WeightInit):
                 self.init_step(item, target, sub_path, origin, whole=True)
-            else:
-                self.report(
-                    "IC413", f"initializer type {item.type!r} has no torch implementation", origin
-                )
+
+    def runs_in_torch(self, init: BaseInit, origin: Origin, key: KeyPath | None) -> bool:
+        """Whether the backend can run ``init``; if not, IC413 at the entry's ``type``.
+
+        Checked before any tensor is met, so a type registered for validation alone is one
+        diagnostic per entry, not one per weight it would have reached.
+        """
+        if isinstance(init, Pretrained) or has_torch_op(init):
+            return True
+        locate = self.source.locate
+        type_key = (*key, "type") if key is not None else None
+        if type_key is not None and (locate is None or locate(type_key) is None):
+            type_key = None  # an override that inherits its type: the override's place
+        self.report(
+            "IC413",
+            f"initializer type {init.type!r} has no torch implementation (it is registered "
+            "for validation only), so the plan cannot run it",
+            origin,
+            "use a built-in initializer, or write those tensors in the module's own "
+            "init_weights",
+            type_key,
+        )
+        return False
 
     def override_target(
         self, module: nn.Module, path: str, name: str, origin: Origin, key: KeyPath | None

@@ -111,8 +111,9 @@ def initialize(module: nn.Module, init_cfg: Any) -> InitReport:
         InitCfgError: ``init_cfg`` breaks the grammar; ``.diagnostics`` says where. An
             entry without ``type`` (``{}`` included) raises its subclass
             ``InitCfgKeyError``, also a ``KeyError`` as MMEngine's is.
-        InitError: An entry cannot run on this module (override name missing, fan-based
-            initializer on a 1-D weight, ...). Nothing was written.
+        InitError: An entry cannot run on this module (override name missing, a type
+            without a torch implementation, fan-based initializer on a 1-D weight, ...).
+            Nothing was written.
         CheckpointError: A Pretrained checkpoint cannot be read.
     """
     init_cfg, problem = plain_value(init_cfg)  # typed models stay as they are
