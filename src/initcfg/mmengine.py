@@ -127,7 +127,7 @@ def _one_diagnostic(item: Diagnostic, config: str | None) -> str:
         where = config or "<config>"
     path = f" ({item.path})" if item.path else ""
     text = f"{where}: {item.severity}[{item.code}] {item.message}{path}"
-    if item.config is not None and item.file is not None:
+    if item.inherited:  # a base file's value: shown at the config, then where it is
         text = f"{item.config}: {item.severity}[{item.code}] {item.message}{path}"
         text += f"\n    from base {where}"
     if item.hint:

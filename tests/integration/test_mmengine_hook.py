@@ -215,3 +215,16 @@ def test_the_readme_s_two_lines_turn_the_hook_on(tmp_path: Path) -> None:
     assert runner.cfg.custom_imports["imports"] == ["initcfg.mmengine"]
     runner.train()
     assert "InitcfgHook: init plan: 6 parameters" in _log(runner)
+
+
+def test_a_finding_in_the_config_itself_is_logged_at_it_not_as_from_base() -> None:
+    # Plans name their config on every finding now, the config's own lines included.
+    from initcfg.diagnostics import Location, diagnostic
+    from initcfg.mmengine import _one_diagnostic
+
+    typo = diagnostic("IC402", "layer 'Conv2D' matches no module under the model")
+    own = _one_diagnostic(typo.at(Location("cfg.py", 3, 5), "cfg.py"), "cfg.py")
+    assert own.startswith("cfg.py:3:5: warning[IC402]") and "from base" not in own
+    inherited = _one_diagnostic(typo.at(Location("base.py", 2, 1), "cfg.py"), "cfg.py")
+    assert inherited.startswith("cfg.py: warning[IC402]")
+    assert "from base base.py:2:1" in inherited

@@ -56,6 +56,16 @@ define(
     fix="Leave some parameters trainable.",
 )
 define(
+    "IC458", "info", "The config has no optim_wrapper to plan",
+    why="The training plan starts from the optimizer: without `optim_wrapper` there are no "
+    "parameter groups and no learning-rate table, only the loop. MMEngine's Runner trains "
+    "only when train_cfg, train_dataloader and optim_wrapper are all set; a schedule "
+    "fragment meant to be inherited often has the loop alone.",
+    example="train_cfg = dict(by_epoch=True, max_epochs=12)  # and no optim_wrapper",
+    fix="Plan the config that inherits this one, or add "
+    "`optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01))`.",
+)
+define(
     "IC460", "info", "The learning-rate table needs the number of iterations per epoch",
     why="An iteration-based scheduler, `convert_to_iter_based`, or a default `end` in "
     "iterations depends on the dataloader length, which the config alone does not give.",

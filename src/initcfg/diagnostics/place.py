@@ -34,7 +34,8 @@ def place(
     ``locate`` maps a key path to where its value (or nearest located ancestor) was
     written, such as ``ConfigTree.location``. A diagnostic already placed in another
     file than ``config`` (a base config) is kept there and learns which config was
-    checked, so renderers can say "from base". One without a location stays as it is.
+    checked, so renderers can say "from base". One without a location is about the whole
+    config: it learns ``config`` too, so that no renderer has to show it nameless.
     With ``text_paths``, a diagnostic that has its path only as text is placed too
     (:func:`parse_path`); producers should pass key path tuples instead.
     """
@@ -46,5 +47,7 @@ def place(
             item = item.at(locate(parse_path(item.path)), config)
         elif item.file is not None and config is not None and item.file != config:
             item = item.at(item.location, config)
+        if item.file is None and item.config is None and config is not None:
+            item = item.at(None, config)
         placed.append(item)
     return placed

@@ -4,7 +4,6 @@ parameters nothing writes (IC405)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from itertools import filterfalse, islice
 from operator import attrgetter
@@ -45,12 +44,7 @@ def lazy_model_problem(
         "the model once on a sample batch inside the factory",
     )
     where = tree.location(("model", "type")) or tree.location(("model",))
-    if where is None:
-        return problem
-    inherited = tree.path if tree.path is not None and (
-        os.path.abspath(where.file) != os.path.abspath(tree.path)
-    ) else None
-    return problem.at(where, inherited)
+    return problem.at(where, tree.path)
 
 
 def _lazy_modules(model: nn.Module, index: ModuleIndex | None = None) -> list[tuple[str, str]]:
@@ -108,9 +102,7 @@ def _provenance_diagnostics(plan: InitPlan, parameters: int | None = None) -> No
         if lost:
             later = sorted({describe_step(plan.steps[writers[n][-1]]) for n in lost})
             where = _location(step.origin)
-            inherited = plan.config if where is not None and plan.config is not None and (
-                os.path.abspath(where.file) != os.path.abspath(plan.config)
-            ) else None
+            config = plan.config if where is not None else None
             plan.diagnostics.append(
                 diagnostic(
                     "IC404",
@@ -118,7 +110,7 @@ def _provenance_diagnostics(plan: InitPlan, parameters: int | None = None) -> No
                     f"{step.target or 'the model'} are overwritten later by "
                     f"{', '.join(later)}: {', '.join(lost[:4])}" + (" …" if len(lost) > 4 else ""),
                     step.origin.key,
-                ).at(where, inherited)
+                ).at(where, config)
             )
     _untouched(plan, {name for name, indices in writers.items() if indices}, parameters)
 

@@ -9,7 +9,6 @@ draws exactly. Problems MMEngine would raise on (or silently skip) become diagno
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -163,12 +162,10 @@ class Planner:
         self.diagnostics.append(item)
 
     def config_for(self, where: Location | None) -> str | None:
-        """The config file to name beside ``where`` (None when it is the config itself)."""
-        config = self.source.config
-        if where is None or config is None:
-            return None
-        same = os.path.abspath(where.file) == os.path.abspath(config)
-        return None if same else config
+        """The config file to name beside ``where``: the one being planned, its base
+        files' values included (None without a location or a config file), as ``place``
+        names it for every other command."""
+        return self.source.config if where is not None else None
 
     # -- init_cfg lookup -----------------------------------------------------------
 

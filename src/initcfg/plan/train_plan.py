@@ -439,6 +439,17 @@ def compile_train_plan(
             )
     scale = _lr_scale(document.runtime, settings, world_size, found, batch_size)
     groups: ParamGroupsPlan | None = None
+    if not document.finetune_written.optim_wrapper:
+        # A written but invalid optim_wrapper is explained by its own diagnostics.
+        found.append(
+            diagnostic(
+                "IC458",
+                "the config has no optim_wrapper: the optimizer, its parameter groups and the "
+                "learning-rate table are not planned",
+                hint="plan the config that inherits this one's schedule, or add "
+                "optim_wrapper with an optimizer",
+            )
+        )
     if model is None:
         optimizer, base = _optimizer_without_model(document.finetune_written, settings, scale)
         found.append(
@@ -446,7 +457,8 @@ def compile_train_plan(
                 "IC482",
                 "planned without a model: the parameter groups and the load_from map are not "
                 "shown, and the lr table follows the optimizer's base rate",
-                path="optim_wrapper" if settings.optim_wrapper is not None else "",
+                # about the whole config without an optimizer: placed at the config itself
+                path=("optim_wrapper",) if settings.optim_wrapper is not None else (),
             )
         )
     else:

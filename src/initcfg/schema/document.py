@@ -93,6 +93,7 @@ class FinetuneWritten(NamedTuple):
     planner, which follows MMEngine on whether a value was given at all.
 
     Attributes:
+        optim_wrapper: ``optim_wrapper`` is written (not None), valid or not.
         optimizer_lr: ``optim_wrapper.optimizer.lr`` is written (not None).
         paramwise_cfg: ``optim_wrapper.paramwise_cfg`` is a non-empty value.
         per_optimizer_schedulers: ``param_scheduler`` is a dict of scheduler lists,
@@ -101,6 +102,7 @@ class FinetuneWritten(NamedTuple):
             not model (momentum schedulers, projects' own): key path and type.
     """
 
+    optim_wrapper: bool = False
     optimizer_lr: bool = False
     paramwise_cfg: bool = False
     per_optimizer_schedulers: bool = False
@@ -125,6 +127,7 @@ def _written(tree: ConfigTree) -> FinetuneWritten:
             if isinstance(name, str) and SCHEDULERS.name(name) not in modelled:
                 unmodelled.append((path, name))
     return FinetuneWritten(
+        optim_wrapper=tree.get(("optim_wrapper",)) is not None,
         optimizer_lr=tree.get(("optim_wrapper", "optimizer", "lr")) is not None,
         paramwise_cfg=bool(tree.get(("optim_wrapper", "paramwise_cfg"))),
         per_optimizer_schedulers=isinstance(raw, Mapping) and "type" not in raw,

@@ -60,7 +60,7 @@ def test_entry_is_one_ic413_at_its_type_and_plans_nothing(tmp_path: Path) -> Non
         len("  init_cfg: {") + 1,  # the key, as IC103 and IC402 are placed
     )
     assert "'Unrunnable' has no torch implementation" in found.message
-    assert found.file == str(config) and found.config is None
+    assert found.file == found.config == str(config)
     assert plan.steps == []
     # Neither tensor was written: the bias is not planned on its own.
     assert plan.diagnostics[1].message.endswith("0.weight, 0.bias")
