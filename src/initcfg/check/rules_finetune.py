@@ -41,7 +41,8 @@ define(
     "IC305", "warning", "A paramwise_cfg key is ignored",
     why="MMEngine's DefaultOptimWrapperConstructor reads only its known keys with "
     "`.get`; a misspelt one (`bias_lr_mul`) silently changes nothing.",
-    example="paramwise_cfg: {bias_lr_mul: 2.0}",
+    example="optim_wrapper:\n  optimizer: {type: SGD, lr: 0.01}\n"
+    "  paramwise_cfg: {bias_lr_mul: 2.0}",
     fix="Use one of custom_keys, bias_lr_mult, bias_decay_mult, norm_decay_mult, "
     "dwconv_decay_mult, flat_decay_mult, dcn_offset_lr_mult, bypass_duplicate.",
 )
@@ -64,11 +65,16 @@ define(
     fix="Make begin/end fit the run (end: 8 here), or derive them from max_epochs.",
 )
 define(
-    "IC308", "warning", "The run never validates",
-    why="With val_interval or val_begin beyond max_epochs the validation loop never "
-    "runs, so checkpoint selection by metric and early feedback are lost.",
-    example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 8, val_interval: 10}",
-    fix="Set val_interval (and val_begin) to at most max_epochs.",
+    "IC308", "warning", "The run validates only at its end, or never",
+    why="MMEngine's train loops validate at each multiple of val_interval epochs "
+    "(iterations) from val_begin on, and after the last one. With val_begin beyond "
+    "max_epochs (max_iters) the validation loop never runs; with val_interval beyond it "
+    "the run validates only once, after its last step. Either way there is no feedback "
+    "while it trains, and checkpoint selection by metric has at most one point to choose "
+    "from. Reported when the config sets val_cfg and the loop has no dynamic_intervals.",
+    example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 8, val_interval: 10}\n"
+    "val_cfg: {type: ValLoop}",
+    fix="Set val_interval and val_begin to at most max_epochs (max_iters).",
 )
 define(
     "IC309", "error", "num_classes does not match the dataset's classes",
@@ -148,7 +154,8 @@ define(
     "IC318", "info", "auto_scale_lr changes the learning rate",
     why="With auto_scale_lr.enable=True the Runner multiplies lr by the real batch size "
     "over base_batch_size, so the lr written in the config is not the one used.",
-    example="auto_scale_lr: {enable: true, base_batch_size: 16}",
+    example="optim_wrapper:\n  optimizer: {type: SGD, lr: 0.02}\n"
+    "auto_scale_lr: {enable: true, base_batch_size: 16}",
     fix="Nothing to fix; check that the effective lr in the message is what you want.",
 )
 define(
@@ -165,7 +172,7 @@ define(
     "one, and `initcfg train` refuses it. `validate` reports it for the configs initcfg's "
     "own loop trains (model.type a 'module:callable' factory), as it does IC321; short "
     "registry configs that show one setting often leave the dataset out.",
-    example="train_dataloader:\n  batch_size: 8",
+    example="model: {type: 'my_project.model:build'}\ntrain_dataloader:\n  batch_size: 8",
     fix="Add dataset=dict(type=...).",
 )
 define(
