@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from initcfg.diagnostics import Diagnostic, Location
 from initcfg.errors import EXIT_ERRORS, EXIT_USAGE, FactoryError
-from initcfg.schema.document import Document
+from initcfg.schema.document import Document, strings_in
 
 if TYPE_CHECKING:
     from torch import nn
@@ -265,31 +265,16 @@ def run_inputs(
         yield name, "a config file"
     for name in plan.checkpoints():
         yield name, "a checkpoint the plan loads"
-    if tree is not None:
-        for name in _strings(tree.data):
-            yield name, "a file the config names"
+    for name in document.written_strings():
+        yield name, "a file the config names"
     for module in model.modules():
         init_cfg = module.__dict__.get("init_cfg", getattr(type(module), "init_cfg", None))
-        for name in _strings(init_cfg):
+        for name in strings_in(init_cfg):
             yield name, "a file a module's init_cfg names"
     for imported in list(sys.modules.values()):
         source = vars(imported).get("__file__") if hasattr(imported, "__dict__") else None
         if isinstance(source, str):
             yield source, "the source of a Python module the run imported"
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """The strings in a config value (dicts and lists, at any depth)."""
-    pending = [value]
-    seen: set[int] = set()
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if 0 < len(item) < 4096:  # a path, not a long text
-                yield item
-        elif isinstance(item, Mapping | list | tuple) and id(item) not in seen:
-            seen.add(id(item))
-            pending.extend(item.values() if isinstance(item, Mapping) else item)
 
 
 def apply_naming_failures(plan: InitPlan, model: nn.Module) -> list[tuple[Step, LoadResult]]:

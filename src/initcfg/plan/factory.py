@@ -419,8 +419,7 @@ def model_from_config(
     if registry_scope(document) is not None:  # a registered class name of an OpenMMLab scope
         return build_registry_model(document, trust=trust, meta=meta)
     if section is None:
-        data = document.tree.data if document.tree is not None else None
-        written = data.get("model") if isinstance(data, Mapping) else None
+        written = document.model_written
         raise FactoryError(
             "the config has no model section" if written is None
             else f"model must be a dict (got {reprlib.repr(written)})",

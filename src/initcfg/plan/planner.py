@@ -296,7 +296,7 @@ class Planner:
             return
         for entry in init_cfg if isinstance(init_cfg, list) else [init_cfg]:
             if not isinstance(entry, Mapping) or not str(entry.get("type", "")).endswith(
-                "Pretrained"
+                ("Pretrained", "PretrainedInit")
             ):
                 continue
             checkpoint, prefix = entry.get("checkpoint"), entry.get("prefix")
@@ -306,8 +306,11 @@ class Planner:
             if not self.download and not checkpoint_available(checkpoint):
                 continue
             try:
-                state = self.checkpoint(checkpoint, location or "cpu")
+                # Memory-mapped and not cached: the module's own init_weights reads the
+                # file again, and no step of the plan needs its tensors.
+                state = read_checkpoint(checkpoint, location or "cpu", mmap=True)
                 select_keys(state, prefix if isinstance(prefix, str) else None, checkpoint)
+                del state
             except CheckpointError as error:
                 self.report(
                     "IC409",

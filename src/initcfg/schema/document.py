@@ -166,6 +166,8 @@ class Document:
             parse, those with errors included (the init planner reports their findings).
         model_section: The ``model`` section as written (None when absent or not a dict),
             for the init planner (which module each dict describes) and model builders.
+        model_written: ``model`` as written, whatever it is (None when absent), for the
+            message about one that is no dict.
         load_from: The top-level ``load_from`` as written (the init plan's last step).
     """
 
@@ -183,7 +185,14 @@ class Document:
     base_facts: ConfigFacts | None = None
     parsed_init_cfgs: dict[KeyPath, ParsedInitCfg] = field(default_factory=dict)
     model_section: Mapping[str, Any] | None = None
+    model_written: Any = None
     load_from: Any = None
+
+    def written_strings(self) -> Iterator[str]:
+        """Every string value the config writes (at any depth, shorter than 4,096
+        characters: paths, not texts), for the commands that must not overwrite a file
+        the config names."""
+        return strings_in(self.tree.data if self.tree is not None else None)
 
     def init_cfg_at(self, path: KeyPath) -> LocatedInitCfg | None:
         """The parsed ``init_cfg`` at ``path`` (``("model", "backbone", "init_cfg")``),
@@ -209,6 +218,21 @@ class Document:
         if self.tree is None:
             return found
         return place(found, self.tree.location, self.tree.path)
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """The strings in a config value (dicts, lists and tuples, at any depth; each
+    container once), shorter than 4,096 characters."""
+    pending: list[Any] = [value]
+    seen: set[int] = set()
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if 0 < len(item) < 4096:
+                yield item
+        elif isinstance(item, Mapping | list | tuple) and id(item) not in seen:
+            seen.add(id(item))
+            pending.extend(item.values() if isinstance(item, Mapping) else item)
 
 
 # Document.finetune stays a field (a constructor argument, in fields(), repr, == and
@@ -302,6 +326,7 @@ def _model_side(document: Document, tree: ConfigTree) -> None:
     data = tree.data
     section = data.get("model") if isinstance(data, Mapping) else None
     document.model_section = section if isinstance(section, Mapping) else None
+    document.model_written = section
     document.load_from = data.get("load_from") if isinstance(data, Mapping) else None
     document.tree = tree
 
