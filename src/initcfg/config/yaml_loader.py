@@ -28,6 +28,7 @@ _PYTHON_TAG = "tag:yaml.org,2002:python/"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 # Plain scalars repeat across a config tree (`type`, `Conv2d`, `True`, `0.01`); the tag
 # the resolver gives one depends on its text alone (SafeLoader has no path resolvers).
@@ -93,6 +94,7 @@ Put = Callable[[object, dict[Any, Location]], None]
 
 class _Builder:
     def __init__(self, loader: yaml.SafeLoader, file: str, record: Record | None) -> None:
+        self._own: dict[int, set[int]] = {}
         self.loader = loader
         self.file = file
         self.source_map = SourceMap()
@@ -128,7 +130,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             # A merge key's pairs come first once flattened, so the mapping's own keys
             # override them: only a key the mapping itself writes twice is a duplicate.
-            own = {id(key_node) for key_node, _ in node.value}
+            own = self.own_keys(node)
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}
             self.paths[id(result)] = path
@@ -175,6 +177,22 @@ class _Builder:
                 items.append(self.build(item_node, (*path, index)))
             return items
         return self.scalar(node)
+
+    def own_keys(self, node: yaml.MappingNode) -> set[int]:
+        """The key nodes ``node`` writes itself, as they were before any flattening:
+        flattening rewrites a node in place (an anchored mapping built again through an
+        alias, a mapping merged into another, is already flattened), so each node's own
+        keys, and those of every mapping it merges, are noted the first time it is met."""
+        found = self._own.get(id(node))
+        if found is None:
+            found = self._own[id(node)] = {id(key) for key, _ in node.value}
+            for key, value in node.value:
+                if key.tag == _MERGE_TAG:
+                    merged = value.value if isinstance(value, yaml.SequenceNode) else [value]
+                    for item in merged:
+                        if isinstance(item, yaml.MappingNode):
+                            self.own_keys(item)
+        return found
 
     def scalar(self, node: yaml.Node) -> Any:
         # Plain strings are most of a config: skip the constructor's bookkeeping for them.

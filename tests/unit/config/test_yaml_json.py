@@ -126,3 +126,31 @@ def test_a_merge_key_overridden_by_the_mapping_is_no_duplicate(write: WriteFile)
     [problem] = initcfg.validate(twice)
     assert (problem.code, problem.line) == ("IC003", 9)
     assert "first written at line 7" in problem.message
+
+
+def test_a_merging_mapping_built_again_through_an_alias_is_no_duplicate(
+    write: WriteFile,
+) -> None:
+    import yaml
+
+    text = (
+        "defaults: &defaults {type: SGD, lr: 0.1, momentum: 0.9}\n"
+        "sgd: &sgd\n"
+        "  <<: *defaults\n"
+        "  lr: 0.01\n"
+        "optim_wrapper:\n"
+        "  optimizer: *sgd\n"
+        "nested: &x\n"
+        "  <<: &y {a: 1, b: 2}\n"
+        "  b: 3\n"
+        "again: *x\n"
+        "more:\n"
+        "  <<: [*x, *sgd]\n"
+        "  a: 5\n"
+    )
+    path = write("alias.yaml", text)
+    assert initcfg.load_config(path).to_dict() == yaml.safe_load(text)  # PyYAML's values
+    assert initcfg.validate(path) == []
+    twice = write("alias2.yaml", text + "  a: 6\n")
+    [problem] = initcfg.validate(twice)
+    assert (problem.code, problem.line, problem.path) == ("IC003", 14, "more.a")
