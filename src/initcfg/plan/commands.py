@@ -236,19 +236,34 @@ def model_code_failure(error: BaseException) -> FactoryError | None:
     """The error to report when the model's own code (an attribute hook, a property)
     raised while planning read the model, as MMEngine's init_weights would have crashed
     there too; None when the innermost frame is initcfg's own (a bug of initcfg)."""
+    import sysconfig
     import traceback
 
+    import torch
+
     frames = traceback.extract_tb(error.__traceback__)
-    if not frames:
-        return None
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    last = frames[-1]
-    if os.path.abspath(last.filename).startswith(package + os.sep):
+    ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    # Neither the model's nor initcfg's: the standard library and torch, which either
+    # may have called.
+    neutral = tuple(
+        os.path.abspath(folder) + os.sep
+        for folder in (sysconfig.get_paths()["stdlib"], os.path.dirname(torch.__file__))
+    )
+    culprit = None
+    for frame in reversed(frames):  # innermost first
+        where = os.path.abspath(frame.filename)
+        if where.startswith(ours):
+            return None  # initcfg called the failing code itself: a bug of initcfg
+        if not where.startswith(neutral):
+            culprit = frame
+            break
+    if culprit is None:
         return None
     return FactoryError(
-        f"reading the model raised {type(error).__name__} in code outside initcfg (the "
-        f"model's, or torch's on its behalf): {error} (at {last.filename}:{last.lineno})",
-        hint="MMEngine's init_weights reads the same attributes: fix the model's code",
+        f"the model's code raised {type(error).__name__} while the plan read the model: "
+        f"{error} (at {culprit.filename}:{culprit.lineno})",
+        hint="fix the model's code there (initcfg reads a module's attributes as "
+        "MMEngine's init_weights does: init_cfg, init_weights, is_init, its submodules)",
     )
 
 

@@ -334,7 +334,7 @@ def test_a_model_whose_attribute_hook_raises_gets_a_message_not_a_traceback(
     (tmp_path / "c.py").write_text("model = dict(type='x')\n")
     result = CliRunner().invoke(plan_command, ["c.py", "--model", "weird:f"])
     assert result.exit_code == 2, result.output
-    assert "reading the model raised RuntimeError in code outside initcfg" in result.output
+    assert "the model's code raised RuntimeError while the plan read the model" in result.output
     assert "weird.py:8" in result.output and "Traceback" not in result.output
     sys.modules.pop("weird", None)
 
@@ -344,3 +344,22 @@ def test_an_empty_output_name_is_a_usage_error(config: Path) -> None:
     result = CliRunner().invoke(plan_command, args)
     assert result.exit_code == 2
     assert "--output needs a file name" in result.output
+
+
+def test_only_a_failure_in_the_model_s_own_code_is_blamed_on_the_model(tmp_path: Path) -> None:
+    from initcfg.config.atomic import write_text_atomic
+    from initcfg.plan.commands import model_code_failure
+
+    def models_code() -> None:
+        json.dumps({"x": object()})  # fails inside the standard library
+
+    try:
+        models_code()
+    except TypeError as error:
+        blamed = model_code_failure(error)
+    assert blamed is not None and "models_code" not in blamed.message
+    assert f"{Path(__file__).name}:" in blamed.message  # the model's frame, not json's
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(OSError) as raised:  # initcfg's own call failing: not the model's
+        write_text_atomic(tmp_path / "folder", "{}")
+    assert model_code_failure(raised.value) is None
