@@ -107,10 +107,21 @@ def collect_files(
                         continue
                     files.append(found)
         elif path.exists():
-            if skip_non_configs and raw.endswith(".py") and looks_like_code(raw):
-                if skipped is not None:
-                    skipped.append((raw, SKIPPED_AS_CODE))
-                continue
+            if skip_non_configs:
+                # What a walk from here never looks at (the folders of a relative path
+                # are those a walk from the working folder would pass).
+                inside = () if path.is_absolute() else path.parts[:-1]
+                if not raw.endswith(CONFIG_SUFFIXES) or _SKIPPED_DIRS.intersection(inside):
+                    continue
+                why = (
+                    SKIPPED_AS_SPECIAL if not path.is_file()
+                    else SKIPPED_AS_CODE if raw.endswith(".py") and looks_like_code(raw)
+                    else None
+                )
+                if why is not None:
+                    if skipped is not None:
+                        skipped.append((raw, why))
+                    continue
             files.append(raw)
         else:
             missing.append(raw)

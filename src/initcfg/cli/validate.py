@@ -90,9 +90,9 @@ def _counts(result: RunResult) -> str:
 )
 @click.option(
     "--skip-non-configs", is_flag=True,
-    help="Skip files named on the command line as a directory walk skips them (.py files "
-    "that define functions or classes, files whose root is not a mapping): for hooks "
-    "that pass every matching file.",
+    help="Skip files named on the command line as a directory walk skips them (other "
+    "suffixes, files under .git, venv and the like, .py files that define functions or "
+    "classes, files whose root is not a mapping): for hooks that pass every matching file.",
 )
 def validate_command(
     paths: tuple[str, ...],

@@ -60,7 +60,10 @@ def _import_module(name: str) -> ModuleType:
                 return importlib.import_module(name)
             except ModuleNotFoundError as again:
                 missing = again  # found now: what it imports is what is missing
-        inner = missing.name is not None and not name.startswith(missing.name)
+        # Missing is the module itself (or a package above it), or something it imports.
+        inner = missing.name is not None and not (
+            name == missing.name or name.startswith(missing.name + ".")
+        )
         raise FactoryError(
             f"cannot import module {name!r} ({missing})",
             hint=f"install {missing.name!r}, which {name!r} imports" if inner

@@ -137,7 +137,9 @@ def test_an_empty_path_is_an_error_not_the_working_folder(
     assert problem.code == "IC001" and "empty path" in problem.message
 
 
-def test_skip_non_configs_applies_the_walks_rules_to_named_files(tmp_path: Path) -> None:
+def test_skip_non_configs_applies_the_walks_rules_to_named_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     helper = tmp_path / "helpers.py"
     helper.write_text("import torch\nclass MyHead:\n    pass\n")
     metafile = tmp_path / "metafile.yml"
@@ -147,7 +149,14 @@ def test_skip_non_configs_applies_the_walks_rules_to_named_files(tmp_path: Path)
     named = [str(helper), str(metafile), str(config)]
     checked = validate_paths(named)
     assert sorted({d.code for d in checked.diagnostics}) == ["IC005", "IC115", "IC201"]
-    skipping = validate_paths(named, skip_non_configs=True)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a config\n")
+    (tmp_path / "venv").mkdir()
+    (tmp_path / "venv" / "site.py").write_text("x = 1\n")
+    skipping = validate_paths([*named, str(notes)], skip_non_configs=True)
     assert skipping.files == [str(config)]
+    monkeypatch.chdir(tmp_path)  # a relative path through a folder a walk skips
+    assert validate_paths(["venv/site.py"], skip_non_configs=True).files == []
+    assert validate_paths(["venv/site.py"]).files == ["venv/site.py"]
     assert [d.code for d in skipping.diagnostics] == ["IC115"]
     assert sorted(why for _, why in skipping.skipped) == ["not a config", "project code"]

@@ -163,6 +163,10 @@ def test_a_module_whose_own_import_fails_names_what_is_missing(
         build_model("badimp:f", None)
     assert "No module named 'initcfg_nonexistent_pkg_zz'" in raised.value.message
     assert raised.value.hint == "install 'initcfg_nonexistent_pkg_zz', which 'badimp' imports"
+    (tmp_path / "model_utils.py").write_text("import model\n")  # a prefix of its name
+    with pytest.raises(FactoryError) as prefixed:
+        build_model("model_utils:f", None)
+    assert prefixed.value.hint == "install 'model', which 'model_utils' imports"
     with pytest.raises(FactoryError) as absent:
         build_model("initcfg_absent_module_zz:f", None)
     assert "No module named 'initcfg_absent_module_zz'" in absent.value.message
