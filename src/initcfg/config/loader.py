@@ -267,6 +267,11 @@ class Loader(BasesMixin, TrustedMixin):
             if found is None:
                 raise _Stop
             base, _ = found
+            if not base.ok:
+                # Its values are incomplete (its own base is missing, say): reading names
+                # from it would only add failures that follow from the one reported.
+                context.ok = False
+                raise _Stop
             if base.style != "new" and base.bases:
                 context.report(
                     diagnostic(

@@ -272,3 +272,12 @@ def test_a_missing_new_style_base_is_reported_once(write: WriteFile, statement: 
     tree = load_tree(path)
     assert [d.code for d in tree.diagnostics] == ["IC202"], tree.diagnostics
     assert (tree.diagnostics[0].line, tree.diagnostics[0].column) == (3, 5)
+
+
+def test_a_missing_new_style_base_two_levels_down_is_reported_once(write: WriteFile) -> None:
+    head = "from mmengine.config import read_base\nwith read_base():\n"
+    write("a.py", head + "    from .nope import *\nmodel = dict(a=1)\n")
+    child = write("b.py", head + "    from .a import *\nx = model.a\n")
+    tree = load_tree(child)
+    assert [d.code for d in tree.diagnostics] == ["IC202"], tree.diagnostics
+    assert tree.diagnostics[0].file is not None and tree.diagnostics[0].file.endswith("a.py")
