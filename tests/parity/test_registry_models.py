@@ -156,6 +156,8 @@ def test_an_unregistered_type_is_named_and_not_sent_to_trust_python(
         build_registry_model(load_config(config))
     assert raised.value.message.startswith(f"type {name!r} is not registered in mmpretrain's")
     assert raised.value.hint == hint
+    where = raised.value.path
+    assert where[-1] == "type" and load_config(config).location(where).file == str(config)
     result = CliRunner().invoke(main, ["plan", str(config)])
     assert result.exit_code == 2
     assert "--trust-python" not in result.output and hint in result.output

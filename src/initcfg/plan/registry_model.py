@@ -27,6 +27,7 @@ from typing import Any
 from torch import nn
 
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import KeyPath
 from initcfg.errors import FactoryError
 from initcfg.plan.factory import is_factory_name
 from initcfg.plan.meta import build_on_meta
@@ -204,7 +205,7 @@ def build_registry_model(
         if unregistered:
             # No dotted path: MMEngine's fallback would import nothing either, so this is
             # a name no registry holds (a typo), which --trust-python would not help.
-            raise _not_registered(unregistered[0], scope, note) from None
+            raise _not_registered(unregistered[0], scope, note, section) from None
         if refused:
             raise FactoryError(
                 f"refused to import {', '.join(map(repr, dict.fromkeys(refused)))}: only "
@@ -225,7 +226,22 @@ def build_registry_model(
     return model
 
 
-def _not_registered(name: str, scope: str, note: str) -> FactoryError:
+def _type_path(section: Any, name: str) -> KeyPath:
+    """The key path of the first ``type`` in the model section that is ``name``
+    (``model.backbone.type``), depth first; ``model.type`` when none is."""
+    pending: list[tuple[Any, KeyPath]] = [(section, ("model",))]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, Mapping):
+            if value.get("type") == name:
+                return (*path, "type")
+            pending.extend(reversed([(item, (*path, key)) for key, item in value.items()]))
+        elif isinstance(value, list | tuple):
+            pending.extend(reversed([(item, (*path, i)) for i, item in enumerate(value)]))
+    return ("model", "type")
+
+
+def _not_registered(name: str, scope: str, note: str, section: Any) -> FactoryError:
     """The error for a ``type`` that names no class of the scope's model registry."""
     from mmengine.registry import MODELS
 
@@ -237,7 +253,7 @@ def _not_registered(name: str, scope: str, note: str) -> FactoryError:
     return FactoryError(
         f"type {name!r} is not registered in {scope}'s model registry (nor in MMEngine's)"
         + note,
-        ("model", "type"),
+        _type_path(section, name),
         f"did you mean {near!r}?" if near else "check the spelling, or register the class",
     )
 
