@@ -44,10 +44,11 @@ def _typed_entry(value: Any) -> Any:
         return value  # a model instance, or a value the list's item type refuses
     from pydantic import ValidationError
 
+    from initcfg.schema.init_cfg import resolve_type_name
     from initcfg.schema.registry import initializer_types, parse_initializer
 
     kind = value.get("type")
-    if not isinstance(kind, str) or kind not in initializer_types():
+    if not isinstance(kind, str) or resolve_type_name(kind) not in initializer_types():
         raise ValueError(f"unknown initializer type {kind!r}")
     try:
         return parse_initializer(value)

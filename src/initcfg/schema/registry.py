@@ -74,9 +74,16 @@ def initializer_types() -> Mapping[str, type[BaseInit]]:
 
 
 def parse_initializer(entry: Mapping[str, Any]) -> BaseInit:
-    """Build the typed model for one entry (raises pydantic's ValidationError or KeyError)."""
-    model = initializer_types()[entry["type"]]
-    return model.model_validate(dict(entry))
+    """Build the typed model for one entry (raises pydantic's ValidationError or KeyError).
+
+    A scoped or class-path ``type`` (``mmengine.Kaiming``, ``mmengine.model.KaimingInit``)
+    is the registry name it stands for, as the grammar reads it."""
+    from initcfg.schema.init_cfg import resolve_type_name  # it imports this module
+
+    raw = entry["type"]
+    name = resolve_type_name(raw) if isinstance(raw, str) else raw
+    model = initializer_types()[name]
+    return model.model_validate({**entry, "type": name})
 
 
 for _builtin in BUILTIN_INITIALIZERS:

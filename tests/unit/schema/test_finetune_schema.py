@@ -287,6 +287,14 @@ def test_init_cfg_as_a_type_dispatches_each_entry_on_its_type() -> None:
     [one] = adapter.validate_python({"type": "Xavier", "layer": "Linear"})  # a dict: one entry
     assert isinstance(one, Xavier)
     assert adapter.validate_python([Kaiming(layer="Linear")]) == [Kaiming(layer="Linear")]
+    # scoped and class-path spellings, as validate reads them, overrides included
+    scoped = adapter.validate_python([
+        {"type": "mmengine.model.KaimingInit", "layer": "Conv2d"},
+        {"type": "mmengine.Normal", "std": 0.1,
+         "override": {"name": "fc", "type": "mmengine.Constant", "val": 0}},
+    ])
+    assert [type(entry) for entry in scoped] == [Kaiming, Normal]
+    assert scoped[1].resolved_overrides()[0][1].type == "Constant"
     for bad, words in (
         ([{"type": "Kaimin"}], "unknown initializer type 'Kaimin'"),
         ([{"type": "Normal", "std": -1}], "greater than or equal to 0"),
