@@ -85,6 +85,14 @@ def collect_files(
     """
     files: list[str] = []
     missing: list[str] = []
+    met: set[str] = set()  # each file once, however it is named (a.py, ./a.py, a folder)
+
+    def add(name: str) -> None:
+        real = os.path.realpath(name)
+        if real not in met:
+            met.add(real)
+            files.append(name)
+
     for raw in paths:
         path = Path(raw)
         if not raw:
@@ -105,7 +113,7 @@ def collect_files(
                         if skipped is not None:
                             skipped.append((found, SKIPPED_AS_CODE))
                         continue
-                    files.append(found)
+                    add(found)
         elif path.exists():
             if skip_non_configs:
                 # What a walk from here never looks at (the folders of a relative path
@@ -122,7 +130,7 @@ def collect_files(
                     if skipped is not None:
                         skipped.append((raw, why))
                     continue
-            files.append(raw)
+            add(raw)
         else:
             missing.append(raw)
     return files, missing

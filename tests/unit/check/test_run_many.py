@@ -121,7 +121,7 @@ def test_a_huge_file_named_like_a_config_is_never_read_whole(tmp_path: Path) -> 
     assert peak < 64 * 1024 * 1024  # at most the 16 MiB cap and its text, not 256 MiB
     assert looked == (False, ())  # too large to look at: loading says why
     assert sorted((d.code, Path(d.file or "").name) for d in result.diagnostics) == [
-        ("IC001", "big.py"), ("IC001", "big.yaml"), ("IC001", "big.yaml")
+        ("IC001", "big.py"), ("IC001", "big.yaml")  # named twice, checked once
     ]
     assert all("larger than 16 MiB" in d.message for d in result.diagnostics)
 
@@ -160,3 +160,18 @@ def test_skip_non_configs_applies_the_walks_rules_to_named_files(
     assert validate_paths(["venv/site.py"]).files == ["venv/site.py"]
     assert [d.code for d in skipping.diagnostics] == ["IC115"]
     assert sorted(why for _, why in skipping.skipped) == ["not a config", "project code"]
+
+
+def test_a_file_named_several_ways_is_checked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "a.yaml").write_text(
+        "model: {init_cfg: {type: Kaiming, layer: Conv2D}}\n"
+    )
+    (tmp_path / "configs" / "b.yaml").write_text("x: 1\n")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "configs" / "a.yaml")
+    result = validate_paths(["configs/a.yaml", "./configs/a.yaml", "configs", "link.yaml"])
+    assert result.files == ["configs/a.yaml", "configs/b.yaml"]
+    assert [d.code for d in result.diagnostics] == ["IC115"]
