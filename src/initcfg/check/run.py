@@ -85,10 +85,12 @@ def collect_files(
     """
     files: list[str] = []
     missing: list[str] = []
-    met: set[str] = set()  # each file once, however it is named (a.py, ./a.py, a folder)
+    # Each file once, however it is named (a.py, ./a.py, its folder). Not through
+    # symlinks: a link resolves its relative bases from where it is, as MMEngine does.
+    met: set[str] = set()
 
     def add(name: str) -> None:
-        real = os.path.realpath(name)
+        real = os.path.abspath(name)
         if real not in met:
             met.add(real)
             files.append(name)

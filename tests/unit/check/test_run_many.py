@@ -172,6 +172,8 @@ def test_a_file_named_several_ways_is_checked_once(
     )
     (tmp_path / "configs" / "b.yaml").write_text("x: 1\n")
     (tmp_path / "link.yaml").symlink_to(tmp_path / "configs" / "a.yaml")
-    result = validate_paths(["configs/a.yaml", "./configs/a.yaml", "configs", "link.yaml"])
-    assert result.files == ["configs/a.yaml", "configs/b.yaml"]
-    assert [d.code for d in result.diagnostics] == ["IC115"]
+    named = ["configs/a.yaml", "./configs/a.yaml", "configs", str(tmp_path / "configs")]
+    result = validate_paths([*named, "link.yaml"])
+    # a symlink is its own config: its relative bases resolve from where it is
+    assert result.files == ["configs/a.yaml", "configs/b.yaml", "link.yaml"]
+    assert [d.code for d in result.diagnostics] == ["IC115", "IC115"]
