@@ -303,10 +303,10 @@ def _kind(value: object) -> str:
     return f"{type(value).__name__} {value!r}"[:80]
 
 
-def _problem_line(error: Exception) -> int:
+def _problem_place(error: Exception) -> tuple[int, int]:
     # tomllib puts "(at line N, column M)" at the end of its message.
-    found = re.search(r"at line (\d+)", str(error))
-    return int(found.group(1)) if found else 1
+    found = re.search(r"at line (\d+), column (\d+)", str(error))
+    return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
 
 
 @lru_cache(maxsize=64)
@@ -337,7 +337,7 @@ def _read(pyproject: Path, _stamp: tuple[int, int]) -> ProjectSettings:
             f"({error if isinstance(error, tomllib.TOMLDecodeError) else 'nested too deeply'}); "
             "its [tool.initcfg] "
             "settings are not applied",
-        ).at(Location(file, _problem_line(error), 1), file)
+        ).at(Location(file, *_problem_place(error)), file)
         return ProjectSettings(file=file, diagnostics=(problem,))
     tool = table.get("tool")
     section = tool.get("initcfg") if isinstance(tool, dict) else None

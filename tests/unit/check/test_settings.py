@@ -233,3 +233,19 @@ def test_settings_follow_a_linked_config_or_folder_to_where_it_lies(tmp_path: Pa
     assert project_settings(str(elsewhere / "linked.py")).fail_on == "info"
     assert project_settings(str(elsewhere / "folder" / "c.py")).fail_on == "info"
     assert project_settings(str(elsewhere / "nothing.py")).fail_on is None
+
+
+@pytest.mark.parametrize(
+    ("toml", "line", "column"),
+    [
+        ('[tool.initcfg\nextra-layers = ["X"]\n', 1, 14),
+        ('[tool.initcfg]\nextra-layers = ["X",,]\n', 2, 21),
+    ],
+)
+def test_broken_toml_is_placed_where_tomllib_stopped(
+    project: MakeProject, toml: str, line: int, column: int
+) -> None:
+    config = project(toml)
+    [problem] = [d for d in validate(config) if d.code == "IC007"]
+    assert (problem.line, problem.column) == (line, column)
+    assert f"at line {line}, column {column}" in problem.message
