@@ -84,22 +84,46 @@ def merge_into(
             elif key in out:
                 out[key] = _without_delete(value, table)
             else:
-                if value.get(DELETE_KEY):
-                    delete_at = (table.of(value) or {}).get(DELETE_KEY, location)
-                    context.report(
-                        diagnostic(
-                            "IC212", f"`_delete_=True` in {format_path((*path, key))} has "
-                            "nothing to delete: no base defines this key, so MMEngine keeps "
-                            "`_delete_` as an ordinary key",
-                            format_path((*path, key, DELETE_KEY)),
-                        ).at(delete_at)
-                    )
+                _report_kept_deletes(value, (*path, key), table, context, location)
                 out[key] = value
         else:
+            if isinstance(value, list | tuple):
+                _report_kept_deletes(value, (*path, key), table, context, location)
             out[key] = value
         if location is not None:
             out_locations[key] = location
     return out
+
+
+def _report_kept_deletes(
+    value: Any, path: KeyPath, table: LocTable, context: _Context, location: Location | None
+) -> None:
+    """IC212 for every ``_delete_=True`` in a value no base value is merged with (a new
+    key, a list's items at any depth): MMEngine keeps it there as an ordinary key, which
+    the constructor then receives."""
+    pending: list[tuple[Any, KeyPath, Location | None]] = [(value, path, location)]
+    while pending:
+        item, where, near = pending.pop()
+        if not isinstance(item, dict | list | tuple):
+            continue
+        found = table.of(item) or {}
+        if isinstance(item, dict):
+            if item.get(DELETE_KEY):
+                context.report(
+                    diagnostic(
+                        "IC212", f"`_delete_=True` in {format_path(where)} has nothing to "
+                        "delete: no base value is merged there, so MMEngine keeps `_delete_` "
+                        "as an ordinary key",
+                        format_path((*where, DELETE_KEY)),
+                    ).at(found.get(DELETE_KEY, near))
+                )
+            children: Any = item.items()
+        else:
+            children = enumerate(item)
+        pending.extend(
+            (child, (*where, key), found.get(key, near))
+            for key, child in reversed(list(children))
+        )
 
 
 def _without_delete(value: dict[Any, Any], table: LocTable) -> dict[Any, Any]:

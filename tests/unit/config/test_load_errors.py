@@ -281,3 +281,27 @@ def test_a_missing_new_style_base_two_levels_down_is_reported_once(write: WriteF
     tree = load_tree(child)
     assert [d.code for d in tree.diagnostics] == ["IC202"], tree.diagnostics
     assert tree.diagnostics[0].file is not None and tree.diagnostics[0].file.endswith("a.py")
+
+
+def test_delete_kept_in_a_list_item_or_a_new_nested_dict_warns(
+    write: WriteFile, mmengine: MMEngineLoad
+) -> None:
+    write("base.py", "model = dict(type='X', neck=[dict(a=1), dict(b=2)])\n")
+    path = write(
+        "c.py",
+        "_base_ = './base.py'\n"
+        "model = dict(neck=[dict(_delete_=True, x=1)])\n"
+        "neck2 = [dict(_delete_=True, x=1)]\n"
+        "new = dict(inner=dict(_delete_=True, y=2))\n"
+        "fine = dict(inner=dict(_delete_=False, y=2))\n",
+    )
+    tree = load_tree(path)
+    found = [(d.path, d.line, d.column) for d in tree.diagnostics if d.code == "IC212"]
+    assert found == [
+        ("model.neck[0]._delete_", 2, 25),
+        ("neck2[0]._delete_", 3, 15),
+        ("new.inner._delete_", 4, 23),
+    ]
+    # MMEngine keeps every one of them in the value, as initcfg does
+    assert tree.to_dict()["model"]["neck"] == mmengine(path)["model"]["neck"]
+    assert tree.to_dict()["neck2"] == [{"_delete_": True, "x": 1}]
