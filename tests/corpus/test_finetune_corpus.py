@@ -47,6 +47,9 @@ EXPECTED_COUNTS: dict[str, int] = {
     "IC310": 2,
     "IC311": 4,
     "IC314": 17,
+    # IC324: the qdtrack 4e base sets the train schedule and val/test loops while its
+    # children bring the dataloaders; run on its own the Runner raises ValueError (3).
+    "IC324": 3,
 }
 # With mmpretrain installed (the test extras) the five rtmdet/classification configs load
 # through their 'mmpretrain::' bases; their optimizer (mmpretrain's Lamb) is not one

@@ -451,6 +451,42 @@ def _check_top_level_keys(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diag
             )
 
 
+# The Runner's settings that are set together or not at all (Runner.__init__).
+RUNNER_GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("train_dataloader", "train_cfg", "optim_wrapper"),
+    ("val_dataloader", "val_cfg", "val_evaluator"),
+    ("test_dataloader", "test_cfg", "test_evaluator"),
+)
+
+
+def _check_runner_groups(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
+    written = facts.set_keys
+    if "model" not in written or "default_scope" not in written:
+        # A fragment (a schedule, a dataset) that another config completes, or a config
+        # for initcfg's own loop (factories), which takes these settings one by one.
+        return
+    for group in RUNNER_GROUPS:
+        present = [key for key in group if key in written]
+        if present and len(present) < len(group):
+            absent = [key for key in group if key not in written]
+            yield _place(
+                tree, "IC324",
+                f"{' and '.join(present)} {'is' if len(present) == 1 else 'are'} set but "
+                f"{' and '.join(absent)} {'is' if len(absent) == 1 else 'are'} not: MMEngine's "
+                f"Runner raises ValueError unless {', '.join(group)} are all set or all None",
+                (present[0],),
+                f"set {' and '.join(absent)}, or set {' and '.join(present)} to None",
+            )
+    if "param_scheduler" in written and "optim_wrapper" not in written:
+        yield _place(
+            tree, "IC324",
+            "param_scheduler is set without optim_wrapper: MMEngine's Runner raises "
+            "ValueError('param_scheduler should be None when optim_wrapper is None')",
+            ("param_scheduler",),
+            "set optim_wrapper, or param_scheduler=None",
+        )
+
+
 _WITHOUT_LETTERS = {known: dict.fromkeys(map(ord, known)) for known in RUNNER_KEYS}
 
 
@@ -531,6 +567,7 @@ def check_finetune(
     # reports on: they are not typed (nor their models imported) for nothing.
     settings = document.finetune if document.finetune_keys else None
     found.extend(_check_top_level_keys(tree, facts))
+    found.extend(_check_runner_groups(tree, facts))
     if settings is not None:
         found.extend(_check_schedulers(tree, settings))
         found.extend(_check_validation(tree, settings, facts))

@@ -202,3 +202,15 @@ define(
     example="default_hooks:\n  logger: {type: LoggerHook, interval: '50'}",
     fix="Write the interval as an integer.",
 )
+define(
+    "IC324", "warning", "Settings the Runner takes together are only partly set",
+    why="MMEngine's Runner raises ValueError when it is built unless train_dataloader, "
+    "train_cfg and optim_wrapper are all set or all None (the same for the val_ and "
+    "test_ dataloader, cfg and evaluator), and when param_scheduler is set without "
+    "optim_wrapper. A warning, not an error: a config that sets only some of them may be "
+    "a base that another completes. Only configs the Runner builds from an OpenMMLab "
+    "registry are checked: those with a model and a default_scope.",
+    example="default_scope: mmpretrain\nmodel: {type: ImageClassifier}\n"
+    "val_cfg: {type: ValLoop}\nval_dataloader: null\nval_evaluator: null",
+    fix="Set the missing ones, or set the group's others to None as well.",
+)

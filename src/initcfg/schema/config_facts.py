@@ -99,6 +99,13 @@ class ConfigFacts:
         return tuple(self._data)
 
     @cached_property
+    def set_keys(self) -> frozenset[str]:
+        """The top-level keys whose value is not None (what the Runner gets as set)."""
+        return frozenset(
+            key for key, value in self._data.items() if isinstance(key, str) and value is not None
+        )
+
+    @cached_property
     def val_cfg(self) -> bool:
         return self._data.get("val_cfg") is not None
 

@@ -517,3 +517,33 @@ def test_an_imported_scheduler_the_schema_does_not_model(tmp_path: Path) -> None
             "did you mean 'MultiStepLR'?",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ("val_cfg = dict(type='ValLoop')\nval_dataloader = None\n",
+         [("val_cfg", "val_cfg is set but val_dataloader and val_evaluator are not")]),
+        ("train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)\n"
+         "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))\n",
+         [("train_cfg", "train_cfg and optim_wrapper are set but train_dataloader is not")]),
+        ("test_dataloader = dict(batch_size=2)\ntest_evaluator = dict(type='Accuracy')\n",
+         [("test_dataloader", "but test_cfg is not")]),
+        ("param_scheduler = [dict(type='MultiStepLR', milestones=[1])]\n",
+         [("param_scheduler", "param_scheduler is set without optim_wrapper")]),
+        ("val_cfg = dict(type='ValLoop')\nval_dataloader = dict(batch_size=2)\n"
+         "val_evaluator = dict(type='Accuracy')\n", []),
+    ],
+)
+def test_settings_the_runner_takes_together(tmp_path: Path, body: str, found: list[Any]) -> None:
+    head = "default_scope = 'mmpretrain'\nmodel = dict(type='ImageClassifier')\n"
+    config = tmp_path / "c.py"
+    config.write_text(head + body)
+    got = [d for d in initcfg.validate(config) if d.code == "IC324"]
+    assert [(d.path, d.line) for d in got] == [(path, 3) for path, _ in found]
+    assert all(words in d.message for d, (_, words) in zip(got, found, strict=True))
+    assert all(d.severity == "warning" for d in got)
+    # a fragment without a model, or a config for initcfg's own loop: not checked
+    for other in (body, "model = dict(type='nets:build')\n" + body):
+        config.write_text(other)
+        assert not [d for d in initcfg.validate(config) if d.code == "IC324"]
