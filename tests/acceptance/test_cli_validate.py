@@ -355,7 +355,7 @@ def test_broken_pyproject_is_reported_and_exits_two(write: WriteFile) -> None:
     pyproject = write("pyproject.toml", '[tool.initcfg\nextra-layers = ["MyConv"]\n')
     code, out = run("validate", str(write("cfg/a.yaml", GOOD)))
     assert code == 2
-    assert f"{pyproject}:1:1: error[IC007] pyproject.toml is not valid TOML" in out
+    assert f"{pyproject}:1:14: error[IC007] pyproject.toml is not valid TOML" in out
 
 
 def test_a_walk_says_what_it_checked_and_skipped(write: WriteFile, tmp_path: Path) -> None:

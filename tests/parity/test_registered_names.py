@@ -29,6 +29,7 @@ model = dict(
 optim_wrapper = dict(optimizer=dict(type={optimizer!r}, lr=0.1))
 param_scheduler = [dict(type={scheduler!r}, T_max=10)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10)
+train_dataloader = dict(batch_size=2, dataset=dict(type='ImageNet', data_root='data'))
 """
 NAMES = dict(
     conv="ConvModule",  # mmcv's, in MMEngine's root registry
