@@ -171,6 +171,14 @@ def test_explain_a_prefix_lists_the_codes_it_starts(prefix: str) -> None:
     assert listed == expected and len(expected) > 1
 
 
+@pytest.mark.parametrize("spelling", ["ALL", "all"])
+def test_explain_all_lists_every_code_as_select_takes_it(spelling: str) -> None:
+    result = CliRunner().invoke(main, ["explain", spelling])
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[0] for line in result.output.splitlines()[1:]]
+    assert listed == [rule.code for rule in all_rules()]
+
+
 def test_explain_an_unknown_code_is_a_usage_error_with_a_hint() -> None:
     result = CliRunner().invoke(main, ["explain", "IC1155"])
     assert result.exit_code == 2

@@ -258,8 +258,11 @@ def code_lines(prefix: str = "") -> str:
 
 
 def explain_prefix(prefix: str) -> str | None:
-    """The codes ``prefix`` starts (``IC1``, as ``--select`` takes it), one line each;
-    None when it starts none."""
+    """The codes ``prefix`` starts (``IC1``, as ``--select`` takes it, ``ALL`` for
+    every code), one line each; None when it starts none."""
+    if prefix.strip().upper() == "ALL":
+        listed = code_lines()
+        return f"{prefix!r} selects all {listed.count(chr(10))} codes:\n{listed}"
     listed = code_lines(prefix) if prefix.strip() else ""
     if not listed:
         return None
