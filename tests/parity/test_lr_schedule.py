@@ -392,3 +392,33 @@ def test_random_chains_match_mmengine(
         return
     assert schedule is not None, diagnostics
     assert schedule.iteration_table() == theirs
+
+
+BEGINS_AT_THE_RUNNER_S_END: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("epoch scheduler at max_epochs", dict(type="ConstantLR", factor=0.5, begin=6), EPOCHS),
+    ("converted scheduler after max_epochs",
+     dict(type="CosineAnnealingLR", begin=7, convert_to_iter_based=True), EPOCHS),
+    ("iteration scheduler at max_iters",
+     dict(type="PolyLR", by_epoch=False, begin=9), dict(by_epoch=False, max_iters=9)),
+    ("epoch scheduler after an iteration loop's one epoch",
+     dict(type="StepLR", step_size=1, begin=1), dict(by_epoch=False, max_iters=9)),
+]
+
+
+@pytest.mark.parametrize(("case", "scheduler", "train_cfg"), BEGINS_AT_THE_RUNNER_S_END,
+                         ids=[c[0] for c in BEGINS_AT_THE_RUNNER_S_END])
+def test_validate_reports_a_scheduler_the_runner_cannot_build(
+    case: str, scheduler: dict[str, Any], train_cfg: dict[str, Any]
+) -> None:
+    # No `end`: the Runner sets it to the run's length, which is not after `begin`.
+    with pytest.raises(ValueError, match="end should be larger than begin"):
+        mmengine_rows([scheduler], train_cfg, 2)
+    import initcfg
+
+    found = initcfg.validate(dict(
+        train_cfg=train_cfg, optim_wrapper=dict(optimizer=dict(OPTIMIZER)),
+        param_scheduler=[scheduler],
+    ))
+    assert [(d.code, d.severity, d.path) for d in found] == [
+        ("IC302", "error", "param_scheduler[0].begin")
+    ]

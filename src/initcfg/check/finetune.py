@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     # keys (see check_finetune): the models are not imported for one that writes none.
     from initcfg.schema.finetune import FinetuneSettings, SchedulerBase
     from initcfg.schema.init_cfg import ParsedEntry
+    from initcfg.schema.schedulers import Scheduler
 
 __all__ = [
     "RUNNER_KEYS",
@@ -116,6 +117,45 @@ def _unit(settings: FinetuneSettings, scheduler: SchedulerBase) -> tuple[int, st
     return (loop.length, "iterations") if not scheduler_in_epochs else None
 
 
+def _runner_end(
+    settings: FinetuneSettings, scheduler: SchedulerBase
+) -> tuple[int, KeyPath | None] | None:
+    """The ``end`` MMEngine's Runner gives a scheduler that sets none, and where it comes
+    from, when that is known without the dataloader's length.
+
+    ``Runner.build_param_scheduler`` sets it to the loop's ``max_epochs`` for an
+    epoch-based scheduler and to ``max_iters`` for an iteration-based one (before any
+    ``convert_to_iter_based``). ``IterBasedTrainLoop`` reports ``max_epochs=1``; in an
+    epoch loop ``max_iters`` needs the dataloader's length.
+    """
+    loop = settings.train_cfg
+    if loop is None or scheduler.bounded:
+        return None
+    if loop.by_epoch:
+        return (loop.length, ("train_cfg", "max_epochs")) if scheduler.by_epoch else None
+    if scheduler.by_epoch:
+        return 1, None
+    return loop.length, ("train_cfg", "max_iters")
+
+
+def _begins_at_its_runner_end(
+    tree: ConfigTree, scheduler: Scheduler, path: KeyPath, end: int, source: KeyPath | None
+) -> Diagnostic:
+    given = (
+        f"the loop's {source[-1]}, {_where(tree, source)}"
+        if source is not None
+        else "the max_epochs IterBasedTrainLoop reports"
+    )
+    return _place(
+        tree, "IC302",
+        f"{scheduler.type} begins at {scheduler.begin} and sets no end, so MMEngine's Runner "
+        f"gives it end={end} ({given}), and building it raises ValueError('end should be "
+        "larger than begin')",
+        (*path, "begin"),
+        f"set begin below {end}, or give the scheduler an end after its begin",
+    )
+
+
 def _shaped_by_end(scheduler: SchedulerBase) -> bool:
     # Schedulers whose curve is stretched over begin..end (or a length derived from it);
     # when `end` lies past the run they are cut short. The others step at fixed points
@@ -146,6 +186,11 @@ def _check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[
         else ("train_cfg", "max_iters")
     )
     for scheduler, path in zip(settings.param_scheduler, settings.scheduler_paths, strict=True):
+        implied = _runner_end(settings, scheduler)
+        if implied is not None and scheduler.begin >= implied[0]:
+            # Not a scheduler that never acts (IC307): the Runner cannot even build it.
+            yield _begins_at_its_runner_end(tree, scheduler, path, *implied)
+            continue
         unit = _unit(settings, scheduler)
         if unit is None:
             continue

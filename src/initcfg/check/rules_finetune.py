@@ -15,7 +15,9 @@ define(
     "IC302", "error", "A fine-tune setting has an invalid value",
     why="MMEngine or torch raises when the object is built (lr <= 0, momentum outside "
     "[0, 1), betas outside [0, 1), eps <= 0, nesterov without momentum, a scheduler "
-    "whose end is not after its begin, LinearLR factors outside [0, 1]), or the value "
+    "whose end is not after its begin, also one that sets no end and begins at or after "
+    "the run's length, which the Runner gives it as end; LinearLR factors outside "
+    "[0, 1]), or the value "
     "is meaningless (milestones that are not strictly increasing, max_epochs <= 0).",
     example="optim_wrapper:\n  optimizer: {type: SGD, lr: 0.01, momentum: 1.5}",
     fix="Use a value in the range the message names.",
