@@ -241,6 +241,23 @@ def test_pretrained_module_prefix_stripped(tmp_path: Path) -> None:
     compare_init_weights(lambda: Top(init_cfg=dict(type="Pretrained", checkpoint=str(path))))
 
 
+def test_pretrained_weights_under_a_model_key_load_nothing(tmp_path: Path) -> None:
+    # timm and DeiT save {'model': state_dict}; MMEngine takes only a 'state_dict' entry
+    # or the top level, so every tensor stays as initialized. initcfg refuses the file
+    # (saying why) rather than loading weights MMEngine would not.
+    from initcfg.errors import CheckpointError
+
+    path = tmp_path / "timm.pth"
+    torch.save({"model": Top().state_dict(), "epoch": 3}, path)
+    theirs = Top(init_cfg=dict(type="Pretrained", checkpoint=str(path)))
+    before = tensors(theirs)
+    theirs.init_weights()
+    assert all(torch.equal(before[k], v) for k, v in tensors(theirs).items())
+    mine = Top(init_cfg=dict(type="Pretrained", checkpoint=str(path)))
+    with pytest.raises(CheckpointError, match="under 'model'"):
+        init_weights(mine)
+
+
 def test_pretrained_shape_mismatch_and_missing_skipped(tmp_path: Path) -> None:
     class Wider(BaseModule):
         def __init__(self, init_cfg: Any = None) -> None:

@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import torch
 
@@ -245,8 +245,8 @@ def _torch_load(path: str, map_location: str | None, mmap: bool) -> Any:
 def read_checkpoint(
     checkpoint: str, map_location: str | None = "cpu", *, mmap: bool = False
 ) -> StateDict:
-    """The state dict inside ``checkpoint`` (``state_dict`` or ``model`` key, else the
-    top level), read weights-only. ``_metadata`` (module versions) is kept.
+    """The state dict inside ``checkpoint`` (its ``state_dict`` entry, else the top level,
+    as MMEngine reads it), read weights-only. ``_metadata`` (module versions) is kept.
 
     Raises:
         CheckpointError: Unresolvable, missing, unreadable, not weights-only, or not a dict.
@@ -275,11 +275,14 @@ def read_checkpoint(
         raise CheckpointError(
             f"checkpoint {checkpoint} holds a {type(loaded).__name__}, not a dict of tensors"
         )
-    state: Any = loaded
-    if isinstance(loaded.get("state_dict"), Mapping):
-        state = loaded["state_dict"]
-    elif isinstance(loaded.get("model"), Mapping) and "state_dict" not in loaded:
-        state = loaded["model"]
+    # MMEngine (`_load_checkpoint_to_model`, PretrainedInit) takes the `state_dict` entry
+    # when there is one and the whole file otherwise: nothing else is unwrapped.
+    state: Any = loaded.get("state_dict", loaded)
+    if not isinstance(state, Mapping):
+        raise CheckpointError(
+            f"checkpoint {checkpoint} has a 'state_dict' that is a {type(state).__name__}, "
+            "not a dict of tensors"
+        )
     strays = [
         repr(key) for key, value in state.items()
         if not isinstance(key, str) or not isinstance(value, torch.Tensor)
@@ -288,9 +291,27 @@ def read_checkpoint(
         shown = ", ".join(strays[:3]) + (" ..." if len(strays) > 3 else "")
         raise CheckpointError(
             f"checkpoint {checkpoint} is not a state dict: entries {shown} are not "
-            "name → tensor pairs"
+            f"name → tensor pairs{_weights_elsewhere(state)}"
         )
-    return state  # type: ignore[no-any-return]
+    return cast(StateDict, state)  # every entry was just checked to be name → tensor
+
+
+def _weights_elsewhere(state: Mapping[Any, Any]) -> str:
+    """Why a file that keeps its weights under another key (``model``, as timm and DeiT
+    save them) loads nothing in MMEngine, and how to re-save it; empty for other files."""
+    nested = [
+        key for key, value in state.items()
+        if isinstance(value, Mapping) and value
+        and all(isinstance(item, torch.Tensor) for item in value.values())
+    ]
+    if not nested:
+        return ""
+    key = nested[0]
+    return (
+        f"; its weights are under {key!r}, but MMEngine reads only 'state_dict' or the top "
+        f"level, so it would load none of them: re-save it as "
+        f"{{'state_dict': checkpoint[{key!r}]}}"
+    )
 
 
 def select_keys(state: StateDict, prefix: str | None, checkpoint: str) -> StateDict:

@@ -141,15 +141,26 @@ def _save(path: Path, value: Any) -> str:
     return str(path)
 
 
-def test_checkpoint_model_key_and_module_prefix(tmp_path: Path) -> None:
+def test_checkpoint_state_dict_key_and_module_prefix(tmp_path: Path) -> None:
     source = Root()
     state = {f"module.{k}": v for k, v in source.state_dict().items()}
-    ckpt = _save(tmp_path / "a.pth", {"model": state, "meta": {"epoch": 3}})
+    ckpt = _save(tmp_path / "a.pth", {"state_dict": state, "meta": {"epoch": 3}})
     target = Root(dict(type="Pretrained", checkpoint=ckpt))
     report = init_weights(target)
     assert torch.equal(target.fc.weight, source.fc.weight)
     ((_, result),) = report.loads
     assert not result.missing and not result.unexpected and not result.mismatched
+
+
+def test_weights_under_a_model_key_are_not_unwrapped(tmp_path: Path) -> None:
+    # MMEngine reads `state_dict` or the top level only: it loads none of these weights
+    # (tests/parity/test_init_parity.py compares), so initcfg must not load them either.
+    ckpt = _save(tmp_path / "timm.pth", {"model": Root().state_dict(), "epoch": 3})
+    target = Root(dict(type="Pretrained", checkpoint=ckpt))
+    before = target.fc.weight.detach().clone()
+    with pytest.raises(CheckpointError, match=r"its weights are under 'model'.*'state_dict'"):
+        init_weights(target)
+    assert torch.equal(target.fc.weight, before)
 
 
 def test_checkpoint_misfits_reported(tmp_path: Path) -> None:
