@@ -97,3 +97,58 @@ def test_anything_else_is_still_refused(tmp_path: Path, payload: Any) -> None:
         read_checkpoint(str(path))
     with mmengine_checkpoints_allowed(HistoryBuffer), pytest.raises(pickle.UnpicklingError):
         torch.load(path, weights_only=True)
+
+
+class _ModuleListModel(torch.nn.Module):
+    """A child whose name starts with 'module' (YOLO-style ``module_list``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.module_list = torch.nn.ModuleList([torch.nn.Linear(2, 2)])
+        self.modulex = torch.nn.Linear(2, 2)
+        self.head = torch.nn.Linear(2, 1)
+
+
+def test_load_from_revises_keys_as_the_runner_does(tmp_path: Path) -> None:
+    # Runner.load_checkpoint strips r'^module.' (any character after 'module'), so
+    # 'module_list.0.weight' arrives as 'list.0.weight' and that child keeps its init;
+    # a Pretrained entry strips only 'module.' (r'^module\.').
+    import logging
+
+    from mmengine.runner import Runner
+
+    from initcfg.backend.torch import init_weights
+    from initcfg.plan.init_plan import compile_init_plan
+    from openmmlab import make_torchvision_importable
+
+    make_torchvision_importable()  # Runner logs its environment with torchvision
+    logging.getLogger("mmengine").setLevel(logging.ERROR)
+    source = _ModuleListModel()
+    path = tmp_path / "yolo.pth"
+    torch.save({"state_dict": source.state_dict()}, path)
+    torch.manual_seed(1)  # both targets start from the same fresh weights
+    runner = Runner(
+        model=_ModuleListModel(), work_dir=str(tmp_path / "wd"), log_level="ERROR",
+        default_scope=None, experiment_name=f"revise_{tmp_path.name}",
+    )
+    runner.load_checkpoint(str(path))
+    theirs = runner.model.state_dict()
+    loaded_by_runner = {k for k, v in theirs.items() if torch.equal(v, source.state_dict()[k])}
+    assert loaded_by_runner == {"head.weight", "head.bias"}
+
+    torch.manual_seed(1)
+    mine = _ModuleListModel()
+    plan = compile_init_plan({"load_from": str(path)}, mine)
+    plan.apply(mine)
+    assert all(torch.equal(v, theirs[k]) for k, v in mine.state_dict().items())
+    step = plan.steps[-1]
+    assert step.load is not None and step.load.result is not None
+    assert step.load.result.loaded == ["head.weight", "head.bias"]
+    assert step.load.result.unexpected == [
+        "list.0.weight", "list.0.bias", ".weight", ".bias"
+    ]
+
+    pretrained = _ModuleListModel()
+    pretrained.init_cfg = {"type": "Pretrained", "checkpoint": str(path)}
+    init_weights(pretrained)
+    assert all(torch.equal(v, source.state_dict()[k]) for k, v in pretrained.state_dict().items())

@@ -35,6 +35,10 @@ from initcfg.errors import CheckpointError
 
 StateDict = dict[str, torch.Tensor]
 _MODULE_PREFIX = re.compile(r"^module\.")
+# Runner.load_checkpoint (load_from and resume) revises keys with r'^module.', the dot
+# unescaped: one character of any kind after 'module' goes too, so the keys of a child
+# named 'module_list' lose 'module_' and no longer fit the model.
+_RUNNER_MODULE_PREFIX = re.compile(r"^module.")
 _URL_SCHEMES = ("http://", "https://")
 
 
@@ -314,16 +318,20 @@ def _weights_elsewhere(state: Mapping[Any, Any]) -> str:
     )
 
 
-def select_keys(state: StateDict, prefix: str | None, checkpoint: str) -> StateDict:
+def select_keys(
+    state: StateDict, prefix: str | None, checkpoint: str, *, runner: bool = False
+) -> StateDict:
     """The keys a Pretrained entry loads: ``module.`` stripped (no prefix, module versions
-    kept), or only those under ``prefix`` with it removed.
+    kept), or only those under ``prefix`` with it removed. ``runner``: the keys the
+    Runner's ``load_from`` loads, which strips ``module`` and the character after it.
 
     Raises:
         CheckpointError: No key starts with the prefix.
     """
     if prefix is None:
+        pattern = _RUNNER_MODULE_PREFIX if runner else _MODULE_PREFIX
         selected: OrderedDict[str, torch.Tensor] = OrderedDict(
-            (_MODULE_PREFIX.sub("", key), value) for key, value in state.items()
+            (pattern.sub("", key), value) for key, value in state.items()
         )
         selected._metadata = getattr(state, "_metadata", OrderedDict())  # type: ignore[attr-defined]
         return selected

@@ -544,7 +544,9 @@ class Planner:
         elif self.read_checkpoints:
             try:
                 state = self.checkpoint(init.checkpoint, init.map_location)
-                selected = select_keys(state, init.prefix, init.checkpoint)
+                selected = select_keys(
+                    state, init.prefix, init.checkpoint, runner=origin.source == "load_from"
+                )
             except CheckpointError as error:
                 spec.error = str(error)
                 self.report("IC409", str(error), origin)

@@ -146,7 +146,10 @@ def check_plan_fits(
                 state = cache.get(key)
                 if state is None:
                     state = cache[key] = read_checkpoint(spec.checkpoint, spec.map_location)
-                select_keys(state, spec.prefix, spec.checkpoint)
+                select_keys(
+                    state, spec.prefix, spec.checkpoint,
+                    runner=step.origin.source == "load_from",
+                )
             elif step.kind == "call" and not callable(getattr(target, "init_weights", None)):
                 raise _misfit(index, step, f"{step.target or 'the root'!r} has no init_weights")
             elif step.kind == "init":
