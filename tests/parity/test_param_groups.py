@@ -161,6 +161,11 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = [
         SGD,
         dict(custom_keys={"head": dict(lr_mult=0.5, momentum=0.5)}),
     ),
+    (
+        "custom keys copy a sequence option and None into the group",
+        ADAMW,
+        dict(custom_keys={"head": dict(lr_mult=0.5, betas=(0.8, 0.9), foreach=None)}),
+    ),
     ("adamw without weight_decay: torch's default", dict(type="AdamW", lr=1e-3),
      dict(bias_lr_mult=2.0)),
     ("a key that matches nothing", SGD, dict(custom_keys={"nothing": dict(lr_mult=9.0)})),

@@ -36,6 +36,7 @@ from torch.nn.modules.instancenorm import _InstanceNorm
 
 from initcfg.diagnostics import Diagnostic, diagnostic
 from initcfg.plan.param_groups_types import CustomKeyRule as CustomKeyRule
+from initcfg.plan.param_groups_types import GroupOption as GroupOption
 from initcfg.plan.param_groups_types import ParamAssignment as ParamAssignment
 from initcfg.plan.param_groups_types import ParamGroupPlan as ParamGroupPlan
 from initcfg.plan.param_groups_types import ParamGroupsPlan as ParamGroupsPlan
@@ -144,10 +145,10 @@ class _Resolver:
 
     def assign(
         self, prefix: str, module: nn.Module, parent_dcn: bool, name: str, param: nn.Parameter
-    ) -> tuple[dict[str, Scalar], str, str]:
+    ) -> tuple[dict[str, GroupOption], str, str]:
         """The group options for one parameter (lr/weight_decay only when set)."""
         rules = self.rules
-        group: dict[str, Scalar] = {}
+        group: dict[str, GroupOption] = {}
         lr_rule = decay_rule = "base"
         match_name = f"{prefix}.{name}"
         for key in rules.sorted_keys():

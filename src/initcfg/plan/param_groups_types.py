@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict
 from initcfg.schema.optim_wrapper import CustomKey, ParamwiseCfg
 
 Scalar = float | int | bool | str
+# An optimizer option a custom key copies into its groups: a scalar, None (torch's own
+# choice, as for foreach), or a sequence of scalars such as Adam's betas.
+GroupOption = Scalar | tuple[Scalar, ...] | None
 ParamStatus = Literal["trained", "frozen", "duplicate"]
 
 
@@ -23,9 +26,9 @@ class CustomKeyRule:
             optimizer option such as ``momentum``), as MMEngine copies them into the group.
     """
 
-    values: tuple[tuple[str, Scalar], ...] = ()
+    values: tuple[tuple[str, GroupOption], ...] = ()
 
-    def get(self, key: str) -> Scalar | None:
+    def get(self, key: str) -> GroupOption:
         for name, value in self.values:
             if name == key:
                 return value
@@ -117,7 +120,7 @@ class ParamAssignment(BaseModel):
     weight_decay: float | None
     lr_rule: str = "base"
     decay_rule: str = "base"
-    extra: dict[str, Scalar] = {}
+    extra: dict[str, GroupOption] = {}
     group: int | None = None
 
 
@@ -133,7 +136,7 @@ class ParamGroupPlan(BaseModel):
     index: int
     lr: float | None
     weight_decay: float | None
-    extra: dict[str, Scalar] = {}
+    extra: dict[str, GroupOption] = {}
     params: list[str]
     numel: int
 

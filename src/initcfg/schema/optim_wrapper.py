@@ -120,6 +120,31 @@ class CustomKey(BaseModel):
     lr_mult: Real = Field(default=1.0, ge=0)
     decay_mult: Real = Field(default=1.0, ge=0)
 
+    @model_validator(mode="after")
+    def _group_options(self) -> CustomKey:
+        for key, value in (self.model_extra or {}).items():
+            if key == "params":
+                # MMEngine copies it over the group's own parameter list.
+                raise ValueError(
+                    "'params' replaces the matched parameters in their optimizer group, "
+                    "so they are never trained"
+                )
+            if not _group_option(value):
+                raise ValueError(
+                    f"{key!r} is copied into the optimizer group as it is; a "
+                    f"{type(value).__name__} is no optimizer option (a number, string, "
+                    "bool, None or a list of those, such as betas)"
+                )
+        return self
+
+
+def _group_option(value: Any) -> bool:
+    """Whether ``value`` can be an option of a torch optimizer's parameter group."""
+    scalar = (bool, int, float, str)
+    if value is None or isinstance(value, scalar):
+        return True
+    return isinstance(value, list | tuple) and all(isinstance(item, scalar) for item in value)
+
 
 class ParamwiseCfg(BaseModel):
     """``optim_wrapper.paramwise_cfg`` read by ``DefaultOptimWrapperConstructor``.

@@ -153,6 +153,41 @@ def test_build_optimizer_follows_the_plan() -> None:
     assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([0.00002, 0.0002])
 
 
+def test_a_custom_key_s_sequence_option_reaches_the_optimizer_and_the_json() -> None:
+    # MMEngine copies every other key of a custom key into the group: Adam's betas is a
+    # pair, foreach may be None. Planning such a config raised pydantic's error.
+    wrapper = dict(
+        optimizer=dict(type="AdamW", lr=0.001, weight_decay=0.05),
+        paramwise_cfg=dict(custom_keys={"head": dict(lr_mult=10.0, betas=(0.8, 0.9),
+                                                     foreach=None)}),
+    )
+    model = Net()
+    plan = compile_train_plan(config(optim_wrapper=wrapper), model, iters_per_epoch=2)
+    assert not [d for d in plan.diagnostics if d.severity == "error"], plan.diagnostics
+    assert TrainPlan.loads(plan.dumps()) == plan
+    head = next(g for g in build_optimizer(plan, model).param_groups if g["lr"] == 0.01)
+    assert head["betas"] == (0.8, 0.9) and head["foreach"] is None
+    assert "betas=(0.8, 0.9)" in plan.render_text()
+
+
+@pytest.mark.parametrize(
+    ("option", "why"),
+    [({"params": []}, "never trained"), ({"betas": {"a": 1}}, "no optimizer option")],
+    ids=["params", "dict"],
+)
+def test_a_custom_key_option_no_group_can_hold_is_an_error(option: Any, why: str) -> None:
+    import initcfg
+
+    wrapper = dict(optimizer=dict(type="AdamW", lr=0.001),
+                   paramwise_cfg=dict(custom_keys={"head": option}))
+    for found in (initcfg.validate(config(optim_wrapper=wrapper)),
+                  compile_train_plan(config(optim_wrapper=wrapper), Net()).diagnostics):
+        assert [(d.code, d.path) for d in found] == [
+            ("IC302", "optim_wrapper.paramwise_cfg.custom_keys.head")
+        ]
+        assert why in found[0].message
+
+
 def test_norm_decay_reaches_the_optimizer() -> None:
     model = Net()
     cfg = config()
