@@ -12,7 +12,9 @@ loops, the optimizer and the schedulers, calls ``before_run``, *then* runs
 ``init_weights`` (``_init_model_weights``), *then* ``load_or_resume``, and only then
 the loop (whose ``before_train`` comes before the first iteration). So ``before_run``
 sees the built model before a single initializer has written to it: that is where the
-hook validates ``runner.cfg``, compiles the init plan and stops a broken run. The load
+hook validates ``runner.cfg`` and compiles the init plan. A broken run is stopped as
+``init_weights`` starts (the hook wraps it), so ``val()`` and ``test()``, which call
+``before_run`` but initialize nothing, log the findings and go on as MMEngine would. The load
 report needs the checkpoint MMEngine reads, so the hook wraps this runner's
 ``load_checkpoint`` (which ``load_or_resume`` and ``resume`` both call): the wrapper
 lets ``torch.load(weights_only=True)`` accept the few objects MMEngine itself writes
@@ -180,6 +182,7 @@ class InitcfgHook(Hook):  # type: ignore[misc]
         self.load_report = load_report
         self.init_plan: InitPlan | None = None
         self.diagnostics: list[Diagnostic] = []
+        self.stopping: list[Diagnostic] = []  # the findings at or above fail_on
 
     # -- logging --------------------------------------------------------------------
 
@@ -194,7 +197,8 @@ class InitcfgHook(Hook):  # type: ignore[misc]
     # -- before the run -------------------------------------------------------------
 
     def before_run(self, runner: Any) -> None:
-        """Validate, plan and possibly stop; make MMEngine checkpoints loadable."""
+        """Validate and plan; make MMEngine checkpoints loadable; stop a train() run with
+        findings at or above ``fail_on`` before ``init_weights`` writes anything."""
         tree = runner_tree(runner.cfg)
         document = document_for(tree)  # the one parse of the config's settings
         found = check_tree(tree, document=document)
@@ -224,11 +228,13 @@ class InitcfgHook(Hook):  # type: ignore[misc]
         self._log_diagnostics(runner, found, tree.path)
         if plan is not None:
             self._log_plan(runner, plan)
+        self.stopping = []
         if self.fail_on is not None:
             threshold = _SEVERITY_RANK[self.fail_on]
-            stopping = [d for d in found if _SEVERITY_RANK[d.severity] >= threshold]
-            if stopping:
-                raise InitcfgStop(stopping)
+            self.stopping = [d for d in found if _SEVERITY_RANK[d.severity] >= threshold]
+        # The stop waits for init_weights, which train() calls right after before_run:
+        # val() and test() also call before_run but initialize and train nothing, and
+        # MMEngine runs them whatever the init_cfg or the train settings say.
         self._wrap_loading(runner)
 
     def _log_plan(self, runner: Any, plan: InitPlan) -> None:
@@ -270,6 +276,8 @@ class InitcfgHook(Hook):  # type: ignore[misc]
             return checkpoint
 
         def initializing_weights() -> None:
+            if hook.stopping:
+                raise InitcfgStop(hook.stopping)
             # Pretrained entries may name checkpoints MMEngine wrote, too.
             with mmengine_checkpoints_allowed(HistoryBuffer):
                 init_model_weights()

@@ -145,6 +145,32 @@ def test_an_init_cfg_error_stops_the_run_before_anything_is_written(
         assert torch.equal(value, before[key]), key
 
 
+def test_a_test_run_which_initializes_nothing_is_not_stopped(tmp_path: Path) -> None:
+    # runner.test() (tools/test.py) calls before_run but never init_weights, and MMEngine
+    # tests whatever the init_cfg says; the hook logs the finding, loads the checkpoint
+    # MMEngine wrote (refused by torch>=2.6 without it) and lets the test run.
+    checkpoint = _pretrained(tmp_path)
+    config = toy_config(
+        str(tmp_path / "test"),
+        load_from=str(checkpoint),
+        test_dataloader={
+            "batch_size": 2, "num_workers": 0, "dataset": {"type": "ToyDataset", "size": 4},
+            "sampler": {"type": "DefaultSampler", "shuffle": False},
+            "collate_fn": {"type": "default_collate"},
+        },
+        test_cfg={"type": "TestLoop"},
+        test_evaluator={"type": "DumpResults", "out_file_path": str(tmp_path / "out.pkl")},
+    )
+    config["model"]["head"]["init_cfg"] = {"type": "Kaiming", "layer": "Linear", "mode": "fan_inn"}
+    runner = _runner(tmp_path, config)
+    runner.test()
+    assert (tmp_path / "out.pkl").is_file()
+    log = _log(runner)
+    assert "error[IC105]" in log and f"load_from {checkpoint}: 9 tensors loaded, 0 missing" in log
+    with pytest.raises(InitcfgStop, match="IC105"):  # training it still stops
+        runner.train()
+
+
 def test_a_layer_typo_is_logged_as_a_warning_with_its_suggestion(tmp_path: Path) -> None:
     config = toy_config(str(tmp_path / "typo"))
     config["model"]["backbone"]["init_cfg"]["layer"] = "Conv2D"
