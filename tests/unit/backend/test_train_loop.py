@@ -77,3 +77,23 @@ def test_interval_after_uses_the_last_milestone_reached() -> None:
     loop = LoopSettings(by_epoch=True, max_epochs=10, val_interval=4,
                         dynamic_intervals=((3, 2), (6, 1)))
     assert [loop.interval_after(n) for n in range(1, 8)] == [4, 2, 2, 2, 1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    "scheduler",
+    [
+        {"type": "CosineAnnealingMomentum", "T_max": 2, "eta_min": 0.5},
+        {"type": "ReduceOnPlateauLR", "monitor": "accuracy", "rule": "greater"},
+        {"type": "LinearParamScheduler", "param_name": "lr", "start_factor": 0.5},
+    ],
+    ids=lambda s: s["type"],
+)
+def test_a_scheduler_the_table_leaves_out_is_refused(tmp_path: Path, scheduler: Any) -> None:
+    # MMEngine would step it; the loop follows the lr table only, so it would not.
+    from initcfg.errors import TrainError
+
+    config = shapes_config(size=16, val_size=16, param_scheduler=[scheduler])
+    with pytest.raises(TrainError, match=f"{scheduler['type']} is left out") as raised:
+        train(tree_from_mapping(config), TrainOptions(work_dir=tmp_path, progress=False))
+    assert "MMEngine's Runner" in str(raised.value.hint)
+    assert not list(tmp_path.glob("*.pth"))

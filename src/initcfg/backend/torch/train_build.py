@@ -181,6 +181,17 @@ def _build_optimizer(
             "the train plan has errors: " + "; ".join(f"{d.code} {d.message}" for d in errors),
             hint="run `initcfg validate` on the config for the full report",
         )
+    # This loop sets the rates from the table alone: a scheduler the table leaves out
+    # (a momentum or weight-decay scheduler, ReduceOnPlateauLR, a project's own) would
+    # silently not act, so the run would not be the one the config declares.
+    left_out = [d for d in plan.diagnostics if d.code == "IC464"]
+    if left_out:
+        raise TrainError(
+            "initcfg's loop runs only the lr schedulers of its table, and "
+            + "; ".join(d.message for d in left_out),
+            hint="remove it, or write the config with registry types so that MMEngine's "
+            "Runner trains it",
+        )
     try:
         optimizer = build_optimizer(plan, model)
     except ValueError as error:
