@@ -96,10 +96,15 @@ define(
 )
 define(
     "IC464", "info", "A scheduler is not tabulated",
-    why="ReduceOnPlateauLR depends on validation metrics and momentum schedulers do not "
-    "change the learning rate, so the table leaves them out.",
+    why="ReduceOnPlateauLR depends on validation metrics, momentum and weight-decay "
+    "schedulers do not change the learning rate, and a project's own scheduler (mmdet's "
+    "QuadraticWarmupLR) is not modelled, so the table leaves them out. One that changes "
+    "the lr (ReduceOnPlateauLR, a project's warm-up, a *ParamScheduler with "
+    "param_name='lr') makes the run's rates differ from the table; `initcfg train`, "
+    "whose loop follows the table, refuses such a config.",
     example="dict(type='ReduceOnPlateauLR', monitor='loss')",
-    fix="Nothing to fix; the table shows the learning rate without it.",
+    fix="Read the table as the rates without that scheduler; train the config with "
+    "MMEngine's Runner (registry types) to have it stepped.",
 )
 define(
     "IC470", "warning", "The load_from checkpoint cannot be read",
