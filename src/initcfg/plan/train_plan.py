@@ -83,7 +83,20 @@ def _json_value(value: Any) -> JsonValue:
     return str(value)
 
 
-def _loop_plan(settings: FinetuneSettings, iters_per_epoch: int | None) -> LoopPlan | None:
+def _validates(tree: ConfigTree) -> bool:
+    """Whether the run has a validation loop to call."""
+    sections = ["val_dataloader", "val_evaluator"]
+    kind = tree.get(("model", "type"))
+    if not (isinstance(kind, str) and ":" in kind):
+        # MMEngine's Runner: no ValLoop unless val_cfg is set too (a factory config is
+        # trained by initcfg's own loop, which needs only the other two).
+        sections.append("val_cfg")
+    return all(tree.get((name,)) is not None for name in sections)
+
+
+def _loop_plan(
+    settings: FinetuneSettings, iters_per_epoch: int | None, validates: bool = True
+) -> LoopPlan | None:
     loop = settings.train_cfg
     if loop is None:
         return None
@@ -94,6 +107,7 @@ def _loop_plan(settings: FinetuneSettings, iters_per_epoch: int | None) -> LoopP
             iters_per_epoch=iters_per_epoch,
             val_begin=loop.val_begin,
             val_interval=loop.val_interval,
+            validates=validates,
         )
     return LoopPlan(
         type=loop.type,
@@ -101,6 +115,7 @@ def _loop_plan(settings: FinetuneSettings, iters_per_epoch: int | None) -> LoopP
         iters_per_epoch=iters_per_epoch,
         val_begin=loop.val_begin,
         val_interval=loop.val_interval,
+        validates=validates,
     )
 
 
@@ -425,7 +440,7 @@ def compile_train_plan(
             model=model_name,
             diagnostics=[*tree.diagnostics, *parse_problems],
         )
-    loop = _loop_plan(settings, iters_per_epoch)
+    loop = _loop_plan(settings, iters_per_epoch, _validates(tree))
     if model is not None:
         from initcfg.plan.init_plan import lazy_model_problem
 

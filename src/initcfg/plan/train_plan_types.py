@@ -36,6 +36,10 @@ class LoopPlan(BaseModel):
         iters_per_epoch: The dataloader length, when it was given.
         val_begin: First epoch (or iteration) that validates.
         val_interval: Validation interval.
+        validates: Whether the run validates at all: MMEngine's Runner builds its
+            validation loop only from ``val_dataloader``, ``val_cfg`` and
+            ``val_evaluator`` together (initcfg's own loop needs the dataloader and the
+            evaluator).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -46,6 +50,7 @@ class LoopPlan(BaseModel):
     iters_per_epoch: int | None = None
     val_begin: int = 1
     val_interval: int = 1
+    validates: bool = True
 
     @property
     def total_iters(self) -> int | None:

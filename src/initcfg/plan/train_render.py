@@ -12,7 +12,7 @@ from collections import Counter
 from initcfg.check.render import text_table
 from initcfg.plan.lr_schedule import INF, LrSchedule
 from initcfg.plan.param_groups import ParamGroupsPlan
-from initcfg.plan.train_plan import CheckpointLoad, TrainPlan
+from initcfg.plan.train_plan import CheckpointLoad, LoopPlan, TrainPlan
 
 __all__ = ["render_train_plan"]
 
@@ -30,6 +30,12 @@ def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
     return text_table(rows, indent=indent)
 
 
+def _validation(loop: LoopPlan, unit: str) -> str:
+    if not loop.validates:
+        return "no validation (it needs val_dataloader, val_evaluator and, in MMEngine, val_cfg)"
+    return f"validate from {unit} {loop.val_begin} every {loop.val_interval}"
+
+
 def _header(plan: TrainPlan) -> list[str]:
     lines = [f"Train plan: {plan.model}" + (f" ({plan.config})" if plan.config else "")]
     loop = plan.loop
@@ -39,14 +45,10 @@ def _header(plan: TrainPlan) -> list[str]:
         length = f"{loop.max_epochs} epochs"
         if loop.iters_per_epoch:
             length += f" × {loop.iters_per_epoch} iterations = {loop.total_iters} iterations"
-        lines.append(
-            f"  loop: {loop.type}, {length}; validate from epoch {loop.val_begin} "
-            f"every {loop.val_interval}"
-        )
+        lines.append(f"  loop: {loop.type}, {length}; {_validation(loop, 'epoch')}")
     else:
         lines.append(
-            f"  loop: {loop.type}, {loop.max_iters} iterations; validate from iteration "
-            f"{loop.val_begin} every {loop.val_interval}"
+            f"  loop: {loop.type}, {loop.max_iters} iterations; {_validation(loop, 'iteration')}"
         )
     optimizer = plan.optimizer
     if optimizer is None:

@@ -110,3 +110,36 @@ def test_long_tables_are_elided(checkpoint: str) -> None:
     assert epochs[:3] == ["1", "2", "3"] and epochs[10] == "…" and epochs[-1] == "100"
     assert len(epochs) == 21
     assert "Diagnostics" not in text
+
+
+@pytest.mark.parametrize(
+    ("val", "validates"),
+    [
+        ({}, False),
+        # MMEngine's Runner builds its ValLoop from all three or raises for a part
+        ({"val_dataloader": {"batch_size": 1}, "val_evaluator": {"type": "Accuracy"}}, False),
+        ({"val_dataloader": {"batch_size": 1}, "val_evaluator": {"type": "Accuracy"},
+          "val_cfg": {}}, True),
+    ],
+    ids=["none", "no val_cfg", "all three"],
+)
+def test_the_loop_line_says_whether_the_run_validates(
+    checkpoint: str, val: dict[str, Any], validates: bool
+) -> None:
+    plan = compile_train_plan(finetune(checkpoint, **val), Net(3), iters_per_epoch=5)
+    assert plan.loop is not None and plan.loop.validates is validates
+    loop_line = render_train_plan(plan).splitlines()[1]
+    assert ("validate from epoch 1 every 1" in loop_line) is validates
+    assert ("no validation" in loop_line) is not validates
+
+
+def test_a_factory_config_s_own_loop_validates_without_val_cfg(tmp_path: Path) -> None:
+    config = dict(
+        model=dict(type="mymodels:build"),
+        train_cfg=dict(type="EpochBasedTrainLoop", max_epochs=2),
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
+        val_dataloader=dict(batch_size=1, dataset=dict(type="mydata:build")),
+        val_evaluator=dict(type="mymetric:Accuracy"),
+    )
+    plan = compile_train_plan(config, Net(3))
+    assert plan.loop is not None and plan.loop.validates
