@@ -267,6 +267,28 @@ def _check_validation(
         )
 
 
+def _check_dynamic_interval_items(tree: ConfigTree) -> Iterator[Diagnostic]:
+    """MMEngine's loops assert ``is_list_of(dynamic_intervals, tuple)``: a YAML or JSON
+    config, which has no tuples, cannot give them to the Runner. initcfg's own loop (a
+    factory ``model.type``) takes lists, so only Runner configs are reported."""
+    kind = tree.get(("model", "type"))
+    if isinstance(kind, str) and ":" in kind:
+        return
+    items = tree.get(("train_cfg", "dynamic_intervals"))
+    if not isinstance(items, list):
+        return
+    for index, item in enumerate(items):
+        if isinstance(item, list):
+            yield _place(
+                tree, "IC302",
+                f"dynamic_intervals item {item} is a list; MMEngine's train loop asserts "
+                "that every item is a tuple (milestone, interval) and fails to build",
+                ("train_cfg", "dynamic_intervals", index),
+                "write it as a tuple, (milestone, interval), in a Python config; YAML and "
+                "JSON cannot write tuples",
+            )
+
+
 # --------------------------------------------------------------- rule 3: num_classes
 
 
@@ -616,6 +638,7 @@ def check_finetune(
     if settings is not None:
         found.extend(_check_schedulers(tree, settings))
         found.extend(_check_validation(tree, settings, facts))
+        found.extend(_check_dynamic_interval_items(tree))
     found.extend(_check_num_classes(tree, facts))
     if settings is not None:
         found.extend(_check_against_base(tree, settings, facts, document.base_facts))

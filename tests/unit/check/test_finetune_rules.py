@@ -547,3 +547,30 @@ def test_settings_the_runner_takes_together(tmp_path: Path, body: str, found: li
     for other in (body, "model = dict(type='nets:build')\n" + body):
         config.write_text(other)
         assert not [d for d in initcfg.validate(config) if d.code == "IC324"]
+
+
+def test_dynamic_intervals_items_must_be_tuples_for_the_runner(tmp_path: Path) -> None:
+    mmengine_utils = pytest.importorskip("mmengine.runner.utils")
+    with pytest.raises(AssertionError):  # what the train loop calls when it is built
+        mmengine_utils.calc_dynamic_intervals(1, [[10, 1]])
+    yaml_config = tmp_path / "dynamic.yaml"
+    yaml_config.write_text(
+        "model: {type: RetinaNet}\n"
+        "train_cfg: {type: EpochBasedTrainLoop, max_epochs: 12, dynamic_intervals: [[10, 1]]}\n"
+    )
+    found = initcfg.validate(yaml_config)
+    assert [(d.code, d.path, d.line) for d in found] == [
+        ("IC302", "train_cfg.dynamic_intervals[0]", 2)
+    ]
+    assert "tuple" in found[0].message
+    python_config = tmp_path / "dynamic.py"
+    python_config.write_text(
+        "model = dict(type='RetinaNet')\n"
+        "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, "
+        "dynamic_intervals=[(10, 1)])\n"
+    )
+    assert initcfg.validate(python_config) == []
+    # initcfg's own loop (a factory model) takes the lists YAML writes
+    factory = yaml_config.read_text().replace("RetinaNet", "mymodel:build")
+    yaml_config.write_text(factory)
+    assert [d.code for d in initcfg.validate(yaml_config)] == []
