@@ -80,3 +80,22 @@ def test_updates_equal_mmengine_optim_wrapper(
     # The runs moved the weights: the comparison is not of two untouched models.
     first = "backbone.layers.0.weight"
     assert not torch.equal(initial[first], expected[first])
+
+
+def test_clip_grad_error_if_nonfinite_stops_the_run_as_mmengine_does(tmp_path: Path) -> None:
+    # An lr of 1e30 makes the second iteration's gradients non-finite. MMEngine passes
+    # every clip_grad argument to clip_grad_norm_, which then raises; the loop passed only
+    # max_norm and norm_type, and trained on.
+    clip = {"max_norm": 1.0, "error_if_nonfinite": True}
+    layer = torch.nn.Linear(2, 1)
+    for param in layer.parameters():
+        param.grad = torch.full_like(param, float("inf"))
+    wrapper = OptimWrapper(torch.optim.SGD(layer.parameters(), lr=0.1), clip_grad=dict(clip))
+    with pytest.raises(RuntimeError, match="non-finite"):
+        wrapper.step()
+    config = shapes_config(
+        size=32, batch_size=16, max_epochs=2,
+        optim_wrapper={"optimizer": {"type": "SGD", "lr": 1e30}, "clip_grad": clip},
+    )
+    with pytest.raises(RuntimeError, match="non-finite"):
+        train(tree_from_mapping(config), TrainOptions(work_dir=tmp_path, progress=False))

@@ -448,12 +448,17 @@ class _Runner:
             clip = self.settings.optim.clip_grad
             if clip is not None:
                 grads = [p for p in self.params if p.grad is not None]
+                # Every argument the config gives reaches torch, as MMEngine's
+                # OptimWrapper passes clip_grad on (error_if_nonfinite stops the run).
                 if clip.type == "norm" and clip.max_norm is not None:
                     nn.utils.clip_grad_norm_(
-                        grads, float(clip.max_norm), norm_type=float(clip.norm_type)
+                        grads, float(clip.max_norm), norm_type=float(clip.norm_type),
+                        error_if_nonfinite=clip.error_if_nonfinite, foreach=clip.foreach,
                     )
                 elif clip.clip_value is not None:
-                    nn.utils.clip_grad_value_(grads, float(clip.clip_value))
+                    nn.utils.clip_grad_value_(
+                        grads, float(clip.clip_value), foreach=clip.foreach
+                    )
             self.optimizer.step()
             self.optimizer.zero_grad(set_to_none=True)
         return loss.detach()
