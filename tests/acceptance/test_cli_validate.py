@@ -359,6 +359,32 @@ def test_misspelt_setting_is_reported_once_per_run(write: WriteFile) -> None:
     assert "hint: did you mean 'extra-layers'?" in out
 
 
+@pytest.mark.parametrize("output", ["text", "github", "sarif"])
+def test_pyproject_findings_are_named_as_the_configs_are(
+    write: WriteFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: str
+) -> None:
+    """In CI the configs are named from the repository's root; the pyproject.toml was
+    named by its absolute path on the runner, where an annotation or a SARIF location
+    points at no file of the repository."""
+    write("pyproject.toml", '[tool.initcfg]\nextra_layers = ["MyConv"]\n')
+    write("configs/a.yaml", GOOD)
+    monkeypatch.chdir(tmp_path)
+    code, out = run("validate", "--format", output, "configs/a.yaml")
+    assert code == 0
+    assert str(tmp_path) not in out
+    if output == "text":
+        assert out.startswith("pyproject.toml:2:1: warning[IC008]")
+    elif output == "github":
+        assert out.startswith("::warning file=pyproject.toml,line=2,col=1,")
+    else:
+        (result,) = json.loads(out)["runs"][0]["results"]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "pyproject.toml"
+    # A config named by its absolute path keeps the pyproject.toml absolute too.
+    code, out = run("validate", str(tmp_path / "configs" / "a.yaml"))
+    assert out.startswith(f"{tmp_path / 'pyproject.toml'}:2:1: warning[IC008]")
+
+
 def test_broken_pyproject_is_reported_and_exits_two(write: WriteFile) -> None:
     pyproject = write("pyproject.toml", '[tool.initcfg\nextra-layers = ["MyConv"]\n')
     code, out = run("validate", str(write("cfg/a.yaml", GOOD)))

@@ -309,14 +309,27 @@ def _problem_place(error: Exception) -> tuple[int, int]:
     return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
 
 
+def _shown(path: str) -> str:
+    """``path`` as a user in the working directory would write it: relative when it lies
+    under that directory, else unchanged. Annotations and SARIF locations are resolved
+    against the repository's root, where an absolute path of the CI machine names
+    nothing."""
+    try:
+        relative = os.path.relpath(path, os.getcwd())
+    except (OSError, ValueError):  # no working directory, or another drive on Windows
+        return path
+    return path if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
+
+
 @lru_cache(maxsize=64)
-def _read(pyproject: Path, _stamp: tuple[int, int]) -> ProjectSettings:
+def _read(pyproject: Path, shown: str, _stamp: tuple[int, int]) -> ProjectSettings:
+    # `file` (absolute) anchors per-file-ignores; `shown` is what diagnostics name.
     file = str(pyproject)
     try:
         text = pyproject.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        problem = diagnostic("IC007", f"cannot read {file}: {error}").at(
-            Location(file, 1, 1), file
+        problem = diagnostic("IC007", f"cannot read {shown}: {error}").at(
+            Location(shown, 1, 1), shown
         )
         return ProjectSettings(file=file, diagnostics=(problem,))
     # Imported here: most configs have no pyproject.toml above them (and its parser
@@ -337,13 +350,13 @@ def _read(pyproject: Path, _stamp: tuple[int, int]) -> ProjectSettings:
             f"({error if isinstance(error, tomllib.TOMLDecodeError) else 'nested too deeply'}); "
             "its [tool.initcfg] "
             "settings are not applied",
-        ).at(Location(file, *_problem_place(error)), file)
+        ).at(Location(shown, *_problem_place(error)), shown)
         return ProjectSettings(file=file, diagnostics=(problem,))
     tool = table.get("tool")
     section = tool.get("initcfg") if isinstance(tool, dict) else None
     if section is None:
         return ProjectSettings(file=file)
-    reader = _Reader(file, text)
+    reader = _Reader(shown, text)
     if not isinstance(section, dict):
         reader.report("IC009", "[tool.initcfg] must be a table", None)
         return ProjectSettings(file=file, diagnostics=tuple(reader.diagnostics))
@@ -390,7 +403,10 @@ def project_settings(config_file: str | None) -> ProjectSettings:
     except OSError:
         return ProjectSettings()
     # Keyed on size and mtime too, so an edited pyproject.toml is read again.
-    return _read(pyproject, (status.st_size, status.st_mtime_ns))
+    # Named as the config is: absolute beside an absolute config, else from the
+    # working directory.
+    shown = found if config_file and os.path.isabs(config_file) else _shown(found)
+    return _read(pyproject, shown, (status.st_size, status.st_mtime_ns))
 
 
 def project_extra_layers(config_file: str | None) -> frozenset[str]:
