@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import urllib.parse
@@ -119,7 +118,24 @@ def test_sarif_uris_are_uri_references_whatever_the_file_name(write: WriteFile) 
     related = result["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri.endswith("/odd%20child%20%231.yaml")
     assert related.endswith("/odd%20base%25%23.yaml")
-    assert urllib.parse.unquote(uri) == str(child).replace(os.sep, "/")
+    # Named by absolute paths, they are file URIs: a bare '/tmp/...' is a relative
+    # reference, which a code-scanning upload resolves against the repository's root.
+    assert uri == child.as_uri() and related == base.as_uri()
+    assert urllib.parse.unquote(urllib.parse.urlsplit(uri).path) == child.as_posix()
+
+
+def test_sarif_uris_of_relative_names_stay_relative(
+    write: WriteFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repository-relative names code scanning maps to files, percent-encoded; a ':'
+    in the first segment would read as a URI scheme."""
+    write("a:b, 100% ü.yaml", BAD)
+    monkeypatch.chdir(tmp_path)
+    code, out = run("validate", "--format", "sarif", "a:b, 100% ü.yaml")
+    assert code == 1
+    uris = {result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for result in json.loads(out)["runs"][0]["results"]}
+    assert uris == {"a%3Ab%2C%20100%25%20%C3%BC.yaml"}
 
 
 def test_suppression_comment_silences_code_and_strict_reports_stale(write: WriteFile) -> None:
@@ -301,11 +317,11 @@ def test_sarif_puts_inherited_findings_on_the_config_with_the_base_related(
     assert [r["ruleId"] for r in inherited] == ["IC115", "IC105"]
     first = inherited[1]
     primary = first["locations"][0]["physicalLocation"]
-    assert primary["artifactLocation"]["uri"] == str(a).replace("\\", "/")
+    assert primary["artifactLocation"]["uri"] == a.as_uri()
     assert primary["region"]["startLine"] == 1
     related = first["relatedLocations"][0]
     assert related["id"] == 1
-    assert related["physicalLocation"]["artifactLocation"]["uri"] == str(base).replace("\\", "/")
+    assert related["physicalLocation"]["artifactLocation"]["uri"] == base.as_uri()
     assert related["physicalLocation"]["region"] == {"startLine": 6, "startColumn": 7}
     assert "](1))" in first["message"]["text"]
     assert all(r["properties"]["config"] == str(a) for r in results)

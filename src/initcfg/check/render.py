@@ -142,15 +142,26 @@ def render_github(diagnostics: list[Diagnostic]) -> str:
     return "\n".join(lines)
 
 
+def _artifact_uri(file: str) -> str:
+    """``file`` as SARIF's ``artifactLocation.uri``, a URI reference: percent-encoded (a
+    '#' would start a fragment, a space or '%' is no URI, a ':' in a first segment would
+    read as a scheme), relative as written, and a ``file://`` URI when absolute. A bare
+    absolute path is a relative reference that consumers resolve against the
+    repository's root (``/usr/lib/...`` under it), which names the wrong file."""
+    from pathlib import Path  # SARIF only: text output imports nothing for it
+    from urllib.parse import quote
+
+    if os.path.isabs(file):
+        return Path(file).as_uri()
+    return quote(file.replace(os.sep, "/"))
+
+
 def _sarif_location(
     file: str, line: int | None, column: int | None, key_path: str, number: int | None = None
 ) -> dict[str, object]:
-    from urllib.parse import quote  # SARIF only: text output imports nothing for it
-
     location: dict[str, object] = {
         "physicalLocation": {
-            # A URI reference: a '#' in a name would start a fragment, a space is no URI.
-            "artifactLocation": {"uri": quote(file.replace(os.sep, "/"))},
+            "artifactLocation": {"uri": _artifact_uri(file)},
             "region": {"startLine": line or 1, "startColumn": column or 1},
         },
         "logicalLocations": [{"fullyQualifiedName": key_path}] if key_path else [],
