@@ -124,6 +124,49 @@ def test_sarif_uris_are_uri_references_whatever_the_file_name(write: WriteFile) 
     assert urllib.parse.unquote(urllib.parse.urlsplit(uri).path) == child.as_posix()
 
 
+def _sarif_shown(text: str) -> str:
+    """What a SARIF viewer shows for a plain-text message (SARIF 2.1.0, 3.11.5-3.11.6):
+    "{{" and "}}" are literal braces, a lone "{" opens a placeholder; a link's text is
+    what is between "[" and "](", with backslash escapes."""
+    shown, at = [], 0
+    while at < len(text):
+        if text.startswith(("{{", "}}"), at):
+            shown.append(text[at])
+            at += 2
+        elif text[at] in "{}":
+            raise AssertionError(f"a placeholder or a stray brace at {at}: {text!r}")
+        elif text[at] == "\\" and at + 1 < len(text) and text[at + 1] in "\\[]":
+            shown.append(text[at + 1])
+            at += 2
+        elif text.startswith("](1)", at):
+            at += 4
+        elif text[at] == "[":
+            at += 1
+        else:
+            shown.append(text[at])
+            at += 1
+    return "".join(shown)
+
+
+def test_sarif_messages_show_braces_and_brackets_as_the_text_has_them(
+    write: WriteFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quoted `{{_base_...}}` placeholder read as SARIF's own "{{" escape lost a brace,
+    and a base path with '[' or ']' ended the embedded link early."""
+    write("base.py", "optimizer = dict(lr=0.1)\n")
+    write("child.py", "_base_ = './base.py'\nlr = {{_base_.optimizer.lrr}}\n")
+    write("[old]/b{0}.yaml", BAD)
+    write("c.yaml", "_base_: '[old]/b{0}.yaml'\n")
+    monkeypatch.chdir(tmp_path)
+    code, out = run("validate", "--format", "sarif", "child.py", "c.yaml")
+    assert code == 1
+    messages = [_sarif_shown(result["message"]["text"])
+                for result in json.loads(out)["runs"][0]["results"]]
+    assert messages[0].startswith("placeholder {{_base_.optimizer.lrr}} cannot be substituted")
+    assert all(text.endswith("(inherited from base [old]/b{0}.yaml:" + end)
+               for text, end in zip(messages[1:], ["5:7)", "6:7)"], strict=True))
+
+
 def test_sarif_uris_of_relative_names_stay_relative(
     write: WriteFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -171,6 +171,19 @@ def _sarif_location(
     return location
 
 
+def _sarif_message(text: str) -> str:
+    # SARIF reads "{0}" in a message as a placeholder for `arguments`, and "{{", "}}" as
+    # literal braces: a `{{_base_.lr}}` placeholder quoted in a message would otherwise
+    # show with single braces, and a "{0}" in a value would name a missing argument.
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _sarif_link_text(text: str) -> str:
+    # Inside an embedded link's text, SARIF takes '[' and ']' as literal only when
+    # escaped with a backslash (and so the backslash itself): `configs/[old]/base.py`.
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
 def render_sarif(diagnostics: list[Diagnostic]) -> str:
     """SARIF 2.1.0, for code-scanning uploads.
 
@@ -202,7 +215,7 @@ def render_sarif(diagnostics: list[Diagnostic]) -> str:
             "ruleId": item.code,
             "ruleIndex": index.get(item.code, 0),
             "level": levels[item.severity],
-            "message": {"text": text},
+            "message": {"text": _sarif_message(text)},
         }
         if item.inherited and item.config is not None and item.file is not None:
             result["locations"] = [
@@ -211,8 +224,9 @@ def render_sarif(diagnostics: list[Diagnostic]) -> str:
             result["relatedLocations"] = [
                 _sarif_location(item.file, item.line, item.column, item.path, 1)
             ]
+            link_text = _sarif_link_text(f"base {_base_position(item)}")
             result["message"] = {
-                "text": f"{text} (inherited from [base {_base_position(item)}](1))"
+                "text": _sarif_message(f"{text} (inherited from [{link_text}](1))")
             }
         elif item.file is not None:
             result["locations"] = [_sarif_location(item.file, item.line, item.column, item.path)]
