@@ -1,9 +1,12 @@
-"""The README's Quick start: two commands, the second one exactly what CI runs."""
+"""The README: its Quick start (two commands, the second one exactly what CI runs) and
+its Commands section against the real command line."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import click
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,3 +50,45 @@ def test_the_example_command_installs_what_draws_the_plot() -> None:
         "optional-dependencies"]
     assert "'.[examples]'" in quick_start_commands()[0]
     assert any(requirement.startswith("matplotlib") for requirement in extras["examples"])
+
+
+def _long_options(command: click.Command) -> set[str]:
+    names: set[str] = set()
+    for parameter in command.params:
+        if isinstance(parameter, click.Option):
+            names |= {o for o in parameter.opts + parameter.secondary_opts if o.startswith("--")}
+    if isinstance(command, click.Group):
+        for name in command.list_commands(click.Context(command)):
+            sub = command.get_command(click.Context(command), name)
+            assert sub is not None
+            names |= _long_options(sub)
+    return names - {"--help"}
+
+
+# Options of other programs that the Commands section shows in their own command lines.
+_NOT_OURS = {"--nproc_per_node", "--no-python"}
+
+
+def test_every_command_section_names_exactly_the_options_the_command_has() -> None:
+    """The README's section on CMD names every option of `initcfg CMD --help` (else it is
+    undocumented), and every option it names exists (a section may name another
+    command's: `explain` takes prefixes "as `--select` takes them")."""
+    from initcfg.cli import main
+
+    text = (REPO / "README.md").read_text()
+    commands = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    sections = commands.split("\n### ")[1:]
+    context = click.Context(main)
+    every_option = _long_options(main)
+    seen = set()
+    for section in sections:
+        name = re.match(r"`initcfg ([\w-]+)", section)
+        assert name is not None, section.splitlines()[0]
+        command = main.get_command(context, name.group(1))
+        assert command is not None, name.group(1)
+        seen.add(name.group(1))
+        mentioned = set(re.findall(r"(?<![\w-])--[a-z][\w-]*", section)) - _NOT_OURS
+        options = _long_options(command)
+        assert options - mentioned == set(), f"{name.group(1)}: not in the README"
+        assert mentioned - every_option == set(), f"{name.group(1)}: in the README, not the CLI"
+    assert seen == set(main.list_commands(context))
