@@ -90,6 +90,23 @@ def _check_options(options: PlanOptions) -> None:
     if options.trace_real and (options.meta or options.train_plan):
         raise PlanUsageError("--trace-real traces a real build of the init plan; drop "
                              + ("--meta" if options.meta else "--train"))
+    if options.train_plan and options.reach != "mmengine":
+        # The training plan follows MMEngine's own init_weights: `plan train` has no --reach.
+        raise PlanUsageError("--reach plans the init plan; drop --train")
+    # `plan CONFIG` is `plan init CONFIG`, which has none of the training plan's options:
+    # a value for one of them would change nothing, silently.
+    train_only = [
+        name for name, given in (
+            ("--iters-per-epoch", options.iters_per_epoch is not None),
+            ("--world-size/--gpus", options.world_size != 1),
+            ("--dataset-size", options.dataset_size is not None),
+            ("--batch-size", options.batch_size is not None),
+            ("--no-model", options.no_model),
+        ) if given
+    ]
+    if train_only and not options.train_plan:
+        raise PlanUsageError(f"{', '.join(train_only)}: the training plan's options need "
+                             "--train (or run `initcfg plan train`)")
 
 
 def run_plan(options: PlanOptions) -> PlanOutcome:
@@ -123,8 +140,6 @@ def run_plan(options: PlanOptions) -> PlanOutcome:
         options.no_model or (not buildable and model_spec is None and _names_no_factory(document))
     ):
         return PlanOutcome(train_plan=_schedule_only(document, options))
-    if not options.train_plan and (options.no_model or options.dataset_size or options.batch_size):
-        raise PlanUsageError("--no-model, --dataset-size and --batch-size need --train")
 
     from initcfg.plan.factory import model_from_config
     from initcfg.plan.init_plan import compile_init_plan

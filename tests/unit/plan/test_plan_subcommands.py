@@ -77,6 +77,28 @@ def test_each_subcommand_has_only_its_own_options() -> None:
     assert code == 2 and "No such option '--no-model'" in output
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--iters-per-epoch", "6"], "--iters-per-epoch"),
+        (["--gpus", "4"], "--world-size/--gpus"),
+        (["--world-size", "4", "--dataset-size", "100"], "--world-size/--gpus, --dataset-size"),
+        (["--train", "--reach", "all"], "--reach"),
+    ],
+)
+def test_the_alias_refuses_what_its_subcommand_has_no_option_for(
+    args: list[str], named: str
+) -> None:
+    """An option `plan init` (or `plan train`) does not have is a usage error there; the
+    alias printed a plan that silently ignored it (--iters-per-epoch without --train)."""
+    code, output = _run("examples/shapes/finetune.py", *args)
+    assert code == 2, output
+    assert named in output and "parameter" not in output
+    subcommand = "train" if "--train" in args else "init"
+    alone = [arg for arg in args if arg != "--train"]
+    assert _run(subcommand, "examples/shapes/finetune.py", *alone)[0] == 2
+
+
 def test_help_lists_the_subcommands() -> None:
     code, output = _run("--help")
     assert code == 0
