@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from initcfg.check.finetune import check_finetune
 from initcfg.check.render import text_table
+from initcfg.check.settings import with_config
 from initcfg.config.load import load_tree
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, Location, format_path, has_errors
@@ -211,10 +212,11 @@ def summarize_finetune(
         The summary; never raises for bad input.
     """
     base = tree.base
-    if has_errors(tree.diagnostics):
-        return FinetuneSummary(
-            tree.path, base is not None, diagnostics=list(tree.diagnostics), loaded=False
-        )
+    # Loading problems of the file itself carry no config yet; every record names it,
+    # as validate's do.
+    loading = with_config(tree.diagnostics, tree.path)
+    if has_errors(loading):
+        return FinetuneSummary(tree.path, base is not None, diagnostics=loading, loaded=False)
     summary = FinetuneSummary(tree.path, base is not None)
     document = parse_finetune_document(tree)
     facts, base_facts = document.facts, document.base_facts
@@ -226,7 +228,7 @@ def summarize_finetune(
             summary.changes.append(row)
     summary.changes.extend(_num_classes_rows(tree, base, facts, base_facts))
     summary.changes.extend(_scheduler_rows(tree, base, facts, base_facts))
-    summary.diagnostics = list(tree.diagnostics) + check_finetune(
+    summary.diagnostics = loading + check_finetune(
         tree, fs_checks=fs_checks, fs_checks_option=fs_checks_option, document=document
     )
     return summary

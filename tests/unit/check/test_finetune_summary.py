@@ -138,6 +138,9 @@ def test_a_config_that_does_not_load_shows_only_its_errors(
                          .output)
     assert payload["loaded"] is False and payload["changes"] == []
     assert code in [d["code"] for d in payload["diagnostics"]]
+    # Each record names the config asked about, as validate's records do (the file's own
+    # loading errors had config null).
+    assert {d["config"] for d in payload["diagnostics"]} == {str(config)}
 
 
 def test_a_loaded_config_says_so_in_json() -> None:
