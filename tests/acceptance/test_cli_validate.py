@@ -244,6 +244,22 @@ def test_explain_an_unknown_code_is_a_usage_error_with_a_hint() -> None:
     assert "unknown code 'IC1155'; did you mean 'IC115'?" in result.output
 
 
+def test_explain_takes_a_code_as_a_shell_variable_may_spell_it() -> None:
+    result = CliRunner().invoke(main, ["explain", " IC101 "])
+    assert result.exit_code == 0
+    assert result.output.startswith("IC101 (error): ")
+    # a prefix that starts a single code says so in the singular
+    result = CliRunner().invoke(main, ["explain", "IC01"])
+    assert result.output.startswith("'IC01' starts 1 code (")
+
+
+def test_explain_markdown_with_a_code_is_a_usage_error() -> None:
+    # It printed the whole catalogue and ignored the code.
+    result = CliRunner().invoke(main, ["explain", "--markdown", "IC101"])
+    assert result.exit_code == 2
+    assert "drop CODE" in result.output
+
+
 def test_explain_lists_every_code() -> None:
     code, out = run("explain")
     assert code == 0

@@ -292,7 +292,8 @@ def explain_prefix(prefix: str) -> str | None:
     if not listed:
         return None
     count = listed.count("\n")
-    return f"{prefix!r} starts {count} codes (`initcfg explain CODE` for one):\n{listed}"
+    codes = "code" if count == 1 else "codes"
+    return f"{prefix!r} starts {count} {codes} (`initcfg explain CODE` for one):\n{listed}"
 
 
 def unknown_code(code: str) -> str:

@@ -25,12 +25,15 @@ def explain_command(code: str | None, markdown: bool) -> None:
     Without CODE, list every code; with a prefix (IC1), the codes it starts.
     """
     if markdown:
+        if code is not None:
+            # The catalogue is printed whole; a CODE beside it was ignored without a word.
+            raise click.UsageError("--markdown prints the whole catalogue; drop CODE")
         click.echo(rules_markdown(), nl=False)
         return
     if code is None:
         click.echo(code_lines(), nl=False)
         return
-    text = explain(code) or explain_prefix(code)
+    text = explain(code.strip()) or explain_prefix(code)
     if text is None:
         click.echo(unknown_code(code), err=True)
         sys.exit(EXIT_USAGE)
