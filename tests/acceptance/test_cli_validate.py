@@ -423,6 +423,14 @@ def test_unknown_code_is_a_usage_error(write: WriteFile, option: str) -> None:
     assert "did you mean 'IC105'?" in out
 
 
+@pytest.mark.parametrize("value", ["", " , "])
+def test_an_empty_select_is_a_usage_error(write: WriteFile, value: str) -> None:
+    # `--select "$CODES"` with CODES unset selected no code: the bad config passed.
+    code, out = run("validate", "--select", value, str(write("bad.yaml", BAD)))
+    assert code == 2
+    assert "names no code" in out
+
+
 def test_misspelt_setting_is_reported_once_per_run(write: WriteFile) -> None:
     pyproject = write("pyproject.toml", '[tool.initcfg]\nextra_layers = ["MyConv"]\n')
     write("cfg/a.yaml", GOOD)

@@ -63,8 +63,8 @@ define(
 define(
     "IC009", "error", "A [tool.initcfg] setting has a value of the wrong kind",
     why="A setting that cannot be understood (a string where a list is expected, a code "
-    "that does not exist) is not applied, so the checks run otherwise than the project "
-    "asked.",
+    "that does not exist, a `select` that names no code and would hide every finding) "
+    "is not applied, so the checks run otherwise than the project asked.",
     example="[tool.initcfg]\nignore = \"IC310\"\nselect = [\"IC99\"]",
     fix="Give lists of codes or code prefixes (`[\"IC310\"]`), and fail-on as one of "
     "'error', 'warning', 'info'.",

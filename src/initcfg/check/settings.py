@@ -258,6 +258,14 @@ class _Reader:
                 kept.add(name.strip().upper())
             else:
                 self.report("IC009", f"[tool.initcfg] {key}: {problem}", key)
+        if key == "select" and not kept:
+            # An empty selection would hide every finding and pass every config.
+            if not names:
+                self.report(
+                    "IC009", "[tool.initcfg] select is empty: it would report no code; "
+                    "it is ignored", key, "remove it to report every code",
+                )
+            return None
         return frozenset(kept)
 
     def per_file_ignores(

@@ -21,6 +21,12 @@ def _selectors(
     if not values:
         return None
     codes = {part.strip().upper() for value in values for part in value.split(",") if part.strip()}
+    if not codes and parameter.name == "select":
+        # `--select "$CODES"` with CODES unset selected nothing: every config passed.
+        raise click.BadParameter(
+            "names no code (it is empty: an unset variable?); leave it out to report every "
+            "code", param=parameter,
+        )
     for code in sorted(codes):
         problem = check_selector(code)
         if problem is not None:

@@ -109,6 +109,14 @@ def test_unusable_settings_are_diagnostics_at_their_line(
         assert problem.hint == hint or hint in problem.message
 
 
+@pytest.mark.parametrize("selection", ["[]", '["IC99"]'])
+def test_a_select_that_names_no_code_hides_nothing(project: MakeProject, selection: str) -> None:
+    # It selected no code at all: every finding was hidden, and with `select = []` the
+    # run passed without a word.
+    found = validate(project(f"[tool.initcfg]\nselect = {selection}\n"))
+    assert sorted(codes(found)) == ["IC009", "IC105", "IC115"]
+
+
 def test_a_misspelt_key_still_lets_the_others_apply(project: MakeProject) -> None:
     found = validate(project('[tool.initcfg]\nextra_layers = ["X"]\nignore = ["IC105"]\n'))
     assert codes(found) == ["IC008", "IC115"] or codes(found) == ["IC115", "IC008"]
