@@ -54,3 +54,14 @@ def test_console_sample_is_what_the_command_prints(
             assert real.startswith(shown[:-3]), f"{where}: {real!r}"
         else:
             assert real == shown, f"{where}: {real!r}"
+
+
+def test_train_help_lists_the_exit_statuses_training_md_documents() -> None:
+    # --help named 130 for an interrupted run and left out SIGTERM's 143.
+    text = (REPO / "docs" / "training.md").read_text()
+    sentence = text.split("Exit status:", 1)[1].split("\n\n", 1)[0]
+    documented = set(re.findall(r"\b\d{1,3}\b", sentence))
+    assert documented >= {"0", "1", "2", "130", "143"}
+    shown = CliRunner().invoke(main, ["train", "--help"]).output
+    statuses = shown.split("Exit status:", 1)[1].split("Options:", 1)[0]
+    assert set(re.findall(r"\b\d{1,3}\b", statuses)) == documented

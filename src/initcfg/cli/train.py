@@ -66,11 +66,12 @@ def train_command(
     (--work-dir, --resume and torchrun apply; --device and --quiet do not).
 
     Under `torchrun --nproc_per_node=N` it trains with DistributedDataParallel; only
-    rank 0 writes logs and checkpoints. Ctrl-C writes a checkpoint and stops; run again
-    with --resume to continue exactly where it stopped.
+    rank 0 writes logs and checkpoints. Ctrl-C or SIGTERM writes a checkpoint and stops;
+    run again with --resume to continue exactly where it stopped.
 
     Exit status: 0 trained, 1 the config cannot be trained (or a rank failed),
-    2 the config cannot be read, 130 interrupted (a checkpoint was written).
+    2 the config cannot be read, 130 stopped by Ctrl-C and 143 by SIGTERM (a checkpoint
+    was written).
     """
     if resume and overwrite:
         raise click.UsageError(
