@@ -67,3 +67,18 @@ def test_ic308_says_what_mmengine_does_for_each_case() -> None:
     assert "only once, after its last step" in rule.why
     assert "val_begin beyond max_epochs (max_iters) the validation loop never runs" in rule.why
     assert "never" in rule.title and "end" in rule.title
+
+
+def test_the_docs_name_codes_with_their_catalogue_severity() -> None:
+    # README and docs/*.md list codes in tables (`| IC312 | error | ...`) and in sample
+    # output (`warning[IC306]`); a code that is renamed or changes severity must change
+    # there too.
+    severity = {rule.code: rule.severity for rule in all_rules()}
+    for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        text = doc.read_text()
+        for code in re.findall(r"\b(IC\d{3})\b", text):
+            assert code in severity, f"{doc.name} names {code}, which the catalogue lacks"
+        rows = re.findall(r"^\|\s*(IC\d{3})\s*\|\s*(\w+)\s*\|", text, re.MULTILINE)
+        shown = re.findall(r"\b(error|warning|info)\[(IC\d{3})\]", text)
+        for code, level in [*rows, *((code, level) for level, code in shown)]:
+            assert severity[code] == level, f"{doc.name}: {code} is {severity[code]}"
