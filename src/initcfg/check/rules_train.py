@@ -31,7 +31,7 @@ define(
     "IC454", "warning", "A custom key matches no parameter",
     why="`custom_keys` match by substring of the parameter name; a key that matches nothing "
     "silently leaves every parameter at the base lr and weight decay.",
-    example="paramwise_cfg=dict(custom_keys={'backbon': dict(lr_mult=0.1)})",
+    example="paramwise_cfg=dict(custom_keys={'bakbone': dict(lr_mult=0.1)})  # backbone.*",
     fix="Use a substring of a real parameter name (`initcfg plan --train` lists them).",
 )
 define(
@@ -84,14 +84,17 @@ define(
     "IC462", "warning", "A scheduler never acts during training",
     why="Its `begin` is at or after the end of training, so it changes nothing.",
     example="train_cfg=dict(max_epochs=8), "
-    "param_scheduler=dict(type='MultiStepLR', begin=8, milestones=[9])",
+    "param_scheduler=dict(type='MultiStepLR', begin=8, end=12, milestones=[9])",
     fix="Move `begin` (and its milestones) inside the run, or remove it.",
 )
 define(
     "IC463", "error", "A scheduler's arguments are rejected by MMEngine",
-    why="MMEngine raises when it builds or steps the scheduler: `end` not after `begin`, "
-    "a factor outside [0, 1], OneCycleLR stepped past its total steps, and similar.",
-    example="dict(type='LinearLR', start_factor=2.0)",
+    why="MMEngine raises when it builds or steps the scheduler: `end` not after `begin` "
+    "(an unset `end` is max_epochs or max_iters, as the Runner sets it), OneCycleLR "
+    "stepped past its total steps, and similar. A value wrong in the config alone (a "
+    "factor outside [0, 1]) is IC302, from `initcfg validate` already.",
+    example="train_cfg=dict(max_epochs=8), "
+    "param_scheduler=dict(type='MultiStepLR', begin=8, milestones=[9])  # end: max_epochs",
     fix="Correct the value the message names.",
 )
 define(

@@ -363,3 +363,27 @@ def test_second_names_of_tied_parameters_are_not_called_buffers(tmp_path: Path) 
     assert "second names of tied parameters not in checkpoint" in text
     assert "out.weight, alias.weight, alias.bias" in text
     assert TrainPlan.loads(plan.dumps()) == plan
+
+
+@pytest.mark.parametrize("code", ["IC454", "IC461", "IC462", "IC463", "IC468"])
+def test_the_catalogue_example_compiles_to_its_code(code: str, tmp_path: Path) -> None:
+    """`initcfg explain` shows these examples as keyword arguments of a config; read as
+    one (by initcfg's own loader, never run) beside the rest of a config, each must give
+    its code. 'backbon' matched backbone.* by substring (no IC454), and IC462's and
+    IC463's examples gave IC463 and IC302."""
+    from initcfg import load_config
+    from initcfg.diagnostics import get_rule
+
+    rule = get_rule(code)
+    assert rule is not None
+    example = rule.example.split("  #", 1)[0]
+    written = tmp_path / "example.py"
+    written.write_text(f"example = dict({example})\n")
+    given = load_config(written).to_dict()["example"]
+    if "paramwise_cfg" in given:
+        given["optim_wrapper"] = dict(
+            optimizer=dict(type="SGD", lr=0.02), paramwise_cfg=given.pop("paramwise_cfg"))
+    if "train_cfg" in given:
+        given["train_cfg"].setdefault("type", "EpochBasedTrainLoop")
+    plan = compile_train_plan(config(**given), Net(), iters_per_epoch=10)
+    assert code in [d.code for d in plan.diagnostics], plan.diagnostics
