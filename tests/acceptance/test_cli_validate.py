@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -485,6 +486,22 @@ def test_a_walk_says_what_it_checked_and_skipped(write: WriteFile, tmp_path: Pat
     assert code == 1
     assert out.rstrip().endswith(
         "found 1 error, 1 warning\nchecked 1 file, skipped 2 (1 not a config, 1 project code)")
+
+
+def test_the_readme_summary_line_is_the_one_a_walk_prints(
+    write: WriteFile, tmp_path: Path
+) -> None:
+    # The README showed "(2 project code, 1 not a config)"; the reasons come sorted.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    shown = re.search(r"\(`(checked 12 files, skipped 3 \([^`]*\))`\)", readme)
+    assert shown is not None
+    for number in range(12):
+        write(f"proj/c{number}.yaml", GOOD)
+    write("proj/model.py", "class Net:\n    pass\n")
+    write("proj/data.py", "def load():\n    pass\n")
+    write("proj/metafile.yml", "- Name: x\n")
+    code, out = run("validate", str(tmp_path / "proj"))
+    assert (code, out) == (0, f"{shown.group(1)}: no problems\n")
 
 
 def test_readme_pre_commit_snippet_shows_warnings() -> None:

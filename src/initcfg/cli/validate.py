@@ -39,7 +39,8 @@ def _plural(count: int, word: str) -> str:
 
 
 def _counts(result: RunResult) -> str:
-    """``checked 3 files, skipped 2 (1 project code, 1 not a config)``."""
+    """``checked 3 files, skipped 2 (1 not a config, 1 project code)``, the reasons in
+    alphabetical order."""
     text = f"checked {_plural(len(result.files), 'file')}"
     if result.skipped:
         reasons = Counter(why for _, why in result.skipped)
