@@ -96,7 +96,7 @@ class _Parser:
             elif kind == "missing":
                 self.report("IC303", f"{what} needs {field!r}", where)
             elif kind == "value_error":
-                self.report("IC302", f"{what}: {item.reason}", where)
+                self.report(item.code or "IC302", f"{what}: {item.reason}", where)
             elif kind == "literal_error":
                 self.report(
                     "IC302",

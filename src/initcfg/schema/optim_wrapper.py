@@ -17,6 +17,7 @@ from pydantic import (
 
 from initcfg.schema.fields import _FORBID, Bool, Int, Real
 from initcfg.schema.optimizers_table import OPTIMIZER_ARGS, OPTIMIZER_REQUIRED
+from initcfg.schema.pydantic_errors import CodedValueError
 
 # ------------------------------------------------------------------------- optimizer
 
@@ -241,9 +242,11 @@ class OptimWrapperCfg(BaseModel):
             and self.paramwise_cfg.needs_weight_decay()
             and self.optimizer.weight_decay is None
         ):
-            raise ValueError(
+            # The planner's own check of this problem is IC451: one problem, one code.
+            raise CodedValueError(
+                "IC451",
                 "paramwise_cfg sets a decay_mult but optimizer has no weight_decay "
-                "(MMEngine raises 'base_wd should not be None')"
+                "(MMEngine raises 'base_wd should not be None')",
             )
         return self
 

@@ -18,6 +18,15 @@ BOUND_TYPES = frozenset({"greater_than", "greater_than_equal", "less_than", "les
 _SIGNS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
+class CodedValueError(ValueError):
+    """A validator's failure that is a problem of its own code, not the grammar's generic
+    "invalid value" one (the fine-tune settings' IC302): the diagnostic carries ``code``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 # A NamedTuple rather than a dataclass: defining it costs a tenth as much at import,
 # which every `initcfg validate` pays (issue 15).
 class FieldError(NamedTuple):
@@ -32,6 +41,7 @@ class FieldError(NamedTuple):
         expected: A literal's expected values as pydantic spells them
             (``'fan_in' or 'fan_out'``), else ``""``.
         bounds: A bound's conditions (``["> 0"]``).
+        code: The code a :class:`CodedValueError` names, else None.
     """
 
     type: str
@@ -41,6 +51,7 @@ class FieldError(NamedTuple):
     reason: str
     expected: str
     bounds: tuple[str, ...]
+    code: str | None = None
 
     @property
     def allowed(self) -> list[str]:
@@ -66,6 +77,7 @@ def field_errors(error: ValidationError) -> list[FieldError]:
                 reason=str(ctx.get("error", item["msg"])),
                 expected=str(ctx.get("expected", "")),
                 bounds=tuple(f"{sign} {ctx[key]}" for key, sign in _SIGNS.items() if key in ctx),
+                code=getattr(ctx.get("error"), "code", None),
             )
         )
     return out

@@ -82,3 +82,15 @@ def test_the_docs_name_codes_with_their_catalogue_severity() -> None:
         shown = re.findall(r"\b(error|warning|info)\[(IC\d{3})\]", text)
         for code, level in [*rows, *((code, level) for level, code in shown)]:
             assert severity[code] == level, f"{doc.name}: {code} is {severity[code]}"
+
+
+def test_a_decay_multiplier_without_weight_decay_is_ic451_from_validate_too(
+    tmp_path: Path,
+) -> None:
+    # One problem, one code: validate reported the IC451 example as IC302, and the
+    # planner, which never saw it past validation, had IC451 for it.
+    rule = get_rule("IC451")
+    assert rule is not None
+    config = tmp_path / "example.py"
+    config.write_text(rule.example + "\n")
+    assert [d.code for d in validate(config)] == ["IC451"]
