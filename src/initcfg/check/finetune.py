@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     # keys (see check_finetune): the models are not imported for one that writes none.
     from initcfg.schema.finetune import FinetuneSettings, SchedulerBase
     from initcfg.schema.init_cfg import ParsedEntry
-    from initcfg.schema.schedulers import Scheduler
+    from initcfg.schema.schedulers import MultiStepLR, Scheduler
 
 __all__ = [
     "RUNNER_KEYS",
@@ -175,6 +175,28 @@ def _shaped_by_end(scheduler: SchedulerBase) -> bool:
     return isinstance(scheduler, LinearLR | ConstantLR | CosineAnnealingLR | PolyLR | OneCycleLR)
 
 
+def _repeated_milestones(
+    tree: ConfigTree, scheduler: MultiStepLR, path: KeyPath
+) -> Iterator[Diagnostic]:
+    """IC325 once per milestone written more than once, at its second place: MMEngine
+    keeps the milestones in a Counter and multiplies by gamma once per time written."""
+    seen: set[int] = set()
+    reported: set[int] = set()
+    for index, milestone in enumerate(scheduler.milestones):
+        if milestone in seen and milestone not in reported:
+            reported.add(milestone)
+            times = scheduler.milestones.count(milestone)
+            yield _place(
+                tree, "IC325",
+                f"MultiStepLR milestone {milestone} is written {times} times: the lr is "
+                f"multiplied by gamma={_fmt(scheduler.gamma)} {times} times at that step, "
+                f"by {_fmt(scheduler.gamma ** times)} in all",
+                (*path, "milestones", index),
+                f"write {milestone} once",
+            )
+        seen.add(milestone)
+
+
 def _check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[Diagnostic]:
     if not settings.param_scheduler:
         return
@@ -186,6 +208,8 @@ def _check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[
         else ("train_cfg", "max_iters")
     )
     for scheduler, path in zip(settings.param_scheduler, settings.scheduler_paths, strict=True):
+        if isinstance(scheduler, MultiStepLR):
+            yield from _repeated_milestones(tree, scheduler, path)
         implied = _runner_end(settings, scheduler)
         if implied is not None and scheduler.begin >= implied[0]:
             # Not a scheduler that never acts (IC307): the Runner cannot even build it.

@@ -18,7 +18,7 @@ define(
     "whose end is not after its begin, also one that sets no end and begins at or after "
     "the run's length, which the Runner gives it as end; LinearLR factors outside "
     "[0, 1]), or the value "
-    "is meaningless (milestones that are not strictly increasing, max_epochs <= 0).",
+    "is meaningless (max_epochs <= 0, a negative T_max).",
     example="optim_wrapper:\n  optimizer: {type: SGD, lr: 0.01, momentum: 1.5}",
     fix="Use a value in the range the message names.",
 )
@@ -215,4 +215,14 @@ define(
     example="default_scope: mmpretrain\nmodel: {type: ImageClassifier}\n"
     "val_cfg: {type: ValLoop}\nval_dataloader: null\nval_evaluator: null",
     fix="Set the missing ones, or set the group's others to None as well.",
+)
+define(
+    "IC325", "warning", "A MultiStepLR milestone is written more than once",
+    why="MMEngine counts the milestones rather than sorting them: their order does not "
+    "matter, but a milestone written twice multiplies the lr by gamma twice at that step "
+    "(gamma squared, 0.01 for the default 0.1) instead of once. A copied list edited by "
+    "hand ([8, 11] turned into [8, 8]) does this silently.",
+    example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 12}\n"
+    "param_scheduler:\n  - {type: MultiStepLR, milestones: [8, 8], by_epoch: true}",
+    fix="Write each milestone once; for a larger drop at one step, lower gamma instead.",
 )

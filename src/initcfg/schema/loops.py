@@ -38,7 +38,8 @@ class EpochBasedTrainLoop(BaseModel):
 
     type: Literal["EpochBasedTrainLoop"] = "EpochBasedTrainLoop"
     max_epochs: Count = Field(gt=0)
-    val_begin: Count = Field(default=1, ge=1)
+    # Any count: below 1 validates from the first epoch (iteration), as 1 does.
+    val_begin: Count = 1
     val_interval: Count = Field(default=1, ge=1)
     dynamic_intervals: list[tuple[Int, Int]] | None = None
 
@@ -63,7 +64,8 @@ class IterBasedTrainLoop(BaseModel):
 
     type: Literal["IterBasedTrainLoop"] = "IterBasedTrainLoop"
     max_iters: Count = Field(gt=0)
-    val_begin: Count = Field(default=1, ge=1)
+    # Any count: below 1 validates from the first epoch (iteration), as 1 does.
+    val_begin: Count = 1
     val_interval: Count = Field(default=1000, ge=1)
     dynamic_intervals: list[tuple[Int, Int]] | None = None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -68,15 +67,10 @@ class ConstantLR(SchedulerBase):
 
 class MultiStepLR(SchedulerBase):
     type: Literal["MultiStepLR"] = "MultiStepLR"
+    # MMEngine counts milestones (a Counter): their order does not matter, and one
+    # written twice drops the lr by gamma twice there (IC325 warns).
     milestones: list[Int]
     gamma: Real = Field(default=0.1, gt=0)
-
-    @field_validator("milestones")
-    @classmethod
-    def _strictly_increasing(cls, value: list[int]) -> list[int]:
-        if any(later <= earlier for earlier, later in itertools.pairwise(value)):
-            raise ValueError(f"milestones must be strictly increasing (got {value})")
-        return value
 
 
 class StepLR(SchedulerBase):
@@ -94,7 +88,8 @@ class CosineAnnealingLR(SchedulerBase):
     """With neither ``eta_min`` nor ``eta_min_ratio`` MMEngine uses ``eta_min=0``."""
 
     type: Literal["CosineAnnealingLR"] = "CosineAnnealingLR"
-    T_max: Int | None = Field(default=None, gt=0)
+    # MMEngine reads T_max=0 as unset (`T_max or end - begin`).
+    T_max: Int | None = Field(default=None, ge=0)
     eta_min: Real | None = None
     eta_min_ratio: Real | None = None
 

@@ -124,10 +124,13 @@ def test_optimizer_model_refuses(arguments: dict[str, Any]) -> None:
         OptimizerCfg.model_validate(arguments)
 
 
-def test_milestones_must_increase() -> None:
-    with pytest.raises(ValidationError):
-        MultiStepLR(milestones=[11, 8])
+def test_milestones_may_come_in_any_order_as_mmengine_counts_them() -> None:
+    # MMEngine keeps them in a Counter: [11, 8] decays at 8 and 11 as [8, 11] does, and a
+    # repeated one (IC325, a check over the settings) is no schema error.
+    assert MultiStepLR(milestones=[11, 8, 8]).milestones == [11, 8, 8]
     assert MultiStepLR(milestones=[8, 11]).end == INF
+    with pytest.raises(ValidationError):
+        MultiStepLR(milestones=[8, "11"])
 
 
 def _tree(data: dict[str, Any], path: str = "cfg.yaml") -> ConfigTree:
