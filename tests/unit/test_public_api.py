@@ -56,3 +56,34 @@ def test_importing_initcfg_imports_nothing_heavy() -> None:
              "'initcfg.schema') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def _not_modules() -> list[object]:
+    import torch
+
+    return [None, "resnet50", torch.nn.Linear]
+
+
+def test_each_call_taking_a_model_refuses_a_non_module_with_a_type_error() -> None:
+    """A wrong model argument is the caller's mistake, said by name: not an
+    AttributeError from deep inside the model walk."""
+    import pytest
+    import torch
+
+    plan = initcfg.compile_init_plan({}, torch.nn.Linear(2, 2))
+    calls = {
+        "initialize": lambda model: initcfg.initialize(model, {"type": "Constant", "val": 1}),
+        "init_weights": initcfg.init_weights,
+        "compile_init_plan": lambda model: initcfg.compile_init_plan({}, model),
+        "compile_train_plan": lambda model: initcfg.compile_train_plan({}, model),
+        "InitPlan.apply": plan.apply,
+    }
+    for caller, call in calls.items():
+        for model in _not_modules():
+            if model is None and caller == "compile_train_plan":
+                continue  # documented: None plans the schedule alone
+            with pytest.raises(TypeError, match=rf"^{caller}: .* must be a torch\.nn\.Module"):
+                call(model)
+    with pytest.raises(TypeError, match=r"the class Linear \(pass an instance"):
+        initcfg.init_weights(torch.nn.Linear)  # type: ignore[arg-type]
+    assert initcfg.compile_train_plan({}, None).model == "(no model)"  # None: schedule only

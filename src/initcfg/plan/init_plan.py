@@ -40,7 +40,7 @@ from initcfg.plan.init_plan_json import (
     _step_from_json,
     _step_json,
 )
-from initcfg.plan.model_walk import Reach, gc_paused, join
+from initcfg.plan.model_walk import Reach, gc_paused, join, require_module
 from initcfg.plan.module_index import ModuleIndex
 from initcfg.plan.module_index import TensorInfo as TensorInfo
 from initcfg.plan.plan_file import (
@@ -171,6 +171,7 @@ class InitPlan:
             InitError: The plan has errors, or it does not fit ``model`` (a module or
                 tensor it names is missing, a tensor has another shape, torch refuses an
                 op on a tensor's dtype); raised before anything is written.
+            TypeError: ``model`` is not an ``nn.Module`` instance.
         """
         # The one import of the backend in plan/ (see the package docstring): executing
         # a plan is the backend's job, and torch-free callers never get here.
@@ -458,7 +459,12 @@ def compile_init_plan(
     Returns:
         The plan; problems are in ``plan.diagnostics`` (this function does not raise for
         bad config input).
+
+    Raises:
+        TypeError: ``model`` is not an ``nn.Module`` instance, or ``config`` is neither
+            a path nor a mapping (a caller's mistake, not a config's).
     """
+    require_module(model, "model", "compile_init_plan")
     document = _document(config)
     with gc_paused():
         return _compile(

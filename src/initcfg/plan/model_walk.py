@@ -45,6 +45,26 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def require_module(value: object, argument: str, caller: str) -> None:
+    """Refuse a ``value`` that is not a torch module instance, naming the argument.
+
+    The walks below read ``_parameters`` and ``named_modules`` of whatever they are
+    given; anything else (None, a string, the class ``nn.Linear`` instead of an
+    instance) would fail deep inside them with an AttributeError that says nothing of
+    the caller's mistake.
+
+    Raises:
+        TypeError: ``value`` is not an ``nn.Module`` instance.
+    """
+    if isinstance(value, nn.Module):
+        return
+    if isinstance(value, type) and issubclass(value, nn.Module):
+        got = f"the class {value.__name__} (pass an instance: {value.__name__}(...))"
+    else:
+        got = type(value).__name__
+    raise TypeError(f"{caller}: {argument} must be a torch.nn.Module, not {got}")
+
+
 def join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 

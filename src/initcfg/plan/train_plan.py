@@ -29,6 +29,7 @@ from initcfg.plan.lr_schedule import (
     SchedulerEntry,
     compute_lr_schedule,
 )
+from initcfg.plan.model_walk import require_module
 from initcfg.plan.param_groups import (
     ParamGroupsPlan,
     ParamwiseRules,
@@ -428,7 +429,13 @@ def compile_train_plan(
     Returns:
         The plan. Problems are in ``plan.diagnostics`` (never raised): loading and parsing
         ones first, then the plan's own (IC45x-IC47x), placed at their config lines.
+
+    Raises:
+        TypeError: ``model`` is neither None nor an ``nn.Module`` instance, or ``config``
+            is neither a path nor a mapping (a caller's mistake, not a config's).
     """
+    if model is not None:
+        require_module(model, "model", "compile_train_plan")
     document = config if isinstance(config, Document) else parse_document(_as_tree(config))
     tree = document.tree if document.tree is not None else tree_from_mapping({})
     found: list[Diagnostic] = []

@@ -19,7 +19,7 @@ from initcfg.errors import (
     error_for,
 )
 from initcfg.plan.checkpoint import LoadResult
-from initcfg.plan.model_walk import Reach, gc_paused
+from initcfg.plan.model_walk import Reach, gc_paused, require_module
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Step, StepHook, StepRecorder, Unreached
 
@@ -68,6 +68,7 @@ def execute_plan(
     plan: InitPlan, model: nn.Module, *, exact: bool = True, on_step: StepHook | None = None
 ) -> list[tuple[Step, LoadResult]]:
     """Run a compiled plan on ``model``: what :meth:`InitPlan.apply` does (see there)."""
+    require_module(model, "model", "InitPlan.apply")
     raise_for_errors(plan.diagnostics, "the config")
     # Every step checked against the model first: a plan stops before its first write or
     # not at all.
@@ -115,7 +116,9 @@ def initialize(module: nn.Module, init_cfg: Any) -> InitReport:
             without a torch implementation, fan-based initializer on a 1-D weight, ...).
             Nothing was written.
         CheckpointError: A Pretrained checkpoint cannot be read.
+        TypeError: ``module`` is not an ``nn.Module`` instance.
     """
+    require_module(module, "module", "initialize")
     init_cfg, problem = plain_value(init_cfg)  # typed models stay as they are
     if problem is not None:  # inside itself, or past a load's bounds
         raise InitCfgError.from_diagnostics([problem], "init_cfg")
@@ -183,7 +186,9 @@ def init_weights(model: nn.Module, *, reach: Reach = "mmengine") -> InitReport:
         InitCfgError: An ``init_cfg`` attribute breaks the grammar.
         InitError: An entry cannot run on this model. Nothing was written.
         CheckpointError: A Pretrained checkpoint cannot be read.
+        TypeError: ``model`` is not an ``nn.Module`` instance.
     """
+    require_module(model, "model", "init_weights")
     planner = Planner(model, reach=reach)
     # A model whose own init_weights calls initcfg.init_weights(self) must not be
     # called back.
