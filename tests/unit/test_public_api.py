@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import initcfg
 
@@ -87,3 +88,29 @@ def test_each_call_taking_a_model_refuses_a_non_module_with_a_type_error() -> No
     with pytest.raises(TypeError, match=r"the class Linear \(pass an instance"):
         initcfg.init_weights(torch.nn.Linear)  # type: ignore[arg-type]
     assert initcfg.compile_train_plan({}, None).model == "(no model)"  # None: schedule only
+
+
+class _BytesPath:
+    """An os.PathLike whose path is bytes: a path to os, no name initcfg can report."""
+
+    def __fspath__(self) -> bytes:
+        return b"/tmp/config.py"
+
+
+def test_load_config_refuses_what_is_no_text_path_with_a_type_error_naming_it(
+    tmp_path: Path,
+) -> None:
+    import pytest
+
+    config = tmp_path / "c.py"
+    config.write_text("x = 1\n")
+    with pytest.raises(TypeError, match=r"^load_config takes a config file's path .*not bytes$"):
+        initcfg.load_config(str(config).encode())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"not dict; to check a mapping, call initcfg.validate"):
+        initcfg.load_config({"x": 1})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"not an os\.PathLike giving bytes$"):
+        initcfg.load_config(_BytesPath())  # type: ignore[arg-type]
+    for call in (initcfg.validate, lambda value: initcfg.compile_train_plan(value, None)):
+        with pytest.raises(TypeError, match=r"a config is a path .*not an os\.PathLike giving"):
+            call(_BytesPath())
+    assert initcfg.load_config(config).to_dict() == {"x": 1}

@@ -61,8 +61,11 @@ def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigT
             refuse the merge…): the values would be incomplete, so none are returned.
             The error's ``diagnostics`` say what and where; :func:`initcfg.validate`
             reports the same diagnostics without raising.
+        TypeError: ``path`` is not a ``str`` or an ``os.PathLike`` naming one (bytes
+            included: every name initcfg reports is text); a config given as a mapping
+            is checked by :func:`initcfg.validate` instead.
     """
-    name = os.fspath(path)
+    name = file_name(path, "load_config")
     tree = load_tree(name, trust=trust)
     if any(item.severity == "error" for item in tree.diagnostics):
         raise ConfigLoadError(name, list(tree.diagnostics))
@@ -294,12 +297,36 @@ def config_path(value: object) -> str | os.PathLike[str]:
     Raises:
         TypeError: ``value`` is no path either (a library caller's mistake, said plainly).
     """
-    if isinstance(value, str | os.PathLike):
+    if isinstance(value, str | os.PathLike) and isinstance(os.fspath(value), str):
         return value
     raise TypeError(
-        "a config is a path, a mapping, a ConfigTree, a Document or an MMEngine Config, "
-        f"not {type(value).__name__}"
+        "a config is a path (str or os.PathLike), a mapping, a ConfigTree, a Document or "
+        f"an MMEngine Config, not {_kind(value)}"
     )
+
+
+def file_name(value: object, caller: str) -> str:
+    """``value`` as the text of a file name, for a call that takes only a file.
+
+    Raises:
+        TypeError: ``value`` is neither a ``str`` nor an ``os.PathLike`` giving one. A
+            bytes name would reach ``str`` methods deep inside the loader and fail there
+            with a message about something else.
+    """
+    if isinstance(value, str | os.PathLike):
+        name = os.fspath(value)
+        if isinstance(name, str):
+            return name
+    hint = "; to check a mapping, call initcfg.validate" if isinstance(value, Mapping) else ""
+    raise TypeError(
+        f"{caller} takes a config file's path (str or os.PathLike), not {_kind(value)}{hint}"
+    )
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, os.PathLike):
+        return f"an os.PathLike giving {type(os.fspath(value)).__name__}"
+    return type(value).__name__
 
 
 def tree_from_mapping(value: Mapping[str, Any]) -> ConfigTree:
