@@ -75,8 +75,21 @@ def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigT
 def load_tree(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigTree:
     """:func:`load_config` for the checks, which report a failed load instead of raising:
     the tree of a load with errors holds them in ``diagnostics``, and its values are
-    only what was loaded before the failure (never to be taken for the config)."""
+    only what was loaded before the failure (never to be taken for the config).
+
+    Every diagnostic of the load names ``path`` (as given) as its ``config``: the
+    ones raised in a :class:`ConfigLoadError` and listed first in a plan's diagnostics
+    too, not only those that :func:`initcfg.validate` places."""
     name = os.fspath(path)
+    tree = _load_tree(name, trust)
+    found = tree.diagnostics
+    for index, item in enumerate(found):
+        if item.config is None:
+            found[index] = replace(item, config=name)
+    return tree
+
+
+def _load_tree(name: str, trust: bool) -> ConfigTree:
     if not name.endswith(CONFIG_SUFFIXES):
         failed = ConfigTree({}, path=name, files=[name])
         failed.diagnostics.append(

@@ -72,6 +72,8 @@ def test_load_config_raises_with_the_diagnostics(tmp_path: Path, case: str) -> N
     assert isinstance(error, ValueError)
     assert code in [item.code for item in error.diagnostics]
     assert error.path == str(path) and code in str(error)
+    # Each names the config that was asked for, as validate's do (a base's problem too).
+    assert {item.config for item in error.diagnostics} == {str(path)}
     # validate reports the same problems, without raising.
     assert code in [item.code for item in initcfg.validate(path)]
     # The checks' loader keeps the diagnostics on the tree.
@@ -111,8 +113,10 @@ def test_planners_report_the_load_errors_and_apply_nothing(tmp_path: Path) -> No
     before = model.weight.detach().clone()
     init_plan = initcfg.compile_init_plan(path, model)
     assert init_plan.diagnostics[0].code == "IC207"
+    assert init_plan.diagnostics[0].config == str(path)
     with pytest.raises(InitError):
         init_plan.apply(model)
     assert (model.weight == before).all()
     train_plan = initcfg.compile_train_plan(path, model)
     assert train_plan.diagnostics[0].code == "IC207"
+    assert train_plan.diagnostics[0].config == str(path)
