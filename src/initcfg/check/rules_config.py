@@ -131,6 +131,18 @@ define(
     fix="Write the value as plain YAML (a mapping, a list, a string).",
 )
 define(
+    "IC216", "warning", "A `{{_base_.x}}` placeholder is not a whole value",
+    why="MMEngine replaces each `{{_base_.x}}` in the text by a random name in quotes, and "
+    "after the file is evaluated substitutes the base's value only where that name is a "
+    "whole dict value or list item. Inside quotes, in an expression or as a key it stays "
+    "that random text (`'pre_\"_lr_3f2a1c\"'`, or the name repeated by `* 2`), silently.",
+    example="_base_ = './base.py'\nwork_dir = 'runs/{{_base_.model.type}}'\n"
+    "lr = {{_base_.optimizer.lr}} * 2",
+    fix="Write the placeholder unquoted as the whole value (`lr = {{_base_.optimizer.lr}}`); "
+    "to compute with a base's value, read it as `_base_.optimizer.lr` "
+    "(`lr = _base_.optimizer.lr * 2`, `work_dir = f'runs/{_base_.model.type}'`).",
+)
+define(
     "IC240", "error", "A factory the config names is not the project's own code",
     why="`type='module:callable'` is imported and called. From a config (a file that may "
     "come from a pull request) only callables defined in files under the working "

@@ -179,3 +179,64 @@ def substitute(
 
     for key, value in list(names.items()):
         names[key] = substituted(value)
+    _report_embedded(names, placeholders, context)
+
+
+_MARKER_INNER = re.compile(r"@ph(\d+)@")
+
+
+def _report_embedded(
+    names: dict[str, Any], placeholders: dict[str, Placeholder], context: _Context
+) -> None:
+    """IC216 for each placeholder whose marker survives inside a longer string or as a
+    dict key: written in quotes (``'{{_base_.lr}}'``, ``'pre_{{_base_.lr}}'``) or in an
+    expression (``{{_base_.lr}} * 2``). MMEngine substitutes only a placeholder that is a
+    whole value; elsewhere it leaves its own random text (``"_lr_3f2a1c"``), which no
+    run can mean. A marker that is still a whole value is one IC205 reported already.
+
+    Each container is walked once (values may be shared), and only for a file that has
+    placeholders."""
+    by_index = {
+        int(match.group(1)): placeholder
+        for marker, placeholder in placeholders.items()
+        if (match := _MARKER_INNER.match(marker)) is not None
+    }
+    found: set[int] = set()
+
+    def look(text: str, whole_allowed: bool) -> None:
+        if "@ph" not in text or (whole_allowed and text in placeholders):
+            return
+        for match in _MARKER_INNER.finditer(text):
+            index = int(match.group(1))
+            if index in by_index:
+                found.add(index)
+
+    seen: set[int] = set()
+    pending: list[Any] = list(names.values())
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            look(value, whole_allowed=True)
+            continue
+        if not isinstance(value, dict | list | tuple | set | frozenset) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if isinstance(key, str):
+                    look(key, whole_allowed=False)  # MMEngine never substitutes a key
+                pending.append(child)
+        else:
+            pending.extend(value)
+    for index in sorted(found):
+        placeholder = by_index[index]
+        dotted = placeholder.dotted
+        context.report(
+            diagnostic(
+                "IC216", f"placeholder {{{{_base_.{dotted}}}}} is not a whole value, so "
+                "MMEngine does not substitute it: it leaves its own random text "
+                f"(\"_{dotted}_\" and six hex digits) in the value",
+                hint=f"write it unquoted as the whole value (x = {{{{_base_.{dotted}}}}}), "
+                f"or compute with the base's value as _base_.{dotted}",
+            ).at(placeholder.location)
+        )

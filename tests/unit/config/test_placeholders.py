@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import initcfg
+from fixture_types import MMEngineLoad, WriteFile
 from initcfg.config.placeholders import _offset_location, _Offsets, preprocess
 from initcfg.diagnostics import Location
 
@@ -63,3 +65,35 @@ def test_many_placeholders_read_the_text_once() -> None:
     assert located[-1] == Location("/c.py", 2000, lines[-1].index("{{") + 1)
     # Counting from the start for each one would read about 2000 * len(text) / 2.
     assert _CountingText.read <= 2 * len(text)
+
+
+def test_a_placeholder_that_is_no_whole_value_is_reported_where_it_is_written(
+    write: WriteFile, mmengine: MMEngineLoad
+) -> None:
+    """MMEngine substitutes ``{{_base_.x}}`` only as a whole value; in quotes or in an
+    expression its random stand-in name stays in the value (IC216, a warning)."""
+    write("base.py", "lr = 0.01\nmodel = dict(type='Net')\n")
+    path = write(
+        "c.py",
+        "_base_ = './base.py'\n"
+        "work_dir = 'runs/{{_base_.model.type}}'\n"
+        "lr2 = {{_base_.lr}} * 2\n"
+        "whole = {{_base_.lr}}\n"
+        "keys = { {{_base_.model.type}}: 1}\n",
+    )
+    theirs = mmengine(path)
+    assert theirs["work_dir"].startswith('runs/"_model.type_')  # MMEngine's random text
+    assert theirs["lr2"].startswith("_lr_") and theirs["whole"] == 0.01
+    found = [(d.code, d.severity, d.line, d.column) for d in initcfg.load_config(path).diagnostics]
+    assert found == [("IC216", "warning", 2, 18), ("IC216", "warning", 3, 7)]
+    # The key repeats the first placeholder: one finding per placeholder.
+
+
+def test_whole_value_placeholders_are_no_ic216(write: WriteFile) -> None:
+    write("base.yaml", "lr: 0.01\nnames: [a, b]\n")
+    path = write(
+        "c.yaml", "_base_: ./base.yaml\nlr: {{_base_.lr}}\nn: [{{_base_.names}}, 1]\n"
+    )
+    tree = initcfg.load_config(path)
+    assert tree.to_dict()["n"] == [["a", "b"], 1]
+    assert tree.diagnostics == []
