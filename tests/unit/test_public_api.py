@@ -114,3 +114,27 @@ def test_load_config_refuses_what_is_no_text_path_with_a_type_error_naming_it(
         with pytest.raises(TypeError, match=r"a config is a path .*not an os\.PathLike giving"):
             call(_BytesPath())
     assert initcfg.load_config(config).to_dict() == {"x": 1}
+
+
+def test_validate_a_loaded_tree_or_its_document_as_its_file(tmp_path: Path) -> None:
+    """A ConfigTree (or the Document of one) keeps where each value was written: its
+    findings are placed as the file's are, a base's in the base."""
+    from initcfg.check.validate import document_for
+
+    (tmp_path / "base.py").write_text("model = dict(init_cfg=dict(type='Normal', std='x'))\n")
+    config = tmp_path / "c.py"
+    config.write_text(
+        "_base_ = './base.py'\nmodel = dict(head=dict(init_cfg=dict(type='Kaiming', "
+        "layer='Conv2D')))\n"
+    )
+
+    def places(found: list[initcfg.Diagnostic]) -> list[tuple[object, ...]]:
+        return [(d.code, d.file, d.line, d.column, d.config) for d in found]
+
+    from_file = places(initcfg.validate(config))
+    assert [place[:2] for place in from_file] == [
+        ("IC115", str(config)), ("IC105", str(tmp_path / "base.py")),
+    ]
+    tree = initcfg.load_config(config)
+    assert places(initcfg.validate(tree)) == from_file
+    assert places(initcfg.validate(document_for(tree))) == from_file

@@ -178,7 +178,7 @@ def check_tree(
 
 
 def validate(
-    path_or_mapping: str | os.PathLike[str] | Mapping[str, Any],
+    path_or_mapping: str | os.PathLike[str] | Mapping[str, Any] | ConfigTree | Document,
     *,
     strict: bool = False,
     extra_layers: Iterable[str] = (),
@@ -187,15 +187,18 @@ def validate(
     select: Iterable[str] | None = None,
     ignore: Iterable[str] = (),
 ) -> list[Diagnostic]:
-    """Every problem in a config file (or a config given as a mapping).
+    """Every problem in a config file (or a config given as a mapping, a loaded
+    :class:`~initcfg.ConfigTree`, a :class:`~initcfg.schema.Document` or an MMEngine
+    ``Config``).
 
     The ``[tool.initcfg]`` settings of the pyproject.toml nearest to the file apply
     (``extra-layers``, ``select``, ``ignore``, ``per-file-ignores``...), and their own
     problems are reported.
 
     Args:
-        path_or_mapping: A ``.py``, ``.yaml``, ``.yml`` or ``.json`` config file, or the
-            config's values as a mapping.
+        path_or_mapping: A ``.py``, ``.yaml``, ``.yml`` or ``.json`` config file, the
+            config's values as a mapping (findings then have no file or line), or a
+            ConfigTree or Document, whose findings keep the places its files give.
         strict: Also report unknown layer names (IC119) and unused suppressions (IC004).
         extra_layers: Names of the project's own layer classes, added to those listed
             in ``[tool.initcfg] extra-layers``.
@@ -218,8 +221,15 @@ def validate(
         problem = check_selector(selector)
         if problem is not None:
             raise ValueError(problem)
-    mapping = config_mapping(path_or_mapping)
-    if mapping is not None:
+    # A loaded tree (or a Document's) is checked as it is: read as a mapping through
+    # its to_dict(), it would lose the file, lines and columns of every finding.
+    if isinstance(path_or_mapping, Document):
+        tree = path_or_mapping.tree if path_or_mapping.tree is not None else (
+            tree_from_mapping({})
+        )
+    elif isinstance(path_or_mapping, ConfigTree):
+        tree = path_or_mapping
+    elif (mapping := config_mapping(path_or_mapping)) is not None:
         tree = tree_from_mapping(dict(mapping))
     else:
         tree = load_tree(config_path(path_or_mapping), trust=trust)
