@@ -138,3 +138,22 @@ def test_validate_a_loaded_tree_or_its_document_as_its_file(tmp_path: Path) -> N
     tree = initcfg.load_config(config)
     assert places(initcfg.validate(tree)) == from_file
     assert places(initcfg.validate(document_for(tree))) == from_file
+
+
+def test_validate_init_cfg_checks_typed_initializers_as_initialize_takes_them() -> None:
+    """``initialize`` takes the schema's typed models; ``validate_init_cfg`` checks them
+    as the dicts they spell (it said "must be a dict" of a valid Kaiming)."""
+    from initcfg import schema
+
+    [typo] = initcfg.validate_init_cfg(schema.Kaiming(layer="Conv2D"))
+    assert (typo.code, typo.path, typo.hint) == ("IC115", "layer", "did you mean 'Conv2d'?")
+    mixed = [schema.Kaiming(layer="Conv2d"), {"type": "Normal", "layer": "Linear", "std": -1}]
+    assert [(d.code, d.path) for d in initcfg.validate_init_cfg(mixed)] == [("IC105", "[1].std")]
+    overrides = schema.Normal(
+        layer="Linear",
+        override=[{"name": "fc"}, {"name": "cls", "type": "Constant", "val": 1, "layer": "x"}],
+    )
+    assert [(d.code, d.path) for d in initcfg.validate_init_cfg(overrides)] == [
+        ("IC111", "override[1].layer")
+    ]
+    assert initcfg.validate_init_cfg([schema.Normal(layer="Linear", std=0.1)]) == []

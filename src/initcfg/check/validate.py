@@ -28,6 +28,7 @@ from initcfg.diagnostics import Diagnostic, Location, diagnostic, place, sort_ke
 from initcfg.schema.config_facts import has_values
 from initcfg.schema.document import Document, parse_document
 from initcfg.schema.init_cfg import parse_init_cfg
+from initcfg.schema.initializers import BaseInit
 from initcfg.schema.scopes import registry_scopes
 
 if TYPE_CHECKING:
@@ -250,8 +251,14 @@ def validate_init_cfg(
 
     Paths in the diagnostics are relative to the value (``override``, ``[1].layer``).
     A value inside itself, nested too deeply or past a load's bounds is one IC006 or
-    IC214 diagnostic, as a config given as a mapping is.
+    IC214 diagnostic, as a config given as a mapping is. Typed initializer models from
+    :mod:`initcfg.schema` (alone, in a list, or mixed with dicts), which
+    :func:`initcfg.initialize` takes too, are checked as the dicts that spell them.
     """
+    if isinstance(value, BaseInit):
+        value = _as_written(value)
+    elif isinstance(value, list) and any(isinstance(item, BaseInit) for item in value):
+        value = [_as_written(item) if isinstance(item, BaseInit) else item for item in value]
     value, problem = plain_value(value)
     if problem is not None:
         return [problem]
@@ -262,3 +269,23 @@ def validate_init_cfg(
         strict=strict,
     )
     return [*parsed.diagnostics, *layers]
+
+
+def _as_written(init: BaseInit) -> dict[str, Any]:
+    """The init_cfg dict a typed initializer stands for: its type and the arguments it
+    was given (defaults left out, as a config leaves them out), each override item as
+    ``name`` plus its own initializer's keys. Pydantic's own dump nests an override's
+    initializer under ``initializer``, which is no init_cfg grammar."""
+    written: dict[str, Any] = {
+        "type": init.type,
+        **init.model_dump(exclude_unset=True, exclude={"type", "override"}),
+    }
+    if init.override is not None:
+        written["override"] = [
+            {
+                "name": item.name,
+                **(_as_written(item.initializer) if item.initializer is not None else {}),
+            }
+            for item in init.override
+        ]
+    return written
