@@ -80,7 +80,8 @@ class ConfigLoadError(InitcfgError, ValueError):
         errors = [item for item in diagnostics if item.severity == "error"]
         summary = "; ".join(
             f"{item.code} {item.message}"
-            + (f" ({item.file}:{item.line})" if item.file is not None else "")
+            + (f" ({item.file}" + (f":{item.line})" if item.line else ")")
+               if item.file is not None else "")
             for item in errors[:3]
         )
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import os
+from dataclasses import replace
 from typing import Any
 
 from initcfg.config.base_statement import BASE_KEY, base_statement_lines
@@ -127,7 +128,12 @@ class Loader(BasesMixin, TrustedMixin):
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(
                 error)
-            context.report(diagnostic("IC001", f"cannot read {path}: {reason}").at(context.root))
+            problem = diagnostic("IC001", f"cannot read {path}: {reason}")
+            # A file that is not there has no line 1 to point at (as `initcfg validate`
+            # reports a missing path: line null); one that is there but unreadable is
+            # placed at its start.
+            missing = isinstance(error, FileNotFoundError | NotADirectoryError)
+            context.report(replace(problem, file=path) if missing else problem.at(context.root))
             context.ok = False
             return context.done({})
         # The status of the text read, not of the name: the cache then never keeps a

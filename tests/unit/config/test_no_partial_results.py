@@ -88,6 +88,22 @@ def test_an_unreadable_file_raises(tmp_path: Path) -> None:
     assert [item.code for item in caught.value.diagnostics] == ["IC001"]
 
 
+def test_a_missing_file_has_no_line_to_point_at(tmp_path: Path) -> None:
+    """As ``initcfg validate --format json`` reports a missing path (line null), so do
+    the library calls: there is no line 1 in a file that is not there."""
+    absent = str(tmp_path / "absent.py")
+    with pytest.raises(ConfigLoadError) as caught:
+        initcfg.load_config(absent)
+    assert str(caught.value).endswith(f"No such file or directory ({absent})")
+    for found in (caught.value.diagnostics, initcfg.validate(absent)):
+        assert [(d.code, d.file, d.line, d.column) for d in found] == [
+            ("IC001", absent, None, None)
+        ]
+    (tmp_path / "folder.py").mkdir()  # there, but no file: placed at the path itself
+    [folder] = initcfg.validate(tmp_path / "folder.py")
+    assert (folder.code, folder.line, folder.column) == ("IC001", 1, 1)
+
+
 def test_warnings_alone_do_not_raise(tmp_path: Path) -> None:
     path = _config(
         tmp_path,
