@@ -92,11 +92,15 @@ def load_tree(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigTre
 def _load_tree(name: str, trust: bool) -> ConfigTree:
     if not name.endswith(CONFIG_SUFFIXES):
         failed = ConfigTree({}, path=name, files=[name])
+        # A folder is said to be one: "must end in .py" would send its caller renaming
+        # a folder that the library was never going to walk.
+        reason = (
+            "it is a folder; the library checks one config file (the `initcfg validate` "
+            "command walks folders)" if os.path.isdir(name)
+            else "a config must end in " + ", ".join(CONFIG_SUFFIXES)
+        )
         failed.diagnostics.append(
-            diagnostic(
-                "IC001", f"cannot read {name}: a config must end in "
-                + ", ".join(CONFIG_SUFFIXES)
-            ).at(Location(name, 1, 1))
+            diagnostic("IC001", f"cannot read {name}: {reason}").at(Location(name, 1, 1))
         )
         return failed
     # Loading allocates many small dicts and lists and frees few of them; the cyclic

@@ -104,6 +104,13 @@ def test_a_missing_file_has_no_line_to_point_at(tmp_path: Path) -> None:
     assert (folder.code, folder.line, folder.column) == ("IC001", 1, 1)
 
 
+def test_a_folder_is_said_to_be_one(tmp_path: Path) -> None:
+    [found] = initcfg.validate(tmp_path)
+    assert found.code == "IC001"
+    assert found.message.endswith("it is a folder; the library checks one config file "
+                                  "(the `initcfg validate` command walks folders)")
+
+
 def test_warnings_alone_do_not_raise(tmp_path: Path) -> None:
     path = _config(
         tmp_path,
