@@ -110,7 +110,9 @@ class _Parser:
             else:
                 message = item.msg
                 message = message[0].lower() + message[1:] if message else message
-                self.report("IC302", f"{field!r}: {message} (got {_show(got)})", where)
+                owner = str(item.loc[-2]) if len(item.loc) > 1 else what
+                named = f"key {_show(got)} of {owner}" if item.on_key else repr(field)
+                self.report("IC302", f"{named}: {message} (got {_show(got)})", where)
 
     def build(
         self, model: type[BaseModel], value: Mapping[str, Any], path: KeyPath, what: str

@@ -16,6 +16,8 @@ from initcfg.diagnostics import KeyPath, suggest
 
 BOUND_TYPES = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
 _SIGNS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+# The step pydantic appends to the location of an error about a dict key.
+_KEY_STEP = "[key]"
 
 
 class CodedValueError(ValueError):
@@ -42,6 +44,9 @@ class FieldError(NamedTuple):
             (``'fan_in' or 'fan_out'``), else ``""``.
         bounds: A bound's conditions (``["> 0"]``).
         code: The code a :class:`CodedValueError` names, else None.
+        on_key: The error is about a dict key itself (``got`` is the key), which pydantic
+            places under a ``'[key]'`` step: ``loc`` then ends at the key, as a path into
+            the config does.
     """
 
     type: str
@@ -52,6 +57,7 @@ class FieldError(NamedTuple):
     expected: str
     bounds: tuple[str, ...]
     code: str | None = None
+    on_key: bool = False
 
     @property
     def allowed(self) -> list[str]:
@@ -68,16 +74,19 @@ def field_errors(error: ValidationError) -> list[FieldError]:
     out = []
     for item in error.errors(include_url=False):
         ctx: dict[str, Any] = dict(item.get("ctx") or {})
+        loc = tuple(part for part in item["loc"] if isinstance(part, str | int))
+        on_key = bool(loc) and loc[-1] == _KEY_STEP
         out.append(
             FieldError(
                 type=item["type"],
-                loc=tuple(part for part in item["loc"] if isinstance(part, str | int)),
+                loc=loc[:-1] if on_key else loc,
                 got=item.get("input"),
                 msg=item["msg"],
                 reason=str(ctx.get("error", item["msg"])),
                 expected=str(ctx.get("expected", "")),
                 bounds=tuple(f"{sign} {ctx[key]}" for key, sign in _SIGNS.items() if key in ctx),
                 code=getattr(ctx.get("error"), "code", None),
+                on_key=on_key,
             )
         )
     return out

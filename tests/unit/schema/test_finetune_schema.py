@@ -306,3 +306,18 @@ def test_init_cfg_as_a_type_dispatches_each_entry_on_its_type() -> None:
     ):
         with pytest.raises(pydantic.ValidationError, match=words):
             adapter.validate_python(bad)
+
+
+def test_a_key_that_is_no_string_is_reported_at_the_key() -> None:
+    """Pydantic places a dict key's error under a '[key]' step; the diagnostic's path
+    ends at the key (MMEngine's `key in name` raises TypeError for the int)."""
+    tree = _tree(
+        {"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1},
+                           "paramwise_cfg": {"custom_keys": {"head": {"lr_mult": 1},
+                                                             3: {"lr_mult": 2}}}}}
+    )
+    _, found = parse_finetune(tree)
+    assert [(d.code, d.path, d.message) for d in found] == [(
+        "IC302", "optim_wrapper.paramwise_cfg.custom_keys[3]",
+        "key 3 of custom_keys: input should be a valid string (got 3)",
+    )]
