@@ -485,6 +485,14 @@ def _compile(
 ) -> InitPlan:
     tree = document.tree
     assert tree is not None  # _document gives every document its tree
+    if any(item.severity == "error" for item in tree.diagnostics):
+        # A failed load holds only what was read before the failure: what a plan of it
+        # would add (parameters "keeping torch's default", layers matching nothing) is
+        # about values that were never read, so the load's problems are the whole plan.
+        return InitPlan(
+            steps=[], tensors={}, diagnostics=list(tree.diagnostics), reach=reach,
+            config=tree.path,
+        )
     source = ConfigSource(
         locate=tree.location,
         config=tree.path,

@@ -441,6 +441,11 @@ def compile_train_plan(
     found: list[Diagnostic] = []
     settings, parse_problems = document.finetune, list(document.finetune_diagnostics)
     model_name = NO_MODEL if model is None else type(model).__name__
+    if any(item.severity == "error" for item in tree.diagnostics):
+        # A failed load holds only what was read before the failure ("no optim_wrapper"
+        # would be said of a file whose optim_wrapper was never reached): its problems
+        # are the whole plan.
+        return TrainPlan(config=tree.path, model=model_name, diagnostics=list(tree.diagnostics))
     if settings is None:
         return TrainPlan(
             config=tree.path,

@@ -143,3 +143,21 @@ def test_planners_report_the_load_errors_and_apply_nothing(tmp_path: Path) -> No
     train_plan = initcfg.compile_train_plan(path, model)
     assert train_plan.diagnostics[0].code == "IC207"
     assert train_plan.diagnostics[0].config == str(path)
+
+
+@pytest.mark.parametrize("case", ["missing_base", "yaml_syntax", "unsupported_construct"])
+def test_a_plan_of_a_failed_load_says_only_what_the_load_found(tmp_path: Path, case: str) -> None:
+    """Nothing is planned from the part that was read: "the config has no optim_wrapper"
+    (IC458) or "2 of 2 parameters keep torch's default" (IC405) would be said of values
+    the load never reached."""
+    pytest.importorskip("torch")
+    from torch import nn
+
+    files, code = FAILURES[case]
+    path = _config(tmp_path, files)
+    loaded = [item.code for item in load_tree(path).diagnostics]
+    assert code in loaded
+    assert [d.code for d in initcfg.compile_init_plan(path, nn.Linear(2, 2)).diagnostics] == loaded
+    for model in (nn.Linear(2, 2), None):
+        plan = initcfg.compile_train_plan(path, model)
+        assert [d.code for d in plan.diagnostics] == loaded
