@@ -309,11 +309,14 @@ class _Parser:
     def layer_shape(
         self, raw_layer: Any, path: KeyPath, clean: dict[str, Any], *, in_override: bool
     ) -> None:
-        if isinstance(raw_layer, tuple):
+        # Pydantic would take a tuple or a set for the list; MMEngine's BaseInit accepts
+        # only str or list and raises TypeError for the others (in an override too).
+        if isinstance(raw_layer, tuple | set | frozenset):
+            kind = type(raw_layer).__name__
             self.report(
                 "IC105",
-                f"'layer' must be a string or a list, not a tuple (got {_show(raw_layer)}); "
-                "MMEngine raises on a tuple",
+                f"'layer' must be a string or a list, not a {kind} (got {_show(raw_layer)}); "
+                f"MMEngine raises on a {kind}",
                 (*path, "layer"),
                 "write it as a list",
             )
