@@ -157,3 +157,15 @@ def test_validate_init_cfg_checks_typed_initializers_as_initialize_takes_them() 
         ("IC111", "override[1].layer")
     ]
     assert initcfg.validate_init_cfg([schema.Normal(layer="Linear", std=0.1)]) == []
+
+
+def test_one_name_as_a_plain_string_is_one_name() -> None:
+    """``select="IC115"`` and ``extra_layers="MyConv"`` mean one code and one class,
+    not their letters."""
+    config = {"model": {"init_cfg": [{"type": "Normal", "layer": "Conv2D"},
+                                     {"type": "Normal", "layer": "MyConv"}]}}
+    assert [d.code for d in initcfg.validate(config, select="IC115")] == ["IC115"]
+    assert initcfg.validate(config, ignore="IC115", strict=True, extra_layers="MyConv") == []
+    assert initcfg.validate_init_cfg(
+        {"type": "Normal", "layer": "MyConv"}, strict=True, extra_layers="MyConv"
+    ) == []

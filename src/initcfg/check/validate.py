@@ -201,7 +201,8 @@ def validate(
             config's values as a mapping (findings then have no file or line), or a
             ConfigTree or Document, whose findings keep the places its files give.
         strict: Also report unknown layer names (IC119) and unused suppressions (IC004).
-        extra_layers: Names of the project's own layer classes, added to those listed
+        extra_layers: Names of the project's own layer classes (one name may be given as
+            a plain string, here and in ``select`` and ``ignore``), added to those listed
             in ``[tool.initcfg] extra-layers``.
         fs_checks: Check that local checkpoint paths exist.
         trust: Execute Python configs that the safe evaluator refuses (as MMEngine does).
@@ -217,6 +218,8 @@ def validate(
         TypeError: ``path_or_mapping`` is neither a path nor a mapping (a caller's
             mistake, not a config's).
     """
+    extra_layers, ignore = _names(extra_layers), _names(ignore)
+    select = _names(select) if select is not None else None
     selectors = [*(select or ()), *ignore]
     for selector in selectors:
         problem = check_selector(selector)
@@ -265,10 +268,17 @@ def validate_init_cfg(
     parsed = parse_init_cfg(value)
     layers = check_layer_names(
         parsed.located,
-        extra_layers=frozenset(extra_layers) | project_extra_layers(None),
+        extra_layers=frozenset(_names(extra_layers)) | project_extra_layers(None),
         strict=strict,
     )
     return [*parsed.diagnostics, *layers]
+
+
+def _names(given: Iterable[str]) -> tuple[str, ...]:
+    """``given`` as its names: one string is one name. Iterated, ``select="IC115"``
+    was the codes 'I', 'C', '1'... (a ValueError about 'I') and
+    ``extra_layers="MyConv"`` the letters of the name, which then matched nothing."""
+    return (given,) if isinstance(given, str) else tuple(given)
 
 
 def _as_written(init: BaseInit) -> dict[str, Any]:
