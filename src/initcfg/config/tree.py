@@ -8,6 +8,7 @@ from typing import Any
 
 from initcfg.config.source import SourceMap
 from initcfg.diagnostics import Diagnostic, KeyPath, Location
+from initcfg.diagnostics.place import parse_path
 
 
 @dataclass(slots=True)
@@ -46,12 +47,21 @@ class ConfigTree:
         """The config has a ``base``, asked without building it (see ``LoadedTree``)."""
         return self.base is not None
 
-    def location(self, path: KeyPath) -> Location | None:
-        """Where the value at ``path`` (or its nearest located ancestor) was written."""
+    def location(self, path: KeyPath | str) -> Location | None:
+        """Where the value at ``path`` (or its nearest located ancestor) was written.
+
+        ``path`` is a key path tuple, or a diagnostic's ``path`` text
+        (``"model.heads[1].init_cfg"``); a key that itself holds a dot needs the tuple.
+        """
+        if isinstance(path, str):  # iterated, its letters would be the keys
+            path = parse_path(path)
         return self.source_map.lookup(path)
 
-    def get(self, path: KeyPath, default: Any = None) -> Any:
-        """The value at ``path``, or ``default`` when any step is missing."""
+    def get(self, path: KeyPath | str, default: Any = None) -> Any:
+        """The value at ``path`` (a tuple or a path text, as for :meth:`location`), or
+        ``default`` when any step is missing."""
+        if isinstance(path, str):
+            path = parse_path(path)
         node: Any = self.data
         for key in path:
             try:

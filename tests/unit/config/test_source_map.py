@@ -109,3 +109,16 @@ def test_relative_paths_stay_relative(
     # An absolute path keeps every file absolute.
     absolute = load_tree(tmp_path / "configs" / "c.py")
     assert absolute.files[1] == str(tmp_path / "configs" / "_base_" / "m.py")
+
+
+def test_a_path_text_finds_what_its_tuple_finds(write: WriteFile) -> None:
+    """A diagnostic's ``path`` text looks up its value and place: iterated as a string,
+    ``"model.backbone.depth"`` was the keys 'm', 'o'... and found the file's first line
+    and no value, silently."""
+    write("base.py", BASE)
+    tree = load_config(write("child.py", CHILD))
+    for text, key in [("model.backbone.depth", ("model", "backbone", "depth")),
+                      ("schedule[2].step", ("schedule", 2, "step"))]:
+        assert tree.location(text) == tree.location(key) != tree.location(())
+        assert tree.get(text) == tree.get(key) is not None
+    assert tree.get("model.nope", "absent") == "absent"
