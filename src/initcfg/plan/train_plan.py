@@ -67,6 +67,20 @@ __all__ = [
 # ----------------------------------------------------------------------------- compile
 
 
+def _require_count(value: object, name: str, *, least: int, optional: bool = True) -> None:
+    """Refuse an argument that is no whole number of at least ``least`` (None allowed
+    when ``optional``); a bool is no count."""
+    if value is None and optional:
+        return
+    if not isinstance(value, int) or isinstance(value, bool):
+        allowed = "an int or None" if optional else "an int"
+        raise TypeError(
+            f"compile_train_plan: {name} must be {allowed}, not {type(value).__name__}"
+        )
+    if value < least:
+        raise ValueError(f"compile_train_plan: {name} must be at least {least} (got {value})")
+
+
 def _as_tree(config: str | os.PathLike[str] | ConfigTree | Mapping[str, Any]) -> ConfigTree:
     if isinstance(config, ConfigTree):
         return config
@@ -431,11 +445,19 @@ def compile_train_plan(
         ones first, then the plan's own (IC45x-IC47x), placed at their config lines.
 
     Raises:
-        TypeError: ``model`` is neither None nor an ``nn.Module`` instance, or ``config``
-            is neither a path nor a mapping (a caller's mistake, not a config's).
+        TypeError: ``model`` is neither None nor an ``nn.Module`` instance, ``config``
+            is neither a path nor a mapping, or a count is no int (a caller's mistake,
+            not a config's).
+        ValueError: ``world_size`` or ``batch_size`` is below 1, or ``iters_per_epoch``
+            below 0 (0: an empty loader, planned as unknown).
     """
     if model is not None:
         require_module(model, "model", "compile_train_plan")
+    # Counts checked here: -5 iterations failed deep in the lr table with an IndexError,
+    # and world_size=0 or -1 silently scaled the lr by 0 or a negative factor.
+    _require_count(iters_per_epoch, "iters_per_epoch", least=0)
+    _require_count(world_size, "world_size", least=1, optional=False)
+    _require_count(batch_size, "batch_size", least=1)
     document = config if isinstance(config, Document) else parse_document(_as_tree(config))
     tree = document.tree if document.tree is not None else tree_from_mapping({})
     found: list[Diagnostic] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -387,3 +388,27 @@ def test_the_catalogue_example_compiles_to_its_code(code: str, tmp_path: Path) -
         given["train_cfg"].setdefault("type", "EpochBasedTrainLoop")
     plan = compile_train_plan(config(**given), Net(), iters_per_epoch=10)
     assert code in [d.code for d in plan.diagnostics], plan.diagnostics
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "said"),
+    [
+        ({"iters_per_epoch": -5}, ValueError, "iters_per_epoch must be at least 0 (got -5)"),
+        ({"iters_per_epoch": 2.5}, TypeError, "iters_per_epoch must be an int or None, not float"),
+        ({"iters_per_epoch": True}, TypeError, "iters_per_epoch must be an int or None, not bool"),
+        ({"world_size": 0}, ValueError, "world_size must be at least 1 (got 0)"),
+        ({"world_size": -1}, ValueError, "world_size must be at least 1 (got -1)"),
+        ({"batch_size": 0}, ValueError, "batch_size must be at least 1 (got 0)"),
+    ],
+)
+def test_counts_that_cannot_be_are_refused_by_name(
+    arguments: dict[str, Any], error: type[Exception], said: str
+) -> None:
+    """-5 iterations per epoch failed with an IndexError inside the lr table; a world
+    size of 0 or -1 scaled the lr by 0 or a negative factor without a word."""
+    settings = config(auto_scale_lr=dict(enable=True, base_batch_size=16),
+                      train_dataloader=dict(batch_size=2))
+    with pytest.raises(error, match=rf"^compile_train_plan: {re.escape(said)}$"):
+        compile_train_plan(settings, Net(), **arguments)
+    # 0 iterations (an empty loader) is planned as unknown, as before.
+    assert compile_train_plan(settings, Net(), iters_per_epoch=0).optimizer is not None
