@@ -169,3 +169,19 @@ def test_one_name_as_a_plain_string_is_one_name() -> None:
     assert initcfg.validate_init_cfg(
         {"type": "Normal", "layer": "MyConv"}, strict=True, extra_layers="MyConv"
     ) == []
+
+
+def test_a_reach_that_is_neither_is_refused_by_name() -> None:
+    """``reach="ALL"`` planned MMEngine's reach without a word (only "all" is compared)."""
+    import pytest
+    import torch
+
+    for call in (
+        lambda reach: initcfg.compile_init_plan(None, torch.nn.Linear(2, 2), reach=reach),
+        lambda reach: initcfg.init_weights(torch.nn.Linear(2, 2), reach=reach),
+    ):
+        for wrong in ("ALL", "everything", None):
+            with pytest.raises(ValueError, match=r"reach must be 'mmengine' or 'all', not "):
+                call(wrong)
+        for right in ("mmengine", "all"):
+            call(right)

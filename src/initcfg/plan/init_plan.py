@@ -40,7 +40,7 @@ from initcfg.plan.init_plan_json import (
     _step_from_json,
     _step_json,
 )
-from initcfg.plan.model_walk import Reach, gc_paused, join, require_module
+from initcfg.plan.model_walk import Reach, gc_paused, join, require_module, require_reach
 from initcfg.plan.module_index import ModuleIndex
 from initcfg.plan.module_index import TensorInfo as TensorInfo
 from initcfg.plan.plan_file import (
@@ -463,8 +463,10 @@ def compile_init_plan(
     Raises:
         TypeError: ``model`` is not an ``nn.Module`` instance, or ``config`` is neither
             a path nor a mapping (a caller's mistake, not a config's).
+        ValueError: ``reach`` is neither ``"mmengine"`` nor ``"all"``.
     """
     require_module(model, "model", "compile_init_plan")
+    require_reach(reach, "compile_init_plan")
     document = _document(config)
     with gc_paused():
         return _compile(

@@ -45,6 +45,17 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def require_reach(value: object, caller: str) -> None:
+    """Refuse a ``reach`` that is neither of the two: the walk only compares with
+    ``"all"``, so ``"ALL"`` or a typo silently planned MMEngine's reach.
+
+    Raises:
+        ValueError: ``value`` is not ``"mmengine"`` or ``"all"``.
+    """
+    if value not in ("mmengine", "all") or not isinstance(value, str):
+        raise ValueError(f"{caller}: reach must be 'mmengine' or 'all', not {value!r}")
+
+
 def require_module(value: object, argument: str, caller: str) -> None:
     """Refuse a ``value`` that is not a torch module instance, naming the argument.
 

@@ -19,7 +19,7 @@ from initcfg.errors import (
     error_for,
 )
 from initcfg.plan.checkpoint import LoadResult
-from initcfg.plan.model_walk import Reach, gc_paused, require_module
+from initcfg.plan.model_walk import Reach, gc_paused, require_module, require_reach
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Step, StepHook, StepRecorder, Unreached
 
@@ -187,8 +187,10 @@ def init_weights(model: nn.Module, *, reach: Reach = "mmengine") -> InitReport:
         InitError: An entry cannot run on this model. Nothing was written.
         CheckpointError: A Pretrained checkpoint cannot be read.
         TypeError: ``model`` is not an ``nn.Module`` instance.
+        ValueError: ``reach`` is neither ``"mmengine"`` nor ``"all"``.
     """
     require_module(model, "model", "init_weights")
+    require_reach(reach, "init_weights")
     planner = Planner(model, reach=reach)
     # A model whose own init_weights calls initcfg.init_weights(self) must not be
     # called back.
