@@ -305,3 +305,22 @@ def test_delete_kept_in_a_list_item_or_a_new_nested_dict_warns(
     # MMEngine keeps every one of them in the value, as initcfg does
     assert tree.to_dict()["model"]["neck"] == mmengine(path)["model"]["neck"]
     assert tree.to_dict()["neck2"] == [{"_delete_": True, "x": 1}]
+
+
+def test_a_base_name_used_bare_says_how_to_read_it(
+    write: WriteFile, mmengine: MMEngineLoad
+) -> None:
+    """MMEngine runs a classic config alone, so its bases' names are not its own; the
+    IC207 says how to reach the value instead of only that the name is undefined."""
+    write("base.py", "data_root = 'data/coco/'\n")
+    path = write("c.py", "_base_ = './base.py'\nann = data_root + 'ann.json'\nx = nope\n")
+    with pytest.raises(NameError):
+        mmengine(path)
+    problem = _only(load_tree(path), "IC207")
+    assert (problem.line, problem.column) == (2, 7)
+    assert problem.message.endswith(
+        "NameError: name 'data_root' is not defined; the bases define it: read it as "
+        "_base_.data_root (or {{_base_.data_root}})"
+    )
+    other = write("d.py", "_base_ = './base.py'\nx = nope\n")
+    assert _only(load_tree(other), "IC207").message.endswith("name 'nope' is not defined")

@@ -190,7 +190,8 @@ class ExpressionsMixin(EvaluatorBase):
                          "builtins")
         if name == "read_base":
             raise EvalFailure(node, "`read_base` used outside `with read_base():`")
-        raise EvalFailure(node, f"NameError: name {name!r} is not defined")
+        hint = _in_bases(self.names, name)
+        raise EvalFailure(node, f"NameError: name {name!r} is not defined{hint}")
 
     def _check_attr(self, node: ast.Attribute) -> None:
         if node.attr.startswith("__") or node.attr in ("gi_frame", "f_globals", "mro"):
@@ -392,3 +393,13 @@ class ExpressionsMixin(EvaluatorBase):
             self.assign(generator.target, item, generator.iter)
             if all(self.expr(condition) for condition in generator.ifs):
                 self._generate(generators, index + 1, element, results, cost)
+
+
+def _in_bases(names: dict[str, Any], name: str) -> str:
+    """What to say after the NameError of a name the merged bases define: a classic
+    config does not see its bases' names as its own (MMEngine runs the file alone and
+    merges afterwards), which users coming from the values' inheritance expect."""
+    base = names.get("_base_")
+    if isinstance(base, dict) and name in base:
+        return f"; the bases define it: read it as _base_.{name} (or {{{{_base_.{name}}}}})"
+    return ""
