@@ -12,6 +12,10 @@ from initcfg.config.loaded import Loaded, _Context
 from initcfg.config.placeholders import Placeholder
 from initcfg.diagnostics import Location, diagnostic
 
+# Said for the command line (--trust-python) and the library (trust=True) alike: the
+# note is read by users of both.
+_EXECUTED = "the config was executed because it was trusted (--trust-python, or trust=True)"
+
 
 class TrustedMixin:
     """The part of the :class:`~initcfg.config.loader.Loader` that executes files."""
@@ -63,7 +67,7 @@ class TrustedMixin:
             context.ok = False
             return context.done({})
         context.report(
-            diagnostic("IC209", "the config was executed because --trust-python was given")
+            diagnostic("IC209", _EXECUTED)
             .at(context.root)
         )
         locations = _assignment_locations(module, path)
@@ -133,7 +137,7 @@ def _execute_with_mmengine(path: str, context: _Context) -> Loaded | None:
         context.ok = False
         return context.done({})
     context.report(
-        diagnostic("IC209", "the config was executed because --trust-python was given")
+        diagnostic("IC209", _EXECUTED)
         .at(context.root)
     )
     names = {str(key): value for key, value in data.items()}

@@ -126,6 +126,8 @@ def test_trust_executes_the_way_mmengine_does(
     trusted = load_tree(path, trust=True)
     assert target.exists()
     assert [d.code for d in trusted.diagnostics] == ["IC209"]
+    # The library's callers never gave --trust-python: the note names both spellings.
+    assert trusted.diagnostics[0].message.endswith("(--trust-python, or trust=True)")
     target.unlink()
     assert trusted.to_dict() == mmengine(path) == {"model": {"depth": 100, "name": "b.py"}}
     assert trusted.location(("model",)).line == 7  # type: ignore[union-attr]
