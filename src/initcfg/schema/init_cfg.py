@@ -154,7 +154,10 @@ class _Parser:
             built = self.entry(value, ())
             # An entry left out with only a warning (IC123) is no entry, not a failure.
             return [built] if built is not None else (None if self.has_errors() else [])
-        if isinstance(value, list):
+        # A tuple is read as the list it iterates as: BaseModule.init_weights loops over
+        # a module's init_cfg whatever sequence it is (MMEngine's initialize() itself
+        # takes only a dict or a list; initcfg.initialize refuses a tuple before this).
+        if isinstance(value, list | tuple):
             if not value:
                 self.report("IC122", "init_cfg is empty: it initializes nothing", ())
                 return []

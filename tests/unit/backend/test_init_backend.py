@@ -265,3 +265,31 @@ def test_https_style_download_goes_through_hub_cache(
     assert torch.equal(target.fc.weight, source.fc.weight)
     cached = tmp_path / "torch_home" / "hub" / "checkpoints" / "root-0123abcd.pth"
     assert cached.is_file()
+
+
+def test_a_tuple_init_cfg_attribute_runs_as_mmengine_runs_it() -> None:
+    """BaseModule.init_weights loops over a tuple init_cfg; mmengine.model.initialize
+    raises TypeError for one, and so initcfg.initialize refuses it."""
+    from mmengine.model import BaseModule
+    from mmengine.model import initialize as mmengine_initialize
+
+    class Net(BaseModule):
+        def __init__(self) -> None:
+            super().__init__((dict(type="Constant", val=3, layer="Linear"),
+                              dict(type="Normal", layer="Conv2d")))
+            self.fc = nn.Linear(2, 2)
+            self.conv = nn.Conv2d(1, 1, 1)
+
+    theirs, ours = Net(), Net()
+    ours.load_state_dict(theirs.state_dict())
+    torch.manual_seed(0)
+    theirs.init_weights()
+    torch.manual_seed(0)
+    report = init_weights(ours)
+    assert len(report.steps) == 2
+    assert all(torch.equal(a, b) for a, b in zip(
+        theirs.state_dict().values(), ours.state_dict().values(), strict=True))
+    with pytest.raises(TypeError):
+        mmengine_initialize(Net(), (dict(type="Constant", val=1, layer="Linear"),))
+    with pytest.raises(InitCfgError, match="not a tuple"):
+        initialize(Net(), (dict(type="Constant", val=1, layer="Linear"),))

@@ -47,11 +47,21 @@ def entries(value: Any) -> list[Any]:
 # --- the shape of init_cfg -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["Kaiming", 3, 1.5, None, True, ("a",), {"type"}])
+@pytest.mark.parametrize("value", ["Kaiming", 3, 1.5, None, True, {"type"}])
 def test_init_cfg_not_dict_or_list(value: Any) -> None:
     code, path, _, message = only(value)
     assert (code, path) == ("IC101", "")
     assert "dict or a list of dicts" in message
+
+
+def test_a_tuple_is_read_as_the_list_it_iterates_as() -> None:
+    """MMEngine's BaseModule.init_weights loops over a module's init_cfg, so a tuple of
+    dicts (a Python config's `init_cfg=(dict(...),)`) runs as a list does; an item that
+    is no dict fails its `assert isinstance(init_cfg, dict)`."""
+    [entry] = entries((dict(type="Normal", layer="Conv2d"),))
+    assert entry.type == "Normal"
+    code, path, _, message = only(("a",))
+    assert (code, path) == ("IC101", "[0]") and "entry must be a dict" in message
 
 
 def test_list_item_not_a_dict_is_reported_at_its_index() -> None:

@@ -122,6 +122,16 @@ def initialize(module: nn.Module, init_cfg: Any) -> InitReport:
     init_cfg, problem = plain_value(init_cfg)  # typed models stay as they are
     if problem is not None:  # inside itself, or past a load's bounds
         raise InitCfgError.from_diagnostics([problem], "init_cfg")
+    if isinstance(init_cfg, tuple):
+        # A module's init_cfg may be a tuple (BaseModule.init_weights loops over it), but
+        # mmengine.model.initialize raises TypeError for one.
+        raise InitCfgError.from_diagnostics(
+            [diagnostic(
+                "IC101", "initialize takes a dict or a list of dicts, not a tuple; "
+                "mmengine.model.initialize raises TypeError for one", (),
+            )],
+            "the init_cfg given to initialize",
+        )
     _refuse_entries_without_type(init_cfg)
     planner = Planner(module)
     with gc_paused():
