@@ -4,6 +4,7 @@ evaluated, the markers replaced by the bases' values."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from typing import Any, NamedTuple
@@ -17,6 +18,7 @@ _PREDEFINED = re.compile(
 )
 _ENVIRON = re.compile(r"\{\{['\"]?\s*\$(\w+)\s*\:\s*(\S*?)\s*['\"]?\}\}")
 _BASE_VAR = re.compile(r"\{\{\s*_base_\.([\w\.]+)\s*\}\}")
+_MARKER_NUMBERS = itertools.count()
 
 
 # A NamedTuple rather than a dataclass: defining it costs a tenth as much at import,
@@ -66,7 +68,10 @@ def preprocess(text: str, path: str) -> tuple[str, dict[str, Placeholder], list[
         dotted = match.group(1)
         marker = by_name.get(dotted)
         if marker is None:
-            inner = f"@ph{len(by_name)}@"
+            # Numbered across the process, not per file: a base's value may carry its
+            # own leftover marker (IC216 there) into a child, where a per-file number
+            # would name one of the child's placeholders.
+            inner = f"@ph{next(_MARKER_NUMBERS)}@"
             marker = by_name[dotted] = inner + "@" * max(0, width - 2 - len(inner))
             placeholders[marker] = Placeholder(dotted, base_offsets.location(match.start()))
         # The marker keeps the placeholder's width where it can, so columns after it on

@@ -97,3 +97,15 @@ def test_whole_value_placeholders_are_no_ic216(write: WriteFile) -> None:
     tree = initcfg.load_config(path)
     assert tree.to_dict()["n"] == [["a", "b"], 1]
     assert tree.diagnostics == []
+
+
+def test_a_base_s_leftover_marker_is_not_taken_for_the_child_s_placeholder(
+    write: WriteFile,
+) -> None:
+    """The base's quoted placeholder leaves its marker in ``a``; the child's whole-value
+    ``{{_base_.a}}`` copies that text and is no IC216 of its own."""
+    write("aa.py", "q = 1\n")
+    base = write("a.py", "_base_ = './aa.py'\na = 'x{{_base_.q}}'\n")
+    child = write("c.py", "_base_ = './a.py'\nb = {{_base_.a}}\n")
+    found = [(d.code, d.file, d.line) for d in initcfg.load_config(child).diagnostics]
+    assert found == [("IC216", str(base), 2)]
