@@ -21,7 +21,13 @@ from initcfg.check.settings import (
     project_settings,
     with_config,
 )
-from initcfg.config.load import config_mapping, config_path, load_tree, tree_from_mapping
+from initcfg.config.load import (
+    config_mapping,
+    config_path,
+    load_tree,
+    require_trust_flag,
+    tree_from_mapping,
+)
 from initcfg.config.mapping import plain_value
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, place, sort_key
@@ -215,9 +221,10 @@ def validate(
 
     Raises:
         ValueError: ``select`` or ``ignore`` names no diagnostic code.
-        TypeError: ``path_or_mapping`` is neither a path nor a mapping (a caller's
-            mistake, not a config's).
+        TypeError: ``path_or_mapping`` is neither a path nor a mapping, or ``trust`` is
+            not a bool (a caller's mistake, not a config's).
     """
+    require_trust_flag(trust, "validate")
     extra_layers, ignore = _names(extra_layers), _names(ignore)
     select = _names(select) if select is not None else None
     selectors = [*(select or ()), *ignore]

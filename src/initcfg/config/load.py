@@ -61,10 +61,12 @@ def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigT
             refuse the merge…): the values would be incomplete, so none are returned.
             The error's ``diagnostics`` say what and where; :func:`initcfg.validate`
             reports the same diagnostics without raising.
-        TypeError: ``path`` is not a ``str`` or an ``os.PathLike`` naming one (bytes
-            included: every name initcfg reports is text); a config given as a mapping
-            is checked by :func:`initcfg.validate` instead.
+        TypeError: ``trust`` is not a bool, or ``path`` is not a ``str`` or an
+            ``os.PathLike`` naming one (bytes included: every name initcfg reports is
+            text); a config given as a mapping is checked by :func:`initcfg.validate`
+            instead.
     """
+    require_trust_flag(trust, "load_config")
     name = file_name(path, "load_config")
     tree = load_tree(name, trust=trust)
     if any(item.severity == "error" for item in tree.diagnostics):
@@ -320,6 +322,21 @@ def config_path(value: object) -> str | os.PathLike[str]:
         "a config is a path (str or os.PathLike), a mapping, a ConfigTree, a Document or "
         f"an MMEngine Config, not {_kind(value)}"
     )
+
+
+def require_trust_flag(trust: object, caller: str) -> None:
+    """Refuse a ``trust`` that is not a bool: it decides whether a config is executed,
+    and a truthy stand-in (``trust="false"`` read from an environment variable, say)
+    would run the file.
+
+    Raises:
+        TypeError: ``trust`` is not ``True`` or ``False``.
+    """
+    if not isinstance(trust, bool):
+        raise TypeError(
+            f"{caller}: trust must be True or False, not {trust!r}; only True executes "
+            "the config"
+        )
 
 
 def file_name(value: object, caller: str) -> str:

@@ -199,3 +199,17 @@ def test_trust_reruns_from_pristine_bases_and_keeps_base_edits(
     assert trusted.to_dict() == mmengine(path) == {"model": {"depth": 50, "layers": [1, 2]},
                                                    "x": 3}
     assert trusted.location(("model", "depth")) == Location(str(base), 1, 14)
+
+
+def test_only_true_trusts_a_file(write: WriteFile) -> None:
+    """``trust`` decides whether the file runs: ``trust="false"`` (an environment
+    variable read as text) executed it."""
+    import initcfg
+
+    path = write("c.py", "f = lambda x: x\nmodel = dict(depth=f(50))\n")
+    for call in (initcfg.load_config, initcfg.validate):
+        for wrong in ("false", 1, None):
+            with pytest.raises(TypeError, match=r"trust must be True or False, not "):
+                call(path, trust=wrong)  # type: ignore[operator]
+    assert [d.code for d in initcfg.validate(path)] == ["IC201"]
+    assert [d.code for d in initcfg.validate(path, trust=True)] == ["IC209"]
