@@ -25,7 +25,7 @@ from initcfg.config.load import (
     config_mapping,
     config_path,
     load_tree,
-    require_trust_flag,
+    require_flag,
     tree_from_mapping,
 )
 from initcfg.config.mapping import plain_value
@@ -224,7 +224,7 @@ def validate(
         TypeError: ``path_or_mapping`` is neither a path nor a mapping, or ``trust`` is
             not a bool (a caller's mistake, not a config's).
     """
-    require_trust_flag(trust, "validate")
+    require_flag(trust, "trust", "validate")
     extra_layers, ignore = _names(extra_layers), _names(ignore)
     select = _names(select) if select is not None else None
     selectors = [*(select or ()), *ignore]

@@ -66,7 +66,7 @@ def load_config(path: str | os.PathLike[str], *, trust: bool = False) -> ConfigT
             text); a config given as a mapping is checked by :func:`initcfg.validate`
             instead.
     """
-    require_trust_flag(trust, "load_config")
+    require_flag(trust, "trust", "load_config")
     name = file_name(path, "load_config")
     tree = load_tree(name, trust=trust)
     if any(item.severity == "error" for item in tree.diagnostics):
@@ -324,18 +324,19 @@ def config_path(value: object) -> str | os.PathLike[str]:
     )
 
 
-def require_trust_flag(trust: object, caller: str) -> None:
-    """Refuse a ``trust`` that is not a bool: it decides whether a config is executed,
-    and a truthy stand-in (``trust="false"`` read from an environment variable, say)
-    would run the file.
+def require_flag(value: object, argument: str, caller: str) -> None:
+    """Refuse a flag that is not a bool where it grants something: ``trust`` decides
+    whether a config is executed and ``download`` whether the network is used, and a
+    truthy stand-in (``trust="false"`` read from an environment variable, say) would
+    grant it.
 
     Raises:
-        TypeError: ``trust`` is not ``True`` or ``False``.
+        TypeError: ``value`` is not ``True`` or ``False``.
     """
-    if not isinstance(trust, bool):
+    if not isinstance(value, bool):
         raise TypeError(
-            f"{caller}: trust must be True or False, not {trust!r}; only True executes "
-            "the config"
+            f"{caller}: {argument} must be True or False, not {value!r}; only True "
+            "grants it"
         )
 
 

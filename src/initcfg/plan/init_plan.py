@@ -19,7 +19,13 @@ from torch import nn
 
 from initcfg.check.render import text_table
 from initcfg.config.atomic import write_text_atomic
-from initcfg.config.load import config_mapping, config_path, load_tree, tree_from_mapping
+from initcfg.config.load import (
+    config_mapping,
+    config_path,
+    load_tree,
+    require_flag,
+    tree_from_mapping,
+)
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath, did_you_mean, format_path
 from initcfg.errors import PlanFileError
@@ -464,9 +470,11 @@ def compile_init_plan(
         TypeError: ``model`` is not an ``nn.Module`` instance, or ``config`` is neither
             a path nor a mapping (a caller's mistake, not a config's).
         ValueError: ``reach`` is neither ``"mmengine"`` nor ``"all"``.
+        TypeError: ``download`` is not a bool.
     """
     require_module(model, "model", "compile_init_plan")
     require_reach(reach, "compile_init_plan")
+    require_flag(download, "download", "compile_init_plan")
     document = _document(config)
     with gc_paused():
         return _compile(

@@ -21,7 +21,13 @@ from typing import Any
 
 from torch import nn
 
-from initcfg.config.load import config_mapping, config_path, load_tree, tree_from_mapping
+from initcfg.config.load import (
+    config_mapping,
+    config_path,
+    load_tree,
+    require_flag,
+    tree_from_mapping,
+)
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, diagnostic, format_path, place
 from initcfg.plan.lr_schedule import (
@@ -447,7 +453,7 @@ def compile_train_plan(
     Raises:
         TypeError: ``model`` is neither None nor an ``nn.Module`` instance, ``config``
             is neither a path nor a mapping, or a count is no int (a caller's mistake,
-            not a config's).
+            not a config's), or ``download`` is not a bool.
         ValueError: ``world_size`` or ``batch_size`` is below 1, or ``iters_per_epoch``
             below 0 (0: an empty loader, planned as unknown).
     """
@@ -458,6 +464,7 @@ def compile_train_plan(
     _require_count(iters_per_epoch, "iters_per_epoch", least=0)
     _require_count(world_size, "world_size", least=1, optional=False)
     _require_count(batch_size, "batch_size", least=1)
+    require_flag(download, "download", "compile_train_plan")
     document = config if isinstance(config, Document) else parse_document(_as_tree(config))
     tree = document.tree if document.tree is not None else tree_from_mapping({})
     found: list[Diagnostic] = []

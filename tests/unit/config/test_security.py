@@ -213,3 +213,16 @@ def test_only_true_trusts_a_file(write: WriteFile) -> None:
                 call(path, trust=wrong)  # type: ignore[operator]
     assert [d.code for d in initcfg.validate(path)] == ["IC201"]
     assert [d.code for d in initcfg.validate(path, trust=True)] == ["IC209"]
+
+
+def test_only_true_lets_a_planner_download() -> None:
+    torch = pytest.importorskip("torch")
+    import initcfg
+
+    for call in (
+        lambda flag: initcfg.compile_init_plan(None, torch.nn.Linear(2, 2), download=flag),
+        lambda flag: initcfg.compile_train_plan({}, None, download=flag),
+    ):
+        with pytest.raises(TypeError, match=r"download must be True or False, not 'no'"):
+            call("no")
+        call(False)
