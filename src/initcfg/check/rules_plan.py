@@ -71,7 +71,10 @@ define(
 define(
     "IC409", "error", "A checkpoint cannot be used",
     why="The file is missing, is not a weights-only checkpoint, uses a URL scheme that "
-    "cannot be resolved, or has no key under the given prefix; MMEngine would raise.",
+    "cannot be resolved, or has no key under the given prefix; MMEngine would raise. Or "
+    "it holds no state dict of name → tensor pairs, or tensors torch cannot copy into a "
+    "parameter (meta, sparse, quantized, nested): MMEngine prints the copy error and "
+    "leaves the parameter as it was.",
     example="init_cfg: {type: Pretrained, checkpoint: r50.pth, prefix: backbone}",
     fix="Check the path and the prefix (the hint names the prefixes the file has); re-save "
     "pickled checkpoints as a plain state dict.",

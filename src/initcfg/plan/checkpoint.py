@@ -297,7 +297,35 @@ def read_checkpoint(
             f"checkpoint {checkpoint} is not a state dict: entries {shown} are not "
             f"name → tensor pairs{_weights_elsewhere(state)}"
         )
+    unloadable = [
+        f"{key!r} ({reason})" for key, value in state.items()
+        if (reason := _why_not_loadable(value)) is not None
+    ]
+    if unloadable:
+        shown = ", ".join(unloadable[:3]) + (" ..." if len(unloadable) > 3 else "")
+        raise CheckpointError(
+            f"checkpoint {checkpoint} holds tensors that cannot be copied into a model's "
+            f"parameters: {shown}; loading would leave those parameters as they were"
+        )
     return cast(StateDict, state)  # every entry was just checked to be name → tensor
+
+
+def _why_not_loadable(tensor: torch.Tensor) -> str | None:
+    """Why ``Tensor.copy_`` into a dense parameter fails for ``tensor``, if it does.
+
+    ``_load_from_state_dict`` copies each entry with ``param.copy_(value)``; for these
+    tensors the copy fails, which a non-strict load (MMEngine's) only prints, so the
+    parameter keeps its value while a comparison of shapes alone counts it as loaded.
+    """
+    if tensor.is_nested:
+        return "a nested tensor"
+    if tensor.is_meta:
+        return "a meta tensor: it holds no data"
+    if tensor.layout != torch.strided:
+        return f"layout {str(tensor.layout).removeprefix('torch.')}; save it dense"
+    if tensor.is_quantized:
+        return "quantized; save it dequantized"
+    return None
 
 
 def _weights_elsewhere(state: Mapping[Any, Any]) -> str:
