@@ -113,3 +113,24 @@ def test_the_registered_names_scan_skips_a_fifo_among_sources_and_as_its_cache(
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           env=env, timeout=120, check=True)
     assert "MyHead" in done.stdout
+
+
+def test_a_base_whose_name_holds_a_nul_is_ic001_not_a_traceback(tmp_path: Path) -> None:
+    # A Python string literal may hold "\x00"; os.stat raises ValueError for it, not
+    # OSError.
+    config = tmp_path / "c.py"
+    config.write_text("_base_ = ['./base\\x00.py']\n")
+    outcome = run_limited(["validate", str(config)], cwd=tmp_path)
+    outcome.assert_clean(exit_codes=(2,))
+    assert f"{config}:1:" in outcome.output and "error[IC001]" in outcome.output
+    assert "NUL character" in outcome.output
+
+
+def test_a_checkpoint_whose_name_holds_a_nul_is_ic409_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "factory.py").write_text(
+        "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n")
+    config = tmp_path / "c.py"
+    config.write_text("model = dict(type='factory:build')\nload_from = 'weights\\x00.pth'\n")
+    outcome = run_limited(["plan", str(config), "--apply"], cwd=tmp_path)
+    outcome.assert_clean(exit_codes=(1,))
+    assert f"{config}:2:1: error[IC409]" in outcome.output and "NUL character" in outcome.output

@@ -59,6 +59,9 @@ def not_a_regular_file(path: str) -> str | None:
         status = os.stat(path)
     except OSError as error:
         return "its symbolic links form a loop" if error.errno == errno.ELOOP else None
+    except ValueError:
+        # No file name can hold a NUL: the OS is never asked, os.stat refuses it.
+        return "its name holds a NUL character, which no file name can"
     if stat.S_ISDIR(status.st_mode):
         return "it is a folder"
     if not stat.S_ISREG(status.st_mode):
