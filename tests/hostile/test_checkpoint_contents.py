@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import pytest
 import torch
 from harness import Inputs, run_limited
 
@@ -33,3 +34,26 @@ def test_a_nested_tensor_in_a_checkpoint_is_ic409_not_a_traceback(tmp_path: Path
     assert "'weight' (a nested tensor)" in outcome.output
     assert not output.exists()
     inputs.assert_unchanged()
+
+
+def test_a_torchvision_that_fails_to_import_is_ic409_at_the_torchvision_url(
+    tmp_path: Path,
+) -> None:
+    # Resolving torchvision://NAME imports torchvision; a build for another torch raises
+    # RuntimeError there, which was blamed on "the model's code" (exit 2, no location).
+    import importlib.util
+
+    from openmmlab import _torchvision_ops_load
+
+    if importlib.util.find_spec("torchvision") is None or _torchvision_ops_load():
+        pytest.skip("this torchvision imports (or there is none): nothing to report")
+    (tmp_path / "factory.py").write_text(
+        "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n")
+    config = tmp_path / "c.py"
+    config.write_text("model = dict(type='factory:build')\n"
+                      "load_from = 'torchvision://resnet50'\n")
+    outcome = run_limited(["plan", str(config)], cwd=tmp_path)
+    outcome.assert_clean(exit_codes=(1,))
+    assert f"{config}:2:1: error[IC409] cannot resolve 'torchvision://resnet50'" in outcome.output
+    assert "built for another torch" in outcome.output
+    assert "the model's code" not in outcome.output

@@ -70,10 +70,28 @@ def _mmengine_hub_table(name: str) -> dict[str, str]:
 
 
 def _torchvision_url(model_name: str) -> str | None:
+    """The URL of torchvision's weights ``model_name``; None when torchvision is not
+    installed or has no such weights.
+
+    Raises:
+        CheckpointError: torchvision is installed but fails to import.
+    """
     try:
         from torchvision import models  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
+    except Exception as error:  # any failure of its import code is reported
+        # A torchvision built for another torch registers its ops against torch's C++
+        # library at import and raises RuntimeError there; that is no fault of the model.
+        hint = (
+            ": the installed torchvision was built for another torch than "
+            f"{torch.__version__}; install the torchvision release made for it"
+            if "torchvision::" in str(error) else ""
+        )
+        raise CheckpointError(
+            f"cannot resolve 'torchvision://{model_name}': importing torchvision failed "
+            f"({type(error).__name__}: {error}){hint}"
+        ) from error
     stem, _, variant = model_name.partition(".")
     try:
         weights = models.get_model_weights(stem)
