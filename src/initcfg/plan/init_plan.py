@@ -59,6 +59,7 @@ from initcfg.plan.plan_file import (
 from initcfg.plan.planner import Planner
 from initcfg.plan.steps import Origin, Step, StepHook, Unreached
 from initcfg.schema.document import Document, model_document
+from initcfg.schema.finetune_parser import load_from_problem
 from initcfg.schema.initializers import Pretrained
 
 PLAN_FORMAT = 1
@@ -550,7 +551,7 @@ def _compile(
         _constructor_differences(planner, modules)
     planner.init_weights()
     checkpoint = document.load_from if load_from else None
-    if isinstance(checkpoint, str) and checkpoint:
+    if checkpoint is not None:
         where = tree.location(("load_from",))
         origin = Origin(
             "",
@@ -559,7 +560,13 @@ def _compile(
             where.file if where else None,
             where.line if where else None,
         )
-        planner.load_step(Pretrained(checkpoint=checkpoint), model, "", origin)
+        # Reported here as validate reports it: the plan would otherwise leave out a
+        # load that makes MMEngine's runner fail.
+        unloadable = load_from_problem(checkpoint)
+        if unloadable is not None:
+            planner.report("IC302", unloadable, origin)
+        else:
+            planner.load_step(Pretrained(checkpoint=checkpoint), model, "", origin)
     plan = InitPlan(
         steps=planner.steps,
         tensors=index.tensors,

@@ -46,6 +46,20 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def load_from_problem(value: Any) -> str | None:
+    """Why MMEngine's runner cannot load ``load_from = value`` (None: it can try).
+
+    The runner loads every ``load_from`` that is not None, so a value that is no path
+    (``False`` included) or the empty string fails there, after the whole build.
+    """
+    if value is None or (isinstance(value, str) and value):
+        return None
+    if value == "":
+        return ("load_from is an empty string, which MMEngine's runner reads as a local "
+                "path and fails on (None loads nothing)")
+    return f"load_from must be a path, a URL or None (got {_show(value)})"
+
+
 SCOPE_KEY = "_scope_"
 
 
@@ -437,15 +451,11 @@ class _Parser:
             fields["param_scheduler"] = schedulers
             fields["scheduler_paths"] = paths
         load_from = data.get("load_from")
-        if load_from is not None:
-            if isinstance(load_from, str):
-                fields["load_from"] = load_from
-            else:
-                self.report(
-                    "IC302",
-                    f"load_from must be a path, a URL or None (got {_show(load_from)})",
-                    ("load_from",),
-                )
+        unloadable = load_from_problem(load_from)
+        if unloadable is not None:
+            self.report("IC302", unloadable, ("load_from",))
+        elif load_from is not None:
+            fields["load_from"] = load_from
         resume = data.get("resume", False)
         if isinstance(resume, bool):
             fields["resume"] = resume

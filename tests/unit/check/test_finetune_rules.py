@@ -182,6 +182,15 @@ def test_fs_checks_switch_skips_the_missing_file() -> None:
     assert check_finetune(tree, fs_checks=False) == []
 
 
+def test_an_empty_load_from_is_ic302_not_the_current_folder() -> None:
+    # Path("") is ".", which exists; MMEngine's runner loads "" (it is not None) and
+    # its local loader fails: no file has that name.
+    tree = ConfigTree({"load_from": ""}, path="cfg.yaml")
+    [found] = check_finetune(tree)
+    assert (found.code, found.path) == ("IC302", "load_from")
+    assert "empty string" in found.message
+
+
 def test_existing_local_checkpoint_next_to_the_config(tmp_path: Path) -> None:
     (tmp_path / "ckpt.pth").write_bytes(b"")
     config = tmp_path / "cfg.yaml"

@@ -312,6 +312,15 @@ def test_load_from_is_the_last_step(checkpoint: str) -> None:
     assert plan.final_writer("roi_head.bbox_head.fc_cls.weight") is plan.steps[-1]
 
 
+@pytest.mark.parametrize("load_from", [False, 0, "", ["a.pth"], {"path": "a.pth"}])
+def test_a_load_from_that_is_no_path_is_ic302_not_left_out(load_from: Any) -> None:
+    # MMEngine's runner loads every load_from that is not None and fails on these; the
+    # plan left them out, reported nothing, and --apply wrote weights.
+    plan = compile_init_plan({"load_from": load_from}, nn.Linear(2, 2))
+    assert [(d.code, d.path) for d in plan.errors] == [("IC302", "load_from")]
+    assert all(step.origin.source != "load_from" for step in plan.steps)
+
+
 def test_missing_checkpoint_is_a_diagnostic() -> None:
     model = FasterRCNN()
     config = {"model": {"backbone": {"init_cfg": {"type": "Pretrained", "checkpoint": "nope.pth"}}}}
