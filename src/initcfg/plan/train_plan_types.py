@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 from typing import Any, Literal
 
 import torch
@@ -20,6 +21,50 @@ from initcfg.plan.param_groups import (
     torch_param_groups,
     unwrap_model,
 )
+
+
+def _inconsistency(plan: TrainPlan) -> tuple[tuple[str | int, ...], str] | None:
+    """The first place where a plan read from a file contradicts itself, with why; None
+    for a plan as the compiler makes it.
+
+    Each field may have a valid type while the parts disagree (a hand-edited file): a
+    group whose rate starts no track, a run-length table whose rows do not cover the
+    run. Such a plan would fail later, in ``lrs_at`` or ``set_lrs``, with an IndexError.
+    """
+    table = plan.lr
+    if table is not None:
+        tracks = len(table.base_lrs)
+        if table.total_steps < 0:
+            return ("lr", "total_steps"), f"total_steps is {table.total_steps}"
+        if tracks == 0:
+            return ("lr", "base_lrs"), "the lr table has no track"
+        if table.loop == "epoch" and table.max_epochs is not None:
+            per_row = table.iters_per_epoch if table.granularity == "iter" else 1
+            if per_row is None or table.max_epochs * per_row != table.total_steps:
+                return ("lr", "total_steps"), (
+                    f"{table.total_steps} rows for {table.max_epochs} epochs"
+                    + (f" of {per_row} iterations" if table.granularity == "iter" else ""))
+        if len(table.values) != len(table.starts):
+            return ("lr", "values"), (
+                f"{len(table.values)} runs of values for {len(table.starts)} starts")
+        if table.total_steps and (not table.starts or table.starts[0] != 0):
+            return ("lr", "starts"), "the first run does not start at step 0"
+        for index, (before, after) in enumerate(pairwise(table.starts)):
+            if not before < after < table.total_steps:
+                return ("lr", "starts", index + 1), (
+                    f"run starts must increase within 0..{table.total_steps - 1}")
+        for name, rows in (("values", table.values), ("per_epoch", table.per_epoch)):
+            for index, row in enumerate(rows):
+                if len(row) != tracks:
+                    return ("lr", name, index), f"{len(row)} rates for {tracks} tracks"
+        groups = plan.param_groups.groups if plan.param_groups is not None else []
+        for index, group in enumerate(groups):
+            if group.lr is not None and group.lr not in table.base_lrs:
+                return ("param_groups", "groups", index, "lr"), (
+                    f"the group's lr {group.lr!r} starts no track of the lr table "
+                    f"(base_lrs {table.base_lrs})")
+    return None
+
 
 JsonScalar = float | int | bool | str | None
 NO_MODEL = "(no model)"
@@ -214,11 +259,17 @@ class TrainPlan(BaseModel):
 
         value = read_plan_json(text, file)
         try:
-            return cls.model_validate(value)
+            plan = cls.model_validate(value)
         except ValidationError as error:
             first = error.errors()[0]
             problem = PlanFileProblem(tuple(first["loc"]), f"not a train plan: {first['msg']}")
             raise PlanFileError([plan_file_diagnostic(problem, text, file)]) from None
+        misfit = _inconsistency(plan)
+        if misfit is not None:
+            where, message = misfit
+            problem = PlanFileProblem(where, f"not a train plan: {message}")
+            raise PlanFileError([plan_file_diagnostic(problem, text, file)])
+        return plan
 
     @classmethod
     def read_file(cls, path: str | os.PathLike[str]) -> TrainPlan:

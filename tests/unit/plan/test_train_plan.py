@@ -338,6 +338,40 @@ def test_a_file_that_is_no_train_plan_is_a_plan_file_error(tmp_path: Path) -> No
     assert missing.value.diagnostics[0].code == "IC001"
 
 
+@pytest.mark.parametrize(
+    ("edit", "path"),
+    [
+        (lambda d: d["lr"].update(base_lrs=[]), ("lr", "base_lrs")),
+        (lambda d: d["lr"].update(values=[]), ("lr", "values")),
+        (lambda d: d["lr"]["values"][0].pop(), ("lr", "values", 0)),
+        (lambda d: d["lr"].update(total_steps=-1), ("lr", "total_steps")),
+        (lambda d: d["lr"].update(max_epochs=10**30), ("lr", "total_steps")),
+        (lambda d: d["lr"]["starts"].__setitem__(0, 5), ("lr", "starts")),
+        (lambda d: d["lr"]["starts"].append(10**6), ("lr", "values")),
+        (lambda d: d["param_groups"]["groups"][0].update(lr=1.5),
+         ("param_groups", "groups", 0, "lr")),
+    ],
+)
+def test_a_plan_file_whose_parts_disagree_is_ic010_not_an_error_later(
+    tmp_path: Path, edit: Any, path: tuple[str | int, ...]
+) -> None:
+    # Every field has a valid type, so the plan loaded, and lrs_at, set_lrs or
+    # render_text failed later with an IndexError or ValueError (max_epochs: a loop
+    # over 10**30 epochs).
+    from initcfg.errors import PlanFileError
+
+    text = compile_train_plan(config(), Net(3), iters_per_epoch=2).dumps()
+    changed = json.loads(text)
+    edit(changed)
+    target = tmp_path / "edited.json"
+    target.write_text(json.dumps(changed, indent=2))
+    with pytest.raises(PlanFileError) as raised:
+        TrainPlan.read_file(target)
+    [problem] = raised.value.diagnostics
+    assert (problem.code, problem.key_path) == ("IC010", path)
+    assert problem.file == str(target) and problem.line is not None
+
+
 class Tied(nn.Module):
     def __init__(self) -> None:
         super().__init__()
