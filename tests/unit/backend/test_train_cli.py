@@ -160,6 +160,25 @@ def test_a_failing_init_weights_is_one_message_not_a_traceback(tmp_path: Path) -
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+def test_an_init_plan_error_names_its_config_line_and_the_command_that_shows_it(
+    tmp_path: Path,
+) -> None:
+    # The message had neither file:line nor key, and its hint sent the user to
+    # `initcfg validate`, which does not read checkpoints and so finds nothing.
+    checkpoint = tmp_path / "empty.pth"
+    checkpoint.write_bytes(b"")
+    path = tmp_path / "empty_ckpt.yaml"
+    path.write_text(yaml.safe_dump(shapes_config(load_from=str(checkpoint))))
+    line = next(number for number, text in enumerate(path.read_text().splitlines(), 1)
+                if text.startswith("load_from:"))
+    result = CliRunner().invoke(train_command, [str(path), "--work-dir", str(tmp_path / "w")])
+    assert result.exit_code == 1, result.output
+    assert f"{path}:{line}:1: IC409 {checkpoint} is not a torch checkpoint file" in result.output
+    assert "(load_from)" in result.output
+    assert "hint: `initcfg plan` on the config" in result.output
+    assert "initcfg validate" not in result.output
+
+
 def test_unreadable_config_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("model: {type: [\n")

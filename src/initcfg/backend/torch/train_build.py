@@ -18,6 +18,7 @@ from initcfg.backend.torch.train_dist import (
 from initcfg.backend.torch.train_options import TrainOptions
 from initcfg.backend.torch.train_settings import TrainSettings
 from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic
 from initcfg.errors import FactoryError, TrainError
 from initcfg.plan.factory import model_from_config
 from initcfg.schema.document import Document
@@ -106,6 +107,23 @@ def _build_model(tree: ConfigTree, options: TrainOptions) -> nn.Module:
         raise TrainError(error.message, error.path, hint=error.hint, code=error.code) from None
 
 
+def _plan_failure(kind: str, errors: Sequence[Diagnostic]) -> TrainError:
+    """The error that stops a run whose init or train plan has errors: each one with the
+    config line it concerns, as ``initcfg plan`` prints it. These are the plan's findings
+    (a checkpoint that cannot be read, an override name the model lacks), which
+    ``initcfg validate`` does not look for, so the hint names the command that does."""
+    found = []
+    for item in errors:
+        where = f"{item.file}:{item.line}:{item.column}: " if item.file and item.line else ""
+        path = f" ({item.path})" if item.path else ""
+        found.append(f"{where}{item.code} {item.message}{path}")
+    command = "initcfg plan --train" if kind == "train" else "initcfg plan"
+    return TrainError(
+        f"the {kind} plan has errors: " + "; ".join(found),
+        hint=f"`{command}` on the config shows the whole plan with every finding",
+    )
+
+
 def _initialize(
     tree: ConfigTree | Document, model: nn.Module, work_dir: Path | None = None
 ) -> dict[str, list[str]] | None:
@@ -124,10 +142,7 @@ def _initialize(
 
     plan = compile_init_plan(tree, model)
     if plan.errors:
-        raise TrainError(
-            "the init plan has errors: " + "; ".join(f"{d.code} {d.message}" for d in plan.errors),
-            hint="run `initcfg validate` on the config for the full report",
-        )
+        raise _plan_failure("init", plan.errors)
     if work_dir is not None:  # rank 0's; other ranks write nothing
         workdir.refuse_inputs_in_work_dir(work_dir, plan.checkpoints(), "the checkpoint")
     from initcfg.errors import CheckpointError, InitError
@@ -177,10 +192,7 @@ def _build_optimizer(
     )
     errors = [d for d in plan.diagnostics if d.severity == "error"]
     if errors:
-        raise TrainError(
-            "the train plan has errors: " + "; ".join(f"{d.code} {d.message}" for d in errors),
-            hint="run `initcfg validate` on the config for the full report",
-        )
+        raise _plan_failure("train", errors)
     # This loop sets the rates from the table alone: a scheduler the table leaves out
     # (a momentum or weight-decay scheduler, ReduceOnPlateauLR, a project's own) would
     # silently not act, so the run would not be the one the config declares.
