@@ -134,3 +134,18 @@ def test_a_checkpoint_whose_name_holds_a_nul_is_ic409_not_a_traceback(tmp_path: 
     outcome = run_limited(["plan", str(config), "--apply"], cwd=tmp_path)
     outcome.assert_clean(exit_codes=(1,))
     assert f"{config}:2:1: error[IC409]" in outcome.output and "NUL character" in outcome.output
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "symlink_loop"])
+def test_a_factory_file_that_is_no_file_is_named_as_what_it_is(
+    kind: str, tmp_path: Path
+) -> None:
+    # It was "no such file 'model.py'" beside a folder or fifo of that very name.
+    make, says = KINDS[kind]
+    make(tmp_path / "model.py")
+    config = tmp_path / "c.py"
+    config.write_text("model = dict(type='model.py:build')\n")
+    outcome = run_limited(["plan", str(config)], cwd=tmp_path)
+    outcome.assert_clean(exit_codes=(2,))
+    assert f"{config}:1:" in outcome.output and says in outcome.output
+    assert "no such file" not in outcome.output

@@ -23,6 +23,7 @@ from typing import Any
 
 from torch import nn
 
+from initcfg.config.files import not_a_regular_file
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import KeyPath, did_you_mean
 from initcfg.errors import FactoryError as FactoryError
@@ -317,7 +318,12 @@ def resolve(
             if not path.is_absolute() and base_dir is not None:
                 path = Path(base_dir) / path
             if not path.is_file():
-                raise FactoryError(f"no such file {str(path)!r}", key)
+                # A folder, a fifo or a link loop is there but no file; say which.
+                unreadable = not_a_regular_file(str(path))
+                raise FactoryError(
+                    f"cannot import {str(path)!r}: {unreadable}" if unreadable
+                    else f"no such file {str(path)!r}", key,
+                )
             if project_only and not _is_project_file(os.path.abspath(path), roots):
                 raise FactoryError(
                     f"refusing to import {str(path)!r}, named by the config: it lies "
