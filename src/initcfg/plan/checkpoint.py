@@ -291,7 +291,13 @@ def read_checkpoint(
         if unreadable is not None:
             raise CheckpointError(f"cannot read checkpoint file {source}: {unreadable}")
         if not os.path.isfile(source):
-            raise CheckpointError(f"checkpoint file {source} does not exist")
+            # MMEngine opens the name as written, so a relative one is read from the
+            # working directory, not from the config's folder; say which was looked in.
+            where = "" if os.path.isabs(os.path.expanduser(source)) else (
+                f" in the working directory {os.getcwd()} (MMEngine reads a relative "
+                "checkpoint path from there, not from the config's folder)"
+            )
+            raise CheckpointError(f"checkpoint file {source} does not exist{where}")
         loaded = _torch_load(source, map_location, mmap)
     if not isinstance(loaded, Mapping):
         raise CheckpointError(

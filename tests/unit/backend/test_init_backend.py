@@ -210,6 +210,20 @@ def test_missing_file_and_bad_scheme() -> None:
     assert resolve_checkpoint("https://x.org/a.pth") == "https://x.org/a.pth"
 
 
+def test_a_missing_relative_checkpoint_names_the_folder_it_was_looked_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # validate also accepts a file next to the config; MMEngine (and the plan) read a
+    # relative name from the working directory only, which "does not exist" left unsaid.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CheckpointError) as raised:
+        read_checkpoint("sub/weights.pth")
+    assert f"does not exist in the working directory {tmp_path}" in str(raised.value)
+    with pytest.raises(CheckpointError) as absolute:
+        read_checkpoint(str(tmp_path / "weights.pth"))
+    assert "working directory" not in str(absolute.value)
+
+
 def test_open_mmlab_resolves_through_table() -> None:
     url = resolve_checkpoint("open-mmlab://resnet50_v1c")
     assert url.startswith("https://")
