@@ -321,6 +321,25 @@ def test_a_load_from_that_is_no_path_is_ic302_not_left_out(load_from: Any) -> No
     assert all(step.origin.source != "load_from" for step in plan.steps)
 
 
+def test_a_checkpoint_that_fails_when_applied_names_the_config_line(tmp_path: Path) -> None:
+    # Read only at apply (a download planning skipped, a file removed since), the error
+    # named neither the config line nor the key.
+    from initcfg.errors import CheckpointError
+
+    checkpoint = tmp_path / "weights.pth"
+    torch.save(nn.Linear(2, 2).state_dict(), checkpoint)
+    config = tmp_path / "c.py"
+    config.write_text(f"model = dict()\nload_from = {str(checkpoint)!r}\n")
+    plan = compile_init_plan(str(config), nn.Linear(2, 2))
+    assert plan.errors == []
+    checkpoint.unlink()
+    with pytest.raises(CheckpointError) as raised:
+        InitPlan.loads(plan.dumps()).apply(nn.Linear(2, 2))
+    message = str(raised.value)
+    assert message.startswith(f"{config}:2:1: checkpoint file {checkpoint} does not exist")
+    assert message.endswith("(load_from)")
+
+
 def test_missing_checkpoint_is_a_diagnostic() -> None:
     model = FasterRCNN()
     config = {"model": {"backbone": {"init_cfg": {"type": "Pretrained", "checkpoint": "nope.pth"}}}}

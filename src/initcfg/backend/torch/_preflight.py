@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from initcfg.backend.torch._ops import run_op
-from initcfg.errors import InitError
+from initcfg.errors import CheckpointError, InitError
 from initcfg.plan.checkpoint import StateDict, read_checkpoint, select_keys
 from initcfg.plan.model_walk import join, written_tensor
 from initcfg.plan.ops import TensorOp
@@ -104,6 +104,18 @@ def _step_tensors(
     return out
 
 
+def _located(step: Step, error: CheckpointError) -> CheckpointError:
+    """``error`` at the config line that names the checkpoint: a read that planning left
+    out (a download without ``--download``) or a file changed since fails here, and the
+    message alone names neither the line nor the key."""
+    origin = step.origin
+    if origin.file is None:
+        return error
+    return CheckpointError(
+        f"{origin.file}:{origin.line or 1}:1: {error} ({origin.key})", error.diagnostics
+    )
+
+
 def check_plan_fits(
     root: nn.Module,
     steps: Sequence[Step],
@@ -143,13 +155,16 @@ def check_plan_fits(
             if step.kind == "load" and step.load is not None:
                 spec = step.load
                 key = (spec.checkpoint, spec.map_location)
-                state = cache.get(key)
-                if state is None:
-                    state = cache[key] = read_checkpoint(spec.checkpoint, spec.map_location)
-                select_keys(
-                    state, spec.prefix, spec.checkpoint,
-                    runner=step.origin.source == "load_from",
-                )
+                try:
+                    state = cache.get(key)
+                    if state is None:
+                        state = cache[key] = read_checkpoint(spec.checkpoint, spec.map_location)
+                    select_keys(
+                        state, spec.prefix, spec.checkpoint,
+                        runner=step.origin.source == "load_from",
+                    )
+                except CheckpointError as error:
+                    raise _located(step, error) from error
             elif step.kind == "call" and not callable(getattr(target, "init_weights", None)):
                 raise _misfit(index, step, f"{step.target or 'the root'!r} has no init_weights")
             elif step.kind == "init":
