@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import (
+    AllowInfNan,
     BeforeValidator,
     ConfigDict,
     StrictBool,
@@ -40,7 +41,9 @@ def _only_float(value: Any) -> Any:
     return value
 
 
-Real = Annotated[StrictFloat, BeforeValidator(_int_to_float)]
+# Finite only: torch takes lr=inf or gamma=nan without a word, and the run's weights
+# are NaN after the first step; a plan's JSON would also write such a rate as null.
+Real = Annotated[StrictFloat, BeforeValidator(_int_to_float), AllowInfNan(False)]
 Int = StrictInt
 Count = Annotated[StrictInt, BeforeValidator(_integral_float_to_int)]
 Bool = StrictBool

@@ -5,6 +5,7 @@ seed recipe examples/faster_rcnn_finetune.py reports exactly the documented diag
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from pathlib import Path
@@ -180,6 +181,27 @@ def test_fs_checks_switch_skips_the_missing_file() -> None:
     tree = ConfigTree({"load_from": "no/such/checkpoint.pth"}, path="cfg.yaml")
     assert [d.code for d in check_finetune(tree)] == ["IC312"]
     assert check_finetune(tree, fs_checks=False) == []
+
+
+@pytest.mark.parametrize(
+    ("config", "path"),
+    [
+        ({"optim_wrapper": {"optimizer": {"type": "SGD", "lr": math.inf}}},
+         "optim_wrapper.optimizer.lr"),
+        ({"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1, "weight_decay": math.inf}}},
+         "optim_wrapper.optimizer.weight_decay"),
+        ({"param_scheduler": [{"type": "MultiStepLR", "milestones": [1], "gamma": math.inf}]},
+         "param_scheduler[0].gamma"),
+        ({"param_scheduler": [{"type": "CosineAnnealingLR", "T_max": 2, "eta_min": math.nan}]},
+         "param_scheduler[0].eta_min"),
+    ],
+)
+def test_a_setting_that_is_inf_or_nan_is_ic302(config: dict[str, Any], path: str) -> None:
+    # torch takes lr=inf or gamma=inf without a word and the weights are NaN after the
+    # first step; validate and the train plan reported nothing (and the plan's JSON
+    # wrote the rate as null).
+    found = [(d.code, d.path) for d in initcfg.validate(config) if d.severity == "error"]
+    assert found == [("IC302", path)]
 
 
 def test_an_empty_load_from_is_ic302_not_the_current_folder() -> None:
