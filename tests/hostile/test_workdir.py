@@ -402,3 +402,20 @@ def test_resume_from_a_load_from_fifo_is_refused_not_waited_on(project: Path) ->
     outcome.assert_clean(exit_codes=(1,))
     assert "error[IC474]" in outcome.output and "not a regular file" in outcome.output
     assert stat.S_ISFIFO((project / "pipe.pth").stat().st_mode)
+
+
+@pytest.mark.parametrize(
+    ("work_dir", "says"),
+    [
+        ("/dev/null", "the work dir /dev/null is a device, not a folder"),
+        ("cfg.py/sub", "the work dir cfg.py/sub cannot be made: a part of its path is a file"),
+    ],
+)
+def test_a_work_dir_that_is_no_folder_is_ic474_not_a_full_disk(
+    work_dir: str, says: str, project: Path
+) -> None:
+    # mkdir's "File exists" came with the hint to free space and resume.
+    outcome = _train(project, "--work-dir", work_dir, "--quiet")
+    outcome.assert_clean(exit_codes=(1,))
+    assert f"error[IC474]: {says}" in outcome.output
+    assert "free space" not in outcome.output

@@ -118,6 +118,16 @@ class _Runner:
         work_dir = self.work_dir
         try:
             work_dir.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as error:
+            # Something that is no folder holds the name (a file a config's work_dir
+            # names, /dev/null, a fifo) or a folder above it: no write can help.
+            what = (f"is {workdir.kind_of(work_dir) or 'a file'}, not a folder"
+                    if isinstance(error, FileExistsError)
+                    else "cannot be made: a part of its path is a file")
+            raise TrainError(
+                f"the work dir {work_dir} {what}", hint="choose another --work-dir",
+                code="IC474",
+            ) from None
         except OSError as error:
             raise workdir.write_failed(work_dir, error) from None
         self.lock.acquire()

@@ -99,9 +99,12 @@ def describe_write_error(path: Path, error: OSError) -> str:
 
 def write_failed(path: Path, error: OSError) -> TrainError:
     """The TrainError (IC478) for a write in the work dir that failed."""
+    full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
     return TrainError(
         describe_write_error(path, error),
-        hint="free space or raise the limit, then continue with --resume",
+        # Freeing space only helps a write that ran out of it (not a permission, say).
+        hint="free space or raise the limit, then continue with --resume" if full
+        else "make the work dir writable, or choose another --work-dir",
         code="IC478",
     )
 
