@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from harness import Inputs, Outcome, run_limited
+from harness import Inputs, Outcome, assert_no_canary, run_limited
 
 pytest.importorskip("torch")
 
@@ -419,3 +419,26 @@ def test_a_work_dir_that_is_no_folder_is_ic474_not_a_full_disk(
     outcome.assert_clean(exit_codes=(1,))
     assert f"error[IC474]: {says}" in outcome.output
     assert "free space" not in outcome.output
+
+
+def test_resume_from_a_pickle_that_would_run_code_is_one_line_and_runs_nothing(
+    project: Path,
+) -> None:
+    # The resume reader passed torch's own text through: paragraphs that advise
+    # weights_only=False ("will likely succeed"), which initcfg never does.
+    canary = project / "ran"
+    payload = (
+        "import os, torch\n"
+        "class Payload:\n"
+        "    def __reduce__(self):\n"
+        f"        return (os.system, ('touch {canary}',))\n"
+        "torch.save({'meta': Payload()}, 'evil.pth')\n"
+    )
+    subprocess.run([sys.executable, "-c", payload], cwd=project, check=True)
+    (project / "res.py").write_text("_base_ = 'cfg.py'\nresume = True\nload_from = 'evil.pth'\n")
+    outcome = run_limited(["train", "res.py", "--work-dir", "new", "--quiet"], cwd=project)
+    outcome.assert_clean(exit_codes=(1,))
+    [line] = [text for text in outcome.output.splitlines() if "cannot resume" in text]
+    assert "evil.pth is not a weights-only checkpoint (it holds a " in line and "system)" in line
+    assert "weights_only=False" not in outcome.output
+    assert_no_canary(canary)

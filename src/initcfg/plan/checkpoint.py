@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, BinaryIO, ClassVar, cast
 
 import torch
 
@@ -235,32 +235,50 @@ def mmengine_checkpoints_allowed(history_buffer: type | None = None) -> Iterator
         yield
 
 
-def _torch_load(path: str, map_location: str | None, mmap: bool) -> Any:
+def load_weights_only(source: str | BinaryIO, name: str, map_location: str | None) -> Any:
+    """``torch.load(source, weights_only=True)`` (MMEngine's own objects allowed), with
+    each way it fails turned into a :class:`CheckpointError` that names ``name`` and the
+    cause in a line (torch's own text for a refused global advises ``weights_only=False``,
+    which initcfg never does).
+
+    Raises:
+        CheckpointError: Not a torch file, truncated, or not weights-only.
+    """
+    return _torch_load(source, map_location, mmap=False, name=name)
+
+
+def _torch_load(
+    path: str | BinaryIO, map_location: str | None, mmap: bool, name: str | None = None
+) -> Any:
+    if name is None:
+        name = str(path)
     try:
         with mmengine_checkpoints_allowed():
             return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
     except pickle.UnpicklingError as error:
         text = str(error)
         if "Unsupported operand" in text or "could not find MARK" in text:
-            raise CheckpointError(f"{path} is not a torch checkpoint file") from error
-        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+            raise CheckpointError(f"{name} is not a torch checkpoint file") from error
+        # torch words it "Unsupported global: GLOBAL x.y", or for a blocked module
+        # "Trying to load unsupported GLOBAL posix.system whose module posix is blocked".
+        found = re.search(r"unsupported global:? (?:GLOBAL )?([\w.]+)", text, re.IGNORECASE)
         what = f" (it holds a {found.group(1)})" if found else ""
         raise CheckpointError(
-            f"{path} is not a weights-only checkpoint{what}: it pickles Python objects that "
+            f"{name} is not a weights-only checkpoint{what}: it pickles Python objects that "
             "torch.load(weights_only=True) refuses to execute. initcfg never loads such "
             "files; re-save it with torch.save(model.state_dict(), path) from code you trust"
         ) from error
     except (EOFError, ValueError) as error:
         reason = str(error) or "it is empty or truncated"
-        raise CheckpointError(f"{path} is not a torch checkpoint file ({reason})") from error
+        raise CheckpointError(f"{name} is not a torch checkpoint file ({reason})") from error
     except RuntimeError as error:
         if mmap and "mmap" in str(error):
-            return _torch_load(path, map_location, mmap=False)
-        raise CheckpointError(f"cannot read checkpoint {path}: {error}") from error
+            return _torch_load(path, map_location, mmap=False, name=name)
+        raise CheckpointError(f"cannot read checkpoint {name}: {error}") from error
     except (OSError, KeyError, IndexError, TypeError, AttributeError) as error:
         # The weights-only unpickler fails in these ways on text and on cut-off files.
         raise CheckpointError(
-            f"{path} is not a torch checkpoint file ({type(error).__name__}: {error})"
+            f"{name} is not a torch checkpoint file ({type(error).__name__}: {error})"
         ) from error
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from initcfg.config.atomic import write_atomic, write_text_atomic
+from initcfg.plan.checkpoint import load_weights_only
 
 try:  # torch does not require numpy; record its RNG only where it exists
     import numpy as np
@@ -117,7 +118,9 @@ def load(path: Path) -> dict[str, Any]:
         os.close(fd)
         raise
     with stream:
-        data = torch.load(stream, map_location="cpu", weights_only=True)
+        # The plan's reader: its errors say what the file is in one line, where torch's
+        # own text for a refused global runs to paragraphs and suggests weights_only=False.
+        data = load_weights_only(stream, str(path), "cpu")
     if not isinstance(data, dict):
         raise ValueError(f"{path} is not a checkpoint dict")
     return data

@@ -41,7 +41,7 @@ from initcfg.backend.torch.train_options import TrainOptions, TrainResult
 from initcfg.backend.torch.train_progress import JsonLog, Progress
 from initcfg.backend.torch.train_settings import TrainSettings
 from initcfg.config.tree import ConfigTree
-from initcfg.errors import TrainError
+from initcfg.errors import CheckpointError, TrainError
 
 
 class _Interrupt:
@@ -367,6 +367,8 @@ class _Runner:
     def _restore(self, path: Path) -> None:
         try:
             data = ckpt.load(path)
+        except CheckpointError as error:  # its message names the file already
+            raise TrainError(f"cannot resume: {error}") from None
         except Exception as error:  # a corrupt or foreign file: say which, no traceback
             raise TrainError(f"cannot resume from {path}: {error}") from None
         needed = ("meta", "state_dict", "optimizer", "rng")
