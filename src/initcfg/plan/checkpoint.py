@@ -304,6 +304,19 @@ def read_checkpoint(
             ) from error
         except OSError as error:
             raise CheckpointError(f"cannot download checkpoint {source}: {error}") from error
+        except (EOFError, ValueError, RuntimeError, KeyError, IndexError, TypeError,
+                AttributeError) as error:
+            # The download (now or earlier) left a file torch cannot read in its hub
+            # cache, and every later run reads that copy: name it, so it can be removed.
+            cached = os.path.join(
+                torch.hub.get_dir(), "checkpoints",
+                os.path.basename(urllib.parse.urlparse(source).path),
+            )
+            cause = str(error).split(". ")[0] or "it is empty or truncated"
+            raise CheckpointError(
+                f"{source}: its copy in torch's hub cache, {cached}, is not a torch "
+                f"checkpoint file ({cause}); delete that file to download it again"
+            ) from error
     else:
         unreadable = not_a_regular_file(source)
         if unreadable is not None:

@@ -283,6 +283,24 @@ def test_own_init_weights_calling_initcfg_does_not_recurse() -> None:
     assert torch.all(model.fc.weight == 7)
 
 
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 cut short"])
+def test_a_damaged_copy_in_the_hub_cache_is_named_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes
+) -> None:
+    # A cut download stays in torch's hub cache and every later run reads it: torch's
+    # RuntimeError came through as a traceback, an empty file's EOFError as click's
+    # bare "Aborted!".
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    cached = tmp_path / "torch_home" / "hub" / "checkpoints" / "cut-0123abcd.pth"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(content)
+    with pytest.raises(CheckpointError) as raised:
+        read_checkpoint("https://example.invalid/cut-0123abcd.pth")
+    message = str(raised.value)
+    assert f"its copy in torch's hub cache, {cached}, is not a torch checkpoint" in message
+    assert "delete that file to download it again" in message
+
+
 def test_https_style_download_goes_through_hub_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
