@@ -442,3 +442,21 @@ def test_resume_from_a_pickle_that_would_run_code_is_one_line_and_runs_nothing(
     assert "evil.pth is not a weights-only checkpoint (it holds a " in line and "system)" in line
     assert "weights_only=False" not in outcome.output
     assert_no_canary(canary)
+
+
+def test_plan_apply_on_a_model_its_factory_built_on_meta_writes_no_empty_weights(
+    tmp_path: Path,
+) -> None:
+    # --meta with --apply is refused, but a factory that builds on the meta device
+    # itself got "wrote out.pth", exit 0: a state dict of tensors that hold no data.
+    (tmp_path / "metafactory.py").write_text(
+        "import torch\n\ndef build(**section):\n    with torch.device('meta'):\n"
+        "        return torch.nn.Linear(2, 2)\n")
+    (tmp_path / "c.py").write_text(
+        "model = dict(type='metafactory:build', "
+        "init_cfg=dict(type='Constant', layer='Linear', val=1))\n")
+    outcome = run_limited(["plan", "c.py", "--apply", "--output", "out.pth"], cwd=tmp_path)
+    outcome.assert_clean(exit_codes=(2,))
+    assert "--apply needs a model with real tensors" in outcome.output
+    assert "weight holds no data" in outcome.output
+    assert not (tmp_path / "out.pth").exists()

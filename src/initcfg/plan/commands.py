@@ -216,6 +216,17 @@ def _apply(
     from initcfg.config.atomic import refuse_overwriting, write_atomic
     from initcfg.errors import InitError
 
+    # A factory may build on the meta device itself (--meta is refused above): applying
+    # writes nothing there, and --output would save tensors that hold no data.
+    on_meta = next((name for name, tensor in model.state_dict(keep_vars=True).items()
+                    if tensor.is_meta), None)
+    if on_meta is not None:
+        outcome.failure = (
+            f"--apply needs a model with real tensors, but the model was built on the meta "
+            f"device ({on_meta} holds no data): build it on a real device",
+            EXIT_USAGE,
+        )
+        return
     output = options.output
     if output:
         try:
