@@ -179,6 +179,21 @@ def test_an_init_plan_error_names_its_config_line_and_the_command_that_shows_it(
     assert "initcfg validate" not in result.output
 
 
+def test_a_model_built_on_meta_is_named_at_its_type_not_torch_s_copy_error(
+    tmp_path: Path,
+) -> None:
+    # It stopped with torch's "Cannot copy out of meta tensor; no data!" and no place.
+    (tmp_path / "metafactory.py").write_text(
+        "import torch\n\ndef build(**section):\n    with torch.device('meta'):\n"
+        "        return torch.nn.Linear(2, 2)\n")
+    path = tmp_path / "meta.yaml"
+    path.write_text(yaml.safe_dump(shapes_config(model={"type": "metafactory:build"})))
+    result = CliRunner().invoke(train_command, [str(path), "--work-dir", str(tmp_path / "w")])
+    assert result.exit_code == 1, result.output
+    assert "model.type: the model was built on the meta device" in result.output
+    assert "Cannot copy out of meta tensor" not in result.output
+
+
 def test_unreadable_config_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("model: {type: [\n")

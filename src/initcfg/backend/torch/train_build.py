@@ -102,9 +102,20 @@ def _default_work_dir(tree: ConfigTree, settings: TrainSettings) -> Path:
 
 def _build_model(tree: ConfigTree, options: TrainOptions) -> nn.Module:
     try:
-        return model_from_config(tree, options.model, trust=options.trust)
+        model = model_from_config(tree, options.model, trust=options.trust)
     except FactoryError as error:
         raise TrainError(error.message, error.path, hint=error.hint, code=error.code) from None
+    # A factory that builds on the meta device gives tensors without data: moving them
+    # to the device fails later with torch's "Cannot copy out of meta tensor".
+    on_meta = next((name for name, tensor in model.state_dict(keep_vars=True).items()
+                    if tensor.is_meta), None)
+    if on_meta is not None:
+        raise TrainError(
+            f"the model was built on the meta device ({on_meta} holds no data), so it "
+            "cannot be trained", ("model", "type"),
+            hint="build it on a real device in the factory",
+        )
+    return model
 
 
 def _plan_failure(kind: str, errors: Sequence[Diagnostic]) -> TrainError:
