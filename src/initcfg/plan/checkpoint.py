@@ -352,6 +352,17 @@ def read_checkpoint(
             f"checkpoint {checkpoint} is not a state dict: entries {shown} are not "
             f"name → tensor pairs{_weights_elsewhere(state)}"
         )
+    versions = getattr(state, "_metadata", None)
+    if versions is not None and not (
+        isinstance(versions, Mapping)
+        and all(isinstance(entry, Mapping) for entry in versions.values())
+    ):
+        # torch's loader looks each module's entry up with .get(): anything else fails
+        # there (in MMEngine too), after the init steps already wrote the model.
+        raise CheckpointError(
+            f"checkpoint {checkpoint} holds module versions (_metadata) that are not a "
+            "dict of dicts by module name, so torch cannot load it; re-save the state dict"
+        )
     unloadable = [
         f"{key!r} ({reason})" for key, value in state.items()
         if (reason := _why_not_loadable(value)) is not None

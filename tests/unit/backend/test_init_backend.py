@@ -259,6 +259,18 @@ def test_tensors_torch_cannot_copy_into_a_parameter_are_refused(
         read_checkpoint(ckpt)
 
 
+@pytest.mark.parametrize("versions", ["x", {"": 5}])
+def test_module_versions_torch_cannot_read_are_refused(tmp_path: Path, versions: Any) -> None:
+    # torch's loader calls .get() on _metadata and on each module's entry: the plan said
+    # "4 from a checkpoint", then apply raised AttributeError after the init steps ran.
+    state = Root().state_dict()
+    state._metadata = versions  # type: ignore[attr-defined]
+    ckpt = _save(tmp_path / "v.pth", state)
+    with pytest.raises(CheckpointError, match=r"module versions \(_metadata\)"):
+        read_checkpoint(ckpt)
+    assert read_checkpoint(_save(tmp_path / "ok.pth", Root().state_dict())) is not None
+
+
 def test_a_state_dict_entry_that_is_no_dict_is_refused_not_passed_over(tmp_path: Path) -> None:
     # MMEngine uses checkpoint['state_dict'] whatever it holds (and fails on a tensor);
     # taking the top level instead planned a load of one unexpected key.
