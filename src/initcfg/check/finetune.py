@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from initcfg.check.finetune_places import fmt, place, where
+from initcfg.check.finetune_schedule import (
+    check_dynamic_interval_items,
+    check_schedulers,
+    check_validation,
+)
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import (
     Diagnostic,
     KeyPath,
-    Location,
-    diagnostic,
     edit_distance,
-    format_path,
     suggest,
 )
 from initcfg.schema.config_facts import ConfigFacts
@@ -34,9 +37,8 @@ from initcfg.schema.document import Document, parse_finetune_document
 if TYPE_CHECKING:
     # The rules over typed settings meet these only in a config that writes fine-tune
     # keys (see check_finetune): the models are not imported for one that writes none.
-    from initcfg.schema.finetune import FinetuneSettings, SchedulerBase
+    from initcfg.schema.finetune import FinetuneSettings
     from initcfg.schema.init_cfg import ParsedEntry
-    from initcfg.schema.schedulers import MultiStepLR, Scheduler
 
 __all__ = [
     "RUNNER_KEYS",
@@ -71,248 +73,6 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # expression is missing): checking them would report what is absent, not what is wrong.
 _INCOMPLETE = frozenset({"IC201", "IC202", "IC203", "IC205", "IC206", "IC207"})
 
-def _place(tree: ConfigTree, code: str, message: str, path: KeyPath, hint: str | None = None
-           ) -> Diagnostic:
-    return diagnostic(code, message, format_path(path), hint).at(tree.location(path), tree.path)
-
-
-def _where(tree: ConfigTree, path: KeyPath) -> str:
-    location = tree.location(path)
-    if location is None:
-        return format_path(path)
-    return f"{format_path(path)} at {_short(location)}"
-
-
-class _Deferred:
-    """Text made when first formatted: a message part that names a location is built
-    only for a finding that shows it (finding a location may read the file again)."""
-
-    __slots__ = ("_make",)
-
-    def __init__(self, make: Callable[[], str]) -> None:
-        self._make = make
-
-    def __format__(self, spec: str) -> str:
-        return format(self._make(), spec)
-
-    def __str__(self) -> str:
-        return self._make()
-
-
-def _short(location: Location) -> str:
-    return f"{os.path.basename(location.file)}:{location.line}"
-
-
-# ----------------------------------------------------------------- rule 1: schedulers
-
-
-def _unit(settings: FinetuneSettings, scheduler: SchedulerBase) -> tuple[int, str] | None:
-    """The run's length in the scheduler's unit, when that is known without data."""
-    loop = settings.train_cfg
-    if loop is None:
-        return None
-    scheduler_in_epochs = scheduler.by_epoch  # convert_to_iter_based keeps epoch numbers
-    if loop.by_epoch:
-        return (loop.length, "epochs") if scheduler_in_epochs else None
-    return (loop.length, "iterations") if not scheduler_in_epochs else None
-
-
-def _runner_end(
-    settings: FinetuneSettings, scheduler: SchedulerBase
-) -> tuple[int, KeyPath | None] | None:
-    """The ``end`` MMEngine's Runner gives a scheduler that sets none, and where it comes
-    from, when that is known without the dataloader's length.
-
-    ``Runner.build_param_scheduler`` sets it to the loop's ``max_epochs`` for an
-    epoch-based scheduler and to ``max_iters`` for an iteration-based one (before any
-    ``convert_to_iter_based``). ``IterBasedTrainLoop`` reports ``max_epochs=1``; in an
-    epoch loop ``max_iters`` needs the dataloader's length.
-    """
-    loop = settings.train_cfg
-    if loop is None or scheduler.bounded:
-        return None
-    if loop.by_epoch:
-        return (loop.length, ("train_cfg", "max_epochs")) if scheduler.by_epoch else None
-    if scheduler.by_epoch:
-        return 1, None
-    return loop.length, ("train_cfg", "max_iters")
-
-
-def _begins_at_its_runner_end(
-    tree: ConfigTree, scheduler: Scheduler, path: KeyPath, end: int, source: KeyPath | None
-) -> Diagnostic:
-    given = (
-        f"the loop's {source[-1]}, {_where(tree, source)}"
-        if source is not None
-        else "the max_epochs IterBasedTrainLoop reports"
-    )
-    return _place(
-        tree, "IC302",
-        f"{scheduler.type} begins at {scheduler.begin} and sets no end, so MMEngine's Runner "
-        f"gives it end={end} ({given}), and building it raises ValueError('end should be "
-        "larger than begin')",
-        (*path, "begin"),
-        f"set begin below {end}, or give the scheduler an end after its begin",
-    )
-
-
-def _shaped_by_end(scheduler: SchedulerBase) -> bool:
-    # Schedulers whose curve is stretched over begin..end (or a length derived from it);
-    # when `end` lies past the run they are cut short. The others step at fixed points
-    # and only lose steps that IC306 or the begin check already cover.
-    from initcfg.schema.schedulers import (  # loaded: the config has schedulers
-        ConstantLR,
-        CosineAnnealingLR,
-        LinearLR,
-        OneCycleLR,
-        PolyLR,
-    )
-
-    if isinstance(scheduler, CosineAnnealingLR) and scheduler.T_max is not None:
-        return False
-    if isinstance(scheduler, OneCycleLR) and scheduler.total_steps is not None:
-        return False
-    return isinstance(scheduler, LinearLR | ConstantLR | CosineAnnealingLR | PolyLR | OneCycleLR)
-
-
-def _repeated_milestones(
-    tree: ConfigTree, scheduler: MultiStepLR, path: KeyPath
-) -> Iterator[Diagnostic]:
-    """IC325 once per milestone written more than once, at its second place: MMEngine
-    keeps the milestones in a Counter and multiplies by gamma once per time written."""
-    seen: set[int] = set()
-    reported: set[int] = set()
-    for index, milestone in enumerate(scheduler.milestones):
-        if milestone in seen and milestone not in reported:
-            reported.add(milestone)
-            times = scheduler.milestones.count(milestone)
-            yield _place(
-                tree, "IC325",
-                f"MultiStepLR milestone {milestone} is written {times} times: the lr is "
-                f"multiplied by gamma={_fmt(scheduler.gamma)} {times} times at that step, "
-                f"by {_fmt(scheduler.gamma ** times)} in all",
-                (*path, "milestones", index),
-                f"write {milestone} once",
-            )
-        seen.add(milestone)
-
-
-def _check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[Diagnostic]:
-    if not settings.param_scheduler:
-        return
-    from initcfg.schema.schedulers import MultiStepLR  # loaded: the config has schedulers
-
-    loop_path: KeyPath = (
-        ("train_cfg", "max_epochs")
-        if settings.train_cfg is not None and settings.train_cfg.by_epoch
-        else ("train_cfg", "max_iters")
-    )
-    for scheduler, path in zip(settings.param_scheduler, settings.scheduler_paths, strict=True):
-        if isinstance(scheduler, MultiStepLR):
-            yield from _repeated_milestones(tree, scheduler, path)
-        implied = _runner_end(settings, scheduler)
-        if implied is not None and scheduler.begin >= implied[0]:
-            # Not a scheduler that never acts (IC307): the Runner cannot even build it.
-            yield _begins_at_its_runner_end(tree, scheduler, path, *implied)
-            continue
-        unit = _unit(settings, scheduler)
-        if unit is None:
-            continue
-        length, name = unit
-        run = _Deferred(lambda length=length, name=name:  # type: ignore[misc]
-                        f"the run has {length} {name} ({_where(tree, loop_path)})")
-        if scheduler.begin >= length:
-            yield _place(
-                tree, "IC307",
-                f"{scheduler.type} begins at {scheduler.begin} but {run}: it never acts",
-                (*path, "begin"),
-                f"set begin below {length}",
-            )
-            continue
-        if isinstance(scheduler, MultiStepLR):
-            stop = min(length, scheduler.end)
-            for index, milestone in enumerate(scheduler.milestones):
-                # A milestone counts steps from `begin`; it fires at begin + milestone.
-                if scheduler.begin + milestone >= stop:
-                    at = f" (begin {scheduler.begin} + {milestone})" if scheduler.begin else ""
-                    why = (
-                        run
-                        if stop == length
-                        else f"the scheduler stops at its end={scheduler.end} "
-                        f"({_where(tree, (*path, 'end'))})"
-                    )
-                    yield _place(
-                        tree, "IC306",
-                        f"MultiStepLR milestone {milestone} is never reached: it would fire "
-                        f"at {name[:-1]} {scheduler.begin + milestone}{at} but {why}",
-                        (*path, "milestones", index),
-                        f"use milestones below {stop - scheduler.begin}"
-                        + ("" if stop == length else f", or set end={length}"),
-                    )
-        elif scheduler.bounded and scheduler.end > length and _shaped_by_end(scheduler):
-            yield _place(
-                tree, "IC307",
-                f"{scheduler.type} ends at {scheduler.end} but {run}: it is cut short and "
-                "the lr never reaches the value planned for its end",
-                (*path, "end"),
-                f"set end to {length}",
-            )
-
-
-# ---------------------------------------------------------------- rule 2: validation
-
-
-def _check_validation(
-    tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
-) -> Iterator[Diagnostic]:
-    loop = settings.train_cfg
-    if loop is None or not facts.val_cfg:
-        return
-    length = loop.length
-    unit = "epochs" if loop.by_epoch else "iterations"
-    limit = "max_epochs" if loop.by_epoch else "max_iters"
-    run = _Deferred(lambda: f"the run has {length} {unit} ({_where(tree, ('train_cfg', limit))})")
-    if loop.val_begin > length:
-        yield _place(
-            tree, "IC308",
-            f"val_begin is {loop.val_begin} but {run}: the run never validates",
-            ("train_cfg", "val_begin"),
-            f"set val_begin to at most {length}",
-        )
-    elif loop.val_interval > length and not loop.dynamic_intervals:
-        # MMEngine 0.10.7 also validates after the last epoch/iteration, so this run
-        # validates exactly once, at its very end.
-        yield _place(
-            tree, "IC308",
-            f"val_interval is {loop.val_interval} but {run}: the run validates only once, "
-            "after its last step",
-            ("train_cfg", "val_interval"),
-            f"set val_interval to at most {length}",
-        )
-
-
-def _check_dynamic_interval_items(tree: ConfigTree) -> Iterator[Diagnostic]:
-    """MMEngine's loops assert ``is_list_of(dynamic_intervals, tuple)``: a YAML or JSON
-    config, which has no tuples, cannot give them to the Runner. initcfg's own loop (a
-    factory ``model.type``) takes lists, so only Runner configs are reported."""
-    kind = tree.get(("model", "type"))
-    if isinstance(kind, str) and ":" in kind:
-        return
-    items = tree.get(("train_cfg", "dynamic_intervals"))
-    if not isinstance(items, list):
-        return
-    for index, item in enumerate(items):
-        if isinstance(item, list):
-            yield _place(
-                tree, "IC302",
-                f"dynamic_intervals item {item} is a list; MMEngine's train loop asserts "
-                "that every item is a tuple (milestone, interval) and fails to build",
-                ("train_cfg", "dynamic_intervals", index),
-                "write it as a tuple, (milestone, interval), in a Python config; YAML and "
-                "JSON cannot write tuples",
-            )
-
-
 # --------------------------------------------------------------- rule 3: num_classes
 
 
@@ -336,9 +96,9 @@ def _check_num_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnos
         for classes_path, count in counts:
             if value == count:
                 continue
-            yield _place(
+            yield place(
                 tree, "IC309",
-                f"{_where(tree, head_path)} is {value} but {_where(tree, classes_path)} "
+                f"{where(tree, head_path)} is {value} but {where(tree, classes_path)} "
                 f"lists {count} class{'es' if count != 1 else ''}; the head trains "
                 "for the wrong number of classes",
                 head_path,
@@ -365,18 +125,18 @@ def _check_against_base(
     lr, base_lr = facts.optimizer_lr, base_facts.optimizer_lr
     if lr is not None and base_lr is not None and lr >= base_lr:
         if tree.location(lr_path) == base.location(lr_path):
-            what = f"inherits the base's lr {_fmt(lr)} unchanged ({_where(base, lr_path)})"
+            what = f"inherits the base's lr {fmt(lr)} unchanged ({where(base, lr_path)})"
         else:
             verb = "keeps" if lr == base_lr else "raises"
             what = (
-                f"{verb} the lr: {_fmt(lr)} ({_where(tree, lr_path)}), base lr "
-                f"{_fmt(base_lr)} ({_where(base, lr_path)})"
+                f"{verb} the lr: {fmt(lr)} ({where(tree, lr_path)}), base lr "
+                f"{fmt(base_lr)} ({where(base, lr_path)})"
             )
-        yield _place(
+        yield place(
             tree, "IC310",
             f"this fine-tune (load_from is set) {what}",
             lr_path,
-            f"use an lr below {_fmt(base_lr)}",
+            f"use an lr below {fmt(base_lr)}",
         )
     epochs_path: KeyPath = ("train_cfg", "max_epochs")
     epochs, base_epochs = facts.max_epochs, base_facts.max_epochs
@@ -387,17 +147,13 @@ def _check_against_base(
         and epochs >= base_epochs
     ):
         if tree.location(epochs_path) == base.location(epochs_path):
-            what = f"inherits max_epochs={epochs} unchanged ({_where(base, epochs_path)})"
+            what = f"inherits max_epochs={epochs} unchanged ({where(base, epochs_path)})"
         else:
             what = (
-                f"trains {epochs} epochs ({_where(tree, epochs_path)}), no fewer than the "
-                f"base's {base_epochs} ({_where(base, epochs_path)})"
+                f"trains {epochs} epochs ({where(tree, epochs_path)}), no fewer than the "
+                f"base's {base_epochs} ({where(base, epochs_path)})"
             )
-        yield _place(tree, "IC311", f"this fine-tune {what}", epochs_path)
-
-
-def _fmt(value: float) -> str:
-    return f"{value:g}"
+        yield place(tree, "IC311", f"this fine-tune {what}", epochs_path)
 
 
 # ---------------------------------------------------------- rules 5, 6, 9: load_from
@@ -417,7 +173,7 @@ def _check_load_from(
             pass
         elif _SCHEME.match(target):
             scheme = target.split("://", 1)[0] + "://"
-            yield _place(
+            yield place(
                 tree, "IC313",
                 f"load_from uses the scheme {scheme!r}, which MMEngine has no loader for; it "
                 "will be read as a local path",
@@ -425,7 +181,7 @@ def _check_load_from(
                 _scheme_hint(scheme),
             )
         elif fs_checks and not _local_exists(target, tree.path):
-            yield _place(
+            yield place(
                 tree, "IC312",
                 f"load_from names {target!r}, which does not exist (looked in the current "
                 "directory and next to the config)",
@@ -435,7 +191,7 @@ def _check_load_from(
             )
         yield from _check_backbone_pretrained(tree, facts)
     elif settings.resume:
-        yield _place(
+        yield place(
             tree, "IC317",
             "resume=True without load_from: the Runner resumes from the latest checkpoint in "
             "work_dir, or silently starts from scratch when there is none",
@@ -459,7 +215,7 @@ def check_pretrained_checkpoints(
         if not isinstance(target, str) or _SCHEME.match(target):
             continue
         if not _local_exists(target, tree.path):
-            yield _place(
+            yield place(
                 tree, "IC312",
                 f"the Pretrained checkpoint {target!r} does not exist (looked in the current "
                 "directory and next to the config)",
@@ -475,12 +231,12 @@ def _scheme_hint(scheme: str) -> str | None:
 
 def _local_exists(target: str, config: str | None) -> bool:
     candidate = Path(os.path.expanduser(target))
-    places = [candidate]
+    looked_in = [candidate]
     if config is not None and not candidate.is_absolute():
-        places.append(Path(config).parent / candidate)
-    for place in places:
+        looked_in.append(Path(config).parent / candidate)
+    for where_to in looked_in:
         try:
-            if place.exists():
+            if where_to.exists():
                 return True
         except (OSError, ValueError):  # a name too long, or with a NUL byte
             continue
@@ -490,10 +246,10 @@ def _local_exists(target: str, config: str | None) -> bool:
 def _check_backbone_pretrained(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
     path: KeyPath = ("model", "backbone", "init_cfg")
     if facts.backbone_pretrained:
-        yield _place(
+        yield place(
             tree, "IC314",
             "model.backbone.init_cfg loads a Pretrained checkpoint that load_from "
-            f"({_where(tree, ('load_from',))}) then overwrites: the download is wasted",
+            f"({where(tree, ('load_from',))}) then overwrites: the download is wasted",
             path,
             "set model.backbone.init_cfg=None",
         )
@@ -516,11 +272,11 @@ def _check_auto_scale_lr(
     )
     if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0:
         per_gpu = [
-            f"{_fmt(lr * batch * gpus / base)} on {gpus} GPU{'s' if gpus > 1 else ''}"
+            f"{fmt(lr * batch * gpus / base)} on {gpus} GPU{'s' if gpus > 1 else ''}"
             for gpus in (1, 8)
         ]
         message += f"; with batch_size {batch} per GPU that is lr {' and '.join(per_gpu)}"
-    yield _place(tree, "IC318", message, ("auto_scale_lr", "enable"))
+    yield place(tree, "IC318", message, ("auto_scale_lr", "enable"))
 
 
 # ------------------------------------------------------------ rule 7: Runner keys
@@ -533,7 +289,7 @@ def _check_top_level_keys(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diag
             continue
         match = _near_miss(key)
         if match is not None and match not in keys:
-            yield _place(
+            yield place(
                 tree, "IC315",
                 f"top-level key {key!r} is not read by MMEngine's Runner, which reads "
                 f"{match!r} with cfg.get: this setting is silently dropped",
@@ -560,7 +316,7 @@ def _check_runner_groups(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagn
         present = [key for key in group if key in written]
         if present and len(present) < len(group):
             absent = [key for key in group if key not in written]
-            yield _place(
+            yield place(
                 tree, "IC324",
                 f"{' and '.join(present)} {'is' if len(present) == 1 else 'are'} set but "
                 f"{' and '.join(absent)} {'is' if len(absent) == 1 else 'are'} not: MMEngine's "
@@ -569,7 +325,7 @@ def _check_runner_groups(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagn
                 f"set {' and '.join(absent)}, or set {' and '.join(present)} to None",
             )
     if "param_scheduler" in written and "optim_wrapper" not in written:
-        yield _place(
+        yield place(
             tree, "IC324",
             "param_scheduler is set without optim_wrapper: MMEngine's Runner raises "
             "ValueError('param_scheduler should be None when optim_wrapper is None')",
@@ -660,9 +416,9 @@ def check_finetune(
     found.extend(_check_top_level_keys(tree, facts))
     found.extend(_check_runner_groups(tree, facts))
     if settings is not None:
-        found.extend(_check_schedulers(tree, settings))
-        found.extend(_check_validation(tree, settings, facts))
-        found.extend(_check_dynamic_interval_items(tree))
+        found.extend(check_schedulers(tree, settings))
+        found.extend(check_validation(tree, settings, facts))
+        found.extend(check_dynamic_interval_items(tree, facts))
     found.extend(_check_num_classes(tree, facts))
     if settings is not None:
         found.extend(_check_against_base(tree, settings, facts, document.base_facts))

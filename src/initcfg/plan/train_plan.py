@@ -53,6 +53,7 @@ from initcfg.plan.train_plan_types import ShapeSkip as ShapeSkip
 from initcfg.plan.train_plan_types import TrainPlan as TrainPlan
 from initcfg.plan.train_plan_types import _need_lr as _need_lr
 from initcfg.plan.train_plan_types import build_optimizer as build_optimizer
+from initcfg.schema.config_facts import ConfigFacts
 from initcfg.schema.document import Document, FinetuneWritten, parse_document
 from initcfg.schema.finetune import FinetuneSettings, OptimWrapperCfg
 from initcfg.schema.runtime import RuntimeSettings
@@ -104,15 +105,14 @@ def _json_value(value: Any) -> JsonValue:
     return str(value)
 
 
-def _validates(tree: ConfigTree) -> bool:
+def _validates(facts: ConfigFacts) -> bool:
     """Whether the run has a validation loop to call."""
-    sections = ["val_dataloader", "val_evaluator"]
-    kind = tree.get(("model", "type"))
-    if not (isinstance(kind, str) and ":" in kind):
+    sections = {"val_dataloader", "val_evaluator"}
+    if not facts.factory_model:
         # MMEngine's Runner: no ValLoop unless val_cfg is set too (a factory config is
         # trained by initcfg's own loop, which needs only the other two).
-        sections.append("val_cfg")
-    return all(tree.get((name,)) is not None for name in sections)
+        sections.add("val_cfg")
+    return sections <= facts.set_keys
 
 
 def _loop_plan(
@@ -481,7 +481,7 @@ def compile_train_plan(
             model=model_name,
             diagnostics=[*tree.diagnostics, *parse_problems],
         )
-    loop = _loop_plan(settings, iters_per_epoch, _validates(tree))
+    loop = _loop_plan(settings, iters_per_epoch, _validates(document.facts))
     if model is not None:
         from initcfg.plan.init_plan import lazy_model_problem
 

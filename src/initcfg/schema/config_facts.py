@@ -84,6 +84,10 @@ class ConfigFacts:
         schedulers: The ``param_scheduler`` entries as written (a dict is one entry).
         single_scheduler: ``param_scheduler`` is one dict, not a list.
         backbone_pretrained: ``model.backbone.init_cfg`` has a ``Pretrained`` entry.
+        factory_model: ``model.type`` names a ``module:callable`` factory (initcfg's own
+            loop trains the config, not MMEngine's Runner).
+        dynamic_interval_lists: ``(index, item)`` of each ``train_cfg.dynamic_intervals``
+            item written as a list, not a tuple (the typed loop holds tuples either way).
     """
 
     __slots__ = ("__dict__", "_data")
@@ -155,6 +159,19 @@ class ConfigFacts:
     def backbone_pretrained(self) -> bool:
         init = _get(self._data, _BACKBONE_INIT_CFG)
         return _is_pretrained(None if init is _ABSENT else init)
+
+    @cached_property
+    def factory_model(self) -> bool:
+        model = self._data.get("model")
+        kind = model.get("type") if isinstance(model, Mapping) else None
+        return isinstance(kind, str) and ":" in kind
+
+    @cached_property
+    def dynamic_interval_lists(self) -> tuple[tuple[int, list[Any]], ...]:
+        items = _get(self._data, ("train_cfg", "dynamic_intervals"))
+        if not isinstance(items, list):
+            return ()
+        return tuple((index, item) for index, item in enumerate(items) if isinstance(item, list))
 
     def value(self, path: KeyPath, default: Any = None) -> Any:
         """The written value of a setting of :data:`FINETUNE_VALUE_PATHS`, or

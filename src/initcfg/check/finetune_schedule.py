@@ -1,0 +1,224 @@
+"""The fine-tune rules over the schedule and the validation loop (IC302 for a scheduler
+the Runner cannot build, IC306, IC307, IC308, IC325): when each scheduler acts, against
+the run's length in its own unit, without the dataloader's length."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from initcfg.check.finetune_places import Deferred, fmt, place, where
+from initcfg.config.tree import ConfigTree
+from initcfg.diagnostics import Diagnostic, KeyPath
+from initcfg.schema.config_facts import ConfigFacts
+
+if TYPE_CHECKING:
+    from initcfg.schema.finetune import FinetuneSettings, SchedulerBase
+    from initcfg.schema.schedulers import MultiStepLR, Scheduler
+
+__all__ = ["check_dynamic_interval_items", "check_schedulers", "check_validation"]
+
+
+# ----------------------------------------------------------------- rule 1: schedulers
+
+
+def _unit(settings: FinetuneSettings, scheduler: SchedulerBase) -> tuple[int, str] | None:
+    """The run's length in the scheduler's unit, when that is known without data."""
+    loop = settings.train_cfg
+    if loop is None:
+        return None
+    scheduler_in_epochs = scheduler.by_epoch  # convert_to_iter_based keeps epoch numbers
+    if loop.by_epoch:
+        return (loop.length, "epochs") if scheduler_in_epochs else None
+    return (loop.length, "iterations") if not scheduler_in_epochs else None
+
+
+def _runner_end(
+    settings: FinetuneSettings, scheduler: SchedulerBase
+) -> tuple[int, KeyPath | None] | None:
+    """The ``end`` MMEngine's Runner gives a scheduler that sets none, and where it comes
+    from, when that is known without the dataloader's length.
+
+    ``Runner.build_param_scheduler`` sets it to the loop's ``max_epochs`` for an
+    epoch-based scheduler and to ``max_iters`` for an iteration-based one (before any
+    ``convert_to_iter_based``). ``IterBasedTrainLoop`` reports ``max_epochs=1``; in an
+    epoch loop ``max_iters`` needs the dataloader's length.
+    """
+    loop = settings.train_cfg
+    if loop is None or scheduler.bounded:
+        return None
+    if loop.by_epoch:
+        return (loop.length, ("train_cfg", "max_epochs")) if scheduler.by_epoch else None
+    if scheduler.by_epoch:
+        return 1, None
+    return loop.length, ("train_cfg", "max_iters")
+
+
+def _begins_at_its_runner_end(
+    tree: ConfigTree, scheduler: Scheduler, path: KeyPath, end: int, source: KeyPath | None
+) -> Diagnostic:
+    given = (
+        f"the loop's {source[-1]}, {where(tree, source)}"
+        if source is not None
+        else "the max_epochs IterBasedTrainLoop reports"
+    )
+    return place(
+        tree, "IC302",
+        f"{scheduler.type} begins at {scheduler.begin} and sets no end, so MMEngine's Runner "
+        f"gives it end={end} ({given}), and building it raises ValueError('end should be "
+        "larger than begin')",
+        (*path, "begin"),
+        f"set begin below {end}, or give the scheduler an end after its begin",
+    )
+
+
+def _shaped_by_end(scheduler: SchedulerBase) -> bool:
+    # Schedulers whose curve is stretched over begin..end (or a length derived from it);
+    # when `end` lies past the run they are cut short. The others step at fixed points
+    # and only lose steps that IC306 or the begin check already cover.
+    from initcfg.schema.schedulers import (  # loaded: the config has schedulers
+        ConstantLR,
+        CosineAnnealingLR,
+        LinearLR,
+        OneCycleLR,
+        PolyLR,
+    )
+
+    if isinstance(scheduler, CosineAnnealingLR) and scheduler.T_max is not None:
+        return False
+    if isinstance(scheduler, OneCycleLR) and scheduler.total_steps is not None:
+        return False
+    return isinstance(scheduler, LinearLR | ConstantLR | CosineAnnealingLR | PolyLR | OneCycleLR)
+
+
+def _repeated_milestones(
+    tree: ConfigTree, scheduler: MultiStepLR, path: KeyPath
+) -> Iterator[Diagnostic]:
+    """IC325 once per milestone written more than once, at its second place: MMEngine
+    keeps the milestones in a Counter and multiplies by gamma once per time written."""
+    seen: set[int] = set()
+    reported: set[int] = set()
+    for index, milestone in enumerate(scheduler.milestones):
+        if milestone in seen and milestone not in reported:
+            reported.add(milestone)
+            times = scheduler.milestones.count(milestone)
+            yield place(
+                tree, "IC325",
+                f"MultiStepLR milestone {milestone} is written {times} times: the lr is "
+                f"multiplied by gamma={fmt(scheduler.gamma)} {times} times at that step, "
+                f"by {fmt(scheduler.gamma ** times)} in all",
+                (*path, "milestones", index),
+                f"write {milestone} once",
+            )
+        seen.add(milestone)
+
+
+def check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[Diagnostic]:
+    if not settings.param_scheduler:
+        return
+    from initcfg.schema.schedulers import MultiStepLR  # loaded: the config has schedulers
+
+    loop_path: KeyPath = (
+        ("train_cfg", "max_epochs")
+        if settings.train_cfg is not None and settings.train_cfg.by_epoch
+        else ("train_cfg", "max_iters")
+    )
+    for scheduler, path in zip(settings.param_scheduler, settings.scheduler_paths, strict=True):
+        if isinstance(scheduler, MultiStepLR):
+            yield from _repeated_milestones(tree, scheduler, path)
+        implied = _runner_end(settings, scheduler)
+        if implied is not None and scheduler.begin >= implied[0]:
+            # Not a scheduler that never acts (IC307): the Runner cannot even build it.
+            yield _begins_at_its_runner_end(tree, scheduler, path, *implied)
+            continue
+        unit = _unit(settings, scheduler)
+        if unit is None:
+            continue
+        length, name = unit
+        run = Deferred(lambda length=length, name=name:  # type: ignore[misc]
+                        f"the run has {length} {name} ({where(tree, loop_path)})")
+        if scheduler.begin >= length:
+            yield place(
+                tree, "IC307",
+                f"{scheduler.type} begins at {scheduler.begin} but {run}: it never acts",
+                (*path, "begin"),
+                f"set begin below {length}",
+            )
+            continue
+        if isinstance(scheduler, MultiStepLR):
+            stop = min(length, scheduler.end)
+            for index, milestone in enumerate(scheduler.milestones):
+                # A milestone counts steps from `begin`; it fires at begin + milestone.
+                if scheduler.begin + milestone >= stop:
+                    at = f" (begin {scheduler.begin} + {milestone})" if scheduler.begin else ""
+                    why = (
+                        run
+                        if stop == length
+                        else f"the scheduler stops at its end={scheduler.end} "
+                        f"({where(tree, (*path, 'end'))})"
+                    )
+                    yield place(
+                        tree, "IC306",
+                        f"MultiStepLR milestone {milestone} is never reached: it would fire "
+                        f"at {name[:-1]} {scheduler.begin + milestone}{at} but {why}",
+                        (*path, "milestones", index),
+                        f"use milestones below {stop - scheduler.begin}"
+                        + ("" if stop == length else f", or set end={length}"),
+                    )
+        elif scheduler.bounded and scheduler.end > length and _shaped_by_end(scheduler):
+            yield place(
+                tree, "IC307",
+                f"{scheduler.type} ends at {scheduler.end} but {run}: it is cut short and "
+                "the lr never reaches the value planned for its end",
+                (*path, "end"),
+                f"set end to {length}",
+            )
+
+
+# ---------------------------------------------------------------- rule 2: validation
+
+
+def check_validation(
+    tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
+) -> Iterator[Diagnostic]:
+    loop = settings.train_cfg
+    if loop is None or not facts.val_cfg:
+        return
+    length = loop.length
+    unit = "epochs" if loop.by_epoch else "iterations"
+    limit = "max_epochs" if loop.by_epoch else "max_iters"
+    run = Deferred(lambda: f"the run has {length} {unit} ({where(tree, ('train_cfg', limit))})")
+    if loop.val_begin > length:
+        yield place(
+            tree, "IC308",
+            f"val_begin is {loop.val_begin} but {run}: the run never validates",
+            ("train_cfg", "val_begin"),
+            f"set val_begin to at most {length}",
+        )
+    elif loop.val_interval > length and not loop.dynamic_intervals:
+        # MMEngine 0.10.7 also validates after the last epoch/iteration, so this run
+        # validates exactly once, at its very end.
+        yield place(
+            tree, "IC308",
+            f"val_interval is {loop.val_interval} but {run}: the run validates only once, "
+            "after its last step",
+            ("train_cfg", "val_interval"),
+            f"set val_interval to at most {length}",
+        )
+
+
+def check_dynamic_interval_items(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
+    """MMEngine's loops assert ``is_list_of(dynamic_intervals, tuple)``: a YAML or JSON
+    config, which has no tuples, cannot give them to the Runner. initcfg's own loop (a
+    factory ``model.type``) takes lists, so only Runner configs are reported."""
+    if facts.factory_model:
+        return
+    for index, item in facts.dynamic_interval_lists:
+        yield place(
+            tree, "IC302",
+            f"dynamic_intervals item {item} is a list; MMEngine's train loop asserts "
+            "that every item is a tuple (milestone, interval) and fails to build",
+            ("train_cfg", "dynamic_intervals", index),
+            "write it as a tuple, (milestone, interval), in a Python config; YAML and "
+            "JSON cannot write tuples",
+        )
