@@ -275,7 +275,7 @@ def test_a_state_dict_entry_that_is_no_dict_is_refused_not_passed_over(tmp_path:
     # MMEngine uses checkpoint['state_dict'] whatever it holds (and fails on a tensor);
     # taking the top level instead planned a load of one unexpected key.
     ckpt = _save(tmp_path / "t.pth", {"state_dict": torch.zeros(2)})
-    with pytest.raises(CheckpointError, match="'state_dict' entry that is a Tensor"):
+    with pytest.raises(CheckpointError, match="has a 'state_dict' that is a Tensor, not a dict"):
         read_checkpoint(ckpt)
 
 
