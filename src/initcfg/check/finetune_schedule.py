@@ -84,7 +84,8 @@ def _shaped_by_end(scheduler: SchedulerBase) -> bool:
         PolyLR,
     )
 
-    if isinstance(scheduler, CosineAnnealingLR) and scheduler.T_max is not None:
+    # T_max=0 is no length of its own: MMEngine reads `T_max or end - begin`.
+    if isinstance(scheduler, CosineAnnealingLR) and scheduler.T_max:
         return False
     if isinstance(scheduler, OneCycleLR) and scheduler.total_steps is not None:
         return False

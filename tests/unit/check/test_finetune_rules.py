@@ -605,3 +605,19 @@ def test_dynamic_intervals_items_must_be_tuples_for_the_runner(tmp_path: Path) -
     factory = yaml_config.read_text().replace("RetinaNet", "mymodel:build")
     yaml_config.write_text(factory)
     assert [d.code for d in initcfg.validate(yaml_config)] == []
+
+
+@pytest.mark.parametrize("t_max", [None, 0])
+def test_a_cosine_with_t_max_0_is_cut_short_as_one_without_t_max(t_max: int | None) -> None:
+    # MMEngine reads T_max=0 as `end - begin`, so the curve is stretched over 0..24 and
+    # cut at epoch 12 either way; T_max=0 (allowed since MMEngine runs it) passed as if it
+    # set a length of its own.
+    scheduler: dict[str, Any] = {"type": "CosineAnnealingLR", "begin": 0, "end": 24}
+    if t_max is not None:
+        scheduler["T_max"] = t_max
+    found = initcfg.validate({
+        "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": 12},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.01}},
+        "param_scheduler": [scheduler],
+    })
+    assert [(d.code, d.path) for d in found] == [("IC307", "param_scheduler[0].end")]
