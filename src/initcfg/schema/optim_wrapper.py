@@ -188,6 +188,15 @@ class ClipGrad(BaseModel):
     foreach: Bool | None = None
     clip_value: Real | None = Field(default=None, gt=0)
 
+    @field_validator("norm_type", mode="before")
+    @classmethod
+    def _infinity_norm(cls, value: Any) -> Any:
+        # torch's infinity norm, written float('inf') (YAML .inf, math.inf) as often as
+        # 'inf': the one setting where an infinite float is meaningful, kept as 'inf'.
+        if isinstance(value, float) and value == float("inf"):
+            return "inf"
+        return value
+
     @model_validator(mode="after")
     def _arguments_match_type(self) -> ClipGrad:
         if self.type == "norm":

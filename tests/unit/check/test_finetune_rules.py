@@ -621,3 +621,19 @@ def test_a_cosine_with_t_max_0_is_cut_short_as_one_without_t_max(t_max: int | No
         "param_scheduler": [scheduler],
     })
     assert [(d.code, d.path) for d in found] == [("IC307", "param_scheduler[0].end")]
+
+
+@pytest.mark.parametrize("norm_type", [math.inf, "inf"])
+def test_clip_grad_s_infinity_norm_is_no_error(norm_type: float | str) -> None:
+    # torch's clip_grad_norm_ takes norm_type=float('inf') (YAML .inf) for the max norm,
+    # as MMEngine passes it on; since settings must be finite it was IC302, twice, in
+    # pydantic's words ("function-after[forbid_inf_nan_check(), ...]").
+    from initcfg.schema.optim_wrapper import ClipGrad
+
+    config = {"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.01},
+                                "clip_grad": {"max_norm": 35, "norm_type": norm_type}}}
+    assert initcfg.validate(config) == []
+    assert ClipGrad.model_validate({"max_norm": 1, "norm_type": norm_type}).norm_type == "inf"
+    found = initcfg.validate({"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.01},
+                                                "clip_grad": {"max_norm": math.nan}}})
+    assert [(d.code, d.path) for d in found] == [("IC302", "optim_wrapper.clip_grad.max_norm")]
