@@ -103,8 +103,9 @@ define(
     "schedulers do not change the learning rate, and a project's own scheduler (mmdet's "
     "QuadraticWarmupLR) is not modelled, so the table leaves them out. One that changes "
     "the lr (ReduceOnPlateauLR, a project's warm-up, a *ParamScheduler with "
-    "param_name='lr') makes the run's rates differ from the table; `initcfg train`, "
-    "whose loop follows the table, refuses such a config.",
+    "param_name='lr') makes the run's rates differ from the table. `initcfg train`, "
+    "whose own loop steps only the table's schedulers, refuses every scheduler the "
+    "table leaves out, a momentum or weight-decay one too.",
     example="dict(type='ReduceOnPlateauLR', monitor='loss')",
     fix="Read the table as the rates without that scheduler; train the config with "
     "MMEngine's Runner (registry types) to have it stepped.",

@@ -97,3 +97,15 @@ def test_a_scheduler_the_table_leaves_out_is_refused(tmp_path: Path, scheduler: 
         train(tree_from_mapping(config), TrainOptions(work_dir=tmp_path, progress=False))
     assert "MMEngine's Runner" in str(raised.value.hint)
     assert not list(tmp_path.glob("*.pth"))
+
+
+def test_ic464_s_explanation_says_train_refuses_every_scheduler_left_out() -> None:
+    # The refusal above covers momentum schedulers too; the explanation said only "one
+    # that changes the lr ... initcfg train refuses such a config", after telling that
+    # momentum and weight-decay schedulers do not change it.
+    from initcfg.diagnostics import get_rule
+
+    rule = get_rule("IC464")
+    assert rule is not None
+    assert "refuses every scheduler the table leaves out" in rule.why
+    assert "momentum or weight-decay one too" in rule.why
