@@ -282,6 +282,17 @@ def _torch_load(
         ) from error
 
 
+def _readable_on_cpu(path: str) -> bool:
+    """Whether ``path`` is a whole weights-only checkpoint when mapped to the CPU."""
+    if not os.path.isfile(path):
+        return False
+    try:
+        _torch_load(path, "cpu", mmap=True)
+    except CheckpointError:
+        return False
+    return True
+
+
 def read_checkpoint(
     checkpoint: str, map_location: str | None = "cpu", *, mmap: bool = False
 ) -> StateDict:
@@ -313,6 +324,13 @@ def read_checkpoint(
                 os.path.basename(urllib.parse.urlparse(source).path),
             )
             cause = str(error).split(". ")[0] or "it is empty or truncated"
+            if map_location != "cpu" and _readable_on_cpu(cached):
+                # The copy is whole: it is the storage location that torch cannot map
+                # (map_location='cuda' without CUDA, a device name torch does not know).
+                raise CheckpointError(
+                    f"cannot read checkpoint {source} with map_location={map_location!r}: "
+                    f"{cause}"
+                ) from error
             raise CheckpointError(
                 f"{source}: its copy in torch's hub cache, {cached}, is not a torch "
                 f"checkpoint file ({cause}); delete that file to download it again"

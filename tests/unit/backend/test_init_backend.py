@@ -313,6 +313,28 @@ def test_a_damaged_copy_in_the_hub_cache_is_named_not_a_traceback(
     assert "delete that file to download it again" in message
 
 
+def test_a_whole_copy_in_the_hub_cache_is_not_called_damaged_for_its_map_location(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A map_location torch cannot restore to ('cuda' without CUDA; here a device name
+    # no torch knows) fails inside the hub load too: the message told the user to delete
+    # a good cached download, which then failed the same way.
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    cached = tmp_path / "torch_home" / "hub" / "checkpoints" / "whole-0123abcd.pth"
+    cached.parent.mkdir(parents=True)
+    torch.save(Root().state_dict(), cached)
+    url = "https://example.invalid/whole-0123abcd.pth"
+    with pytest.raises(CheckpointError) as raised:
+        read_checkpoint(url, "nowhere")
+    message = str(raised.value)
+    assert message.startswith(f"cannot read checkpoint {url} with map_location='nowhere': ")
+    assert "delete" not in message
+    assert cached.is_file() and read_checkpoint(url) is not None
+    cached.write_bytes(b"")  # a cut copy is still named, whatever the map_location
+    with pytest.raises(CheckpointError, match="delete that file to download it again"):
+        read_checkpoint(url, "nowhere")
+
+
 def test_https_style_download_goes_through_hub_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
