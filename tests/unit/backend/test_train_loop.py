@@ -109,3 +109,26 @@ def test_ic464_s_explanation_says_train_refuses_every_scheduler_left_out() -> No
     assert rule is not None
     assert "refuses every scheduler the table leaves out" in rule.why
     assert "momentum or weight-decay one too" in rule.why
+
+
+def test_the_refused_scheduler_is_named_at_its_config_line(tmp_path: Path) -> None:
+    # 89a25f6 gives every plan error that stops a run its file:line and key; the refusal
+    # of a scheduler the table leaves out (d583ea0, merged beside it) had neither.
+    import json
+
+    from initcfg import load_config
+    from initcfg.errors import TrainError
+
+    config = shapes_config(size=16, val_size=16, param_scheduler=[
+        {"type": "LinearLR", "start_factor": 0.5, "end": 1},
+        {"type": "CosineAnnealingMomentum", "T_max": 2, "eta_min": 0.5},
+    ])
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config, indent=1))
+    tree = load_config(path)
+    with pytest.raises(TrainError) as raised:
+        train(tree, TrainOptions(work_dir=tmp_path / "wd", progress=False))
+    location = tree.location(("param_scheduler", 1))
+    assert location is not None
+    assert (f"{path}:{location.line}:{location.column}: IC464 CosineAnnealingMomentum is "
+            "left out of the learning-rate table (param_scheduler[1])") in raised.value.message

@@ -123,16 +123,21 @@ def _plan_failure(kind: str, errors: Sequence[Diagnostic]) -> TrainError:
     config line it concerns, as ``initcfg plan`` prints it. These are the plan's findings
     (a checkpoint that cannot be read, an override name the model lacks), which
     ``initcfg validate`` does not look for, so the hint names the command that does."""
-    found = []
-    for item in errors:
-        where = f"{item.file}:{item.line}:{item.column}: " if item.file and item.line else ""
-        path = f" ({item.path})" if item.path else ""
-        found.append(f"{where}{item.code} {item.message}{path}")
     command = "initcfg plan --train" if kind == "train" else "initcfg plan"
     return TrainError(
-        f"the {kind} plan has errors: " + "; ".join(found),
+        f"the {kind} plan has errors: " + _placed(errors),
         hint=f"`{command}` on the config shows the whole plan with every finding",
     )
+
+
+def _placed(found: Sequence[Diagnostic]) -> str:
+    """``found`` as ``file:line:col: CODE message (path)``, joined by ``; ``."""
+    shown = []
+    for item in found:
+        where = f"{item.file}:{item.line}:{item.column}: " if item.file and item.line else ""
+        path = f" ({item.path})" if item.path else ""
+        shown.append(f"{where}{item.code} {item.message}{path}")
+    return "; ".join(shown)
 
 
 def _initialize(
@@ -210,8 +215,7 @@ def _build_optimizer(
     left_out = [d for d in plan.diagnostics if d.code == "IC464"]
     if left_out:
         raise TrainError(
-            "initcfg's loop runs only the lr schedulers of its table, and "
-            + "; ".join(d.message for d in left_out),
+            "initcfg's loop runs only the lr schedulers of its table: " + _placed(left_out),
             hint="remove it, or write the config with registry types so that MMEngine's "
             "Runner trains it",
         )
