@@ -19,10 +19,45 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FILES = ("init_cfg.schema.json", "config.schema.json")
 
 
+# Pydantic's names for numeric bounds → JSON Schema's.
+_BOUND_KEYWORDS = {
+    "ge": "minimum", "gt": "exclusiveMinimum", "le": "maximum", "lt": "exclusiveMaximum",
+}
+
+
+def _bounds_on_branches(node: Any) -> None:
+    """Move numeric bounds that Pydantic leaves beside an ``anyOf`` into its numeric
+    branches, in place, at any depth.
+
+    For a union field (``std: int | float = Field(ge=0)``) Pydantic cannot put the bound
+    on one type, so it writes ``"ge": 0`` next to the ``anyOf``: a word JSON Schema
+    does not know, which every validator ignores, so ``std: -1`` passed the schema
+    while ``initcfg validate`` reports IC105.
+    """
+    if isinstance(node, list):
+        for item in node:
+            _bounds_on_branches(item)
+        return
+    if not isinstance(node, dict):
+        return
+    branches = node.get("anyOf")
+    if isinstance(branches, list):
+        for pydantic_word, json_word in _BOUND_KEYWORDS.items():
+            if pydantic_word not in node:
+                continue
+            bound = node.pop(pydantic_word)
+            for branch in branches:
+                if isinstance(branch, dict) and branch.get("type") in {"integer", "number"}:
+                    branch[json_word] = bound
+    for value in node.values():
+        _bounds_on_branches(value)
+
+
 def _entry_schema(model: type[BaseInit]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The model's own schema with ``override`` pointing at the shared item schema,
     and the ``$defs`` it needs."""
     raw = model.model_json_schema(ref_template="#/$defs/{model}")
+    _bounds_on_branches(raw)
     defs = raw.pop("$defs", {})
     for name in ("Override", "BaseInit"):
         defs.pop(name, None)

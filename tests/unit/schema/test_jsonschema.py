@@ -67,3 +67,35 @@ def test_shipped_yaml_examples_against_schema(
 
 def test_examples_exist() -> None:
     assert len(_yaml_examples()) >= 10, "examples/init_cfg should ship the tutorial cases"
+
+
+def _keys_at_any_depth(node: object) -> set[str]:
+    if isinstance(node, dict):
+        return set(node) | {key for value in node.values() for key in _keys_at_any_depth(value)}
+    if isinstance(node, list):
+        return {key for item in node for key in _keys_at_any_depth(item)}
+    return set()
+
+
+def test_no_pydantic_only_bound_words_are_left_in_the_schema() -> None:
+    # Pydantic writes ge/gt/le/lt beside the anyOf of a union field; JSON Schema
+    # validators ignore those words, so the bound would go unchecked.
+    for name, text in render_schemas().items():
+        leftover = _keys_at_any_depth(json.loads(text)) & {"ge", "gt", "le", "lt"}
+        assert not leftover, f"{name} holds {leftover}"
+
+
+@pytest.mark.parametrize("entry", [
+    {"type": "Normal", "layer": "Conv2d", "std": -1},
+    {"type": "Xavier", "layer": "Conv2d", "gain": -0.5},
+    {"type": "TruncNormal", "layer": "Linear", "std": 0},
+    {"type": "Kaiming", "layer": "Conv2d", "override": {"name": "fc", "type": "Normal", "std": -1}},
+], ids=["normal-std", "xavier-gain", "truncnormal-std", "override-std"])
+def test_bounds_of_union_typed_arguments_are_checked_by_the_schema(
+    entry: dict[str, object],
+) -> None:
+    from initcfg import validate_init_cfg
+
+    assert "IC105" in {d.code for d in validate_init_cfg(entry)}
+    schema = json.loads(render_schemas()["init_cfg.schema.json"])
+    assert not jsonschema.Draft202012Validator(schema).is_valid(entry)
