@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +54,39 @@ def _bounds_on_branches(node: Any) -> None:
         _bounds_on_branches(value)
 
 
-def _entry_schema(model: type[BaseInit]) -> tuple[dict[str, Any], dict[str, Any]]:
+# ``resolve_type_name`` reads ``mmengine.<anything>.<Name>`` and ``...<Name>Init`` (the
+# scope prefix and the class paths of new-style imports) as ``<Name>``; "[\s\S]" and not
+# "." so that any character between the dots matches, as it does there.
+_SCOPED_SPELLING = r"mmengine\.(?:[\s\S]*\.)?"
+
+
+def _type_spelling(name: str, names: set[str]) -> dict[str, Any]:
+    """The ``type`` values initcfg resolves to the registered type ``name``: the name,
+    and its scoped spellings. ``<Name>Init`` is left to a type registered under that
+    name, which wins there."""
+    tail = re.escape(name) + ("" if f"{name}Init" in names else "(?:Init)?")
+    return {
+        "anyOf": [
+            {"const": name},
+            {"type": "string", "pattern": f"^{_SCOPED_SPELLING}{tail}$"},
+        ]
+    }
+
+
+def _entry_schema(
+    model: type[BaseInit], name: str, names: set[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The model's own schema with ``override`` pointing at the shared item schema,
     and the ``$defs`` it needs."""
     raw = model.model_json_schema(ref_template="#/$defs/{model}")
     _bounds_on_branches(raw)
     defs = raw.pop("$defs", {})
-    for name in ("Override", "BaseInit"):
-        defs.pop(name, None)
+    for unused in ("Override", "BaseInit"):
+        defs.pop(unused, None)
     properties = raw.setdefault("properties", {})
+    properties["type"] = {"title": "Type", **_type_spelling(name, names)}
+    # MMEngine's registry pops _scope_ before it builds the initializer, whatever it holds.
+    properties["_scope_"] = {"description": "The registry scope; MMEngine drops it."}
     if "override" in properties:
         properties["override"] = {
             "description": "Initialize the named direct submodule (every module in it "
@@ -101,8 +126,9 @@ def init_cfg_schema() -> dict[str, Any]:
     """The JSON Schema of one ``init_cfg`` value (a dict or a list of dicts)."""
     defs: dict[str, Any] = {}
     entries: dict[str, dict[str, Any]] = {}
-    for name, model in initializer_types().items():
-        entry, extra = _entry_schema(model)
+    types = initializer_types()
+    for name, model in types.items():
+        entry, extra = _entry_schema(model, name, set(types))
         defs.update(extra)
         entries[name] = entry
     defs.update(entries)
@@ -110,10 +136,22 @@ def init_cfg_schema() -> dict[str, Any]:
     defs["Entry"] = {
         "type": "object",
         "required": ["type"],
-        "properties": {"type": {"enum": list(entries)}},
+        "properties": {
+            "type": {
+                "anyOf": [
+                    {"enum": list(entries)},
+                    {
+                        "type": "string",
+                        "pattern": f"^{_SCOPED_SPELLING}(?:"
+                        + "|".join(re.escape(name) for name in entries)
+                        + ")(?:Init)?$",
+                    },
+                ]
+            }
+        },
         "allOf": [
             {
-                "if": {"properties": {"type": {"const": name}}},
+                "if": {"properties": {"type": _type_spelling(name, set(entries))}},
                 "then": {"$ref": f"#/$defs/{name}"},
             }
             for name in entries

@@ -99,3 +99,41 @@ def test_bounds_of_union_typed_arguments_are_checked_by_the_schema(
     assert "IC105" in {d.code for d in validate_init_cfg(entry)}
     schema = json.loads(render_schemas()["init_cfg.schema.json"])
     assert not jsonschema.Draft202012Validator(schema).is_valid(entry)
+
+
+@pytest.mark.parametrize("entry", [
+    {"type": "mmengine.Kaiming", "layer": "Conv2d"},
+    {"type": "mmengine.model.KaimingInit", "layer": "Conv2d"},
+    {"type": "mmengine.model.weight_init.PretrainedInit", "checkpoint": "a.pth"},
+    {"type": "Normal", "layer": "Conv2d",
+     "override": {"name": "fc", "type": "mmengine.ConstantInit", "val": 0}},
+    {"type": "Kaiming", "layer": "Conv2d", "_scope_": "mmdet"},
+    {"type": "Normal", "layer": "Conv2d",
+     "override": {"name": "fc", "type": "Constant", "val": 0, "_scope_": "mmdet"}},
+], ids=["scope-prefix", "class-path", "pretrained-class-path", "override-scoped",
+        "entry-scope-key", "override-scope-key"])
+def test_spellings_validate_accepts_pass_the_schema(entry: dict[str, object]) -> None:
+    # initcfg resolves mmengine-scoped type names and drops _scope_, as MMEngine's
+    # registry does; an editor must not flag what initcfg validate accepts.
+    from initcfg import validate_init_cfg
+
+    assert not [d for d in validate_init_cfg(entry) if d.severity == "error"]
+    schema = json.loads(render_schemas()["init_cfg.schema.json"])
+    errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(entry)]
+    assert not errors
+
+
+@pytest.mark.parametrize("entry", [
+    {"type": "mmdet.Kaiming", "layer": "Conv2d"},
+    {"type": "KaimingInit", "layer": "Conv2d"},
+    {"type": "mmengine.Kaiming.Init", "layer": "Conv2d"},
+    {"type": "mmengine.Constant", "layer": "Conv2d"},
+    {"type": "Normal", "layer": "Conv2d", "override": {"name": "fc", "_scope_": "mmdet"}},
+], ids=["other-scope", "bare-init-suffix", "not-a-class-name", "scoped-missing-val",
+        "name-only-override-scope-key"])
+def test_spellings_validate_refuses_fail_the_schema(entry: dict[str, object]) -> None:
+    from initcfg import validate_init_cfg
+
+    assert [d for d in validate_init_cfg(entry) if d.severity == "error"]
+    schema = json.loads(render_schemas()["init_cfg.schema.json"])
+    assert not jsonschema.Draft202012Validator(schema).is_valid(entry)

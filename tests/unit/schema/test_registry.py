@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -42,7 +43,9 @@ def test_registered_type_validates_like_a_builtin(orthogonal: type[Orthogonal]) 
 def test_registered_type_is_in_the_json_schema(orthogonal: type[Orthogonal]) -> None:
     schema = json.loads(render_schemas()["init_cfg.schema.json"])
     assert "Orthogonal" in schema["$defs"]
-    assert "Orthogonal" in schema["$defs"]["Entry"]["properties"]["type"]["enum"]
+    names, scoped = schema["$defs"]["Entry"]["properties"]["type"]["anyOf"]
+    assert "Orthogonal" in names["enum"]  # what an editor offers to complete
+    assert re.match(scoped["pattern"], "mmengine.OrthogonalInit")
 
 
 def test_registration_rejects_bad_models_and_name_clashes() -> None:
