@@ -184,13 +184,12 @@ def config_schema() -> dict[str, Any]:
     inner = init_cfg_schema()
     defs = inner.pop("$defs")
     defs["InitCfg"] = {k: v for k, v in inner.items() if k not in {"$schema", "$id"}}
+    init_cfg_key = {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/InitCfg"}]}
     defs["Node"] = {
         "anyOf": [
             {
                 "type": "object",
-                "properties": {
-                    "init_cfg": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/InitCfg"}]}
-                },
+                "properties": {"init_cfg": init_cfg_key},
                 "additionalProperties": {"$ref": "#/$defs/Node"},
             },
             {"type": "array", "items": {"$ref": "#/$defs/Node"}},
@@ -203,7 +202,12 @@ def config_schema() -> dict[str, Any]:
         "title": "MMEngine-style config (initcfg)",
         "type": "object",
         "additionalProperties": {"$ref": "#/$defs/Node"},
-        "properties": {"_base_": {"anyOf": [{"type": "string"}, {"type": "array"}]}},
+        # The document's own init_cfg is one too (validate checks it): without it here,
+        # the top-level key was read as a plain value like any other.
+        "properties": {
+            "_base_": {"anyOf": [{"type": "string"}, {"type": "array"}]},
+            "init_cfg": init_cfg_key,
+        },
         "$defs": defs,
     }
 

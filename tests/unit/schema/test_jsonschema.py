@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
+from initcfg import validate as initcfg_validate
 from initcfg.schema.jsonschema import render_schemas
 
 REPO = Path(__file__).resolve().parents[3]
@@ -137,3 +138,21 @@ def test_spellings_validate_refuses_fail_the_schema(entry: dict[str, object]) ->
     assert [d for d in validate_init_cfg(entry) if d.severity == "error"]
     schema = json.loads(render_schemas()["init_cfg.schema.json"])
     assert not jsonschema.Draft202012Validator(schema).is_valid(entry)
+
+
+@pytest.mark.parametrize("init_cfg", [5, {"type": "Kaiming", "layr": "Conv2d"}, [{}]],
+                         ids=["not-a-dict", "unknown-key", "empty-entry"])
+def test_an_init_cfg_at_the_top_of_the_config_is_checked_by_the_schema(
+    init_cfg: object, config_validator: jsonschema.Draft202012Validator
+) -> None:
+    document = {"model": {"type": "M"}, "init_cfg": init_cfg}
+    assert [d for d in initcfg_validate(document) if d.severity == "error"]
+    assert not config_validator.is_valid(document)
+
+
+def test_a_valid_init_cfg_at_the_top_of_the_config_passes_the_schema(
+    config_validator: jsonschema.Draft202012Validator,
+) -> None:
+    document = {"model": {"type": "M"}, "init_cfg": {"type": "Kaiming", "layer": "Conv2d"}}
+    assert not [d for d in initcfg_validate(document) if d.severity == "error"]
+    assert config_validator.is_valid(document)
