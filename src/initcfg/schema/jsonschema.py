@@ -157,6 +157,13 @@ def init_cfg_schema() -> dict[str, Any]:
             for name in entries
         ],
     }
+    defs["CheckpointOnly"] = {
+        "description": "a checkpoint for a module whose own init_weights reads "
+        "init_cfg['checkpoint'] (IC123)",
+        "type": "object",
+        "required": ["checkpoint"],
+        "not": {"required": ["type"]},
+    }
     return {
         "$schema": DRAFT,
         "$id": "init_cfg.schema.json",
@@ -164,15 +171,15 @@ def init_cfg_schema() -> dict[str, Any]:
         "description": "Weight initialization of one module, as MMEngine 0.10.7 reads it.",
         "anyOf": [
             {"$ref": "#/$defs/Entry"},
-            {"type": "array", "items": {"$ref": "#/$defs/Entry"}},
-            {"description": "empty: initializes nothing", "type": "object", "maxProperties": 0},
+            # validate warns (IC123) and does not refuse this form in a list either.
             {
-                "description": "a checkpoint for a module whose own init_weights reads "
-                "init_cfg['checkpoint'] (IC123)",
-                "type": "object",
-                "required": ["checkpoint"],
-                "not": {"required": ["type"]},
+                "type": "array",
+                "items": {
+                    "anyOf": [{"$ref": "#/$defs/Entry"}, {"$ref": "#/$defs/CheckpointOnly"}]
+                },
             },
+            {"description": "empty: initializes nothing", "type": "object", "maxProperties": 0},
+            {"$ref": "#/$defs/CheckpointOnly"},
         ],
         "$defs": defs,
     }
