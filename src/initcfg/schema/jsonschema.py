@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from initcfg.schema.initializers import BaseInit
+from initcfg.schema.initializers import FLOAT32_MAX, BaseInit
 from initcfg.schema.registry import initializer_types
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -73,6 +73,23 @@ def _type_spelling(name: str, names: set[str]) -> dict[str, Any]:
     }
 
 
+def _within_float32(properties: dict[str, Any]) -> None:
+    """Bound every numeric argument to what a float32 tensor holds, in place.
+
+    Every initializer refuses such a value (IC105: torch cannot fill a parameter with
+    it), whatever the argument; a bound of the argument's own is kept where it is
+    the tighter one.
+    """
+    for argument in properties.values():
+        for branch in argument.get("anyOf", [argument]):
+            if branch.get("type") not in {"integer", "number"}:
+                continue
+            if "minimum" not in branch and "exclusiveMinimum" not in branch:
+                branch["minimum"] = -FLOAT32_MAX
+            if "maximum" not in branch and "exclusiveMaximum" not in branch:
+                branch["maximum"] = FLOAT32_MAX
+
+
 def _entry_schema(
     model: type[BaseInit], name: str, names: set[str]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -84,6 +101,7 @@ def _entry_schema(
     for unused in ("Override", "BaseInit"):
         defs.pop(unused, None)
     properties = raw.setdefault("properties", {})
+    _within_float32(properties)
     properties["type"] = {"title": "Type", **_type_spelling(name, names)}
     # MMEngine's registry pops _scope_ before it builds the initializer, whatever it holds.
     properties["_scope_"] = {"description": "The registry scope; MMEngine drops it."}

@@ -189,3 +189,30 @@ def test_a_checkpoint_without_type_in_a_list_passes_the_schema(init_cfg: object)
     schema = json.loads(render_schemas()["init_cfg.schema.json"])
     errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(init_cfg)]
     assert not errors
+
+
+@pytest.mark.parametrize("entry", [
+    {"type": "Constant", "layer": "Conv2d", "val": 1e39},
+    {"type": "Normal", "layer": "Conv2d", "std": 1e39},
+    {"type": "Kaiming", "layer": "Conv2d", "bias": -1e39},
+    {"type": "Uniform", "layer": "Conv2d", "a": -10**40, "b": 0},
+    {"type": "Kaiming", "layer": "Conv2d", "a": float("inf")},
+    {"type": "Kaiming", "layer": "Conv2d",
+     "override": {"name": "fc", "type": "Constant", "val": 1e39}},
+], ids=["constant-val", "normal-std", "bias", "uniform-int-a", "kaiming-inf", "override-val"])
+def test_numbers_a_float32_cannot_hold_fail_the_schema(entry: dict[str, object]) -> None:
+    from initcfg import validate_init_cfg
+
+    assert "IC105" in {d.code for d in validate_init_cfg(entry)}
+    schema = json.loads(render_schemas()["init_cfg.schema.json"])
+    assert not jsonschema.Draft202012Validator(schema).is_valid(entry)
+
+
+def test_the_largest_float32_passes_the_schema() -> None:
+    from initcfg import validate_init_cfg
+    from initcfg.schema.initializers import FLOAT32_MAX
+
+    entry = {"type": "Constant", "layer": "Conv2d", "val": -FLOAT32_MAX, "bias": FLOAT32_MAX}
+    assert not validate_init_cfg(entry)
+    schema = json.loads(render_schemas()["init_cfg.schema.json"])
+    assert jsonschema.Draft202012Validator(schema).is_valid(entry)
