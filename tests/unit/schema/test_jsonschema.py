@@ -216,3 +216,18 @@ def test_the_largest_float32_passes_the_schema() -> None:
     assert not validate_init_cfg(entry)
     schema = json.loads(render_schemas()["init_cfg.schema.json"])
     assert jsonschema.Draft202012Validator(schema).is_valid(entry)
+
+
+def test_readme_warns_that_editors_read_yaml_1_2_where_mmengine_reads_1_1(
+    config_validator: jsonschema.Draft202012Validator,
+) -> None:
+    # Read as YAML 1.2 does, `bias: yes` is the string 'yes': the schema refuses it,
+    # while initcfg (PyYAML, YAML 1.1, as MMEngine) reads True and only warns.
+    as_yaml_1_1 = {"model": {"type": "M", "init_cfg": yaml.safe_load(
+        "{type: Kaiming, layer: Conv2d, bias: yes}")}}
+    assert not [d for d in initcfg_validate(as_yaml_1_1) if d.severity == "error"]
+    as_yaml_1_2 = {"model": {"type": "M", "init_cfg": {
+        "type": "Kaiming", "layer": "Conv2d", "bias": "yes"}}}
+    assert not config_validator.is_valid(as_yaml_1_2)
+    editors = (REPO / "README.md").read_text().partition("## Editors")[2].partition("\n## ")[0]
+    assert "yaml.yamlVersion" in editors and "YAML 1.1" in editors
