@@ -203,36 +203,63 @@ def init_cfg_schema() -> dict[str, Any]:
     }
 
 
-def config_schema() -> dict[str, Any]:
-    """The JSON Schema of a config document: any mapping, with every ``init_cfg`` key at
-    any depth checked against the init_cfg schema."""
-    inner = init_cfg_schema()
-    defs = inner.pop("$defs")
-    defs["InitCfg"] = {k: v for k, v in inner.items() if k not in {"$schema", "$id"}}
-    init_cfg_key = {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/InitCfg"}]}
-    defs["Node"] = {
+def _node(name: str, init_cfg_key: dict[str, Any]) -> dict[str, Any]:
+    """Any value, with every ``init_cfg`` key in it checked by ``init_cfg_key``."""
+    return {
         "anyOf": [
             {
                 "type": "object",
                 "properties": {"init_cfg": init_cfg_key},
-                "additionalProperties": {"$ref": "#/$defs/Node"},
+                "additionalProperties": {"$ref": f"#/$defs/{name}"},
             },
-            {"type": "array", "items": {"$ref": "#/$defs/Node"}},
+            {"type": "array", "items": {"$ref": f"#/$defs/{name}"}},
             {"not": {"type": ["object", "array"]}},
         ]
     }
+
+
+def _document(node: str, init_cfg_key: dict[str, Any]) -> dict[str, Any]:
+    # The document's own init_cfg is one too (validate checks it): without it here,
+    # the top-level key was read as a plain value like any other.
+    return {
+        "properties": {
+            "_base_": {"anyOf": [{"type": "string"}, {"type": "array"}]},
+            "init_cfg": init_cfg_key,
+        },
+        "additionalProperties": {"$ref": f"#/$defs/{node}"},
+    }
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of a config document: any mapping, with every ``init_cfg`` key at
+    any depth checked against the init_cfg schema.
+
+    In a config with ``_base_`` a dict ``init_cfg`` is merged into its base's, key by
+    key (``{val: 2}`` over a base Constant, ``_delete_: true`` to replace it), so what
+    the file holds need not be a whole entry: only lists, which replace the base's
+    value, and values that are neither are checked there.
+    """
+    inner = init_cfg_schema()
+    defs = inner.pop("$defs")
+    defs["InitCfg"] = {k: v for k, v in inner.items() if k not in {"$schema", "$id"}}
+    whole = {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/InitCfg"}]}
+    merged = {
+        "anyOf": [
+            {"type": "null"},
+            {"description": "merged into the base config's init_cfg", "type": "object"},
+            {"$ref": "#/$defs/InitCfg"},
+        ]
+    }
+    defs["Node"] = _node("Node", whole)
+    defs["ChildNode"] = _node("ChildNode", merged)
     return {
         "$schema": DRAFT,
         "$id": "config.schema.json",
         "title": "MMEngine-style config (initcfg)",
         "type": "object",
-        "additionalProperties": {"$ref": "#/$defs/Node"},
-        # The document's own init_cfg is one too (validate checks it): without it here,
-        # the top-level key was read as a plain value like any other.
-        "properties": {
-            "_base_": {"anyOf": [{"type": "string"}, {"type": "array"}]},
-            "init_cfg": init_cfg_key,
-        },
+        "if": {"required": ["_base_"]},
+        "then": _document("ChildNode", merged),
+        "else": _document("Node", whole),
         "$defs": defs,
     }
 

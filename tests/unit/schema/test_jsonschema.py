@@ -231,3 +231,34 @@ def test_readme_warns_that_editors_read_yaml_1_2_where_mmengine_reads_1_1(
     assert not config_validator.is_valid(as_yaml_1_2)
     editors = (REPO / "README.md").read_text().partition("## Editors")[2].partition("\n## ")[0]
     assert "yaml.yamlVersion" in editors and "YAML 1.1" in editors
+
+
+@pytest.mark.parametrize("child_init_cfg", [
+    {"val": 2},
+    {"_delete_": True, "type": "Kaiming", "layer": "Conv2d"},
+    {"type": "Constant"},
+], ids=["one-key", "delete-and-replace", "type-only"])
+def test_a_child_configs_partial_init_cfg_passes_the_schema(
+    child_init_cfg: dict[str, object], tmp_path: Path,
+    config_validator: jsonschema.Draft202012Validator,
+) -> None:
+    # A dict init_cfg in a config with _base_ is merged into the base's key by key:
+    # validate checks the merged value, the schema sees only the file's part of it.
+    (tmp_path / "base.yaml").write_text(
+        "model:\n  type: M\n  init_cfg: {type: Constant, val: 1, layer: Conv2d}\n")
+    child = {"_base_": "base.yaml", "model": {"init_cfg": child_init_cfg}}
+    (tmp_path / "child.yaml").write_text(yaml.safe_dump(child))
+    assert not initcfg_validate(tmp_path / "child.yaml")
+    errors = [e.message for e in config_validator.iter_errors(child)]
+    assert not errors
+
+
+@pytest.mark.parametrize("init_cfg", [5, [{}], [{"type": "Kaiming", "layr": "Conv2d"}]],
+                         ids=["scalar", "empty-entry-in-list", "unknown-key-in-list"])
+def test_a_child_config_still_has_its_replacing_init_cfg_values_checked(
+    init_cfg: object, config_validator: jsonschema.Draft202012Validator,
+) -> None:
+    # A list or a scalar replaces the base's value whole, so it is checked as written.
+    for document in ({"_base_": "base.py", "model": {"backbone": {"init_cfg": init_cfg}}},
+                     {"_base_": ["base.py"], "init_cfg": init_cfg}):
+        assert not config_validator.is_valid(document)
