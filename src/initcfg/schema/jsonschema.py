@@ -223,7 +223,10 @@ def _document(node: str, init_cfg_key: dict[str, Any]) -> dict[str, Any]:
     # the top-level key was read as a plain value like any other.
     return {
         "properties": {
-            "_base_": {"anyOf": [{"type": "string"}, {"type": "array"}]},
+            # validate refuses any other entry (IC211): a base is a path.
+            "_base_": {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+            },
             "init_cfg": init_cfg_key,
         },
         "additionalProperties": {"$ref": f"#/$defs/{node}"},

@@ -262,3 +262,15 @@ def test_a_child_config_still_has_its_replacing_init_cfg_values_checked(
     for document in ({"_base_": "base.py", "model": {"backbone": {"init_cfg": init_cfg}}},
                      {"_base_": ["base.py"], "init_cfg": init_cfg}):
         assert not config_validator.is_valid(document)
+
+
+@pytest.mark.parametrize("bases", [["base.yaml", 3], [None], {"a": "base.yaml"}],
+                         ids=["int-entry", "null-entry", "mapping"])
+def test_base_entries_that_are_not_paths_fail_the_schema(
+    bases: object, tmp_path: Path, config_validator: jsonschema.Draft202012Validator,
+) -> None:
+    (tmp_path / "base.yaml").write_text("x: 1\n")
+    document = {"_base_": bases, "model": {"type": "M"}}
+    (tmp_path / "child.yaml").write_text(yaml.safe_dump(document))
+    assert "IC211" in {d.code for d in initcfg_validate(tmp_path / "child.yaml")}
+    assert not config_validator.is_valid(document)
