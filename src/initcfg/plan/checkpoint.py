@@ -301,6 +301,8 @@ def read_checkpoint(
 
     Raises:
         CheckpointError: Unresolvable, missing, unreadable, not weights-only, or not a dict.
+            Tensors no parameter can take are refused only by :func:`select_keys`, for
+            the keys a module would load.
     """
     source = resolve_checkpoint(checkpoint)
     if source.startswith(_URL_SCHEMES):
@@ -381,16 +383,6 @@ def read_checkpoint(
             f"checkpoint {checkpoint} holds module versions (_metadata) that are not a "
             "dict of dicts by module name, so torch cannot load it; re-save the state dict"
         )
-    unloadable = [
-        f"{key!r} ({reason})" for key, value in state.items()
-        if (reason := _why_not_loadable(value)) is not None
-    ]
-    if unloadable:
-        shown = ", ".join(unloadable[:3]) + (" ..." if len(unloadable) > 3 else "")
-        raise CheckpointError(
-            f"checkpoint {checkpoint} holds tensors that cannot be copied into a model's "
-            f"parameters: {shown}; loading would leave those parameters as they were"
-        )
     return cast(StateDict, state)  # every entry was just checked to be name → tensor
 
 
@@ -431,14 +423,21 @@ def _weights_elsewhere(state: Mapping[Any, Any]) -> str:
 
 
 def select_keys(
-    state: StateDict, prefix: str | None, checkpoint: str, *, runner: bool = False
+    state: StateDict,
+    prefix: str | None,
+    checkpoint: str,
+    *,
+    into: torch.nn.Module,
+    runner: bool = False,
 ) -> StateDict:
-    """The keys a Pretrained entry loads: ``module.`` stripped (no prefix, module versions
-    kept), or only those under ``prefix`` with it removed. ``runner``: the keys the
-    Runner's ``load_from`` loads, which strips ``module`` and the character after it.
+    """The keys a Pretrained entry loads into ``into``: ``module.`` stripped (no prefix,
+    module versions kept), or only those under ``prefix`` with it removed. ``runner``: the
+    keys the Runner's ``load_from`` loads, which strips ``module`` and the character after
+    it. Keys ``into`` does not have are kept (they are reported as unexpected).
 
     Raises:
-        CheckpointError: No key starts with the prefix.
+        CheckpointError: No key starts with the prefix, or a tensor ``into`` would take
+            cannot be copied into it.
     """
     if prefix is None:
         pattern = _RUNNER_MODULE_PREFIX if runner else _MODULE_PREFIX
@@ -446,6 +445,7 @@ def select_keys(
             (pattern.sub("", key), value) for key, value in state.items()
         )
         selected._metadata = getattr(state, "_metadata", OrderedDict())  # type: ignore[attr-defined]
+        _refuse_uncopyable(selected, into, checkpoint)
         return selected
     head = prefix if prefix.endswith(".") else prefix + "."
     size = len(head)
@@ -455,7 +455,31 @@ def select_keys(
             f"no key of checkpoint {checkpoint} starts with prefix {head!r}; "
             "MMEngine raises AssertionError here"
         )
+    _refuse_uncopyable(kept, into, checkpoint)
     return kept
+
+
+def _refuse_uncopyable(
+    selected: Mapping[str, torch.Tensor], into: torch.nn.Module, checkpoint: str
+) -> None:
+    """Refuse the load when a tensor ``into`` would take cannot be copied into it.
+
+    Only keys the module has matter: a non-strict load (MMEngine's) never looks at the
+    others, so a meta or sparse tensor under a key the model lacks, or outside the
+    prefix, loads nothing and breaks nothing.
+    """
+    wanted = into.state_dict(keep_vars=True).keys()
+    unloadable = [
+        f"{key!r} ({reason})" for key in wanted
+        if (value := selected.get(key)) is not None
+        and (reason := _why_not_loadable(value)) is not None
+    ]
+    if unloadable:
+        shown = ", ".join(unloadable[:3]) + (" ..." if len(unloadable) > 3 else "")
+        raise CheckpointError(
+            f"checkpoint {checkpoint} holds tensors that cannot be copied into a model's "
+            f"parameters: {shown}; loading would leave those parameters as they were"
+        )
 
 
 def expected_state(module: torch.nn.Module) -> dict[str, tuple[int, ...]]:

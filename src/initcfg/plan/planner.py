@@ -309,7 +309,10 @@ class Planner:
                 # Memory-mapped and not cached: the module's own init_weights reads the
                 # file again, and no step of the plan needs its tensors.
                 state = read_checkpoint(checkpoint, location or "cpu", mmap=True)
-                select_keys(state, prefix if isinstance(prefix, str) else None, checkpoint)
+                select_keys(
+                    state, prefix if isinstance(prefix, str) else None, checkpoint,
+                    into=module,
+                )
                 del state
             except CheckpointError as error:
                 self.report(
@@ -545,7 +548,8 @@ class Planner:
             try:
                 state = self.checkpoint(init.checkpoint, init.map_location)
                 selected = select_keys(
-                    state, init.prefix, init.checkpoint, runner=origin.source == "load_from"
+                    state, init.prefix, init.checkpoint, into=module,
+                    runner=origin.source == "load_from",
                 )
             except CheckpointError as error:
                 spec.error = str(error)

@@ -256,7 +256,32 @@ def test_tensors_torch_cannot_copy_into_a_parameter_are_refused(
     # arrive; a nested tensor's shape even raises.
     ckpt = _save(tmp_path / f"{kind}.pth", _uncopyable(Root().state_dict(), kind))
     with pytest.raises(CheckpointError, match="cannot be copied into a model's parameters"):
-        read_checkpoint(ckpt)
+        init_weights(Root(dict(type="Pretrained", checkpoint=ckpt)))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch: quantized/nested are deprecated
+@pytest.mark.parametrize("kind", ["meta", "sparse", "quantized", "nested"])
+@pytest.mark.parametrize("where", ["a key the model lacks", "outside the prefix"])
+def test_uncopyable_tensors_the_model_never_takes_do_not_stop_the_load(
+    tmp_path: Path, kind: str, where: str
+) -> None:
+    # MMEngine's non-strict load never looks at keys the module lacks (nor at keys a
+    # prefix leaves out), so such tensors load nothing and break nothing; the whole
+    # checkpoint was refused for them.
+    source = Root()
+    nn.init.constant_(source.fc.weight, 7.0)
+    stray = _uncopyable({"fc.weight": torch.zeros(3, 3)}, kind)["fc.weight"]
+    if where == "a key the model lacks":
+        state = {**source.state_dict(), "extra.weight": stray}
+        target = Root(dict(type="Pretrained", checkpoint=_save(tmp_path / "c.pth", state)))
+    else:
+        state = {**{f"backbone.{k}": v for k, v in source.state_dict().items()},
+                 "neck.fc.weight": stray}
+        target = Root(dict(type="Pretrained", checkpoint=_save(tmp_path / "c.pth", state),
+                           prefix="backbone"))
+    read_checkpoint(str(tmp_path / "c.pth"))
+    init_weights(target)
+    assert torch.equal(target.fc.weight, source.fc.weight)
 
 
 @pytest.mark.parametrize("versions", ["x", {"": 5}])

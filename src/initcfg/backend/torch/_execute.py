@@ -222,10 +222,11 @@ def execute(
             if state is None:
                 state = read_checkpoint(spec.checkpoint, spec.map_location)
                 cache[key] = state
-            selected = select_keys(
-                state, spec.prefix, spec.checkpoint, runner=step.origin.source == "load_from"
-            )
             target = modules[step.target]
+            selected = select_keys(
+                state, spec.prefix, spec.checkpoint, into=target,
+                runner=step.origin.source == "load_from",
+            )
             result = compare(expected_state(target), selected)
             load_into(target, selected)
             loads.append((step, result))

@@ -160,7 +160,7 @@ def check_plan_fits(
                     if state is None:
                         state = cache[key] = read_checkpoint(spec.checkpoint, spec.map_location)
                     select_keys(
-                        state, spec.prefix, spec.checkpoint,
+                        state, spec.prefix, spec.checkpoint, into=target,
                         runner=step.origin.source == "load_from",
                     )
                 except CheckpointError as error:
