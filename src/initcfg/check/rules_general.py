@@ -32,7 +32,8 @@ define(
     "IC005", "error", "The file's root is not a mapping of names",
     why="A config is a mapping of top-level keys; a list or a scalar at the root cannot "
     "be a config, and MMEngine reads each top-level key as a name, so a key that is not "
-    "a string (`1:` or `null:` in YAML) makes it crash.",
+    "a string (`1:` or `null:` in YAML, or such a key in a mapping given to "
+    "`initcfg.validate`) makes it crash.",
     example="- type: Kaiming",
     fix="Put the settings under keys such as `model:`.",
 )

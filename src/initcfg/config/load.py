@@ -12,7 +12,7 @@ from initcfg.config.budget import MAX_TREE_ITEMS, tree_size
 from initcfg.config.evaluator import LazySourceMap, LocTable, plain
 from initcfg.config.files import read_config_text
 from initcfg.config.loaded import Loaded
-from initcfg.config.loader import Loader
+from initcfg.config.loader import Loader, key_not_a_name
 from initcfg.config.mapping import MAX_MAPPING_DEPTH as MAX_MAPPING_DEPTH
 from initcfg.config.mapping import plain_config
 from initcfg.config.merge import add_scope, unshare
@@ -377,4 +377,11 @@ def tree_from_mapping(value: Mapping[str, Any]) -> ConfigTree:
     plain, problem = plain_config(value if mapping is None else mapping)
     if problem is not None:
         return ConfigTree({}, SourceMap(), path=None, diagnostics=[problem])
+    # As for a file: MMEngine reads each top-level key as a name, so one that is not a
+    # string is reported and left out, not passed over in silence.
+    strays = [key for key in plain if not isinstance(key, str)]
+    if strays:
+        named = {key: item for key, item in plain.items() if isinstance(key, str)}
+        return ConfigTree(named, SourceMap(), path=None,
+                          diagnostics=[key_not_a_name(key) for key in strays])
     return ConfigTree(plain, SourceMap(), path=None)

@@ -41,6 +41,14 @@ from initcfg.diagnostics import Diagnostic, Location, diagnostic
 DEPRECATION_KEY = "_deprecation_"
 
 
+def key_not_a_name(key: object) -> Diagnostic:
+    """IC005 for a top-level ``key`` that is not a string, in a file or a mapping alike."""
+    return diagnostic(
+        "IC005", f"top-level key {key!r} ({type(key).__name__}) is not a name: a config's "
+        "top-level keys are strings",
+    )
+
+
 class Loader(BasesMixin, TrustedMixin):
     """Loads config files with their bases, sharing the process-wide cache.
 
@@ -387,12 +395,7 @@ class Loader(BasesMixin, TrustedMixin):
         top = context.table.table(value)
         for key in value:
             if not isinstance(key, str):
-                context.report(
-                    diagnostic(
-                        "IC005", f"top-level key {key!r} ({type(key).__name__}) is not a "
-                        "name: a config's top-level keys are strings",
-                    ).at(top.get(key) or context.root)
-                )
+                context.report(key_not_a_name(key).at(top.get(key) or context.root))
         context.ok = False
         kept = {key: item for key, item in value.items() if isinstance(key, str)}
         context.table.share(kept, value)

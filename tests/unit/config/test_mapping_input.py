@@ -70,3 +70,15 @@ def test_shared_values_are_not_loops() -> None:
         "model": {"type": "X", "init_cfg": {"type": "Kaiming", "layer": "Conv2d"}},
     }
     assert initcfg.validate(config) == []
+
+
+def test_top_level_keys_that_are_not_strings_are_reported_as_in_a_file() -> None:
+    # A YAML file's `1:` or `null:` at the top is IC005 (MMEngine reads each top-level
+    # key as a name); the same keys in a mapping were passed over without a word.
+    layer_typo = {"type": "X", "init_cfg": {"type": "Kaiming", "layer": "Conv2D"}}
+    problems = initcfg.validate({1: "a", None: "c", "model": layer_typo})
+    assert [p.code for p in problems] == ["IC005", "IC005", "IC115"]
+    assert "1 (int)" in problems[0].message and "None (NoneType)" in problems[1].message
+    tree = tree_from_mapping({(1, 2): 3, "lr": 0.1})
+    assert tree.to_dict() == {"lr": 0.1}
+    assert [p.code for p in tree.diagnostics] == ["IC005"]
