@@ -13,10 +13,11 @@ from initcfg.check.render import (
     rules_markdown,
     unknown_code,
 )
+from initcfg.cli.interrupt import InterruptibleCommand
 from initcfg.errors import EXIT_USAGE
 
 
-@click.command("explain")
+@click.command("explain", cls=InterruptibleCommand)
 @click.argument("code", required=False)
 @click.option("--markdown", is_flag=True, help="Print the whole catalogue as docs/rules.md.")
 def explain_command(code: str | None, markdown: bool) -> None:

@@ -7,8 +7,10 @@ import sys
 
 import click
 
+from initcfg.cli.interrupt import InterruptibleCommand
 
-@click.command("finetune-summary")
+
+@click.command("finetune-summary", cls=InterruptibleCommand)
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from initcfg.check.render import render_text
+from initcfg.cli.interrupt import InterruptibleCommand
 from initcfg.errors import EXIT_ERRORS, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ _HELP = """Plan CONFIG before it runs: the init plan (plan init) or the training
 _ALIAS = "initcfg.plan.alias"
 
 
-@click.command("plan")
+@click.command("plan", cls=InterruptibleCommand)
 @click.argument("config", type=click.Path(dir_okay=False))
 @_with([*_COMMON[:2], _INIT[0], _COMMON[2], *_INIT[1:], *_COMMON[3:], *_ALIAS_ONLY, *_TRAIN])
 def _plan_alias(**options: Any) -> None:

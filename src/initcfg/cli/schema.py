@@ -6,8 +6,10 @@ import sys
 
 import click
 
+from initcfg.cli.interrupt import InterruptibleCommand
 
-@click.command("schema")
+
+@click.command("schema", cls=InterruptibleCommand)
 @click.option(
     "--output", "-o", type=click.Path(file_okay=False), default=None,
     help="Folder to write init_cfg.schema.json and config.schema.json into. "

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from initcfg.check.render import render_text
+from initcfg.cli.interrupt import InterruptibleCommand
 from initcfg.config.tree import ConfigTree
 from initcfg.errors import EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_USAGE
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 
 
-@click.command("train")
+@click.command("train", cls=InterruptibleCommand)
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option(
     "--work-dir", type=click.Path(file_okay=False), default=None,

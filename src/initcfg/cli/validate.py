@@ -11,6 +11,7 @@ import click
 from initcfg.check.render import RENDERERS, render_text
 from initcfg.check.run import RunResult, validate_paths
 from initcfg.check.settings import Settings, check_selector
+from initcfg.cli.interrupt import InterruptibleCommand
 
 
 def _selectors(
@@ -49,7 +50,7 @@ def _counts(result: RunResult) -> str:
     return text
 
 
-@click.command("validate")
+@click.command("validate", cls=InterruptibleCommand)
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--format", "output_format", type=click.Choice(sorted(RENDERERS)), default="text",

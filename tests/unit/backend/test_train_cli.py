@@ -275,3 +275,28 @@ def test_a_failing_data_or_metric_factory_is_named_where_the_config_names_it(
     assert result.exit_code == 1, result.output
     assert message in result.output and f"{key}: " in result.output
     assert f"{path}:" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["plan", "train"])
+@pytest.mark.parametrize("named_by", ["model.type", "--model"])
+def test_a_model_factory_that_is_interrupted_exits_130(
+    tmp_path: Path, command: str, named_by: str
+) -> None:
+    # Ctrl-C while the factory builds the model is an interrupt (130), as it is during
+    # training: click's own 'Aborted!' exits 1, which reads as a config with errors.
+    (tmp_path / "fac.py").write_text("def build(**kwargs):\n    raise KeyboardInterrupt\n")
+    config = shapes_config()
+    config["model"] = {"type": "fac:build"}
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(config))
+    model = ["--model", "fac.py:build"] if named_by == "--model" else []
+    work = ["--work-dir", str(tmp_path / "w")] if command == "train" else []
+    done = subprocess.run(
+        [sys.executable, "-m", "initcfg", command, str(path), *model, *work],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
+             "OMP_NUM_THREADS": "1"},
+    )
+    assert done.returncode == 130, done.stderr
+    assert "interrupted" in done.stderr
+    assert "Aborted!" not in done.stderr and "Traceback" not in done.stderr
