@@ -27,6 +27,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -35,6 +36,7 @@ from mmengine.hooks import Hook  # type: ignore[import-untyped]
 from mmengine.logging.history_buffer import HistoryBuffer  # type: ignore[import-untyped]
 from mmengine.model import is_model_wrapper  # type: ignore[import-untyped]
 from mmengine.registry import HOOKS  # type: ignore[import-untyped]
+from mmengine.runner.checkpoint import find_latest_checkpoint  # type: ignore[import-untyped]
 from torch import nn
 
 from initcfg.check.validate import check_tree, document_for
@@ -43,6 +45,7 @@ from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, diagnostic, place
 from initcfg.plan.checkpoint import compare, expected_state, mmengine_checkpoints_allowed
+from initcfg.plan.init_diagnostics import KEEP_DEFAULT
 from initcfg.plan.init_plan import InitPlan, compile_init_plan, describe_step
 
 __all__ = ["InitcfgHook", "InitcfgStop"]
@@ -147,6 +150,32 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ")"
 
 
+def _resume_source(runner: Any) -> str | None:
+    """The checkpoint a ``resume=True`` run will resume from, chosen as the Runner's
+    ``load_or_resume`` chooses it: ``load_from`` when set, else the latest checkpoint in
+    the work dir; None when there is none (the run then starts from scratch)."""
+    load_from = getattr(runner, "_load_from", None)
+    if isinstance(load_from, str):
+        return load_from
+    work_dir = getattr(runner, "work_dir", None)
+    if not isinstance(work_dir, str):
+        return None
+    latest: Any = find_latest_checkpoint(work_dir)
+    return latest if isinstance(latest, str) else None
+
+
+def _resumed_over(found: Diagnostic, resume_from: str) -> Diagnostic:
+    """``found`` as it reads before a resume from ``resume_from``: IC405's parameters
+    keep torch's default only until the resumed checkpoint is loaded over them."""
+    if found.code != "IC405":
+        return found
+    return replace(found, message=found.message.replace(
+        KEEP_DEFAULT,
+        f"parameters no init step writes (the resume from {resume_from} then loads the "
+        "checkpoint's values over them)",
+    ))
+
+
 @HOOKS.register_module()
 class InitcfgHook(Hook):  # type: ignore[misc]
     """Checks and plans the real run inside MMEngine's Runner, and reports what loads.
@@ -206,6 +235,7 @@ class InitcfgHook(Hook):  # type: ignore[misc]
         plan: InitPlan | None = None
         if self.plan:
             resuming = bool(runner.cfg.get("resume", False))
+            resume_from = _resume_source(runner) if resuming else None
             try:
                 plan = compile_init_plan(tree, model, load_from=not resuming)
             except Exception as error:  # a model initcfg cannot plan must not stop training
@@ -219,15 +249,15 @@ class InitcfgHook(Hook):  # type: ignore[misc]
             else:
                 # The plan repeats the grammar's findings; each is logged once.
                 seen = {(d.code, d.path, d.message) for d in found}
-                found.extend(
-                    d for d in place(plan.diagnostics, tree.location, tree.path)
-                    if (d.code, d.path, d.message) not in seen
-                )
+                planned = place(plan.diagnostics, tree.location, tree.path)
+                if resume_from is not None:
+                    planned = [_resumed_over(d, resume_from) for d in planned]
+                found.extend(d for d in planned if (d.code, d.path, d.message) not in seen)
         self.diagnostics = found
         self.init_plan = plan
         self._log_diagnostics(runner, found, tree.path)
         if plan is not None:
-            self._log_plan(runner, plan)
+            self._log_plan(runner, plan, resume_from)
         self.stopping = []
         if self.fail_on is not None:
             threshold = _SEVERITY_RANK[self.fail_on]
@@ -237,13 +267,17 @@ class InitcfgHook(Hook):  # type: ignore[misc]
         # MMEngine runs them whatever the init_cfg or the train settings say.
         self._wrap_loading(runner)
 
-    def _log_plan(self, runner: Any, plan: InitPlan) -> None:
+    def _log_plan(self, runner: Any, plan: InitPlan, resume_from: str | None) -> None:
         counts = plan.counts()
+        resumed = "" if resume_from is None else (
+            f"; then the resume from {resume_from} loads its values over every tensor it "
+            "holds (the resume's load report says which)"
+        )
         lines = [
             f"init plan: {counts['parameters']} parameters: {counts['initializer']} by an "
             f"initializer, {counts['checkpoint']} from a checkpoint, {counts['init_weights']} "
             f"by a module's own init_weights, {counts['untouched']} keep torch's default; "
-            f"{counts['overwritten']} overwritten at least once"
+            f"{counts['overwritten']} overwritten at least once{resumed}"
         ]
         for name, shape, writer, where, overwrote in plan.rows():
             place = f" [{where}]" if where and where != "-" else ""

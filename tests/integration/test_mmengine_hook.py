@@ -212,6 +212,30 @@ def test_resume_restores_mmengine_s_message_hub(tmp_path: Path) -> None:
     assert (work / "epoch_2.pth").is_file()
 
 
+def test_before_a_resume_ic405_says_the_resumed_checkpoint_loads_the_untouched(
+    tmp_path: Path,
+) -> None:
+    # The toy's BatchNorm has no init step: IC405 said its parameters "keep torch's
+    # default", but the Runner resumes from epoch_1.pth right after init_weights.
+    work = tmp_path / "resume"
+    config = toy_config(str(work), resume=True)
+    first = _runner(tmp_path, config)
+    first.train()  # nothing to resume from yet: the Runner starts from scratch
+    assert "info[IC405] 2 of 6 parameters keep torch's default initialization" in _log(first)
+    config["train_cfg"] = {"by_epoch": True, "max_epochs": 2}
+    runner = _runner(tmp_path, config)
+    runner.train()
+    # Two runners started in the same second share a log folder: take the second's part.
+    log = _log(runner).rsplit("IC317", 1)[1]
+    latest = str(work / "epoch_1.pth")
+    assert "keep torch's default initialization" not in log
+    assert (
+        f"info[IC405] 2 of 6 parameters no init step writes (the resume from {latest} "
+        "then loads the checkpoint's values over them)"
+    ) in log
+    assert f"overwritten at least once; then the resume from {latest} loads" in log
+
+
 def test_a_bad_fail_on_is_refused() -> None:
     from initcfg.mmengine import InitcfgHook
 

@@ -115,6 +115,11 @@ def _provenance_diagnostics(plan: InitPlan, parameters: int | None = None) -> No
     _untouched(plan, {name for name, indices in writers.items() if indices}, parameters)
 
 
+# IC405's claim, which a caller that knows a later load (InitcfgHook, before a resume)
+# replaces with what that load does.
+KEEP_DEFAULT = "parameters keep torch's default initialization"
+
+
 def _untouched(plan: InitPlan, written: set[str], parameters: int | None) -> None:
     """IC405: the parameters nothing writes (``written``: the names something writes)."""
     if parameters is None:
@@ -126,8 +131,7 @@ def _untouched(plan: InitPlan, written: set[str], parameters: int | None) -> Non
         plan.diagnostics.append(
             diagnostic(
                 "IC405",
-                f"{len(untouched)} of {len(params)} "
-                "parameters keep torch's default initialization: "
+                f"{len(untouched)} of {len(params)} {KEEP_DEFAULT}: "
                 + ", ".join(untouched[:5])
                 + (" …" if len(untouched) > 5 else ""),
             ).at(None, plan.config)  # about the whole model: shown at the config's name
