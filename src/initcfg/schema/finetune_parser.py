@@ -140,6 +140,17 @@ class _Parser:
     def mapping(self, value: Any, path: KeyPath, what: str) -> Mapping[str, Any] | None:
         if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
             return value
+        if isinstance(value, Mapping):
+            # It is a dict: saying it must be one hides the key that is wrong.
+            for key in value:
+                if not isinstance(key, str):
+                    self.report(
+                        "IC302",
+                        f"key {_show(key)} of {what} is not a string: its keys are "
+                        "the names of settings (MMEngine passes most as keyword arguments)",
+                        (*path, key),
+                    )
+            return None
         self.report("IC302", f"{what} must be a dict (got {_show(value)})", path)
         return None
 

@@ -321,3 +321,24 @@ def test_a_key_that_is_no_string_is_reported_at_the_key() -> None:
         "IC302", "optim_wrapper.paramwise_cfg.custom_keys[3]",
         "key 3 of custom_keys: input should be a valid string (got 3)",
     )]
+
+
+def test_a_section_with_a_key_that_is_no_string_names_that_key(write: Any) -> None:
+    # It is a dict: "train_cfg must be a dict (got {...})" sent the reader looking for
+    # a list or a scalar where there was none, and pointed at the section, not the key.
+    import initcfg
+
+    path = write("k.yaml", (
+        "train_cfg: {by_epoch: true, max_epochs: 2, 7: 8}\n"
+        "optim_wrapper:\n"
+        "  optimizer: {type: SGD, lr: 0.1, 9: 1}\n"
+        "param_scheduler: [{type: MultiStepLR, milestones: [1], 11: 2}]\n"
+    ))
+    found = [(d.code, d.path, d.line, d.message) for d in initcfg.validate(path)]
+    assert [entry[:3] for entry in found] == [
+        ("IC302", "train_cfg[7]", 1),
+        ("IC302", "optim_wrapper.optimizer[9]", 3),
+        ("IC302", "param_scheduler[0][11]", 4),
+    ]
+    assert found[0][3].startswith("key 7 of train_cfg is not a string")
+    assert not [entry for entry in found if "must be a dict" in entry[3]]
