@@ -348,6 +348,23 @@ def resolve(
     return value
 
 
+def _keyword_arguments(section: Mapping[Any, Any]) -> dict[str, Any]:
+    """The model section's keys but ``type``, as a factory's keyword arguments.
+
+    Raises:
+        FactoryError: A key is no string: Python refuses it as a keyword ("keywords must
+            be strings"), which read as the factory's own failure.
+    """
+    for key in section:
+        if not isinstance(key, str):
+            raise FactoryError(
+                f"model key {key!r} ({type(key).__name__}) is not a string, so the "
+                "factory cannot take it as a keyword argument",
+                ("model", key),
+            )
+    return {key: value for key, value in section.items() if key != "type"}
+
+
 def _call_with_section(factory: Any, section: dict[str, Any]) -> Any:
     """Call ``factory`` the way its signature asks for the model section.
 
@@ -358,11 +375,11 @@ def _call_with_section(factory: Any, section: dict[str, Any]) -> Any:
         parameters = list(inspect.signature(factory).parameters.values())
     except (TypeError, ValueError):
         return factory()
-    kwargs = {key: value for key, value in section.items() if key != "type"}
+    keys = {key for key in section if key != "type"}
     names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
     takes_any_keyword = any(p.kind == p.VAR_KEYWORD for p in parameters)
-    if kwargs and (takes_any_keyword or set(kwargs) <= names):
-        return factory(**kwargs)
+    if keys and (takes_any_keyword or keys <= names):
+        return factory(**_keyword_arguments(section))
     positional = [
         p for p in parameters
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
@@ -392,6 +409,8 @@ def build_model(
     section = dict(model_section) if isinstance(model_section, Mapping) else {}
     try:
         model = _call_with_section(factory, section)
+    except FactoryError:
+        raise  # the config's fault, found before the factory ran
     except (Exception, SystemExit) as error:  # the user's code: reported, not raised
         raise FactoryError(f"{spec} raised {type(error).__name__}: {error}") from error
     return _checked_model(model, spec)
@@ -444,7 +463,7 @@ def model_from_config(
         )
     assert isinstance(section, Mapping) and isinstance(target, str)
     factory = resolve(target, ("model", "type"), base_dir, project_only=not trust)
-    kwargs = {key: value for key, value in section.items() if key != "type"}
+    kwargs = _keyword_arguments(section)
     try:
         model = factory(**kwargs)
     except (Exception, SystemExit) as error:  # the user's code: reported, not raised

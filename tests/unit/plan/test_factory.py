@@ -151,6 +151,27 @@ def test_a_model_section_that_is_no_dict_is_named_as_such(
     assert found == ([] if text.startswith("lr") else [("IC302", 1)])
 
 
+def test_a_model_key_that_is_no_string_is_the_config_s_fault_not_the_factory_s(
+    write: WriteFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python refuses it as a keyword: "nets:net raised TypeError: keywords must be
+    # strings" blamed the factory, at model.type, for a key the config wrote.
+    from initcfg.plan.factory import build_model
+
+    write("nets.py", "import torch\ndef net(**kwargs):\n    return torch.nn.Linear(2, 2)\n"
+          "def whole(section):\n    return torch.nn.Linear(2, 2)\n")
+    path = write("c.yaml", "model: {type: 'nets:net', 5: 6}\n")
+    monkeypatch.chdir(path.parent)
+    for build in (lambda: model_from_config(load_config(path)),
+                  lambda: build_model("nets.py:net", {"type": "nets:net", 5: 6})):
+        with pytest.raises(FactoryError) as raised:
+            build()
+        assert raised.value.path == ("model", 5)
+        assert raised.value.message.startswith("model key 5 (int) is not a string")
+    # a factory that takes the section as one argument takes such a key, too
+    assert isinstance(build_model("nets.py:whole", {5: 6}), nn.Linear)
+
+
 def test_a_module_whose_own_import_fails_names_what_is_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
