@@ -133,9 +133,23 @@ class _RuntimeParser:
 
     def mapping(self, value: Any, path: KeyPath, what: str, code: str) -> Mapping[str, Any] | None:
         if isinstance(value, Mapping):
+            self.string_keys(value, path, what, code)
             return value
         self.report(code, f"expected {what} as a dict, got {type(value).__name__}", path)
         return None
+
+    def string_keys(self, value: Mapping[Any, Any], path: KeyPath, what: str, code: str) -> None:
+        """Report each key of ``value`` that is no string: the Runner (and initcfg's own
+        loop) passes these keys to what it builds as keyword arguments, which Python
+        refuses ("keywords must be strings")."""
+        for key in value:
+            if not isinstance(key, str):
+                self.report(
+                    code,
+                    f"key {_show(key)} of {what} is not a string: its keys are passed as "
+                    "keyword arguments",
+                    (*path, key),
+                )
 
     def count(self, body: Mapping[str, Any], key: str, path: KeyPath, minimum: int) -> int | None:
         value = body.get(key)
@@ -157,7 +171,8 @@ class _RuntimeParser:
                 into=self.factory_diagnostics,
             )
             return None
-        body = {str(key): item for key, item in value.items()}
+        self.string_keys(value, path, what, "IC302")
+        body = {key: item for key, item in value.items() if isinstance(key, str)}
         target = body.pop("type", None)
         made = FactoryCfg(target if isinstance(target, str) else "", body, path)
         if not made.is_callable:
@@ -250,7 +265,8 @@ class _RuntimeParser:
                 into=self.factory_diagnostics,
             )
             return None
-        body = {str(key): item for key, item in value.items()}
+        self.string_keys(value, ("model",), "model", "IC302")
+        body = {key: item for key, item in value.items() if isinstance(key, str)}
         target = body.pop("type", None)
         return FactoryCfg(target if isinstance(target, str) else "", body, ("model",))
 

@@ -124,3 +124,30 @@ def test_a_valid_config_has_no_runtime_findings() -> None:
     ]
     found = document.init_cfg_at(("model", "head", "init_cfg"))
     assert found is not None and type(found.entries[0]).__name__ == "Normal"
+
+
+def test_keys_that_are_no_string_in_what_is_built_are_reported_at_the_key(
+    write: Any,
+) -> None:
+    # The model, dataset and dataloader sections are keyword arguments of what is built:
+    # their keys were made strings in silence (dataset 7: 1 reached the factory as
+    # '7'=1), where MMEngine's build fails with "keywords must be strings".
+    path = write("d.yaml", (
+        "model: {type: 'nets:net', 5: 6}\n"
+        "train_dataloader:\n"
+        "  batch_size: 2\n"
+        "  3: 4\n"
+        "  dataset: {type: 'data:build', 7: 1}\n"
+    ))
+    found = [(d.code, d.path, d.line) for d in initcfg.validate(path)
+             if "is not a string" in d.message]
+    assert found == [
+        ("IC302", "model[5]", 1),
+        ("IC319", "train_dataloader[3]", 4),
+        ("IC302", "train_dataloader.dataset[7]", 5),
+    ]
+    settings = parse_document(tree_from_mapping(
+        {"train_dataloader": {"dataset": {"type": "data:build", 7: 1, "size": 2}}}
+    )).runtime
+    dataset = settings.train_dataloader.dataset if settings.train_dataloader else None
+    assert dataset is not None and dataset.kwargs == {"size": 2}
