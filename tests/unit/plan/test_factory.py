@@ -158,18 +158,22 @@ def test_a_model_key_that_is_no_string_is_the_config_s_fault_not_the_factory_s(
     # strings" blamed the factory, at model.type, for a key the config wrote.
     from initcfg.plan.factory import build_model
 
-    write("nets.py", "import torch\ndef net(**kwargs):\n    return torch.nn.Linear(2, 2)\n"
+    write("keyed_nets.py", "import torch\ndef net(**kwargs):\n    return torch.nn.Linear(2, 2)\n"
           "def whole(section):\n    return torch.nn.Linear(2, 2)\n")
-    path = write("c.yaml", "model: {type: 'nets:net', 5: 6}\n")
+    path = write("c.yaml", "model: {type: 'keyed_nets:net', 5: 6}\n")
     monkeypatch.chdir(path.parent)
+    # imported by name into this process: gone after the test, as other tests import
+    # a module of their own by a name of their own
+    monkeypatch.delitem(sys.modules, "keyed_nets", raising=False)
     for build in (lambda: model_from_config(load_config(path)),
-                  lambda: build_model("nets.py:net", {"type": "nets:net", 5: 6})):
+                  lambda: build_model("keyed_nets.py:net", {"type": "keyed_nets:net", 5: 6})):
         with pytest.raises(FactoryError) as raised:
             build()
         assert raised.value.path == ("model", 5)
         assert raised.value.message.startswith("model key 5 (int) is not a string")
     # a factory that takes the section as one argument takes such a key, too
-    assert isinstance(build_model("nets.py:whole", {5: 6}), nn.Linear)
+    assert isinstance(build_model("keyed_nets.py:whole", {5: 6}), nn.Linear)
+    sys.modules.pop("keyed_nets", None)
 
 
 def test_a_module_whose_own_import_fails_names_what_is_missing(
