@@ -307,6 +307,25 @@ TAGS = {
                            "IC215", target="c.yaml"),
 }
 
+# -- 10. text placeholders, substituted before anything is parsed -------------------------
+
+# Each file ends in an environment placeholder that is not set and has no default, the
+# IC205 that shows the text before it was read through.
+UNSET = "x = '{{$INITCFG_SURELY_UNSET:}}'\n"
+
+PLACEHOLDERS = {
+    "unfinished_environment_run": Case(one("# " + "{{$a:" * 200_000 + "\n" + UNSET), "IC205"),
+    "environment_run_then_spaces": Case(
+        one("# " + "{{$a:" * 200_000 + " " * 1_000_000 + "y\n" + UNSET), "IC205"
+    ),
+    "quoted_environment_run": Case(one("# " + "{{'$a:" * 200_000 + "\n" + UNSET), "IC205"),
+    "environment_run_in_yaml": Case(
+        one("# " + "{{$a:" * 200_000 + "\n" + UNSET.replace(" = ", ": "), "c.yaml"),
+        "IC205", target="c.yaml",
+    ),
+    "unfinished_base_run": Case(one("# " + "{{_base_.a" * 200_000 + "\n" + UNSET), "IC205"),
+}
+
 CLASSES: dict[str, dict[str, Case]] = {
     "doubling": DOUBLING,
     "format_width": WIDTHS,
@@ -317,6 +336,7 @@ CLASSES: dict[str, dict[str, Case]] = {
     "multibyte_line": MULTIBYTE,
     "inclusion_paths": INCLUSION,
     "yaml_python_tags": TAGS,
+    "text_placeholders": PLACEHOLDERS,
 }
 
 CASES = [
