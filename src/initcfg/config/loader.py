@@ -178,6 +178,16 @@ class Loader(BasesMixin, TrustedMixin):
             context.report(diagnostic("IC002", f"invalid Python: {error}").at(context.root))
             context.ok = False
             return context.done({})
+        except (RecursionError, MemoryError):
+            # CPython's parser gives up on expressions nested a few thousand deep
+            # (`- - - … 1`, `not not … x`) with these rather than a SyntaxError; running
+            # the file, MMEngine's parse fails the same way.
+            context.report(
+                diagnostic("IC002", "invalid Python: expressions nested too deeply for "
+                           "Python's parser").at(context.root)
+            )
+            context.ok = False
+            return context.done({})
         # The evaluator is imported by the first Python config: a run over YAML and JSON
         # files never needs it (it is most of config/'s import time).
         from initcfg.config.evaluator import Evaluator, is_new_style, unbindable

@@ -248,3 +248,17 @@ def test_environment_placeholders_are_found_where_mmengines_pattern_finds_them(
     expected = [(m.start(), m.end(), m.group(1), m.group(2)) for m in _ENVIRON.finditer(text)]
     assert list(_environment_placeholders(text)) == expected
 
+
+
+@pytest.mark.parametrize(
+    "nested", ["-" * 100_000 + "1", "not " * 100_000 + "x", "~" * 100_000 + "1"]
+)
+def test_expressions_too_deep_for_pythons_parser_are_a_syntax_error(
+    nested: str, write: WriteFile
+) -> None:
+    """CPython's parser answers these with MemoryError (or RecursionError), which the
+    loader let through as a traceback."""
+    path = write("c.py", f"x = 1\ny = {nested}\n")
+    [problem] = load_tree(path).diagnostics
+    assert (problem.code, problem.file, problem.line) == ("IC002", str(path), 1)
+    assert "nested too deeply" in problem.message
