@@ -123,6 +123,8 @@ INTEGERS = {
     "set_of_powers": Case(one("s = {2**i for i in range(100000)}\n"), "IC214"),
     "list_of_powers_of_ten": Case(one("s = [10**i for i in range(60000)]\n"), "IC214"),
     "shifts": Case(one("s = [1 << i for i in range(150000)]\n"), "IC214"),
+    # Python's round() of an int to -n places computes 10 ** n first.
+    "round_to_far_tens": Case(one("x = round(5, -10 ** 9)\ny = undefined\n"), "IC207"),
     "loop_of_powers": Case(one("s = []\nfor i in range(100000):\n    s.append(7**i)\n"),
                            "IC214"),
 }

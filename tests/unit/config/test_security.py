@@ -262,3 +262,13 @@ def test_expressions_too_deep_for_pythons_parser_are_a_syntax_error(
     [problem] = load_tree(path).diagnostics
     assert (problem.code, problem.file, problem.line) == ("IC002", str(path), 1)
     assert "nested too deeply" in problem.message
+
+
+def test_round_to_negative_places_gives_pythons_answers(write: WriteFile) -> None:
+    cases = [(5, -1), (15, -1), (25, -1), (-15, -1), (149, -2), (150, -2), (10**40, -39),
+             (7, -3), (True, -1), (999, -3), (2**200, -61)]
+    text = "".join(f"r{i} = round({n}, {d})\n" for i, (n, d) in enumerate(cases))
+    path = write("c.py", text + "far = round(5, -10 ** 8)\n")
+    expected = {f"r{i}": round(n, d) for i, (n, d) in enumerate(cases)}
+    # Python computes 10 ** (10 ** 8) for the last one, minutes of CPU; it is 0.
+    assert load_tree(path).to_dict() == {**expected, "far": 0}

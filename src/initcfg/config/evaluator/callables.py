@@ -68,7 +68,17 @@ def _range(*args: int) -> range:
 
 
 def _round(number: Any, digits: Any = None) -> Any:
-    return round(number) if digits is None else round(number, digits)
+    if digits is None:
+        return round(number)
+    # Python rounds an integer to -digits places through 10 ** -digits, which for
+    # `round(5, -10**8)` is a power that takes minutes. Past the number's own digits
+    # (a decimal digit is log10(2) ~ 0.30103 of a bit) the answer is 0 anyway.
+    if (
+        isinstance(number, int) and isinstance(digits, int)
+        and -digits > number.bit_length() * 0.30103 + 2
+    ):
+        return 0
+    return round(number, digits)
 
 
 def _sum(items: Iterable[Any], start: Any = 0) -> Any:
