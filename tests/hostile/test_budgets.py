@@ -55,6 +55,8 @@ DOUBLING = {
     "extend_copy": Case(one(loop("x.extend(x[:])", "x = [0]")), "IC201"),
     "join_doubling": Case(one(loop("s = ''.join([s, s])", "s = 'ab'")), "IC201"),
     "int_squaring": Case(one(loop("x = x * x", "x = 3")), "IC201"),
+    "bytes_augassign": Case(one(loop("b += b", "b = b'ab'")), "IC214"),
+    "bytes_concat": Case(one(loop("b = b + b", "b = b'ab'")), "IC214"),
     "percent_doubling": Case(one(loop("s = '%s%s' % (s, s)", "s = 'ab'")), "IC214"),
 }
 

@@ -101,7 +101,7 @@ class Budget:
         """Count a value an expression built: its items, characters or integer bytes
         (shallow: the items of a new container were counted when they were built)."""
         kind = type(value)
-        if kind is str:
+        if kind is str or kind is bytes:  # `b += b` doubles as `s += s` does
             size = len(value)
             if size > 64:
                 self.spend_chars(size)

@@ -174,6 +174,8 @@ RESOURCE_BOMBS = {
     "power_tower": ("x = ((2 ** 4096) ** 4096) ** 4096\n", (1, 6), "power"),
     "shift": ("x = 1 << 10 ** 9\n", (1, 5), "shift"),
     "loop": ("x = 0\nfor i in range(10 ** 9):\n    x += 1\n", (2, 1), "iterations"),
+    "bytes_width": ("x = b'%1000000000d' % 1\n", (1, 5), "width"),
+    "bytes_star_width": ("x = b'%*d' % (1000000000, 1)\n", (1, 5), "`*` width"),
     "deep_nesting": ("x = []\nfor i in range(100000):\n    x = [x]\n", (1, 1), "nested"),
 }
 

@@ -307,7 +307,9 @@ class ExpressionsMixin(EvaluatorBase):
         if op not in _BINARY:
             raise Unsafe(node, describe(node.op))
         _guard_binary(op, left, right, node)
-        if op is ast.Mod and isinstance(left, str) and not isinstance(left, ImportedName):
+        if op is ast.Mod and isinstance(left, (str, bytes)) and not isinstance(
+            left, ImportedName
+        ):
             for value in right if type(right) is tuple else (right,):
                 self._spend_text(value, node)
             result = self._apply(node, operator.mod, left, right)

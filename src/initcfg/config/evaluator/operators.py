@@ -61,11 +61,13 @@ def _guard_binary(op: type[ast.operator], left: Any, right: Any, node: ast.AST) 
             left.bit_length() + right > MAX_INT_BITS
         ):
             raise Unsafe(node, "an integer shift too large to compute")
-    elif op is ast.Mod and isinstance(left, str):
-        # '%*d' % (10**9, 1) or '%999999999d' % 1 would pad to a gigabyte.
-        if "*" in left:
+    elif op is ast.Mod and isinstance(left, (str, bytes)):
+        # '%*d' % (10**9, 1) or '%999999999d' % 1 would pad to a gigabyte; so would
+        # b'%999999999d' % 1, bytes having their own `%`.
+        text = left.decode("latin-1") if isinstance(left, bytes) else left
+        if "*" in text:
             raise Unsafe(node, "a `%` format with a `*` width")
-        _check_widths(left, node)
+        _check_widths(text, node)
 
 
 _LONG_NUMBER = re.compile(r"\d{8,}")
