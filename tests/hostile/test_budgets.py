@@ -330,6 +330,25 @@ PLACEHOLDERS = {
     "unfinished_base_run": Case(one("# " + "{{_base_.a" * 200_000 + "\n" + UNSET), "IC205"),
 }
 
+# -- 11. walks a small value stands for: ranges, iterators, `key=` builtins ----------------
+
+WALKS = {
+    "sum_of_ranges": Case(one("x = [sum(range(10**6)) for i in range(1000)]\n"), "IC214"),
+    "max_of_iterators": Case(
+        one("x = [max(zip(range(10**6))) for i in range(1000)]\n"), "IC214"
+    ),
+    "key_sorted": Case(one("r = range(10**6)\nc = max([r] * 1000, key=sorted)\n"), "IC214"),
+    "key_str": Case(
+        one("a = ['x' * 1000000] * 100\nb = [a] * 100\nc = sorted([b, b], key=str)\n"),
+        "IC214",
+    ),
+    "sort_key_str": Case(
+        one("a = ['x' * 1000000] * 100\nb = [a] * 100\nc = [b, b]\nc.sort(key=str)\n"),
+        "IC214",
+    ),
+    "key_dict": Case(one("c = max([zip(range(10**9), range(10**9))], key=dict)\n"), "IC201"),
+}
+
 CLASSES: dict[str, dict[str, Case]] = {
     "doubling": DOUBLING,
     "format_width": WIDTHS,
@@ -341,6 +360,7 @@ CLASSES: dict[str, dict[str, Case]] = {
     "inclusion_paths": INCLUSION,
     "yaml_python_tags": TAGS,
     "text_placeholders": PLACEHOLDERS,
+    "amplified_walks": WALKS,
 }
 
 CASES = [

@@ -176,6 +176,12 @@ RESOURCE_BOMBS = {
     "loop": ("x = 0\nfor i in range(10 ** 9):\n    x += 1\n", (2, 1), "iterations"),
     "bytes_width": ("x = b'%1000000000d' % 1\n", (1, 5), "width"),
     "bytes_star_width": ("x = b'%*d' % (1000000000, 1)\n", (1, 5), "`*` width"),
+    "set_update_of_range": ("s = set()\ns.update(range(10 ** 9))\n", (2, 1), "sequence"),
+    "dict_update_of_zip": (
+        "d = {}\nd.update(zip(range(10 ** 9), range(10 ** 9)))\n", (2, 1), "sequence",
+    ),
+    "union_of_range": ("s = {1}.union(range(10 ** 9))\n", (1, 5), "sequence"),
+    "isdisjoint_of_range": ("s = {-1}.isdisjoint(range(10 ** 10))\n", (1, 5), "sequence"),
     "deep_nesting": ("x = []\nfor i in range(100000):\n    x = [x]\n", (1, 1), "nested"),
 }
 

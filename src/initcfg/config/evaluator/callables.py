@@ -201,6 +201,10 @@ _BUILDING_METHODS = frozenset(
      "symmetric_difference")
 )
 _PRINTING_BUILTINS = frozenset(("str",))
+_CONSUMING_BUILTINS = frozenset(
+    ("list", "tuple", "set", "frozenset", "min", "max", "sorted", "sum", "any", "all")
+)
+"""Builtins that walk their first argument to its end."""
 _DEEP_BUILTINS = frozenset(("sorted", "min", "max", "set", "frozenset", "sum", "str"))
 
 

@@ -4,11 +4,13 @@ standard-library copies, with their arguments charged to the budget."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from typing import Any
 
 from initcfg.config.evaluator.base import EvaluatorBase
 from initcfg.config.evaluator.callables import (
     _BUILDING_METHODS,
+    _CONSUMING_BUILTINS,
     _DEEP_BUILTINS,
     _FORMATTER,
     _NOT_DATA,
@@ -106,6 +108,11 @@ class CallsMixin(EvaluatorBase):
                 result = self._call_dict(node, args, kwargs, locations)
                 self.budget.spend_items(len(result))
                 return result
+            if function.name in _CONSUMING_BUILTINS and args:
+                args[0] = self._consumed(args[0], node)
+            key = kwargs.get("key")
+            if isinstance(key, _Builtin):
+                kwargs["key"] = self._charged_key(key, node)
             self._spend_call(function.name, args, kwargs, node)
             result = self._apply(node, lambda: function.function(*args, **kwargs))
             self.budget.spend_value(result)
@@ -123,6 +130,39 @@ class CallsMixin(EvaluatorBase):
         if isinstance(function, _Opaque):
             raise Unsafe(node, f"a call to {function.kind} `{function.name}`")
         raise Unsafe(node, f"a call to {_kind(function)}")
+
+    def _consumed(self, value: Any, node: ast.AST) -> Any:
+        """``value`` as a builtin that walks it whole sees it, with the walk charged as
+        work: a range or an iterator is as long as it says, not as long as the small
+        value it is (`[sum(range(10**6)) for _ in range(1000)]` is 10^9 additions)."""
+        if isinstance(value, range):
+            if len(value) > MAX_ITEMS:
+                raise Unsafe(node, f"a sequence of more than {MAX_ITEMS} items")
+            self._spend_work(len(value))
+            return value
+        if isinstance(value, Iterator):
+            items = list(_bounded(value, node))
+            self._spend_work(len(items))
+            return items
+        return value
+
+    def _charged_key(self, key: _Builtin, node: ast.Call) -> _Builtin:
+        """``key`` (an allow-listed builtin given as ``key=``) charged for each item it
+        is called on, as a call written in the file would be: `max(lists, key=sorted)`
+        and `sorted(values, key=str)` otherwise sorted or printed every item unbounded."""
+
+        def charged(item: Any) -> Any:
+            if key.name == "dict":
+                result: Any = self._call_dict(node, [item], {}, {})
+            else:
+                if key.name in _CONSUMING_BUILTINS:
+                    item = self._consumed(item, node)
+                self._spend_call(key.name, [item], {}, node)
+                result = key.function(item)
+            self.budget.spend_value(result)
+            return result
+
+        return _Builtin(key.name, charged)
 
     def _spend_call(
         self, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST
@@ -155,6 +195,9 @@ class CallsMixin(EvaluatorBase):
                 for value in (*args, *kwargs.values()):
                     self._spend_text(value, node)
         else:
+            # `s.update(range(10**9))`, `d.update(zip(...))`, `s.isdisjoint(range(10**12))`:
+            # a lazy argument is walked whole by the method, so it is bounded and charged.
+            args = [self._consumed(value, node) for value in args]
             if name not in _STORING_METHODS:
                 for value in (*args, *kwargs.values()):
                     self._scan(value, node)
@@ -254,6 +297,8 @@ class CallsMixin(EvaluatorBase):
             key = kwargs.get("key")
             if key is not None and not isinstance(key, _Builtin):
                 raise Unsafe(node, "a `key=` that is not an allow-listed builtin")
+            if key is not None:
+                kwargs = {**kwargs, "key": self._charged_key(key, node)}
             self._drop_list_locations(owner)
             return self._apply(node, lambda: owner.sort(**kwargs))
         if isinstance(owner, dict):
