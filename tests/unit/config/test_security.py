@@ -280,3 +280,15 @@ def test_round_to_negative_places_gives_pythons_answers(write: WriteFile) -> Non
     expected = {f"r{i}": round(n, d) for i, (n, d) in enumerate(cases)}
     # Python computes 10 ** (10 ** 8) for the last one, minutes of CPU; it is 0.
     assert load_tree(path).to_dict() == {**expected, "far": 0}
+
+
+@pytest.mark.parametrize(
+    "text", ["x = [d.get]\n", "x = {'k': d.items}\n", "x = (1, d.copy)\n", "x = {d.keys: 1}\n"]
+)
+def test_a_method_stored_in_a_literal_is_refused(text: str, write: WriteFile) -> None:
+    """As ``dict(k=d.items)`` always was: the evaluator's stand-in for the method was
+    returned in the loaded values (`{'x': [<method dict.get>]}`)."""
+    path = write("c.py", "d = dict(a=1)\n" + text)
+    [refusal] = load_tree(path).diagnostics
+    assert (refusal.code, refusal.line) == ("IC201", 2)
+    assert "stored as a value" in refusal.message

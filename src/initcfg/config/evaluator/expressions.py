@@ -13,6 +13,7 @@ from initcfg.config.budget import OverBudget
 from initcfg.config.evaluator.base import EvaluatorBase
 from initcfg.config.evaluator.callables import (
     _CONFIG_DICT_METHODS,
+    _NOT_DATA,
     _WALKED,
     SAFE_BUILTINS,
     _Builtin,
@@ -143,6 +144,16 @@ class ExpressionsMixin(EvaluatorBase):
             raise Unsafe(node, "a starred expression here")
         raise Unsafe(node, describe(node))
 
+    def _data(self, node: ast.expr) -> Any:
+        """The value of ``node``, to be stored in a container: a method looked up on a
+        value or a name bound by an import or a ``def`` is no config data (as in
+        ``dict(k=...)``, which refuses them too), and would leave the evaluator's own
+        stand-in object in the loaded values."""
+        value = self.expr(node)
+        if isinstance(value, _NOT_DATA):
+            raise Unsafe(node, f"{value!r} stored as a value")
+        return value
+
     def _apply(self, node: ast.AST, function: Callable[..., Any], *args: Any) -> Any:
         for arg in args:
             if isinstance(arg, (_Opaque, _Method)):
@@ -252,7 +263,7 @@ class ExpressionsMixin(EvaluatorBase):
                             locations[start + index] = location
                 continue
             locations[len(items)] = self.loc(elt)
-            items.append(elt.value if type(elt) is ast.Constant else self.expr(elt))
+            items.append(elt.value if type(elt) is ast.Constant else self._data(elt))
         if len(items) > MAX_ITEMS:
             raise Unsafe(elts[0] if elts else None, f"a sequence of more than {MAX_ITEMS} items")
         budget = self.budget
@@ -295,8 +306,8 @@ class ExpressionsMixin(EvaluatorBase):
             if key_node is None:
                 self._spread(out, self.expr(value_node), value_node)
                 continue
-            key = self.expr(key_node)
-            self._dict_put(out, key, self.expr(value_node), key_node, table)
+            key = self._data(key_node)
+            self._dict_put(out, key, self._data(value_node), key_node, table)
         self.budget.spend_items(len(out))
         return out
 
