@@ -16,12 +16,22 @@ import torch
 from harness import Inputs, run_limited
 
 
-def test_a_nested_tensor_in_a_checkpoint_is_ic409_not_a_traceback(tmp_path: Path) -> None:
-    (tmp_path / "factory.py").write_text(
+def _write_linear_factory(folder: Path) -> None:
+    """``factory:build``, a 2x2 Linear, for the configs below to name."""
+    (folder / "factory.py").write_text(
         "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n")
+
+
+def _ragged_tensor() -> torch.Tensor:
+    """A nested tensor, which torch cannot copy into a dense parameter."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch: nested tensors are a prototype
-        ragged = torch.nested.nested_tensor([torch.zeros(2), torch.zeros(3)])
+        return torch.nested.nested_tensor([torch.zeros(2), torch.zeros(3)])
+
+
+def test_a_nested_tensor_in_a_checkpoint_is_ic409_not_a_traceback(tmp_path: Path) -> None:
+    _write_linear_factory(tmp_path)
+    ragged = _ragged_tensor()
     checkpoint = tmp_path / "weights.pth"
     torch.save({"weight": ragged, "bias": torch.zeros(2)}, checkpoint)
     config = tmp_path / "c.py"
@@ -40,11 +50,8 @@ def test_a_nested_tensor_in_a_checkpoint_is_ic409_not_a_traceback(tmp_path: Path
 def test_a_nested_tensor_under_a_key_the_model_lacks_is_passed_over(tmp_path: Path) -> None:
     # MMEngine's non-strict load never reads keys the model does not have, so the rest
     # of the checkpoint loads: refusing the whole file for that entry stopped a good run.
-    (tmp_path / "factory.py").write_text(
-        "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch: nested tensors are a prototype
-        ragged = torch.nested.nested_tensor([torch.zeros(2), torch.zeros(3)])
+    _write_linear_factory(tmp_path)
+    ragged = _ragged_tensor()
     checkpoint = tmp_path / "weights.pth"
     torch.save({"weight": torch.full((2, 2), 3.0), "bias": torch.zeros(2), "extra": ragged},
                checkpoint)
@@ -70,8 +77,7 @@ def test_a_torchvision_that_fails_to_import_is_ic409_at_the_torchvision_url(
 
     if importlib.util.find_spec("torchvision") is None or _torchvision_ops_load():
         pytest.skip("this torchvision imports (or there is none): nothing to report")
-    (tmp_path / "factory.py").write_text(
-        "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n")
+    _write_linear_factory(tmp_path)
     config = tmp_path / "c.py"
     config.write_text("model = dict(type='factory:build')\n"
                       "load_from = 'torchvision://resnet50'\n")
