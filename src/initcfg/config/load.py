@@ -316,7 +316,7 @@ def config_path(value: object) -> str | os.PathLike[str]:
     Raises:
         TypeError: ``value`` is no path either (a library caller's mistake, said plainly).
     """
-    if isinstance(value, str | os.PathLike) and isinstance(os.fspath(value), str):
+    if isinstance(value, str | os.PathLike) and _text_name(value) is not None:
         return value
     raise TypeError(
         "a config is a path (str or os.PathLike), a mapping, a ConfigTree, a Document or "
@@ -348,14 +348,23 @@ def file_name(value: object, caller: str) -> str:
             bytes name would reach ``str`` methods deep inside the loader and fail there
             with a message about something else.
     """
-    if isinstance(value, str | os.PathLike):
-        name = os.fspath(value)
-        if isinstance(name, str):
-            return name
+    name = _text_name(value)
+    if name is not None:
+        return name
     hint = "; to check a mapping, call initcfg.validate" if isinstance(value, Mapping) else ""
     raise TypeError(
         f"{caller} takes a config file's path (str or os.PathLike), not {_kind(value)}{hint}"
     )
+
+
+def _text_name(value: object) -> str | None:
+    """The file name ``value`` gives as text (a str, or an os.PathLike giving one);
+    None for anything else, bytes names included."""
+    if isinstance(value, str | os.PathLike):
+        name = os.fspath(value)
+        if isinstance(name, str):
+            return name
+    return None
 
 
 def _kind(value: object) -> str:
