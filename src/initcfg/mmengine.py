@@ -23,6 +23,7 @@ into checkpoints, calls MMEngine's method unchanged, and reports what it loaded.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -428,7 +429,12 @@ def _join_process_group() -> None:
     MMEngine's ``init_dist('pytorch')`` calls ``torch.cuda.set_device`` and defaults to
     NCCL; a process group that already exists is used as it is.
     """
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or torch.cuda.is_available():
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return
+    from initcfg.backend.torch.train_dist import import_group_defaults
+
+    import_group_defaults()  # before any group exists, NCCL's included (see there)
+    if torch.cuda.is_available():
         return
     import torch.distributed as dist
 
@@ -444,12 +450,41 @@ def train_with_runner(
     The config's ``custom_imports`` are imported first, as ``Config.fromfile`` does
     (the modules that register the config's types).
 
+    Under torchrun the process group is left after training; the returned runner's
+    model wrapper still holds it (open, though no longer usable) until the runner is
+    released. A process that ends after the run uses :func:`run_registry_training`.
+
     Returns:
         The runner, after training.
 
     Raises:
         InitcfgStop: The hook found problems that stop the run.
     """
+    runner = _train(tree, work_dir, resume)
+    _leave_process_group()
+    return runner
+
+
+def run_registry_training(
+    tree: ConfigTree, *, work_dir: str | None = None, resume: bool = False
+) -> None:
+    """:func:`train_with_runner` for a process that ends after the run (``initcfg train``).
+
+    The runner, whose DistributedDataParallel wrapper holds the process group, is
+    released before the group is left, so the group's threads and connections end here
+    and not in interpreter shutdown, where closing a gloo group now and then aborts the
+    rank after a run that succeeded.
+
+    Raises:
+        InitcfgStop: The hook found problems that stop the run.
+    """
+    runner = _train(tree, work_dir, resume)
+    del runner
+    gc.collect()  # also when the Runner sits in a reference cycle
+    _leave_process_group()
+
+
+def _train(tree: ConfigTree, work_dir: str | None, resume: bool) -> Any:
     from mmengine.runner import Runner  # type: ignore[import-untyped]
     from mmengine.utils import import_modules_from_strings  # type: ignore[import-untyped]
 
@@ -460,7 +495,6 @@ def train_with_runner(
     _join_process_group()
     runner = Runner.from_cfg(cfg)
     runner.train()
-    _leave_process_group()
     return runner
 
 
@@ -469,7 +503,9 @@ def _leave_process_group() -> None:
 
     MMEngine never destroys it; a rank that exits with gloo's threads still running while
     its peer talks to it dies in ``std::terminate`` (SIGABRT), so every rank meets at a
-    barrier first. Not called after a failure: the barrier would wait on the failed rank.
+    barrier first, and the group closes here once nothing else holds it (see
+    :func:`run_registry_training`). Not called after a failure: the barrier would wait on
+    the failed rank.
     """
     import torch.distributed as dist
 

@@ -172,7 +172,7 @@ def _train_with_mmengine(
 ) -> None:
     """Hand a registry config to MMEngine's Runner (imported only here, lazily)."""
     try:
-        from initcfg.mmengine import InitcfgStop, train_with_runner
+        from initcfg.mmengine import InitcfgStop, run_registry_training
     except ImportError as error:
         click.echo(
             f"{prefix}: error: model.type is a registry type and MMEngine's Runner trains "
@@ -182,7 +182,7 @@ def _train_with_mmengine(
         )
         sys.exit(EXIT_ERRORS)
     try:
-        train_with_runner(tree, work_dir=work_dir, resume=resume)
+        run_registry_training(tree, work_dir=work_dir, resume=resume)
     except InitcfgStop as stop:
         click.echo(f"{prefix}: {stop.code}", err=True)
         sys.exit(EXIT_ERRORS)

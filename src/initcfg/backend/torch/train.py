@@ -69,6 +69,9 @@ def train_from_settings(
         result = runner.run()
     finally:
         runner.close()
+    # The runner's DistributedDataParallel wrapper holds the process group: dropped
+    # first, so that leaving the group closes it (the result keeps the bare module).
+    del runner
     teardown(ctx)
     return result
 

@@ -8,6 +8,7 @@ ranks started by other launchers.
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 from datetime import timedelta
@@ -50,6 +51,7 @@ def setup(device: str | None = None) -> DistContext:
     else:
         target = torch.device("cpu")
     if world_size > 1 and not dist.is_initialized():
+        import_group_defaults()
         timeout = timedelta(seconds=float(os.environ.get("INITCFG_DIST_TIMEOUT", "600")))
         dist.init_process_group(
             backend="nccl" if use_cuda else "gloo",
@@ -60,10 +62,29 @@ def setup(device: str | None = None) -> DistContext:
     return DistContext(rank, world_size, local_rank, target)
 
 
+def import_group_defaults() -> None:
+    """Import ``torch.distributed.nn.functional`` before any process group exists.
+
+    Its functions default to ``group=group.WORLD``, a value taken when the module is
+    first imported, and DistributedDataParallel imports it while it is built: from then
+    on those defaults hold the default group for the life of the process, so
+    ``destroy_process_group`` cannot close it. A gloo group still open is closed while
+    the interpreter shuts down, and now and then that aborts the rank
+    ("terminate called without an active exception", SIGABRT) after a run that
+    succeeded. Imported first, the defaults hold None.
+    """
+    import torch.distributed.nn.functional  # noqa: F401
+
+
 def teardown(ctx: DistContext) -> None:
-    """Leave the process group (only after a clean finish: a collective after a
-    failure on another rank would wait for it)."""
+    """Leave the process group and close it (only after a clean finish: a collective
+    after a failure on another rank would wait for it).
+
+    The caller drops what holds the group (the DistributedDataParallel wrapper) first:
+    the group's threads and connections then end here, not in interpreter shutdown.
+    """
     if ctx.distributed and dist.is_initialized():
+        gc.collect()  # wrappers in reference cycles let go of the group now
         # Every rank reaches this point before any closes its connections: a rank that
         # tears gloo down while a peer still talks to it makes that peer abort.
         dist.barrier()
