@@ -48,7 +48,9 @@ define(
     "IC406", "error", "An initializer cannot run on a tensor it reaches",
     why="Xavier, Kaiming and Caffe2Xavier compute fans from a weight with at least two "
     "dimensions; torch raises ValueError on the 1-D weights of norm layers, also when an "
-    "override reaches them through a whole submodule.",
+    "override reaches them through a whole submodule. Xavier also divides by the sum of "
+    "the fans, so a weight with no elements in both of them (`Linear(0, 0)`, a kernel of "
+    "size 0) raises ZeroDivisionError.",
     example="override: {name: neck, type: Kaiming}  # neck holds a BatchNorm2d",
     fix="Name a narrower submodule, or initialize norm layers with Constant in a separate "
     "entry.",

@@ -138,6 +138,13 @@ def weight_op(init: WeightInit, shape: tuple[int, ...], what: str) -> TensorOp:
         return TensorOp("uniform", (init.a, init.b))
     if isinstance(init, Xavier):
         fan_in, fan_out = _fans(shape, what)
+        if fan_in + fan_out == 0:
+            # torch's xavier_* has no zero-element shortcut (kaiming_* has one): it
+            # divides by the fan sum and raises ZeroDivisionError
+            raise InitError(
+                f"{what}: Xavier divides by fan_in + fan_out, which is 0 for a weight of "
+                f"shape {list(shape)}; torch raises ZeroDivisionError here"
+            )
         std = init.gain * math.sqrt(2.0 / float(fan_in + fan_out))
         if init.distribution == "uniform":
             bound = math.sqrt(3.0) * std

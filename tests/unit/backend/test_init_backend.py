@@ -11,6 +11,7 @@ import pytest
 import torch
 from torch import nn
 
+from initcfg import compile_init_plan
 from initcfg.backend.torch import (
     CheckpointError,
     InitCfgError,
@@ -100,6 +101,25 @@ def test_override_name_missing_raises_before_writing() -> None:
 def test_fan_based_on_norm_weight_raises() -> None:
     with pytest.raises(InitError, match=r"IC406.*fewer than 2 dimensions"):
         initialize(Root(), dict(type="Kaiming", layer="BatchNorm1d"))
+
+
+@pytest.mark.parametrize("distribution", ["normal", "uniform"])
+@pytest.mark.parametrize(
+    "layer", [nn.Linear(0, 0), nn.Conv2d(3, 3, 0)], ids=["linear-0x0", "conv-kernel-0"]
+)
+def test_xavier_on_a_weight_without_fans_is_a_diagnostic(
+    layer: nn.Module, distribution: str
+) -> None:
+    # torch divides by fan_in + fan_out = 0 (ZeroDivisionError); planning said nothing and
+    # let that error out of the planner as a traceback
+    model = nn.Sequential(nn.Linear(2, 2), layer)
+    before = copy.deepcopy(model.state_dict())
+    cfg = dict(type="Xavier", layer=["Linear", "Conv2d"], distribution=distribution)
+    with pytest.raises(InitError, match=r"IC406.*fan_in \+ fan_out.*ZeroDivisionError"):
+        initialize(model, cfg)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    model.init_cfg = cfg
+    assert [d.code for d in compile_init_plan(None, model).errors] == ["IC406"]
 
 
 def test_rnn_bias_flag_raises() -> None:
