@@ -122,6 +122,41 @@ def test_xavier_on_a_weight_without_fans_is_a_diagnostic(
     assert [d.code for d in compile_init_plan(None, model).errors] == ["IC406"]
 
 
+class LongWeight(nn.Module):
+    """A module whose weight is an integer buffer: torch has no normal_ for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("weight", torch.zeros(2, 2, dtype=torch.long))
+
+
+@pytest.mark.parametrize(
+    ("layer", "cfg", "refusal"),
+    [
+        (nn.Linear(2, 2).half(), dict(type="Constant", layer="Linear", val=1e5), "Half"),
+        (LongWeight(), dict(type="Normal", layer=["Linear", "LongWeight"]), "Long"),
+    ],
+    ids=["float16-fill-overflows", "normal-on-int64"],
+)
+@pytest.mark.parametrize("call", ["initialize", "init_weights"])
+def test_an_op_the_dtype_refuses_raises_before_any_write(
+    layer: nn.Module, cfg: dict[str, Any], refusal: str, call: str
+) -> None:
+    # Planning sees shapes, not what torch refuses for a dtype; InitPlan.apply checked
+    # that first, but initialize and init_weights wrote the float32 Linear and then let
+    # torch's RuntimeError out (MMEngine raises it too, half way)
+    model = nn.Sequential(nn.Linear(2, 2), copy.deepcopy(layer))
+    entries = [dict(type="Normal", layer="Linear"), cfg]
+    before = copy.deepcopy(model.state_dict())
+    with pytest.raises(InitError, match=rf"torch refuses .*{refusal}.*nothing was written$"):
+        if call == "initialize":
+            initialize(model, entries)
+        else:
+            model.init_cfg = entries
+            init_weights(model)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
 def test_rnn_bias_flag_raises() -> None:
     class WithRnn(nn.Module):
         def __init__(self) -> None:

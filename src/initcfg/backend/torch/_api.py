@@ -113,8 +113,8 @@ def initialize(module: nn.Module, init_cfg: Any) -> InitReport:
             entry without ``type`` (``{}`` included) raises its subclass
             ``InitCfgKeyError``, also a ``KeyError`` as MMEngine's is.
         InitError: An entry cannot run on this module (override name missing, a type
-            without a torch implementation, fan-based initializer on a 1-D weight, ...).
-            Nothing was written.
+            without a torch implementation, fan-based initializer on a 1-D weight, an op
+            the tensor's dtype refuses, ...). Nothing was written.
         CheckpointError: A Pretrained checkpoint cannot be read.
         TypeError: ``module`` is not an ``nn.Module`` instance.
     """
@@ -138,7 +138,12 @@ def initialize(module: nn.Module, init_cfg: Any) -> InitReport:
         for entry in planner.parse(init_cfg, module, "", None, "argument"):
             planner.run_entry(entry, module, "")
     raise_for_errors(planner.diagnostics, "init_cfg")
-    loads = execute(module, planner.steps, state_cache=planner.state_cache)
+    # What planning cannot see (a fill a float16 weight overflows, a normal_ an integer
+    # tensor refuses) raises here, before the first write, as InitPlan.apply does.
+    resolved = check_plan_fits(module, planner.steps, planner.state_cache, advice=None)
+    loads = execute(
+        module, planner.steps, state_cache=planner.state_cache, resolved=resolved
+    )
     return InitReport(planner.steps, loads, [], planner.diagnostics)
 
 
@@ -194,7 +199,8 @@ def init_weights(model: nn.Module, *, reach: Reach = "mmengine") -> InitReport:
 
     Raises:
         InitCfgError: An ``init_cfg`` attribute breaks the grammar.
-        InitError: An entry cannot run on this model. Nothing was written.
+        InitError: An entry cannot run on this model (see :func:`initialize`). Nothing
+            was written.
         CheckpointError: A Pretrained checkpoint cannot be read.
         TypeError: ``model`` is not an ``nn.Module`` instance.
         ValueError: ``reach`` is neither ``"mmengine"`` nor ``"all"``.
@@ -209,9 +215,13 @@ def init_weights(model: nn.Module, *, reach: Reach = "mmengine") -> InitReport:
     raise_for_errors(planner.diagnostics, "an init_cfg attribute")
     if not planner.steps and not planner.marked:
         return InitReport(skipped=True)
+    resolved = check_plan_fits(model, planner.steps, planner.state_cache, advice=None)
     _ACTIVE.add(id(model))
     try:
-        loads = execute(model, planner.steps, planner.marked, state_cache=planner.state_cache)
+        loads = execute(
+            model, planner.steps, planner.marked, state_cache=planner.state_cache,
+            resolved=resolved,
+        )
     finally:
         _ACTIVE.discard(id(model))
     return InitReport(planner.steps, loads, planner.unreached, planner.diagnostics)

@@ -20,12 +20,17 @@ from initcfg.plan.model_walk import join, written_tensor
 from initcfg.plan.ops import TensorOp
 from initcfg.plan.steps import Step
 
+# The advice for a plan applied to a model: the usual misfit is a model other than the
+# one the plan was compiled for. A plan compiled for the model in hand just now
+# (initialize, init_weights) can only misfit by a dtype, and says so without it.
+_OTHER_MODEL = "apply a plan to the model it was compiled for"
 
-def _misfit(index: int, step: Step, what: str) -> InitError:
+
+def _misfit(index: int, step: Step, what: str, advice: str | None) -> InitError:
     return InitError(
         f"step {index} ({step.kind} on {step.target or 'the root'!r}, from "
-        f"{step.origin.where}) cannot run on this model: {what}; nothing was written "
-        "(apply a plan to the model it was compiled for)"
+        f"{step.origin.where}) cannot run on this model: {what}; nothing was written"
+        + (f" ({advice})" if advice else "")
     )
 
 
@@ -62,6 +67,7 @@ def _step_tensors(
     step: Step,
     tried: dict[tuple[TensorOp, torch.dtype, int], str | None],
     seen: set[tuple[int, int, torch.dtype]],
+    advice: str | None,
 ) -> list[torch.Tensor]:
     """The tensors ``step`` writes, in order, found as the writes themselves would find
     them; raise unless each is there with the planned shape and a dtype its op runs on.
@@ -82,12 +88,12 @@ def _step_tensors(
         tensor = None if module is None else written_tensor(module, write.attr)
         if not isinstance(tensor, torch.Tensor):
             name = join(write.module, write.attr)
-            raise _misfit(index, step, f"the model has no tensor {name!r}")
+            raise _misfit(index, step, f"the model has no tensor {name!r}", advice)
         shape = write.shape
         if tensor.shape != shape:  # a torch.Size is a tuple
             name = join(write.module, write.attr)
             raise _misfit(index, step, f"{name!r} has shape {list(tensor.shape)}, the plan's "
-                          f"has {list(shape)}")
+                          f"has {list(shape)}", advice)
         op, dtype = write.op, tensor.dtype
         key = (id(op), id(shape), dtype)
         if key not in seen:
@@ -98,7 +104,7 @@ def _step_tensors(
             if refused is not None:
                 name = join(write.module, write.attr)
                 raise _misfit(index, step, f"torch refuses {op.kind}{tuple(op.args)} on "
-                              f"{name!r} ({dtype}): {refused}")
+                              f"{name!r} ({dtype}): {refused}", advice)
             seen.add(key)
         out.append(tensor)
     return out
@@ -120,6 +126,8 @@ def check_plan_fits(
     root: nn.Module,
     steps: Sequence[Step],
     cache: dict[tuple[str, str | None], StateDict],
+    *,
+    advice: str | None = _OTHER_MODEL,
 ) -> dict[int, list[torch.Tensor]]:
     """Raise before anything is written when a step cannot run on ``root``.
 
@@ -129,7 +137,8 @@ def check_plan_fits(
     exist with the planned shape (an op's arguments, a fan-based std or bound, were
     computed from it) and a dtype its op runs on (tried once per op, dtype and size
     class). A compiled plan is checked as one read from a file is: it may be applied to
-    a model other than the one it was compiled on.
+    a model other than the one it was compiled on. ``advice`` ends each refusal's
+    message (None: nothing; for steps planned on ``root`` itself).
 
     Returns:
         Step index → the tensors its writes name, for each ``init`` step before the
@@ -149,7 +158,7 @@ def check_plan_fits(
         for index, step in enumerate(steps):
             target = _module(root, found, step.target)
             if target is None:
-                raise _misfit(index, step, f"the model has no module {step.target!r}")
+                raise _misfit(index, step, f"the model has no module {step.target!r}", advice)
             if step.kind != "init":
                 leading = False
             if step.kind == "load" and step.load is not None:
@@ -166,9 +175,11 @@ def check_plan_fits(
                 except CheckpointError as error:
                     raise _located(step, error) from error
             elif step.kind == "call" and not callable(getattr(target, "init_weights", None)):
-                raise _misfit(index, step, f"{step.target or 'the root'!r} has no init_weights")
+                raise _misfit(
+                    index, step, f"{step.target or 'the root'!r} has no init_weights", advice
+                )
             elif step.kind == "init":
-                found_tensors = _step_tensors(root, found, index, step, tried, seen)
+                found_tensors = _step_tensors(root, found, index, step, tried, seen, advice)
                 if leading:
                     resolved[index] = found_tensors
     finally:
