@@ -469,6 +469,11 @@ def test_error_is_an_mmengine_failure(
         dict(type="mmengine.Constant", layer="Conv2d", val=1),
         dict(type="mmengine.model.KaimingInit", layer="Conv2d"),
         dict(type="Constant", layer="Conv2d", val=1, _scope_="mmengine"),
+        # torch lower-cases Kaiming's mode; calculate_gain reads a=None as slope 0.01
+        dict(type="Kaiming", layer="Conv2d", mode="FAN_IN"),
+        dict(type="Kaiming", layer="Conv2d", mode="Fan_Out", distribution="uniform"),
+        dict(type="Kaiming", layer="Conv2d", nonlinearity="leaky_relu", a=None),
+        dict(type="Kaiming", layer="Conv2d", a=None),
     ],
 )
 def test_mmengine_accepts_and_so_does_the_grammar(value: Any) -> None:

@@ -64,6 +64,11 @@ INITIALIZE_CASES: dict[str, Any] = {
         distribution="uniform",
     ),
     "kaiming_tanh": dict(type="Kaiming", layer="Conv2d", nonlinearity="tanh", mode="fan_in"),
+    "kaiming_mode_in_capitals": dict(type="Kaiming", layer=ALL_LAYERS, mode="FAN_IN"),
+    "kaiming_leaky_default_slope": dict(
+        type="Kaiming", layer=ALL_LAYERS, a=None, nonlinearity="leaky_relu",
+        distribution="uniform",
+    ),
     "caffe2xavier": dict(type="Caffe2Xavier", layer=ALL_LAYERS, bias=0.2),
     "bias_prob": dict(type="Normal", layer=["Conv2d", "Linear"], std=0.01, bias_prob=0.01),
     "private_base_convnd": dict(type="Normal", layer="_ConvNd", std=0.2),

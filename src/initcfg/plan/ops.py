@@ -83,7 +83,7 @@ def _norm_cdf(x: float) -> float:
 
 def _kaiming(init: Kaiming | Caffe2Xavier, shape: tuple[int, ...], what: str) -> TensorOp:
     if isinstance(init, Caffe2Xavier):
-        a: Scalar = 1
+        a: Scalar | None = 1  # None: calculate_gain's own default slope
         mode, nonlinearity, distribution = "fan_in", "leaky_relu", "uniform"
     else:
         a, mode, nonlinearity, distribution = (

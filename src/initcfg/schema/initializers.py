@@ -7,10 +7,11 @@ Nothing here imports torch.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -19,6 +20,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -26,6 +28,28 @@ from pydantic import (
 Number = StrictInt | StrictFloat
 Distribution = Literal["normal", "uniform"]
 FanMode = Literal["fan_in", "fan_out"]
+
+
+def _fan_mode_lowered(value: Any) -> Any:
+    # Only a spelling that lowers to a mode is changed: the error for any other value
+    # quotes it as the user wrote it.
+    if isinstance(value, str) and value.lower() in ("fan_in", "fan_out"):
+        return value.lower()
+    return value
+
+
+# torch's kaiming_* lower-case ``mode`` before checking it, so MMEngine runs 'FAN_IN' as
+# 'fan_in'; the model keeps the spelling torch uses. (``distribution`` and
+# ``nonlinearity`` are compared exactly, by MMEngine and by calculate_gain.)
+KaimingMode = Annotated[
+    FanMode,
+    BeforeValidator(_fan_mode_lowered),
+    WithJsonSchema({
+        "type": "string",
+        "pattern": "^[fF][aA][nN]_(?:[iI][nN]|[oO][uU][tT])$",
+        "description": "'fan_in' or 'fan_out', in any case (torch lower-cases it).",
+    }),
+]
 # The names torch.nn.init.calculate_gain accepts.
 Nonlinearity = Literal[
     "linear",
@@ -210,12 +234,13 @@ class Uniform(WeightInit):
 
 
 class Kaiming(WeightInit):
-    """``kaiming_normal_``/``kaiming_uniform_``; ``a`` matters only for leaky_relu."""
+    """``kaiming_normal_``/``kaiming_uniform_``; ``a`` matters only for leaky_relu, where
+    None is torch's default slope, 0.01."""
 
     fan_based: ClassVar[bool] = True
     type: Literal["Kaiming"] = "Kaiming"
-    a: Number = 0
-    mode: FanMode = "fan_out"
+    a: Number | None = 0
+    mode: KaimingMode = "fan_out"
     nonlinearity: Nonlinearity = "relu"
     distribution: Distribution = "normal"
 

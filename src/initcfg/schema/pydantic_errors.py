@@ -66,7 +66,10 @@ class FieldError(NamedTuple):
 
     def literal_hint(self) -> str | None:
         """The hint naming the allowed value nearest to what arrived, for a literal."""
-        return suggest(self.got, self.allowed) if isinstance(self.got, str) else None
+        if not isinstance(self.got, str):
+            return None
+        # 'FAN_INN' is as near to 'fan_in' as 'fan_inn' is (torch lower-cases a mode)
+        return suggest(self.got, self.allowed) or suggest(self.got.lower(), self.allowed)
 
 
 def field_errors(error: ValidationError) -> list[FieldError]:

@@ -111,8 +111,9 @@ def test_bounds_of_union_typed_arguments_are_checked_by_the_schema(
     {"type": "Kaiming", "layer": "Conv2d", "_scope_": "mmdet"},
     {"type": "Normal", "layer": "Conv2d",
      "override": {"name": "fc", "type": "Constant", "val": 0, "_scope_": "mmdet"}},
+    {"type": "Kaiming", "layer": "Conv2d", "mode": "FAN_IN", "a": None},
 ], ids=["scope-prefix", "class-path", "pretrained-class-path", "override-scoped",
-        "entry-scope-key", "override-scope-key"])
+        "entry-scope-key", "override-scope-key", "kaiming-mode-case-and-default-slope"])
 def test_spellings_validate_accepts_pass_the_schema(entry: dict[str, object]) -> None:
     # initcfg resolves mmengine-scoped type names and drops _scope_, as MMEngine's
     # registry does; an editor must not flag what initcfg validate accepts.

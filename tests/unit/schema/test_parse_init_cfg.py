@@ -262,7 +262,7 @@ def test_missing_required_argument(value: dict[str, Any], field: str) -> None:
     ("value", "field", "meant"),
     [
         (dict(type="Kaiming", layer="Conv2d", mode="fan_inn"), "mode", "fan_in"),
-        (dict(type="Kaiming", layer="Conv2d", mode="FAN_OUT"), "mode", "fan_out"),
+        (dict(type="Kaiming", layer="Conv2d", mode="FAN_OUTT"), "mode", "fan_out"),
         (dict(type="Xavier", layer="Conv2d", distribution="unifrom"), "distribution", "uniform"),
         (dict(type="Kaiming", layer="Conv2d", nonlinearity="relu6"), "nonlinearity", "relu"),
         (
@@ -277,6 +277,18 @@ def test_enum_values_did_you_mean(value: dict[str, Any], field: str, meant: str)
     assert (code, path) == ("IC105", field)
     assert hint == f"did you mean {meant!r}?"
     assert repr(value[field]) in message
+
+
+@pytest.mark.parametrize("mode", ["FAN_IN", "Fan_Out", "fan_IN"])
+def test_kaiming_mode_in_any_case_is_the_mode_torch_reads(mode: str) -> None:
+    # torch's kaiming_* lower-case mode before checking it: MMEngine runs 'FAN_IN'
+    (entry,) = entries(dict(type="Kaiming", layer="Conv2d", mode=mode))
+    assert isinstance(entry, Kaiming) and entry.mode == mode.lower()
+
+
+def test_kaiming_a_none_is_torchs_default_slope() -> None:
+    (entry,) = entries(dict(type="Kaiming", layer="Conv2d", nonlinearity="leaky_relu", a=None))
+    assert isinstance(entry, Kaiming) and entry.a is None
 
 
 def test_enum_message_lists_the_choices() -> None:
