@@ -9,12 +9,15 @@ test_base_module.py, rewritten, plus the behaviours in MMENGINE_SEMANTICS.md.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 from mmengine.model import BaseModule, ModuleList, Sequential
+from mmengine.model import initialize as mm_initialize
 from test_init_harness import (
     Convs,
     FooHead,
@@ -28,13 +31,15 @@ from test_init_harness import (
     WithAttention,
     WithCustom,
     assert_same,
+    changed,
     compare_init_weights,
     compare_initialize,
     tensors,
 )
 from torch import nn
 
-from initcfg.backend.torch import init_weights
+from initcfg import compile_init_plan
+from initcfg.backend.torch import init_weights, initialize
 
 ALL_LAYERS = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "Linear"]
 
@@ -660,3 +665,39 @@ def test_config_overlay_equals_modules_built_with_those_init_cfgs(tmp_path: Path
     torch.manual_seed(21)
     compile_init_plan(config, ours).apply(ours)
     assert_same(theirs, ours)
+
+
+RECOMPUTED_WEIGHTS: dict[str, Callable[[], nn.Module]] = {
+    "parametrized-orthogonal": lambda: nn.utils.parametrizations.orthogonal(nn.Linear(3, 3)),
+    "parametrized-weight-norm": lambda: nn.utils.parametrizations.weight_norm(nn.Linear(3, 3)),
+    "old-style-weight-norm": lambda: nn.utils.weight_norm(nn.Linear(3, 3)),
+}
+
+
+@pytest.mark.parametrize("make", RECOMPUTED_WEIGHTS.values(), ids=RECOMPUTED_WEIGHTS.keys())
+def test_a_weight_recomputed_when_read_is_written_in_vain_and_said_so(
+    make: Callable[[], nn.Module],
+) -> None:
+    # MMEngine's Normal fills the tensor `layer.weight` computes on the spot: it draws,
+    # and no parameter changes. initcfg must draw the same and warn (IC416), not stay
+    # silent. (Built twice: old-style weight_norm cannot be deep-copied.)
+    def build() -> nn.Module:
+        torch.manual_seed(1234)
+        return nn.Sequential(make(), nn.Linear(3, 2))
+
+    cfg = dict(type="Normal", layer="Linear", std=0.5, bias=2)
+    theirs, ours = build(), build()
+    before = tensors(ours)
+    torch.manual_seed(7)
+    mm_initialize(theirs, copy.deepcopy(cfg))
+    their_rng = torch.get_rng_state()
+    torch.manual_seed(7)
+    report = initialize(ours, copy.deepcopy(cfg))
+    assert_same(theirs, ours)
+    assert torch.equal(their_rng, torch.get_rng_state())
+    untouched = {k for k in before if k.startswith("p:0.") and not k.endswith("bias")}
+    assert untouched and untouched.isdisjoint(changed(before, ours))
+    assert [d.code for d in report.diagnostics] == ["IC416"]
+    assert "0.weight" in report.diagnostics[0].message
+    ours.init_cfg = cfg
+    assert "IC416" in {d.code for d in compile_init_plan(None, ours).diagnostics}

@@ -130,6 +130,18 @@ define(
     fix="Register the module as a submodule, or name the registered attribute.",
 )
 define(
+    "IC416", "warning", "An initializer writes a weight that is recomputed when read",
+    why="A parametrized weight (torch.nn.utils.parametrize, "
+    "parametrizations.weight_norm, orthogonal) and old-style weight_norm's weight are "
+    "computed from other parameters: MMEngine's initializer fills that computed copy, "
+    "draws its random numbers, and leaves every parameter as it was.",
+    example="layer = parametrizations.weight_norm(nn.Linear(8, 8))\n"
+    "init_cfg: {type: Normal, layer: Linear}",
+    fix="Initialize the underlying parameter (parametrizations.weight.original) in the "
+    "module's own init_weights, or initialize the layer before registering the "
+    "parametrization.",
+)
+define(
     "IC415", "info", "The config's init_cfg differs from what the constructor made of it",
     why="A model built from the config by MMEngine's registry received each init_cfg in "
     "its constructor, which may map it (mmdet's ResNet turns None into Kaiming and "

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
+from torch.nn.utils import parametrize
+from torch.nn.utils.weight_norm import WeightNorm
 
 from initcfg.diagnostics import KeyPath, did_you_mean
 from initcfg.errors import InitError
@@ -242,6 +244,20 @@ def module_writes(
                 )
                 continue
             name, shape = planner.names.get(id(tensor), ""), tuple(tensor.shape)
+            source = _recomputed_from(module, attr)
+            if source is not None:
+                # MMEngine writes (and draws for) a temporary tensor: the plan keeps the
+                # write for the draws, and says that it changes nothing
+                planner.report(
+                    "IC416",
+                    f"{init.type} reaches {join(path, attr)} ({type(module).__name__}), "
+                    f"which is computed from {source} each time it is read: the write "
+                    "lands in a temporary tensor and changes no parameter (MMEngine's "
+                    "initializer does the same)",
+                    step.origin,
+                    f"initialize {source} in the module's own init_weights, or "
+                    "initialize the layer before registering the parametrization",
+                )
         # Ops depend on the initializer and the shape only; blocks repeat both.
         cache_key = (id(init), attr, shape)
         op = planner.ops.get(cache_key)
@@ -255,3 +271,20 @@ def module_writes(
             planner.ops[cache_key] = op
             planner.keep.append(init)  # keeps id(init) unique while the cache lives
         step.writes.append(make_write(path, attr, name, shape, op))
+
+
+def _recomputed_from(module: nn.Module, attr: str) -> str | None:
+    """What ``module.<attr>`` is computed from when reading it gives a fresh tensor that
+    no parameter shares (a parametrization's output, old-style weight_norm's product of
+    ``<attr>_g`` and ``<attr>_v``), or None when a write to it sticks."""
+    if parametrize.is_parametrized(module, attr):
+        held = module._modules["parametrizations"]._modules.get(attr)  # type: ignore[union-attr]
+        # one tensor (`original`), or one per output of right_inverse (weight_norm's two)
+        names = [] if held is None else [n for n, _ in held.named_parameters(recurse=False)]
+        return " and ".join(f"parametrizations.{attr}.{name}" for name in names) or (
+            f"parametrizations.{attr}"
+        )
+    for hook in module._forward_pre_hooks.values():
+        if isinstance(hook, WeightNorm) and hook.name == attr:
+            return f"{attr}_g and {attr}_v"
+    return None
