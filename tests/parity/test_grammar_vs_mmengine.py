@@ -474,6 +474,8 @@ def test_error_is_an_mmengine_failure(
         dict(type="Kaiming", layer="Conv2d", mode="Fan_Out", distribution="uniform"),
         dict(type="Kaiming", layer="Conv2d", nonlinearity="leaky_relu", a=None),
         dict(type="Kaiming", layer="Conv2d", a=None),
+        # the 64-bit ends torch's fill_ still converts
+        dict(type="Constant", layer="Conv2d", val=2**64 - 1, bias=-(2**63)),
     ],
 )
 def test_mmengine_accepts_and_so_does_the_grammar(value: Any) -> None:
@@ -503,6 +505,23 @@ def test_mmengine_accepts_and_so_does_the_grammar(value: Any) -> None:
             dict(type="Normal", layer="Conv2d", bias=10**400),
             OverflowError,
             id="bias-overflow",
+        ),
+        # an int past 64 bits: a float32 holds it, torch's fill_ cannot convert it
+        pytest.param(
+            dict(type="Constant", layer="Conv2d", val=10**30),
+            OverflowError,
+            id="val-int-past-64-bits",
+        ),
+        pytest.param(
+            dict(type="Normal", layer="Conv2d", bias=2**64),
+            OverflowError,
+            id="bias-int-past-uint64",
+        ),
+        pytest.param(
+            dict(type="Normal", layer="Conv2d",
+                 override=dict(name="reg", type="Uniform", bias=-(2**63) - 1)),
+            OverflowError,
+            id="override-bias-int-below-int64",
         ),
     ],
 )

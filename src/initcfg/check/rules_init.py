@@ -34,7 +34,9 @@ define(
     "IC105", "error", "An argument has an invalid value",
     why="MMEngine passes it to torch, which fails only when some module matches, or the "
     "value silently produces nonsense (bias_prob outside (0, 1) fills the bias with inf "
-    "or NaN). What torch accepts is accepted: Kaiming's mode in any case (torch "
+    "or NaN). An integer `val` or `bias` past 64 bits fails in torch's fill_ "
+    "(OverflowError) where the same number as a float fills. What torch accepts is "
+    "accepted: Kaiming's mode in any case (torch "
     "lower-cases it) and `a: null` (leaky_relu's default slope, 0.01).",
     example="init_cfg: {type: Kaiming, layer: Conv2d, mode: fan_inn}",
     fix="Use a value from the range or set the message names.",

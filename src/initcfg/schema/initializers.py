@@ -156,12 +156,33 @@ class BaseInit(BaseModel):
         return resolved
 
 
+# torch converts a Python int for fill_ (Constant's val, every bias) into a 64-bit
+# scalar, signed or unsigned, and raises OverflowError outside that, whatever the
+# tensor's dtype; as a float the same number would fill fine.
+_FILL_INT_MIN, _FILL_INT_MAX = -(2**63), 2**64 - 1
+
+
+def _fill_int_converts(value: Any) -> Any:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and not _FILL_INT_MIN <= value <= _FILL_INT_MAX
+    ):
+        raise ValueError(
+            "as an integer must lie in [-2**63, 2**64 - 1]: torch's fill_ raises "
+            "OverflowError converting it (write it as a float, 1e20)"
+        )
+    return value
+
+
 class WeightInit(BaseInit):
     """Keys of the initializers that write ``weight`` and ``bias`` (MMEngine's BaseInit)."""
 
     layer: StrictStr | list[Any] | None = None
     bias: Number | StrictBool = 0
     bias_prob: StrictFloat | None = Field(default=None, gt=0, lt=1)
+
+    _bias_fills = field_validator("bias", mode="after")(_fill_int_converts)
 
     @property
     def layers(self) -> tuple[str, ...]:
@@ -184,6 +205,8 @@ class Constant(WeightInit):
 
     type: Literal["Constant"] = "Constant"
     val: Number | StrictBool
+
+    _val_fills = field_validator("val", mode="after")(_fill_int_converts)
 
 
 class Xavier(WeightInit):
