@@ -39,7 +39,7 @@ from test_init_harness import (
 from torch import nn
 
 from initcfg import compile_init_plan
-from initcfg.backend.torch import init_weights, initialize
+from initcfg.backend.torch import InitError, init_weights, initialize
 
 ALL_LAYERS = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "Linear"]
 
@@ -701,3 +701,60 @@ def test_a_weight_recomputed_when_read_is_written_in_vain_and_said_so(
     assert "0.weight" in report.diagnostics[0].message
     ours.init_cfg = cfg
     assert "IC416" in {d.code for d in compile_init_plan(None, ours).diagnostics}
+
+
+class ReplacesWeight(BaseModule):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+
+    def init_weights(self) -> None:
+        self.fc.weight = nn.Parameter(torch.ones(2, 2))
+
+
+class AddsParameter(BaseModule):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+
+    def init_weights(self) -> None:
+        self.scale = nn.Parameter(torch.ones(2))
+
+
+class ParentOf(BaseModule):
+    def __init__(self, child: nn.Module) -> None:
+        super().__init__(dict(type="Normal", layer="Linear"))
+        self.child = child
+
+
+@pytest.mark.parametrize(
+    ("child", "named"),
+    [(ReplacesWeight, "child.fc.weight"), (AddsParameter, "child.scale")],
+    ids=["replaces", "adds"],
+)
+def test_a_child_init_weights_that_changes_the_parameters_raises_as_in_mmengine(
+    child: type[nn.Module], named: str
+) -> None:
+    # MMEngine's bookkeeping asserts after each child's init_weights that its parameters
+    # are the model's own; initcfg called the child and went on as if nothing happened
+    with pytest.raises(AssertionError, match="Find a new :obj:`Parameter`"):
+        ParentOf(child()).init_weights()
+    with pytest.raises(InitError, match=rf"added or replaced the parameter '{named}'"):
+        init_weights(ParentOf(child()))
+
+
+def test_a_root_init_weights_may_replace_a_parameter_after_super() -> None:
+    # MMEngine checks only after a child's call: the root's own code runs unchecked
+    class Root(BaseModule):
+        def __init__(self) -> None:
+            super().__init__(dict(type="Normal", layer="Linear"))
+            self.fc = nn.Linear(2, 2)
+
+        def init_weights(self) -> None:
+            super().init_weights()
+            self.fc.bias = nn.Parameter(torch.full((2,), 3.0))
+
+    Root().init_weights()
+    model = Root()
+    init_weights(model)
+    assert torch.equal(model.fc.bias, torch.full((2,), 3.0))

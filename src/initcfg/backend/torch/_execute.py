@@ -171,6 +171,20 @@ def _restore_generators(states: list[tuple[str, torch.Tensor]]) -> None:
             torch.cuda.set_rng_state(state, device)
 
 
+def _require_original_parameters(module: nn.Module, step: Step, original: set[int]) -> None:
+    """Raise where MMEngine's ``init_weights`` asserts, after a child's own
+    ``init_weights``, that every parameter under it is one the model started with."""
+    for name, parameter in module.named_parameters():
+        if id(parameter) not in original:
+            raise InitError(
+                f"{step.target} ({type(module).__name__}).init_weights added or replaced "
+                f"the parameter {join(step.target, name)!r}; MMEngine's init_weights "
+                "raises AssertionError here ('Find a new Parameter ... Please do not add "
+                "or replace parameters during executing the init_weights'); the steps "
+                "before this one were written"
+            )
+
+
 def execute(
     root: nn.Module,
     steps: Sequence[Step],
@@ -196,6 +210,7 @@ def execute(
     modules = _Modules(root)
     cache = state_cache if state_cache is not None else {}
     loads: list[tuple[Step, LoadResult]] = []
+    original: set[int] | None = None  # ids of the model's parameters, at the first call
     index, count = 0, len(steps)
     while index < count:
         step = steps[index]
@@ -234,7 +249,12 @@ def execute(
             module = modules[step.target]
             if step.sets_init_cfg:
                 module.init_cfg = copy.deepcopy(step.init_cfg)
+            if step.target and original is None:
+                # MMEngine's bookkeeping holds the parameters the model started with
+                original = {id(p) for p in root.parameters()}
             module.init_weights()  # type: ignore[operator]  # checked when planned
+            if step.target and original is not None:
+                _require_original_parameters(module, step, original)
         index += 1
     mark_initialized(modules, marked)
     return loads
