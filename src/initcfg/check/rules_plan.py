@@ -142,6 +142,16 @@ define(
     "parametrization.",
 )
 define(
+    "IC417", "error", "A module's own init_weights adds or replaces a parameter",
+    why="After each child's init_weights MMEngine checks that every parameter under it "
+    "is one the model had when init_weights started, and raises AssertionError ('Find a "
+    "new Parameter') for one that was added or assigned anew. Found by tracing on the "
+    "meta device; applying the plan raises InitError at the same point.",
+    example="def init_weights(self):\n    self.fc.weight = nn.Parameter(torch.ones(2, 2))",
+    fix="Create parameters in __init__ and write them in place in init_weights "
+    "(nn.init.normal_(self.fc.weight), self.fc.weight.data.copy_(...)).",
+)
+define(
     "IC415", "info", "The config's init_cfg differs from what the constructor made of it",
     why="A model built from the config by MMEngine's registry received each init_cfg in "
     "its constructor, which may map it (mmdet's ResNet turns None into Kaiming and "

@@ -268,6 +268,17 @@ class Planner:
             # call stopped (MMEngine raised on it, or it loads a Pretrained): its grammar
             # errors are the plan's, as validate's. A call not traced shows at --apply.
             self.parse(credited[1], module, path, credited[0], "config")
+        if path and step.trace is not None and step.trace.new_parameter is not None:
+            self.report(
+                "IC417",
+                f"{path} ({type(module).__name__}).init_weights adds or replaces the "
+                f"parameter {join(path, step.trace.new_parameter)!r}; MMEngine's "
+                "init_weights raises AssertionError after the call ('Find a new "
+                "Parameter')",
+                origin,
+                "create parameters in __init__ and write them in place "
+                "(nn.init.*_, tensor.copy_) in init_weights",
+            )
         self.steps.append(step)
         self.check_own_checkpoints(
             step.init_cfg if step.sets_init_cfg else getattr(module, "init_cfg", None),

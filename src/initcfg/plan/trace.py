@@ -111,6 +111,9 @@ class Trace:
     replay: list[ReplayOp] | None = None
     replay_reason: str | None = None
     flags: list[str] = field(default_factory=list)
+    #: A parameter (relative name) the call added or replaced, if any: MMEngine's
+    #: bookkeeping raises AssertionError after a child's init_weights that does so.
+    new_parameter: str | None = None
 
     def written(self) -> list[str]:
         """Tensors written, each once, in first-write order."""
@@ -516,6 +519,12 @@ def trace_init_weights(
                 module.__dict__.pop("init_cfg", None)
             else:
                 module.__dict__["init_cfg"] = saved_cfg
+        started = {
+            id(t) for _, parameters, _ in tables for t in parameters.values() if t is not None
+        }
+        new_parameter = next(
+            (name for name, t in module.named_parameters() if id(t) not in started), None
+        )
         replaced = False
         for m, parameters, buffers in tables:
             replaced |= any(m._parameters.get(k) is not v for k, v in parameters.items())
@@ -524,6 +533,7 @@ def trace_init_weights(
             m._parameters.update(parameters)
             m._buffers.clear()
             m._buffers.update(buffers)
+    trace.new_parameter = new_parameter
     if replaced and trace.complete:
         trace.complete, trace.reason = False, "replaces a parameter or buffer"
     trace.writes = recorder.writes

@@ -414,3 +414,41 @@ def test_a_trace_logs_nothing_through_mmengine() -> None:
         assert [r for r in logged if "fc.weight" in r.getMessage()]
     finally:
         logger.removeHandler(handler)
+
+
+class AssignsWeight(Own):
+    def init_weights(self) -> None:
+        self.fc.weight = nn.Parameter(torch.ones(4, 4))
+
+
+class AddsScale(Own):
+    def init_weights(self) -> None:
+        nn.init.normal_(self.fc.weight)
+        self.scale = nn.Parameter(torch.ones(4))
+
+
+class Holds(nn.Module):
+    def __init__(self, child: Callable[[], nn.Module]) -> None:
+        super().__init__()
+        self.child = child()
+
+
+@pytest.mark.parametrize(
+    ("child", "named"),
+    [(AssignsWeight, "child.fc.weight"), (AddsScale, "child.scale")],
+    ids=["assigns", "adds"],
+)
+def test_a_child_call_that_makes_a_parameter_is_an_error_on_meta(
+    child: Callable[[], nn.Module], named: str
+) -> None:
+    # MMEngine asserts after a child's init_weights that no parameter is new; the meta
+    # trace saw the call do it and the plan said nothing (AddsScale even replayed)
+    model = build_on_meta(lambda: Holds(child))
+    plan = compile_init_plan(None, model)
+    found = [d for d in plan.diagnostics if d.code == "IC417"]
+    assert [d.severity for d in found] == ["error"]
+    assert repr(named) in found[0].message
+    assert not hasattr(model.child, "scale")  # the trace left the model as it was
+    # the model's own root call is not checked, as MMEngine does not check it
+    alone = compile_init_plan(None, build_on_meta(child))
+    assert "IC417" not in {d.code for d in alone.diagnostics}
