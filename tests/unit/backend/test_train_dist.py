@@ -191,3 +191,25 @@ def test_a_failing_rank_stops_every_rank(tmp_path: Path) -> None:
     assert time.monotonic() - start < DIST_TIMEOUT_S
     assert run.returncode != 0
     assert "[rank 1]: error: RuntimeError: disk on fire" in run.stderr
+
+
+@pytest.mark.parametrize(("size", "world"), [(1, 3), (2, 5), (3, 8), (5, 3)])
+def test_every_rank_gets_a_full_share_of_a_set_smaller_than_the_world(
+    size: int, world: int
+) -> None:
+    # MMEngine's DefaultSampler (round_up) repeats the order as often as the padding
+    # needs; padding with one partial copy left the last ranks of a 3-process run over
+    # a 1-sample set with nothing, so they stopped with "no batch" while the others
+    # waited in DDP's first all-reduce.
+    from initcfg.backend.torch.train_build import _EpochSampler
+    from initcfg.backend.torch.train_dist import DistContext
+
+    per_rank = -(-size // world)
+    shares = []
+    for rank in range(world):
+        sampler = _EpochSampler(size, DistContext(rank, world, rank, torch.device("cpu")),
+                                shuffle=False, seed=0)
+        shares.append(list(sampler))
+        assert len(shares[-1]) == len(sampler) == per_rank, rank
+    padded = (list(range(size)) * world)[: per_rank * world]
+    assert [i for step in zip(*shares, strict=True) for i in step] == padded

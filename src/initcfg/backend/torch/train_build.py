@@ -70,11 +70,16 @@ class _EpochSampler(Sampler[int]):
         else:
             order = list(range(self.size))
         total = self.per_rank * self.world
-        order += order[: total - len(order)]
+        # Padded by repeating the order as often as needed, as MMEngine's DefaultSampler
+        # does: a set smaller than half the world needs more than one extra pass, and
+        # one short pass would leave the last ranks with fewer samples than the others.
+        repeats = math.ceil(total / self.size) if self.size else 0
+        order = (order * repeats)[:total]
         return iter(order[self.rank : total : self.world][self.skip :])
 
     def __len__(self) -> int:
-        return self.per_rank - self.skip
+        # A resumed epoch whose samples were all seen has none left (never below 0).
+        return max(self.per_rank - self.skip, 0)
 
 
 def _seed_everything(seed: int) -> None:
