@@ -3,6 +3,7 @@ same global batch, and a failing rank stops the run instead of leaving the other
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -213,3 +214,46 @@ def test_every_rank_gets_a_full_share_of_a_set_smaller_than_the_world(
         assert len(shares[-1]) == len(sampler) == per_rank, rank
     padded = (list(range(size)) * world)[: per_rank * world]
     assert [i for step in zip(*shares, strict=True) for i in step] == padded
+
+
+def test_a_resume_with_more_processes_finishes_its_last_epoch(tmp_path: Path) -> None:
+    # One process stops inside epoch 1 at its 6th of 8 iterations; two processes have 4
+    # iterations an epoch. The position was kept in one process's units, so the second
+    # run took 6 >= 4 as the end of epoch 1 and ran out of iterations 2 into epoch 2:
+    # exit 0 without the last validation or epoch_2.pth.
+    (tmp_path / "stopping.py").write_text(
+        "import os, signal\n"
+        "from examples.shapes.data import ShapesDataset\n"
+        "class Stopping(ShapesDataset):\n"
+        "    calls = 0\n"
+        "    def __getitem__(self, index):\n"
+        "        Stopping.calls += 1\n"
+        "        if Stopping.calls == int(os.environ.get('STOP_AT_ITEM', '0')):\n"
+        "            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C inside iteration 6\n"
+        "        return super().__getitem__(index)\n"
+    )
+    config = shapes_config(norm=False, size=32, batch_size=4, max_epochs=2,
+                           param_scheduler=[])
+    config["train_dataloader"]["dataset"]["type"] = "stopping.py:Stopping"
+    (tmp_path / "ddp.yaml").write_text(yaml.safe_dump(config))
+    work = tmp_path / "work"
+    single = subprocess.run(
+        [sys.executable, "-m", "initcfg.cli.train", str(tmp_path / "ddp.yaml"),
+         "--work-dir", str(work), "--device", "cpu", "--quiet"],
+        cwd=REPO, capture_output=True, text=True, timeout=HANG_S, check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1",
+             "STOP_AT_ITEM": "22"},
+    )
+    assert single.returncode == 130, single.stderr[-3000:]
+    stopped = torch.load(work / "interrupted.pth", weights_only=True)["meta"]
+    assert (stopped["epoch"], stopped["iter_in_epoch"], stopped["world_size"]) == (0, 6, 1)
+
+    resumed = _torchrun(config, tmp_path, work, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    meta = torch.load(work / "epoch_2.pth", weights_only=True)["meta"]
+    assert (meta["epoch"], meta["iter"], meta["iter_in_epoch"]) == (2, 8, 0)
+    records = [json.loads(line) for line in (work / "train_log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records if r["mode"] == "val"] == [1, 2]
+    assert [r["iter"] for r in records if r["mode"] == "train"] == list(range(1, 9))
+    # 24 samples of epoch 1 were trained: 3 of the two processes' 8-sample iterations.
+    assert "continues at iteration 3 of 8" in resumed.stderr

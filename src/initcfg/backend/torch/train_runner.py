@@ -388,6 +388,9 @@ class _Runner:
         self.epoch = int(meta["epoch"])
         self.iteration = int(meta["iter"])
         self.iter_in_epoch = int(meta["iter_in_epoch"])
+        written_by = int(meta.get("world_size", 1))
+        if written_by != self.ctx.world_size:
+            self._rescale_position(written_by)
         self.val_history = list(data.get("val_history", []))
         # The payload lists the checkpoints kept before it was written; a periodic
         # checkpoint counts itself too, so rotation goes on as if never interrupted.
@@ -396,15 +399,43 @@ class _Runner:
             kept.append(path.name)
         self.keeper.adopt_existing(kept)
         ckpt.restore_rng(data["rng"])
-        if int(meta.get("world_size", 1)) != self.ctx.world_size:
-            self.progress.message(
+        if written_by != self.ctx.world_size:
+            # A warning: the result will differ from the run's own, so shown when quiet too.
+            self._notice(
                 f"initcfg: {path} was written by {meta.get('world_size')} processes and this "
-                f"run has {self.ctx.world_size}: the data order (and so the result) differs"
+                f"run has {self.ctx.world_size}: the data order (and so the result) differs; "
+                f"it continues at iteration {self.iteration} of {self.max_iters}"
             )
         self.last_checkpoint = path  # what a finished run's resume ends with
         self.progress.message(
             f"resumed from {path} (epoch {self.epoch}, iteration {self.iteration})"
         )
+
+    def _rescale_position(self, written_by: int) -> None:
+        """Carry a position counted with ``written_by`` processes over to this world.
+
+        An epoch has another number of iterations in another world size. Left in the
+        old units, a position inside an epoch ran past the new epoch's end, and an
+        epoch loop then ended its iterations inside its last epoch: no last
+        validation, no last checkpoint. The part of the epoch already trained is
+        carried over in samples (rounded down to a whole batch, so no sample of the
+        epoch is left out), and an epoch loop's iteration is counted from the epoch.
+        """
+        batch = self.settings.train_loader.batch_size
+        size = self.sampler.size
+        drop_last = self.settings.train_loader.drop_last
+        per_rank_before = math.ceil(size / written_by)
+        iters_before = (
+            per_rank_before // batch if drop_last else math.ceil(per_rank_before / batch)
+        )
+        if self.iter_in_epoch >= iters_before:
+            in_epoch = self.iters_per_epoch
+        else:
+            seen = self.iter_in_epoch * batch * written_by
+            in_epoch = min(seen // (batch * self.ctx.world_size), self.iters_per_epoch)
+        if self.settings.loop.by_epoch:
+            self.iteration = self.epoch * self.iters_per_epoch + in_epoch
+        self.iter_in_epoch = in_epoch
 
     # -------------------------------------------------------------------- loop
 
