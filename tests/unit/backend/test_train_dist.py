@@ -257,3 +257,46 @@ def test_a_resume_with_more_processes_finishes_its_last_epoch(tmp_path: Path) ->
     assert [r["iter"] for r in records if r["mode"] == "train"] == list(range(1, 9))
     # 24 samples of epoch 1 were trained: 3 of the two processes' 8-sample iterations.
     assert "continues at iteration 3 of 8" in resumed.stderr
+
+
+def test_a_signal_to_one_worker_stops_every_rank_with_its_status(tmp_path: Path) -> None:
+    # SIGTERM reaches rank 1 alone (a `kill` of one worker, a scheduler signalling one
+    # task). Every rank stops after the same iteration; rank 0, which no signal reached,
+    # reported Ctrl-C (exit 130) where the run was stopped by SIGTERM (143).
+    (tmp_path / "signalled.py").write_text(
+        "import os, signal\n"
+        "from examples.shapes.data import ShapesDataset\n"
+        "class Signalled(ShapesDataset):\n"
+        "    calls = 0\n"
+        "    def __getitem__(self, index):\n"
+        "        Signalled.calls += 1\n"
+        "        if os.environ.get('RANK') == '1' and Signalled.calls == 10:\n"
+        "            os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        return super().__getitem__(index)\n"
+    )
+    config = shapes_config(norm=False, size=32, batch_size=4, max_epochs=2)
+    config["train_dataloader"]["dataset"]["type"] = "signalled.py:Signalled"
+    (tmp_path / "ddp.yaml").write_text(yaml.safe_dump(config))
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import json, os\n"
+        "from pathlib import Path\n"
+        "from initcfg.backend.torch.train import TrainOptions, train\n"
+        "from initcfg.config.load import load_config\n"
+        f"options = TrainOptions(work_dir=Path({str(tmp_path / 'work')!r}), progress=False,"
+        " device='cpu')\n"
+        f"result = train(load_config({str(tmp_path / 'ddp.yaml')!r}), options)\n"
+        f"out = Path({str(tmp_path)!r}) / ('result-' + os.environ['RANK'])\n"
+        "out.write_text(json.dumps([result.interrupted, result.stop_signal, result.iteration]))\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO),
+           "INITCFG_DIST_TIMEOUT": str(DIST_TIMEOUT_S)}
+    run = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+         str(script)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=HANG_S, check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = [json.loads((tmp_path / f"result-{rank}").read_text()) for rank in (0, 1)]
+    assert results[0] == results[1] == [True, 15, 3], results
+    assert (tmp_path / "work" / "interrupted.pth").is_file()

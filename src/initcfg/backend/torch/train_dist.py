@@ -109,6 +109,15 @@ def any_rank(ctx: DistContext, flag: bool) -> bool:
     return bool(tensor.item())
 
 
+def max_over_ranks(ctx: DistContext, *values: int) -> list[int]:
+    """The largest of each of ``values`` over every rank (one collective for all)."""
+    if not ctx.distributed:
+        return list(values)
+    tensor = torch.tensor(values, dtype=torch.int64, device=ctx.device)
+    dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+    return [int(v) for v in tensor.tolist()]
+
+
 def barrier(ctx: DistContext) -> None:
     if ctx.distributed:
         dist.barrier()

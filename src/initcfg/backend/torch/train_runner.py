@@ -35,6 +35,7 @@ from initcfg.backend.torch.train_dist import (
     any_rank,
     barrier,
     broadcast_int,
+    max_over_ranks,
 )
 from initcfg.backend.torch.train_factory import build, build_evaluator
 from initcfg.backend.torch.train_options import TrainOptions, TrainResult
@@ -103,6 +104,8 @@ class _Runner:
         self.load_report: dict[str, list[str]] | None = None
         self.lock = workdir.WorkDirLock(self.work_dir)
         self.log: JsonLog | None = None
+        # The signal that stopped the run, on whichever rank it arrived (see _stop_requested).
+        self.stop_signal: int | None = None
 
     # ------------------------------------------------------------------ work dir
 
@@ -507,6 +510,12 @@ class _Runner:
         return loss.detach()
 
     def _stop_requested(self, interrupt: _Interrupt) -> bool:
+        """Whether any rank stops here (collective); ranks also agree on the signal.
+
+        A signal may reach one process only (``kill`` of one worker, a scheduler that
+        signals one task): every rank then stops with that signal's exit status, not
+        the ranks it did not reach with Ctrl-C's 130.
+        """
         stop = interrupt.requested
         limit = self.options.stop_after
         if limit is not None:
@@ -514,7 +523,11 @@ class _Runner:
                 stop = stop or (self.epoch >= limit and self.iter_in_epoch == 0)
             else:
                 stop = stop or self.iteration >= limit
-        return any_rank(self.ctx, stop)
+        own_signal = interrupt.signal_number if interrupt.requested else None
+        agreed_stop, agreed_signal = max_over_ranks(self.ctx, int(stop), own_signal or 0)
+        if agreed_signal:
+            self.stop_signal = agreed_signal
+        return bool(agreed_stop)
 
     def run(self) -> TrainResult:
         loop = self.settings.loop
@@ -547,7 +560,7 @@ class _Runner:
             val_history=self.val_history,
             last_checkpoint=self.last_checkpoint,
             interrupted=interrupted,
-            stop_signal=interrupt.signal_number if interrupted else None,
+            stop_signal=self.stop_signal if interrupted else None,
             load_report=self.load_report,
             loop_seconds=time.perf_counter() - started,
             already_complete=already_complete,
