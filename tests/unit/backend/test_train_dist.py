@@ -300,3 +300,43 @@ def test_a_signal_to_one_worker_stops_every_rank_with_its_status(tmp_path: Path)
     results = [json.loads((tmp_path / f"result-{rank}").read_text()) for rank in (0, 1)]
     assert results[0] == results[1] == [True, 15, 3], results
     assert (tmp_path / "work" / "interrupted.pth").is_file()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="lists threads from /proc")
+def test_a_failed_run_closes_its_process_group(tmp_path: Path) -> None:
+    # As after a good run (above): a gloo group left open into interpreter shutdown may
+    # abort the rank there, so a config problem would end in SIGABRT instead of its
+    # message and exit 1. Every rank fails here after the group and DDP exist.
+    config = shapes_config(norm=False, size=4, batch_size=8, max_epochs=1)
+    config["train_dataloader"]["drop_last"] = True  # 2 samples a rank: no batch
+    (tmp_path / "ddp.yaml").write_text(yaml.safe_dump(config))
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import os\n"
+        "from pathlib import Path\n"
+        "import torch.distributed as dist\n"
+        "from initcfg.backend.torch.train import TrainOptions, train\n"
+        "from initcfg.config.load import load_config\n"
+        "from initcfg.errors import TrainError\n"
+        f"options = TrainOptions(work_dir=Path({str(tmp_path / 'work')!r}), progress=False,"
+        " device='cpu')\n"
+        "try:\n"
+        f"    train(load_config({str(tmp_path / 'ddp.yaml')!r}), options)\n"
+        "except TrainError as error:\n"
+        "    message = str(error)\n"
+        "names = [Path(f'/proc/self/task/{t}/comm').read_text().strip()\n"
+        "         for t in os.listdir('/proc/self/task')]\n"
+        "gloo = ' '.join(sorted(n for n in names if 'gloo' in n))\n"
+        f"out = Path({str(tmp_path)!r}) / ('threads-' + os.environ['RANK'])\n"
+        "out.write_text(f'{message} | {dist.is_initialized()} | {gloo}')\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    run = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+         str(script)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=HANG_S, check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    for rank in (0, 1):
+        text = (tmp_path / f"threads-{rank}").read_text()
+        assert text == "the training set gives no batch | False | ", rank

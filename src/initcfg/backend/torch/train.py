@@ -41,6 +41,7 @@ from initcfg.backend.torch.train_build import _initialize as _initialize
 from initcfg.backend.torch.train_build import _seed_everything as _seed_everything
 from initcfg.backend.torch.train_build import _TableLr as _TableLr
 from initcfg.backend.torch.train_dist import (
+    abandon,
     setup,
     teardown,
 )
@@ -67,8 +68,12 @@ def train_from_settings(
     try:
         runner.setup()
         result = runner.run()
-    finally:
+    except BaseException as error:  # a second Ctrl-C (KeyboardInterrupt) too
         runner.close()
+        del runner
+        abandon(ctx, error)
+        raise
+    runner.close()
     # The runner's DistributedDataParallel wrapper holds the process group: dropped
     # first, so that leaving the group closes it (the result keeps the bare module).
     del runner

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import traceback
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -89,6 +90,23 @@ def teardown(ctx: DistContext) -> None:
         # tears gloo down while a peer still talks to it makes that peer abort.
         dist.barrier()
         dist.destroy_process_group()
+
+
+def abandon(ctx: DistContext, error: BaseException) -> None:
+    """After ``error`` stopped this rank, close the process group without a collective.
+
+    Left open, the group would be closed in interpreter shutdown, where closing gloo
+    now and then aborts the rank (SIGABRT, a C++ message instead of this rank's own
+    error and exit status). No barrier: the other ranks may never reach one. The
+    frames of the failed call hold what holds the group (the runner's
+    DistributedDataParallel wrapper), so their locals are cleared first; the error
+    keeps its message and where it was raised.
+    """
+    if not (ctx.distributed and dist.is_initialized()):
+        return
+    traceback.clear_frames(error.__traceback__)
+    gc.collect()
+    dist.destroy_process_group()
 
 
 def broadcast_int(ctx: DistContext, value: int) -> int:
