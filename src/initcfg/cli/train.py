@@ -81,7 +81,10 @@ def train_command(
     from initcfg.config.load import load_tree
 
     rank = os.environ.get("RANK", "0")
-    prefix = "initcfg train" if rank == "0" else f"initcfg train [rank {rank}]"
+    # Under torchrun every process's lines name it, rank 0's too: which rank failed
+    # first is what the reader of several processes' messages needs to know.
+    several = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    prefix = f"initcfg train [rank {rank}]" if several else "initcfg train"
     tree = load_tree(config, trust=trust_python)
     errors = [d for d in tree.diagnostics if d.severity == "error"]
     if errors:

@@ -171,8 +171,10 @@ def test_a_finished_run_closes_its_process_group(tmp_path: Path) -> None:
         assert (tmp_path / f"threads-{rank}").read_text() == "", rank
 
 
-def test_a_failing_rank_stops_every_rank(tmp_path: Path) -> None:
-    # Rank 1's dataset fails on its 5th item, while rank 0 is inside a collective.
+@pytest.mark.parametrize("failing", ["0", "1"])
+def test_a_failing_rank_stops_every_rank(tmp_path: Path, failing: str) -> None:
+    # One rank's dataset fails on its 5th item, while the other is inside a collective.
+    # Rank 0's message named no rank ('initcfg train: error: ...'), as if the run had one.
     (tmp_path / "flaky.py").write_text(
         "import os\n"
         "from examples.shapes.data import ShapesDataset\n"
@@ -180,7 +182,7 @@ def test_a_failing_rank_stops_every_rank(tmp_path: Path) -> None:
         "    calls = 0\n"
         "    def __getitem__(self, index):\n"
         "        Flaky.calls += 1\n"
-        "        if os.environ.get('RANK') == '1' and Flaky.calls > 4:\n"
+        f"        if os.environ.get('RANK') == {failing!r} and Flaky.calls > 4:\n"
         "            raise RuntimeError('disk on fire')\n"
         "        return super().__getitem__(index)\n"
     )
@@ -191,7 +193,7 @@ def test_a_failing_rank_stops_every_rank(tmp_path: Path) -> None:
     # Left waiting, rank 0 would fail only when its collective timed out.
     assert time.monotonic() - start < DIST_TIMEOUT_S
     assert run.returncode != 0
-    assert "[rank 1]: error: RuntimeError: disk on fire" in run.stderr
+    assert f"initcfg train [rank {failing}]: error: RuntimeError: disk on fire" in run.stderr
 
 
 @pytest.mark.parametrize(("size", "world"), [(1, 3), (2, 5), (3, 8), (5, 3)])
