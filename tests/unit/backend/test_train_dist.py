@@ -342,3 +342,51 @@ def test_a_failed_run_closes_its_process_group(tmp_path: Path) -> None:
     for rank in (0, 1):
         text = (tmp_path / f"threads-{rank}").read_text()
         assert text == "the training set gives no batch | False | ", rank
+
+
+def test_a_rank_that_does_not_see_the_checkpoint_stops_the_resume(tmp_path: Path) -> None:
+    # Rank 1's view of the work dir is empty (a folder on rank 0's disk only; here a
+    # folder of its own). It trained from scratch while rank 0 resumed at iteration 4:
+    # the ranks ran different numbers of iterations until a collective timed out.
+    config = shapes_config(norm=False, size=32, batch_size=8, max_epochs=2,
+                           param_scheduler=[])
+    (tmp_path / "ddp.yaml").write_text(yaml.safe_dump(config))
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    train(tree_from_mapping(config), TrainOptions(work_dir=work, progress=False,
+                                                  device="cpu", stop_after=1))
+    elsewhere.mkdir()
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import os\n"
+        "from pathlib import Path\n"
+        "from initcfg.backend.torch.train import TrainOptions, train\n"
+        "from initcfg.config.load import load_config\n"
+        "from initcfg.errors import TrainError\n"
+        "rank = os.environ['RANK']\n"
+        f"work = Path({str(work)!r} if rank == '0' else {str(elsewhere)!r})\n"
+        "options = TrainOptions(work_dir=work, progress=False, device='cpu', resume=True)\n"
+        "try:\n"
+        f"    train(load_config({str(tmp_path / 'ddp.yaml')!r}), options)\n"
+        "    message = 'trained'\n"
+        "except TrainError as error:\n"
+        "    message = str(error)\n"
+        f"Path({str(tmp_path)!r}, 'message-' + rank).write_text(message)\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO),
+           "INITCFG_DIST_TIMEOUT": str(DIST_TIMEOUT_S)}
+    start = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+         str(script)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=HANG_S, check=False,
+    )
+    assert time.monotonic() - start < DIST_TIMEOUT_S
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert (tmp_path / "message-1").read_text() == (
+        f"cannot resume: rank 0 resumes from {work / 'epoch_1.pth'}, but this process "
+        f"finds no checkpoint in {elsewhere}"
+    )
+    assert (tmp_path / "message-0").read_text().startswith(
+        "cannot resume: another process sees a different checkpoint"
+    )
+    assert not list(elsewhere.iterdir())  # rank 1 wrote nothing there

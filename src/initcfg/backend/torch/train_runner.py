@@ -212,6 +212,7 @@ class _Runner:
                 self.progress.message(
                     f"initcfg: nothing to resume in {self.work_dir}; starting from scratch"
                 )
+        self._agree_on_resume()
         if self.resume_from is None and load_from and self.ctx.is_main:
             workdir.refuse_inputs_in_work_dir(self.work_dir, [str(load_from)], "load_from")
         # Asking to resume is consent to continue the work dir's run, also when it left no
@@ -306,6 +307,35 @@ class _Runner:
                 self.log = None
         finally:
             self.lock.release()
+
+    def _agree_on_resume(self) -> None:
+        """Every rank resumes from the checkpoint rank 0 resumes from, or none does.
+
+        Each rank looks for the checkpoint itself and reads it itself, so each must see
+        the work dir as rank 0 does. A rank that found another checkpoint, or none (a
+        work dir on a disk of rank 0's machine only), trained from another position
+        with other weights: the ranks then ran different numbers of iterations and
+        stopped only when a collective timed out. Such a run stops at once instead.
+        """
+        if not self.ctx.distributed:
+            return
+        own = None if self.resume_from is None else str(self.resume_from)
+        chosen: list[str | None] = [own]
+        dist.broadcast_object_list(chosen, src=0)
+        if not any_rank(self.ctx, own != chosen[0]):
+            return
+        hint = ("every process reads the work dir: it must be on a file system all of "
+                "them see, with the same contents")
+        if own == chosen[0]:
+            raise TrainError(
+                "cannot resume: another process sees a different checkpoint in "
+                f"{self.work_dir} (its message says which)", hint=hint,
+            )
+        theirs = chosen[0] or "no checkpoint (it starts from scratch)"
+        raise TrainError(
+            f"cannot resume: rank 0 resumes from {theirs}, but this process finds "
+            f"{own or 'no checkpoint'} in {self.work_dir}", hint=hint,
+        )
 
     def _report_load(self, source: str) -> None:
         report = self.load_report or {}
