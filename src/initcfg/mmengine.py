@@ -498,6 +498,22 @@ def _train(tree: ConfigTree, work_dir: str | None, resume: bool) -> Any:
     return runner
 
 
+def close_process_group_after_failure() -> None:
+    """Close the process group of a run that failed, without a collective.
+
+    For a process about to end after :func:`run_registry_training` raised, called once
+    that error (and its traceback, whose frames hold the Runner and so its
+    DistributedDataParallel wrapper) is dropped. Left open, the gloo group is closed in
+    interpreter shutdown, where it now and then aborts the rank (SIGABRT) instead of
+    letting it exit with its own status. No barrier: the other ranks may never reach one.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        gc.collect()  # the Runner and its hooks sit in reference cycles
+        dist.destroy_process_group()
+
+
 def _leave_process_group() -> None:
     """After a clean finish, leave the process group MMEngine's run used.
 

@@ -123,3 +123,38 @@ def test_the_run_closes_its_process_group_before_the_process_ends(tmp_path: Path
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
     for rank in (0, 1):
         assert (tmp_path / f"threads-{rank}").read_text() == "", rank
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="lists threads from /proc")
+def test_a_run_the_hook_stops_closes_its_process_group_too(tmp_path: Path) -> None:
+    # InitcfgStop (every rank raises it in before_run) ended `initcfg train` with the
+    # gloo group still open, to be closed in interpreter shutdown, where it may abort the
+    # rank (SIGABRT) instead of exiting 1 with the hook's findings.
+    config = toy_config(str(tmp_path / "ddp"))
+    config["model"]["head"]["init_cfg"]["override"] = {"name": "fcc"}
+    path = _write(tmp_path, config)
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import os\n"
+        "from pathlib import Path\n"
+        "import torch.distributed as dist\n"
+        "from initcfg.cli.train import _train_with_mmengine\n"
+        "from initcfg.config.load import load_config\n"
+        "try:\n"
+        f"    _train_with_mmengine(load_config({str(path)!r}), None, False, 'initcfg train')\n"
+        "except SystemExit as stop:\n"
+        "    status = stop.code\n"
+        "names = [Path(f'/proc/self/task/{t}/comm').read_text().strip()\n"
+        "         for t in os.listdir('/proc/self/task')]\n"
+        "gloo = ' '.join(sorted(n for n in names if 'gloo' in n))\n"
+        f"out = Path({str(tmp_path)!r}) / ('threads-' + os.environ['RANK'])\n"
+        "out.write_text(f'{status} | {dist.is_initialized()} | {gloo}')\n"
+    )
+    run = _run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+         str(script)],
+        tmp_path,
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    for rank in (0, 1):
+        assert (tmp_path / f"threads-{rank}").read_text() == "1 | False | ", rank

@@ -175,7 +175,11 @@ def _train_with_mmengine(
 ) -> None:
     """Hand a registry config to MMEngine's Runner (imported only here, lazily)."""
     try:
-        from initcfg.mmengine import InitcfgStop, run_registry_training
+        from initcfg.mmengine import (
+            InitcfgStop,
+            close_process_group_after_failure,
+            run_registry_training,
+        )
     except ImportError as error:
         click.echo(
             f"{prefix}: error: model.type is a registry type and MMEngine's Runner trains "
@@ -184,19 +188,25 @@ def _train_with_mmengine(
             err=True,
         )
         sys.exit(EXIT_ERRORS)
+    status: int | None = None
     try:
         run_registry_training(tree, work_dir=work_dir, resume=resume)
     except InitcfgStop as stop:
         click.echo(f"{prefix}: {stop.code}", err=True)
-        sys.exit(EXIT_ERRORS)
+        status = EXIT_ERRORS
     except KeyboardInterrupt:
         click.echo(f"{prefix}: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        status = EXIT_INTERRUPTED
     except Exception as error:
         click.echo(f"{prefix}: error: MMEngine's Runner: {type(error).__name__}: {error}", err=True)
         if os.environ.get("INITCFG_TRACEBACK"):
             raise
-        sys.exit(EXIT_ERRORS)
+        status = EXIT_ERRORS
+    if status is not None:
+        # Out of the except blocks the error and the Runner its traceback holds are
+        # gone, so the process group can be closed before the process ends.
+        close_process_group_after_failure()
+        sys.exit(status)
 
 
 if __name__ == "__main__":
