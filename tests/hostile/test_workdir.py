@@ -51,12 +51,15 @@ class Data(torch.utils.data.Dataset):
 
 class Held(Data):
     # After its first epoch, waits while the file HOLD exists: the test decides when a
-    # run may go on (a second run tried meanwhile, or the process killed).
+    # run may go on (a second run tried meanwhile, or the process killed). HELD says it
+    # waits: everything epoch 1 writes (its checkpoint, then last_checkpoint) is done.
     calls = 0
 
     def __getitem__(self, index):
         Held.calls += 1
         if Held.calls > len(self):
+            if not os.path.exists('HELD'):
+                open('HELD', 'w').close()
             limit = time.monotonic() + 300
             while os.path.exists('HOLD') and time.monotonic() < limit:
                 time.sleep(0.05)
@@ -292,9 +295,15 @@ def test_resuming_a_finished_run_names_its_checkpoint(project: Path) -> None:
 
 
 def _start_held_run(project: Path) -> subprocess.Popen[str]:
-    """A run that trains epoch 1 (writing epoch_1.pth), then waits while HOLD exists."""
+    """A run that trains epoch 1 (writing epoch_1.pth), then waits while HOLD exists.
+
+    Returned once the run waits, not once epoch_1.pth appears: last_checkpoint is written
+    after it (with an fsync), and a run killed in between leaves that write's temp file
+    behind, which the next run reports (IC477) where the test expects no report.
+    """
     _project(project, dataset="Held")
     (project / "HOLD").write_text("")
+    (project / "HELD").unlink(missing_ok=True)
     shutil.rmtree(project / "held", ignore_errors=True)
     process = subprocess.Popen(
         [sys.executable, "-m", "initcfg.cli", "train", "cfg.py", "--work-dir", "held",
@@ -302,10 +311,11 @@ def _start_held_run(project: Path) -> subprocess.Popen[str]:
         cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 240
-    while not (project / "held" / "epoch_1.pth").exists():
+    while not (project / "HELD").exists():
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "the held run never wrote epoch_1.pth"
+        assert time.monotonic() < deadline, "the held run never finished epoch 1"
         time.sleep(0.1)
+    assert (project / "held" / "epoch_1.pth").is_file()
     return process
 
 
