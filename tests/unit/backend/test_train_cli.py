@@ -61,19 +61,41 @@ def _slow_run(tmp_path: Path, hooks: dict[str, Any]) -> tuple[Path, Path]:
     return path, tmp_path / "work"
 
 
+# How long a run may take before it counts as hung. These runs take seconds, but a
+# loaded 2-core machine stretches runs several times over (see test_train_dist.py): the
+# 60 s these waits had was a speed limit such a machine can reach, and a run that timed
+# out was left running.
+HANG_S = 300
+
+
+def _finish(process: subprocess.Popen[str]) -> str:
+    """Wait for the run to end; its stderr. One that hangs is killed and fails the test
+    with what it printed (left running, it would go on using the machine)."""
+    try:
+        _, stderr = process.communicate(timeout=HANG_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, stderr = process.communicate()
+        pytest.fail(f"the run went on past {HANG_S} s:\n{stderr[-3000:]}")
+    return stderr
+
+
 def _signal_after(
     process: subprocess.Popen[str], work: Path, lines: int, number: int
 ) -> str:
     """Send ``number`` once the run has logged ``lines`` iterations; its stderr."""
     log = work / "train_log.jsonl"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if log.is_file() and len(log.read_text().splitlines()) >= lines:
-            break
+    deadline = time.monotonic() + HANG_S
+    while not (log.is_file() and len(log.read_text().splitlines()) >= lines):
+        if process.poll() is not None:
+            pytest.fail(f"the run ended before its iteration {lines}:\n{_finish(process)}")
+        if time.monotonic() > deadline:
+            process.kill()
+            process.communicate()
+            pytest.fail(f"the run logged fewer than {lines} iterations in {HANG_S} s")
         time.sleep(0.02)
     process.send_signal(number)
-    _, stderr = process.communicate(timeout=60)
-    return stderr
+    return _finish(process)
 
 
 def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path: Path) -> None:
@@ -88,7 +110,7 @@ def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path: Pa
     assert 6 <= stopped < 40
 
     resumed = _cli([str(path), "--work-dir", str(work), "--resume", "--quiet"])
-    _, stderr = resumed.communicate(timeout=60)
+    stderr = _finish(resumed)
     assert resumed.returncode == 0, stderr
 
     reference = train(
