@@ -17,6 +17,8 @@ pytest.importorskip("mmengine")
 from mmengine.config import Config
 from mmengine_toy import toy_config
 
+from torchrun_probe import THREADS_LISTED, gloo_threads_left
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -97,35 +99,27 @@ def test_a_model_error_stops_in_the_hook_without_a_traceback(tmp_path: Path) -> 
     assert not list((tmp_path / "broken").glob("*.pth"))
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="lists threads from /proc")
+def _threads_left(tmp_path: Path, body: str) -> list[str]:
+    paths = os.pathsep.join([str(HERE), str(HERE.parent)])  # mmengine_toy, openmmlab
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": paths}
+    return gloo_threads_left(tmp_path, body, env=env, cwd=tmp_path, timeout=300)
+
+
+@pytest.mark.skipif(not THREADS_LISTED, reason="lists threads from /proc")
 def test_the_run_closes_its_process_group_before_the_process_ends(tmp_path: Path) -> None:
     # The Runner's model wrapper holds the gloo group: left open past the run, the group
     # is closed in interpreter shutdown, where it now and then aborted a rank (SIGABRT
     # after a good run). `initcfg train` releases the Runner first, so it closes in time.
     path = _write(tmp_path, toy_config(str(tmp_path / "ddp")))
-    script = tmp_path / "run.py"
-    script.write_text(
-        "import os\n"
-        "from pathlib import Path\n"
+    body = (
         "from initcfg.config.load import load_config\n"
         "from initcfg.mmengine import run_registry_training\n"
-        f"run_registry_training(load_config({str(path)!r}))\n"
-        "names = [Path(f'/proc/self/task/{t}/comm').read_text().strip()\n"
-        "         for t in os.listdir('/proc/self/task')]\n"
-        f"out = Path({str(tmp_path)!r}) / ('threads-' + os.environ['RANK'])\n"
-        "out.write_text(' '.join(sorted(n for n in names if 'gloo' in n)))\n"
+        f"result = run_registry_training(load_config({str(path)!r}))\n"
     )
-    run = _run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-         str(script)],
-        tmp_path,
-    )
-    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
-    for rank in (0, 1):
-        assert (tmp_path / f"threads-{rank}").read_text() == "", rank
+    assert _threads_left(tmp_path, body) == ["None | False | "] * 2
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="lists threads from /proc")
+@pytest.mark.skipif(not THREADS_LISTED, reason="lists threads from /proc")
 def test_a_run_the_hook_stops_closes_its_process_group_too(tmp_path: Path) -> None:
     # InitcfgStop (every rank raises it in before_run) ended `initcfg train` with the
     # gloo group still open, to be closed in interpreter shutdown, where it may abort the
@@ -133,28 +127,12 @@ def test_a_run_the_hook_stops_closes_its_process_group_too(tmp_path: Path) -> No
     config = toy_config(str(tmp_path / "ddp"))
     config["model"]["head"]["init_cfg"]["override"] = {"name": "fcc"}
     path = _write(tmp_path, config)
-    script = tmp_path / "run.py"
-    script.write_text(
-        "import os\n"
-        "from pathlib import Path\n"
-        "import torch.distributed as dist\n"
+    body = (
         "from initcfg.cli.train import _train_with_mmengine\n"
         "from initcfg.config.load import load_config\n"
         "try:\n"
         f"    _train_with_mmengine(load_config({str(path)!r}), None, False, 'initcfg train')\n"
         "except SystemExit as stop:\n"
-        "    status = stop.code\n"
-        "names = [Path(f'/proc/self/task/{t}/comm').read_text().strip()\n"
-        "         for t in os.listdir('/proc/self/task')]\n"
-        "gloo = ' '.join(sorted(n for n in names if 'gloo' in n))\n"
-        f"out = Path({str(tmp_path)!r}) / ('threads-' + os.environ['RANK'])\n"
-        "out.write_text(f'{status} | {dist.is_initialized()} | {gloo}')\n"
+        "    result = stop.code\n"
     )
-    run = _run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-         str(script)],
-        tmp_path,
-    )
-    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
-    for rank in (0, 1):
-        assert (tmp_path / f"threads-{rank}").read_text() == "1 | False | ", rank
+    assert _threads_left(tmp_path, body) == ["1 | False | "] * 2

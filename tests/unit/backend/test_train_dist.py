@@ -21,6 +21,7 @@ from test_train_helpers import REPO, shapes_config, single_thread  # noqa: E402
 
 from initcfg.backend.torch.train import TrainOptions, train  # noqa: E402
 from initcfg.config.load import tree_from_mapping  # noqa: E402
+from torchrun_probe import THREADS_LISTED, gloo_threads_left  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -138,37 +139,26 @@ def test_resume_gives_each_rank_its_own_pending_gradients(tmp_path: Path) -> Non
         assert torch.equal(final[key], value), key
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="lists threads from /proc")
+def _threads_left(tmp_path: Path, body: str) -> list[str]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    return gloo_threads_left(tmp_path, body, env=env, cwd=REPO, timeout=HANG_S)
+
+
+@pytest.mark.skipif(not THREADS_LISTED, reason="lists threads from /proc")
 def test_a_finished_run_closes_its_process_group(tmp_path: Path) -> None:
     # A gloo group left open past train() is closed in interpreter shutdown, where it
     # now and then aborted the rank that exited first (SIGABRT after a good run). Closed
     # in train(), its threads (gloo_tcp_loop, pt_gloo_runloop) are gone when it returns.
     config = shapes_config(norm=False, batch_size=8, max_epochs=1)
-    script = tmp_path / "run.py"
-    script.write_text(
-        "import os, sys, yaml\n"
-        "from pathlib import Path\n"
+    (tmp_path / "ddp.yaml").write_text(yaml.safe_dump(config))
+    body = (
         "from initcfg.backend.torch.train import TrainOptions, train\n"
-        "from initcfg.config.load import tree_from_mapping\n"
-        f"config = yaml.safe_load(Path({str(tmp_path / 'ddp.yaml')!r}).read_text())\n"
+        "from initcfg.config.load import load_config\n"
         f"options = TrainOptions(work_dir=Path({str(tmp_path / 'work')!r}), progress=False,"
         " device='cpu')\n"
-        "train(tree_from_mapping(config), options)\n"
-        "names = [Path(f'/proc/self/task/{t}/comm').read_text().strip()\n"
-        "         for t in os.listdir('/proc/self/task')]\n"
-        f"out = Path({str(tmp_path)!r}) / ('threads-' + os.environ['RANK'])\n"
-        "out.write_text(' '.join(sorted(n for n in names if 'gloo' in n)))\n"
+        f"result = train(load_config({str(tmp_path / 'ddp.yaml')!r}), options).iteration\n"
     )
-    (tmp_path / "ddp.yaml").write_text(yaml.safe_dump(config))
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    run = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-         str(script)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=HANG_S, check=False,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    for rank in (0, 1):
-        assert (tmp_path / f"threads-{rank}").read_text() == "", rank
+    assert _threads_left(tmp_path, body) == ["4 | False | "] * 2  # 64 samples, 2x8
 
 
 @pytest.mark.parametrize("failing", ["0", "1"])
@@ -304,7 +294,7 @@ def test_a_signal_to_one_worker_stops_every_rank_with_its_status(tmp_path: Path)
     assert (tmp_path / "work" / "interrupted.pth").is_file()
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="lists threads from /proc")
+@pytest.mark.skipif(not THREADS_LISTED, reason="lists threads from /proc")
 def test_a_failed_run_closes_its_process_group(tmp_path: Path) -> None:
     # As after a good run (above): a gloo group left open into interpreter shutdown may
     # abort the rank there, so a config problem would end in SIGABRT instead of its
@@ -312,11 +302,7 @@ def test_a_failed_run_closes_its_process_group(tmp_path: Path) -> None:
     config = shapes_config(norm=False, size=4, batch_size=8, max_epochs=1)
     config["train_dataloader"]["drop_last"] = True  # 2 samples a rank: no batch
     (tmp_path / "ddp.yaml").write_text(yaml.safe_dump(config))
-    script = tmp_path / "run.py"
-    script.write_text(
-        "import os\n"
-        "from pathlib import Path\n"
-        "import torch.distributed as dist\n"
+    body = (
         "from initcfg.backend.torch.train import TrainOptions, train\n"
         "from initcfg.config.load import load_config\n"
         "from initcfg.errors import TrainError\n"
@@ -325,23 +311,11 @@ def test_a_failed_run_closes_its_process_group(tmp_path: Path) -> None:
         "try:\n"
         f"    train(load_config({str(tmp_path / 'ddp.yaml')!r}), options)\n"
         "except TrainError as error:\n"
-        "    message = str(error)\n"
-        "names = [Path(f'/proc/self/task/{t}/comm').read_text().strip()\n"
-        "         for t in os.listdir('/proc/self/task')]\n"
-        "gloo = ' '.join(sorted(n for n in names if 'gloo' in n))\n"
-        f"out = Path({str(tmp_path)!r}) / ('threads-' + os.environ['RANK'])\n"
-        "out.write_text(f'{message} | {dist.is_initialized()} | {gloo}')\n"
+        "    result = str(error)\n"
     )
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    run = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-         str(script)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=HANG_S, check=False,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    for rank in (0, 1):
-        text = (tmp_path / f"threads-{rank}").read_text()
-        assert text == "the training set gives no batch | False | ", rank
+    assert _threads_left(tmp_path, body) == [
+        "the training set gives no batch | False | "
+    ] * 2
 
 
 def test_a_rank_that_does_not_see_the_checkpoint_stops_the_resume(tmp_path: Path) -> None:
