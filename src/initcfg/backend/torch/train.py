@@ -47,7 +47,7 @@ from initcfg.backend.torch.train_dist import (
 )
 from initcfg.backend.torch.train_options import TrainOptions as TrainOptions
 from initcfg.backend.torch.train_options import TrainResult as TrainResult
-from initcfg.backend.torch.train_runner import _Interrupt as _Interrupt
+from initcfg.backend.torch.train_resume import _Interrupt as _Interrupt
 from initcfg.backend.torch.train_runner import _move as _move
 from initcfg.backend.torch.train_runner import _Runner as _Runner
 from initcfg.backend.torch.train_settings import TrainSettings, read_train_settings

@@ -6,11 +6,9 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import torch
@@ -40,40 +38,10 @@ from initcfg.backend.torch.train_dist import (
 from initcfg.backend.torch.train_factory import build, build_evaluator
 from initcfg.backend.torch.train_options import TrainOptions, TrainResult
 from initcfg.backend.torch.train_progress import JsonLog, Progress
+from initcfg.backend.torch.train_resume import _Interrupt, agree_on_resume, position_in_epoch
 from initcfg.backend.torch.train_settings import TrainSettings
 from initcfg.config.tree import ConfigTree
 from initcfg.errors import CheckpointError, TrainError
-
-
-class _Interrupt:
-    """First Ctrl-C or SIGTERM (what schedulers send before they kill a job): finish
-    the iteration, checkpoint, stop. A second one of either: stop at once."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.signal_number: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        self.signal_number = signum
-
-    def __enter__(self) -> _Interrupt:
-        for number in self.SIGNALS:
-            try:
-                self._previous[number] = signal.signal(number, self._handle)
-            except ValueError:  # not the main thread: leave the signals alone
-                break
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for number, previous in self._previous.items():
-            signal.signal(number, previous)
-        self._previous.clear()
 
 
 def _move(value: Any, device: torch.device) -> Any:
@@ -212,7 +180,7 @@ class _Runner:
                 self.progress.message(
                     f"initcfg: nothing to resume in {self.work_dir}; starting from scratch"
                 )
-        self._agree_on_resume()
+        agree_on_resume(self.ctx, self.resume_from, self.work_dir)
         if self.resume_from is None and load_from and self.ctx.is_main:
             workdir.refuse_inputs_in_work_dir(self.work_dir, [str(load_from)], "load_from")
         # Asking to resume is consent to continue the work dir's run, also when it left no
@@ -308,35 +276,6 @@ class _Runner:
         finally:
             self.lock.release()
 
-    def _agree_on_resume(self) -> None:
-        """Every rank resumes from the checkpoint rank 0 resumes from, or none does.
-
-        Each rank looks for the checkpoint itself and reads it itself, so each must see
-        the work dir as rank 0 does. A rank that found another checkpoint, or none (a
-        work dir on a disk of rank 0's machine only), trained from another position
-        with other weights: the ranks then ran different numbers of iterations and
-        stopped only when a collective timed out. Such a run stops at once instead.
-        """
-        if not self.ctx.distributed:
-            return
-        own = None if self.resume_from is None else str(self.resume_from)
-        chosen: list[str | None] = [own]
-        dist.broadcast_object_list(chosen, src=0)
-        if not any_rank(self.ctx, own != chosen[0]):
-            return
-        hint = ("every process reads the work dir: it must be on a file system all of "
-                "them see, with the same contents")
-        if own == chosen[0]:
-            raise TrainError(
-                "cannot resume: another process sees a different checkpoint in "
-                f"{self.work_dir} (its message says which)", hint=hint,
-            )
-        theirs = chosen[0] or "no checkpoint (it starts from scratch)"
-        raise TrainError(
-            f"cannot resume: rank 0 resumes from {theirs}, but this process finds "
-            f"{own or 'no checkpoint'} in {self.work_dir}", hint=hint,
-        )
-
     def _report_load(self, source: str) -> None:
         report = self.load_report or {}
         parts = [f"{len(report.get('loaded', []))} tensors loaded from {source}"]
@@ -423,7 +362,14 @@ class _Runner:
         self.iter_in_epoch = int(meta["iter_in_epoch"])
         written_by = int(meta.get("world_size", 1))
         if written_by != self.ctx.world_size:
-            self._rescale_position(written_by)
+            loader = self.settings.train_loader
+            self.iter_in_epoch = position_in_epoch(
+                self.iter_in_epoch, written_by, self.ctx.world_size, batch=loader.batch_size,
+                size=self.sampler.size, drop_last=loader.drop_last,
+                iters_per_epoch=self.iters_per_epoch,
+            )
+            if self.settings.loop.by_epoch:  # an epoch loop counts from the epoch
+                self.iteration = self.epoch * self.iters_per_epoch + self.iter_in_epoch
         self.val_history = list(data.get("val_history", []))
         # The payload lists the checkpoints kept before it was written; a periodic
         # checkpoint counts itself too, so rotation goes on as if never interrupted.
@@ -443,32 +389,6 @@ class _Runner:
         self.progress.message(
             f"resumed from {path} (epoch {self.epoch}, iteration {self.iteration})"
         )
-
-    def _rescale_position(self, written_by: int) -> None:
-        """Carry a position counted with ``written_by`` processes over to this world.
-
-        An epoch has another number of iterations in another world size. Left in the
-        old units, a position inside an epoch ran past the new epoch's end, and an
-        epoch loop then ended its iterations inside its last epoch: no last
-        validation, no last checkpoint. The part of the epoch already trained is
-        carried over in samples (rounded down to a whole batch, so no sample of the
-        epoch is left out), and an epoch loop's iteration is counted from the epoch.
-        """
-        batch = self.settings.train_loader.batch_size
-        size = self.sampler.size
-        drop_last = self.settings.train_loader.drop_last
-        per_rank_before = math.ceil(size / written_by)
-        iters_before = (
-            per_rank_before // batch if drop_last else math.ceil(per_rank_before / batch)
-        )
-        if self.iter_in_epoch >= iters_before:
-            in_epoch = self.iters_per_epoch
-        else:
-            seen = self.iter_in_epoch * batch * written_by
-            in_epoch = min(seen // (batch * self.ctx.world_size), self.iters_per_epoch)
-        if self.settings.loop.by_epoch:
-            self.iteration = self.epoch * self.iters_per_epoch + in_epoch
-        self.iter_in_epoch = in_epoch
 
     # -------------------------------------------------------------------- loop
 
