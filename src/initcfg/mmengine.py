@@ -23,7 +23,6 @@ into checkpoints, calls MMEngine's method unchanged, and reports what it loaded.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import re
@@ -40,6 +39,7 @@ from mmengine.registry import HOOKS  # type: ignore[import-untyped]
 from mmengine.runner.checkpoint import find_latest_checkpoint  # type: ignore[import-untyped]
 from torch import nn
 
+from initcfg.backend.torch.train_dist import close_process_group, import_group_defaults
 from initcfg.check.validate import check_tree, document_for
 from initcfg.config.load import load_config, tree_from_mapping
 from initcfg.config.source import SourceMap
@@ -431,8 +431,6 @@ def _join_process_group() -> None:
     """
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return
-    from initcfg.backend.torch.train_dist import import_group_defaults
-
     import_group_defaults()  # before any group exists, NCCL's included (see there)
     if torch.cuda.is_available():
         return
@@ -479,8 +477,7 @@ def run_registry_training(
         InitcfgStop: The hook found problems that stop the run.
     """
     runner = _train(tree, work_dir, resume)
-    del runner
-    gc.collect()  # also when the Runner sits in a reference cycle
+    del runner  # a Runner in a reference cycle is collected by _leave_process_group
     _leave_process_group()
 
 
@@ -503,28 +500,14 @@ def close_process_group_after_failure() -> None:
 
     For a process about to end after :func:`run_registry_training` raised, called once
     that error (and its traceback, whose frames hold the Runner and so its
-    DistributedDataParallel wrapper) is dropped. Left open, the gloo group is closed in
-    interpreter shutdown, where it now and then aborts the rank (SIGABRT) instead of
-    letting it exit with its own status. No barrier: the other ranks may never reach one.
+    DistributedDataParallel wrapper) is dropped.
     """
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        gc.collect()  # the Runner and its hooks sit in reference cycles
-        dist.destroy_process_group()
+    close_process_group(clean=False)
 
 
 def _leave_process_group() -> None:
-    """After a clean finish, leave the process group MMEngine's run used.
-
-    MMEngine never destroys it; a rank that exits with gloo's threads still running while
-    its peer talks to it dies in ``std::terminate`` (SIGABRT), so every rank meets at a
-    barrier first, and the group closes here once nothing else holds it (see
-    :func:`run_registry_training`). Not called after a failure: the barrier would wait on
-    the failed rank.
-    """
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    """After a clean finish, leave the process group MMEngine's run used and close it
+    once nothing else holds it (MMEngine never destroys it; see
+    :func:`run_registry_training`). Not called after a failure: its barrier would wait
+    on the failed rank."""
+    close_process_group(clean=True)

@@ -77,36 +77,45 @@ def import_group_defaults() -> None:
     import torch.distributed.nn.functional  # noqa: F401
 
 
-def teardown(ctx: DistContext) -> None:
-    """Leave the process group and close it (only after a clean finish: a collective
-    after a failure on another rank would wait for it).
+def close_process_group(*, clean: bool) -> None:
+    """Leave the default process group and close it, if this process is in one.
 
-    The caller drops what holds the group (the DistributedDataParallel wrapper) first:
-    the group's threads and connections then end here, not in interpreter shutdown.
+    Left open, a gloo group is closed in interpreter shutdown, where it now and then
+    aborts the rank (SIGABRT, "terminate called without an active exception") instead
+    of letting it exit with its own status. The caller first drops what holds the group
+    (a DistributedDataParallel wrapper, a Runner); wrappers in reference cycles are
+    collected here, so the group's threads and connections end now.
+
+    Args:
+        clean: The run finished on every rank: all meet at a barrier first, since a rank
+            that tears gloo down while a peer still talks to it makes that peer abort.
+            After a failure there is no barrier: the other ranks may never reach one.
     """
-    if ctx.distributed and dist.is_initialized():
-        gc.collect()  # wrappers in reference cycles let go of the group now
-        # Every rank reaches this point before any closes its connections: a rank that
-        # tears gloo down while a peer still talks to it makes that peer abort.
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    gc.collect()
+    if clean:
         dist.barrier()
-        dist.destroy_process_group()
+    dist.destroy_process_group()
+
+
+def teardown(ctx: DistContext) -> None:
+    """After a clean finish, leave the process group and close it (see
+    :func:`close_process_group`; the caller has dropped its DDP wrapper)."""
+    if ctx.distributed:
+        close_process_group(clean=True)
 
 
 def abandon(ctx: DistContext, error: BaseException) -> None:
     """After ``error`` stopped this rank, close the process group without a collective.
 
-    Left open, the group would be closed in interpreter shutdown, where closing gloo
-    now and then aborts the rank (SIGABRT, a C++ message instead of this rank's own
-    error and exit status). No barrier: the other ranks may never reach one. The
-    frames of the failed call hold what holds the group (the runner's
+    The frames of the failed call hold what holds the group (the runner's
     DistributedDataParallel wrapper), so their locals are cleared first; the error
     keeps its message and where it was raised.
     """
-    if not (ctx.distributed and dist.is_initialized()):
-        return
-    traceback.clear_frames(error.__traceback__)
-    gc.collect()
-    dist.destroy_process_group()
+    if ctx.distributed:
+        traceback.clear_frames(error.__traceback__)
+        close_process_group(clean=False)
 
 
 def broadcast_int(ctx: DistContext, value: int) -> int:
