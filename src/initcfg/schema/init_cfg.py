@@ -225,7 +225,7 @@ class _Parser:
     ) -> BaseInit | None:
         model = self.model_for(entry, path)
         errors_before = len(self.diagnostics)
-        clean = self.arguments(entry, model, path)
+        clean = self.arguments(entry, model, path, in_override=override_of is not None)
         overrides: list[dict[str, Any]] | None = None
         if entry.get("override") is not None:  # MMEngine treats override=None as absent
             if entry["override"] == [] and override_of is None:
@@ -280,10 +280,18 @@ class _Parser:
         return built
 
     def arguments(
-        self, entry: Mapping[str, Any], model: type[BaseInit] | None, path: KeyPath
+        self,
+        entry: Mapping[str, Any],
+        model: type[BaseInit] | None,
+        path: KeyPath,
+        *,
+        in_override: bool,
     ) -> dict[str, Any]:
         """The entry's keys that become constructor arguments; the others reported."""
         fields = set(model.model_fields) if model else set()
+        # A misspelt `override` is the costliest typo (the submodule keeps the entry's
+        # initializer), so it is offered where an override may stand: not inside one.
+        spellable = fields - {"type", "override"} | (set() if in_override else {"override"})
         clean: dict[str, Any] = {}
         for key, item in entry.items():
             if not isinstance(key, str):
@@ -303,7 +311,7 @@ class _Parser:
                     "remove it, or use Kaiming to choose it yourself",
                 )
             else:
-                hint = did_you_mean(key, sorted(fields - {"type", "override"}))
+                hint = did_you_mean(key, sorted(spellable))
                 self.report(
                     "IC104", f"{model.__name__} takes no argument {key!r}", (*path, key), hint
                 )

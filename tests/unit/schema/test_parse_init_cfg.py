@@ -175,6 +175,8 @@ def test_scoped_type_names_are_valid(value: dict[str, Any]) -> None:
         (dict(type="Xavier", layer="Conv2d", distrib="uniform"), "distrib", "distribution"),
         (dict(type="Normal", layers="Conv2d"), "layers", "layer"),
         (dict(type="Pretrained", checkpoint="a", prefx="backbone"), "prefx", "prefix"),
+        (dict(type="Normal", layer="Linear", overide=dict(name="fc")), "overide", "override"),
+        (dict(type="Constant", val=1, overrides=[dict(name="fc")]), "overrides", "override"),
     ],
 )
 def test_unknown_key_did_you_mean(value: dict[str, Any], key: str, meant: str) -> None:
@@ -182,6 +184,14 @@ def test_unknown_key_did_you_mean(value: dict[str, Any], key: str, meant: str) -
     unknown = [d for d in diagnostics if d.code == "IC104"]
     assert [(d.path, d.hint) for d in unknown] == [(key, f"did you mean {meant!r}?")]
     assert repr(key) in unknown[0].message
+
+
+def test_override_is_not_offered_inside_an_override() -> None:
+    # An override cannot hold another one (IC112), so a near miss there is no `override`.
+    item = dict(name="fc", type="Constant", val=1, overide=1)
+    value = dict(type="Normal", layer="Linear", override=item)
+    [unknown] = parse_init_cfg(value).diagnostics
+    assert (unknown.code, unknown.path, unknown.hint) == ("IC104", "override.overide", None)
 
 
 def test_misspelt_required_key_reports_both_problems() -> None:
