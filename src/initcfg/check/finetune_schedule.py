@@ -92,6 +92,18 @@ def _shaped_by_end(scheduler: SchedulerBase) -> bool:
     return isinstance(scheduler, LinearLR | ConstantLR | CosineAnnealingLR | PolyLR | OneCycleLR)
 
 
+def _curve_length(scheduler: SchedulerBase) -> tuple[str, int] | None:
+    """The key and value that give a scheduler's curve a length of its own, apart from
+    ``end`` (MMEngine reads ``T_max or end - begin`` and ``total_steps`` likewise)."""
+    from initcfg.schema.schedulers import CosineAnnealingLR, OneCycleLR  # loaded: see above
+
+    if isinstance(scheduler, CosineAnnealingLR) and scheduler.T_max:
+        return "T_max", scheduler.T_max
+    if isinstance(scheduler, OneCycleLR) and scheduler.total_steps is not None:
+        return "total_steps", scheduler.total_steps
+    return None
+
+
 def _repeated_milestones(
     tree: ConfigTree, scheduler: MultiStepLR, path: KeyPath
 ) -> Iterator[Diagnostic]:
@@ -174,6 +186,21 @@ def check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[D
                 (*path, "end"),
                 f"set end to {length}",
             )
+        elif (curve := _curve_length(scheduler)) is not None:
+            key, steps = curve
+            # The curve spans begin..begin+steps whatever `end` says; `end` may only stop
+            # it earlier. Past the run it is cut short like an `end` past the run.
+            if scheduler.begin + steps > length and min(scheduler.end, length) == length:
+                at = f" (begin {scheduler.begin} + {steps})" if scheduler.begin else ""
+                yield place(
+                    tree, "IC307",
+                    f"{scheduler.type} {key}={steps} shapes its curve to "
+                    f"{name[:-1]} {scheduler.begin + steps}{at} but {run}: it is cut short "
+                    "and the lr never reaches the value planned for its end",
+                    (*path, key),
+                    f"set {key} to {length - scheduler.begin}, or leave it out and set "
+                    f"end to {length}",
+                )
 
 
 # ---------------------------------------------------------------- rule 2: validation

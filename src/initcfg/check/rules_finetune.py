@@ -61,10 +61,14 @@ define(
 define(
     "IC307", "warning", "A scheduler starts or ends outside the run",
     why="A scheduler whose `begin` is at or after the run's length never acts; one whose "
-    "`end` lies beyond it is cut short, so the lr never reaches its planned value.",
+    "`end` lies beyond it is cut short, so the lr never reaches its planned value. The "
+    "same holds for a curve given a length of its own (CosineAnnealingLR's `T_max`, "
+    "OneCycleLR's `total_steps`) that reaches past the run: the usual leftover of a "
+    "max_epochs cut while `T_max` stayed.",
     example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 8}\n"
     "param_scheduler:\n  - {type: CosineAnnealingLR, begin: 0, end: 12, by_epoch: true}",
-    fix="Make begin/end fit the run (end: 8 here), or derive them from max_epochs.",
+    fix="Make begin/end (and T_max or total_steps) fit the run (end: 8 here), or derive "
+    "them from max_epochs.",
 )
 define(
     "IC308", "warning", "The run validates only at its end, or never",

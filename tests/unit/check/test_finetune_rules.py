@@ -637,3 +637,36 @@ def test_clip_grad_s_infinity_norm_is_no_error(norm_type: float | str) -> None:
     found = initcfg.validate({"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.01},
                                                 "clip_grad": {"max_norm": math.nan}}})
     assert [(d.code, d.path) for d in found] == [("IC302", "optim_wrapper.clip_grad.max_norm")]
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "cut"),
+    [
+        # max_epochs cut from 100 to 50, T_max kept: the cosine stops half way down.
+        ({"type": "CosineAnnealingLR", "T_max": 100, "begin": 0, "end": 100}, True),
+        ({"type": "CosineAnnealingLR", "T_max": 100}, True),  # the Runner's end=50
+        # begin counts too: 5 + 50 runs past epoch 50 (mmpretrain's in21k ResNet-50).
+        ({"type": "CosineAnnealingLR", "T_max": 50, "begin": 5, "end": 55}, True),
+        ({"type": "CosineAnnealingLR", "T_max": 45, "begin": 5, "end": 50}, False),
+        ({"type": "CosineAnnealingLR", "T_max": 50}, False),
+        # Its own end stops it before the run does: not the run cutting it short.
+        ({"type": "CosineAnnealingLR", "T_max": 100, "begin": 0, "end": 40}, False),
+        ({"type": "OneCycleLR", "eta_max": 0.1, "total_steps": 80}, True),
+        ({"type": "OneCycleLR", "eta_max": 0.1, "total_steps": 50}, False),
+    ],
+)
+def test_a_curve_length_of_its_own_past_the_run_is_cut_short(
+    scheduler: dict[str, Any], cut: bool
+) -> None:
+    found = initcfg.validate({
+        "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": 50},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.01}},
+        "param_scheduler": [{**scheduler, "by_epoch": True}],
+    })
+    key = "T_max" if "T_max" in scheduler else "total_steps"
+    assert [(d.code, d.path) for d in found] == ([("IC307", f"param_scheduler[0].{key}")]
+                                                 if cut else [])
+    if cut:
+        steps, begin = scheduler[key], scheduler.get("begin", 0)
+        assert f"{key}={steps} shapes its curve to epoch {begin + steps}" in found[0].message
+        assert found[0].hint is not None and f"set {key} to {50 - begin}" in found[0].hint
