@@ -230,3 +230,16 @@ define(
     "param_scheduler:\n  - {type: MultiStepLR, milestones: [8, 8], by_epoch: true}",
     fix="Write each milestone once; for a larger drop at one step, lower gamma instead.",
 )
+define(
+    "IC326", "warning", "An MMCV 1.x setting that MMEngine no longer reads",
+    why="MMDetection 2.x and MMClassification configs (MMCV 1.x) set the schedule, the "
+    "checkpoints, the batch size and resuming through top-level keys that MMEngine's "
+    "Runner never looks at: `lr_config`, `optimizer_config`, `checkpoint_config`, "
+    "`log_config`, `runner`, `evaluation`, `data=dict(samples_per_gpu=...)`, "
+    "`resume_from`, `cudnn_benchmark` and more. A snippet copied from an old config, or a "
+    "key left over from a migration, is silently dropped: the run keeps a constant lr, "
+    "the base's batch size, or starts from scratch instead of resuming.",
+    example="data:\n  samples_per_gpu: 64",
+    fix="Write the setting where MMEngine reads it (the hint names the place), or delete "
+    "the key.",
+)

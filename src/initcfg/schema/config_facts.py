@@ -23,6 +23,7 @@ __all__ = [
     "config_scopes",
     "dataset_class_counts",
     "has_values",
+    "mmcv1_keys",
     "num_classes_fields",
     "tree_scopes",
 ]
@@ -86,6 +87,8 @@ class ConfigFacts:
         backbone_pretrained: ``model.backbone.init_cfg`` has a ``Pretrained`` entry.
         factory_model: ``model.type`` names a ``module:callable`` factory (initcfg's own
             loop trains the config, not MMEngine's Runner).
+        mmcv1_keys: The top-level keys that MMCV 1.x (MMDetection 2.x) configs set and
+            MMEngine reads no more, in order (see :func:`mmcv1_keys`).
         dynamic_interval_lists: ``(index, item)`` of each ``train_cfg.dynamic_intervals``
             item written as a list, not a tuple (the typed loop holds tuples either way).
     """
@@ -167,6 +170,10 @@ class ConfigFacts:
         return isinstance(kind, str) and ":" in kind
 
     @cached_property
+    def mmcv1_keys(self) -> tuple[str, ...]:
+        return tuple(mmcv1_keys(self._data))
+
+    @cached_property
     def dynamic_interval_lists(self) -> tuple[tuple[int, list[Any]], ...]:
         items = _get(self._data, ("train_cfg", "dynamic_intervals"))
         if not isinstance(items, list):
@@ -216,6 +223,53 @@ def _get(data: Any, path: KeyPath) -> Any:
         except (KeyError, IndexError, TypeError):
             return _ABSENT
     return node
+
+
+# Top-level settings of MMCV 1.x configs that MMEngine 0.10.7 reads nowhere (its Runner
+# takes param_scheduler, optim_wrapper, train_cfg, default_hooks, env_cfg, ...); no
+# MMEngine-era config uses these names for anything else.
+_MMCV1_ONLY = frozenset({
+    "lr_config", "momentum_config", "optimizer_config", "checkpoint_config", "log_config",
+    "resume_from", "auto_resume", "total_epochs", "workflow", "dist_params",
+    "cudnn_benchmark", "opencv_num_threads", "mp_start_method",
+})
+# Names that MMEngine-era Python configs also use as plain variables (`optimizer =
+# dict(...)` then `optim_wrapper = dict(optimizer=optimizer)`): MMCV 1.x settings only
+# when written in that era's shape.
+_DATA_KEYS = frozenset({"samples_per_gpu", "workers_per_gpu", "train", "val", "test"})
+_EVALUATION_KEYS = frozenset({"interval", "metric", "save_best", "start"})
+
+
+def _mmcv1_shaped(key: str, value: Any, data: Mapping[str, Any]) -> bool:
+    if key in _MMCV1_ONLY:
+        return True
+    if not isinstance(value, Mapping):
+        return False
+    if key == "data":
+        return not _DATA_KEYS.isdisjoint(value)
+    if key == "evaluation":
+        return not _EVALUATION_KEYS.isdisjoint(value)
+    if key == "runner":
+        kind = value.get("type")
+        return (isinstance(kind, str) and kind.endswith("Runner")) or (
+            "max_epochs" in value or "max_iters" in value
+        )
+    if key == "fp16":
+        return "loss_scale" in value
+    if key == "optimizer":
+        return "type" in value and data.get("optim_wrapper") is None
+    return False
+
+
+def mmcv1_keys(data: Mapping[str, Any]) -> Iterator[str]:
+    """The top-level keys of ``data`` that are MMCV 1.x settings MMEngine ignores: the
+    names only that era used (``lr_config``, ``checkpoint_config``, ``resume_from``, ...)
+    with any value but None, and ``data``, ``evaluation``, ``runner``, ``fp16`` and
+    ``optimizer`` when written in that era's shape (``optimizer`` only where no
+    ``optim_wrapper`` is set)."""
+    for key, value in data.items():
+        if isinstance(key, str) and value is not None and _mmcv1_shaped(key, value, data):
+            yield key
 
 
 def config_facts(tree: ConfigTree) -> ConfigFacts:

@@ -63,7 +63,7 @@ def _assert_reports(
 
 def test_every_fine_tune_rule_has_a_failing_and_a_passing_example() -> None:
     reported = {code for path in _examples() for code, _ in _expected(path)}
-    defined = {f"IC3{number:02d}" for number in (*range(1, 19), 25)}
+    defined = {f"IC3{number:02d}" for number in (*range(1, 19), 25, 26)}
     assert defined <= reported
     assert sum(1 for path in _examples() if not _expected(path)) >= 5
 
@@ -670,3 +670,62 @@ def test_a_curve_length_of_its_own_past_the_run_is_cut_short(
         steps, begin = scheduler[key], scheduler.get("begin", 0)
         assert f"{key}={steps} shapes its curve to epoch {begin + steps}" in found[0].message
         assert found[0].hint is not None and f"set {key} to {50 - begin}" in found[0].hint
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "place"),
+    [
+        ("lr_config = dict(policy='step', step=[8, 11])", "lr_config", "param_scheduler"),
+        ("checkpoint_config = dict(interval=5)", "checkpoint_config", "default_hooks.checkpoint"),
+        ("optimizer_config = dict(grad_clip=dict(max_norm=35))", "optimizer_config",
+         "clip_grad"),
+        ("resume_from = 'work_dirs/x/latest.pth'", "resume_from", "resume=True"),
+        ("cudnn_benchmark = True", "cudnn_benchmark", "env_cfg.cudnn_benchmark"),
+        ("workflow = [('train', 1), ('val', 1)]", "workflow", "val_interval"),
+        ("data = dict(samples_per_gpu=64)", "data", "batch_size"),
+        ("evaluation = dict(interval=1, metric='bbox')", "evaluation", "val_evaluator"),
+        ("runner = dict(type='EpochBasedRunner', max_epochs=12)", "runner", "train_cfg"),
+        ("fp16 = dict(loss_scale=512.0)", "fp16", "AmpOptimWrapper"),
+    ],
+)
+def test_an_mmcv1_setting_is_reported_where_mmengine_reads_it(
+    tmp_path: Path, line: str, key: str, place: str
+) -> None:
+    # MMEngine's Runner never reads these keys: a migrated config keeps them silently.
+    config = tmp_path / "c.py"
+    config.write_text(
+        "model = dict(type='RetinaNet')\n"
+        "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01))\n" + line + "\n"
+    )
+    found = initcfg.validate(config)
+    assert [(d.code, d.path, d.line, d.severity) for d in found] == [
+        ("IC326", key, 3, "warning")
+    ]
+    assert found[0].hint is not None and place in found[0].hint
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A plain variable of an MMEngine-era config, used where MMEngine reads it.
+        "optimizer = dict(type='AdamW', lr=1e-4)\noptim_wrapper = dict(optimizer=optimizer)",
+        "data = '/data/coco/'\ntrain_dataloader = dict(dataset=dict(data_root=data))",
+        "evaluation = 'bbox'\nval_evaluator = dict(type='CocoMetric', metric=evaluation)",
+        "runner = dict(work='x')",
+        "resume_from = None\nlr_config = None",  # nothing written, nothing lost
+    ],
+)
+def test_names_mmengine_configs_also_use_are_mmcv1_settings_only_in_that_shape(
+    tmp_path: Path, body: str
+) -> None:
+    config = tmp_path / "c.py"
+    config.write_text("model = dict(type='RetinaNet')\n" + body + "\n")
+    assert [d.code for d in initcfg.validate(config) if d.code == "IC326"] == []
+
+
+def test_a_legacy_optimizer_is_reported_only_without_an_optim_wrapper(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {type: RetinaNet}\noptimizer: {type: SGD, lr: 0.02}\n")
+    [found] = initcfg.validate(config)
+    assert (found.code, found.path, found.line) == ("IC326", "optimizer", 2)
+    assert found.hint == "in MMEngine this is optim_wrapper = dict(optimizer=...)"
