@@ -1,5 +1,5 @@
 """The fine-tune rules over the schedule and the validation loop (IC302 for a scheduler
-the Runner cannot build, IC306, IC307, IC308, IC325): when each scheduler acts, against
+the Runner cannot build, IC306, IC307, IC308, IC325, IC461): when each scheduler acts, against
 the run's length in its own unit, without the dataloader's length."""
 
 from __future__ import annotations
@@ -104,6 +104,37 @@ def _curve_length(scheduler: SchedulerBase) -> tuple[str, int] | None:
     return None
 
 
+def _epochs_in_an_iteration_loop(settings: FinetuneSettings, scheduler: SchedulerBase) -> bool:
+    loop = settings.train_cfg
+    return (
+        loop is not None
+        and not loop.by_epoch
+        and scheduler.by_epoch
+        and not scheduler.convert_to_iter_based
+    )
+
+
+def _steps_only_after_the_run(
+    tree: ConfigTree, scheduler: Scheduler, path: KeyPath
+) -> Diagnostic:
+    """IC461, the planner's code for the same problem: IterBasedTrainLoop runs the whole
+    training as one epoch, so MMEngine's ParamSchedulerHook steps an epoch-based
+    scheduler once, after the last iteration; until then the value it set when built
+    holds."""
+    written = "by_epoch" in scheduler.model_fields_set
+    counted = "counts epochs" + ("" if written else " (by_epoch defaults to true)")
+    return place(
+        tree, "IC461",
+        f"{scheduler.type} {counted} but the run is an IterBasedTrainLoop "
+        f"({where(tree, ('train_cfg',))}), which is one epoch to the scheduler: MMEngine "
+        "steps it once, after the last iteration, so the lr it sets at the start holds "
+        "for the whole run",
+        (*path, "by_epoch") if written else path,
+        "set by_epoch=False and give its begin/end (milestones, T_max) in iterations, or "
+        "convert_to_iter_based=True to keep them in epochs of the data",
+    )
+
+
 def _repeated_milestones(
     tree: ConfigTree, scheduler: MultiStepLR, path: KeyPath
 ) -> Iterator[Diagnostic]:
@@ -143,6 +174,9 @@ def check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[D
         if implied is not None and scheduler.begin >= implied[0]:
             # Not a scheduler that never acts (IC307): the Runner cannot even build it.
             yield _begins_at_its_runner_end(tree, scheduler, path, *implied)
+            continue
+        if _epochs_in_an_iteration_loop(settings, scheduler):
+            yield _steps_only_after_the_run(tree, scheduler, path)
             continue
         unit = _unit(settings, scheduler)
         if unit is None:

@@ -729,3 +729,49 @@ def test_a_legacy_optimizer_is_reported_only_without_an_optim_wrapper(tmp_path: 
     [found] = initcfg.validate(config)
     assert (found.code, found.path, found.line) == ("IC326", "optimizer", 2)
     assert found.hint == "in MMEngine this is optim_wrapper = dict(optimizer=...)"
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "path"),
+    [
+        ({"type": "MultiStepLR", "milestones": [16000, 18000]}, "param_scheduler[0]"),
+        ({"type": "LinearLR", "start_factor": 0.001, "end": 500, "by_epoch": True},
+         "param_scheduler[0].by_epoch"),
+        ({"type": "CosineAnnealingLR", "T_max": 20000}, "param_scheduler[0]"),
+    ],
+)
+def test_an_epoch_scheduler_in_an_iteration_run_is_what_the_planner_reports(
+    scheduler: dict[str, Any], path: str
+) -> None:
+    # IterBasedTrainLoop is one epoch to MMEngine's ParamSchedulerHook: an epoch-based
+    # scheduler steps once, after the last iteration (a warmup keeps start_factor).
+    config = {
+        "train_cfg": {"type": "IterBasedTrainLoop", "max_iters": 20000},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.01}},
+        "param_scheduler": [scheduler],
+    }
+    [found] = initcfg.validate(config)
+    assert (found.code, found.path, found.severity) == ("IC461", path, "warning")
+    defaulted = "by_epoch" not in scheduler
+    assert ("(by_epoch defaults to true)" in found.message) is defaulted
+    plan = initcfg.compile_train_plan(config, None)
+    assert [d.code for d in plan.diagnostics if d.code == "IC461"] == ["IC461"]
+
+
+@pytest.mark.parametrize(
+    "scheduler",
+    [
+        {"type": "MultiStepLR", "milestones": [16000], "by_epoch": False},
+        {"type": "CosineAnnealingLR", "begin": 0, "end": 2, "by_epoch": True,
+         "convert_to_iter_based": True},
+    ],
+)
+def test_an_iteration_scheduler_or_a_converted_one_in_an_iteration_run_is_quiet(
+    scheduler: dict[str, Any]
+) -> None:
+    config = {
+        "train_cfg": {"by_epoch": False, "max_iters": 20000},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.01}},
+        "param_scheduler": [scheduler],
+    }
+    assert [d.code for d in initcfg.validate(config)] == []

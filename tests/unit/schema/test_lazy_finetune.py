@@ -98,6 +98,8 @@ ITER_FOUND = [
     ("IC306", "param_scheduler[1].milestones[0]"),
     ("IC307", "param_scheduler[0].end"),
     ("IC308", "train_cfg.val_interval"),
+    # An epoch-based PolyLR in an iteration loop steps only after the last iteration.
+    ("IC461", "param_scheduler[2].by_epoch"),
 ]
 
 
