@@ -1,6 +1,7 @@
-"""The fine-tune rules over the schedule and the validation loop (IC302 for a scheduler
-the Runner cannot build, IC306, IC307, IC308, IC325, IC461): when each scheduler acts, against
-the run's length in its own unit, without the dataloader's length."""
+"""The fine-tune rules over the schedule, the validation loop and the checkpoints (IC302
+for a scheduler the Runner cannot build, IC306, IC307, IC308, IC325, IC327, IC461): when
+each scheduler, validation and checkpoint acts, against the run's length in its own unit,
+without the dataloader's length."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ if TYPE_CHECKING:
     from initcfg.schema.finetune import FinetuneSettings, SchedulerBase
     from initcfg.schema.schedulers import MultiStepLR, Scheduler
 
-__all__ = ["check_dynamic_interval_items", "check_schedulers", "check_validation"]
+__all__ = [
+    "check_checkpoint_unit",
+    "check_dynamic_interval_items",
+    "check_schedulers",
+    "check_validation",
+]
 
 
 # ----------------------------------------------------------------- rule 1: schedulers
@@ -267,6 +273,39 @@ def check_validation(
             ("train_cfg", "val_interval"),
             f"set val_interval to at most {length}",
         )
+
+
+def check_checkpoint_unit(
+    tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
+) -> Iterator[Diagnostic]:
+    """IC327: MMEngine's CheckpointHook with by_epoch=True (its default) saves after
+    epochs, and an IterBasedTrainLoop is one epoch to it: it saves only after the last
+    iteration. initcfg's own loop (a factory ``model.type``) counts the interval in the
+    loop's unit, so only Runner configs are reported."""
+    loop, hook = settings.train_cfg, settings.checkpoint
+    if loop is None or loop.by_epoch or hook is None or facts.factory_model:
+        return
+    if not hook.by_epoch or hook.interval < 1:
+        return  # by iteration, or no periodic checkpoint asked for
+    written = "by_epoch" in hook.model_fields_set
+    counted = "" if written else " (by_epoch defaults to true)"
+    # The one epoch ends after the last iteration: saved then if it is a multiple of the
+    # interval (interval=1) or as the last checkpoint.
+    saves = (
+        "saves only after the last iteration, so a run that stops early leaves nothing to "
+        "resume from"
+        if hook.save_last or hook.interval == 1
+        else "never saves one (save_last is false)"
+    )
+    yield place(
+        tree, "IC327",
+        f"default_hooks.checkpoint saves every {hook.interval} epoch"
+        f"{'s' if hook.interval > 1 else ''}{counted} but the run is an IterBasedTrainLoop "
+        f"({where(tree, ('train_cfg',))}), one epoch to the hook: MMEngine {saves}",
+        ("default_hooks", "checkpoint", "by_epoch") if written
+        else ("default_hooks", "checkpoint"),
+        f"set by_epoch=False and interval in iterations (of {loop.length})",
+    )
 
 
 def check_dynamic_interval_items(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:

@@ -243,3 +243,15 @@ define(
     fix="Write the setting where MMEngine reads it (the hint names the place), or delete "
     "the key.",
 )
+define(
+    "IC327", "warning", "An epoch-based CheckpointHook in an iteration run saves only at its end",
+    why="MMEngine's CheckpointHook counts epochs unless by_epoch=False, and an "
+    "IterBasedTrainLoop runs the whole training as one epoch: the hook saves once, after "
+    "the last iteration. A run that crashes or is stopped at iteration 80,000 of 90,000 "
+    "leaves no checkpoint to resume from. The usual cause: default_runtime's "
+    "`checkpoint=dict(type='CheckpointHook', interval=1)` kept in an iteration-based "
+    "config.",
+    example="train_cfg: {type: IterBasedTrainLoop, max_iters: 90000}\n"
+    "default_hooks:\n  checkpoint: {type: CheckpointHook, interval: 5000}",
+    fix="Set by_epoch=False on default_hooks.checkpoint and give interval in iterations.",
+)

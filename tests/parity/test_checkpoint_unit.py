@@ -1,0 +1,85 @@
+"""Differential: which checkpoints MMEngine 0.10.7's Runner writes when the CheckpointHook
+counts epochs and the loop counts iterations, against what IC327 says it writes."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("mmengine")
+
+from mmengine.model import BaseModel  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.utils.data import DataLoader  # noqa: E402
+
+import initcfg  # noqa: E402
+
+logging.getLogger("mmengine").setLevel(logging.ERROR)
+
+MAX_ITERS = 6
+
+
+class Toy(BaseModel):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(2, 1)
+
+    def forward(self, inputs: Any, data_samples: Any = None, mode: str = "tensor") -> Any:
+        out = self.fc(inputs).sum()
+        return {"loss": out} if mode == "loss" else out
+
+
+def mmengine_checkpoints(work_dir: Path, checkpoint: dict[str, Any]) -> list[str]:
+    loader = DataLoader([dict(inputs=torch.ones(2)) for _ in range(4)], batch_size=1)
+    runner = Runner(
+        model=Toy(),
+        work_dir=str(work_dir),
+        train_dataloader=loader,
+        train_cfg=dict(type="IterBasedTrainLoop", max_iters=MAX_ITERS),
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
+        default_hooks=dict(checkpoint=dict(type="CheckpointHook", **checkpoint), logger=None),
+        log_level="ERROR",
+        default_scope=None,
+        experiment_name=f"ckpt-{uuid.uuid4().hex}",
+    )
+    runner.train()
+    del runner
+    return sorted(path.name for path in work_dir.glob("*.pth"))
+
+
+def initcfg_finding(checkpoint: dict[str, Any]) -> list[tuple[str, str]]:
+    config = {
+        "model": {"type": "Toy"},
+        "train_cfg": {"type": "IterBasedTrainLoop", "max_iters": MAX_ITERS},
+        "default_hooks": {"checkpoint": {"type": "CheckpointHook", **checkpoint}},
+    }
+    return [(d.code, d.message) for d in initcfg.validate(config)]
+
+
+@pytest.mark.parametrize(
+    ("checkpoint", "written", "says"),
+    [
+        # Every 2 "epochs" by default: the one epoch ends after iteration 6, saved as last.
+        (dict(interval=2), ["epoch_1.pth"], "saves only after the last iteration"),
+        (dict(interval=1, by_epoch=True), ["epoch_1.pth"], "saves only after the last"),
+        (dict(interval=2, save_last=False), [], "never saves one"),
+        # By iteration: every 2 iterations, as asked; nothing to report.
+        (dict(interval=2, by_epoch=False), ["iter_2.pth", "iter_4.pth", "iter_6.pth"], None),
+    ],
+)
+def test_an_epoch_checkpoint_hook_in_an_iteration_run_saves_what_ic327_says(
+    tmp_path: Path, checkpoint: dict[str, Any], written: list[str], says: str | None
+) -> None:
+    assert mmengine_checkpoints(tmp_path, checkpoint) == written
+    found = initcfg_finding(checkpoint)
+    if says is None:
+        assert found == []
+    else:
+        [(code, message)] = found
+        assert code == "IC327" and says in message
