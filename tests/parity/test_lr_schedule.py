@@ -23,6 +23,7 @@ from mmengine.runner import Runner  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
+import initcfg  # noqa: E402
 from initcfg.plan.lr_schedule import SchedulerSpec, compute_lr_schedule  # noqa: E402
 from initcfg.plan.param_groups import ParamwiseRules, resolve_param_groups  # noqa: E402
 
@@ -426,3 +427,43 @@ def test_validate_reports_a_scheduler_the_runner_cannot_build(
     assert [(d.code, d.severity, d.path) for d in found] == [
         ("IC302", "error", "param_scheduler[0].begin")
     ]
+
+
+@pytest.mark.parametrize(
+    ("total_steps", "begin", "end", "max_epochs"),
+    [
+        (50, 0, None, 100), (50, 0, 52, 100), (50, 0, 51, 100), (50, 0, None, 51),
+        (50, 0, None, 50), (50, 3, None, 54), (50, 3, None, 53), (8, 2, 12, 12),
+    ],
+)
+def test_validate_reports_a_one_cycle_whose_total_steps_run_out_as_mmengine_raises(
+    total_steps: int, begin: int, end: int | None, max_epochs: int
+) -> None:
+    # MMEngine's own scheduler, stepped after each epoch as ParamSchedulerHook steps it;
+    # the Runner gives an unset end max_epochs.
+    from mmengine.optim.scheduler import OneCycleLR
+
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = OneCycleLR(optimizer, eta_max=0.1, total_steps=total_steps, begin=begin,
+                           end=max_epochs if end is None else end)
+    raised_after = None
+    for epoch in range(1, max_epochs + 1):
+        optimizer.step()
+        try:
+            scheduler.step()
+        except ValueError:
+            raised_after = epoch
+            break
+    written = {"type": "OneCycleLR", "eta_max": 0.1, "total_steps": total_steps,
+               "begin": begin, **({} if end is None else {"end": end})}
+    found = [d for d in initcfg.validate({
+        "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": max_epochs},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1}},
+        "param_scheduler": [written],
+    }) if d.code == "IC302"]
+    if raised_after is None:
+        assert found == []
+    else:
+        [finding] = found
+        assert finding.path == "param_scheduler[0].total_steps"
+        assert f"run out after epoch {raised_after} " in finding.message

@@ -15,7 +15,7 @@ from initcfg.schema.config_facts import ConfigFacts
 
 if TYPE_CHECKING:
     from initcfg.schema.finetune import FinetuneSettings, SchedulerBase
-    from initcfg.schema.schedulers import MultiStepLR, Scheduler
+    from initcfg.schema.schedulers import MultiStepLR, OneCycleLR, Scheduler
 
 __all__ = [
     "check_checkpoint_unit",
@@ -141,6 +141,37 @@ def _steps_only_after_the_run(
     )
 
 
+def _one_cycle_overrun(
+    tree: ConfigTree, scheduler: OneCycleLR, path: KeyPath, end: int, length: int, name: str
+) -> Iterator[Diagnostic]:
+    """IC302 for a OneCycleLR whose total_steps runs out while it still acts: MMEngine
+    raises ValueError when its step count passes total_steps.
+
+    Built at step 0 and stepped after each epoch (iteration) ``g`` of the run with
+    ``begin <= g < end``, it counts up to ``min(end - 1, length) - begin``. With
+    convert_to_iter_based the counts scale by the epoch's length; that last step passes
+    total_steps for every length exactly when it does for a length of one.
+    """
+    assert scheduler.total_steps is not None
+    total = scheduler.total_steps
+    last = min(end - 1, length) - scheduler.begin
+    if last <= total:
+        return
+    when = (
+        "before the run ends"
+        if scheduler.convert_to_iter_based
+        else f"after {name[:-1]} {scheduler.begin + total + 1}"
+    )
+    yield place(
+        tree, "IC302",
+        f"OneCycleLR's total_steps={total} run out {when} while it still acts (until "
+        f"{name[:-1]} {min(end - 1, length)}): MMEngine raises ValueError('Tried to step "
+        f"{total + 2} times. The specified number of total steps is {total}') there",
+        (*path, "total_steps"),
+        f"set total_steps to at least {last}, or leave it out (it is then end - begin)",
+    )
+
+
 def _repeated_milestones(
     tree: ConfigTree, scheduler: MultiStepLR, path: KeyPath
 ) -> Iterator[Diagnostic]:
@@ -166,7 +197,10 @@ def _repeated_milestones(
 def check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[Diagnostic]:
     if not settings.param_scheduler:
         return
-    from initcfg.schema.schedulers import MultiStepLR  # loaded: the config has schedulers
+    from initcfg.schema.schedulers import (  # loaded: the config has schedulers
+        MultiStepLR,
+        OneCycleLR,
+    )
 
     loop_path: KeyPath = (
         ("train_cfg", "max_epochs")
@@ -198,6 +232,10 @@ def check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[D
                 f"set begin below {length}",
             )
             continue
+        if isinstance(scheduler, OneCycleLR) and scheduler.total_steps is not None:
+            end = scheduler.end if scheduler.bounded else implied[0] if implied else None
+            if end is not None:
+                yield from _one_cycle_overrun(tree, scheduler, path, end, length, name)
         if isinstance(scheduler, MultiStepLR):
             stop = min(length, scheduler.end)
             for index, milestone in enumerate(scheduler.milestones):

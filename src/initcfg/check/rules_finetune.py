@@ -17,8 +17,8 @@ define(
     "[0, 1), betas outside [0, 1), eps <= 0, nesterov without momentum, a scheduler "
     "whose end is not after its begin, also one that sets no end and begins at or after "
     "the run's length, which the Runner gives it as end; LinearLR factors outside "
-    "[0, 1]), or the value "
-    "is meaningless (max_epochs <= 0, a negative T_max).",
+    "[0, 1]), or when it is stepped (a OneCycleLR whose total_steps run out while it "
+    "still acts), or the value is meaningless (max_epochs <= 0, a negative T_max).",
     example="optim_wrapper:\n  optimizer: {type: SGD, lr: 0.01, momentum: 1.5}",
     fix="Use a value in the range the message names.",
 )
