@@ -7,6 +7,7 @@ param group's lr right before each iteration; initcfg's table must hold the same
 
 from __future__ import annotations
 
+import itertools
 import logging
 import tempfile
 import uuid
@@ -467,3 +468,36 @@ def test_validate_reports_a_one_cycle_whose_total_steps_run_out_as_mmengine_rais
         [finding] = found
         assert finding.path == "param_scheduler[0].total_steps"
         assert f"run out after epoch {raised_after} " in finding.message
+
+
+@pytest.mark.parametrize(
+    ("t_max", "begin", "end", "max_epochs"),
+    [
+        (100, 0, None, 200), (30, 0, 100, 100), (9, 0, 10, 10), (8, 0, 10, 10),
+        (10, 0, 10, 10), (5, 2, 8, 12), (5, 2, 7, 12), (12, 0, None, 12),
+    ],
+)
+def test_validate_reports_a_cosine_that_climbs_back_within_the_run_as_mmengine_steps_it(
+    t_max: int, begin: int, end: int | None, max_epochs: int
+) -> None:
+    # The lr of each epoch as MMEngine's own scheduler sets it, stepped after each
+    # epoch; IC328 holds exactly when the lr used in training rises somewhere.
+    from mmengine.optim.scheduler import CosineAnnealingLR
+
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = CosineAnnealingLR(optimizer, T_max=t_max, begin=begin,
+                                  end=max_epochs if end is None else end)
+    used = []
+    for _ in range(max_epochs):
+        used.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    rises = any(later > earlier + 1e-12 for earlier, later in itertools.pairwise(used))
+    written = {"type": "CosineAnnealingLR", "T_max": t_max, "begin": begin,
+               **({} if end is None else {"end": end})}
+    found = [d.code for d in initcfg.validate({
+        "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": max_epochs},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1}},
+        "param_scheduler": [written],
+    })]
+    assert ("IC328" in found) is rises, (used, found)

@@ -1,5 +1,5 @@
 """The fine-tune rules over the schedule, the validation loop and the checkpoints (IC302
-for a scheduler the Runner cannot build, IC306, IC307, IC308, IC325, IC327, IC461): when
+for a scheduler the Runner cannot build, IC306, IC307, IC308, IC325, IC327, IC328, IC461): when
 each scheduler, validation and checkpoint acts, against the run's length in its own unit,
 without the dataloader's length."""
 
@@ -172,6 +172,26 @@ def _one_cycle_overrun(
     )
 
 
+def _cosine_climbs_back(
+    tree: ConfigTree, scheduler: Scheduler, path: KeyPath, t_max: int, length: int, name: str
+) -> Diagnostic:
+    """IC328: MMEngine's CosineAnnealingLR (like torch's) is periodic in T_max: past
+    begin + T_max it climbs back towards the base lr, reached again at begin + 2 T_max.
+    The last value used in training is set after step ``min(end, length) - 1``."""
+    stop = min(scheduler.end, length)
+    low = scheduler.begin + t_max
+    return place(
+        tree, "IC328",
+        f"CosineAnnealingLR reaches its minimum at {name[:-1]} {low} (T_max={t_max}) but "
+        f"acts until {name[:-1]} {stop}: the cosine is periodic, so after {name[:-1]} "
+        f"{low} the lr climbs back towards its start value"
+        + (f", which it reaches at {name[:-1]} {low + t_max}" if low + t_max < stop else ""),
+        (*path, "T_max"),
+        f"set T_max to {stop - scheduler.begin} (or leave it out: it is then end - begin), "
+        f"or end to {low}",
+    )
+
+
 def _repeated_milestones(
     tree: ConfigTree, scheduler: MultiStepLR, path: KeyPath
 ) -> Iterator[Diagnostic]:
@@ -279,6 +299,8 @@ def check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[D
                     f"set {key} to {length - scheduler.begin}, or leave it out and set "
                     f"end to {length}",
                 )
+            elif key == "T_max" and min(scheduler.end, length) - 1 - scheduler.begin > steps:
+                yield _cosine_climbs_back(tree, scheduler, path, steps, length, name)
 
 
 # ---------------------------------------------------------------- rule 2: validation

@@ -255,3 +255,15 @@ define(
     "default_hooks:\n  checkpoint: {type: CheckpointHook, interval: 5000}",
     fix="Set by_epoch=False on default_hooks.checkpoint and give interval in iterations.",
 )
+define(
+    "IC328", "warning", "A cosine's T_max is shorter than the span it acts over",
+    why="CosineAnnealingLR follows a cosine of period 2 * T_max, in MMEngine as in torch: "
+    "after begin + T_max steps the lr has reached eta_min and climbs back, reaching the "
+    "base lr again at begin + 2 * T_max. With T_max below end - begin (or below the run "
+    "when end is unset), the end of training runs at a rising lr. The usual cause: "
+    "max_epochs raised while a hard-coded T_max stayed.",
+    example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 200}\n"
+    "param_scheduler:\n  - {type: CosineAnnealingLR, T_max: 100, by_epoch: true}",
+    fix="Set T_max to end - begin (or leave it out, which means the same), or end the "
+    "scheduler at begin + T_max.",
+)
