@@ -1,7 +1,7 @@
-"""The fine-tune rules over the schedule, the validation loop and the checkpoints (IC302
-for a scheduler the Runner cannot build, IC306, IC307, IC308, IC325, IC327, IC328, IC461): when
-each scheduler, validation and checkpoint acts, against the run's length in its own unit,
-without the dataloader's length."""
+"""The fine-tune rules over the schedule, the validation loop, the checkpoints and the
+sampler (IC302 for a scheduler the Runner cannot build, IC306, IC307, IC308, IC325,
+IC327, IC328, IC329, IC461): when each scheduler, validation and checkpoint acts, against
+the run's length in its own unit, without the dataloader's length."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "check_checkpoint_unit",
     "check_dynamic_interval_items",
+    "check_sampler_loop",
     "check_schedulers",
     "check_validation",
 ]
@@ -365,6 +366,35 @@ def check_checkpoint_unit(
         ("default_hooks", "checkpoint", "by_epoch") if written
         else ("default_hooks", "checkpoint"),
         f"set by_epoch=False and interval in iterations (of {loop.length})",
+    )
+
+
+# Samplers whose __iter__ never ends (MMEngine's InfiniteSampler; MMDetection's
+# MultiSourceSampler and GroupMultiSourceSampler, for semi-supervised iteration runs).
+_ENDLESS_SAMPLERS = frozenset({"InfiniteSampler", "MultiSourceSampler", "GroupMultiSourceSampler"})
+
+
+def check_sampler_loop(
+    tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
+) -> Iterator[Diagnostic]:
+    """IC329: EpochBasedTrainLoop runs an epoch as ``for batch in dataloader``, which an
+    endless sampler never finishes. initcfg's own loop (a factory ``model.type``) builds
+    its own sampler, so only Runner configs are reported."""
+    loop, sampler = settings.train_cfg, facts.train_sampler
+    if loop is None or not loop.by_epoch or facts.factory_model or not isinstance(sampler, str):
+        return
+    name = sampler.rpartition(".")[2]
+    if name not in _ENDLESS_SAMPLERS:
+        return
+    yield place(
+        tree, "IC329",
+        f"train_dataloader.sampler is {name}, which never ends, but the run is an "
+        f"EpochBasedTrainLoop ({where(tree, ('train_cfg',))}): MMEngine's first epoch never "
+        "ends, so the run never validates, saves an epoch checkpoint, steps an epoch "
+        "scheduler or stops",
+        ("train_dataloader", "sampler", "type"),
+        "use DefaultSampler in an epoch loop, or train an IterBasedTrainLoop (max_iters) "
+        f"with the {name}",
     )
 
 

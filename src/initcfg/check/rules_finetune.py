@@ -267,3 +267,15 @@ define(
     fix="Set T_max to end - begin (or leave it out, which means the same), or end the "
     "scheduler at begin + T_max.",
 )
+define(
+    "IC329", "error", "An endless sampler in an epoch-based run: the first epoch never ends",
+    why="EpochBasedTrainLoop runs each epoch as one pass over the train dataloader, and "
+    "an InfiniteSampler (or MMDetection's MultiSourceSampler) never ends its pass: the "
+    "run trains on without validating, saving an epoch checkpoint or stepping an "
+    "epoch-based scheduler, and never stops by itself. MMEngine does not complain. The "
+    "usual cause: a dataloader copied from an iteration-based config.",
+    example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 12}\n"
+    "train_dataloader:\n  sampler: {type: InfiniteSampler}",
+    fix="Use DefaultSampler with an epoch loop, or an IterBasedTrainLoop with the "
+    "endless sampler.",
+)

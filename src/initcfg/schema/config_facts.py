@@ -200,6 +200,12 @@ class ConfigFacts:
         """``train_dataloader.batch_size`` as written (None: not written)."""
         return self.value(("train_dataloader", "batch_size"))
 
+    @cached_property
+    def train_sampler(self) -> Any:
+        """``train_dataloader.sampler.type`` as written (None: not written)."""
+        kind = _get(self._data, ("train_dataloader", "sampler", "type"))
+        return None if kind is _ABSENT else kind
+
     @property
     def load_from(self) -> Any:
         """``load_from`` as written (None: not written)."""
