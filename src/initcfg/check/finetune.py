@@ -22,6 +22,7 @@ from initcfg.check.finetune_schedule import (
     check_dynamic_interval_items,
     check_sampler_loop,
     check_schedulers,
+    check_switches,
     check_validation,
 )
 from initcfg.config.tree import ConfigTree
@@ -461,6 +462,7 @@ def check_finetune(
         found.extend(check_dynamic_interval_items(tree, facts))
         found.extend(check_checkpoint_unit(tree, settings, facts))
         found.extend(check_sampler_loop(tree, settings, facts))
+        found.extend(check_switches(tree, settings, facts))
     found.extend(_check_num_classes(tree, facts))
     if settings is not None:
         found.extend(_check_against_base(tree, settings, facts, document.base_facts))

@@ -1,6 +1,6 @@
 """The fine-tune rules over the schedule, the validation loop, the checkpoints and the
 sampler (IC302 for a scheduler the Runner cannot build, IC306, IC307, IC308, IC325,
-IC327, IC328, IC329, IC461): when each scheduler, validation and checkpoint acts, against
+IC327, IC328, IC329, IC330, IC461): when each scheduler, validation and checkpoint acts, against
 the run's length in its own unit, without the dataloader's length."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ __all__ = [
     "check_dynamic_interval_items",
     "check_sampler_loop",
     "check_schedulers",
+    "check_switches",
     "check_validation",
 ]
 
@@ -334,6 +335,47 @@ def check_validation(
             ("train_cfg", "val_interval"),
             f"set val_interval to at most {length}",
         )
+
+
+def check_switches(
+    tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
+) -> Iterator[Diagnostic]:
+    """IC330: a switch planned for late in the run that the run never reaches.
+
+    MMEngine's loops take a ``dynamic_intervals`` milestone ``m`` from the step after
+    ``m - 1`` epochs (iterations) on, and the last one validates anyway: past the run's
+    length it changes nothing. MMDetection's PipelineSwitchHook switches before epoch
+    index ``switch_epoch`` (0-based), so never at ``switch_epoch >= max_epochs``. The
+    classic case: an RTMDet fine-tune that shortens max_epochs while the base computed
+    both from its own 300.
+    """
+    loop = settings.train_cfg
+    if loop is None:
+        return
+    length, unit = loop.length, ("epochs" if loop.by_epoch else "iterations")
+    limit = "max_epochs" if loop.by_epoch else "max_iters"
+    run = Deferred(lambda: f"the run has {length} {unit} ({where(tree, ('train_cfg', limit))})")
+    if facts.val_cfg:
+        for index, (milestone, interval) in enumerate(loop.dynamic_intervals or ()):
+            if milestone > length:
+                yield place(
+                    tree, "IC330",
+                    f"dynamic_intervals switches validation to every {interval} at "
+                    f"{unit[:-1]} {milestone} but {run}: the switch never happens",
+                    ("train_cfg", "dynamic_intervals", index, 0),
+                    f"use a milestone of at most {length}, derived from max_epochs",
+                )
+    if not loop.by_epoch:
+        return
+    for index, switch in facts.pipeline_switches:
+        if switch >= length:
+            yield place(
+                tree, "IC330",
+                f"PipelineSwitchHook switches the train pipeline at epoch {switch} but "
+                f"{run}: the run never uses the second pipeline",
+                ("custom_hooks", index, "switch_epoch"),
+                f"use a switch_epoch below {length}, derived from max_epochs",
+            )
 
 
 def check_checkpoint_unit(

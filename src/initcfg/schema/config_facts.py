@@ -89,6 +89,8 @@ class ConfigFacts:
             loop trains the config, not MMEngine's Runner).
         mmcv1_keys: The top-level keys that MMCV 1.x (MMDetection 2.x) configs set and
             MMEngine reads no more, in order (see :func:`mmcv1_keys`).
+        pipeline_switches: ``(index, switch_epoch)`` of each MMDetection
+            ``PipelineSwitchHook`` in ``custom_hooks`` with an integer ``switch_epoch``.
         dynamic_interval_lists: ``(index, item)`` of each ``train_cfg.dynamic_intervals``
             item written as a list, not a tuple (the typed loop holds tuples either way).
     """
@@ -172,6 +174,21 @@ class ConfigFacts:
     @cached_property
     def mmcv1_keys(self) -> tuple[str, ...]:
         return tuple(mmcv1_keys(self._data))
+
+    @cached_property
+    def pipeline_switches(self) -> tuple[tuple[int, int], ...]:
+        hooks = self._data.get("custom_hooks")
+        if not isinstance(hooks, list | tuple):
+            return ()
+        return tuple(
+            (index, hook["switch_epoch"])
+            for index, hook in enumerate(hooks)
+            if isinstance(hook, Mapping)
+            and isinstance(hook.get("type"), str)
+            and hook["type"].rpartition(".")[2] == "PipelineSwitchHook"
+            and isinstance(hook.get("switch_epoch"), int)
+            and not isinstance(hook["switch_epoch"], bool)
+        )
 
     @cached_property
     def dynamic_interval_lists(self) -> tuple[tuple[int, list[Any]], ...]:

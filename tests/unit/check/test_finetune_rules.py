@@ -63,7 +63,7 @@ def _assert_reports(
 
 def test_every_fine_tune_rule_has_a_failing_and_a_passing_example() -> None:
     reported = {code for path in _examples() for code, _ in _expected(path)}
-    defined = {f"IC3{number:02d}" for number in (*range(1, 19), *range(25, 30))}
+    defined = {f"IC3{number:02d}" for number in (*range(1, 19), *range(25, 31))}
     assert defined <= reported
     assert sum(1 for path in _examples() if not _expected(path)) >= 5
 
@@ -820,3 +820,43 @@ def test_an_endless_sampler_in_an_epoch_run_is_an_error(
     assert codes == expected
     if reported:
         assert "first epoch never ends" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("milestone", "reached"), [(280, False), (13, False), (12, True), (8, True)]
+)
+def test_a_dynamic_interval_past_the_run_never_switches(
+    tmp_path: Path, milestone: int, reached: bool
+) -> None:
+    # MMEngine's loop takes milestone m from the step after m - 1 epochs; after the
+    # last epoch it validates anyway, so a milestone past max_epochs changes nothing.
+    from initcfg.schema.loops import EpochBasedTrainLoop
+
+    loop = EpochBasedTrainLoop(max_epochs=12, val_interval=5,
+                               dynamic_intervals=[(milestone, 1)])
+    changes = any(loop.interval_after(done) == 1 for done in range(1, 12))
+    assert changes is reached
+    config = tmp_path / "c.py"
+    config.write_text(
+        "model = dict(type='RTMDet')\n"
+        "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=5,\n"
+        f"                 dynamic_intervals=[({milestone}, 1)])\n"
+        "val_cfg = dict(type='ValLoop')\n"
+    )
+    found = [(d.code, d.path, d.line) for d in initcfg.validate(config)]
+    assert found == ([] if reached else [("IC330", "train_cfg.dynamic_intervals[0][0]", 3)])
+    config.write_text(config.read_text().replace("val_cfg = dict(type='ValLoop')\n", ""))
+    assert initcfg.validate(config) == []  # no validation: no interval to switch
+
+
+@pytest.mark.parametrize(("switch", "reported"), [(280, True), (12, True), (11, False)])
+def test_a_pipeline_switch_past_the_run_is_reported(switch: int, reported: bool) -> None:
+    # MMDetection's PipelineSwitchHook switches before epoch index switch_epoch.
+    hooks = [{"type": "EMAHook"},
+             {"type": "mmdet.PipelineSwitchHook", "switch_epoch": switch, "switch_pipeline": []}]
+    found = initcfg.validate({
+        "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": 12},
+        "custom_hooks": hooks,
+    })
+    expected = [("IC330", "custom_hooks[1].switch_epoch")] if reported else []
+    assert [(d.code, d.path) for d in found] == expected
