@@ -89,7 +89,9 @@ define(
     "IC211", "error", "The config's inheritance is written in a form MMEngine rejects",
     why="`_base_` must be a path or a list of paths, each to a .py, .yaml, .yml or .json "
     "file; `with read_base():` may only hold `from ... import ...` of config modules, and a "
-    "file using it cannot also use `_base_`. MMEngine raises on anything else.",
+    "file using it cannot also use `_base_`. MMEngine raises on anything else, and also when "
+    "a block holds nothing but `_base_ = ...`: it removes every such assignment before "
+    "running the file, and Python refuses the emptied block.",
     example="_base_ = dict(model='../model.py')",
     fix="Write `_base_ = ['../model.py']`, or use one `with read_base():` block of imports.",
 )
@@ -141,6 +143,17 @@ define(
     fix="Write the placeholder unquoted as the whole value (`lr = {{_base_.optimizer.lr}}`); "
     "to compute with a base's value, read it as `_base_.optimizer.lr` "
     "(`lr = _base_.optimizer.lr * 2`, `work_dir = f'runs/{_base_.model.type}'`).",
+)
+define(
+    "IC217", "warning", "A `_base_` assignment names no base",
+    why="MMEngine reads a Python config's bases from its first top-level `_base_ = ...` "
+    "only, and removes every `_base_ = ...` of the file before running it. One inside "
+    "an `if` or a `for`, or a second one at the top level, is silently dropped: the bases "
+    "it lists are never inherited. (Where the removal leaves a block empty, MMEngine "
+    "fails to compile the file: IC211.)",
+    example="if use_coco:\n    _base_ = ['./coco.py']\nx = 1",
+    fix="List every base in one top-level `_base_ = [...]`; choose among values after "
+    "it, reading them from `_base_`.",
 )
 define(
     "IC240", "error", "A factory the config names is not the project's own code",

@@ -24,7 +24,11 @@ import os
 from dataclasses import replace
 from typing import Any
 
-from initcfg.config.base_statement import BASE_KEY, base_statement_lines
+from initcfg.config.base_statement import (
+    BASE_KEY,
+    base_statement_lines,
+    ignored_base_assignments,
+)
 from initcfg.config.bases import BasesMixin, module_path
 from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
 from initcfg.config.evaluator import ColumnMap, EvalFailure, LocTable, Reported, Unsafe
@@ -198,6 +202,7 @@ class Loader(BasesMixin, TrustedMixin):
         if is_new_style(module):
             return self._load_new_style(path, module, text, context)
         entries = self._base_entries(module, path, context)
+        self._report_ignored_bases(module, path, text, context)
         base: dict[str, Any] | None = None
         if entries is not None:
             base = self._merge_bases(entries, path, context, mutates(module, text))
@@ -237,6 +242,35 @@ class Loader(BasesMixin, TrustedMixin):
             ):
                 return self._entries_from(statement.value, path, context)
         return None
+
+    def _report_ignored_bases(
+        self, module: ast.Module, path: str, text: str, context: _Context
+    ) -> None:
+        """IC211 where dropping a nested ``_base_ = ...`` empties a block (MMEngine fails
+        to compile the file), IC217 for any other ``_base_`` that names no base."""
+        ignored = ignored_base_assignments(module)
+        if not ignored:
+            return
+        columns = ColumnMap(text)
+        for statement, emptied in ignored:
+            where = Location(path, statement.lineno,
+                             columns.column(statement.lineno, statement.col_offset))
+            if emptied is not None:
+                context.report(diagnostic(
+                    "IC211", f"MMEngine removes every `_base_ = ...` before running the file, "
+                    f"which leaves this {emptied} block empty: compiling the file then "
+                    "fails (ValueError: empty body)",
+                    hint="list every base in one top-level `_base_ = [...]`",
+                ).at(where))
+                context.ok = False
+            else:
+                inside = "a second top-level" if statement in module.body else "a nested"
+                context.report(diagnostic(
+                    "IC217", f"this is {inside} `_base_ = ...`: MMEngine reads bases only "
+                    "from the first top-level one and drops this one, so it inherits "
+                    "nothing",
+                    hint="list every base in one top-level `_base_ = [...]`",
+                ).at(where))
 
     def _entries_from(
         self, node: ast.expr, path: str, context: _Context

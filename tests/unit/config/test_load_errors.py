@@ -324,3 +324,63 @@ def test_a_base_name_used_bare_says_how_to_read_it(
     )
     other = write("d.py", "_base_ = './base.py'\nx = nope\n")
     assert _only(load_tree(other), "IC207").message.endswith("name 'nope' is not defined")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "block"),
+    [
+        ("if False:\n    _base_ = ['./base.py']\nx = 1\n", 2, 5, "`if`"),
+        ("for i in range(1):\n    _base_ = ['./base.py']\n", 2, 5, "`for`"),
+        ("_base_ = ['./base.py']\nif True:\n    _base_ = ['./base.py']\n", 3, 5, "`if`"),
+        ("x = 1\nif x:\n    pass\nelif x:\n    _base_ = './base.py'\n", 5, 5, "`if`"),
+        ("def f():\n    _base_ = 1\nx = 1\n", 2, 5, "`def`"),
+    ],
+)
+def test_a_block_holding_only_base_is_refused_as_mmengine_refuses_it(
+    write: WriteFile, mmengine: MMEngineLoad, text: str, line: int, column: int, block: str
+) -> None:
+    """MMEngine removes every `_base_ = ...` before running the file; a block left empty
+    does not compile. initcfg took the file for valid."""
+    write("base.py", "model = dict(type='M')\n")
+    path = write("c.py", text)
+    with pytest.raises(ValueError, match="empty body"):
+        mmengine(path)
+    problem = _only(load_tree(path), "IC211")
+    assert (problem.file, problem.line, problem.column) == (str(path), line, column)
+    assert f"leaves this {block} block empty" in problem.message
+    with pytest.raises(ValueError):
+        initcfg.load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "where"),
+    [
+        ("if True:\n    _base_ = ['./base.py']\n    y = 2\nx = 1\n", 2, 5, "nested"),
+        ("x = 1\nfor i in range(2):\n    y = i\n    _base_ = './base.py'\n", 4, 5, "nested"),
+        ("_base_ = []\nz = 'é'\nif z:\n    w = 'ü'; _base_ = './base.py'\n", 4, 14, "nested"),
+        ("_base_ = []\nx = 1\n_base_ = ['./base.py']\n", 3, 1, "second top-level"),
+    ],
+)
+def test_a_base_that_names_no_base_is_told(
+    write: WriteFile, mmengine: MMEngineLoad, text: str, line: int, column: int, where: str
+) -> None:
+    """MMEngine loads these files but inherits nothing from the dropped `_base_`; both
+    loaders agree on the values, and initcfg says why `model` is missing."""
+    write("base.py", "model = dict(type='M')\n")
+    path = write("c.py", text)
+    expected = mmengine(path)
+    assert "model" not in expected
+    tree = load_tree(path)
+    assert tree.to_dict() == expected
+    problem = _only(tree, "IC217")
+    assert problem.severity == "warning"
+    assert (problem.file, problem.line, problem.column) == (str(path), line, column)
+    assert f"this is a {where} `_base_ = ...`" in problem.message
+
+
+def test_the_first_top_level_base_is_not_told(write: WriteFile) -> None:
+    write("base.py", "model = dict(type='M')\n")
+    path = write("c.py", "x = 1\n_base_ = ['./base.py']\nif x:\n    y = 2\n")
+    tree = load_tree(path)
+    assert tree.to_dict()["model"] == {"type": "M"}
+    assert not [d for d in tree.diagnostics if d.code in {"IC211", "IC217"}]
