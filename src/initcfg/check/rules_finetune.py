@@ -35,7 +35,8 @@ define(
     why="The registry lookup fails at run time unless your project registers the name; "
     "a near-miss (`SDG`, `MultiStepLr`) is usually a typo. An imported class "
     "(`from torch.optim import AdamW`) is checked as its name; one that its module "
-    "lacks fails to import.",
+    "lacks fails to import. MMEngine's own names are known: `TorchAdafactor` (torch's "
+    "Adafactor) and `ZeroRedundancyOptimizer`.",
     example="optim_wrapper:\n  optimizer: {type: SDG, lr: 0.01}",
     fix="Use the torch.optim / MMEngine name, or make sure your project registers it.",
 )

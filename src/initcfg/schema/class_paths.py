@@ -25,6 +25,7 @@ __all__ = [
     "CONSTRUCTORS",
     "HOOKS",
     "LOOPS",
+    "MMENGINE_OPTIMIZERS",
     "OPTIMIZERS",
     "OPTIM_WRAPPERS",
     "SCHEDULERS",
@@ -60,11 +61,14 @@ class ClassPaths:
             class's registry name.
     """
 
-    __slots__ = ("modules", "paths")
+    __slots__ = ("aliases", "modules", "paths")
 
-    def __init__(self, paths: dict[str, str]) -> None:
+    def __init__(self, paths: dict[str, str], aliases: dict[str, str] | None = None) -> None:
         self.paths = paths
         self.modules = frozenset(path.rpartition(".")[0] for path in paths)
+        # Registry names MMEngine gives a modelled class besides its own
+        # (`TorchAdafactor` for torch.optim.Adafactor).
+        self.aliases = aliases or {}
 
     def __repr__(self) -> str:
         return f"ClassPaths({sorted(self.modules)})"
@@ -83,7 +87,21 @@ class ClassPaths:
         # included).
         if written.count(".") > 1:
             return TypeName(written, elsewhere=True)
-        return TypeName(written.removeprefix(_MMENGINE_SCOPE))
+        bare = written.removeprefix(_MMENGINE_SCOPE)
+        return TypeName(self.aliases.get(bare, bare))
+
+    def misplaced(self, written: str) -> str | None:
+        """Where the modelled class ``written`` names is, when ``written`` puts it in a
+        known module that does not hold it (``mmengine.optim.CosineRestartLR``, which
+        ``mmengine.optim`` does not re-export): MMEngine fails to import the path.
+
+        Only for paths that list every modelled class each module holds, as
+        :data:`SCHEDULERS` does; a torch module also holds the classes it imports
+        (``torch.optim.adamw.Adam``), which :data:`OPTIMIZERS` does not list."""
+        read = self.read(written)
+        if not read.module or written in self.paths:
+            return None
+        return next((path for path, name in self.paths.items() if name == read.name), None)
 
     def name(self, written: str) -> str:
         """The registry name ``written`` stands for (see :attr:`TypeName.name`)."""
@@ -98,9 +116,16 @@ OPTIMIZERS = ClassPaths(
     {
         **_at(("torch.optim",), OPTIMIZER_ARGS),
         **{f"{module}.{name}": name for name, module in OPTIMIZER_MODULES.items()},
-    }
+    },
+    # MMEngine 0.10.7 registers torch's Adafactor under this name, keeping `Adafactor`
+    # for transformers' optimizer.
+    aliases={"TorchAdafactor": "Adafactor"},
 )
 """``torch.optim`` and the public torch modules that define its optimizers."""
+
+MMENGINE_OPTIMIZERS = frozenset({"ZeroRedundancyOptimizer"})
+"""The optimizers MMEngine 0.10.7 registers itself, beside torch's; the schema does not
+model their arguments."""
 
 _LR_SCHEDULERS = (
     "LinearLR", "ConstantLR", "MultiStepLR", "StepLR", "ExponentialLR",

@@ -16,6 +16,7 @@ from initcfg.schema.class_paths import (
     CONSTRUCTORS,
     HOOKS,
     LOOPS,
+    MMENGINE_OPTIMIZERS,
     OPTIM_WRAPPERS,
     OPTIMIZERS,
     SCHEDULERS,
@@ -231,16 +232,18 @@ class _Parser:
         read = OPTIMIZERS.read(written)
         name = read.name
         accepted = OPTIMIZER_ARGS.get(name)
+        known = [*OPTIMIZER_ARGS, *OPTIMIZERS.aliases, *MMENGINE_OPTIMIZERS]
         if accepted is None and read.module:
             self.report(
                 "IC304",
                 f"optimizer type {written!r}: {read.module} has no optimizer {name!r}",
                 (*path, "type"),
-                did_you_mean(name, OPTIMIZER_ARGS),
+                did_you_mean(name, known),
             )
         elif (
             accepted is None
             and not read.elsewhere  # a class MMEngine imports from a module unseen here
+            and name not in MMENGINE_OPTIMIZERS
             and not _registered(written, self.extra_optimizers)
         ):
             # The names a scope package registers are real names too: a typo of `LARS`
@@ -262,7 +265,7 @@ class _Parser:
                 "IC304",
                 f"optimizer type {written!r} is not in torch.optim{detail}",
                 (*path, "type"),
-                did_you_mean(tail or name, [*OPTIMIZER_ARGS, *registered]),
+                did_you_mean(tail or name, [*known, *registered]),
             )
         clean = {**cfg, "type": name}
         ok = True
@@ -417,6 +420,16 @@ class _Parser:
                 self.report("IC303", "a param_scheduler entry needs 'type'", path)
                 continue
             read = SCHEDULERS.read(written)  # an imported MMEngine class reads as its name
+            misplaced = SCHEDULERS.misplaced(written)
+            if misplaced is not None:
+                self.report(
+                    "IC304",
+                    f"scheduler type {written!r}: {read.module} has no lr scheduler "
+                    f"{read.name!r}",
+                    (*path, "type"),
+                    f"did you mean {misplaced!r}?",
+                )
+                continue
             name = read.name
             model = _SCHEDULERS.get(name)
             if model is None and (read.elsewhere or _registered(written, self.extra_schedulers)):

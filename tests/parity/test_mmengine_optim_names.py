@@ -1,0 +1,99 @@
+"""IC304 against MMEngine 0.10.7's own registries: every optimizer, scheduler, wrapper and
+constructor name MMEngine registers is accepted, plain or with the `mmengine.` scope, and
+a dotted path is told exactly when MMEngine's registry cannot resolve it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mmengine.optim  # noqa: F401 - registers MMEngine's and torch's classes
+import pytest
+import torch
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS, PARAM_SCHEDULERS
+from mmengine.registry import OPTIMIZERS as MM_OPTIMIZERS
+
+import initcfg
+from initcfg.schema.class_paths import OPTIMIZERS, SCHEDULERS
+
+# torch.optim.Optimizer, the abstract base: registered, but MMEngine cannot build it
+# (`Optimizer.__init__() got an unexpected keyword argument 'lr'`), so IC304 is right.
+_NOT_BUILDABLE = {"Optimizer"}
+
+
+def _ic304(config: dict[str, Any]) -> list[str]:
+    return [d.message for d in initcfg.validate(config) if d.code == "IC304"]
+
+
+def _optimizer(type_: str) -> dict[str, Any]:
+    return {"optim_wrapper": {"optimizer": {"type": type_, "lr": 0.01}}}
+
+
+def _scheduler(type_: str) -> dict[str, Any]:
+    return {**_optimizer("SGD"), "param_scheduler": [{"type": type_}]}
+
+
+@pytest.mark.parametrize("scope", ["", "mmengine."])
+def test_every_optimizer_mmengine_registers_is_accepted(scope: str) -> None:
+    names = sorted(set(MM_OPTIMIZERS.module_dict) - _NOT_BUILDABLE)
+    assert {"TorchAdafactor", "ZeroRedundancyOptimizer", "AdamW"} <= set(names)
+    told = {name: _ic304(_optimizer(scope + name)) for name in names}
+    assert {name: found for name, found in told.items() if found} == {}
+
+
+def test_torch_adafactor_is_checked_as_torch_s_adafactor() -> None:
+    """MMEngine builds `TorchAdafactor` as torch.optim.Adafactor: its arguments are
+    torch's, and one it does not take is told."""
+    assert MM_OPTIMIZERS.get("TorchAdafactor") is torch.optim.Adafactor
+    config = _optimizer("TorchAdafactor")
+    config["optim_wrapper"]["optimizer"]["betas"] = (0.9, 0.99)
+    found = [d for d in initcfg.validate(config) if d.code == "IC301"]
+    assert len(found) == 1 and "'betas'" in found[0].message
+
+
+@pytest.mark.parametrize("scope", ["", "mmengine."])
+def test_every_scheduler_mmengine_registers_is_accepted(scope: str) -> None:
+    told = {
+        name: _ic304(_scheduler(scope + name)) for name in sorted(PARAM_SCHEDULERS.module_dict)
+    }
+    assert {name: found for name, found in told.items() if found} == {}
+
+
+def test_every_wrapper_and_constructor_mmengine_registers_is_accepted() -> None:
+    for name in OPTIM_WRAPPERS.module_dict:
+        config = _optimizer("SGD")
+        config["optim_wrapper"]["type"] = name
+        assert _ic304(config) == [], name
+    for name in OPTIM_WRAPPER_CONSTRUCTORS.module_dict:
+        config = _optimizer("SGD")
+        config["optim_wrapper"]["constructor"] = name
+        assert _ic304(config) == [], name
+
+
+def test_a_dotted_scheduler_is_told_exactly_when_mmengine_cannot_resolve_it() -> None:
+    """Every known module with every modelled lr scheduler: `mmengine.optim` does not
+    re-export CosineRestartLR."""
+    disagree = []
+    for module in sorted(SCHEDULERS.modules):
+        for name in sorted(set(SCHEDULERS.paths.values())):
+            written = f"{module}.{name}"
+            resolved = PARAM_SCHEDULERS.get(written) is not None
+            if bool(_ic304(_scheduler(written))) == resolved:
+                disagree.append((written, resolved))
+    assert len(SCHEDULERS.modules) * len(set(SCHEDULERS.paths.values())) == 27
+    assert disagree == []
+    assert _ic304(_scheduler("mmengine.optim.CosineRestartLR")) == [
+        "scheduler type 'mmengine.optim.CosineRestartLR': mmengine.optim has no lr "
+        "scheduler 'CosineRestartLR'"
+    ]
+
+
+def test_no_dotted_optimizer_mmengine_resolves_is_told() -> None:
+    """A torch module holds the optimizers it imports as well (`torch.optim.adamw.Adam`)."""
+    told = []
+    for module in sorted(OPTIMIZERS.modules):
+        for name in sorted(set(OPTIMIZERS.paths.values())):
+            written = f"{module}.{name}"
+            if MM_OPTIMIZERS.get(written) is not None and _ic304(_optimizer(written)):
+                told.append(written)
+    assert len(OPTIMIZERS.modules) > 10
+    assert told == []
