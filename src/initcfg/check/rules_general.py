@@ -33,7 +33,8 @@ define(
     why="A config is a mapping of top-level keys; a list or a scalar at the root cannot "
     "be a config, and MMEngine reads each top-level key as a name, so a key that is not "
     "a string (`1:` or `null:` in YAML, or such a key in a mapping given to "
-    "`initcfg.validate`) makes it crash.",
+    "`initcfg.validate`) makes it crash. A YAML or JSON file that holds no value (empty, "
+    "only comments, `null`) crashes it too (`'NoneType' object has no attribute 'get'`).",
     example="- type: Kaiming",
     fix="Put the settings under keys such as `model:`.",
 )

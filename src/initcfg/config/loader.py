@@ -391,7 +391,15 @@ class Loader(BasesMixin, TrustedMixin):
                                    put=context.table.put, counted=counted)
         context.diagnostics.extend(problems)
         if value is None:
-            context.ok = not problems
+            if not problems:
+                # MMEngine reads `_base_` from what the file loads to, and None has no
+                # `.get`: an empty or `null` document is no config to it.
+                context.report(
+                    diagnostic("IC005", "the file holds no mapping: its document is "
+                               "empty or null, and MMEngine fails to load it",
+                               hint="write `{}` for a config without settings").at(context.root)
+                )
+            context.ok = False
             return context.done({})
         if not isinstance(value, dict):
             context.report(

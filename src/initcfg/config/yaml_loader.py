@@ -538,8 +538,8 @@ def parse_yaml(
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
-        if root is None:
-            return {}, SourceMap(), []
+        if root is None:  # no document: nothing but comments and blank lines
+            return None, SourceMap(), []
         if record is not None and put is not None:
             try:
                 value, built = _read_fast(loader, root, _Positions(text, file), put)

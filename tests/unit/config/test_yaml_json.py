@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pytest
+
 import initcfg
-from fixture_types import WriteFile
+from fixture_types import MMEngineLoad, WriteFile
 from initcfg.diagnostics import Location
 
 
@@ -58,9 +60,37 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert problem.code == "IC001" and "cannot read" in problem.message
 
 
-def test_empty_yaml_is_an_empty_config(write: WriteFile) -> None:
-    assert initcfg.validate(write("empty.yaml", "")) == []
-    assert initcfg.load_config(write("empty2.yaml", "# nothing\n")).to_dict() == {}
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("a.yaml", ""), ("b.yaml", "# nothing\n"), ("c.yml", "---\n"), ("d.yaml", "null\n"),
+     ("e.yaml", "~\n"), ("f.yaml", "  \n\n"), ("g.json", "null")],
+)
+def test_a_file_holding_no_value_is_no_config(
+    write: WriteFile, mmengine: MMEngineLoad, name: str, text: str
+) -> None:
+    """MMEngine reads `_base_` from what the file loads to and crashes on None; initcfg
+    took such a file for an empty config, as a base too."""
+    path = write(name, text)
+    with pytest.raises(AttributeError, match="'NoneType' object has no attribute 'get'"):
+        mmengine(path)
+    [problem] = initcfg.validate(path)
+    assert (problem.code, problem.severity) == ("IC005", "error")
+    assert (problem.file, problem.line, problem.column) == (str(path), 1, 1)
+    assert "document is empty or null" in problem.message
+    child = write("child.py", f"_base_ = './{name}'\nx = 1\n")
+    with pytest.raises(AttributeError):
+        mmengine(child)
+    with pytest.raises(ValueError) as refused:
+        initcfg.load_config(child)
+    assert [(d.code, d.file) for d in refused.value.diagnostics] == [("IC005", str(path))]
+
+
+def test_an_empty_mapping_is_an_empty_config(write: WriteFile, mmengine: MMEngineLoad) -> None:
+    for name, text in (("a.yaml", "{}\n"), ("b.json", "{}"), ("c.py", ""), ("d.py", "# x\n")):
+        path = write(name, text)
+        assert mmengine(path) == {}
+        assert initcfg.validate(path) == []
+        assert initcfg.load_config(path).to_dict() == {}
 
 
 def test_json_numbers_are_read_as_json_reads_them(write: WriteFile) -> None:
