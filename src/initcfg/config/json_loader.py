@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from initcfg.config.budget import Budget
@@ -37,7 +38,7 @@ def parse_json(
         location = Location(file, 1, 1)
         return None, SourceMap(), [diagnostic("IC002", f"invalid JSON: {reason}").at(location)]
     value, source_map, diagnostics = parse_yaml(
-        text, file, record, budget, put=put, counted=counted
+        _joined_surrogates(text), file, record, budget, put=put, counted=counted
     )
     if value is None and any(item.code == "IC214" for item in diagnostics):
         return None, SourceMap(), diagnostics
@@ -72,3 +73,46 @@ def _json_scalars(value: Any, plain: Any) -> bool:
             elif type(mine) is not type(real) or mine != real:
                 ours[key] = real
     return True
+
+
+# A JSON escape of a surrogate (`\ud83d\ude00`, a pair, is 😀; one alone is valid JSON).
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+# A string of valid JSON (json has read the text): no raw newline inside, escapes paired.
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_ESCAPE = re.compile(
+    r"\\(?:u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|u[dD][89a-fA-F][0-9a-fA-F]{2}|.)"
+)
+
+
+def _joined_surrogates(text: str) -> str:
+    """``text`` as the YAML composer, which places the values, can read it the way
+    ``json`` does.
+
+    ``json`` reads a surrogate pair escape as the one character it encodes; the
+    composer read two lone surrogates, so a key holding one differed between the two
+    and the whole file lost its positions. A pair is written as one ``\\UXXXXXXXX``
+    escape, two characters shorter, so two spaces follow the string's closing quote
+    (YAML takes them as the spaces between tokens): every column after it stays where
+    it was. A lone surrogate, which the composer refuses, is read as U+FFFD (the same
+    width); the values are ``json``'s in the end, only a key holding one loses the
+    positions."""
+    if _SURROGATE.search(text) is None:
+        return text
+
+    def string(match: re.Match[str]) -> str:
+        pairs = 0
+
+        def escape(found: re.Match[str]) -> str:
+            nonlocal pairs
+            written = found.group(0)
+            if found.group(1) is not None:
+                pairs += 1
+                high, low = int(found.group(1), 16), int(found.group(2), 16)
+                return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+            return "\\uFFFD" if written[1] == "u" else written
+
+        body = _ESCAPE.sub(escape, match.group(0))
+        return body + "  " * pairs
+
+    return _STRING.sub(string, text)

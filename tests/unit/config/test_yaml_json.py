@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -184,3 +186,51 @@ def test_a_merging_mapping_built_again_through_an_alias_is_no_duplicate(
     twice = write("alias2.yaml", text + "  a: 6\n")
     [problem] = initcfg.validate(twice)
     assert (problem.code, problem.line, problem.path) == ("IC003", 14, "more.a")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a surrogate pair in a key: json reads one character, the composer read two
+        '{"model": {"init_cfg": {"type": "Kaiming", "layer": "Conv2D"}},\n "\\ud83d\\ude00": 1}\n',
+        # in a value, before other keys on the line
+        '{"x": "\\ud83d\\ude00", "model": {"init_cfg": {"type": "Kaiming", "layer": "Conv2D"}}}\n',
+        # two pairs in one key, an escaped backslash that is no escape, keys after both
+        '{"a": "\\\\ud83d", "\\uD83D\\uDE00\\ud83d\\ude01": {"init_cfg": '
+        '{"type": "Kaiming", "layer": "Conv2D"}}, "z": 1}\n',
+        # lone surrogates in values (valid JSON; the composer refuses them)
+        '{"model": {"init_cfg": {"type": "Kaiming", "note": "\\udc00x\\ud83d", '
+        '"layer": "Conv2D"}}}\n',
+    ],
+)
+def test_json_surrogate_escapes_keep_every_position(
+    write: WriteFile, mmengine: MMEngineLoad, text: str
+) -> None:
+    """Every diagnostic of such a file was placed at 1:1, the file's first line."""
+    path = write("c.json", text)
+    tree = initcfg.load_config(path)
+    assert tree.to_dict() == mmengine(path)
+
+    def written_at(literal: str, after: int = 0) -> tuple[int, int]:
+        offset = text.index(literal, after)
+        line = text.count("\n", 0, offset) + 1
+        return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+    pending: list[tuple[tuple[str, ...], Any]] = [((), tree.to_dict())]
+    checked = 0
+    while pending:
+        path_so_far, node = pending.pop()
+        for key, value in node.items():
+            where = tree.location((*path_so_far, key))
+            assert where is not None
+            literal = json.dumps(key)  # the key as written, where it is plain ASCII
+            if literal.isascii() and "\\\\" not in literal and "\\u" not in literal:
+                assert (where.line, where.column) == written_at(literal), key
+                checked += 1
+            else:
+                assert (where.line, where.column) != (1, 1), key
+            if isinstance(value, dict):
+                pending.append(((*path_so_far, key), value))
+    assert checked >= 4
+    [problem] = [d for d in initcfg.validate(path) if d.code == "IC115"]
+    assert (problem.line, problem.column) == written_at('"layer"')
