@@ -874,6 +874,13 @@ def test_empty_override_list_without_layer_initializes_nothing() -> None:
         (dict(type="Constant", layer="Conv2d", val=True), "val", 1),
         (dict(type="Xavier", layer="Conv2d", override=dict(name="reg", type="Normal",
                                                             bias=True)), "bias", 1),
+        (dict(type="Normal", layer="Conv2d", std=True), "std", 1),
+        (dict(type="Normal", layer="Linear", mean=True), "mean", 1),
+        (dict(type="Xavier", layer="Conv2d", gain=True), "gain", 1),
+        (dict(type="TruncNormal", layer="Conv2d", std=True), "std", 1),
+        (dict(type="TruncNormal", layer="Conv2d", a=False), "a", 0),
+        (dict(type="Uniform", layer="Linear", b=True), "b", 1),
+        (dict(type="Uniform", layer="Linear", a=True, b=2), "a", 1),
     ],
 )
 def test_bool_where_a_number_belongs_passes_as_the_number(
@@ -888,6 +895,44 @@ def test_bool_where_a_number_belongs_passes_as_the_number(
     assert len(found) == 1 and found[0].severity == "warning"
     assert found[0].path.endswith(key) and f"{key}={number}" in (found[0].hint or "")
     assert not any(d.code == "IC125" for d in initcfg.validate_init_cfg(numeric))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dict(type="Normal", layer=["Conv2d", "Linear"], mean=True, std=True, bias=True),
+        dict(type="Xavier", layer="Conv2d", gain=True, distribution="uniform"),
+        dict(type="TruncNormal", layer="Linear", std=True, a=False, b=True),
+        dict(type="Uniform", layer="Conv1d", a=False, b=True),
+    ],
+)
+def test_bools_as_numbers_initialize_as_mmengine_does(value: Any) -> None:
+    """They were IC105 errors, so initcfg refused to run what MMEngine runs as 1 and 0."""
+    assert _errors(value) == []
+    ours, theirs = _probe(), _probe()
+    theirs.load_state_dict(ours.state_dict())
+    torch.manual_seed(3)
+    initcfg.initialize(ours, copy.deepcopy(value))
+    torch.manual_seed(3)
+    assert _run(theirs, value) is None
+    for (name, mine), other in zip(
+        ours.state_dict().items(), theirs.state_dict().values(), strict=True
+    ):
+        assert torch.equal(mine, other), name
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # torch's calculate_gain refuses a bool slope
+        dict(type="Kaiming", layer="Conv2d", a=True, nonlinearity="leaky_relu"),
+        dict(type="TruncNormal", layer="Conv2d", std=False),  # ZeroDivisionError
+    ],
+)
+def test_a_bool_mmengine_fails_on_stays_an_error(value: Any) -> None:
+    assert _run(_probe(), value) is not None
+    assert _errors(value) == ["IC105"]
+    assert not any(d.code == "IC125" for d in initcfg.validate_init_cfg(value))
 
 
 def test_bias_true_fills_one() -> None:

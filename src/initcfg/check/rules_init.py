@@ -180,9 +180,12 @@ define(
 )
 define(
     "IC125", "warning", "A bool where a number belongs",
-    why="MMEngine checks `bias` with isinstance(bias, (int, float)) and passes `val` to "
-    "torch's fill, and a bool is an int in Python: `bias: true` silently fills the bias "
-    "with 1.",
+    why="MMEngine checks `bias` with isinstance(bias, (int, float)) and passes `val`, "
+    "`mean`, `std`, `gain` and Uniform's and TruncNormal's `a` and `b` to torch as they "
+    "are, and a bool is an int in Python: `bias: true` silently fills the bias with 1, "
+    "`std: true` draws with std 1. (Kaiming's `a` is an error instead: torch refuses a "
+    "bool slope for leaky_relu; so is a bool that makes a value invalid, such as "
+    "TruncNormal's `std: false`.)",
     example="init_cfg: {type: Normal, layer: Conv2d, bias: true}",
     fix="Write the number (`bias: 1`), or `bias: 0` if the flag meant \"no bias\".",
 )

@@ -19,7 +19,9 @@ from initcfg.schema.registry import initializer_types, type_name_of
 _SCOPE_PREFIX = "mmengine."
 # Numeric arguments that MMEngine checks with isinstance(value, (int, float)) or passes to
 # torch's fills: True and False pass as 1 and 0, which is rarely what was meant.
-_NUMBERS_THAT_TAKE_BOOLS = ("val", "bias")
+# The numbers MMEngine passes on as they are, so that a bool computes as 1 or 0: every
+# one but Kaiming's `a`, which the model refuses as a bool (torch does for leaky_relu).
+_NUMBERS_THAT_TAKE_BOOLS = ("val", "bias", "mean", "std", "gain", "a", "b")
 
 
 # A NamedTuple rather than a dataclass: defining it costs a tenth as much at import,
@@ -391,7 +393,7 @@ class _Parser:
                         "add `layer:` naming the classes to initialize",
                     )
             for key in _NUMBERS_THAT_TAKE_BOOLS:
-                if isinstance(entry.get(key), bool):
+                if isinstance(entry.get(key), bool) and key in type(built).model_fields:
                     number = int(entry[key])
                     self.report(
                         "IC125",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,6 +27,16 @@ from pydantic import (
 )
 
 Number = StrictInt | StrictFloat
+
+
+def _bool_as_int(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
+# A number MMEngine hands on to torch unchecked: a bool computes as the int it is, with
+# the same tensors as 1 or 0 (IC125 warns), so it is kept as that int. Not Kaiming's
+# `a`: torch's calculate_gain refuses a bool slope for leaky_relu.
+BoolNumber = Annotated[Number | StrictBool, AfterValidator(_bool_as_int)]
 Distribution = Literal["normal", "uniform"]
 FanMode = Literal["fan_in", "fan_out"]
 
@@ -214,7 +225,7 @@ class Xavier(WeightInit):
 
     fan_based: ClassVar[bool] = True
     type: Literal["Xavier"] = "Xavier"
-    gain: Number = Field(default=1, ge=0)
+    gain: BoolNumber = Field(default=1, ge=0)
     distribution: Distribution = "normal"
 
 
@@ -222,18 +233,18 @@ class Normal(WeightInit):
     """``normal_(mean, std)``."""
 
     type: Literal["Normal"] = "Normal"
-    mean: Number = 0
-    std: Number = Field(default=1, ge=0)
+    mean: BoolNumber = 0
+    std: BoolNumber = Field(default=1, ge=0)
 
 
 class TruncNormal(WeightInit):
     """Normal with values cut to ``[a, b]``, MMEngine's own inverse-CDF routine."""
 
     type: Literal["TruncNormal"] = "TruncNormal"
-    mean: Number = 0
-    std: Number = Field(default=1, gt=0)
-    a: Number = -2
-    b: Number = 2
+    mean: BoolNumber = 0
+    std: BoolNumber = Field(default=1, gt=0)
+    a: BoolNumber = -2
+    b: BoolNumber = 2
 
     @model_validator(mode="after")
     def _bounds_ordered(self) -> TruncNormal:
@@ -246,8 +257,8 @@ class Uniform(WeightInit):
     """``uniform_(a, b)``; ``a == b`` fills a constant."""
 
     type: Literal["Uniform"] = "Uniform"
-    a: Number = 0
-    b: Number = 1
+    a: BoolNumber = 0
+    b: BoolNumber = 1
 
     @model_validator(mode="after")
     def _bounds_ordered(self) -> Uniform:
