@@ -118,6 +118,7 @@ def runner_tree(cfg: Any) -> ConfigTree:
         files=written.files,
         suppressions=written.suppressions,
         base=written.base,
+        environment=written.environment,  # the findings show placeholders, not values
     )
 
 

@@ -29,6 +29,7 @@ from initcfg.config.load import (
     tree_from_mapping,
 )
 from initcfg.config.mapping import plain_value
+from initcfg.config.redact import redact
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, place, sort_key
 from initcfg.schema.config_facts import has_values
@@ -176,7 +177,7 @@ def check_tree(
             found.extend(document.runtime_diagnostics)
             if document.runtime.uses_factories:
                 found.extend(document.runtime.factory_diagnostics)
-    placed = place(found, tree.location, tree.path)
+    placed = redact(place(found, tree.location, tree.path), tree.environment)
     kept = with_config(_apply_suppressions(placed, tree, settings.strict), tree.path)
     kept.extend(project.diagnostics)
     return sorted(

@@ -16,6 +16,7 @@ from initcfg.config.loader import Loader, key_not_a_name
 from initcfg.config.mapping import MAX_MAPPING_DEPTH as MAX_MAPPING_DEPTH
 from initcfg.config.mapping import plain_config
 from initcfg.config.merge import add_scope, unshare
+from initcfg.config.redact import redact
 from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, Location, diagnostic
@@ -246,6 +247,11 @@ def tree_from_loaded(loaded: Loaded, name: str | None = None) -> ConfigTree:
                 "nothing", "custom_imports",
             ).at(tree.location(("custom_imports",)), config)
         )
+    if loaded.environment:
+        tree.environment = tuple(
+            value._replace(file=names(value.file)) for value in loaded.environment
+        )
+        tree.diagnostics = redact(tree.diagnostics, tree.environment)
     if loaded.bases:
         tree._pending_base = lambda: _base_tree(loaded, names)
     return tree

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from initcfg.config.evaluator import LocTable
+from initcfg.config.redact import EnvValue
 from initcfg.diagnostics import Diagnostic, Location
 
 
@@ -52,6 +53,8 @@ class Loaded:
     sizes: dict[int, int] = field(default_factory=dict)
     """Tree sizes of the containers in ``data`` (see :func:`tree_size`), so that a file
     inheriting them does not walk them again."""
+    environment: tuple[EnvValue, ...] = ()
+    """The values environment variables put into this file and its bases."""
 
 
 _cache: dict[tuple[str, bool], Loaded] = {}
@@ -83,6 +86,7 @@ class _Context:
         # A base reached by several inclusion paths brings the same findings each time:
         # each is reported once.
         self.reported: set[Diagnostic] = set()
+        self.environment: list[EnvValue] = []
 
     def report(self, item: Diagnostic) -> None:
         if item not in self.reported:
@@ -100,11 +104,14 @@ class _Context:
         for stamp in base.stamps:
             if stamp not in self.stamps:
                 self.stamps.append(stamp)
+        self.environment.extend(
+            value for value in base.environment if value not in self.environment
+        )
 
     def done(self, data: dict[str, Any], **extra: Any) -> Loaded:
         extra.setdefault("style", self.style)
         return Loaded(
             self.path, data, self.table, self.root, self.diagnostics, self.files,
             self.suppressions, stamps=self.stamps, bases=self.bases, ok=self.ok,
-            base_lines=self.base_lines, **extra,
+            base_lines=self.base_lines, environment=tuple(self.environment), **extra,
         )

@@ -153,7 +153,7 @@ class Loader(BasesMixin, TrustedMixin):
         stamp = self.stamps[path] = (path, status.st_mtime_ns, status.st_size)
         context.stamps.append(stamp)
         context.suppressions[path] = find_suppressions(text)
-        text, placeholders, problems = preprocess(text, path)
+        text, placeholders, problems = preprocess(text, path, context.environment)
         context.diagnostics.extend(problems)
         self.stack.append(path)
         try:

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from initcfg.config.evaluator import LocTable
 from initcfg.config.loaded import _Context
+from initcfg.config.redact import EnvValue
 from initcfg.diagnostics import Diagnostic, Location, diagnostic, did_you_mean
 
 _PREDEFINED = re.compile(
@@ -38,9 +39,14 @@ class Placeholder(NamedTuple):
     location: Location
 
 
-def preprocess(text: str, path: str) -> tuple[str, dict[str, Placeholder], list[Diagnostic]]:
+def preprocess(
+    text: str, path: str, environment: list[EnvValue] | None = None
+) -> tuple[str, dict[str, Placeholder], list[Diagnostic]]:
     """MMEngine's text substitutions, in its order: predefined variables, environment
-    variables, then ``{{_base_.x}}`` placeholders turned into same-length string markers."""
+    variables, then ``{{_base_.x}}`` placeholders turned into same-length string markers.
+
+    Each value taken from the environment (not a placeholder's default) is added to
+    ``environment``, so that diagnostics can show the placeholder instead."""
     problems: list[Diagnostic] = []
     if "{{" not in text:
         return text, {}, problems
@@ -53,7 +59,11 @@ def preprocess(text: str, path: str) -> tuple[str, dict[str, Placeholder], list[
     text = _PREDEFINED.sub(lambda m: names[m.group(1)].replace("\\", "/"), text)
 
     def environ(name: str, default: str, written: str, offset: int) -> str:
-        value = os.environ.get(name, default)
+        set_to = os.environ.get(name)
+        value = set_to if set_to is not None else default
+        if set_to and environment is not None:
+            line = env_offsets.location(offset).line or 1
+            environment.append(EnvValue(set_to, f"{{{{${name}}}}}", path, line))
         if not value:
             problems.append(
                 diagnostic(

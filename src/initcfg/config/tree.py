@@ -6,6 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from initcfg.config.redact import EnvValue
 from initcfg.config.source import SourceMap
 from initcfg.diagnostics import Diagnostic, KeyPath, Location
 from initcfg.diagnostics.place import parse_path
@@ -27,6 +28,8 @@ class ConfigTree:
         base_lines: The lines of the file's ``_base_`` statement (or ``with
             read_base():`` blocks) as the load found them; None when the load did not
             parse the file as Python (read them from the file then).
+        environment: The values ``{{$NAME}}`` placeholders took from the environment, in
+            the config and its bases; diagnostics show the placeholders instead.
     """
 
     data: dict[str, Any]
@@ -37,6 +40,7 @@ class ConfigTree:
     suppressions: dict[str, dict[int, set[str]]] = field(default_factory=dict)
     base: ConfigTree | None = None
     base_lines: tuple[int, ...] | None = None
+    environment: tuple[EnvValue, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the merged values, like MMEngine's ``Config.to_dict()``."""
