@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from initcfg.check.finetune_places import Deferred, fmt, place, where
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Diagnostic, KeyPath
-from initcfg.schema.config_facts import ConfigFacts
+from initcfg.schema.config_facts import OWN_LOOP_VALIDATION, ConfigFacts
 
 if TYPE_CHECKING:
     from initcfg.schema.finetune import FinetuneSettings, SchedulerBase
@@ -312,7 +312,16 @@ def check_validation(
     tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
 ) -> Iterator[Diagnostic]:
     loop = settings.train_cfg
-    if loop is None or not facts.val_cfg:
+    if loop is None:
+        return
+    if facts.factory_model:
+        # initcfg's own loop validates with a val_dataloader and a val_evaluator, and
+        # reads no val_cfg: without them it never validates, with them it does.
+        if not facts.set_keys >= OWN_LOOP_VALIDATION:
+            return
+    elif not facts.val_cfg:
+        # The Runner needs val_cfg; the dataloader and evaluator may come from a config
+        # that completes this one (IC324 says when a Runner config lacks them).
         return
     length = loop.length
     unit = "epochs" if loop.by_epoch else "iterations"

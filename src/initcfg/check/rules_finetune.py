@@ -78,7 +78,9 @@ define(
     "max_epochs (max_iters) the validation loop never runs; with val_interval beyond it "
     "the run validates only once, after its last step. Either way there is no feedback "
     "while it trains, and checkpoint selection by metric has at most one point to choose "
-    "from. Reported when the config sets val_cfg and the loop has no dynamic_intervals.",
+    "from. Reported when the run validates and the loop has no dynamic_intervals: for "
+    "initcfg's own loop (a factory model) when val_dataloader and val_evaluator are set "
+    "(it reads no val_cfg), for MMEngine's Runner when val_cfg is set.",
     example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 8, val_interval: 10}\n"
     "val_cfg: {type: ValLoop}",
     fix="Set val_interval and val_begin to at most max_epochs (max_iters).",

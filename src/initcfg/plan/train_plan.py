@@ -53,7 +53,7 @@ from initcfg.plan.train_plan_types import ShapeSkip as ShapeSkip
 from initcfg.plan.train_plan_types import TrainPlan as TrainPlan
 from initcfg.plan.train_plan_types import _need_lr as _need_lr
 from initcfg.plan.train_plan_types import build_optimizer as build_optimizer
-from initcfg.schema.config_facts import ConfigFacts
+from initcfg.schema.config_facts import OWN_LOOP_VALIDATION, ConfigFacts
 from initcfg.schema.document import Document, FinetuneWritten, parse_document
 from initcfg.schema.finetune import FinetuneSettings, OptimWrapperCfg
 from initcfg.schema.runtime import RuntimeSettings
@@ -107,7 +107,7 @@ def _json_value(value: Any) -> JsonValue:
 
 def _validates(facts: ConfigFacts) -> bool:
     """Whether the run has a validation loop to call."""
-    sections = {"val_dataloader", "val_evaluator"}
+    sections = set(OWN_LOOP_VALIDATION)
     if not facts.factory_model:
         # MMEngine's Runner: no ValLoop unless val_cfg is set too (a factory config is
         # trained by initcfg's own loop, which needs only the other two).

@@ -18,6 +18,7 @@ from initcfg.diagnostics import KeyPath
 
 __all__ = [
     "FINETUNE_VALUE_PATHS",
+    "OWN_LOOP_VALIDATION",
     "ConfigFacts",
     "config_facts",
     "config_scopes",
@@ -29,6 +30,10 @@ __all__ = [
 ]
 
 _SPLITS = ("train_dataloader", "val_dataloader", "test_dataloader")
+
+OWN_LOOP_VALIDATION = frozenset({"val_dataloader", "val_evaluator"})
+"""What initcfg's own loop (a factory ``model.type``) validates with: it reads no
+``val_cfg``, which MMEngine's Runner needs as well."""
 
 # Keys that hold text-encoder / language-model configs: a model with one of these is an
 # open-vocabulary detector whose num_classes counts text slots, not dataset classes

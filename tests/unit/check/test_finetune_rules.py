@@ -860,3 +860,50 @@ def test_a_pipeline_switch_past_the_run_is_reported(switch: int, reported: bool)
     })
     expected = [("IC330", "custom_hooks[1].switch_epoch")] if reported else []
     assert [(d.code, d.path) for d in found] == expected
+
+
+_VAL_SECTIONS: dict[str, Any] = {
+    "val_cfg": {"type": "ValLoop"},
+    "val_dataloader": {"batch_size": 2, "dataset": {"type": "mymodel:data"}},
+    "val_evaluator": {"type": "mymodel:metric"},
+}
+
+
+@pytest.mark.parametrize(
+    ("model", "sections", "reported"),
+    [
+        # initcfg's own loop reads no val_cfg: it validates with the other two alone...
+        ("mymodel:build", ("val_dataloader", "val_evaluator"), True),
+        # ...and never without them, val_cfg or not
+        ("mymodel:build", ("val_cfg",), False),
+        ("mymodel:build", ("val_cfg", "val_dataloader", "val_evaluator"), True),
+        # MMEngine's Runner needs val_cfg; without it there is no validation loop
+        ("ImageClassifier", ("val_dataloader", "val_evaluator"), False),
+        ("ImageClassifier", ("val_cfg", "val_dataloader", "val_evaluator"), True),
+    ],
+)
+def test_ic308_is_reported_when_the_run_validates(
+    model: str, sections: tuple[str, ...], reported: bool
+) -> None:
+    """IC308 said a factory config with val_cfg alone 'validates only once', where the
+    train plan said 'no validation', and missed one whose loop does validate."""
+    config: dict[str, Any] = {
+        "model": {"type": model},
+        "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": 4, "val_interval": 10},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1}},
+        **{key: _VAL_SECTIONS[key] for key in sections},
+    }
+    found = [d for d in initcfg.validate(config) if d.code == "IC308"]
+    assert bool(found) == reported
+    plan = initcfg.compile_train_plan(config, None)
+    assert plan.loop is not None and plan.loop.validates == reported
+
+
+def test_ic308_still_judges_a_schedule_that_another_config_completes() -> None:
+    # A schedule base: the Runner config that inherits it brings the dataloaders.
+    config = {
+        "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": 4, "val_begin": 5},
+        "val_cfg": {"type": "ValLoop"},
+    }
+    [found] = [d for d in initcfg.validate(config) if d.code == "IC308"]
+    assert "never validates" in found.message
