@@ -141,3 +141,21 @@ def test_a_scope_package_that_is_not_installed_gets_the_schedule(tmp_path: Path)
     # The init plan has nothing to show without the model: that stays an error.
     code, output = _plan(str(path))
     assert code == 2 and "mmrotate is not installed" in output
+
+
+def test_without_optimizer_ic482_speaks_of_the_load_only(tmp_path: Path) -> None:
+    """IC482 spoke of an lr table following the optimizer's base rate right under IC458,
+    which says there is neither optimizer nor lr table."""
+    config = tmp_path / "schedule.py"
+    config.write_text("train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8)\n")
+    plan = compile_train_plan(str(config), None)
+    found = {d.code: d.message for d in plan.diagnostics}
+    assert "IC458" in found
+    assert found["IC482"] == "planned without a model: the load_from map is not shown"
+    (tmp_path / "full.py").write_text(
+        "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8)\n"
+        "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))\n"
+    )
+    with_optimizer = compile_train_plan(str(tmp_path / "full.py"), None)
+    [message] = [d.message for d in with_optimizer.diagnostics if d.code == "IC482"]
+    assert "the lr table follows the optimizer's base rate" in message

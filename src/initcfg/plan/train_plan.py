@@ -512,7 +512,10 @@ def compile_train_plan(
             diagnostic(
                 "IC482",
                 "planned without a model: the parameter groups and the load_from map are not "
-                "shown, and the lr table follows the optimizer's base rate",
+                "shown, and the lr table follows the optimizer's base rate"
+                if document.finetune_written.optim_wrapper
+                # No optimizer, so no groups nor lr table to speak of (IC458 says so).
+                else "planned without a model: the load_from map is not shown",
                 # about the whole config without an optimizer: placed at the config itself
                 path=("optim_wrapper",) if settings.optim_wrapper is not None else (),
             )
