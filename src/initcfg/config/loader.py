@@ -201,7 +201,7 @@ class Loader(BasesMixin, TrustedMixin):
         context.base_lines = base_statement_lines(module)
         if is_new_style(module):
             return self._load_new_style(path, module, text, context)
-        entries = self._base_entries(module, path, context)
+        entries = self._base_entries(module, path, text, context)
         self._report_ignored_bases(module, path, text, context)
         base: dict[str, Any] | None = None
         if entries is not None:
@@ -231,7 +231,7 @@ class Loader(BasesMixin, TrustedMixin):
         return self._finish(path, names, evaluator.name_locations, base, placeholders, context)
 
     def _base_entries(
-        self, module: ast.Module, path: str, context: _Context
+        self, module: ast.Module, path: str, text: str, context: _Context
     ) -> list[tuple[str, Location]] | None:
         """The ``_base_`` entries of a classic file: the first top-level assignment."""
         for statement in module.body:
@@ -240,7 +240,7 @@ class Loader(BasesMixin, TrustedMixin):
                 and isinstance(statement.targets[0], ast.Name)
                 and statement.targets[0].id == BASE_KEY
             ):
-                return self._entries_from(statement.value, path, context)
+                return self._entries_from(statement.value, path, text, context)
         return None
 
     def _report_ignored_bases(
@@ -273,20 +273,21 @@ class Loader(BasesMixin, TrustedMixin):
                 ).at(where))
 
     def _entries_from(
-        self, node: ast.expr, path: str, context: _Context
+        self, node: ast.expr, path: str, text: str, context: _Context
     ) -> list[tuple[str, Location]]:
         from initcfg.config.evaluator import Evaluator  # imported: a Python config
 
-        evaluator = Evaluator(path, LocTable(), budget=self.budget)
+        # The text counts the columns in characters where a line is not ASCII.
+        evaluator = Evaluator(path, LocTable(), text=text, budget=self.budget)
         try:
             value = evaluator.expr(node)
         except OverBudget as error:
             if error.node is None:
                 error.node = node
-            self.over_budget(error, path, context)
+            self.over_budget(error, path, context, evaluator.columns)
             return []
         except (Unsafe, EvalFailure) as error:
-            context.report(_refusal(error, path))
+            context.report(_refusal(error, path, evaluator.columns))
             context.ok = False
             return []
         items = value if isinstance(value, list) else [value]

@@ -384,3 +384,21 @@ def test_the_first_top_level_base_is_not_told(write: WriteFile) -> None:
     tree = load_tree(path)
     assert tree.to_dict()["model"] == {"type": "M"}
     assert not [d for d in tree.diagnostics if d.code in {"IC211", "IC217"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "at"),
+    [
+        ("_base_ = ['./é.py', './missing.py']\n", "IC202", "'./missing.py'"),
+        ("x = 'é'; _base_ = ['./é.py', 3]\n", "IC211", "3]"),
+        ("x = 'ü'; _base_ = [open('x')]\n", "IC201", "open("),
+    ],
+)
+def test_base_entries_are_placed_in_characters_on_a_non_ascii_line(
+    write: WriteFile, text: str, code: str, at: str
+) -> None:
+    """The entries were placed in bytes: one column too far per accented letter."""
+    write("é.py", "x = 1\n")
+    path = write("c.py", text)
+    problem = _only(load_tree(path), code)
+    assert (problem.line, problem.column) == (1, text.index(at) + 1)
