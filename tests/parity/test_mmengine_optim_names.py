@@ -97,3 +97,16 @@ def test_no_dotted_optimizer_mmengine_resolves_is_told() -> None:
                 told.append(written)
     assert len(OPTIMIZERS.modules) > 10
     assert told == []
+
+
+@pytest.mark.parametrize("type_", ["Optimizer", "mmengine.Optimizer", "torch.optim.Optimizer"])
+def test_the_abstract_base_is_told_as_such(type_: str) -> None:
+    """It is in torch.optim and registered: 'not in torch.optim; it must be registered by
+    your project' sent the user the wrong way."""
+    with pytest.raises(TypeError, match="unexpected keyword argument 'lr'"):
+        MM_OPTIMIZERS.build({"type": type_, "params": torch.nn.Linear(2, 2).parameters(),
+                             "lr": 0.01})
+    assert _ic304(_optimizer(type_)) == [
+        f"optimizer type {type_!r} is torch's abstract base class: MMEngine registers it, "
+        "but building it fails (it takes no lr)"
+    ]

@@ -233,7 +233,16 @@ class _Parser:
         name = read.name
         accepted = OPTIMIZER_ARGS.get(name)
         known = [*OPTIMIZER_ARGS, *OPTIMIZERS.aliases, *MMENGINE_OPTIMIZERS]
-        if accepted is None and read.module:
+        if name == "Optimizer" and not _registered(written, self.extra_optimizers):
+            # MMEngine registers every torch.optim class, the abstract base among them.
+            self.report(
+                "IC304",
+                f"optimizer type {written!r} is torch's abstract base class: MMEngine "
+                "registers it, but building it fails (it takes no lr)",
+                (*path, "type"),
+                "name an optimizer such as 'SGD' or 'AdamW'",
+            )
+        elif accepted is None and read.module:
             self.report(
                 "IC304",
                 f"optimizer type {written!r}: {read.module} has no optimizer {name!r}",
