@@ -349,14 +349,15 @@ def check_validation(
 def check_switches(
     tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
 ) -> Iterator[Diagnostic]:
-    """IC330: a switch planned for late in the run that the run never reaches.
+    """IC330: a switch planned for part of the run that falls outside it.
 
     MMEngine's loops take a ``dynamic_intervals`` milestone ``m`` from the step after
     ``m - 1`` epochs (iterations) on, and the last one validates anyway: past the run's
     length it changes nothing. MMDetection's PipelineSwitchHook switches before epoch
     index ``switch_epoch`` (0-based), so never at ``switch_epoch >= max_epochs``. The
     classic case: an RTMDet fine-tune that shortens max_epochs while the base computed
-    both from its own 300.
+    both from its own 300. YOLOXModeSwitchHook goes the other way: it switches for the
+    last ``num_last_epochs``, so a run not longer than that switches before it starts.
     """
     loop = settings.train_cfg
     if loop is None:
@@ -384,6 +385,17 @@ def check_switches(
                 f"{run}: the run never uses the second pipeline",
                 ("custom_hooks", index, "switch_epoch"),
                 f"use a switch_epoch below {length}, derived from max_epochs",
+            )
+    for index, last in facts.yolox_switches:
+        # It switches before epoch e (0-based) once e + 1 >= max_epochs - num_last_epochs.
+        if last >= length - 1:
+            yield place(
+                tree, "IC330",
+                f"YOLOXModeSwitchHook switches for the last {last} epochs but {run}: it "
+                "switches before the first one, so the run never uses mosaic and mixup "
+                "and trains with the L1 loss throughout",
+                ("custom_hooks", index),
+                f"set num_last_epochs below {length - 1}",
             )
 
 

@@ -283,12 +283,14 @@ define(
     "endless sampler.",
 )
 define(
-    "IC330", "warning", "A switch planned for late in the run is never reached",
+    "IC330", "warning", "A switch planned for part of the run falls outside it",
     why="Some settings change the run part way: a `dynamic_intervals` milestone makes "
     "validation more frequent, MMDetection's PipelineSwitchHook swaps in the second "
-    "train pipeline (RTMDet's last 20 epochs without mosaic). Written as numbers, or "
+    "train pipeline (RTMDet's last 20 epochs without mosaic), YOLOXModeSwitchHook turns "
+    "mosaic and mixup off for the last `num_last_epochs`. Written as numbers, or "
     "computed in a base from the base's max_epochs, they stay where they were when a "
-    "fine-tune shortens the run, and the switch silently never happens.",
+    "fine-tune shortens the run: the switch silently never happens, or (YOLOX) happens "
+    "before the first epoch.",
     example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 36}\n"
     "custom_hooks:\n  - {type: PipelineSwitchHook, switch_epoch: 280, switch_pipeline: []}",
     fix="Move the switch inside the run, computed from the child's max_epochs.",

@@ -96,6 +96,8 @@ class ConfigFacts:
             MMEngine reads no more, in order (see :func:`mmcv1_keys`).
         pipeline_switches: ``(index, switch_epoch)`` of each MMDetection
             ``PipelineSwitchHook`` in ``custom_hooks`` with an integer ``switch_epoch``.
+        yolox_switches: ``(index, num_last_epochs)`` of each MMDetection
+            ``YOLOXModeSwitchHook`` in ``custom_hooks`` (15 when not written).
         dynamic_interval_lists: ``(index, item)`` of each ``train_cfg.dynamic_intervals``
             item written as a list, not a tuple (the typed loop holds tuples either way).
     """
@@ -182,18 +184,11 @@ class ConfigFacts:
 
     @cached_property
     def pipeline_switches(self) -> tuple[tuple[int, int], ...]:
-        hooks = self._data.get("custom_hooks")
-        if not isinstance(hooks, list | tuple):
-            return ()
-        return tuple(
-            (index, hook["switch_epoch"])
-            for index, hook in enumerate(hooks)
-            if isinstance(hook, Mapping)
-            and isinstance(hook.get("type"), str)
-            and hook["type"].rpartition(".")[2] == "PipelineSwitchHook"
-            and isinstance(hook.get("switch_epoch"), int)
-            and not isinstance(hook["switch_epoch"], bool)
-        )
+        return tuple(_hook_epochs(self._data, "PipelineSwitchHook", "switch_epoch", None))
+
+    @cached_property
+    def yolox_switches(self) -> tuple[tuple[int, int], ...]:
+        return tuple(_hook_epochs(self._data, "YOLOXModeSwitchHook", "num_last_epochs", 15))
 
     @cached_property
     def dynamic_interval_lists(self) -> tuple[tuple[int, list[Any]], ...]:
@@ -241,6 +236,24 @@ def _number(value: Any) -> float | None:
 
 
 _ABSENT = object()
+
+
+def _hook_epochs(
+    data: Mapping[str, Any], hook_type: str, key: str, default: int | None
+) -> Iterator[tuple[int, int]]:
+    """``(index, value)`` of the integer ``key`` (or ``default``) of each ``custom_hooks``
+    entry of ``hook_type`` (any scope prefix)."""
+    hooks = data.get("custom_hooks")
+    if not isinstance(hooks, list | tuple):
+        return
+    for index, hook in enumerate(hooks):
+        if not isinstance(hook, Mapping) or not isinstance(hook.get("type"), str):
+            continue
+        if hook["type"].rpartition(".")[2] != hook_type:
+            continue
+        value = hook.get(key, default)
+        if isinstance(value, int) and not isinstance(value, bool):
+            yield index, value
 
 
 def _get(data: Any, path: KeyPath) -> Any:

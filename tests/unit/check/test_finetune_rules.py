@@ -907,3 +907,28 @@ def test_ic308_still_judges_a_schedule_that_another_config_completes() -> None:
     }
     [found] = [d for d in initcfg.validate(config) if d.code == "IC308"]
     assert "never validates" in found.message
+
+
+@pytest.mark.parametrize(
+    ("hook", "max_epochs", "reported"),
+    [
+        ({"type": "YOLOXModeSwitchHook", "priority": 48}, 12, True),  # 15 by default
+        ({"type": "YOLOXModeSwitchHook", "num_last_epochs": 11}, 12, True),
+        ({"type": "mmdet.YOLOXModeSwitchHook", "num_last_epochs": 10}, 12, False),
+        ({"type": "YOLOXModeSwitchHook"}, 300, False),
+    ],
+)
+def test_a_yolox_switch_covering_the_whole_run_is_reported(
+    hook: dict[str, Any], max_epochs: int, reported: bool
+) -> None:
+    # The hook switches before epoch e once e + 1 >= max_epochs - num_last_epochs: with
+    # num_last_epochs >= max_epochs - 1 that is already before epoch 0.
+    first_epoch = 0
+    switched_first = first_epoch + 1 >= max_epochs - hook.get("num_last_epochs", 15)
+    assert switched_first is reported
+    found = initcfg.validate({
+        "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": max_epochs},
+        "custom_hooks": [hook],
+    })
+    assert [(d.code, d.path) for d in found] == ([("IC330", "custom_hooks[0]")]
+                                                 if reported else [])
