@@ -132,3 +132,18 @@ def test_the_refused_scheduler_is_named_at_its_config_line(tmp_path: Path) -> No
     assert location is not None
     assert (f"{path}:{location.line}:{location.column}: IC464 CosineAnnealingMomentum is "
             "left out of the learning-rate table (param_scheduler[1])") in raised.value.message
+
+
+def test_save_best_is_said_to_be_unsupported_and_keeps_no_best_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # initcfg's own loop keeps periodic and last checkpoints only: a save_best that
+    # silently kept nothing would leave a script looking for best_*.pth empty-handed.
+    config = shapes_config(
+        size=16, val_size=16, max_epochs=1,
+        default_hooks={"checkpoint": {"interval": 1, "save_best": "auto"}},
+    )
+    train(tree_from_mapping(config), TrainOptions(work_dir=tmp_path, progress=False))
+    out = capsys.readouterr()
+    assert "save_best is not implemented by initcfg train" in out.out + out.err
+    assert sorted(p.name for p in tmp_path.glob("*.pth")) == ["epoch_1.pth"]

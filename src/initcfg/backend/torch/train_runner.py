@@ -242,7 +242,14 @@ class _Runner:
         if settings.optim.type == "AmpOptimWrapper":
             self.progress.message(
                 "initcfg: AmpOptimWrapper is not implemented by initcfg train; "
-                "training runs in float32"
+                "training runs in float32",
+                force=True,  # what the config asks for and does not get: shown even quiet
+            )
+        if settings.checkpoint.save_best is not None:
+            self.progress.message(
+                "initcfg: default_hooks.checkpoint.save_best is not implemented by initcfg "
+                "train; no best checkpoint is kept (the periodic and last ones are)",
+                force=True,
             )
         accumulate = settings.optim.accumulative_counts
         self.accumulate = accumulate
