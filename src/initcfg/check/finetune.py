@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from initcfg.check.finetune_places import fmt, place, where
 from initcfg.check.finetune_schedule import (
+    check_best_without_validation,
     check_checkpoint_unit,
     check_dynamic_interval_items,
     check_sampler_loop,
@@ -461,6 +462,7 @@ def check_finetune(
         found.extend(check_validation(tree, settings, facts))
         found.extend(check_dynamic_interval_items(tree, facts))
         found.extend(check_checkpoint_unit(tree, settings, facts))
+        found.extend(check_best_without_validation(tree, settings, facts))
         found.extend(check_sampler_loop(tree, settings, facts))
         found.extend(check_switches(tree, settings, facts))
     found.extend(_check_num_classes(tree, facts))

@@ -1,6 +1,6 @@
-"""The fine-tune rules over the schedule, the validation loop, the checkpoints and the
-sampler (IC302 for a scheduler the Runner cannot build, IC306, IC307, IC308, IC325,
-IC327, IC328, IC329, IC330, IC461): when each scheduler, validation and checkpoint acts, against
+"""The fine-tune rules over the schedule, the validation loop, the checkpoints, the
+sampler and the hooks that switch part way (IC302 for a scheduler the Runner cannot
+build, IC306, IC307, IC308, IC325, IC327-IC331, IC461): when each of them acts, against
 the run's length in its own unit, without the dataloader's length."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from initcfg.schema.schedulers import MultiStepLR, OneCycleLR, Scheduler
 
 __all__ = [
+    "check_best_without_validation",
     "check_checkpoint_unit",
     "check_dynamic_interval_items",
     "check_sampler_loop",
@@ -397,6 +398,32 @@ def check_switches(
                 ("custom_hooks", index),
                 f"set num_last_epochs below {length - 1}",
             )
+
+
+def check_best_without_validation(
+    tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
+) -> Iterator[Diagnostic]:
+    """IC331: MMEngine's CheckpointHook keeps the best checkpoint after each validation
+    (``after_val_epoch``); a run with no validation loop keeps none. Judged on complete
+    Runner configs only (a ``model`` and a ``default_scope``, as IC324 is): a fragment
+    may get its validation settings from the config that uses it."""
+    hook = settings.checkpoint
+    if hook is None or hook.save_best is None or facts.factory_model:
+        return
+    written = facts.set_keys
+    if "model" not in written or "default_scope" not in written:
+        return
+    if {"val_dataloader", "val_cfg", "val_evaluator"} & written:
+        return  # validates, or IC324 says the Runner cannot be built as written
+    best = hook.save_best if isinstance(hook.save_best, str) else ", ".join(hook.save_best)
+    yield place(
+        tree, "IC331",
+        f"default_hooks.checkpoint.save_best is {best!r} but the run never validates (it "
+        "sets no val_dataloader, val_cfg or val_evaluator): MMEngine keeps a best "
+        "checkpoint after each validation, so it keeps none",
+        ("default_hooks", "checkpoint", "save_best"),
+        "set val_dataloader, val_cfg and val_evaluator, or remove save_best",
+    )
 
 
 def check_checkpoint_unit(

@@ -295,3 +295,13 @@ define(
     "custom_hooks:\n  - {type: PipelineSwitchHook, switch_epoch: 280, switch_pipeline: []}",
     fix="Move the switch inside the run, computed from the child's max_epochs.",
 )
+define(
+    "IC331", "warning", "save_best in a run that never validates keeps no checkpoint",
+    why="MMEngine's CheckpointHook compares the metric after each validation and keeps "
+    "the best checkpoint then. A complete config with no validation loop (no "
+    "val_dataloader, val_cfg or val_evaluator) never validates, so `save_best` silently "
+    "keeps nothing, and a script that picks `best_*.pth` afterwards finds none.",
+    example="model: {type: RetinaNet}\ndefault_scope: mmdet\n"
+    "default_hooks:\n  checkpoint: {type: CheckpointHook, interval: 1, save_best: auto}",
+    fix="Configure validation (val_dataloader, val_cfg, val_evaluator), or remove save_best.",
+)

@@ -63,7 +63,7 @@ def _assert_reports(
 
 def test_every_fine_tune_rule_has_a_failing_and_a_passing_example() -> None:
     reported = {code for path in _examples() for code, _ in _expected(path)}
-    defined = {f"IC3{number:02d}" for number in (*range(1, 19), *range(25, 31))}
+    defined = {f"IC3{number:02d}" for number in (*range(1, 19), *range(25, 32))}
     assert defined <= reported
     assert sum(1 for path in _examples() if not _expected(path)) >= 5
 
@@ -932,3 +932,24 @@ def test_a_yolox_switch_covering_the_whole_run_is_reported(
     })
     assert [(d.code, d.path) for d in found] == ([("IC330", "custom_hooks[0]")]
                                                  if reported else [])
+
+
+@pytest.mark.parametrize(
+    ("extra", "reported"),
+    [
+        ({}, True),
+        ({"val_cfg": None, "val_dataloader": None}, True),  # None is not set
+        ({"val_cfg": {"type": "ValLoop"}, "val_dataloader": {"batch_size": 1},
+          "val_evaluator": {"type": "CocoMetric"}}, False),
+        ({"default_scope": None}, False),  # a fragment another config completes
+        ({"model": {"type": "nets:build"}}, False),  # initcfg's own loop says so itself
+    ],
+)
+def test_save_best_without_validation_is_reported(extra: dict[str, Any], reported: bool) -> None:
+    config = {
+        "model": {"type": "RetinaNet"}, "default_scope": "mmdet",
+        "default_hooks": {"checkpoint": {"type": "CheckpointHook", "save_best": ["coco/bbox_mAP"]}},
+        **extra,
+    }
+    found = [(d.code, d.path) for d in initcfg.validate(config) if d.code == "IC331"]
+    assert found == ([("IC331", "default_hooks.checkpoint.save_best")] if reported else [])
