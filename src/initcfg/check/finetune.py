@@ -111,6 +111,28 @@ def _check_num_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnos
             break  # one report per head; the hint names the first mismatching dataset
 
 
+def _check_onehot_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
+    """IC332: MMPretrain's ClsDataPreprocessor makes one-hot targets of its own
+    ``num_classes`` (with batch augments or ``to_onehot``); a head of another size
+    meets them in the loss, which raises at the first iteration."""
+    onehot = facts.onehot_classes
+    if onehot is None:
+        return
+    targets_path, targets = onehot
+    for head_path, value in facts.num_classes:
+        if head_path[: len(targets_path) - 1] == targets_path[:-1] or value == targets:
+            continue
+        yield place(
+            tree, "IC332",
+            f"{where(tree, head_path)} is {value} but the data preprocessor makes one-hot "
+            f"targets of {targets} classes ({where(tree, targets_path)}, for the batch "
+            "augments): the loss raises a size mismatch at the first iteration",
+            targets_path,
+            f"set num_classes={value} there too",
+        )
+        return  # one report: the fix is at the preprocessor
+
+
 # ----------------------------------------------------------- rule 4: fine-tune vs base
 
 
@@ -466,6 +488,7 @@ def check_finetune(
         found.extend(check_sampler_loop(tree, settings, facts))
         found.extend(check_switches(tree, settings, facts))
     found.extend(_check_num_classes(tree, facts))
+    found.extend(_check_onehot_classes(tree, facts))
     if settings is not None:
         found.extend(_check_against_base(tree, settings, facts, document.base_facts))
         found.extend(_check_load_from(tree, settings, facts, fs_checks, fs_checks_option))

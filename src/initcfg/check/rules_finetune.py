@@ -305,3 +305,17 @@ define(
     "default_hooks:\n  checkpoint: {type: CheckpointHook, interval: 1, save_best: auto}",
     fix="Configure validation (val_dataloader, val_cfg, val_evaluator), or remove save_best.",
 )
+define(
+    "IC332", "error", "The one-hot targets count other classes than the head",
+    why="MMPretrain's data preprocessor turns labels into one-hot targets of its own "
+    "`num_classes` when the model mixes batches (`model.train_cfg.augments`: Mixup, "
+    "CutMix) or `to_onehot` is set. Its `num_classes` sits in the dataset base "
+    "(`data_preprocessor = dict(num_classes=1000, ...)`), apart from the head's: a "
+    "fine-tune that changes only the head feeds 5 logits and 1000-class targets to the "
+    "loss, which raises a size mismatch at the first iteration, after the model, the "
+    "data and the checkpoint have been loaded.",
+    example="model:\n  head: {type: LinearClsHead, num_classes: 5, in_channels: 768}\n"
+    "  train_cfg:\n    augments: [{type: Mixup, alpha: 0.8}]\n"
+    "data_preprocessor: {num_classes: 1000}",
+    fix="Set data_preprocessor.num_classes to the head's num_classes.",
+)

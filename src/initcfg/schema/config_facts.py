@@ -94,6 +94,10 @@ class ConfigFacts:
             loop trains the config, not MMEngine's Runner).
         mmcv1_keys: The top-level keys that MMCV 1.x (MMDetection 2.x) configs set and
             MMEngine reads no more, in order (see :func:`mmcv1_keys`).
+        onehot_classes: ``(key path, value)`` of the ``num_classes`` of the data
+            preprocessor the model gets (its own, else the top-level one) when it turns
+            labels into one-hot targets (batch augments such as Mixup, or
+            ``to_onehot``), as MMPretrain's ClsDataPreprocessor does; else None.
         pipeline_switches: ``(index, switch_epoch)`` of each MMDetection
             ``PipelineSwitchHook`` in ``custom_hooks`` with an integer ``switch_epoch``.
         yolox_switches: ``(index, num_last_epochs)`` of each MMDetection
@@ -181,6 +185,28 @@ class ConfigFacts:
     @cached_property
     def mmcv1_keys(self) -> tuple[str, ...]:
         return tuple(mmcv1_keys(self._data))
+
+    @cached_property
+    def onehot_classes(self) -> tuple[KeyPath, int] | None:
+        model = self._data.get("model")
+        if not isinstance(model, Mapping):
+            return None
+        # The Runner gives the model the top-level data_preprocessor unless the model
+        # sets its own (model.setdefault('data_preprocessor', ...)).
+        path: KeyPath = ("model", "data_preprocessor")
+        preprocessor = model.get("data_preprocessor")
+        if preprocessor is None:
+            path, preprocessor = ("data_preprocessor",), self._data.get("data_preprocessor")
+        if not isinstance(preprocessor, Mapping):
+            return None
+        count = preprocessor.get("num_classes")
+        if not isinstance(count, int) or isinstance(count, bool):
+            return None
+        train_cfg = model.get("train_cfg")
+        augments = isinstance(train_cfg, Mapping) and bool(train_cfg.get("augments"))
+        if augments or preprocessor.get("batch_augments") or preprocessor.get("to_onehot"):
+            return (*path, "num_classes"), count
+        return None
 
     @cached_property
     def pipeline_switches(self) -> tuple[tuple[int, int], ...]:

@@ -63,7 +63,7 @@ def _assert_reports(
 
 def test_every_fine_tune_rule_has_a_failing_and_a_passing_example() -> None:
     reported = {code for path in _examples() for code, _ in _expected(path)}
-    defined = {f"IC3{number:02d}" for number in (*range(1, 19), *range(25, 32))}
+    defined = {f"IC3{number:02d}" for number in (*range(1, 19), *range(25, 33))}
     assert defined <= reported
     assert sum(1 for path in _examples() if not _expected(path)) >= 5
 
@@ -953,3 +953,28 @@ def test_save_best_without_validation_is_reported(extra: dict[str, Any], reporte
     }
     found = [(d.code, d.path) for d in initcfg.validate(config) if d.code == "IC331"]
     assert found == ([("IC331", "default_hooks.checkpoint.save_best")] if reported else [])
+
+
+@pytest.mark.parametrize(
+    ("model_extra", "top_level", "reported"),
+    [
+        ({"train_cfg": {"augments": [{"type": "CutMix", "alpha": 1.0}]}},
+         {"data_preprocessor": {"num_classes": 1000}}, True),
+        # the model's own preprocessor wins over the top-level one, as in the Runner
+        ({"data_preprocessor": {"num_classes": 5, "to_onehot": True}},
+         {"data_preprocessor": {"num_classes": 1000}}, False),
+        ({"data_preprocessor": {"num_classes": 1000, "to_onehot": True}}, {}, True),
+        # no one-hot targets: the preprocessor's num_classes is not used for labels
+        ({}, {"data_preprocessor": {"num_classes": 1000}}, False),
+        ({"train_cfg": {"augments": []}}, {"data_preprocessor": {"num_classes": 1000}}, False),
+    ],
+)
+def test_one_hot_targets_of_another_class_count_than_the_head(
+    model_extra: dict[str, Any], top_level: dict[str, Any], reported: bool
+) -> None:
+    model = {"type": "ImageClassifier",
+             "head": {"type": "LinearClsHead", "num_classes": 5}, **model_extra}
+    found = [(d.code, d.path, d.severity) for d in initcfg.validate({"model": model, **top_level})]
+    where = ("model.data_preprocessor.num_classes" if "data_preprocessor" in model_extra
+             else "data_preprocessor.num_classes")
+    assert found == ([("IC332", where, "error")] if reported else [])
