@@ -133,6 +133,44 @@ def _check_onehot_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diag
         return  # one report: the fix is at the preprocessor
 
 
+def _check_heads_agree(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
+    """IC333: the heads of one model count one label set. When the config itself writes
+    one head's num_classes and another head keeps a different value from a base (the
+    Mask R-CNN fine-tune that changes bbox_head and forgets mask_head), the one left
+    behind trains for the base's classes. Only without dataset classes: with them,
+    IC309 compares every head with the dataset already."""
+    if not facts.model_is_mapping or facts.dataset_classes or facts.open_vocabulary:
+        return
+    things = facts.num_things_classes
+    heads = [
+        (path, value) for path, value in facts.num_classes
+        if value not in things and "reid" not in path  # a tracker's re-ID head: identities
+    ]
+    if len({value for _, value in heads}) < 2:
+        return
+    if tree.path is None:
+        return
+    here = Path(tree.path).resolve()
+    own = {
+        value for path, value in heads
+        if (location := tree.location(path)) is not None and Path(location.file).resolve() == here
+    }
+    if len(own) != 1:
+        return  # no head or several values written here: nothing says which is meant
+    (meant,) = own
+    written = next(path for path, value in heads if value == meant)
+    for path, value in heads:
+        if value == meant:
+            continue
+        yield place(
+            tree, "IC333",
+            f"{where(tree, path)} is {value} but {where(tree, written)} is {meant}: "
+            f"this head keeps the base's class count and trains for {value} classes",
+            path,
+            f"set num_classes={meant} here too",
+        )
+
+
 # ----------------------------------------------------------- rule 4: fine-tune vs base
 
 
@@ -489,6 +527,7 @@ def check_finetune(
         found.extend(check_switches(tree, settings, facts))
     found.extend(_check_num_classes(tree, facts))
     found.extend(_check_onehot_classes(tree, facts))
+    found.extend(_check_heads_agree(tree, facts))
     if settings is not None:
         found.extend(_check_against_base(tree, settings, facts, document.base_facts))
         found.extend(_check_load_from(tree, settings, facts, fs_checks, fs_checks_option))

@@ -319,3 +319,14 @@ define(
     "data_preprocessor: {num_classes: 1000}",
     fix="Set data_preprocessor.num_classes to the head's num_classes.",
 )
+define(
+    "IC333", "warning", "A head keeps the base's num_classes while another was changed",
+    why="Two-stage and multi-task detectors count the classes in more than one head "
+    "(Mask R-CNN's bbox_head and mask_head, HTC's three stages). A fine-tune that sets "
+    "num_classes on one of them leaves the others at the base's 80: they train and "
+    "predict for COCO's classes, silently, when the dataset does not name its classes "
+    "(then IC309 compares each head with the dataset).",
+    example="_base_: mask_rcnn_coco.yaml\nmodel:\n  roi_head:\n    bbox_head: "
+    "{num_classes: 3}",
+    fix="Set the same num_classes on every head.",
+)
