@@ -171,6 +171,32 @@ def _check_heads_agree(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnos
         )
 
 
+def _check_accuracy_topk(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
+    """IC334: MMPretrain's Accuracy raises ValueError('Top-5 accuracy is unavailable
+    since the number of categories is 3') for a k above the scores' width, at the first
+    validation, after a whole interval of training."""
+    if not facts.accuracy_topk or facts.open_vocabulary:
+        return
+    heads = [
+        (path, value) for path, value in facts.num_classes if "data_preprocessor" not in path
+    ]
+    if not heads:
+        return
+    head_path, classes = max(heads, key=lambda item: item[1])
+    for topk_path, k in facts.accuracy_topk:
+        if k <= classes:
+            continue
+        when = "the first validation" if topk_path[0] == "val_evaluator" else "testing"
+        yield place(
+            tree, "IC334",
+            f"{topk_path[0]} asks for top-{k} accuracy but {where(tree, head_path)} is "
+            f"{classes}: MMPretrain's Accuracy raises ValueError('Top-{k} accuracy is "
+            f"unavailable since the number of categories is {classes}') at {when}",
+            topk_path,
+            f"use topk values of at most {classes}, e.g. topk=(1,)",
+        )
+
+
 # ----------------------------------------------------------- rule 4: fine-tune vs base
 
 
@@ -528,6 +554,7 @@ def check_finetune(
     found.extend(_check_num_classes(tree, facts))
     found.extend(_check_onehot_classes(tree, facts))
     found.extend(_check_heads_agree(tree, facts))
+    found.extend(_check_accuracy_topk(tree, facts))
     if settings is not None:
         found.extend(_check_against_base(tree, settings, facts, document.base_facts))
         found.extend(_check_load_from(tree, settings, facts, fs_checks, fs_checks_option))

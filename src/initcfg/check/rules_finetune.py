@@ -330,3 +330,13 @@ define(
     "{num_classes: 3}",
     fix="Set the same num_classes on every head.",
 )
+define(
+    "IC334", "error", "Top-k accuracy asks for more classes than the head has",
+    why="MMPretrain's ImageNet dataset bases evaluate with `Accuracy(topk=(1, 5))`. A "
+    "fine-tune to fewer than 5 classes keeps that evaluator, and MMPretrain's Accuracy "
+    "raises ValueError('Top-5 accuracy is unavailable since the number of categories "
+    "is 3') at the first validation, after a whole interval of training.",
+    example="model:\n  head: {type: LinearClsHead, num_classes: 3}\n"
+    "val_evaluator: {type: Accuracy, topk: [1, 5]}",
+    fix="Use topk values of at most num_classes (topk=(1,) for a 3-class task).",
+)

@@ -98,6 +98,9 @@ class ConfigFacts:
             preprocessor the model gets (its own, else the top-level one) when it turns
             labels into one-hot targets (batch augments such as Mixup, or
             ``to_onehot``), as MMPretrain's ClsDataPreprocessor does; else None.
+        accuracy_topk: ``(key path of topk, largest k)`` of each MMPretrain
+            ``Accuracy`` metric of ``val_evaluator`` and ``test_evaluator`` that writes
+            ``topk``.
         pipeline_switches: ``(index, switch_epoch)`` of each MMDetection
             ``PipelineSwitchHook`` in ``custom_hooks`` with an integer ``switch_epoch``.
         yolox_switches: ``(index, num_last_epochs)`` of each MMDetection
@@ -207,6 +210,27 @@ class ConfigFacts:
         if augments or preprocessor.get("batch_augments") or preprocessor.get("to_onehot"):
             return (*path, "num_classes"), count
         return None
+
+    @cached_property
+    def accuracy_topk(self) -> tuple[tuple[KeyPath, int], ...]:
+        found = []
+        for key in ("val_evaluator", "test_evaluator"):
+            evaluator = self._data.get(key)
+            entries: list[tuple[KeyPath, Any]] = (
+                [((key,), evaluator)] if isinstance(evaluator, Mapping)
+                else [((key, index), item) for index, item in enumerate(evaluator)]
+                if isinstance(evaluator, list | tuple) else []
+            )
+            for path, entry in entries:
+                kind = entry.get("type") if isinstance(entry, Mapping) else None
+                if not isinstance(kind, str) or kind.rpartition(".")[2] != "Accuracy":
+                    continue
+                topk = entry.get("topk")
+                written = list(topk) if isinstance(topk, list | tuple) else [topk]
+                ks = [k for k in written if isinstance(k, int) and not isinstance(k, bool)]
+                if ks:
+                    found.append(((*path, "topk"), max(ks)))
+        return tuple(found)
 
     @cached_property
     def pipeline_switches(self) -> tuple[tuple[int, int], ...]:

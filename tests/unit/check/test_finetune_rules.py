@@ -63,7 +63,7 @@ def _assert_reports(
 
 def test_every_fine_tune_rule_has_a_failing_and_a_passing_example() -> None:
     reported = {code for path in _examples() for code, _ in _expected(path)}
-    defined = {f"IC3{number:02d}" for number in (*range(1, 19), *range(25, 34))}
+    defined = {f"IC3{number:02d}" for number in (*range(1, 19), *range(25, 35))}
     assert defined <= reported
     assert sum(1 for path in _examples() if not _expected(path)) >= 5
 
@@ -1027,3 +1027,20 @@ def test_heads_written_apart_in_one_file_say_nothing_of_which_is_meant(tmp_path:
     config.write_text(BASE_HEADS.replace("mask_head=dict(num_classes=80)",
                                          "mask_head=dict(num_classes=3)"))
     assert initcfg.validate(config) == []
+
+
+@pytest.mark.parametrize(
+    ("evaluator", "found"),
+    [
+        ({"type": "Accuracy", "topk": [1, 5]}, [("IC334", "val_evaluator.topk")]),
+        ([{"type": "mmpretrain.Accuracy", "topk": 5}], [("IC334", "val_evaluator[0].topk")]),
+        ({"type": "Accuracy", "topk": [1, 3]}, []),
+        ({"type": "Accuracy"}, []),  # topk=(1,) by default
+        ({"type": "SingleLabelMetric", "topk": 5}, []),  # not Accuracy's k
+    ],
+)
+def test_top_k_accuracy_above_the_head_s_classes(evaluator: Any, found: list[Any]) -> None:
+    model = {"type": "ImageClassifier", "head": {"num_classes": 3},
+             "data_preprocessor": {"num_classes": 1000}}  # not the scores' width
+    got = [(d.code, d.path) for d in initcfg.validate({"model": model, "val_evaluator": evaluator})]
+    assert got == found

@@ -1,6 +1,8 @@
-"""Differential: a fine-tune that changes the head's num_classes but keeps the data
-preprocessor's makes MMPretrain's loss raise at the first iteration (IC332 says so);
-with both the same it trains."""
+"""Differential: the late failures of a fine-tune that changes only the head's
+num_classes in an MMPretrain config, each run in MMPretrain's own code beside what
+initcfg validate says of the config: one-hot targets of the data preprocessor's class
+count meet the head's in the loss (IC332), and top-5 accuracy meets a 3-class head at
+the first validation (IC334)."""
 
 from __future__ import annotations
 
@@ -63,3 +65,32 @@ def test_both_changed_train_and_are_quiet(tmp_path: Path) -> None:
         "data_preprocessor = dict(num_classes=5)\n",
     )
     assert [code for code, _ in found if code == "IC332"] == []
+
+
+RESNET18 = "resnet/resnet18_8xb32_in1k.py"  # its dataset base: Accuracy(topk=(1, 5))
+
+
+@pytest.mark.parametrize(("topk", "raises"), [((1, 5), True), ((1, 3), False), ((1,), False)])
+def test_top_k_above_the_head_fails_mmpretrain_s_accuracy_and_is_ic334(
+    tmp_path: Path, topk: tuple[int, ...], raises: bool
+) -> None:
+    import_mmpretrain()
+    from mmpretrain.evaluation.metrics import Accuracy
+
+    scores, labels = torch.rand(4, 3), torch.tensor([0, 1, 2, 1])
+    if raises:
+        with pytest.raises(ValueError, match="unavailable"):
+            Accuracy.calculate(scores, labels, topk=topk)
+    else:
+        Accuracy.calculate(scores, labels, topk=topk)
+    config = tmp_path / "ft.py"
+    config.write_text(
+        f"_base_ = [{str(mmpretrain_config(RESNET18))!r}]\n"
+        "model = dict(head=dict(num_classes=3))\n"
+        f"val_evaluator = dict(type='Accuracy', topk={topk!r})\n"
+        "test_evaluator = val_evaluator\n"
+    )
+    found = [(d.code, d.path) for d in initcfg.validate(config, fs_checks=False)
+             if d.code == "IC334"]
+    expected = [("IC334", "val_evaluator.topk"), ("IC334", "test_evaluator.topk")]
+    assert found == (expected if raises else [])
