@@ -94,3 +94,27 @@ def test_top_k_above_the_head_fails_mmpretrain_s_accuracy_and_is_ic334(
              if d.code == "IC334"]
     expected = [("IC334", "val_evaluator.topk"), ("IC334", "test_evaluator.topk")]
     assert found == (expected if raises else [])
+
+
+def test_a_checkpoint_of_another_depth_loads_in_part_and_is_ic335(tmp_path: Path) -> None:
+    # MMEngine's Pretrained loads with strict=False: a ResNet-18 checkpoint into a
+    # ResNet-34 backbone fills the blocks both have and leaves layer3's extra ones.
+    import_mmpretrain()
+    checkpoint = tmp_path / "resnet18.pth"
+    torch.save(build_mmpretrain({"type": "ResNet", "depth": 18}).state_dict(), checkpoint)
+    source = torch.load(checkpoint, weights_only=True)
+    backbone = build_mmpretrain({"type": "ResNet", "depth": 34,
+                                 "init_cfg": {"type": "Pretrained", "checkpoint": str(checkpoint)}})
+    backbone.init_weights()
+    state = backbone.state_dict()
+    assert torch.equal(state["layer3.1.conv1.weight"], source["layer3.1.conv1.weight"])
+    assert "layer3.5.conv1.weight" not in source  # ResNet-34's layer3 has 6 blocks, 18's 2
+    config = tmp_path / "c.py"
+    config.write_text(
+        "model = dict(type='ImageClassifier', backbone=dict(type='ResNet', depth=34,\n"
+        f"    init_cfg=dict(type='Pretrained', checkpoint={str(checkpoint)!r})))\n"
+    )
+    found = [(d.code, d.path) for d in initcfg.validate(config) if d.code == "IC335"]
+    assert found == [("IC335", "model.backbone.init_cfg.checkpoint")]
+    config.write_text(config.read_text().replace("depth=34", "depth=18"))
+    assert [d.code for d in initcfg.validate(config) if d.code == "IC335"] == []

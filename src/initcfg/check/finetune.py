@@ -226,6 +226,23 @@ def _check_backbone_pretrained(tree: ConfigTree, facts: ConfigFacts) -> Iterator
         )
 
 
+def _check_pretrained_depth(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
+    """IC335: a ResNet-family checkpoint named for another depth than the module's.
+    MMEngine loads it with strict=False: the blocks the two share get its weights, the
+    rest keep their fresh initialization, and the mismatch is only logged."""
+    for checkpoint_path, depth, named in facts.pretrained_depths:
+        module = checkpoint_path[: checkpoint_path.index("init_cfg")]
+        yield place(
+            tree, "IC335",
+            f"{where(tree, (*module, 'depth'))} is {depth} but its Pretrained checkpoint is "
+            f"named for depth {named}: MMEngine loads what fits and leaves the rest at its "
+            "fresh initialization, logging the missing and mismatched keys only",
+            checkpoint_path,
+            f"use the depth-{depth} checkpoint (the usual cause: depth changed, "
+            "init_cfg inherited)",
+        )
+
+
 def _check_auto_scale_lr(
     tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
 ) -> Iterator[Diagnostic]:
@@ -433,6 +450,7 @@ def check_finetune(
         found.extend(check_sampler_loop(tree, settings, facts))
         found.extend(check_switches(tree, settings, facts))
     found.extend(check_labels(tree, facts))
+    found.extend(_check_pretrained_depth(tree, facts))
     if settings is not None:
         found.extend(_check_against_base(tree, settings, facts, document.base_facts))
         found.extend(_check_load_from(tree, settings, facts, fs_checks, fs_checks_option))

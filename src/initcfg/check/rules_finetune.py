@@ -340,3 +340,14 @@ define(
     "val_evaluator: {type: Accuracy, topk: [1, 5]}",
     fix="Use topk values of at most num_classes (topk=(1,) for a 3-class task).",
 )
+define(
+    "IC335", "warning", "A Pretrained checkpoint is named for another depth",
+    why="A config that raises a ResNet backbone's depth (50 to 101) and inherits its "
+    "init_cfg keeps loading `torchvision://resnet50`. MMEngine loads checkpoints with "
+    "strict=False: the stem and the blocks the two share get ResNet-50's weights, "
+    "layer3's extra blocks keep their fresh initialization, and the missing keys only "
+    "show in the log.",
+    example="model:\n  backbone:\n    type: ResNet\n    depth: 101\n    init_cfg: "
+    "{type: Pretrained, checkpoint: 'torchvision://resnet50'}",
+    fix="Load the checkpoint of the depth you build (torchvision://resnet101).",
+)

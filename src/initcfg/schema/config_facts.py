@@ -9,6 +9,8 @@ holds the result for the config (``facts``) and for its merged bases (``base_fac
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import Any
@@ -101,6 +103,10 @@ class ConfigFacts:
         accuracy_topk: ``(key path of topk, largest k)`` of each MMPretrain
             ``Accuracy`` metric of ``val_evaluator`` and ``test_evaluator`` that writes
             ``topk``.
+        pretrained_depths: ``(key path of the checkpoint, depth, depth in its name)`` of
+            each module under ``model`` with an integer ``depth`` whose ``init_cfg``
+            loads a ResNet-family checkpoint (``torchvision://resnet50``,
+            ``open-mmlab://resnext101_32x4d``) named for another depth.
         pipeline_switches: ``(index, switch_epoch)`` of each MMDetection
             ``PipelineSwitchHook`` in ``custom_hooks`` with an integer ``switch_epoch``.
         yolox_switches: ``(index, num_last_epochs)`` of each MMDetection
@@ -231,6 +237,10 @@ class ConfigFacts:
                 if ks:
                     found.append(((*path, "topk"), max(ks)))
         return tuple(found)
+
+    @cached_property
+    def pretrained_depths(self) -> tuple[tuple[KeyPath, int, int], ...]:
+        return tuple(_pretrained_depths(self._data.get("model"), ("model",)))
 
     @cached_property
     def pipeline_switches(self) -> tuple[tuple[int, int], ...]:
@@ -480,6 +490,32 @@ def dataset_class_counts(data: Mapping[str, Any]) -> Iterator[tuple[KeyPath, int
             classes = metainfo.get("classes")
             if isinstance(classes, list | tuple) and classes:
                 yield (*path, "metainfo", "classes"), len(classes)
+
+
+# The depth a ResNet-family checkpoint is named for: torchvision://resnet50,
+# open-mmlab://resnet50_caffe, open-mmlab://resnext101_32x4d, res2net101_v1d_26w_4s,
+# resnet50_v1c, resnest50, mmpretrain's resnet18_8xb32_in1k_... downloads.
+_RESNET_NAME = re.compile(r"res(?:net|next|2net|nest)(?:_?v1[bcd])?(\d+)")
+
+
+def _pretrained_depths(node: Any, path: KeyPath) -> Iterator[tuple[KeyPath, int, int]]:
+    if isinstance(node, Mapping):
+        depth, init_cfg = node.get("depth"), node.get("init_cfg")
+        if isinstance(depth, int) and not isinstance(depth, bool):
+            entries = init_cfg if isinstance(init_cfg, list | tuple) else [init_cfg]
+            for index, entry in enumerate(entries):
+                if not _is_pretrained(entry) or not isinstance(entry.get("checkpoint"), str):
+                    continue
+                named = _RESNET_NAME.search(os.path.basename(entry["checkpoint"]).lower())
+                if named is not None and int(named.group(1)) != depth:
+                    where = (*path, "init_cfg") + ((index,) if init_cfg is not entry else ())
+                    yield (*where, "checkpoint"), depth, int(named.group(1))
+        for key, value in node.items():
+            if isinstance(key, str) and key != "init_cfg":
+                yield from _pretrained_depths(value, (*path, key))
+    elif isinstance(node, list | tuple):
+        for index, value in enumerate(node):
+            yield from _pretrained_depths(value, (*path, index))
 
 
 def _is_pretrained(init_cfg: Any) -> bool:

@@ -63,7 +63,7 @@ def _assert_reports(
 
 def test_every_fine_tune_rule_has_a_failing_and_a_passing_example() -> None:
     reported = {code for path in _examples() for code, _ in _expected(path)}
-    defined = {f"IC3{number:02d}" for number in (*range(1, 19), *range(25, 35))}
+    defined = {f"IC3{number:02d}" for number in (*range(1, 19), *range(25, 36))}
     assert defined <= reported
     assert sum(1 for path in _examples() if not _expected(path)) >= 5
 
@@ -1043,4 +1043,29 @@ def test_top_k_accuracy_above_the_head_s_classes(evaluator: Any, found: list[Any
     model = {"type": "ImageClassifier", "head": {"num_classes": 3},
              "data_preprocessor": {"num_classes": 1000}}  # not the scores' width
     got = [(d.code, d.path) for d in initcfg.validate({"model": model, "val_evaluator": evaluator})]
+    assert got == found
+
+
+@pytest.mark.parametrize(
+    ("backbone", "found"),
+    [
+        ({"depth": 101, "init_cfg": {"type": "Pretrained", "checkpoint": "torchvision://resnet50"}},
+         ["model.backbone.init_cfg.checkpoint"]),
+        ({"depth": 50, "init_cfg": [{"type": "Kaiming", "layer": "Conv2d"},
+                                    {"type": "Pretrained",
+                                     "checkpoint": "open-mmlab://resnext101_32x4d"}]},
+         ["model.backbone.init_cfg[1].checkpoint"]),
+        ({"depth": 50, "init_cfg": {"type": "Pretrained",
+                                    "checkpoint": "open-mmlab://detectron2/resnet50_caffe"}}, []),
+        ({"depth": 101, "init_cfg": {"type": "Pretrained",
+                                     "checkpoint": "https://x/res2net101_v1d_26w_4s.pth"}}, []),
+        ({"depth": 50, "init_cfg": {"type": "Pretrained", "checkpoint": "work_dirs/mine.pth"}}, []),
+        ({"depth": 101, "init_cfg": {"type": "Normal", "layer": "Conv2d"}}, []),
+    ],
+)
+def test_a_pretrained_checkpoint_named_for_another_depth(
+    backbone: dict[str, Any], found: list[str]
+) -> None:
+    config = {"model": {"type": "FasterRCNN", "backbone": {"type": "ResNet", **backbone}}}
+    got = [d.path for d in initcfg.validate(config) if d.code == "IC335"]
     assert got == found
