@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from initcfg.config.evaluator import LocTable
@@ -58,30 +58,16 @@ def preprocess(
     }
     text = _PREDEFINED.sub(lambda m: names[m.group(1)].replace("\\", "/"), text)
 
-    def environ(name: str, default: str, written: str, offset: int) -> str:
-        set_to = os.environ.get(name)
-        value = set_to if set_to is not None else default
-        if set_to and environment is not None:
-            line = env_offsets.location(offset).line or 1
-            environment.append(EnvValue(set_to, f"{{{{${name}}}}}", path, line))
-        if not value:
-            problems.append(
-                diagnostic(
-                    "IC205", f"environment variable {name} is not set and the placeholder "
-                    "gives no default",
-                    hint=f"set {name}, or write {{{{${name}:default}}}}",
-                ).at(env_offsets.location(offset))
-            )
-            return written
-        return value
-
     env_offsets = _Offsets(text, path)
     if "$" in text:
+        substitutions = _Environment(problems, path, environment)
         pieces: list[str] = []
         done = 0
         for start, end, name, default in _environment_placeholders(text):
             pieces.append(text[done:start])
-            pieces.append(environ(name, default, text[start:end], start))
+            pieces.append(
+                substitutions.value(name, default, text[start:end], env_offsets, start)
+            )
             done = end
         pieces.append(text[done:])
         text = "".join(pieces)
@@ -106,6 +92,154 @@ def preprocess(
     base_offsets = _Offsets(text, path)
     text = _BASE_VAR.sub(base_var, text)
     return text, placeholders, problems
+
+
+# Characters that make a default mean more than itself in the regular expression
+# MMEngine builds from it (`{` only where it may start a repeat count); a `.` is handled
+# as MMEngine's regex reads it, a wildcard.
+_REGEX_SPECIAL = re.compile(r"[\^$*+?\[\]\\|()]|\{[\d,]")
+# What comparing placeholders with the wildcard defaults before them may cost: characters
+# matched in all, and the longest placeholder compared (a run of spaces in one makes
+# the match quadratic). Configs stay far below; past either the load is refused (IC214).
+_MAX_WILDCARD_WORK = 1_000_000
+_MAX_WILDCARD_WIDTH = 1_000
+
+
+class _Environment:
+    """The value MMEngine puts in place of each ``{{$NAME:default}}`` of one file.
+
+    MMEngine takes every match of its pattern in turn and replaces, with ``re.sub``,
+    whatever a regular expression built from the match's own text finds: the default is
+    written into that expression unescaped, and the value (the variable's, or else the
+    default) is ``re.sub``'s replacement template. So a backslash in the value is an
+    escape (``\\n`` a newline, ``\\d`` an error), a default that is no valid regular
+    expression is an error, and a default with a ``.`` also replaces a later placeholder
+    of the same variable that the wildcard matches (with the first one's value). A
+    default with other special characters (``a+b``, ``x\\y``) is refused: MMEngine's
+    expression does not find the placeholder as written (or fails), and initcfg does not
+    run an expression a config wrote."""
+
+    __slots__ = ("_found", "_order", "_path", "_problems", "_recorded", "_wildcards", "_work")
+
+    def __init__(
+        self, problems: list[Diagnostic], path: str, recorded: list[EnvValue] | None
+    ) -> None:
+        self._problems = problems
+        self._path = path
+        # Where each value set in the environment went, one per placeholder (its line).
+        self._recorded = recorded
+        # (name, default) → the value, or None where it is reported.
+        self._found: dict[tuple[str, str], str | None] = {}
+        # (name, default) → its place in MMEngine's order (its first placeholder's).
+        self._order: dict[tuple[str, str], int] = {}
+        # Per name, the wildcard defaults met so far, in order, and their regular
+        # expressions once one is needed.
+        self._wildcards: dict[str, list[list[Any]]] = {}
+        self._work = 0
+
+    def value(self, name: str, default: str, written: str, offsets: _Offsets, offset: int) -> str:
+        """What MMEngine writes in place of ``written``, the placeholder at ``offset``;
+        ``written`` itself where that is reported."""
+        set_to = os.environ.get(name)
+        if set_to and self._recorded is not None:
+            line = offsets.location(offset).line or 1
+            self._recorded.append(EnvValue(set_to, f"{{{{${name}}}}}", self._path, line))
+        key = (name, default)
+        order = self._order.setdefault(key, len(self._order))
+        for wildcard in self._wildcards.get(name, ()):
+            earlier = wildcard[0]
+            if self._order[(name, earlier)] >= order or self._work > _MAX_WILDCARD_WORK:
+                break  # the rest came later than this placeholder's default
+            self._work += len(written)
+            if len(written) > _MAX_WILDCARD_WIDTH or self._work > _MAX_WILDCARD_WORK:
+                self._work = _MAX_WILDCARD_WORK + 1
+                self._problems.append(
+                    diagnostic(
+                        "IC214", "the config is too large to load: too many environment "
+                        "placeholders to compare with the wildcard defaults (a '.') before them",
+                        hint="configs use a few placeholders; see `initcfg explain IC214`",
+                    ).at(offsets.location(offset))
+                )
+                break
+            if wildcard[1] is None:
+                wildcard[1] = re.compile(_mmengine_pattern(name, earlier))
+            if wildcard[1].fullmatch(written):
+                taken = self._found[(name, earlier)]
+                # MMEngine still reaches this default in its turn, and fails where it
+                # cannot use it, though nothing is left for it to replace.
+                if key not in self._found:
+                    self._found[key] = self._resolve(
+                        name, default, lambda: offsets.location(offset), taken=True
+                    )
+                return written if taken is None else taken
+        if key not in self._found:
+            self._found[key] = self._resolve(name, default, lambda: offsets.location(offset))
+        found = self._found[key]
+        return written if found is None else found
+
+    def _resolve(
+        self, name: str, default: str, where: Callable[[], Location], taken: bool = False
+    ) -> str | None:
+        """The value MMEngine substitutes for ``{{$name:default}}`` (None where that is
+        reported); ``taken`` where a wildcard default before it replaced its placeholders
+        already, so only what makes MMEngine fail is reported."""
+        if _REGEX_SPECIAL.search(default) is not None:
+            try:
+                re.compile(_mmengine_pattern(name, default))
+            except re.error as error:
+                reason = f"is not a valid one ({error.msg}): MMEngine fails"
+            else:
+                if taken:
+                    return None
+                reason = "has characters special there: MMEngine does not find this " \
+                    "placeholder as written and leaves it in the config"
+            self._refuse(
+                f"MMEngine reads the default of {{{{${name}:...}}}} as a regular expression, "
+                f"and {default!r} {reason}", where, name,
+            )
+            return None
+        if "." in default:
+            self._wildcards.setdefault(name, []).append([default, None])
+        value = os.environ.get(name, default)
+        if not value:
+            self._problems.append(
+                diagnostic(
+                    "IC205", f"environment variable {name} is not set and the placeholder "
+                    "gives no default",
+                    hint=f"set {name}, or write {{{{${name}:default}}}}",
+                ).at(where())
+            )
+            return None
+        try:
+            # The template expanded at the one (empty) match of an empty text.
+            return _EMPTY.sub(value, "", count=1)
+        except re.error as error:
+            source = f"environment variable {name}" if name in os.environ else "the default"
+            self._refuse(
+                f"the value {value!r} of {{{{${name}:...}}}} ({source}) is a replacement "
+                f"template for MMEngine, where a backslash starts an escape, and this one "
+                f"fails ({error.msg}): MMEngine cannot load the config", where, name,
+                hint="double each backslash (\\\\) or use forward slashes",
+            )
+            return None
+
+    def _refuse(
+        self, message: str, where: Callable[[], Location], name: str, hint: str | None = None
+    ) -> None:
+        self._problems.append(
+            diagnostic(
+                "IC205", message,
+                hint=hint or f"write a default of letters, digits, _ - / : ., or set {name}",
+            ).at(where())
+        )
+
+
+def _mmengine_pattern(name: str, default: str) -> str:
+    """The regular expression MMEngine builds for one ``{{$name:default}}``."""
+    return r"\{\{['\"]?\s*\$" + name + r"\s*\:\s*" + default + r"\s*['\"]?\}\}"
+
+
+_EMPTY = re.compile("")
 
 
 def _environment_placeholders(text: str) -> Iterator[tuple[int, int, str, str]]:

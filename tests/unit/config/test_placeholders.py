@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+
 import initcfg
 from fixture_types import MMEngineLoad, WriteFile
+from initcfg.config.load import load_tree
 from initcfg.config.placeholders import _offset_location, _Offsets, preprocess
 from initcfg.diagnostics import Location
 
@@ -109,3 +115,68 @@ def test_a_base_s_leftover_marker_is_not_taken_for_the_child_s_placeholder(
     child = write("c.py", "_base_ = './a.py'\nb = {{_base_.a}}\n")
     found = [(d.code, d.file, d.line) for d in initcfg.load_config(child).diagnostics]
     assert found == [("IC216", str(base), 2)]
+
+
+
+def _errors(path: Path) -> list[tuple[str, int, int]]:
+    return [(d.code, d.line, d.column) for d in load_tree(path).diagnostics
+            if d.severity == "error"]
+
+
+def test_an_environment_value_is_a_replacement_template_as_in_mmengine(
+    write: WriteFile, mmengine: MMEngineLoad, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MMEngine substitutes ``{{$NAME:default}}`` with ``re.sub``, the value as its
+    replacement template: ``\\n`` in a variable is a newline escape there, and a Windows
+    path (``C:\\data``: ``\\d``) makes MMEngine fail."""
+    monkeypatch.setenv("INITCFG_ESCAPED", "C:\\\\n")  # C:\\n: the template for C:\n
+    monkeypatch.setenv("INITCFG_WINDOWS", "C:\\data")
+    monkeypatch.delenv("INITCFG_UNSET", raising=False)
+    good = write("good.py", "a = '{{$INITCFG_ESCAPED:x}}'\n")
+    # The template gives C:\n, which the Python string then reads as a newline.
+    assert load_tree(good).to_dict() == mmengine(good) == {"a": "C:\n"}
+    bad = write("bad.py", "a = 1\nroot = '{{$INITCFG_WINDOWS:data}}'\n")
+    with pytest.raises(re.error):
+        mmengine(bad)
+    assert _errors(bad) == [("IC205", 2, 9)]
+
+
+def test_an_environment_default_is_a_regular_expression_as_in_mmengine(
+    write: WriteFile, mmengine: MMEngineLoad, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MMEngine finds each ``{{$NAME:default}}`` again with a regular expression built
+    from its default, unescaped: a ``.`` there is a wildcard, so the first placeholder
+    also replaces a later one of the same variable that it matches; a default that is no
+    valid expression makes MMEngine fail; one that does not match itself (``a+b``) is
+    left in the value, which initcfg reports rather than return."""
+    monkeypatch.delenv("INITCFG_UNSET", raising=False)
+    dotted = write(
+        "dotted.py",
+        "a = '{{$INITCFG_UNSET:v1.0}}'\nb = '{{$INITCFG_UNSET:v1_0}}'\n"
+        "c = '{{$INITCFG_UNSET:v2_0}}'\nd = '{{$INITCFG_UNSET:v1x0}}'\n",
+    )
+    assert load_tree(dotted).to_dict() == mmengine(dotted) == {
+        "a": "v1.0", "b": "v1.0", "c": "v2_0", "d": "v1.0"
+    }
+    later = write("later.py", "b = '{{$INITCFG_UNSET:v1_0}}'\na = '{{$INITCFG_UNSET:v1.0}}'\n")
+    assert load_tree(later).to_dict() == mmengine(later) == {"b": "v1_0", "a": "v1.0"}
+    invalid = write("invalid.py", "x = 1\nroot = '{{$INITCFG_UNSET:data(1}}'\n")
+    with pytest.raises(re.error):
+        mmengine(invalid)
+    assert _errors(invalid) == [("IC205", 2, 9)]
+    kept = write("kept.py", "root = '{{$INITCFG_UNSET:a+b}}'\n")
+    assert mmengine(kept) == {"root": "{{$INITCFG_UNSET:a+b}}"}
+    assert _errors(kept) == [("IC205", 1, 9)]
+    # Taken by the wildcard before it, an invalid default still makes MMEngine fail.
+    taken = write("taken.py", "a = '{{$INITCFG_UNSET:a.c}}'\nb = '{{$INITCFG_UNSET:a(c}}'\n")
+    with pytest.raises(re.error):
+        mmengine(taken)
+    assert _errors(taken) == [("IC205", 2, 6)]
+
+
+def test_comparing_with_wildcard_defaults_is_bounded() -> None:
+    """Each placeholder is compared with the different wildcard defaults of its
+    variable before it: a file of thousands of them stops at a bound (IC214)."""
+    text = "# " + "".join(f"{{{{$INITCFG_UNSET:.{index}}}}}" for index in range(20_000)) + "\n"
+    _, _, problems = preprocess(text, "/c.py")
+    assert [problem.code for problem in problems] == ["IC214"]
