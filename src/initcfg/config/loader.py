@@ -45,6 +45,19 @@ from initcfg.diagnostics import Diagnostic, Location, diagnostic
 DEPRECATION_KEY = "_deprecation_"
 
 
+def _deprecation_problem(value: object) -> str | None:
+    """Why MMEngine fails on a file's ``_deprecation_`` value, or None: it looks for the
+    keys ``expected`` and ``reference`` with ``in`` and reads them by subscript."""
+    if isinstance(value, dict):
+        return None
+    if not isinstance(value, str | list | tuple | set | frozenset):
+        return f"a {type(value).__name__} has no keys to look in"
+    for key in ("expected", "reference"):
+        if key in value:
+            return f"a {type(value).__name__} holding {key!r} cannot be read by that key"
+    return None
+
+
 def key_not_a_name(key: object) -> Diagnostic:
     """IC005 for a top-level ``key`` that is not a string, in a file or a mapping alike."""
     return diagnostic(
@@ -468,7 +481,18 @@ class Loader(BasesMixin, TrustedMixin):
         for key in names:
             location = locations.get(key)
             top[key] = location if location is not None else context.root
-        names.pop(DEPRECATION_KEY, None)
+        if DEPRECATION_KEY in names:
+            problem = _deprecation_problem(names.pop(DEPRECATION_KEY))
+            if problem is not None:
+                context.report(
+                    diagnostic(
+                        "IC207", f"evaluating the config fails: MMEngine reads "
+                        f"`{DEPRECATION_KEY}` as a dict of 'expected' and 'reference', "
+                        f"and {problem}",
+                        DEPRECATION_KEY, hint="write _deprecation_ = dict(expected='...')",
+                    ).at(top[DEPRECATION_KEY])
+                )
+                context.ok = False
         if placeholders:
             substitute(names, placeholders, base, table, context)
         if base is None:

@@ -402,3 +402,37 @@ def test_base_entries_are_placed_in_characters_on_a_non_ascii_line(
     path = write("c.py", text)
     problem = _only(load_tree(path), code)
     assert (problem.line, problem.column) == (1, text.index(at) + 1)
+
+
+@pytest.mark.parametrize(
+    ("written", "fails"),
+    [
+        ("dict(expected='new.py')", False),
+        ("'see the docs'", False),
+        ("['a', 'b']", False),
+        ("1", True),
+        ("None", True),
+        ("'expected soon'", True),
+        ("['reference']", True),
+    ],
+)
+def test_a_deprecation_value_mmengine_cannot_read_is_an_error(
+    write: WriteFile, mmengine: MMEngineLoad, written: str, fails: bool
+) -> None:
+    """MMEngine pops `_deprecation_` and reads it with ``'expected' in value`` and
+    ``value['expected']``: an int or None has no ``in``, and a string or list holding the
+    key no subscript by it, so MMEngine raises; initcfg dropped the key silently."""
+    write("base.yaml", "lr: 0.1\n")
+    path = write("c.py", f"_base_ = './base.yaml'\nx = 1\n_deprecation_ = {written}\n")
+    tree = load_tree(path)
+    if not fails:
+        assert tree.to_dict() == mmengine(path) == {"lr": 0.1, "x": 1}
+        assert tree.diagnostics == []
+        return
+    with pytest.raises(TypeError):
+        mmengine(path)
+    problem = _only(tree, "IC207")
+    assert (problem.file, problem.line, problem.column, problem.severity) == (
+        str(path), 3, 1, "error"
+    )
+    assert "_deprecation_" in problem.message
