@@ -136,8 +136,10 @@ define(
     "IC216", "warning", "A `{{_base_.x}}` placeholder is not a whole value",
     why="MMEngine replaces each `{{_base_.x}}` in the text by a random name in quotes, and "
     "after the file is evaluated substitutes the base's value only where that name is a "
-    "whole dict value or list item. Inside quotes, in an expression or as a key it stays "
-    "that random text (`'pre_\"_lr_3f2a1c\"'`, or the name repeated by `* 2`), silently.",
+    "whole dict value, list or tuple item of the file's own values. Inside quotes, in an "
+    "expression, as a key, in a set or stored into a base's value "
+    "(`_base_.model.x = {{_base_.lr}}`) it stays that random text (`'pre_\"_lr_3f2a1c\"'`, "
+    "or the name repeated by `* 2`), silently.",
     example="_base_ = './base.py'\nwork_dir = 'runs/{{_base_.model.type}}'\n"
     "lr = {{_base_.optimizer.lr}} * 2",
     fix="Write the placeholder unquoted as the whole value (`lr = {{_base_.optimizer.lr}}`); "

@@ -386,20 +386,23 @@ def substitute(
 
     for key, value in list(names.items()):
         names[key] = substituted(value)
-    _report_embedded(names, placeholders, context)
+    _report_embedded(names, placeholders, context, base)
 
 
 _MARKER_INNER = re.compile(r"@ph(\d+)@")
 
 
 def _report_embedded(
-    names: dict[str, Any], placeholders: dict[str, Placeholder], context: _Context
+    names: dict[str, Any], placeholders: dict[str, Placeholder], context: _Context,
+    base: dict[str, Any] | None,
 ) -> None:
     """IC216 for each placeholder whose marker survives inside a longer string or as a
     dict key: written in quotes (``'{{_base_.lr}}'``, ``'pre_{{_base_.lr}}'``) or in an
     expression (``{{_base_.lr}} * 2``). MMEngine substitutes only a placeholder that is a
     whole value; elsewhere it leaves its own random text (``"_lr_3f2a1c"``), which no
-    run can mean. A marker that is still a whole value is one IC205 reported already.
+    run can mean. So does a whole-value placeholder in a set, or one the file stores
+    into its bases' values. A marker that is still a whole value of the file's own values
+    is one IC205 reported already.
 
     Each container is walked once (values may be shared), and only for a file that has
     placeholders."""
@@ -419,11 +422,16 @@ def _report_embedded(
                 found.add(index)
 
     seen: set[int] = set()
-    pending: list[Any] = list(names.values())
+    # (value, whether MMEngine substitutes it where it is a whole marker): it does in the
+    # file's own values, dicts, lists and tuples, never in a set or in a base's values
+    # (which the file changed in place: `_base_.model.x = {{_base_.lr}}`).
+    pending: list[tuple[Any, bool]] = [(value, True) for value in names.values()]
+    if base is not None:
+        pending.extend((value, False) for value in base.values())
     while pending:
-        value = pending.pop()
+        value, substituted = pending.pop()
         if isinstance(value, str):
-            look(value, whole_allowed=True)
+            look(value, whole_allowed=substituted)
             continue
         if not isinstance(value, dict | list | tuple | set | frozenset) or id(value) in seen:
             continue
@@ -432,16 +440,18 @@ def _report_embedded(
             for key, child in value.items():
                 if isinstance(key, str):
                     look(key, whole_allowed=False)  # MMEngine never substitutes a key
-                pending.append(child)
+                pending.append((child, substituted))
         else:
-            pending.extend(value)
+            inside = substituted and isinstance(value, list | tuple)
+            pending.extend((child, inside) for child in value)
     for index in sorted(found):
         placeholder = by_index[index]
         dotted = placeholder.dotted
         context.report(
             diagnostic(
-                "IC216", f"placeholder {{{{_base_.{dotted}}}}} is not a whole value, so "
-                "MMEngine does not substitute it: it leaves its own random text "
+                "IC216", f"placeholder {{{{_base_.{dotted}}}}} is not a whole value of the "
+                "file's own values (it is in a string, an expression, a key, a set, or a "
+                "base's value), so MMEngine does not substitute it: it leaves its own random text "
                 f"(\"_{dotted}_\" and six hex digits) in the value",
                 hint=f"write it unquoted as the whole value (x = {{{{_base_.{dotted}}}}}), "
                 f"or compute with the base's value as _base_.{dotted}",

@@ -180,3 +180,24 @@ def test_comparing_with_wildcard_defaults_is_bounded() -> None:
     text = "# " + "".join(f"{{{{$INITCFG_UNSET:.{index}}}}}" for index in range(20_000)) + "\n"
     _, _, problems = preprocess(text, "/c.py")
     assert [problem.code for problem in problems] == ["IC214"]
+
+
+def test_a_placeholder_where_mmengine_substitutes_none_is_reported(
+    write: WriteFile, mmengine: MMEngineLoad
+) -> None:
+    """MMEngine substitutes the file's own dict values, list and tuple items only: a
+    whole-value placeholder stored into a base's value or written in a set keeps its
+    random text there. initcfg returned its internal marker there, unreported."""
+    write("base.py", "model = dict(x=1)\nlr = 0.5\n")
+    path = write(
+        "c.py",
+        "_base_ = './base.py'\n"
+        "_base_.model.x = {{_base_.lr}}\n"
+        "s = { {{_base_.model}} }\n"
+        "kept = [{{_base_.lr}}]\n",
+    )
+    theirs = mmengine(path)
+    assert theirs["model"]["x"].startswith("_lr_") and theirs["kept"] == [0.5]
+    assert next(iter(theirs["s"])).startswith("_model_")
+    found = [(d.code, d.line, d.column) for d in load_tree(path).diagnostics]
+    assert found == [("IC216", 2, 18), ("IC216", 3, 7)]
