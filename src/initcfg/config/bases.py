@@ -3,6 +3,7 @@ base loaded, and the bases of a classic file merged into one dict."""
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib.machinery
 import os
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from initcfg.config.base_statement import BASE_KEY as BASE_KEY  # its home before base_statement
+from initcfg.config.base_statement import ignored_base_assignments
 from initcfg.config.files import not_a_regular_file
 from initcfg.config.loaded import Loaded, _Context
 from initcfg.config.merge import add_scope, share_or_copy
@@ -31,6 +33,9 @@ class BasesMixin:
             ...
 
         def cached(self, path: str) -> Loaded | None:
+            ...
+
+        def load_verbatim(self, path: str) -> Loaded:
             ...
 
     def _resolve(self, entry: str, parent: str, where: Location) -> tuple[str, str | None] | None:
@@ -57,8 +62,11 @@ class BasesMixin:
 
     _pending: list[Diagnostic]
 
-    def _load_base(self, entry: str, parent: str, where: Location, context: _Context
-                   ) -> tuple[Loaded, str | None] | None:
+    def _load_base(self, entry: str, parent: str, where: Location, context: _Context,
+                   verbatim: bool = False) -> tuple[Loaded, str | None] | None:
+        """Load the base ``entry`` of ``parent`` (None where that is reported); with
+        ``verbatim``, as a file read through ``with read_base():``, whose text MMEngine
+        does not substitute."""
         self._pending = []
         resolved = self._resolve(entry, parent, where)
         context.diagnostics.extend(self._pending)
@@ -102,6 +110,8 @@ class BasesMixin:
             return None
         if base is None:
             base = self.load(target)
+        if verbatim and base.substituted and not base.bases:
+            base = self.load_verbatim(target)
         context.absorb(base)
         if not base.ok:
             context.ok = False
@@ -152,6 +162,37 @@ class BasesMixin:
             root = base.root
             merged_at.update({key: top.get(key, root) for key in copied})
         return merged
+
+    def _report_ignored_bases(
+        self, module: ast.Module, path: str, text: str, context: _Context
+    ) -> None:
+        """IC211 where dropping a nested ``_base_ = ...`` empties a block (MMEngine fails
+        to compile the file), IC217 for any other ``_base_`` that names no base."""
+        ignored = ignored_base_assignments(module)
+        if not ignored:
+            return
+        from initcfg.config.evaluator import ColumnMap  # a Python config: loaded
+
+        columns = ColumnMap(text)
+        for statement, emptied in ignored:
+            where = Location(path, statement.lineno,
+                             columns.column(statement.lineno, statement.col_offset))
+            if emptied is not None:
+                context.report(diagnostic(
+                    "IC211", f"MMEngine removes every `_base_ = ...` before running the file, "
+                    f"which leaves this {emptied} block empty: compiling the file then "
+                    "fails (ValueError: empty body)",
+                    hint="list every base in one top-level `_base_ = [...]`",
+                ).at(where))
+                context.ok = False
+            else:
+                inside = "a second top-level" if statement in module.body else "a nested"
+                context.report(diagnostic(
+                    "IC217", f"this is {inside} `_base_ = ...`: MMEngine reads bases only "
+                    "from the first top-level one and drops this one, so it inherits "
+                    "nothing",
+                    hint="list every base in one top-level `_base_ = [...]`",
+                ).at(where))
 
 
 def _near_files(target: str) -> str | None:

@@ -32,6 +32,9 @@ class Loaded:
         ok: False when the file could not be evaluated (its ``data`` is incomplete).
         style: ``"classic"`` (``_base_``), ``"new"`` (``with read_base():``) or ``"data"``
             (YAML, JSON); MMEngine refuses to mix the two Python styles in one chain.
+        substituted: A classic Python file whose text had placeholders substituted (or
+            reported): read through ``with read_base():``, where MMEngine substitutes
+            nothing, it is read again as written.
     """
 
     path: str
@@ -47,6 +50,7 @@ class Loaded:
     stamps: list[tuple[str, int, int]] = field(default_factory=list)
     ok: bool = True
     style: str = "classic"
+    substituted: bool = False
     base_lines: tuple[int, ...] | None = None
     """The lines of this file's ``_base_`` statement (``with read_base():`` blocks), read
     off the syntax tree the load parsed; None for a file that was not parsed as Python."""
@@ -79,6 +83,7 @@ class _Context:
         self.bases: list[tuple[Loaded, str | None]] = []
         self.ok = True
         self.style = "classic"
+        self.substituted = False
         self.base_lines: tuple[int, ...] | None = None
         # The keys and items of the file's values when its reader counted them (a data
         # file read by the fast YAML reader, nothing merged in): no walk to size it.
@@ -113,5 +118,6 @@ class _Context:
         return Loaded(
             self.path, data, self.table, self.root, self.diagnostics, self.files,
             self.suppressions, stamps=self.stamps, bases=self.bases, ok=self.ok,
-            base_lines=self.base_lines, environment=tuple(self.environment), **extra,
+            base_lines=self.base_lines, environment=tuple(self.environment),
+            substituted=self.substituted, **extra,
         )

@@ -24,11 +24,7 @@ import os
 from dataclasses import replace
 from typing import Any
 
-from initcfg.config.base_statement import (
-    BASE_KEY,
-    base_statement_lines,
-    ignored_base_assignments,
-)
+from initcfg.config.base_statement import BASE_KEY, base_statement_lines
 from initcfg.config.bases import BasesMixin, module_path
 from initcfg.config.budget import MAX_TREE_ITEMS, Budget, OverBudget, tree_size
 from initcfg.config.evaluator import ColumnMap, EvalFailure, LocTable, Reported, Unsafe
@@ -87,6 +83,11 @@ class Loader(BasesMixin, TrustedMixin):
         # One load checks each file against the cache once, however many of the files
         # it reads inherit that file.
         self.stamps: dict[str, tuple[str, int, int] | None] = {}
+        # Classic files read through `with read_base():` as written (no placeholder
+        # substituted, as MMEngine reads them there), each once per load; the paths of
+        # those being read now.
+        self.verbatim: dict[str, Loaded] = {}
+        self.reading_verbatim: set[str] = set()
 
     def load(self, path: str) -> Loaded:
         """Load ``path`` (absolute, normalized) and its bases; never raises for bad input."""
@@ -103,6 +104,18 @@ class Loader(BasesMixin, TrustedMixin):
                 _cache[(path, self.trust)] = loaded
             else:
                 self.read[path] = loaded
+        return loaded
+
+    def load_verbatim(self, path: str) -> Loaded:
+        """``path`` read with no placeholder substituted (not kept in the process cache:
+        it is rare, and the cache keeps the classic reading)."""
+        loaded = self.verbatim.get(path)
+        if loaded is None:
+            self.reading_verbatim.add(path)
+            try:
+                loaded = self.verbatim[path] = self._load(path, _Context(path))
+            finally:
+                self.reading_verbatim.discard(path)
         return loaded
 
     def over_budget(
@@ -166,35 +179,26 @@ class Loader(BasesMixin, TrustedMixin):
         stamp = self.stamps[path] = (path, status.st_mtime_ns, status.st_size)
         context.stamps.append(stamp)
         context.suppressions[path] = find_suppressions(text)
-        text, placeholders, problems = preprocess(text, path, context.environment)
-        context.diagnostics.extend(problems)
         self.stack.append(path)
         try:
             if path.endswith(".py"):
-                return self._load_python(path, text, placeholders, context)
+                return self._load_python(path, text, context)
+            text, placeholders, problems = preprocess(text, path, context.environment)
+            context.diagnostics.extend(problems)
             return self._load_data(path, text, placeholders, context)
         finally:
             self.stack.pop()
 
-    def _load_python(
-        self, path: str, text: str, placeholders: dict[str, Placeholder], context: _Context
-    ) -> Loaded:
+    @staticmethod
+    def _parse(path: str, text: str, context: _Context, note: str = "") -> ast.Module | None:
+        """The syntax tree of ``text``, or None with the IC002 reported."""
         try:
-            self.budget.spend_source(text)
-        except OverBudget as error:
-            self.over_budget(error, path, context)
-            return context.done({})
-        try:
-            module = ast.parse(text, filename=path)
+            return ast.parse(text, filename=path)
         except SyntaxError as error:
             location = Location(path, error.lineno or 1, error.offset or 1)
-            context.report(diagnostic("IC002", f"invalid Python: {error.msg}").at(location))
-            context.ok = False
-            return context.done({})
+            context.report(diagnostic("IC002", f"invalid Python{note}: {error.msg}").at(location))
         except ValueError as error:  # null bytes
             context.report(diagnostic("IC002", f"invalid Python: {error}").at(context.root))
-            context.ok = False
-            return context.done({})
         except (RecursionError, MemoryError):
             # CPython's parser gives up on expressions nested a few thousand deep
             # (`- - - … 1`, `not not … x`) with these rather than a SyntaxError; running
@@ -203,17 +207,51 @@ class Loader(BasesMixin, TrustedMixin):
                 diagnostic("IC002", "invalid Python: expressions nested too deeply for "
                            "Python's parser").at(context.root)
             )
-            context.ok = False
+        context.ok = False
+        return None
+
+    def _load_python(self, path: str, written: str, context: _Context) -> Loaded:
+        placeholders: dict[str, Placeholder]
+        problems: list[Diagnostic]
+        recorded = len(context.environment)
+        if path in self.reading_verbatim:
+            text, placeholders, problems = written, {}, []
+        else:
+            text, placeholders, problems = preprocess(written, path, context.environment)
+        try:
+            self.budget.spend_source(text)
+        except OverBudget as error:
+            context.diagnostics.extend(problems)
+            self.over_budget(error, path, context)
+            return context.done({})
+        # MMEngine parses the file as written first, to tell a new-style (`read_base`)
+        # config from a classic one: the text must be Python before any placeholder is
+        # substituted (`lr = {{$LR:0.1}}` is not), and a new-style file gets no
+        # substitution at all.
+        module = self._parse(
+            path, written, context, " before its placeholders are substituted (MMEngine "
+            "parses the file as written)" if text != written else "",
+        )
+        if module is None:
             return context.done({})
         # The evaluator is imported by the first Python config: a run over YAML and JSON
         # files never needs it (it is most of config/'s import time).
         from initcfg.config.evaluator import Evaluator, is_new_style, unbindable
 
+        if is_new_style(module):
+            context.base_lines = base_statement_lines(module)
+            # MMEngine substitutes nothing in a new-style file: no value came from here.
+            del context.environment[recorded:]
+            return self._load_new_style(path, module, written, context)
+        context.diagnostics.extend(problems)
+        context.substituted = text != written or bool(problems)
+        if text != written:
+            module = self._parse(path, text, context)
+            if module is None:
+                return context.done({})
         # Where the file names its bases, for the checks (suppressions on those lines):
         # read here so the file is parsed once.
         context.base_lines = base_statement_lines(module)
-        if is_new_style(module):
-            return self._load_new_style(path, module, text, context)
         entries = self._base_entries(module, path, text, context)
         self._report_ignored_bases(module, path, text, context)
         base: dict[str, Any] | None = None
@@ -255,35 +293,6 @@ class Loader(BasesMixin, TrustedMixin):
             ):
                 return self._entries_from(statement.value, path, text, context)
         return None
-
-    def _report_ignored_bases(
-        self, module: ast.Module, path: str, text: str, context: _Context
-    ) -> None:
-        """IC211 where dropping a nested ``_base_ = ...`` empties a block (MMEngine fails
-        to compile the file), IC217 for any other ``_base_`` that names no base."""
-        ignored = ignored_base_assignments(module)
-        if not ignored:
-            return
-        columns = ColumnMap(text)
-        for statement, emptied in ignored:
-            where = Location(path, statement.lineno,
-                             columns.column(statement.lineno, statement.col_offset))
-            if emptied is not None:
-                context.report(diagnostic(
-                    "IC211", f"MMEngine removes every `_base_ = ...` before running the file, "
-                    f"which leaves this {emptied} block empty: compiling the file then "
-                    "fails (ValueError: empty body)",
-                    hint="list every base in one top-level `_base_ = [...]`",
-                ).at(where))
-                context.ok = False
-            else:
-                inside = "a second top-level" if statement in module.body else "a nested"
-                context.report(diagnostic(
-                    "IC217", f"this is {inside} `_base_ = ...`: MMEngine reads bases only "
-                    "from the first top-level one and drops this one, so it inherits "
-                    "nothing",
-                    hint="list every base in one top-level `_base_ = [...]`",
-                ).at(where))
 
     def _entries_from(
         self, node: ast.expr, path: str, text: str, context: _Context
@@ -335,7 +344,7 @@ class Loader(BasesMixin, TrustedMixin):
                 raise EvalFailure(node, f"cannot locate base module {name!r}: an absolute "
                                   "base must be `package.path.to.config` of an installed "
                                   "package")
-            found = self._load_base(target, path, where, context)
+            found = self._load_base(target, path, where, context, verbatim=True)
             if found is None:
                 raise _Stop
             base, _ = found

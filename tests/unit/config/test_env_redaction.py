@@ -51,8 +51,9 @@ def test_no_output_format_shows_the_value(
 
 
 def test_a_value_evaluated_as_code_is_not_quoted_in_part(write: WriteFile) -> None:
-    """Unquoted, the value is Python: `hunter2 - s3cr3t`, whose NameError names a piece."""
-    path = write("c.py", "x = 1\nlr = {{$SECRET_TOKEN:0.1}}\n")
+    """Unquoted, the value is Python: `hunter2 - s3cr3t`, whose NameError names a piece
+    (quoted inside the braces, as MMEngine needs it to parse the file as written)."""
+    path = write("c.py", "x = 1\nlr = {{'$SECRET_TOKEN:0.1'}}\n")
     with pytest.raises(ValueError) as refused:
         initcfg.load_config(path)
     [problem] = refused.value.diagnostics
@@ -80,7 +81,7 @@ def test_defaults_and_short_values_are_shown(
         "c.py",
         "model = dict(type='M', init_cfg=dict(type='Normal', layer='Linear',\n"
         "                                     std='{{$UNSET_NAME:written-default}}'))\n"
-        "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs={{$EPOCHS:2}})\n"
+        "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs={{'$EPOCHS:2'}})\n"
         "param_scheduler = [dict(type='MultiStepLR', milestones=[8])]\n"
         "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))\n",
     )

@@ -201,3 +201,48 @@ def test_a_placeholder_where_mmengine_substitutes_none_is_reported(
     assert next(iter(theirs["s"])).startswith("_model_")
     found = [(d.code, d.line, d.column) for d in load_tree(path).diagnostics]
     assert found == [("IC216", 2, 18), ("IC216", 3, 7)]
+
+
+def test_a_python_config_must_parse_before_its_placeholders_are_substituted(
+    write: WriteFile, mmengine: MMEngineLoad, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MMEngine parses a Python file as written (to tell new-style from classic) before
+    it substitutes anything: a bare ``{{$NAME:default}}`` is no Python there, so it
+    fails, in the config and in a base alike; the quoted form of its documentation
+    (``{{'$NAME:80'}}``) and a bare ``{{_base_.x}}`` (a set of a set) parse."""
+    monkeypatch.delenv("INITCFG_UNSET", raising=False)
+    write("base.py", "classes = 3\nlr = {{$INITCFG_UNSET:0.1}}\n")
+    path = write("c.py", "_base_ = './base.py'\nx = 1\n")
+    with pytest.raises(SyntaxError):
+        mmengine(path)
+    problems = [d for d in load_tree(path).diagnostics if d.severity == "error"]
+    assert [(d.code, Path(d.file or "").name, d.line) for d in problems] == [
+        ("IC002", "base.py", 2)
+    ]
+    assert "before its placeholders are substituted" in problems[0].message
+    write("quoted.py", "classes = 3\nlr = {{'$INITCFG_UNSET:0.1'}}\n")
+    good = write("good.py", "_base_ = './quoted.py'\nn = {{_base_.classes}}\n")
+    assert load_tree(good).to_dict() == mmengine(good) == {"classes": 3, "lr": 0.1, "n": 3}
+
+
+def test_a_new_style_config_gets_no_placeholder_substituted(
+    write: WriteFile, mmengine: MMEngineLoad, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MMEngine reads a ``with read_base():`` config, and the files it imports, without
+    any text substitution: predefined variables, environment and ``{{_base_.x}}``
+    placeholders stay as written. initcfg substituted them (and left its marker for
+    ``{{_base_.x}}``)."""
+    monkeypatch.setenv("INITCFG_SET", "from-env")
+    write("base.py", "lr = 0.1\nroot = '{{$INITCFG_SET:data}}'\n")
+    path = write(
+        "c.py",
+        "with read_base():\n    from .base import *\n"
+        "name = '{{fileBasename}}'\nwork = '{{$INITCFG_SET:runs}}'\nbase_lr = '{{_base_.lr}}'\n",
+    )
+    expected = {
+        "lr": 0.1, "root": "{{$INITCFG_SET:data}}", "name": "{{fileBasename}}",
+        "work": "{{$INITCFG_SET:runs}}", "base_lr": "{{_base_.lr}}",
+    }
+    tree = load_tree(path)
+    assert tree.to_dict() == mmengine(path) == expected
+    assert tree.diagnostics == []
