@@ -426,6 +426,8 @@ def _report_embedded(
     # file's own values, dicts, lists and tuples, never in a set or in a base's values
     # (which the file changed in place: `_base_.model.x = {{_base_.lr}}`).
     pending: list[tuple[Any, bool]] = [(value, True) for value in names.values()]
+    for key in names:  # a YAML or JSON file's top-level key may be a placeholder
+        look(key, whole_allowed=False)
     if base is not None:
         pending.extend((value, False) for value in base.values())
     while pending:

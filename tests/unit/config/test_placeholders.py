@@ -246,3 +246,19 @@ def test_a_new_style_config_gets_no_placeholder_substituted(
     tree = load_tree(path)
     assert tree.to_dict() == mmengine(path) == expected
     assert tree.diagnostics == []
+
+
+def test_a_placeholder_as_a_top_level_key_of_a_data_file_is_reported(
+    write: WriteFile, mmengine: MMEngineLoad
+) -> None:
+    """A YAML or JSON file's top-level key may be a placeholder, which MMEngine never
+    substitutes: its random name becomes the key. initcfg's marker was the key, with no
+    IC216 (a nested key had one)."""
+    write("base.yaml", "lr: 0.5\n")
+    path = write("c.yaml", "_base_: ./base.yaml\n{{_base_.lr}}: 1\nn:\n  {{_base_.lr}}: 2\n")
+    theirs = mmengine(path)
+    assert [key for key in theirs if key.startswith("_lr_")] != []
+    found = [(d.code, d.line, d.column) for d in load_tree(path).diagnostics]
+    assert found == [("IC216", 2, 1)]
+    json_path = write("c.json", '{"_base_": "./base.yaml", {{_base_.lr}}: 1}')
+    assert [d.code for d in load_tree(json_path).diagnostics] == ["IC216"]
