@@ -371,3 +371,49 @@ def test_siblings_sharing_a_cached_base_do_not_see_each_others_merges(
                   "neck": {"out": 256, "extra": [1, 2]}},
         "steps": [8, 11],
     }
+
+
+def test_new_style_bases_are_bound_before_the_file_runs(
+    write: WriteFile, mmengine: MMEngineLoad
+) -> None:
+    """MMEngine reads a new-style file's bases and rewrites each import from them into
+    bindings before any of the file's code runs: a name the file assigns before its
+    `with read_base():` keeps the file's value, and a `from .base import x` outside the
+    block (a base module the block read) is a base import too, kept in the result.
+    initcfg bound in statement order and took the outside import for a lazy one,
+    leaving it out."""
+    write("base.py", "model = dict(depth=1)\nlr = 0.1\nsteps = [1, 2]\n")
+    path = write(
+        "c.py",
+        "lr = 0.5\n"
+        "with read_base():\n    from .base import *\n"
+        "model = dict(depth=2)\n"
+        "from .base import model\n"
+        "from .base import steps as milestones\n",
+    )
+    tree = load_tree(path)
+    assert tree.to_dict() == mmengine(path) == {
+        "lr": 0.5, "model": {"depth": 2}, "steps": [1, 2], "milestones": [1, 2],
+    }
+    assert tree.diagnostics == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "with read_base():\n    from .base import *\nwith read_base():\n    from .more import *\n",
+        "if True:\n    with read_base():\n        from .base import *\n",
+    ],
+)
+def test_only_the_first_top_level_read_base_block_reads_bases(
+    write: WriteFile, mmengine: MMEngineLoad, text: str
+) -> None:
+    """MMEngine reads bases from a file's first top-level `with` block only: the
+    imports of another `with read_base():` are no base imports there, and it fails."""
+    write("base.py", "lr = 0.1\n")
+    write("more.py", "steps = 3\n")
+    path = write("c.py", text)
+    with pytest.raises(Exception, match="not allowed to appear outside"):
+        mmengine(path)
+    errors = [(d.code, d.severity) for d in load_tree(path).diagnostics]
+    assert errors == [("IC207", "error")]

@@ -40,6 +40,10 @@ class EvaluatorBase:
         self.imported: set[str] = set()
         self.from_bases: set[str] = set()
         self.read_base = read_base
+        # A new-style file's `with read_base():` block (its first top-level `with`) and
+        # the modules it read, bound before the file's code runs.
+        self.base_block: ast.With | None = None
+        self.base_modules: dict[str, dict[str, Any]] = {}
         self.scopes: list[dict[str, Any]] = []
         self.steps = 0
         # Dicts this file writes (literals, dict(), comprehensions) are plain dicts in
@@ -140,6 +144,9 @@ class EvaluatorBase:
             ...
 
         def with_(self, node: ast.With) -> None:
+            ...
+
+        def bind_bases(self, module: ast.Module) -> None:
             ...
 
         def assign(self, target: ast.expr, value: Any, value_node: ast.AST) -> None:

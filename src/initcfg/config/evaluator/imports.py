@@ -30,6 +30,8 @@ class ImportsMixin(EvaluatorBase):
 
     def import_from(self, node: ast.ImportFrom) -> None:
         module = "." * node.level + (node.module or "")
+        if module in self.base_modules:
+            return  # bound from the base before the file's code ran (bind_bases)
         builtin_module = node.level == 0 and (node.module or "").split(".")[0] in _STDLIB
         for alias in node.names:
             if alias.name == "*":
@@ -42,6 +44,15 @@ class ImportsMixin(EvaluatorBase):
                 self.names[bound] = _Opaque("imported name", f"{module}.{alias.name}")
 
     def with_(self, node: ast.With) -> None:
+        if node is self.base_block:
+            return  # read and bound before the file's code ran (bind_bases)
+        self._check_read_base(node)
+        raise EvalFailure(
+            node, "a `with read_base():` block that is not the file's first top-level "
+            "`with`: MMEngine reads bases from that one only, and fails on this one"
+        )
+
+    def _check_read_base(self, node: ast.With) -> None:
         item = node.items[0].context_expr
         if not (
             self.lazy
@@ -52,25 +63,64 @@ class ImportsMixin(EvaluatorBase):
             and self.read_base is not None
         ):
             raise Unsafe(node, "a `with` statement other than `with read_base():`")
-        for statement in node.body:
+
+    def bind_bases(self, module: ast.Module) -> None:
+        """Read a new-style file's bases and bind what it imports from them, before any
+        of its code runs, as MMEngine does.
+
+        MMEngine reads the modules its first top-level ``with read_base():`` names, then
+        rewrites the file before running it: each ``from <one of them> import ...``,
+        in the block or anywhere else in the file, binds the base's values then and is
+        removed. So a name the file assigns before the block keeps the file's value,
+        and an import of a base module outside the block is a base import too."""
+        block = next((item for item in module.body if isinstance(item, ast.With)), None)
+        if block is None:
+            return
+        self._check_read_base(block)
+        read_base = self.read_base
+        assert read_base is not None  # checked by _check_read_base
+        for statement in block.body:
             if not isinstance(statement, ast.ImportFrom) or statement.module is None:
                 raise EvalFailure(
                     statement, "only `from <config module> import ...` may appear in "
                     "`with read_base():`"
                 )
-            module = "." * statement.level + statement.module
-            base = self.read_base(module, statement)
+            name = "." * statement.level + statement.module
+            self.base_modules[name] = read_base(name, statement)
+        self.base_block = block
+        for statement in _imports_from(module):
+            name = "." * statement.level + (statement.module or "")
+            base = self.base_modules.get(name)
+            if base is None:
+                continue
             for alias in statement.names:
                 if alias.name == "*":
                     for key, value in base.items():
                         self.names[key] = value
                         self.from_bases.add(key)
-                    continue
+                    break
                 if alias.name not in base:
-                    raise EvalFailure(statement, f"base module {module} has no name {alias.name!r}")
+                    raise EvalFailure(statement, f"base module {name} has no name {alias.name!r}")
                 bound = alias.asname or alias.name
                 self.names[bound] = base[alias.name]
                 self.from_bases.add(bound)
+
+
+def _imports_from(module: ast.Module) -> list[ast.ImportFrom]:
+    """The ``from ... import`` statements of ``module`` at any depth, in the order a walk
+    of the tree (each statement before the blocks it holds) meets them."""
+    found: list[ast.ImportFrom] = []
+    pending: list[ast.AST] = list(reversed(module.body))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.ImportFrom):
+            found.append(node)
+            continue
+        children: list[ast.AST] = []
+        for field in STATEMENT_FIELDS.get(type(node), ()):
+            children.extend(getattr(node, field))
+        pending.extend(reversed(children))
+    return found
 
 
 def is_new_style(module: ast.Module) -> bool:

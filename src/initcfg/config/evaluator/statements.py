@@ -28,6 +28,8 @@ class StatementsMixin(EvaluatorBase):
 
     def run(self, module: ast.Module) -> None:
         """Evaluate the module; raises :class:`Unsafe` or :class:`EvalFailure`."""
+        if self.lazy and self.read_base is not None:
+            self.bind_bases(module)
         self.block(module.body)
 
     def block(self, body: list[ast.stmt]) -> None:
