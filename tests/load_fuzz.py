@@ -196,15 +196,16 @@ def _scalars(draw_failing: bool) -> st.SearchStrategy[Any]:
 
 
 def _values(
-    python: bool, placeholders: list[str], draw_failing: bool
+    python: bool, placeholders: list[str], draw_failing: bool, bare_placeholders: bool = True
 ) -> st.SearchStrategy[Any]:
     leaves: st.SearchStrategy[Any] = _scalars(draw_failing)
     if placeholders:
         leaves = st.one_of(leaves, st.sampled_from(placeholders).map(Raw))
     # Bare environment placeholders: numbers in YAML and JSON, no Python as written.
     bare = ["{{$LOADFUZZ_UNSET:7}}", "{{'$LOADFUZZ_UNSET:8'}}"]
-    leaves = st.one_of(leaves, st.sampled_from(bare).map(Raw)) if draw_failing or not python \
-        else st.one_of(leaves, st.just(Raw(bare[1])))
+    if bare_placeholders:
+        leaves = st.one_of(leaves, st.sampled_from(bare).map(Raw)) if draw_failing or not python \
+            else st.one_of(leaves, st.just(Raw(bare[1])))
 
     def containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         keys: st.SearchStrategy[Any] = st.sampled_from((*INNER_KEYS, "_delete_"))
@@ -319,7 +320,7 @@ def new_style_trees(draw: st.DrawFn) -> Tree:
             imports.append(f"    from {dots}{module} import {names}")
             theirs = make(child, depth + 1, pools[index])
             defined |= theirs if names == "*" else set(names.split(", "))
-        values = _values(True, [], False)
+        values = _values(True, [], False, bare_placeholders=False)
         mostly_dicts = st.one_of(
             st.dictionaries(st.sampled_from(INNER_KEYS), values, max_size=3), values
         )
@@ -327,9 +328,19 @@ def new_style_trees(draw: st.DrawFn) -> Tree:
                                            max_size=3))
         defined |= set(file.values)
         statements = []
+        own = [f"{key} = {_py(value)}" for key, value in file.values.items()]
         if imports:
+            # Now and then a value before the block (the file's wins), an import from a
+            # base module outside it (a base import too) or a second block (an error).
+            if draw(st.integers(0, 4)) == 0:
+                statements.append(own.pop())
             statements.append("with read_base():\n" + "\n".join(imports))
-        statements.extend(f"{key} = {_py(value)}" for key, value in file.values.items())
+            extra = draw(st.integers(0, 9))
+            if extra == 0:
+                statements.append(imports[0].strip())
+            elif extra == 1:
+                statements.append("with read_base():\n" + imports[-1])
+        statements.extend(own)
         file.values = {}
         name_ = st.sampled_from(sorted(defined)) if draw(st.integers(0, 5)) else st.sampled_from(
             pool)
