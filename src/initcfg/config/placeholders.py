@@ -95,9 +95,24 @@ def preprocess(
 
 
 # Characters that make a default mean more than itself in the regular expression
-# MMEngine builds from it (`{` only where it may start a repeat count); a `.` is handled
-# as MMEngine's regex reads it, a wildcard.
-_REGEX_SPECIAL = re.compile(r"[\^$*+?\[\]\\|()]|\{[\d,]")
+# MMEngine builds from it; a `.` is handled as MMEngine's regex reads it, a wildcard, and
+# `{`, `}` and `]` are plain characters there unless they make a repeat count (`a{2}`).
+_REGEX_SPECIAL = re.compile(r"[\^$*+?\[\\|()]")
+
+
+def _special(default: str) -> bool:
+    """Whether MMEngine's regular expression reads ``default`` as more than its text
+    (a `.` aside): a repeat count no longer matches the text it is written as."""
+    if _REGEX_SPECIAL.search(default) is not None:
+        return True
+    if "{" not in default:
+        return False
+    try:
+        return re.fullmatch(default.replace(".", "\\."), default) is None
+    except (re.error, OverflowError):  # a count out of order or too large
+        return True
+
+
 # What comparing placeholders with the wildcard defaults before them may cost: characters
 # matched in all, and the longest placeholder compared (a run of spaces in one makes
 # the match quadratic). Configs stay far below; past either the load is refused (IC214).
@@ -183,11 +198,12 @@ class _Environment:
         """The value MMEngine substitutes for ``{{$name:default}}`` (None where that is
         reported); ``taken`` where a wildcard default before it replaced its placeholders
         already, so only what makes MMEngine fail is reported."""
-        if _REGEX_SPECIAL.search(default) is not None:
+        if _special(default):
             try:
                 re.compile(_mmengine_pattern(name, default))
-            except re.error as error:
-                reason = f"is not a valid one ({error.msg}): MMEngine fails"
+            except (re.error, OverflowError) as error:
+                message = error.msg if isinstance(error, re.error) else str(error)
+                reason = f"is not a valid one ({message}): MMEngine fails"
             else:
                 if taken:
                     return None

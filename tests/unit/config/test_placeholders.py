@@ -262,3 +262,31 @@ def test_a_placeholder_as_a_top_level_key_of_a_data_file_is_reported(
     assert found == [("IC216", 2, 1)]
     json_path = write("c.json", '{"_base_": "./base.yaml", {{_base_.lr}}: 1}')
     assert [d.code for d in load_tree(json_path).diagnostics] == ["IC216"]
+
+
+@pytest.mark.parametrize(
+    ("default", "outcome"),
+    [("a]b", "a]b"), ("x{y}", "x{y}"), ("v{1", "v{1"), ("a{2}b", "kept"),
+     ("a{5,2}b", "fails"), ("a{99999999999}b", "fails")],
+)
+def test_braces_in_an_environment_default_are_plain_unless_a_repeat_count(
+    write: WriteFile, mmengine: MMEngineLoad, monkeypatch: pytest.MonkeyPatch,
+    default: str, outcome: str,
+) -> None:
+    """In MMEngine's regular expression `]`, `}` and a `{` that starts no repeat count
+    are plain characters: such a default is substituted (initcfg refused `]` and `{1`).
+    A repeat count makes the expression miss the placeholder, or fail (a count out of
+    order, or too large: OverflowError, which initcfg did not catch)."""
+    monkeypatch.delenv("INITCFG_UNSET", raising=False)
+    path = write("c.py", f"root = '{{{{$INITCFG_UNSET:{default}}}}}'\n")
+    errors = _errors(path)
+    if outcome == "fails":
+        with pytest.raises((re.error, OverflowError)):
+            mmengine(path)
+        assert errors == [("IC205", 1, 9)]
+    elif outcome == "kept":
+        assert mmengine(path) == {"root": f"{{{{$INITCFG_UNSET:{default}}}}}"}
+        assert errors == [("IC205", 1, 9)]
+    else:
+        assert load_tree(path).to_dict() == mmengine(path) == {"root": outcome}
+        assert errors == []
