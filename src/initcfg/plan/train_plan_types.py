@@ -19,7 +19,6 @@ from initcfg.plan.param_groups import (
     ParamGroupsPlan,
     optimizer_class,
     torch_param_groups,
-    unwrap_model,
 )
 
 
@@ -328,6 +327,7 @@ def build_optimizer(plan: TrainPlan, model: nn.Module) -> torch.optim.Optimizer:
         key: tuple(value) if isinstance(value, list) else value
         for key, value in plan.optimizer.kwargs.items()
     }
-    root = unwrap_model(model)[0] if plan.param_groups.unwrapped else model
-    groups = torch_param_groups(plan.param_groups, root)
+    # torch_param_groups unwraps the model as the plan did; unwrapping it here as well
+    # would take the `module` of a model whose inner module has one of its own.
+    groups = torch_param_groups(plan.param_groups, model)
     return cls(groups, **kwargs)

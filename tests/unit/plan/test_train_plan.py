@@ -446,3 +446,19 @@ def test_counts_that_cannot_be_are_refused_by_name(
         compile_train_plan(settings, Net(), **arguments)
     # 0 iterations (an empty loader) is planned as unknown, as before.
     assert compile_train_plan(settings, Net(), iters_per_epoch=0).optimizer is not None
+
+
+def test_build_optimizer_unwraps_a_module_attribute_once() -> None:
+    # MMEngine replaces a model that has a `module` attribute by that attribute, once.
+    # build_optimizer unwrapped it, then torch_param_groups unwrapped it again: an inner
+    # model with a `module` of its own lost its other parameters (KeyError).
+    inner = nn.Module()
+    inner.module = nn.Linear(2, 2)
+    inner.head = nn.Linear(2, 1)
+    outer = nn.Module()
+    outer.module = inner
+    plan = compile_train_plan(config(), outer, iters_per_epoch=2)
+    assert plan.param_groups is not None and plan.param_groups.unwrapped
+    optimizer = build_optimizer(plan, outer)
+    held = {id(p) for g in optimizer.param_groups for p in g["params"]}
+    assert held == {id(p) for p in inner.parameters()}
