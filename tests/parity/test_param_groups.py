@@ -213,6 +213,31 @@ def test_missing_weight_decay_is_an_error_like_mmengine() -> None:
     assert "IC451" in [d.code for d in diagnostics]
 
 
+@pytest.mark.parametrize(
+    "paramwise",
+    [dict(bias_decay_mult=None), dict(norm_decay_mult=None, bias_lr_mult=2.0),
+     dict(dwconv_decay_mult=None)],
+    ids=["bias_decay_mult", "norm_decay_mult", "dwconv_decay_mult"],
+)
+def test_a_decay_mult_written_as_none_needs_weight_decay_like_mmengine(
+    paramwise: dict[str, Any],
+) -> None:
+    # MMEngine asks whether the key is in paramwise_cfg, not whether it holds a value.
+    with pytest.raises(ValueError, match="base_wd"):
+        mmengine_groups(Net(), dict(type="SGD", lr=0.1), paramwise)
+    _, diagnostics = resolve_param_groups(
+        Net(), "SGD", dict(lr=0.1), ParamwiseRules.from_mapping(paramwise)
+    )
+    assert "IC451" in [d.code for d in diagnostics]
+    import initcfg
+
+    found = initcfg.validate(dict(
+        train_cfg=dict(by_epoch=True, max_epochs=1),
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1), paramwise_cfg=paramwise),
+    ))
+    assert [(d.code, d.severity) for d in found] == [("IC451", "error")]
+
+
 def test_module_attribute_is_unwrapped_like_mmengine() -> None:
     class Holder(nn.Module):
         def __init__(self) -> None:

@@ -43,6 +43,7 @@ from initcfg.plan.param_groups_types import ParamGroupsPlan as ParamGroupsPlan
 from initcfg.plan.param_groups_types import ParamStatus as ParamStatus
 from initcfg.plan.param_groups_types import ParamwiseRules as ParamwiseRules
 from initcfg.plan.param_groups_types import Scalar as Scalar
+from initcfg.schema.optim_wrapper import DECAY_MULT_KEYS
 
 __all__ = [
     "CustomKeyRule",
@@ -217,20 +218,13 @@ class _Resolver:
 def _check_base_wd(rules: ParamwiseRules, base_wd: float | None) -> list[Diagnostic]:
     if base_wd is not None:
         return []
-    # MMEngine refuses these at construction, before looking at the model.
-    named = [
-        name
-        for name, value in (
-            ("bias_decay_mult", rules.cfg.bias_decay_mult),
-            ("norm_decay_mult", rules.cfg.norm_decay_mult),
-            ("dwconv_decay_mult", rules.cfg.dwconv_decay_mult),
-        )
-        if value is not None
-    ]
+    # MMEngine refuses these at construction, before looking at the model. It asks
+    # whether a key is written, so one written as None counts.
+    named = sorted(rules.cfg.model_fields_set & DECAY_MULT_KEYS)
     named += [
         f"custom_keys[{key!r}].decay_mult"
         for key, entry in rules.custom_keys.items()
-        if entry.get("decay_mult") is not None
+        if any(name == "decay_mult" for name, _ in entry.values)
     ]
     if not named:
         return []

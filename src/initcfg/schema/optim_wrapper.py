@@ -147,6 +147,11 @@ def _group_option(value: Any) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(item, scalar) for item in value)
 
 
+# The multipliers whose mere presence makes MMEngine's constructor require
+# ``optimizer.weight_decay`` (``flat_decay_mult`` is not among them).
+DECAY_MULT_KEYS = frozenset({"bias_decay_mult", "norm_decay_mult", "dwconv_decay_mult"})
+
+
 class ParamwiseCfg(BaseModel):
     """``optim_wrapper.paramwise_cfg`` read by ``DefaultOptimWrapperConstructor``.
 
@@ -166,12 +171,13 @@ class ParamwiseCfg(BaseModel):
     bypass_duplicate: Bool = False
 
     def needs_weight_decay(self) -> bool:
-        """Whether MMEngine requires ``optimizer.weight_decay`` for these settings."""
-        return (
-            self.bias_decay_mult is not None
-            or self.norm_decay_mult is not None
-            or self.dwconv_decay_mult is not None
-            or any("decay_mult" in key.model_fields_set for key in self.custom_keys.values())
+        """Whether MMEngine requires ``optimizer.weight_decay`` for these settings.
+
+        MMEngine asks whether the key is written, not what it holds: a multiplier
+        written as None needs a weight decay too.
+        """
+        return bool(self.model_fields_set & DECAY_MULT_KEYS) or any(
+            "decay_mult" in key.model_fields_set for key in self.custom_keys.values()
         )
 
 
