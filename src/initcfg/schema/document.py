@@ -125,7 +125,12 @@ def _written(tree: ConfigTree) -> FinetuneWritten:
         modelled = set(scheduler_types())
         for path, item in items:
             name = item.get("type") if isinstance(item, Mapping) else None
-            if isinstance(name, str) and SCHEDULERS.name(name) not in modelled:
+            if isinstance(name, str) and (
+                # A path into an MMEngine module that lacks the class fails to import
+                # there, whatever class of that name MMEngine has elsewhere.
+                SCHEDULERS.misplaced(name) is not None
+                or SCHEDULERS.name(name) not in modelled
+            ):
                 unmodelled.append((path, name))
     return FinetuneWritten(
         optim_wrapper=tree.get(("optim_wrapper",)) is not None,

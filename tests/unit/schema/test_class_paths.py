@@ -119,3 +119,33 @@ def test_torch_schedulers_of_the_same_names_are_not_mmengines() -> None:
 
 def test_repr_names_the_modules() -> None:
     assert repr(ClassPaths({"a.b.C": "C"})) == "ClassPaths(['a.b'])"
+
+
+def test_a_modelled_scheduler_at_a_module_that_lacks_it_is_reported_and_not_planned() -> None:
+    # mmengine.optim re-exports every lr scheduler but CosineRestartLR: MMEngine cannot
+    # import that path and the Runner raises KeyError. It was read as CosineRestartLR,
+    # validated without a word and put in the lr table.
+    assert SCHEDULERS.misplaced("mmengine.optim.CosineRestartLR") == (
+        "mmengine.optim.scheduler.CosineRestartLR"
+    )
+    assert SCHEDULERS.misplaced("mmengine.optim.scheduler.CosineRestartLR") is None
+    assert SCHEDULERS.misplaced("mmengine.optim.CosineAnnealingMomentum") is None  # unmodelled
+    pytest.importorskip("mmengine")
+    importlib.import_module("mmengine.optim")
+    assert _registry("param schedulers").get("mmengine.optim.CosineRestartLR") is None
+    import initcfg
+
+    scheduler = dict(type="mmengine.optim.CosineRestartLR", periods=[4],
+                     restart_weights=[1.0], eta_min=1e-4)
+    config = dict(train_cfg=dict(by_epoch=True, max_epochs=2),
+                  optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1)),
+                  param_scheduler=[scheduler])
+    found = initcfg.validate(config)
+    assert [(d.code, d.path) for d in found] == [("IC304", "param_scheduler[0].type")]
+    assert "mmengine.optim has no lr scheduler 'CosineRestartLR'" in found[0].message
+    pytest.importorskip("torch")
+    from torch import nn
+
+    plan = initcfg.compile_train_plan(config, nn.Linear(2, 2))
+    assert [d.code for d in plan.diagnostics] == ["IC304", "IC464"]
+    assert plan.lr is not None and plan.lr.values == [[0.1]]
