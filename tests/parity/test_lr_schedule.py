@@ -501,3 +501,28 @@ def test_validate_reports_a_cosine_that_climbs_back_within_the_run_as_mmengine_s
         "param_scheduler": [written],
     })]
     assert ("IC328" in found) is rises, (used, found)
+
+
+@pytest.mark.parametrize("optimizer", ["Adagrad", "Rprop", "torch.optim.Adadelta", "ASGD"])
+def test_a_momentum_scheduler_without_momentum_is_an_error_like_mmengine(optimizer: str) -> None:
+    # The table leaves momentum schedulers out, but MMEngine refuses to build one for an
+    # optimizer whose defaults hold neither `momentum` nor `betas`: the Runner raises.
+    scheduler = dict(type="CosineAnnealingMomentum", eta_min=0.5, end=3)
+    params = [torch.nn.Parameter(torch.zeros(1))]
+    cls = getattr(torch.optim, optimizer.rpartition(".")[2])
+    with pytest.raises(ValueError, match="optimizer must support momentum"):
+        PARAM_SCHEDULERS.build(dict(scheduler), default_args=dict(optimizer=cls(params)))
+    import initcfg
+
+    cfg = dict(train_cfg=EPOCHS, optim_wrapper=dict(optimizer=dict(type=optimizer, lr=0.1)),
+               param_scheduler=[dict(type="LinearLR", start_factor=0.5, end=2), scheduler])
+    found = initcfg.validate(cfg)
+    assert [(d.code, d.severity, d.path) for d in found] == [
+        ("IC302", "error", "param_scheduler[1].type")
+    ]
+    assert "has neither `momentum` nor `betas`" in found[0].message
+    plan = initcfg.compile_train_plan(cfg, torch.nn.Linear(2, 2), iters_per_epoch=2)
+    assert plan.lr is None and [d.code for d in plan.diagnostics] == ["IC302"]
+    # An optimizer with betas is scheduled through its first beta: no problem there.
+    cfg["optim_wrapper"] = dict(optimizer=dict(type="Adam", lr=0.1))
+    assert initcfg.validate(cfg) == []

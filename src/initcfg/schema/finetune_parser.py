@@ -443,6 +443,18 @@ class _Parser:
             model = _SCHEDULERS.get(name)
             if model is None and (read.elsewhere or _registered(written, self.extra_schedulers)):
                 continue  # the project's own scheduler: its arguments are unknown here
+            without = _momentum_problem(name, self.tree.data.get("optim_wrapper"))
+            if model is None and without is not None:
+                self.report(
+                    "IC302",
+                    f"{name} schedules the momentum, but {without} has neither `momentum` "
+                    "nor `betas` (MMEngine raises 'optimizer must support momentum when "
+                    "using momentum scheduler')",
+                    (*path, "type"),
+                    "use an optimizer with momentum (SGD, RMSprop) or betas (Adam, AdamW), "
+                    "or remove the scheduler",
+                )
+                continue
             if model is None:
                 # Momentum schedulers and projects' own schedulers are not modelled; a
                 # near-miss of an lr scheduler name is most likely a typo.
@@ -520,6 +532,31 @@ class _Parser:
         fields.setdefault("param_scheduler", [])
         fields.setdefault("scheduler_paths", [])
         return FinetuneSettings.model_construct(given, **fields)
+
+
+# MMEngine 0.10.7's momentum schedulers (mmengine.optim.scheduler.momentum_scheduler).
+_MOMENTUM_SCHEDULERS = frozenset({
+    "ConstantMomentum", "CosineAnnealingMomentum", "ExponentialMomentum", "LinearMomentum",
+    "MultiStepMomentum", "StepMomentum", "PolyMomentum", "CosineRestartMomentum",
+    "ReduceOnPlateauMomentum",
+})
+
+
+def _momentum_problem(scheduler: str, wrapper: Any) -> str | None:
+    """The torch optimizer a momentum scheduler cannot drive, if it is one: MMEngine
+    schedules ``momentum``, or Adam's first beta, and refuses an optimizer whose
+    defaults hold neither."""
+    if scheduler not in _MOMENTUM_SCHEDULERS or not isinstance(wrapper, Mapping):
+        return None
+    optimizer = wrapper.get("optimizer")
+    written = optimizer.get("type") if isinstance(optimizer, Mapping) else None
+    if not isinstance(written, str):
+        return None
+    read = OPTIMIZERS.read(written)
+    accepted = None if read.elsewhere else OPTIMIZER_ARGS.get(read.name)
+    if accepted is None or "momentum" in accepted or "betas" in accepted:
+        return None
+    return repr(written)
 
 
 def _registered(name: str, names: frozenset[str]) -> bool:
