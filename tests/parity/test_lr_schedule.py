@@ -526,3 +526,26 @@ def test_a_momentum_scheduler_without_momentum_is_an_error_like_mmengine(optimiz
     # An optimizer with betas is scheduled through its first beta: no problem there.
     cfg["optim_wrapper"] = dict(optimizer=dict(type="Adam", lr=0.1))
     assert initcfg.validate(cfg) == []
+
+
+def test_whole_floats_as_step_counts_are_planned_like_mmengine() -> None:
+    # A Python config computes them (`end=max_epochs * 0.5`): MMEngine compares and
+    # multiplies a whole float as it would the int. initcfg refused each with IC302.
+    schedulers = [
+        dict(type="LinearLR", start_factor=0.1, by_epoch=False, begin=0.0, end=4.0),
+        dict(type="MultiStepLR", milestones=[2.0, 4], begin=1.0, convert_to_iter_based=True),
+        dict(type="StepLR", step_size=2.0, gamma=0.5, end=6.0),
+        dict(type="CosineAnnealingLR", T_max=3.0, begin=2, end=6, convert_to_iter_based=True),
+        dict(type="CosineRestartLR", periods=[3.0, 3], restart_weights=[1.0, 0.5],
+             eta_min=1e-3, by_epoch=False),
+    ]
+    theirs = mmengine_rows(schedulers, EPOCHS, 2)
+    import initcfg
+    from initcfg.plan.train_plan import compile_train_plan
+
+    cfg = dict(train_cfg=EPOCHS, optim_wrapper=dict(optimizer=dict(OPTIMIZER)),
+               param_scheduler=schedulers)
+    assert [d.code for d in initcfg.validate(cfg)] == []
+    plan = compile_train_plan(cfg, Toy(), iters_per_epoch=2)
+    assert plan.diagnostics == [] and plan.lr is not None
+    assert [row[0] for row in plan.lr.iteration_table()] == [row[0] for row in theirs]

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from initcfg.schema.fields import _FORBID, INF, Bool, Int, Real, _only_float
+from initcfg.schema.fields import _FORBID, INF, Bool, Count, Int, Real, _only_float
 
 # ------------------------------------------------------------------------ schedulers
 
@@ -23,8 +23,11 @@ class SchedulerBase(BaseModel):
 
     model_config = _FORBID
 
-    begin: Int = Field(default=0, ge=0)
-    end: Int = INF
+    # A step count may be a whole float (`end=max_epochs * 1.0`, computed in a Python
+    # config): MMEngine compares and multiplies it as it would the int. last_step is
+    # asserted to be an int, and OneCycleLR's total_steps is checked to be one.
+    begin: Count = Field(default=0, ge=0)
+    end: Count = INF
     by_epoch: Bool = True
     convert_to_iter_based: Bool = False
     last_step: Int = Field(default=-1, ge=-1)
@@ -69,13 +72,13 @@ class MultiStepLR(SchedulerBase):
     type: Literal["MultiStepLR"] = "MultiStepLR"
     # MMEngine counts milestones (a Counter): their order does not matter, and one
     # written twice drops the lr by gamma twice there (IC325 warns).
-    milestones: list[Int]
+    milestones: list[Count]
     gamma: Real = Field(default=0.1, gt=0)
 
 
 class StepLR(SchedulerBase):
     type: Literal["StepLR"] = "StepLR"
-    step_size: Int = Field(gt=0)
+    step_size: Count = Field(gt=0)
     gamma: Real = Field(default=0.1, gt=0)
 
 
@@ -89,7 +92,7 @@ class CosineAnnealingLR(SchedulerBase):
 
     type: Literal["CosineAnnealingLR"] = "CosineAnnealingLR"
     # MMEngine reads T_max=0 as unset (`T_max or end - begin`).
-    T_max: Int | None = Field(default=None, ge=0)
+    T_max: Count | None = Field(default=None, ge=0)
     eta_min: Real | None = None
     eta_min_ratio: Real | None = None
 
@@ -120,7 +123,7 @@ class OneCycleLR(SchedulerBase):
 
 class CosineRestartLR(SchedulerBase):
     type: Literal["CosineRestartLR"] = "CosineRestartLR"
-    periods: list[Int]
+    periods: list[Count]
     restart_weights: list[Real] = Field(default_factory=lambda: [1.0])
     eta_min: Real | None = None
     eta_min_ratio: Real | None = None
