@@ -198,6 +198,8 @@ def paramwise_cfgs(draw: st.DrawFn, optimizer: dict[str, Any]) -> dict[str, Any]
     if draw(st.integers(0, 4)) == 0:
         return None
     cfg: dict[str, Any] = {}
+    if draw(st.integers(0, 9)) == 0:
+        return cfg  # empty: MMEngine does not walk the model
     for name in ("bias_lr_mult", "bias_decay_mult", "norm_decay_mult", "dwconv_decay_mult",
                  "flat_decay_mult", "dcn_offset_lr_mult"):
         if draw(st.integers(0, 2)) == 0:
@@ -244,6 +246,10 @@ def schedulers(draw: st.DrawFn) -> dict[str, Any]:
         cfg["begin"] = begin
     if draw(st.booleans()):
         cfg["end"] = begin + draw(st.integers(1, 10))
+    if draw(st.integers(0, 5)) == 0:  # a computed step count: a whole float
+        for key in ("begin", "end"):
+            if key in cfg:
+                cfg[key] = float(cfg[key])
     if kind == "LinearLR":
         cfg["start_factor"] = draw(st.sampled_from([0.001, 0.1, 0.5]))
     elif kind == "ConstantLR":
@@ -459,7 +465,35 @@ def check_case(case: dict[str, Any]) -> str:
             assert _comparable(mine[name], ignored) == _comparable(options, ignored), (
                 f"iteration {iteration}, {name}"
             )
+    epoch_loop = case["cfg"]["train_cfg"].get("type") == "EpochBasedTrainLoop" or (
+        case["cfg"]["train_cfg"].get("by_epoch") is True
+    )
+    if epoch_loop:
+        check_per_epoch(case, rows, length)
     return "compared"
+
+
+def check_per_epoch(
+    case: dict[str, Any], rows: list[dict[str, dict[str, Any]]], length: int
+) -> None:
+    """The plan without the loader's length: a table per epoch, where every scheduler
+    steps per epoch, equal to the Runner's rates at the start of each epoch."""
+    torch.manual_seed(0)
+    ours = Model(case["model"])
+    plan = compile_train_plan(copy.deepcopy(case["cfg"]), ours, batch_size=case["batch_size"])
+    assert not [d for d in plan.diagnostics if d.severity == "error"], plan.diagnostics
+    if plan.lr is None:
+        assert "IC460" in [d.code for d in plan.diagnostics], plan.diagnostics
+        return
+    assert plan.lr.granularity == "epoch"
+    per_epoch = build_optimizer(plan, ours)
+    own = _names(ours)
+    for epoch in range(plan.lr.total_steps):
+        plan.set_lrs(per_epoch, epoch)
+        for group in per_epoch.param_groups:
+            for param in group["params"]:
+                for name in own[id(param)]:
+                    assert group["lr"] == rows[epoch * length][name]["lr"], (epoch, name)
 
 
 EXAMPLES = int(os.environ.get("INITCFG_FUZZ_EXAMPLES", "0"))
