@@ -149,3 +149,20 @@ def test_a_modelled_scheduler_at_a_module_that_lacks_it_is_reported_and_not_plan
     plan = initcfg.compile_train_plan(config, nn.Linear(2, 2))
     assert [d.code for d in plan.diagnostics] == ["IC304", "IC464"]
     assert plan.lr is not None and plan.lr.values == [[0.1]]
+
+
+def test_a_scheduler_path_told_as_misplaced_is_one_mmengine_cannot_build() -> None:
+    # `misplaced` is asked of the scheduler table only, which lists every class its
+    # modules hold; torch's optimizer modules import one another's classes (MMEngine
+    # builds torch.optim.adamw.Adam), so no optimizer path is judged that way.
+    pytest.importorskip("mmengine")
+    importlib.import_module("mmengine.optim")
+    registry = _registry("param schedulers")
+    names = set(SCHEDULERS.paths.values())
+    told = [
+        f"{module}.{name}" for module in SCHEDULERS.modules for name in names
+        if SCHEDULERS.misplaced(f"{module}.{name}") is not None
+    ]
+    assert "mmengine.optim.CosineRestartLR" in told
+    for path in told:
+        assert registry.get(path) is None, path
