@@ -549,3 +549,42 @@ def test_whole_floats_as_step_counts_are_planned_like_mmengine() -> None:
     plan = compile_train_plan(cfg, Toy(), iters_per_epoch=2)
     assert plan.diagnostics == [] and plan.lr is not None
     assert [row[0] for row in plan.lr.iteration_table()] == [row[0] for row in theirs]
+
+
+MOMENTUM_AT_ITS_END: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("iteration momentum at max_iters",
+     dict(type="CosineAnnealingMomentum", by_epoch=False, begin=4, eta_min=0.5),
+     dict(by_epoch=False, max_iters=4)),
+    ("epoch momentum at max_epochs", dict(type="LinearMomentum", begin=6), EPOCHS),
+    ("an end not after begin", dict(type="mmengine.optim.StepMomentum", step_size=1, begin=2,
+                                    end=2), EPOCHS),
+    ("epoch momentum after an iteration loop's one epoch",
+     dict(type="ConstantMomentum", factor=0.5, begin=1), dict(by_epoch=False, max_iters=4)),
+]
+
+
+@pytest.mark.parametrize(("case", "scheduler", "train_cfg"), MOMENTUM_AT_ITS_END,
+                         ids=[c[0] for c in MOMENTUM_AT_ITS_END])
+def test_a_momentum_scheduler_the_runner_cannot_build_is_an_error(
+    case: str, scheduler: dict[str, Any], train_cfg: dict[str, Any]
+) -> None:
+    # The table leaves momentum schedulers out, but the Runner builds them, with the same
+    # default end and the same check: the plan's table claimed a run that never starts.
+    with pytest.raises(ValueError, match="end should be larger than begin"):
+        mmengine_rows([scheduler], train_cfg, 2)
+    from initcfg.plan.train_plan import compile_train_plan
+
+    cfg = dict(train_cfg=train_cfg, optim_wrapper=dict(optimizer=dict(OPTIMIZER)),
+               param_scheduler=[dict(type="LinearLR", start_factor=0.5, by_epoch=False, end=2),
+                                scheduler])
+    plan = compile_train_plan(cfg, Toy(), iters_per_epoch=2)
+    assert plan.lr is None
+    assert [(d.code, d.path) for d in plan.diagnostics] == [
+        ("IC464", "param_scheduler[1]"), ("IC463", "param_scheduler[1]")
+    ]
+    # Where the Runner builds it, the table stands.
+    scheduler = dict(scheduler, begin=0, end=3)
+    cfg["param_scheduler"] = [scheduler]
+    rows = mmengine_rows([scheduler], train_cfg, 2)
+    plan = compile_train_plan(cfg, Toy(), iters_per_epoch=2)
+    assert plan.lr is not None and len(plan.lr.iteration_table()) == len(rows)

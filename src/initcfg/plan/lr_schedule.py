@@ -140,6 +140,15 @@ def compute_lr_schedule(
         )
         return None, diagnostics
 
+    for spec in specs:
+        if spec.type in LR_SCHEDULER_TYPES or spec.model is None:
+            continue  # an lr scheduler (built below), or one not known at all
+        default_end = default_by_epoch if spec.args.by_epoch else default_by_iter
+        problem = _bounds_problem(spec, default_end, iters_per_epoch)
+        if problem is not None:
+            diagnostics.append(diagnostic("IC463", problem, path=spec.path))
+            return None, diagnostics
+
     groups: list[dict[str, float]] = [{"lr": value} for value in tracks]
     runtimes: list[_Runtime] = []
     resolved: list[ScheduledStep] = []
@@ -202,6 +211,27 @@ def compute_lr_schedule(
         per_epoch=per_epoch,
     )
     return schedule, diagnostics
+
+
+def _bounds_problem(
+    spec: SchedulerEntry, default_end: int, iters_per_epoch: int | None
+) -> str | None:
+    """Why MMEngine cannot build a scheduler the table leaves out (a momentum one): it
+    checks ``begin`` and ``end`` (the Runner's default when unset, converted to
+    iterations) as it does for an lr scheduler."""
+    args = spec.args
+    written = spec.written("end")
+    end = written if written is not None else default_end
+    begin = args.begin
+    if args.convert_to_iter_based and args.by_epoch and iters_per_epoch:
+        begin = int(begin * iters_per_epoch)
+        end = end if end == INF else int(end * iters_per_epoch)
+    if end > begin:
+        return None
+    return (
+        f"{spec.type}: end should be larger than begin, but got begin={begin}, end={end} "
+        "(MMEngine raises ValueError building it)"
+    )
 
 
 def _replay(

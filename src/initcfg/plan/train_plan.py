@@ -29,7 +29,7 @@ from initcfg.config.load import (
     tree_from_mapping,
 )
 from initcfg.config.tree import ConfigTree
-from initcfg.diagnostics import Diagnostic, diagnostic, format_path, place
+from initcfg.diagnostics import Diagnostic, KeyPath, diagnostic, format_path, place
 from initcfg.plan.lr_schedule import (
     LrSchedule,
     SchedulerEntry,
@@ -53,10 +53,12 @@ from initcfg.plan.train_plan_types import ShapeSkip as ShapeSkip
 from initcfg.plan.train_plan_types import TrainPlan as TrainPlan
 from initcfg.plan.train_plan_types import _need_lr as _need_lr
 from initcfg.plan.train_plan_types import build_optimizer as build_optimizer
+from initcfg.schema.class_paths import SCHEDULERS
 from initcfg.schema.config_facts import OWN_LOOP_VALIDATION, ConfigFacts
 from initcfg.schema.document import Document, FinetuneWritten, parse_document
 from initcfg.schema.finetune import FinetuneSettings, OptimWrapperCfg
 from initcfg.schema.runtime import RuntimeSettings
+from initcfg.schema.schedulers import MOMENTUM_SCHEDULERS, SchedulerBase
 
 __all__ = [
     "NO_MODEL",
@@ -271,8 +273,32 @@ def dataloader_length(
     return per_process // batch_size if drop_last else -(-per_process // batch_size)
 
 
+def _unmodelled_entry(tree: ConfigTree, path: KeyPath, name: str) -> SchedulerEntry:
+    """A scheduler the table leaves out. An MMEngine momentum scheduler keeps its
+    ``begin``/``end`` (and how it steps): MMEngine refuses one whose end is not after
+    its begin, as it refuses an lr scheduler."""
+    entry = SchedulerEntry(type=name, path=format_path(path))
+    read = SCHEDULERS.read(name)
+    raw = tree.get(path)
+    if read.elsewhere or read.missing or read.name not in MOMENTUM_SCHEDULERS:
+        return entry
+    if not isinstance(raw, Mapping):
+        return entry
+    known = {key: raw[key] for key in _BOUNDS if key in raw}
+    steps = [known.get(key, 0) for key in ("begin", "end")]
+    flags = [known.get(key, False) for key in ("by_epoch", "convert_to_iter_based")]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in steps) or not all(
+        isinstance(v, bool) for v in flags
+    ):
+        return entry  # its own diagnostics, if any: nothing to check here
+    return SchedulerEntry(type=name, path=entry.path, model=SchedulerBase.model_construct(**known))
+
+
+_BOUNDS = ("begin", "end", "by_epoch", "convert_to_iter_based")
+
+
 def _scheduler_specs(
-    written: FinetuneWritten, settings: FinetuneSettings
+    written: FinetuneWritten, settings: FinetuneSettings, tree: ConfigTree
 ) -> list[SchedulerEntry]:
     specs = [
         SchedulerEntry.from_model(scheduler, format_path(path))
@@ -283,7 +309,7 @@ def _scheduler_specs(
     # Entries the schema does not model (momentum, plateau, a project's own) are named so
     # the table says it leaves them out.
     for path, name in written.unmodelled_schedulers:
-        specs.append(SchedulerEntry(type=name, path=format_path(path)))
+        specs.append(_unmodelled_entry(tree, path, name))
     return specs
 
 
@@ -301,6 +327,7 @@ def _lr_table(
     base: list[float] | None,
     parse_problems: list[Diagnostic],
     found: list[Diagnostic],
+    tree: ConfigTree,
 ) -> LrSchedule | None:
     if loop is None or base is None:
         return None
@@ -319,7 +346,7 @@ def _lr_table(
         )
         return None
     schedule, problems = compute_lr_schedule(
-        _scheduler_specs(written, settings),
+        _scheduler_specs(written, settings, tree),
         base,
         loop="epoch" if loop.type == "EpochBasedTrainLoop" else "iter",
         max_epochs=loop.max_epochs,
@@ -525,7 +552,7 @@ def compile_train_plan(
             document.finetune_written, settings, model, scale, found
         )
         base = _base_lrs(groups)
-    lr = _lr_table(document.finetune_written, settings, loop, base, parse_problems, found)
+    lr = _lr_table(document.finetune_written, settings, loop, base, parse_problems, found, tree)
     load = None
     if settings.load_from is not None and model is None:
         load = CheckpointLoad(

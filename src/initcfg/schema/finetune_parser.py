@@ -37,7 +37,7 @@ from initcfg.schema.loops import (
 from initcfg.schema.optim_wrapper import ClipGrad, OptimizerCfg, OptimWrapperCfg, ParamwiseCfg
 from initcfg.schema.optimizers_table import OPTIMIZER_ARGS
 from initcfg.schema.pydantic_errors import BOUND_TYPES, field_errors
-from initcfg.schema.schedulers import _SCHEDULERS
+from initcfg.schema.schedulers import _SCHEDULERS, MOMENTUM_SCHEDULERS
 
 # -------------------------------------------------------------------------- parsing
 
@@ -534,19 +534,11 @@ class _Parser:
         return FinetuneSettings.model_construct(given, **fields)
 
 
-# MMEngine 0.10.7's momentum schedulers (mmengine.optim.scheduler.momentum_scheduler).
-_MOMENTUM_SCHEDULERS = frozenset({
-    "ConstantMomentum", "CosineAnnealingMomentum", "ExponentialMomentum", "LinearMomentum",
-    "MultiStepMomentum", "StepMomentum", "PolyMomentum", "CosineRestartMomentum",
-    "ReduceOnPlateauMomentum",
-})
-
-
 def _momentum_problem(scheduler: str, wrapper: Any) -> str | None:
     """The torch optimizer a momentum scheduler cannot drive, if it is one: MMEngine
     schedules ``momentum``, or Adam's first beta, and refuses an optimizer whose
     defaults hold neither."""
-    if scheduler not in _MOMENTUM_SCHEDULERS or not isinstance(wrapper, Mapping):
+    if scheduler not in MOMENTUM_SCHEDULERS or not isinstance(wrapper, Mapping):
         return None
     optimizer = wrapper.get("optimizer")
     written = optimizer.get("type") if isinstance(optimizer, Mapping) else None

@@ -17,6 +17,14 @@ from initcfg.schema.fields import _FORBID, INF, Bool, Count, Int, Real, _only_fl
 
 # ------------------------------------------------------------------------ schedulers
 
+# MMEngine 0.10.7's momentum schedulers (mmengine.optim.scheduler.momentum_scheduler):
+# not modelled (the lr table leaves them out), but built, and checked, as lr ones are.
+MOMENTUM_SCHEDULERS = frozenset({
+    "ConstantMomentum", "CosineAnnealingMomentum", "ExponentialMomentum", "LinearMomentum",
+    "MultiStepMomentum", "StepMomentum", "PolyMomentum", "CosineRestartMomentum",
+    "ReduceOnPlateauMomentum",
+})
+
 
 class SchedulerBase(BaseModel):
     """Arguments shared by every MMEngine parameter scheduler."""
