@@ -588,3 +588,18 @@ def test_a_momentum_scheduler_the_runner_cannot_build_is_an_error(
     rows = mmengine_rows([scheduler], train_cfg, 2)
     plan = compile_train_plan(cfg, Toy(), iters_per_epoch=2)
     assert plan.lr is not None and len(plan.lr.iteration_table()) == len(rows)
+
+
+def test_an_iteration_momentum_scheduler_is_not_checked_in_a_table_per_epoch() -> None:
+    # Without the loader's length the run's iterations are unknown, so is the Runner's
+    # default end of an iteration-based momentum scheduler: begin=2 may well be fine.
+    from initcfg.plan.train_plan import compile_train_plan
+
+    scheduler = dict(type="CosineAnnealingMomentum", by_epoch=False, begin=2, eta_min=0.5)
+    cfg = dict(train_cfg=dict(EPOCHS, max_epochs=2),
+               optim_wrapper=dict(optimizer=dict(OPTIMIZER)),
+               param_scheduler=[dict(type="StepLR", step_size=1, gamma=0.5), scheduler])
+    assert len(mmengine_rows(cfg["param_scheduler"], cfg["train_cfg"], 2)) == 4
+    plan = compile_train_plan(cfg, Toy())
+    assert [d.code for d in plan.diagnostics] == ["IC464"]
+    assert plan.lr is not None and plan.lr.granularity == "epoch"

@@ -143,6 +143,8 @@ def compute_lr_schedule(
     for spec in specs:
         if spec.type in LR_SCHEDULER_TYPES or spec.model is None:
             continue  # an lr scheduler (built below), or one not known at all
+        if not iters_per_epoch and _needs_iters_per_epoch([spec], loop):
+            continue  # its steps are iterations, which a table per epoch does not count
         default_end = default_by_epoch if spec.args.by_epoch else default_by_iter
         problem = _bounds_problem(spec, default_end, iters_per_epoch)
         if problem is not None:
