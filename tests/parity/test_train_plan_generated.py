@@ -45,7 +45,7 @@ from mmengine.runner import loops as mmengine_loops  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
-from initcfg.plan.train_plan import build_optimizer, compile_train_plan  # noqa: E402
+from initcfg.plan.train_plan import TrainPlan, build_optimizer, compile_train_plan  # noqa: E402
 
 logging.getLogger("mmengine").setLevel(logging.ERROR)
 
@@ -444,6 +444,7 @@ def check_case(case: dict[str, Any]) -> str:
     errors = [d for d in plan.diagnostics if d.severity == "error"]
     assert not errors, errors
     assert plan.lr is not None, plan.diagnostics
+    assert TrainPlan.loads(plan.dumps()) == plan  # the plan file holds the same plan
     optimizer = build_optimizer(plan, ours_model)
     names = _names(ours_model)
     # The plan leaves momentum schedulers out (IC464): momentum is not followed there.
