@@ -280,7 +280,8 @@ def _unmodelled_entry(tree: ConfigTree, path: KeyPath, name: str) -> SchedulerEn
     entry = SchedulerEntry(type=name, path=format_path(path))
     read = SCHEDULERS.read(name)
     raw = tree.get(path)
-    if read.elsewhere or read.missing or read.name not in MOMENTUM_SCHEDULERS:
+    misplaced = SCHEDULERS.misplaced(name) is not None
+    if read.elsewhere or misplaced or read.name not in MOMENTUM_SCHEDULERS:
         return entry
     if not isinstance(raw, Mapping):
         return entry
