@@ -273,19 +273,20 @@ def dataloader_length(
     return per_process // batch_size if drop_last else -(-per_process // batch_size)
 
 
-def _unmodelled_entry(tree: ConfigTree, path: KeyPath, name: str) -> SchedulerEntry:
+def _unmodelled_entry(
+    path: KeyPath, name: str, known: Mapping[str, Any] | None
+) -> SchedulerEntry:
     """A scheduler the table leaves out. An MMEngine momentum scheduler keeps its
-    ``begin``/``end`` (and how it steps): MMEngine refuses one whose end is not after
-    its begin, as it refuses an lr scheduler."""
+    ``begin``/``end`` (and how it steps; ``known``, what the entry writes of them):
+    MMEngine refuses one whose end is not after its begin, as it refuses an lr
+    scheduler."""
     entry = SchedulerEntry(type=name, path=format_path(path))
     read = SCHEDULERS.read(name)
-    raw = tree.get(path)
     misplaced = SCHEDULERS.misplaced(name) is not None
     if read.elsewhere or misplaced or read.name not in MOMENTUM_SCHEDULERS:
         return entry
-    if not isinstance(raw, Mapping):
+    if known is None:
         return entry
-    known = {key: raw[key] for key in _BOUNDS if key in raw}
     steps = [known.get(key, 0) for key in ("begin", "end")]
     flags = [known.get(key, False) for key in ("by_epoch", "convert_to_iter_based")]
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in steps) or not all(
@@ -295,12 +296,7 @@ def _unmodelled_entry(tree: ConfigTree, path: KeyPath, name: str) -> SchedulerEn
     return SchedulerEntry(type=name, path=entry.path, model=SchedulerBase.model_construct(**known))
 
 
-_BOUNDS = ("begin", "end", "by_epoch", "convert_to_iter_based")
-
-
-def _scheduler_specs(
-    written: FinetuneWritten, settings: FinetuneSettings, tree: ConfigTree
-) -> list[SchedulerEntry]:
+def _scheduler_specs(written: FinetuneWritten, settings: FinetuneSettings) -> list[SchedulerEntry]:
     specs = [
         SchedulerEntry.from_model(scheduler, format_path(path))
         for scheduler, path in zip(
@@ -309,8 +305,9 @@ def _scheduler_specs(
     ]
     # Entries the schema does not model (momentum, plateau, a project's own) are named so
     # the table says it leaves them out.
+    bounds = dict(written.unmodelled_bounds)
     for path, name in written.unmodelled_schedulers:
-        specs.append(_unmodelled_entry(tree, path, name))
+        specs.append(_unmodelled_entry(path, name, bounds.get(path)))
     return specs
 
 
@@ -347,7 +344,7 @@ def _lr_table(
         )
         return None
     schedule, problems = compute_lr_schedule(
-        _scheduler_specs(written, settings, tree),
+        _scheduler_specs(written, settings),
         base,
         loop="epoch" if loop.type == "EpochBasedTrainLoop" else "iter",
         max_epochs=loop.max_epochs,

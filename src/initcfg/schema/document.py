@@ -101,6 +101,9 @@ class FinetuneWritten(NamedTuple):
             one per optimizer (no ``type``).
         unmodelled_schedulers: Entries of ``param_scheduler`` whose type the schema does
             not model (momentum schedulers, projects' own): key path and type.
+        unmodelled_bounds: Of those written as a mapping, the ``begin``, ``end``,
+            ``by_epoch`` and ``convert_to_iter_based`` they write, by key path (MMEngine
+            checks a momentum scheduler's bounds as an lr scheduler's).
     """
 
     optim_wrapper: bool = False
@@ -108,6 +111,11 @@ class FinetuneWritten(NamedTuple):
     paramwise_cfg: bool = False
     per_optimizer_schedulers: bool = False
     unmodelled_schedulers: tuple[tuple[KeyPath, str], ...] = ()
+    unmodelled_bounds: tuple[tuple[KeyPath, dict[str, Any]], ...] = ()
+
+
+# The keys of a scheduler entry that say when it acts.
+_BOUNDS = ("begin", "end", "by_epoch", "convert_to_iter_based")
 
 
 def _written(tree: ConfigTree) -> FinetuneWritten:
@@ -118,6 +126,7 @@ def _written(tree: ConfigTree) -> FinetuneWritten:
     elif isinstance(raw, list | tuple):
         items = [(("param_scheduler", index), item) for index, item in enumerate(raw)]
     unmodelled = []
+    bounds: list[tuple[KeyPath, dict[str, Any]]] = []
     if items:  # the scheduler models are imported only for a config that has some
         from initcfg.schema.class_paths import SCHEDULERS
         from initcfg.schema.schedulers import scheduler_types
@@ -132,12 +141,14 @@ def _written(tree: ConfigTree) -> FinetuneWritten:
                 or SCHEDULERS.name(name) not in modelled
             ):
                 unmodelled.append((path, name))
+                bounds.append((path, {key: item[key] for key in _BOUNDS if key in item}))
     return FinetuneWritten(
         optim_wrapper=tree.get(("optim_wrapper",)) is not None,
         optimizer_lr=tree.get(("optim_wrapper", "optimizer", "lr")) is not None,
         paramwise_cfg=bool(tree.get(("optim_wrapper", "paramwise_cfg"))),
         per_optimizer_schedulers=isinstance(raw, Mapping) and "type" not in raw,
         unmodelled_schedulers=tuple(unmodelled),
+        unmodelled_bounds=tuple(bounds),
     )
 
 
