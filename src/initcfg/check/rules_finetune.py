@@ -241,7 +241,10 @@ define(
     "`log_config`, `runner`, `evaluation`, `data=dict(samples_per_gpu=...)`, "
     "`resume_from`, `cudnn_benchmark` and more. A snippet copied from an old config, or a "
     "key left over from a migration, is silently dropped: the run keeps a constant lr, "
-    "the base's batch size, or starts from scratch instead of resuming.",
+    "the base's batch size, or starts from scratch instead of resuming. A Python config "
+    "that keeps such a name as a variable and passes its value on to where MMEngine reads "
+    "it (`total_epochs = 15` with `train_cfg = dict(max_epochs=total_epochs)`) is not "
+    "reported.",
     example="data:\n  samples_per_gpu: 64",
     fix="Write the setting where MMEngine reads it (the hint names the place), or delete "
     "the key.",

@@ -341,7 +341,23 @@ _DATA_KEYS = frozenset({"samples_per_gpu", "workers_per_gpu", "train", "val", "t
 _EVALUATION_KEYS = frozenset({"interval", "metric", "save_best", "start"})
 
 
+# Where MMEngine reads what an MMCV 1.x scalar set: a Python config that keeps the old
+# name as a variable and passes it on there (`total_epochs = 15` then
+# `train_cfg = dict(max_epochs=total_epochs)`) loses nothing.
+_PASSED_ON: dict[str, KeyPath] = {
+    "total_epochs": ("train_cfg", "max_epochs"),
+    "resume_from": ("load_from",),
+    "dist_params": ("env_cfg", "dist_cfg"),
+    "cudnn_benchmark": ("env_cfg", "cudnn_benchmark"),
+    "opencv_num_threads": ("env_cfg", "mp_cfg", "opencv_num_threads"),
+    "mp_start_method": ("env_cfg", "mp_cfg", "mp_start_method"),
+}
+
+
 def _mmcv1_shaped(key: str, value: Any, data: Mapping[str, Any]) -> bool:
+    if key in _PASSED_ON:
+        read = _get(data, _PASSED_ON[key])
+        return not (type(read) is type(value) and read == value)
     if key in _MMCV1_ONLY:
         return True
     if not isinstance(value, Mapping):

@@ -681,6 +681,11 @@ def test_a_curve_length_of_its_own_past_the_run_is_cut_short(
          "clip_grad"),
         ("resume_from = 'work_dirs/x/latest.pth'", "resume_from", "resume=True"),
         ("cudnn_benchmark = True", "cudnn_benchmark", "env_cfg.cudnn_benchmark"),
+        # Kept as a variable but not passed on: still dropped.
+        ("total_epochs = 15\ntrain_cfg = dict(by_epoch=True, max_epochs=12)", "total_epochs",
+         "max_epochs"),
+        ("cudnn_benchmark = True\nenv_cfg = dict(cudnn_benchmark=False)", "cudnn_benchmark",
+         "env_cfg.cudnn_benchmark"),
         ("workflow = [('train', 1), ('val', 1)]", "workflow", "val_interval"),
         ("data = dict(samples_per_gpu=64)", "data", "batch_size"),
         ("evaluation = dict(interval=1, metric='bbox')", "evaluation", "val_evaluator"),
@@ -713,6 +718,14 @@ def test_an_mmcv1_setting_is_reported_where_mmengine_reads_it(
         "evaluation = 'bbox'\nval_evaluator = dict(type='CocoMetric', metric=evaluation)",
         "runner = dict(work='x')",
         "resume_from = None\nlr_config = None",  # nothing written, nothing lost
+        # An MMCV 1.x name kept as a variable and passed on to where MMEngine reads it
+        # (public MMEngine-era configs write `total_epochs = 15` then
+        # `train_cfg = dict(max_epochs=total_epochs)`): nothing is dropped.
+        "total_epochs = 15\ntrain_cfg = dict(max_epochs=total_epochs, val_interval=3)",
+        "cudnn_benchmark = True\nenv_cfg = dict(cudnn_benchmark=cudnn_benchmark)",
+        "mp_start_method = 'fork'\nenv_cfg = dict(mp_cfg=dict(mp_start_method=mp_start_method))",
+        "dist_params = dict(backend='nccl')\nenv_cfg = dict(dist_cfg=dist_params)",
+        "resume_from = 'w/epoch_3.pth'\nload_from = resume_from\nresume = True",
     ],
 )
 def test_names_mmengine_configs_also_use_are_mmcv1_settings_only_in_that_shape(
