@@ -87,7 +87,9 @@ def _check_heads_agree(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnos
     things = facts.num_things_classes
     heads = [
         (path, value) for path, value in facts.num_classes
-        if value not in things and "reid" not in path  # a tracker's re-ID head: identities
+        # A tracker's re-ID head counts identities; the task heads of MMPretrain's
+        # MultiTaskHead each count a label set of their own.
+        if value not in things and "reid" not in path and "task_heads" not in path
     ]
     if len({value for _, value in heads}) < 2:
         return

@@ -328,7 +328,9 @@ define(
     "(Mask R-CNN's bbox_head and mask_head, HTC's three stages). A fine-tune that sets "
     "num_classes on one of them leaves the others at the base's 80: they train and "
     "predict for COCO's classes, silently, when the dataset does not name its classes "
-    "(then IC309 compares each head with the dataset).",
+    "(then IC309 compares each head with the dataset). A tracker's re-ID head (it counts "
+    "identities) and the task heads of MMPretrain's MultiTaskHead (each task has its own "
+    "labels) are left out.",
     example="_base_: mask_rcnn_coco.yaml\nmodel:\n  roi_head:\n    bbox_head: "
     "{num_classes: 3}",
     fix="Set the same num_classes on every head.",

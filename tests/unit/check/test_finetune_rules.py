@@ -1035,6 +1035,20 @@ def test_a_trackers_re_id_head_counts_identities_not_classes(tmp_path: Path) -> 
     assert initcfg.validate(config) == []
 
 
+def test_the_tasks_of_a_multi_task_head_count_their_own_labels(tmp_path: Path) -> None:
+    # MMPretrain's MultiTaskHead: each task head has its own label set, so a fine-tune
+    # that changes one task's classes keeps the other's rightly.
+    (tmp_path / "base.py").write_text(
+        "model = dict(type='ImageClassifier', head=dict(type='MultiTaskHead', task_heads=dict(\n"
+        "    species=dict(type='LinearClsHead', num_classes=10),\n"
+        "    indoor=dict(type='LinearClsHead', num_classes=2))))\n"
+    )
+    config = tmp_path / "child.py"
+    config.write_text("_base_ = ['./base.py']\n"
+                      "model = dict(head=dict(task_heads=dict(species=dict(num_classes=5))))\n")
+    assert initcfg.validate(config) == []
+
+
 def test_heads_written_apart_in_one_file_say_nothing_of_which_is_meant(tmp_path: Path) -> None:
     config = tmp_path / "c.py"
     config.write_text(BASE_HEADS.replace("mask_head=dict(num_classes=80)",
