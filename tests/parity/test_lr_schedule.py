@@ -471,6 +471,61 @@ def test_validate_reports_a_one_cycle_whose_total_steps_run_out_as_mmengine_rais
 
 
 @pytest.mark.parametrize(
+    ("total_steps", "begin", "end", "max_epochs"),
+    [
+        (9, 0, 10, 10), (10, 0, 10, 10), (9, 0, None, 10), (8, 2, 12, 12), (10, 2, 12, 12),
+        (9, 1, None, 10), (8, 1, None, 10), (51, 0, 52, 100), (52, 0, 52, 100),
+        (50, 0, None, 50),
+    ],
+)
+def test_validate_reports_a_converted_one_cycle_whose_total_steps_run_out(
+    total_steps: int, begin: int, end: int | None, max_epochs: int
+) -> None:
+    # convert_to_iter_based: MMEngine's own scheduler, built as the Runner builds it
+    # (end, begin and total_steps times the epoch's length) and stepped after each
+    # iteration. The step after total_steps * length comes within the run for every
+    # length of two or more iterations as soon as total_steps < min(end, max_epochs) -
+    # begin, one step earlier than without the conversion.
+    from mmengine.optim.scheduler import OneCycleLR
+
+    length = 4
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = OneCycleLR.build_iter_from_epoch(
+        optimizer, eta_max=0.1, total_steps=total_steps, begin=begin,
+        end=max_epochs if end is None else end, epoch_length=length)
+    error = None
+    for _ in range(max_epochs * length):
+        optimizer.step()
+        try:
+            scheduler.step()
+        except ValueError as raised:
+            error = str(raised)
+            break
+    written = {"type": "OneCycleLR", "eta_max": 0.1, "total_steps": total_steps,
+               "begin": begin, "convert_to_iter_based": True,
+               **({} if end is None else {"end": end})}
+    found = [d for d in initcfg.validate({
+        "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": max_epochs},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1}},
+        "param_scheduler": [written],
+    }) if d.code == "IC302"]
+    if error is None:
+        assert found == []
+    else:
+        [finding] = found
+        assert finding.path == "param_scheduler[0].total_steps"
+        # The numbers MMEngine's message gives are in iterations, which validate cannot
+        # know; it must not give the epoch counts as if they were MMEngine's.
+        assert f"total steps is {total_steps * length}" in error
+        assert f"total steps is {total_steps}'" not in finding.message
+        assert f"{total_steps} epochs of iterations" in finding.message
+        needed = min(max_epochs if end is None else end, max_epochs) - begin
+        assert finding.hint == (
+            f"set total_steps to at least {needed}, or leave it out (it is then end - begin)"
+        )
+
+
+@pytest.mark.parametrize(
     ("t_max", "begin", "end", "max_epochs"),
     [
         (100, 0, None, 200), (30, 0, 100, 100), (9, 0, 10, 10), (8, 0, 10, 10),

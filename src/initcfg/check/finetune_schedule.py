@@ -152,26 +152,38 @@ def _one_cycle_overrun(
 
     Built at step 0 and stepped after each epoch (iteration) ``g`` of the run with
     ``begin <= g < end``, it counts up to ``min(end - 1, length) - begin``. With
-    convert_to_iter_based the counts scale by the epoch's length; that last step passes
-    total_steps for every length exactly when it does for a length of one.
+    convert_to_iter_based, begin, end and total_steps are times the epoch's length L and
+    it steps after each iteration, up to ``min(end L - 1, length L) - begin L``: past
+    ``total_steps L`` for every L of two or more exactly when
+    ``total_steps < min(end, length) - begin`` (one step earlier than unconverted).
     """
     assert scheduler.total_steps is not None
     total = scheduler.total_steps
-    last = min(end - 1, length) - scheduler.begin
-    if last <= total:
-        return
-    when = (
-        "before the run ends"
-        if scheduler.convert_to_iter_based
-        else f"after {name[:-1]} {scheduler.begin + total + 1}"
-    )
+    stop = min(end - 1, length)
+    if scheduler.convert_to_iter_based:
+        needed = min(end, length) - scheduler.begin
+        if total >= needed:
+            return
+        when = "before the run ends"
+        raises = (
+            "ValueError('Tried to step N times. The specified number of total steps is "
+            f"M') there, counting in iterations ({total} epochs of iterations)"
+        )
+    else:
+        needed = stop - scheduler.begin
+        if needed <= total:
+            return
+        when = f"after {name[:-1]} {scheduler.begin + total + 1}"
+        raises = (
+            f"ValueError('Tried to step {total + 2} times. The specified number of total "
+            f"steps is {total}') there"
+        )
     yield place(
         tree, "IC302",
         f"OneCycleLR's total_steps={total} run out {when} while it still acts (until "
-        f"{name[:-1]} {min(end - 1, length)}): MMEngine raises ValueError('Tried to step "
-        f"{total + 2} times. The specified number of total steps is {total}') there",
+        f"{name[:-1]} {stop}): MMEngine raises {raises}",
         (*path, "total_steps"),
-        f"set total_steps to at least {last}, or leave it out (it is then end - begin)",
+        f"set total_steps to at least {needed}, or leave it out (it is then end - begin)",
     )
 
 
