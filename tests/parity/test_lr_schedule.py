@@ -658,3 +658,36 @@ def test_an_iteration_momentum_scheduler_is_not_checked_in_a_table_per_epoch() -
     plan = compile_train_plan(cfg, Toy())
     assert [d.code for d in plan.diagnostics] == ["IC464"]
     assert plan.lr is not None and plan.lr.granularity == "epoch"
+
+
+@pytest.mark.parametrize(
+    ("t_max", "begin", "end", "max_epochs"),
+    [(9, 0, 10, 10), (10, 0, 10, 10), (8, 0, 10, 10), (5, 2, 8, 12), (6, 2, 8, 12),
+     (11, 0, None, 12), (12, 0, None, 12)],
+)
+def test_validate_reports_a_converted_cosine_that_climbs_back_as_mmengine_steps_it(
+    t_max: int, begin: int, end: int | None, max_epochs: int
+) -> None:
+    # convert_to_iter_based: stepped after each iteration, the cosine passes its minimum
+    # within the last epoch already when T_max = min(end, max_epochs) - begin - 1.
+    from mmengine.optim.scheduler import CosineAnnealingLR
+
+    length = 4
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = CosineAnnealingLR.build_iter_from_epoch(
+        optimizer, T_max=t_max, begin=begin, end=max_epochs if end is None else end,
+        epoch_length=length)
+    used = []
+    for _ in range(max_epochs * length):
+        used.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    rises = any(later > earlier + 1e-12 for earlier, later in itertools.pairwise(used))
+    written = {"type": "CosineAnnealingLR", "T_max": t_max, "begin": begin,
+               "convert_to_iter_based": True, **({} if end is None else {"end": end})}
+    found = [d.code for d in initcfg.validate({
+        "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": max_epochs},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1}},
+        "param_scheduler": [written],
+    })]
+    assert ("IC328" in found) is rises, (used, found)

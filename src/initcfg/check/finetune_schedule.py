@@ -314,7 +314,11 @@ def check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[D
                     f"set {key} to {length - scheduler.begin}, or leave it out and set "
                     f"end to {length}",
                 )
-            elif key == "T_max" and min(scheduler.end, length) - 1 - scheduler.begin > steps:
+            elif key == "T_max" and min(scheduler.end, length) - scheduler.begin - (
+                # Stepped after each iteration, it passes its minimum within the last
+                # epoch already; stepped after each epoch, that epoch's lr is set before.
+                0 if scheduler.convert_to_iter_based else 1
+            ) > steps:
                 yield _cosine_climbs_back(tree, scheduler, path, steps, length, name)
 
 
