@@ -6,6 +6,7 @@ the first validation (IC334)."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,44 @@ def test_both_changed_train_and_are_quiet(tmp_path: Path) -> None:
         "data_preprocessor = dict(num_classes=5)\n",
     )
     assert [code for code, _ in found if code == "IC332"] == []
+
+
+@pytest.mark.parametrize(
+    ("train_cfg", "preprocessor", "fails"),
+    [
+        ({"augments": None}, {}, True),  # train_cfg is handed on whole: one-hot targets
+        ({"augments": [{"type": "Mixup", "alpha": 0.8}]}, {"batch_augments": None}, False),
+        (None, {}, False),
+    ],
+)
+def test_image_classifier_s_batch_augments_decide_one_hot_targets_as_for_ic332(
+    train_cfg: dict[str, Any] | None, preprocessor: dict[str, Any], fails: bool
+) -> None:
+    import_mmpretrain()
+    from mmpretrain.structures import DataSample
+
+    model = {
+        "type": "ImageClassifier",
+        "backbone": {"type": "ResNet", "depth": 18},
+        "neck": {"type": "GlobalAveragePooling"},
+        "head": {"type": "LinearClsHead", "num_classes": 5, "in_channels": 512,
+                 "loss": {"type": "LabelSmoothLoss", "label_smooth_val": 0.1,
+                          "mode": "original"}},
+        "train_cfg": train_cfg,
+        "data_preprocessor": {"type": "ClsDataPreprocessor", "num_classes": 1000,
+                              **preprocessor},
+    }
+    built = build_mmpretrain(copy.deepcopy(model))
+    samples = [DataSample().set_gt_label(label) for label in (0, 3)]
+    data = built.data_preprocessor({"inputs": [torch.rand(3, 32, 32) for _ in samples],
+                                    "data_samples": samples}, training=True)
+    if fails:
+        with pytest.raises(AssertionError, match="same shape"):
+            built(**data, mode="loss")
+    else:
+        built(**data, mode="loss")
+    found = [d.code for d in initcfg.validate({"model": model}) if d.code == "IC332"]
+    assert found == (["IC332"] if fails else [])
 
 
 RESNET18 = "resnet/resnet18_8xb32_in1k.py"  # its dataset base: Accuracy(topk=(1, 5))

@@ -211,9 +211,18 @@ class ConfigFacts:
         count = preprocessor.get("num_classes")
         if not isinstance(count, int) or isinstance(count, bool):
             return None
-        train_cfg = model.get("train_cfg")
-        augments = isinstance(train_cfg, Mapping) and bool(train_cfg.get("augments"))
-        if augments or preprocessor.get("batch_augments") or preprocessor.get("to_onehot"):
+        # Batch augments turn on one-hot targets. ImageClassifier passes its train_cfg
+        # on with setdefault('batch_augments', ...), TimmClassifier and
+        # HuggingFaceClassifier when it has 'augments', over the preprocessor's.
+        train_cfg, kind = model.get("train_cfg"), model.get("type")
+        augments = train_cfg.get("augments", _ABSENT) if isinstance(train_cfg, Mapping) else _ABSENT
+        given = augments is not _ABSENT
+        batch = train_cfg if given and augments not in ([], ()) else None
+        if "batch_augments" in preprocessor and (
+            not isinstance(kind, str) or kind.rpartition(".")[2] == "ImageClassifier" or not given
+        ):
+            batch = preprocessor["batch_augments"]
+        if batch or preprocessor.get("to_onehot"):
             return (*path, "num_classes"), count
         return None
 

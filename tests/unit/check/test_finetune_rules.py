@@ -980,6 +980,12 @@ def test_save_best_without_validation_is_reported(extra: dict[str, Any], reporte
         # no one-hot targets: the preprocessor's num_classes is not used for labels
         ({}, {"data_preprocessor": {"num_classes": 1000}}, False),
         ({"train_cfg": {"augments": []}}, {"data_preprocessor": {"num_classes": 1000}}, False),
+        # ImageClassifier hands its whole train_cfg on (setdefault('batch_augments')):
+        # augments=None still turns one-hot targets on, and a preprocessor's own
+        # batch_augments=None keeps them off.
+        ({"train_cfg": {"augments": None}}, {"data_preprocessor": {"num_classes": 1000}}, True),
+        ({"train_cfg": {"augments": [{"type": "Mixup", "alpha": 0.8}]},
+          "data_preprocessor": {"num_classes": 1000, "batch_augments": None}}, {}, False),
     ],
 )
 def test_one_hot_targets_of_another_class_count_than_the_head(
