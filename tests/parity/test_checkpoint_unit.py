@@ -69,6 +69,11 @@ def initcfg_finding(checkpoint: dict[str, Any]) -> list[tuple[str, str]]:
         (dict(interval=2), ["epoch_1.pth"], "saves only after the last iteration"),
         (dict(interval=1, by_epoch=True), ["epoch_1.pth"], "saves only after the last"),
         (dict(interval=2, save_last=False), [], "never saves one"),
+        # save_begin counts from the epoch's end too: the one epoch is 1, so save_begin
+        # 2 skips it and save_begin 1 saves it whatever the interval.
+        (dict(interval=1, save_last=False, save_begin=2), [], "never saves one"),
+        (dict(interval=3, save_last=False, save_begin=1), ["epoch_1.pth"],
+         "saves only after the last iteration"),
         # By iteration: every 2 iterations, as asked; nothing to report.
         (dict(interval=2, by_epoch=False), ["iter_2.pth", "iter_4.pth", "iter_6.pth"], None),
     ],

@@ -456,12 +456,13 @@ def check_checkpoint_unit(
         return  # by iteration, or no periodic checkpoint asked for
     written = "by_epoch" in hook.model_fields_set
     counted = "" if written else " (by_epoch defaults to true)"
-    # The one epoch ends after the last iteration: saved then if it is a multiple of the
-    # interval (interval=1) or as the last checkpoint.
+    # The one epoch ends after the last iteration: saved then as the last checkpoint, or
+    # if every_n_epochs holds for epoch 1, (1 - save_begin) % interval == 0 from 0 on.
+    periodic = hook.save_begin <= 1 and (1 - hook.save_begin) % hook.interval == 0
     saves = (
         "saves only after the last iteration, so a run that stops early leaves nothing to "
         "resume from"
-        if hook.save_last or hook.interval == 1
+        if hook.save_last or periodic
         else "never saves one (save_last is false)"
     )
     yield place(
