@@ -512,6 +512,15 @@ def check_dynamic_interval_items(tree: ConfigTree, facts: ConfigFacts) -> Iterat
     if facts.factory_model:
         return
     for index, item in facts.dynamic_interval_lists:
+        if index is None:
+            yield place(
+                tree, "IC302",
+                "dynamic_intervals is a tuple; MMEngine's train loop asserts that it is a "
+                "list of tuples (milestone, interval) and fails to build",
+                ("train_cfg", "dynamic_intervals"),
+                f"write it as a list: {list(item)!r}",
+            )
+            continue
         yield place(
             tree, "IC302",
             f"dynamic_intervals item {item} is a list; MMEngine's train loop asserts "

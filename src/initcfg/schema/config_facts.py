@@ -112,7 +112,7 @@ class ConfigFacts:
         yolox_switches: ``(index, num_last_epochs)`` of each MMDetection
             ``YOLOXModeSwitchHook`` in ``custom_hooks`` (15 when not written).
         dynamic_interval_lists: ``(index, item)`` of each ``train_cfg.dynamic_intervals``
-            item written as a list, not a tuple (the typed loop holds tuples either way).
+            item written as a list, not a tuple, or ``(None, value)`` for a tuple of them.
     """
 
     __slots__ = ("__dict__", "_data")
@@ -260,8 +260,10 @@ class ConfigFacts:
         return tuple(_hook_epochs(self._data, "YOLOXModeSwitchHook", "num_last_epochs", 15))
 
     @cached_property
-    def dynamic_interval_lists(self) -> tuple[tuple[int, list[Any]], ...]:
+    def dynamic_interval_lists(self) -> tuple[tuple[int | None, Any], ...]:
         items = _get(self._data, ("train_cfg", "dynamic_intervals"))
+        if isinstance(items, tuple):
+            return ((None, items),)  # MMEngine's loop asserts a *list* of tuples
         if not isinstance(items, list):
             return ()
         return tuple((index, item) for index, item in enumerate(items) if isinstance(item, list))

@@ -601,6 +601,15 @@ def test_dynamic_intervals_items_must_be_tuples_for_the_runner(tmp_path: Path) -
         "dynamic_intervals=[(10, 1)])\n"
     )
     assert initcfg.validate(python_config) == []
+    # a tuple of tuples is no list for is_list_of: the loop fails to build as well
+    with pytest.raises(AssertionError):
+        mmengine_utils.calc_dynamic_intervals(1, ((10, 1),))
+    python_config.write_text(python_config.read_text().replace("[(10, 1)]", "((10, 1),)"))
+    found = initcfg.validate(python_config)
+    assert [(d.code, d.path, d.line) for d in found] == [
+        ("IC302", "train_cfg.dynamic_intervals", 2)
+    ]
+    assert found[0].hint == "write it as a list: [(10, 1)]"
     # initcfg's own loop (a factory model) takes the lists YAML writes
     factory = yaml_config.read_text().replace("RetinaNet", "mymodel:build")
     yaml_config.write_text(factory)
