@@ -590,7 +590,7 @@ def test_whole_floats_as_step_counts_are_planned_like_mmengine() -> None:
         dict(type="LinearLR", start_factor=0.1, by_epoch=False, begin=0.0, end=4.0),
         dict(type="MultiStepLR", milestones=[2.0, 4], begin=1.0, convert_to_iter_based=True),
         dict(type="StepLR", step_size=2.0, gamma=0.5, end=6.0),
-        dict(type="CosineAnnealingLR", T_max=3.0, begin=2, end=6, convert_to_iter_based=True),
+        dict(type="CosineAnnealingLR", T_max=4.0, begin=2, end=6, convert_to_iter_based=True),
         dict(type="CosineRestartLR", periods=[3.0, 3], restart_weights=[1.0, 0.5],
              eta_min=1e-3, by_epoch=False),
     ]
