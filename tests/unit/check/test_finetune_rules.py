@@ -1039,28 +1039,28 @@ def test_a_head_left_at_the_base_s_class_count(
     assert [(d.code, d.path) for d in initcfg.validate(config)] == found
 
 
-def test_a_trackers_re_id_head_counts_identities_not_classes(tmp_path: Path) -> None:
-    (tmp_path / "base.py").write_text(
-        "model = dict(type='DeepSORT', detector=dict(roi_head=dict(bbox_head=dict(\n"
-        "    num_classes=80))), reid=dict(head=dict(num_classes=380)))\n"
-    )
+@pytest.mark.parametrize(
+    ("base", "child"),
+    [
+        # A tracker's re-ID head counts identities, not the detector's classes.
+        ("model = dict(type='DeepSORT', detector=dict(roi_head=dict(bbox_head=dict(\n"
+         "    num_classes=80))), reid=dict(head=dict(num_classes=380)))\n",
+         "model = dict(detector=dict(roi_head=dict(bbox_head=dict(num_classes=1))))\n"),
+        # MMPretrain's MultiTaskHead: each task head has its own label set, so a fine-tune
+        # that changes one task's classes keeps the other's rightly.
+        ("model = dict(type='ImageClassifier', head=dict(type='MultiTaskHead', task_heads=dict(\n"
+         "    species=dict(type='LinearClsHead', num_classes=10),\n"
+         "    indoor=dict(type='LinearClsHead', num_classes=2))))\n",
+         "model = dict(head=dict(task_heads=dict(species=dict(num_classes=5))))\n"),
+    ],
+    ids=["re-id head", "multi-task head"],
+)
+def test_heads_with_label_sets_of_their_own_are_left_out(
+    tmp_path: Path, base: str, child: str
+) -> None:
+    (tmp_path / "base.py").write_text(base)
     config = tmp_path / "child.py"
-    config.write_text("_base_ = ['./base.py']\n"
-                      "model = dict(detector=dict(roi_head=dict(bbox_head=dict(num_classes=1))))\n")
-    assert initcfg.validate(config) == []
-
-
-def test_the_tasks_of_a_multi_task_head_count_their_own_labels(tmp_path: Path) -> None:
-    # MMPretrain's MultiTaskHead: each task head has its own label set, so a fine-tune
-    # that changes one task's classes keeps the other's rightly.
-    (tmp_path / "base.py").write_text(
-        "model = dict(type='ImageClassifier', head=dict(type='MultiTaskHead', task_heads=dict(\n"
-        "    species=dict(type='LinearClsHead', num_classes=10),\n"
-        "    indoor=dict(type='LinearClsHead', num_classes=2))))\n"
-    )
-    config = tmp_path / "child.py"
-    config.write_text("_base_ = ['./base.py']\n"
-                      "model = dict(head=dict(task_heads=dict(species=dict(num_classes=5))))\n")
+    config.write_text("_base_ = ['./base.py']\n" + child)
     assert initcfg.validate(config) == []
 
 
