@@ -332,11 +332,9 @@ RUNNER_GROUPS: tuple[tuple[str, str, str], ...] = (
 
 
 def _check_runner_groups(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
-    written = facts.set_keys
-    if "model" not in written or "default_scope" not in written:
-        # A fragment (a schedule, a dataset) that another config completes, or a config
-        # for initcfg's own loop (factories), which takes these settings one by one.
+    if not facts.complete_runner_config:
         return
+    written = facts.set_keys
     for group in RUNNER_GROUPS:
         present = [key for key in group if key in written]
         if present and len(present) < len(group):

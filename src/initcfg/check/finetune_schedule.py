@@ -14,7 +14,7 @@ from initcfg.diagnostics import Diagnostic, KeyPath
 from initcfg.schema.config_facts import OWN_LOOP_VALIDATION, ConfigFacts
 
 if TYPE_CHECKING:
-    from initcfg.schema.finetune import FinetuneSettings, SchedulerBase
+    from initcfg.schema.finetune import FinetuneSettings, SchedulerBase, TrainLoop
     from initcfg.schema.schedulers import MultiStepLR, OneCycleLR, Scheduler
 
 __all__ = [
@@ -325,6 +325,15 @@ def check_schedulers(tree: ConfigTree, settings: FinetuneSettings) -> Iterator[D
 # ---------------------------------------------------------------- rule 2: validation
 
 
+def _run_length(tree: ConfigTree, loop: TrainLoop) -> Deferred:
+    """``the run has 12 epochs (train_cfg.max_epochs at cfg.py:3)``, made when shown."""
+    unit = "epochs" if loop.by_epoch else "iterations"
+    limit = "max_epochs" if loop.by_epoch else "max_iters"
+    return Deferred(
+        lambda: f"the run has {loop.length} {unit} ({where(tree, ('train_cfg', limit))})"
+    )
+
+
 def check_validation(
     tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
 ) -> Iterator[Diagnostic]:
@@ -340,10 +349,7 @@ def check_validation(
         # The Runner needs val_cfg; the dataloader and evaluator may come from a config
         # that completes this one (IC324 says when a Runner config lacks them).
         return
-    length = loop.length
-    unit = "epochs" if loop.by_epoch else "iterations"
-    limit = "max_epochs" if loop.by_epoch else "max_iters"
-    run = Deferred(lambda: f"the run has {length} {unit} ({where(tree, ('train_cfg', limit))})")
+    length, run = loop.length, _run_length(tree, loop)
     if loop.val_begin > length:
         yield place(
             tree, "IC308",
@@ -379,16 +385,15 @@ def check_switches(
     loop = settings.train_cfg
     if loop is None:
         return
-    length, unit = loop.length, ("epochs" if loop.by_epoch else "iterations")
-    limit = "max_epochs" if loop.by_epoch else "max_iters"
-    run = Deferred(lambda: f"the run has {length} {unit} ({where(tree, ('train_cfg', limit))})")
+    length, run = loop.length, _run_length(tree, loop)
+    unit = "epoch" if loop.by_epoch else "iteration"
     if facts.val_cfg:
         for index, (milestone, interval) in enumerate(loop.dynamic_intervals or ()):
             if milestone > length:
                 yield place(
                     tree, "IC330",
                     f"dynamic_intervals switches validation to every {interval} at "
-                    f"{unit[:-1]} {milestone} but {run}: the switch never happens",
+                    f"{unit} {milestone} but {run}: the switch never happens",
                     ("train_cfg", "dynamic_intervals", index, 0),
                     f"use a milestone of at most {length}, derived from max_epochs",
                 )
@@ -426,10 +431,9 @@ def check_best_without_validation(
     hook = settings.checkpoint
     if hook is None or hook.save_best is None or facts.factory_model:
         return
-    written = facts.set_keys
-    if "model" not in written or "default_scope" not in written:
+    if not facts.complete_runner_config:
         return
-    if {"val_dataloader", "val_cfg", "val_evaluator"} & written:
+    if {"val_dataloader", "val_cfg", "val_evaluator"} & facts.set_keys:
         return  # validates, or IC324 says the Runner cannot be built as written
     best = hook.save_best if isinstance(hook.save_best, str) else ", ".join(hook.save_best)
     yield place(

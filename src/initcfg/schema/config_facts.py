@@ -134,6 +134,14 @@ class ConfigFacts:
             key for key, value in self._data.items() if isinstance(key, str) and value is not None
         )
 
+    @property
+    def complete_runner_config(self) -> bool:
+        """The config sets ``model`` and ``default_scope``: one MMEngine's Runner builds as
+        it stands, not a fragment (a schedule, a dataset) that another config completes,
+        nor a config for initcfg's own loop (factories), which takes its settings one by
+        one."""
+        return {"model", "default_scope"} <= self.set_keys
+
     @cached_property
     def val_cfg(self) -> bool:
         return self._data.get("val_cfg") is not None
