@@ -491,11 +491,8 @@ def check_sampler_loop(
     """IC329: EpochBasedTrainLoop runs an epoch as ``for batch in dataloader``, which an
     endless sampler never finishes. initcfg's own loop (a factory ``model.type``) builds
     its own sampler, so only Runner configs are reported."""
-    loop, sampler = settings.train_cfg, facts.train_sampler
-    if loop is None or not loop.by_epoch or facts.factory_model or not isinstance(sampler, str):
-        return
-    name = sampler.rpartition(".")[2]
-    if name not in _ENDLESS_SAMPLERS:
+    loop, name = settings.train_cfg, facts.train_sampler
+    if loop is None or not loop.by_epoch or facts.factory_model or name not in _ENDLESS_SAMPLERS:
         return
     yield place(
         tree, "IC329",

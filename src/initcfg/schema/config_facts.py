@@ -222,12 +222,12 @@ class ConfigFacts:
         # Batch augments turn on one-hot targets. ImageClassifier passes its train_cfg
         # on with setdefault('batch_augments', ...), TimmClassifier and
         # HuggingFaceClassifier when it has 'augments', over the preprocessor's.
-        train_cfg, kind = model.get("train_cfg"), model.get("type")
+        train_cfg = model.get("train_cfg")
         augments = train_cfg.get("augments", _ABSENT) if isinstance(train_cfg, Mapping) else _ABSENT
         given = augments is not _ABSENT
         batch = train_cfg if given and augments not in ([], ()) else None
         if "batch_augments" in preprocessor and (
-            not isinstance(kind, str) or kind.rpartition(".")[2] == "ImageClassifier" or not given
+            _type_name(model) in (None, "ImageClassifier") or not given
         ):
             batch = preprocessor["batch_augments"]
         if batch or preprocessor.get("to_onehot"):
@@ -245,8 +245,7 @@ class ConfigFacts:
                 if isinstance(evaluator, list | tuple) else []
             )
             for path, entry in entries:
-                kind = entry.get("type") if isinstance(entry, Mapping) else None
-                if not isinstance(kind, str) or kind.rpartition(".")[2] != "Accuracy":
+                if _type_name(entry) != "Accuracy":
                     continue
                 topk = entry.get("topk")
                 written = list(topk) if isinstance(topk, list | tuple) else [topk]
@@ -297,10 +296,11 @@ class ConfigFacts:
         return self.value(("train_dataloader", "batch_size"))
 
     @cached_property
-    def train_sampler(self) -> Any:
-        """``train_dataloader.sampler.type`` as written (None: not written)."""
-        kind = _get(self._data, ("train_dataloader", "sampler", "type"))
-        return None if kind is _ABSENT else kind
+    def train_sampler(self) -> str | None:
+        """The class ``train_dataloader.sampler.type`` names, without a scope or module
+        prefix (None: not written as a string)."""
+        sampler = _get(self._data, ("train_dataloader", "sampler"))
+        return None if sampler is _ABSENT else _type_name(sampler)
 
     @property
     def load_from(self) -> Any:
@@ -326,9 +326,7 @@ def _hook_epochs(
     if not isinstance(hooks, list | tuple):
         return
     for index, hook in enumerate(hooks):
-        if not isinstance(hook, Mapping) or not isinstance(hook.get("type"), str):
-            continue
-        if hook["type"].rpartition(".")[2] != hook_type:
+        if _type_name(hook) != hook_type:
             continue
         value = hook.get(key, default)
         if isinstance(value, int) and not isinstance(value, bool):
@@ -555,12 +553,14 @@ def _pretrained_depths(node: Any, path: KeyPath) -> Iterator[tuple[KeyPath, int,
 
 def _is_pretrained(init_cfg: Any) -> bool:
     entries = init_cfg if isinstance(init_cfg, list | tuple) else [init_cfg]
-    return any(
-        isinstance(entry, Mapping)
-        and isinstance(entry.get("type"), str)
-        and entry["type"].rsplit(".", 1)[-1] in ("Pretrained", "PretrainedInit")
-        for entry in entries
-    )
+    return any(_type_name(entry) in ("Pretrained", "PretrainedInit") for entry in entries)
+
+
+def _type_name(entry: Any) -> str | None:
+    """The class name an entry's ``type`` names, without a scope or module prefix
+    (``mmdet.PipelineSwitchHook``); None for an entry with no string ``type``."""
+    kind = entry.get("type") if isinstance(entry, Mapping) else None
+    return kind.rpartition(".")[2] if isinstance(kind, str) else None
 
 
 # Moved verbatim from initcfg.check.registered.
