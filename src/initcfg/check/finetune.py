@@ -34,7 +34,7 @@ from initcfg.diagnostics import (
     edit_distance,
     suggest,
 )
-from initcfg.schema.config_facts import ConfigFacts
+from initcfg.schema.config_facts import MMCV1_REPLACEMENTS, ConfigFacts
 from initcfg.schema.config_facts import dataset_class_counts as dataset_class_counts
 from initcfg.schema.config_facts import num_classes_fields as num_classes_fields
 from initcfg.schema.document import Document, parse_finetune_document
@@ -286,30 +286,6 @@ def _check_top_level_keys(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diag
             )
 
 
-# Where MMEngine reads what each MMCV 1.x key set (schema.config_facts.mmcv1_keys).
-_MMCV1_PLACES: dict[str, str] = {
-    "lr_config": "param_scheduler (policy='step' is a MultiStepLR with milestones=step; "
-    "the warmup a LinearLR with by_epoch=False before it)",
-    "momentum_config": "param_scheduler (momentum schedulers such as CosineAnnealingMomentum)",
-    "optimizer_config": "optim_wrapper (grad_clip is optim_wrapper.clip_grad; fp16 is "
-    "type='AmpOptimWrapper')",
-    "checkpoint_config": "default_hooks.checkpoint = dict(type='CheckpointHook', ...)",
-    "log_config": "default_hooks.logger = dict(type='LoggerHook', ...)",
-    "resume_from": "load_from, with resume=True",
-    "auto_resume": "resume=True (with no load_from: the latest checkpoint in work_dir)",
-    "total_epochs": "train_cfg.max_epochs",
-    "workflow": "train_cfg.val_interval, with val_cfg, val_dataloader and val_evaluator",
-    "dist_params": "env_cfg.dist_cfg",
-    "cudnn_benchmark": "env_cfg.cudnn_benchmark",
-    "opencv_num_threads": "env_cfg.mp_cfg.opencv_num_threads",
-    "mp_start_method": "env_cfg.mp_cfg.mp_start_method",
-    "data": "train_dataloader, val_dataloader and test_dataloader (samples_per_gpu is "
-    "batch_size, workers_per_gpu num_workers)",
-    "evaluation": "train_cfg.val_interval, and val_evaluator for the metric",
-    "runner": "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=...)",
-    "fp16": "optim_wrapper = dict(type='AmpOptimWrapper', loss_scale=...)",
-    "optimizer": "optim_wrapper = dict(optimizer=...)",
-}
 
 
 def _check_mmcv1_keys(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
@@ -319,7 +295,7 @@ def _check_mmcv1_keys(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnost
             f"top-level key {key!r} is an MMCV 1.x setting that MMEngine reads nowhere: "
             "it is silently dropped",
             (key,),
-            f"in MMEngine this is {_MMCV1_PLACES[key]}",
+            f"in MMEngine this is {MMCV1_REPLACEMENTS[key]}",
         )
 
 

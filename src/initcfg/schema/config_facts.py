@@ -20,6 +20,7 @@ from initcfg.diagnostics import KeyPath
 
 __all__ = [
     "FINETUNE_VALUE_PATHS",
+    "MMCV1_REPLACEMENTS",
     "OWN_LOOP_VALIDATION",
     "ConfigFacts",
     "config_facts",
@@ -343,17 +344,38 @@ def _get(data: Any, path: KeyPath) -> Any:
     return node
 
 
-# Top-level settings of MMCV 1.x configs that MMEngine 0.10.7 reads nowhere (its Runner
-# takes param_scheduler, optim_wrapper, train_cfg, default_hooks, env_cfg, ...); no
-# MMEngine-era config uses these names for anything else.
-_MMCV1_ONLY = frozenset({
-    "lr_config", "momentum_config", "optimizer_config", "checkpoint_config", "log_config",
-    "resume_from", "auto_resume", "total_epochs", "workflow", "dist_params",
-    "cudnn_benchmark", "opencv_num_threads", "mp_start_method",
-})
+# MMEngine's Runner takes param_scheduler, optim_wrapper, train_cfg, default_hooks,
+# env_cfg, ... instead; the names outside _SHAPED_MMCV1 mean nothing else in its era.
+MMCV1_REPLACEMENTS: dict[str, str] = {
+    "lr_config": "param_scheduler (policy='step' is a MultiStepLR with milestones=step; "
+    "the warmup a LinearLR with by_epoch=False before it)",
+    "momentum_config": "param_scheduler (momentum schedulers such as CosineAnnealingMomentum)",
+    "optimizer_config": "optim_wrapper (grad_clip is optim_wrapper.clip_grad; fp16 is "
+    "type='AmpOptimWrapper')",
+    "checkpoint_config": "default_hooks.checkpoint = dict(type='CheckpointHook', ...)",
+    "log_config": "default_hooks.logger = dict(type='LoggerHook', ...)",
+    "resume_from": "load_from, with resume=True",
+    "auto_resume": "resume=True (with no load_from: the latest checkpoint in work_dir)",
+    "total_epochs": "train_cfg.max_epochs",
+    "workflow": "train_cfg.val_interval, with val_cfg, val_dataloader and val_evaluator",
+    "dist_params": "env_cfg.dist_cfg",
+    "cudnn_benchmark": "env_cfg.cudnn_benchmark",
+    "opencv_num_threads": "env_cfg.mp_cfg.opencv_num_threads",
+    "mp_start_method": "env_cfg.mp_cfg.mp_start_method",
+    "data": "train_dataloader, val_dataloader and test_dataloader (samples_per_gpu is "
+    "batch_size, workers_per_gpu num_workers)",
+    "evaluation": "train_cfg.val_interval, and val_evaluator for the metric",
+    "runner": "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=...)",
+    "fp16": "optim_wrapper = dict(type='AmpOptimWrapper', loss_scale=...)",
+    "optimizer": "optim_wrapper = dict(optimizer=...)",
+}
+"""Each MMCV 1.x top-level key that MMEngine 0.10.7 reads nowhere, and where MMEngine
+reads what it set (the hint IC326 gives)."""
 # Names that MMEngine-era Python configs also use as plain variables (`optimizer =
 # dict(...)` then `optim_wrapper = dict(optimizer=optimizer)`): MMCV 1.x settings only
-# when written in that era's shape.
+# when written in that era's shape (see _mmcv1_shaped).
+_SHAPED_MMCV1 = frozenset({"data", "evaluation", "runner", "fp16", "optimizer"})
+_MMCV1_ONLY = frozenset(MMCV1_REPLACEMENTS) - _SHAPED_MMCV1
 _DATA_KEYS = frozenset({"samples_per_gpu", "workers_per_gpu", "train", "val", "test"})
 _EVALUATION_KEYS = frozenset({"interval", "metric", "save_best", "start"})
 
