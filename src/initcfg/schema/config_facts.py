@@ -458,8 +458,11 @@ def dataset_class_counts(data: Mapping[str, Any]) -> Iterator[tuple[KeyPath, int
 
 # The depth a ResNet-family checkpoint is named for: torchvision://resnet50,
 # open-mmlab://resnet50_caffe, open-mmlab://resnext101_32x4d, res2net101_v1d_26w_4s,
-# resnet50_v1c, resnest50, mmpretrain's resnet18_8xb32_in1k_... downloads.
-_RESNET_NAME = re.compile(r"res(?:net|next|2net|nest)(?:_?v1[bcd])?(\d+)")
+# resnet50_v1c, resnest50, mmpretrain's resnet18_8xb32_in1k_... downloads, and the
+# resnet-50 / resnet_50 spellings of users' own files. A number that is no depth of the
+# family (resnext_32x4d's 32) names nothing.
+_RESNET_NAME = re.compile(r"res(?:net|next|2net|nest)(?:_?v1[bcd])?[-_]?(\d+)")
+_RESNET_DEPTHS = frozenset({18, 34, 50, 101, 152, 200, 269})
 
 
 def _pretrained_depths(node: Any, path: KeyPath) -> Iterator[tuple[KeyPath, int, int]]:
@@ -471,7 +474,9 @@ def _pretrained_depths(node: Any, path: KeyPath) -> Iterator[tuple[KeyPath, int,
                 if not _is_pretrained(entry) or not isinstance(entry.get("checkpoint"), str):
                     continue
                 named = _RESNET_NAME.search(os.path.basename(entry["checkpoint"]).lower())
-                if named is not None and int(named.group(1)) != depth:
+                if named is None or int(named.group(1)) not in _RESNET_DEPTHS:
+                    continue
+                if int(named.group(1)) != depth:
                     where = (*path, "init_cfg") + ((index,) if init_cfg is not entry else ())
                     yield (*where, "checkpoint"), depth, int(named.group(1))
         for key, value in node.items():

@@ -1102,6 +1102,14 @@ def test_top_k_accuracy_above_the_head_s_classes(evaluator: Any, found: list[Any
         ({"depth": 101, "init_cfg": {"type": "Pretrained",
                                      "checkpoint": "https://x/res2net101_v1d_26w_4s.pth"}}, []),
         ({"depth": 50, "init_cfg": {"type": "Pretrained", "checkpoint": "work_dirs/mine.pth"}}, []),
+        ({"depth": 101, "init_cfg": {"type": "Pretrained", "checkpoint": "ckpt/ResNet-50.pth"}},
+         ["model.backbone.init_cfg.checkpoint"]),
+        ({"depth": 18, "init_cfg": {"type": "Pretrained", "checkpoint": "w/resnet_34_in1k.pth"}},
+         ["model.backbone.init_cfg.checkpoint"]),
+        ({"depth": 50, "init_cfg": {"type": "Pretrained", "checkpoint": "w/resnet-50.pth"}}, []),
+        # 32 is resnext's cardinality, no depth: the name says nothing of the depth
+        ({"depth": 50, "init_cfg": {"type": "Pretrained", "checkpoint": "w/resnext_32x4d.pth"}},
+         []),
         ({"depth": 101, "init_cfg": {"type": "Normal", "layer": "Conv2d"}}, []),
     ],
 )
