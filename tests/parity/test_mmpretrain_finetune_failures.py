@@ -2,7 +2,8 @@
 num_classes in an MMPretrain config, each run in MMPretrain's own code beside what
 initcfg validate says of the config: one-hot targets of the data preprocessor's class
 count meet the head's in the loss (IC332), and top-5 accuracy meets a 3-class head at
-the first validation (IC334)."""
+the first validation (IC334), and a LabelSmoothLoss written for the base's classes meets
+the head's scores (IC336)."""
 
 from __future__ import annotations
 
@@ -23,18 +24,22 @@ from openmmlab import build_mmpretrain, import_mmpretrain, mmpretrain_config  # 
 SWIN = "swin_transformer/swin-tiny_16xb64_in1k.py"
 
 
-def _first_iteration(head_classes: int, preprocessor_classes: int) -> None:
+def _first_iteration(
+    head_classes: int, preprocessor_classes: int, loss_classes: int | None = None
+) -> None:
     """One train step of a small classifier set up as Swin-T's config sets it up."""
     import_mmpretrain()
     from mmpretrain.structures import DataSample
 
+    loss = {"type": "LabelSmoothLoss", "label_smooth_val": 0.1, "mode": "original"}
+    if loss_classes is not None:
+        loss["num_classes"] = loss_classes
     model = build_mmpretrain({
         "type": "ImageClassifier",
         "backbone": {"type": "ResNet", "depth": 18},
         "neck": {"type": "GlobalAveragePooling"},
         "head": {"type": "LinearClsHead", "num_classes": head_classes, "in_channels": 512,
-                 "loss": {"type": "LabelSmoothLoss", "label_smooth_val": 0.1,
-                          "mode": "original"}},
+                 "loss": loss},
         "train_cfg": {"augments": [{"type": "Mixup", "alpha": 0.8}]},
         "data_preprocessor": {"type": "ClsDataPreprocessor", "num_classes": preprocessor_classes},
     })
@@ -66,6 +71,29 @@ def test_both_changed_train_and_are_quiet(tmp_path: Path) -> None:
         "data_preprocessor = dict(num_classes=5)\n",
     )
     assert [code for code, _ in found if code == "IC332"] == []
+
+
+def test_a_smoothing_loss_left_at_the_base_s_classes_fails_and_is_ic336(tmp_path: Path) -> None:
+    with pytest.raises(AssertionError, match="num_classes should equal"):
+        _first_iteration(head_classes=5, preprocessor_classes=5, loss_classes=1000)
+    _first_iteration(head_classes=5, preprocessor_classes=5, loss_classes=5)
+    base = tmp_path / "smoothed.py"
+    base.write_text(
+        f"_base_ = [{str(mmpretrain_config(SWIN))!r}]\n"
+        "model = dict(head=dict(loss=dict(num_classes=1000)))\n"
+    )
+    config = tmp_path / "ft.py"
+    config.write_text(
+        "_base_ = ['./smoothed.py']\n"
+        "model = dict(head=dict(num_classes=5))\n"
+        "data_preprocessor = dict(num_classes=5)\n"
+    )
+    found = [(d.code, d.path) for d in initcfg.validate(config, fs_checks=False)]
+    assert ("IC336", "model.head.loss.num_classes") in found
+    assert [code for code, _ in found if code in ("IC332", "IC333")] == []
+    config.write_text(config.read_text().replace("num_classes=5))", "num_classes=5, "
+                                                 "loss=dict(num_classes=5)))"))
+    assert "IC336" not in [d.code for d in initcfg.validate(config, fs_checks=False)]
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
-"""The fine-tune rules over class counts (IC309, IC332, IC333, IC334): each head's
-``num_classes`` against the dataset's classes, the one-hot targets, the other heads and
-the top-k accuracy, as the config writes them (no model is built)."""
+"""The fine-tune rules over class counts (IC309, IC332, IC333, IC334, IC336): each
+head's ``num_classes`` against the dataset's classes, the one-hot targets, the other
+heads, the top-k accuracy and its label-smoothing loss, as the config writes them (no
+model is built)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def check_labels(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
     yield from _check_onehot_classes(tree, facts)
     yield from _check_heads_agree(tree, facts)
     yield from _check_accuracy_topk(tree, facts)
+    yield from _check_loss_classes(tree, facts)
 
 
 def _check_num_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
@@ -65,6 +67,8 @@ def _check_onehot_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diag
     for head_path, value in facts.num_classes:
         if head_path[: len(targets_path) - 1] == targets_path[:-1] or value == targets:
             continue
+        if head_path[-2:-1] == ("loss",):
+            continue  # a loss counts its head's scores, not the targets (IC336)
         yield place(
             tree, "IC332",
             f"{where(tree, head_path)} is {value} but the data preprocessor makes one-hot "
@@ -85,11 +89,13 @@ def _check_heads_agree(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnos
     if not facts.model_is_mapping or facts.dataset_classes or facts.open_vocabulary:
         return
     things = facts.num_things_classes
+    smoothing = {loss_path for _, (loss_path, _) in facts.loss_classes}  # IC336's
     heads = [
         (path, value) for path, value in facts.num_classes
         # A tracker's re-ID head counts identities; the task heads of MMPretrain's
         # MultiTaskHead each count a label set of their own.
         if value not in things and "reid" not in path and "task_heads" not in path
+        and path not in smoothing
     ]
     if len({value for _, value in heads}) < 2:
         return
@@ -139,4 +145,20 @@ def _check_accuracy_topk(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagn
             f"unavailable since the number of categories is {classes}') at {when}",
             topk_path,
             f"use topk values of at most {classes}, e.g. topk=(1,)",
+        )
+
+
+def _check_loss_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
+    """IC336: MMPretrain's LabelSmoothLoss asserts that its own ``num_classes`` is the
+    width of the scores, so a head changed to 5 classes over a loss written for 1000
+    fails at the first iteration, one-hot targets or not."""
+    for (head_path, head), (loss_path, loss) in facts.loss_classes:
+        yield place(
+            tree, "IC336",
+            f"{where(tree, loss_path)} is {loss} but its head scores {head} classes "
+            f"({where(tree, head_path)}): MMPretrain's LabelSmoothLoss asserts the two are "
+            "equal at the first iteration",
+            loss_path,
+            f"set num_classes={head} in the loss too, or leave it out (the loss then "
+            "takes the scores' width)",
         )

@@ -356,3 +356,16 @@ define(
     "{type: Pretrained, checkpoint: 'torchvision://resnet50'}",
     fix="Load the checkpoint of the depth you build (torchvision://resnet101).",
 )
+define(
+    "IC336", "error", "A label-smoothing loss counts other classes than its head",
+    why="MMPretrain's `LabelSmoothLoss` may write its own `num_classes`; it then asserts "
+    "at every call that the count equals the width of the head's scores. A fine-tune "
+    "that changes the head's `num_classes` and inherits a loss written for the base's "
+    "classes stops with an AssertionError at the first iteration, after the model, the "
+    "data and the checkpoint have been loaded.",
+    example="model:\n  head:\n    type: LinearClsHead\n    num_classes: 5\n"
+    "    in_channels: 512\n    loss: {type: LabelSmoothLoss, label_smooth_val: 0.1, "
+    "num_classes: 1000}",
+    fix="Set the loss's num_classes to the head's, or leave it out: without it the loss "
+    "takes the width of the scores.",
+)

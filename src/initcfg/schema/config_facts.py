@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeGuard
 
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import KeyPath
@@ -108,6 +108,8 @@ class ConfigFacts:
         accuracy_topk: ``(key path of topk, largest k)`` of each MMPretrain
             ``Accuracy`` metric of ``val_evaluator`` and ``test_evaluator`` that writes
             ``topk``.
+        loss_classes: ``(key path, value)`` of a head's ``num_classes`` and of its
+            MMPretrain ``LabelSmoothLoss``'s own, for each head where the two differ.
         pretrained_depths: ``(key path of the checkpoint, depth, depth in its name)`` of
             each module under ``model`` with an integer ``depth`` whose ``init_cfg``
             loads a ResNet-family checkpoint (``torchvision://resnet50``,
@@ -258,6 +260,10 @@ class ConfigFacts:
                 if ks:
                     found.append(((*path, "topk"), max(ks)))
         return tuple(found)
+
+    @cached_property
+    def loss_classes(self) -> tuple[tuple[tuple[KeyPath, int], tuple[KeyPath, int]], ...]:
+        return tuple(_loss_classes(self._data.get("model"), ("model",)))
 
     @cached_property
     def pretrained_depths(self) -> tuple[tuple[KeyPath, int, int], ...]:
@@ -485,6 +491,32 @@ def _pretrained_depths(node: Any, path: KeyPath) -> Iterator[tuple[KeyPath, int,
     elif isinstance(node, list | tuple):
         for index, value in enumerate(node):
             yield from _pretrained_depths(value, (*path, index))
+
+
+def _loss_classes(
+    node: Any, path: KeyPath
+) -> Iterator[tuple[tuple[KeyPath, int], tuple[KeyPath, int]]]:
+    if isinstance(node, Mapping):
+        head, loss = node.get("num_classes"), node.get("loss")
+        if (
+            _is_count(head)
+            and isinstance(loss, Mapping)
+            and _type_name(loss) == "LabelSmoothLoss"
+            and _is_count(loss.get("num_classes"))
+            and loss["num_classes"] != head
+        ):
+            yield ((*path, "num_classes"), head), ((*path, "loss", "num_classes"),
+                                                   loss["num_classes"])
+        for key, value in node.items():
+            if isinstance(key, str):
+                yield from _loss_classes(value, (*path, key))
+    elif isinstance(node, list | tuple):
+        for index, value in enumerate(node):
+            yield from _loss_classes(value, (*path, index))
+
+
+def _is_count(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_pretrained(init_cfg: Any) -> bool:

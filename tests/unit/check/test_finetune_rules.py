@@ -1119,3 +1119,53 @@ def test_a_pretrained_checkpoint_named_for_another_depth(
     config = {"model": {"type": "FasterRCNN", "backbone": {"type": "ResNet", **backbone}}}
     got = [d.path for d in initcfg.validate(config) if d.code == "IC335"]
     assert got == found
+
+
+SMOOTHED_HEAD = """model = dict(
+    type='ImageClassifier',
+    head=dict(type='LinearClsHead', num_classes=1000, in_channels=512,
+              loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, num_classes=1000)),
+)
+"""
+
+
+@pytest.mark.parametrize(
+    ("child", "found"),
+    [
+        # the head changed alone: the loss keeps the base's 1000 (at the base's line)
+        ("model = dict(head=dict(num_classes=5))\n",
+         [("IC336", "model.head.loss.num_classes", "base.py")]),
+        ("model = dict(head=dict(num_classes=5, loss=dict(num_classes=5)))\n", []),
+        # a loss that leaves num_classes out takes the scores' width
+        ("model = dict(head=dict(num_classes=5, loss=dict(_delete_=True, "
+         "type='LabelSmoothLoss', label_smooth_val=0.1)))\n", []),
+        ("model = dict(head=dict(num_classes=5, loss=dict(type='mmpretrain.LabelSmoothLoss')))\n",
+         [("IC336", "model.head.loss.num_classes", "base.py")]),
+        # another loss's num_classes is not LabelSmoothLoss's assertion
+        ("model = dict(head=dict(num_classes=5, loss=dict(_delete_=True, "
+         "type='CrossEntropyLoss', num_classes=1000)))\n", []),
+    ],
+)
+def test_a_label_smoothing_loss_written_for_the_base_s_classes(
+    tmp_path: Path, child: str, found: list[tuple[str, str, str]]
+) -> None:
+    (tmp_path / "base.py").write_text(SMOOTHED_HEAD)
+    config = tmp_path / "child.py"
+    config.write_text("_base_ = ['./base.py']\n" + child)
+    got = [(d.code, d.path, Path(d.file).name) for d in initcfg.validate(config)
+           if d.code.startswith("IC3")]
+    assert got == found
+
+
+def test_one_hot_targets_and_a_smoothing_loss_are_told_apart() -> None:
+    # The head and the targets agree; only the loss differs: IC336 at the loss, and
+    # no IC332 telling the preprocessor to count the loss's 1000.
+    model = {
+        "type": "ImageClassifier",
+        "data_preprocessor": {"num_classes": 5},
+        "train_cfg": {"augments": [{"type": "Mixup", "alpha": 0.2}]},
+        "heads": [{"type": "LinearClsHead", "num_classes": 5,
+                   "loss": {"type": "LabelSmoothLoss", "num_classes": 1000}}],
+    }
+    got = [(d.code, d.path) for d in initcfg.validate({"model": model})]
+    assert got == [("IC336", "model.heads[0].loss.num_classes")]
