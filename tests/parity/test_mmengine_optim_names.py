@@ -13,6 +13,7 @@ from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS, PARAM_
 from mmengine.registry import OPTIMIZERS as MM_OPTIMIZERS
 
 import initcfg
+from initcfg.plan.train_plan import build_optimizer
 from initcfg.schema.class_paths import OPTIMIZERS, SCHEDULERS
 
 # torch.optim.Optimizer, the abstract base: registered, but MMEngine cannot build it
@@ -48,6 +49,26 @@ def test_torch_adafactor_is_checked_as_torch_s_adafactor() -> None:
     config["optim_wrapper"]["optimizer"]["betas"] = (0.9, 0.99)
     found = [d for d in initcfg.validate(config) if d.code == "IC301"]
     assert len(found) == 1 and "'betas'" in found[0].message
+
+
+@pytest.mark.parametrize("scope", ["", "mmengine."])
+def test_a_plain_adafactor_is_transformers_s_not_torch_s(scope: str) -> None:
+    """MMEngine keeps the name `Adafactor` for transformers' optimizer (registered only
+    where transformers imports): torch's arguments are not its arguments, and the train
+    plan does not build torch's under that name."""
+    assert MM_OPTIMIZERS.get(scope + "Adafactor") is not torch.optim.Adafactor
+    config = _optimizer(scope + "Adafactor")
+    config["optim_wrapper"]["optimizer"].update(scale_parameter=False, relative_step=False)
+    assert [(d.code, d.message) for d in initcfg.validate(config)] == []
+    assert OPTIMIZERS.name(scope + "Adafactor") == "transformers.Adafactor"
+    plan = initcfg.compile_train_plan(config, torch.nn.Linear(2, 2))
+    assert [d.code for d in plan.diagnostics] == ["IC456"]  # not a torch.optim class
+    with pytest.raises(ValueError, match=r"not a torch\.optim class"):
+        build_optimizer(plan, torch.nn.Linear(2, 2))  # initcfg's loop refuses it
+    # torch's under its path and under MMEngine's name for it: its arguments are checked
+    for written in ("torch.optim.Adafactor", scope + "TorchAdafactor"):
+        config["optim_wrapper"]["optimizer"]["type"] = written
+        assert [d.code for d in initcfg.validate(config)] == ["IC301", "IC301"], written
 
 
 @pytest.mark.parametrize("scope", ["", "mmengine."])

@@ -36,7 +36,8 @@ define(
     "a near-miss (`SDG`, `MultiStepLr`) is usually a typo. An imported class "
     "(`from torch.optim import AdamW`) is checked as its name; one that its module "
     "lacks fails to import. MMEngine's own names are known: `TorchAdafactor` (torch's "
-    "Adafactor) and `ZeroRedundancyOptimizer`.",
+    "Adafactor) and `ZeroRedundancyOptimizer`; a plain `Adafactor` is transformers' "
+    "optimizer there, whose arguments initcfg does not check.",
     example="optim_wrapper:\n  optimizer: {type: SDG, lr: 0.01}",
     fix="Use the torch.optim / MMEngine name, or make sure your project registers it.",
 )

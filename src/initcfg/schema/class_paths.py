@@ -61,14 +61,23 @@ class ClassPaths:
             class's registry name.
     """
 
-    __slots__ = ("aliases", "modules", "paths")
+    __slots__ = ("aliases", "foreign", "modules", "paths")
 
-    def __init__(self, paths: dict[str, str], aliases: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        paths: dict[str, str],
+        aliases: dict[str, str] | None = None,
+        foreign: dict[str, str] | None = None,
+    ) -> None:
         self.paths = paths
         self.modules = frozenset(path.rpartition(".")[0] for path in paths)
         # Registry names MMEngine gives a modelled class besides its own
         # (`TorchAdafactor` for torch.optim.Adafactor).
         self.aliases = aliases or {}
+        # Registry names that MMEngine gives another package's class although a
+        # modelled class has the same name (`Adafactor` is transformers' optimizer):
+        # read as that class's path, which initcfg cannot check.
+        self.foreign = foreign or {}
 
     def __repr__(self) -> str:
         return f"ClassPaths({sorted(self.modules)})"
@@ -88,6 +97,8 @@ class ClassPaths:
         if written.count(".") > 1:
             return TypeName(written, elsewhere=True)
         bare = written.removeprefix(_MMENGINE_SCOPE)
+        if bare in self.foreign:
+            return TypeName(self.foreign[bare], elsewhere=True)
         return TypeName(self.aliases.get(bare, bare))
 
     def misplaced(self, written: str) -> str | None:
@@ -118,8 +129,9 @@ OPTIMIZERS = ClassPaths(
         **{f"{module}.{name}": name for name, module in OPTIMIZER_MODULES.items()},
     },
     # MMEngine 0.10.7 registers torch's Adafactor under this name, keeping `Adafactor`
-    # for transformers' optimizer.
+    # for transformers' optimizer (registered only where transformers is installed).
     aliases={"TorchAdafactor": "Adafactor"},
+    foreign={"Adafactor": "transformers.Adafactor"},
 )
 """``torch.optim`` and the public torch modules that define its optimizers."""
 
