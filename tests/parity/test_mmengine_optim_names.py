@@ -4,6 +4,8 @@ a dotted path is told exactly when MMEngine's registry cannot resolve it."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 import mmengine.optim  # noqa: F401 - registers MMEngine's and torch's classes
@@ -59,16 +61,58 @@ def test_a_plain_adafactor_is_transformers_s_not_torch_s(scope: str) -> None:
     assert MM_OPTIMIZERS.get(scope + "Adafactor") is not torch.optim.Adafactor
     config = _optimizer(scope + "Adafactor")
     config["optim_wrapper"]["optimizer"].update(scale_parameter=False, relative_step=False)
-    assert [(d.code, d.message) for d in initcfg.validate(config)] == []
+    # transformers is not installed here: MMEngine has no Adafactor at all (below)
+    assert _ic304(config) == [
+        f"optimizer type '{scope}Adafactor' comes from transformers: MMEngine registers it "
+        "only where that package is installed, and it is not installed here"
+    ]
+    assert [d.code for d in initcfg.validate(config)] == ["IC304"]  # no IC301
     assert OPTIMIZERS.name(scope + "Adafactor") == "transformers.Adafactor"
     plan = initcfg.compile_train_plan(config, torch.nn.Linear(2, 2))
-    assert [d.code for d in plan.diagnostics] == ["IC456"]  # not a torch.optim class
+    assert [d.code for d in plan.diagnostics] == ["IC304", "IC456"]  # not torch.optim's
     with pytest.raises(ValueError, match=r"not a torch\.optim class"):
         build_optimizer(plan, torch.nn.Linear(2, 2))  # initcfg's loop refuses it
     # torch's under its path and under MMEngine's name for it: its arguments are checked
     for written in ("torch.optim.Adafactor", scope + "TorchAdafactor"):
         config["optim_wrapper"]["optimizer"]["type"] = written
         assert [d.code for d in initcfg.validate(config)] == ["IC301", "IC301"], written
+
+
+@pytest.mark.parametrize(
+    ("name", "package"),
+    [("Lion", "lion_pytorch"), ("DAdaptAdam", "dadaptation"), ("DAdaptSGD", "dadaptation"),
+     ("bnb_Adam", "bitsandbytes"), ("PagedAdamW8bit", "bitsandbytes"),
+     ("Adafactor", "transformers")],
+)
+def test_an_optimizer_of_a_package_not_installed_is_told_so(
+    name: str, package: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MMEngine registers these only where their package imports; none is installed
+    here, so MMEngine's registry has none of them, and validate says which package."""
+    assert importlib.util.find_spec(package) is None
+    assert name not in MM_OPTIMIZERS.module_dict
+    told = _ic304(_optimizer(name))
+    assert len(told) == 1 and f"comes from {package}:" in told[0]
+    # The package installed (found on the path): MMEngine would register the name.
+    (tmp_path / package).mkdir()
+    (tmp_path / package / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    assert _ic304(_optimizer(name)) == []
+
+
+def test_a_project_optimizer_named_like_a_package_s_is_the_project_s(tmp_path: Path) -> None:
+    for project in ("plain", "registers"):
+        (tmp_path / project).mkdir()
+        (tmp_path / project / "c.yaml").write_text(
+            "optim_wrapper:\n  optimizer: {type: Mine8bit, lr: 0.1}\n"
+        )
+    (tmp_path / "registers" / "pyproject.toml").write_text(
+        '[tool.initcfg]\nextra-optimizers = ["Mine8bit"]\n'
+    )
+    told = initcfg.validate(tmp_path / "plain" / "c.yaml")
+    assert ["bitsandbytes" in d.message for d in told] == [True]
+    assert initcfg.validate(tmp_path / "registers" / "c.yaml") == []
 
 
 @pytest.mark.parametrize("scope", ["", "mmengine."])

@@ -37,7 +37,10 @@ define(
     "(`from torch.optim import AdamW`) is checked as its name; one that its module "
     "lacks fails to import. MMEngine's own names are known: `TorchAdafactor` (torch's "
     "Adafactor) and `ZeroRedundancyOptimizer`; a plain `Adafactor` is transformers' "
-    "optimizer there, whose arguments initcfg does not check.",
+    "optimizer there, whose arguments initcfg does not check. MMEngine also registers "
+    "`Adafactor`, `Lion`, the `DAdapt*` and bitsandbytes' optimizers (`AdamW8bit`, "
+    "`bnb_Adam`), each only where its package is installed: one whose package is not "
+    "installed where validate runs is told with the package to install.",
     example="optim_wrapper:\n  optimizer: {type: SDG, lr: 0.01}",
     fix="Use the torch.optim / MMEngine name, or make sure your project registers it.",
 )

@@ -31,6 +31,7 @@ __all__ = [
     "SCHEDULERS",
     "ClassPaths",
     "TypeName",
+    "optimizer_package",
 ]
 
 class TypeName(NamedTuple):
@@ -134,6 +135,31 @@ OPTIMIZERS = ClassPaths(
     foreign={"Adafactor": "transformers.Adafactor"},
 )
 """``torch.optim`` and the public torch modules that define its optimizers."""
+
+# The optimizers MMEngine 0.10.7 registers from other packages, each only where that
+# package imports (mmengine/optim/optimizer/builder.py), by the name read here: the
+# package's import name and pip name.
+_PACKAGE_OPTIMIZERS = {
+    "transformers.Adafactor": ("transformers", "transformers"),
+    "Lion": ("lion_pytorch", "lion-pytorch"),
+    "DAdaptAdaGrad": ("dadaptation", "dadaptation"),
+    "DAdaptAdam": ("dadaptation", "dadaptation"),
+    "DAdaptSGD": ("dadaptation", "dadaptation"),
+}
+_BITSANDBYTES = ("bitsandbytes", "bitsandbytes")
+
+
+def optimizer_package(name: str) -> tuple[str, str] | None:
+    """The package MMEngine registers optimizer ``name`` (as :meth:`ClassPaths.name`
+    reads it) from, as ``(import name, pip name)``; None for torch's, MMEngine's own and
+    any other. bitsandbytes' names are its own (``Adam8bit``, ``PagedAdamW32bit``) or,
+    where torch has the name, ``bnb_`` and torch's (``bnb_Adam``)."""
+    if name in _PACKAGE_OPTIMIZERS:
+        return _PACKAGE_OPTIMIZERS[name]
+    if name.startswith("bnb_") or name.endswith(("8bit", "32bit")):
+        return _BITSANDBYTES
+    return None
+
 
 MMENGINE_OPTIMIZERS = frozenset({"ZeroRedundancyOptimizer"})
 """The optimizers MMEngine 0.10.7 registers itself, beside torch's; the schema does not

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib.util import find_spec
 from typing import Any
 
 from pydantic import (
@@ -20,6 +21,7 @@ from initcfg.schema.class_paths import (
     OPTIM_WRAPPERS,
     OPTIMIZERS,
     SCHEDULERS,
+    optimizer_package,
 )
 from initcfg.schema.finetune_settings import (
     AutoScaleLR,
@@ -249,6 +251,17 @@ class _Parser:
                 (*path, "type"),
                 did_you_mean(name, known),
             )
+        elif (package := optimizer_package(name)) is not None and not _registered(
+            written, self.extra_optimizers
+        ):
+            if find_spec(package[0]) is None:
+                self.report(
+                    "IC304",
+                    f"optimizer type {written!r} comes from {package[0]}: MMEngine registers "
+                    "it only where that package is installed, and it is not installed here",
+                    (*path, "type"),
+                    f"pip install {package[1]} where the config trains",
+                )
         elif (
             accepted is None
             and not read.elsewhere  # a class MMEngine imports from a module unseen here
