@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from initcfg.check.settings import Settings, fails, project_settings
+from initcfg.check.settings import Settings, fails, project_lookups_kept, project_settings
 from initcfg.check.validate import check_tree
 from initcfg.config.bases import package_roots_kept
 from initcfg.config.files import MAX_CONFIG_BYTES, read_regular_file
@@ -176,7 +176,7 @@ def validate_paths(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with package_roots_kept():
+        with package_roots_kept(), project_lookups_kept():
             for index, file in enumerate(files):
                 if index % _COLLECT_EVERY == _COLLECT_EVERY - 1:
                     gc.collect(1)

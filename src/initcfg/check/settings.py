@@ -8,11 +8,12 @@ pyproject.toml, and the rest of the table still applies.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -185,14 +186,37 @@ def check_selector(selector: str) -> str | None:
     )
 
 
-@lru_cache(maxsize=256)
-def _real_folder(folder: str) -> str:
-    # Configs of one run share a few folders: each is resolved once (one lookup per
-    # folder, like _pyproject_for's), the config file itself checked for a link.
-    return os.path.realpath(folder)
+# Set while project_lookups_kept() is active: folder -> (real folder, pyproject.toml).
+_kept_lookups: dict[str, tuple[str, str | None]] | None = None
 
 
-@lru_cache(maxsize=256)
+@contextlib.contextmanager
+def project_lookups_kept() -> Iterator[None]:
+    """Within the block, each folder's real path and nearest pyproject.toml are looked
+    up once: the configs of one run share a few folders. Outside it every call looks
+    again, so a long-lived caller sees a pyproject.toml created since its last call."""
+    global _kept_lookups
+    outer = _kept_lookups
+    if outer is None:
+        _kept_lookups = {}
+    try:
+        yield
+    finally:
+        _kept_lookups = outer
+
+
+def _project_folder(folder: str) -> tuple[str, str | None]:
+    """The real path of a config's folder, and the pyproject.toml nearest to it."""
+    kept = _kept_lookups
+    if kept is not None and folder in kept:
+        return kept[folder]
+    real = os.path.realpath(folder)
+    found = (real, _pyproject_for(real))
+    if kept is not None:
+        kept[folder] = found
+    return found
+
+
 def _pyproject_for(directory: str) -> str | None:
     folder = directory
     while True:
@@ -395,14 +419,13 @@ def project_settings(config_file: str | None) -> ProjectSettings:
     working directory for a config given as a mapping). Never raises."""
     try:
         if not config_file:
-            start = os.getcwd()
+            found = _pyproject_for(os.getcwd())
         elif os.path.islink(config_file):
-            start = os.path.dirname(os.path.realpath(config_file))
+            found = _pyproject_for(os.path.dirname(os.path.realpath(config_file)))
         else:
-            start = _real_folder(os.path.dirname(os.path.abspath(config_file)))
+            _, found = _project_folder(os.path.dirname(os.path.abspath(config_file)))
     except (OSError, ValueError):
         return ProjectSettings()
-    found = _pyproject_for(start)
     if found is None:
         return ProjectSettings()
     pyproject = Path(found)

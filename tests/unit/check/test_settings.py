@@ -257,3 +257,31 @@ def test_broken_toml_is_placed_where_tomllib_stopped(
     [problem] = [d for d in validate(config) if d.code == "IC007"]
     assert (problem.line, problem.column) == (line, column)
     assert f"at line {line}, column {column}" in problem.message
+
+
+def test_a_pyproject_created_or_removed_between_two_calls_is_seen(tmp_path: Path) -> None:
+    # A long-lived caller (a notebook, an editor integration) validates, then adds the
+    # project's settings: the second call reads them, and a third without them again.
+    config = tmp_path / "configs" / "c.yaml"
+    config.parent.mkdir()
+    config.write_text(TWO_PROBLEMS)
+    assert codes(validate(config)) == ["IC115", "IC105"]
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.initcfg]\nignore = ["IC115"]\n')
+    assert codes(validate(config)) == ["IC105"]
+    nearer = tmp_path / "configs" / "pyproject.toml"
+    nearer.write_text('[tool.initcfg]\nignore = ["IC105"]\n')
+    assert codes(validate(config)) == ["IC115"]
+    nearer.unlink()
+    pyproject.unlink()
+    assert codes(validate(config)) == ["IC115", "IC105"]
+
+
+def test_a_run_applies_its_folder_s_pyproject_to_every_file(tmp_path: Path) -> None:
+    from initcfg.check.run import validate_paths
+
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(TWO_PROBLEMS)
+    (tmp_path / "pyproject.toml").write_text('[tool.initcfg]\nignore = ["IC115"]\n')
+    result = validate_paths([str(tmp_path)])
+    assert codes(result.diagnostics) == ["IC105", "IC105"]
