@@ -5,6 +5,8 @@ a dotted path is told exactly when MMEngine's registry cannot resolve it."""
 from __future__ import annotations
 
 import importlib.util
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +177,14 @@ def test_the_abstract_base_is_told_as_such(type_: str) -> None:
         f"optimizer type {type_!r} is torch's abstract base class: MMEngine registers it, "
         "but building it fails (it takes no lr)"
     ]
+
+
+def test_a_package_imported_without_a_spec_counts_as_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # importlib.util.find_spec raises ValueError for a module made at run time; it is
+    # importable, so MMEngine would register its optimizer.
+    made = types.ModuleType("lion_pytorch")
+    made.__spec__ = None
+    monkeypatch.setitem(sys.modules, "lion_pytorch", made)
+    assert _ic304(_optimizer("Lion")) == []

@@ -254,7 +254,7 @@ class _Parser:
         elif (package := optimizer_package(name)) is not None and not _registered(
             written, self.extra_optimizers
         ):
-            if find_spec(package[0]) is None:
+            if not _installed(package[0]):
                 self.report(
                     "IC304",
                     f"optimizer type {written!r} comes from {package[0]}: MMEngine registers "
@@ -562,6 +562,13 @@ def _momentum_problem(scheduler: str, wrapper: Any) -> str | None:
     if accepted is None or "momentum" in accepted or "betas" in accepted:
         return None
     return repr(written)
+
+
+def _installed(package: str) -> bool:
+    try:  # found, not imported
+        return find_spec(package) is not None
+    except ValueError:  # imported already, by a module made at run time (no spec)
+        return True
 
 
 def _registered(name: str, names: frozenset[str]) -> bool:
