@@ -25,8 +25,9 @@ define(
 define(
     "IC303", "error", "A fine-tune setting lacks a required argument",
     why="MMEngine raises KeyError or TypeError when it builds the loop, optimizer or "
-    "scheduler (train_cfg without type or by_epoch, MultiStepLR without milestones, a "
-    "decay_mult without optimizer.weight_decay).",
+    "scheduler (train_cfg without type or by_epoch, MultiStepLR without milestones, an "
+    "optim_wrapper without optimizer). A decay_mult without optimizer.weight_decay is "
+    "IC451.",
     example="param_scheduler:\n  - {type: MultiStepLR, gamma: 0.1}",
     fix="Add the argument the message names.",
 )

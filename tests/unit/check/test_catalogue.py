@@ -84,6 +84,26 @@ def test_the_docs_name_codes_with_their_catalogue_severity() -> None:
             assert severity[code] == level, f"{doc.name}: {code} is {severity[code]}"
 
 
+_IC303_CASES = {
+    "train_cfg without type or by_epoch": "train_cfg = dict(max_epochs=2)",
+    "MultiStepLR without milestones": "param_scheduler = [dict(type='MultiStepLR')]",
+    "an optim_wrapper without optimizer": "optim_wrapper = dict(type='OptimWrapper')",
+}
+
+
+def test_ic303_lists_only_cases_that_validate_reports_as_ic303(tmp_path: Path) -> None:
+    # Its explanation listed "a decay_mult without optimizer.weight_decay" too, which
+    # validate and the planner report as IC451: one problem, one code.
+    rule = get_rule("IC303")
+    assert rule is not None
+    listed = rule.why.split("(", 1)[1].split(")", 1)[0]
+    assert [case.strip() for case in listed.split(",")] == list(_IC303_CASES)
+    for case, text in _IC303_CASES.items():
+        config = tmp_path / "case.py"
+        config.write_text(text + "\n")
+        assert [d.code for d in validate(config)] == ["IC303"], case
+
+
 def test_a_decay_multiplier_without_weight_decay_is_ic451_from_validate_too(
     tmp_path: Path,
 ) -> None:
