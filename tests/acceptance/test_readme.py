@@ -92,3 +92,26 @@ def test_every_command_section_names_exactly_the_options_the_command_has() -> No
         assert options - mentioned == set(), f"{name.group(1)}: not in the README"
         assert mentioned - every_option == set(), f"{name.group(1)}: in the README, not the CLI"
     assert seen == set(main.list_commands(context))
+
+
+def test_the_pkg_base_paragraph_names_the_dicts_that_get_the_scope(tmp_path: Path) -> None:
+    # It said "every inherited dict with a `type`": MMEngine (and the loader) give
+    # `_scope_` only to the outermost ones, so `model.backbone` has none.
+    import initcfg
+
+    text = (REPO / "README.md").read_text()
+    paragraph = text.split("With a `pkg::` base", 1)[1].split("\n\n", 1)[0]
+    shown = re.search(r"\(`([\w.]+)` gets it, `([\w.]+)` inside it\s+does not\)", paragraph)
+    assert shown is not None, paragraph
+    config = tmp_path / "child.py"
+    config.write_text("_base_ = ['mmpretrain::resnet/resnet18_8xb32_in1k.py']\n")
+    merged = initcfg.load_config(config).to_dict()
+
+    def at(path: str) -> dict[str, object]:
+        value = merged
+        for key in path.split("."):
+            value = value[key]
+        return value
+
+    assert "type" in at(shown.group(1)) and at(shown.group(1))["_scope_"] == "mmpretrain"
+    assert "type" in at(shown.group(2)) and "_scope_" not in at(shown.group(2))
