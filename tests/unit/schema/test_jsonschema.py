@@ -234,6 +234,24 @@ def test_readme_warns_that_editors_read_yaml_1_2_where_mmengine_reads_1_1(
     assert "yaml.yamlVersion" in editors and "YAML 1.1" in editors
 
 
+def test_readme_names_the_code_validate_gives_a_yaml_1_1_string_number(
+    config_validator: jsonschema.Draft202012Validator,
+) -> None:
+    # The README showed `lr: 1e-3` with IC105: lr is no init_cfg argument (the schema
+    # does not see it) and validate reports a string lr as IC302.
+    editors = (REPO / "README.md").read_text().partition("## Editors")[2].partition("\n## ")[0]
+    shown = re.search(r"`(\w+): ([\w.-]+)` is a number where MMEngine reads the string\s+"
+                      r"`'([\w.-]+)'` \((IC\d{3}) from `initcfg validate`\)", editors)
+    assert shown is not None
+    key, number, string, code = shown.groups()
+    assert yaml.safe_load(f"{key}: {number}") == {key: string}
+    entry = {"type": "Normal", "layer": "Linear", key: string}
+    config = {"model": {"type": "M", "init_cfg": entry}}
+    assert [d.code for d in initcfg_validate(config)] == [code]
+    as_yaml_1_2 = {"model": {"type": "M", "init_cfg": {**entry, key: float(number)}}}
+    assert config_validator.is_valid(as_yaml_1_2)
+
+
 @pytest.mark.parametrize("child_init_cfg", [
     {"val": 2},
     {"_delete_": True, "type": "Kaiming", "layer": "Conv2d"},
