@@ -168,3 +168,41 @@ def test_config_loading_md_lists_exactly_the_builtins_the_evaluator_calls() -> N
     text = (REPO / "docs" / "config-loading.md").read_text()
     listed = text.split("calls to these pure builtins: `", 1)[1].split("`", 1)[0]
     assert set(listed.split()) == set(SAFE_BUILTINS)
+
+
+def _help_statuses(args: list[str]) -> set[str]:
+    shown = CliRunner().invoke(main, [*args, "--help"]).output
+    return set(re.findall(r"\b\d{1,3}\b", shown.split("Exit status:", 1)[1].split("\n\n", 1)[0]))
+
+
+@pytest.mark.parametrize(("args", "doc", "section"), [
+    (["validate"], "README.md", "### `initcfg validate"),
+    (["plan"], "docs/plans.md", "From the command line:"),
+    (["plan", "init"], "docs/plans.md", "From the command line:"),
+])
+def test_help_lists_the_exit_statuses_the_docs_give(
+    args: list[str], doc: str, section: str
+) -> None:
+    # --help of validate and plan left out 130 (Ctrl-C), which the docs list.
+    text = (REPO / doc).read_text().split(section, 1)[1]
+    sentence = re.search(r"Exit status:(.*?)\.\s", text, re.S)
+    assert sentence is not None
+    assert _help_statuses(args) == set(re.findall(r"\b\d{1,3}\b", sentence.group(1)))
+
+
+def test_every_help_that_lists_exit_statuses_names_the_interrupt() -> None:
+    # The README: "130 stopped by Ctrl-C (as every `initcfg` command)".
+    assert "130 stopped by Ctrl-C (as every `initcfg` command)" in (REPO / "README.md").read_text()
+    lists = []
+    for name in main.list_commands(click.Context(main)):
+        command = main.get_command(click.Context(main), name)
+        assert command is not None
+        subs = command.list_commands(click.Context(command)) if isinstance(
+            command, click.Group) else []
+        for args in [[name], *([name, sub] for sub in subs)]:
+            shown = CliRunner().invoke(main, [*args, "--help"]).output
+            if "Exit status:" in shown:
+                lists.append(" ".join(args))
+                assert "130" in _help_statuses(args), args
+    commands = {"validate", "plan", "plan init", "plan train", "finetune-summary", "train"}
+    assert commands <= set(lists)

@@ -28,7 +28,8 @@ def finetune_summary(
     """Show what CONFIG changes relative to its _base_ in the fine-tune settings:
     epochs, lr, optimizer, load_from, num_classes, schedulers, with source locations.
 
-    Exit status: 0 no errors, 1 errors found in the config, 2 the file cannot be read.
+    Exit status: 0 no errors, 1 errors found in the config, 2 the file cannot be read,
+    130 stopped by Ctrl-C.
     """
     from initcfg.check.finetune_summary import render_summary_text, summarize_finetune_file
     from initcfg.check.render import render_text

@@ -122,7 +122,7 @@ _HELP = """Plan CONFIG before it runs: the init plan (plan init) or the training
     every option of both.
 
     Exit status: 0 no errors, 1 the plan has errors (nothing was applied),
-    2 usage, the config or the model cannot be loaded.
+    2 usage, the config or the model cannot be loaded, 130 stopped by Ctrl-C.
     """
 
 _ALIAS = "initcfg.plan.alias"
@@ -177,7 +177,7 @@ def plan_init_command(**options: Any) -> None:
     """Compile the init plan of CONFIG for the model FACTORY builds and print it.
 
     Exit status: 0 no errors, 1 the plan has errors (nothing was applied),
-    2 usage, the config or the model cannot be loaded.
+    2 usage, the config or the model cannot be loaded, 130 stopped by Ctrl-C.
     """
     _plan(**options)
 
@@ -189,7 +189,7 @@ def plan_train_command(**options: Any) -> None:
     """Show the training plan of CONFIG: parameter groups, lr table, load_from map.
 
     Exit status: 0 no errors, 1 the plan has errors, 2 usage, the config or the model
-    cannot be loaded.
+    cannot be loaded, 130 stopped by Ctrl-C.
     """
     _plan(train_plan=True, **options)
 

@@ -119,7 +119,8 @@ def validate_command(
     """Check config files (directories are walked for .py, .yaml, .yml and .json).
 
     Exit status: 0 nothing at the fail-on severity, 1 findings at it (errors by
-    default), 2 a path, a file or the settings could not be read.
+    default), 2 a path, a file or the settings could not be read, 130 stopped by
+    Ctrl-C.
     """
     settings = Settings(
         frozenset(extra_layers),
