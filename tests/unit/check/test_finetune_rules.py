@@ -20,7 +20,7 @@ import initcfg
 from initcfg.check.finetune import check_finetune
 from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
-from initcfg.diagnostics import Location, get_rule
+from initcfg.diagnostics import Location, all_rules, get_rule
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples" / "finetune"
@@ -62,8 +62,10 @@ def _assert_reports(
 
 
 def test_every_fine_tune_rule_has_a_failing_and_a_passing_example() -> None:
+    # docs/finetune.md says so of every rule; IC319-IC324 were left out of this set,
+    # and IC324 had no example.
     reported = {code for path in _examples() for code, _ in _expected(path)}
-    defined = {f"IC3{number:02d}" for number in (*range(1, 19), *range(25, 36))}
+    defined = {rule.code for rule in all_rules() if rule.code.startswith("IC3")}
     assert defined <= reported
     assert sum(1 for path in _examples() if not _expected(path)) >= 5
 
