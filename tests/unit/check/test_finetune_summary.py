@@ -147,3 +147,22 @@ def test_a_loaded_config_says_so_in_json() -> None:
     payload = json.loads(CliRunner().invoke(finetune_summary, [str(RECIPE), "--format", "json"])
                          .output)
     assert payload["loaded"] is True
+
+
+def test_finetune_md_describes_the_json_of_a_config_that_does_not_load(tmp_path: Path) -> None:
+    # It said "no `changes`", where the object has the key, empty.
+    import re
+
+    import yaml
+
+    text = (REPO / "docs" / "finetune.md").read_text()
+    keys = re.search(r"`--format json` prints one object `\{([\w, ]+)\}`", text)
+    facts = re.search(r"only its loading errors \(`([^`]+)`, `([^`]+)`\)", text)
+    assert keys is not None and facts is not None
+    config = tmp_path / "broken.py"
+    config.write_text("x = (\n")
+    payload = json.loads(CliRunner().invoke(finetune_summary, [str(config), "--format", "json"])
+                         .output)
+    assert list(payload) == [key.strip() for key in keys.group(1).split(",")]
+    for fact in facts.groups():
+        assert yaml.safe_load(fact).items() <= payload.items(), fact
