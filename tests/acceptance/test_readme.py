@@ -115,3 +115,38 @@ def test_the_pkg_base_paragraph_names_the_dicts_that_get_the_scope(tmp_path: Pat
 
     assert "type" in at(shown.group(1)) and at(shown.group(1))["_scope_"] == "mmpretrain"
     assert "type" in at(shown.group(2)) and "_scope_" not in at(shown.group(2))
+
+
+def test_the_configuration_sample_is_settings_initcfg_reads(tmp_path: Path) -> None:
+    # Every key and value of the README's [tool.initcfg] sample is read (no IC007-IC009:
+    # its own `select` would hide an IC008 from validate) and means what its comments say.
+    from initcfg.check.settings import project_settings
+
+    text = (REPO / "README.md").read_text()
+    section = text.split("\n## Configuration\n", 1)[1]
+    sample = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert sample is not None and "[tool.initcfg]" in sample.group(1)
+    (tmp_path / "pyproject.toml").write_text(sample.group(1))
+    config = tmp_path / "configs" / "model_ft.py"
+    config.parent.mkdir()
+    config.write_text("model = dict(type='M')\n")
+    settings = project_settings(str(config))
+    assert [d.code for d in settings.diagnostics] == []
+    assert settings.extra_layers == {"ConvModule", "DeformConv2dPack"}
+    assert settings.extra_optimizers == {"LARS", "Lamb"}
+    assert settings.extra_schedulers == {"MyWarmupLR"}
+    assert (settings.select, settings.ignore, settings.fail_on) == (
+        {"IC1", "IC3"}, {"IC311"}, "warning")
+    assert len(settings.per_file_ignores) == 2
+
+
+def test_the_editors_sample_is_a_config_validate_passes(tmp_path: Path) -> None:
+    import initcfg
+
+    text = (REPO / "README.md").read_text()
+    section = text.split("\n## Editors\n", 1)[1]
+    sample = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert sample is not None and sample.group(1).startswith("# yaml-language-server:")
+    config = tmp_path / "config.yaml"
+    config.write_text(sample.group(1))
+    assert initcfg.validate(config, strict=True) == []
