@@ -158,6 +158,8 @@ def test_every_repository_path_the_docs_give_exists() -> None:
     for doc in [*DOCS, *sorted((REPO / "examples").rglob("README.md"))]:
         for path in re.findall(r"(?<![\w/.])((?:tests|benchmarks|scripts|examples|schema|src)"
                                r"/[\w./-]*\w)", doc.read_text()):
+            if path.endswith(".pth"):
+                continue  # a checkpoint a command in the docs writes, never committed
             assert (REPO / path).exists() or (REPO / "src" / "initcfg" / path).exists(), (
                 f"{doc.name} names {path}")
 
