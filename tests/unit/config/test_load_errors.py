@@ -113,6 +113,38 @@ def test_syntax_error_in_a_base(write: WriteFile, mmengine: MMEngineLoad) -> Non
     assert str(base) in tree.files
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("model = dict(type='X', backbone=dict(depth=50,\n    depth=101))\n", 2, 5),
+        ("x = sorted([3, 1], key=None, key=None)\n", 1, 30),
+        # Python refuses the file before any of it runs: no ZeroDivisionError first
+        ("x = dict(a=1 / 0, a=2)\n", 1, 19),
+        ("x = list((1,), a=1 / 0, a=2)\n", 1, 25),
+    ],
+)
+def test_a_keyword_written_twice_in_a_call_fails_as_python_compiling_it(
+    write: WriteFile, mmengine: MMEngineLoad, text: str, line: int, column: int
+) -> None:
+    # ast.parse, which the evaluator reads, accepts f(a=1, a=2); Python's compiler,
+    # and so MMEngine, refuses the file. The last value used to win silently.
+    path = write("c.py", text)
+    with pytest.raises(SyntaxError, match="keyword argument repeated"):
+        mmengine(path)
+    problem = _only(load_tree(path), "IC207")
+    assert "SyntaxError: keyword argument repeated" in problem.message
+    assert (problem.line, problem.column) == (line, column)
+
+
+def test_a_keyword_repeated_through_a_spread_fails_at_run_time(
+    write: WriteFile, mmengine: MMEngineLoad
+) -> None:
+    path = write("c.py", "x = dict(a=1, **dict(a=2))\n")
+    with pytest.raises(TypeError, match="multiple values"):
+        mmengine(path)
+    assert "TypeError: got multiple values" in _only(load_tree(path), "IC207").message
+
+
 def test_syntax_error_in_a_yaml_base(write: WriteFile) -> None:
     base = write("base.yaml", "model:\n  depth: [1, 2\n")
     path = write("c.py", "_base_ = './base.yaml'\n")

@@ -42,6 +42,8 @@ class CallsMixin(EvaluatorBase):
     """Evaluates calls."""
 
     def _arguments(self, node: ast.Call) -> tuple[list[Any], dict[str, Any], dict[str, Any]]:
+        if len(node.keywords) > 1:
+            _refuse_repeated_keyword(node)  # before any argument runs, as Python does
         args: list[Any] = []
         for arg in node.args:
             if isinstance(arg, ast.Starred):
@@ -216,21 +218,28 @@ class CallsMixin(EvaluatorBase):
         return result
 
     def _keyword_dict(self, node: ast.Call) -> dict[Any, Any]:
-        """``dict(a=1, b=...)``, the bulk of every config, built in one pass. (Python
-        refuses a repeated keyword at parse time, so no key can come twice.)"""
+        """``dict(a=1, b=...)``, the bulk of every config, built in one pass. A keyword
+        written twice is counted after the pass: Python refuses it when it compiles the
+        file (ast.parse does not)."""
         out: dict[Any, Any] = self.mine({})
         locations: dict[Key, Location] = {}
         refused: Any = None
-        for keyword in node.keywords:
-            value_node = keyword.value
-            if type(value_node) is ast.Constant:
-                value = value_node.value
-            else:
-                value = self.expr(value_node)
-                if refused is None and isinstance(value, _NOT_DATA):
-                    refused = value
-            out[keyword.arg] = value
-            locations[keyword.arg] = self.loc(keyword)  # type: ignore[index]
+        try:
+            for keyword in node.keywords:
+                value_node = keyword.value
+                if type(value_node) is ast.Constant:
+                    value = value_node.value
+                else:
+                    value = self.expr(value_node)
+                    if refused is None and isinstance(value, _NOT_DATA):
+                        refused = value
+                out[keyword.arg] = value
+                locations[keyword.arg] = self.loc(keyword)  # type: ignore[index]
+        except (EvalFailure, Unsafe):
+            _refuse_repeated_keyword(node)  # Python refuses the file before running it
+            raise
+        if len(out) != len(node.keywords):
+            _refuse_repeated_keyword(node)
         if refused is not None:
             raise Unsafe(node, f"passing {refused!r} to a call")
         if out:
@@ -359,3 +368,15 @@ def _dotted(node: ast.expr) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def _refuse_repeated_keyword(node: ast.Call) -> None:
+    """Fail as Python does when it compiles ``f(a=1, a=2)``: a SyntaxError, so MMEngine
+    cannot load the file (ast.parse, which the evaluator reads, accepts it)."""
+    written: set[str] = set()
+    for keyword in node.keywords:
+        if keyword.arg is None:
+            continue
+        if keyword.arg in written:
+            raise EvalFailure(keyword, f"SyntaxError: keyword argument repeated: {keyword.arg}")
+        written.add(keyword.arg)
