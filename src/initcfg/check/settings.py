@@ -47,6 +47,16 @@ FailOn = Literal["error", "warning", "info"]
 # selection may hide them.
 ALWAYS_REPORTED = frozenset({"IC001", "IC002", "IC007", "IC009"})
 
+
+def _beyond_selection(item: Diagnostic) -> bool:
+    """A problem that ``select`` does not hide, though ``ignore`` may: the load's own
+    errors (IC0xx, IC2xx: the config, or part of it, was not loaded as MMEngine loads it,
+    so the selected checks did not see it) and a [tool.initcfg] key initcfg does not
+    read (IC008: a misspelt setting that the selection would otherwise keep quiet)."""
+    if item.code == "IC008":
+        return True
+    return item.severity == "error" and item.code.startswith(("IC0", "IC2"))
+
 # The keys of [tool.initcfg] and what each holds.
 SETTINGS_KEYS: dict[str, str] = {
     "extra-layers": "a list of class names",
@@ -133,7 +143,7 @@ class ProjectSettings:
         if item.code in ALWAYS_REPORTED:
             return True
         select = settings.select if settings.select is not None else self.select
-        if select is not None and not _matches(item.code, select):
+        if select is not None and not _matches(item.code, select) and not _beyond_selection(item):
             return False
         if _matches(item.code, settings.ignore | self.ignore):
             return False

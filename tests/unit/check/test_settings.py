@@ -285,3 +285,40 @@ def test_a_run_applies_its_folder_s_pyproject_to_every_file(tmp_path: Path) -> N
     (tmp_path / "pyproject.toml").write_text('[tool.initcfg]\nignore = ["IC115"]\n')
     result = validate_paths([str(tmp_path)])
     assert codes(result.diagnostics) == ["IC105", "IC105"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "code"),
+    [
+        ("c.py", "x = open('f')\n", "IC201"),  # the evaluator refuses it: nothing checked
+        ("c.py", "_base_ = ['./absent.py']\n", "IC202"),
+        ("c.py", "model = dict(a=1, a=2)\n", "IC207"),
+        ("c.py", "filename = 'x'\n", "IC213"),
+        ("c.yaml", "a: 1\na: 2\n", "IC003"),
+    ],
+)
+def test_a_selection_does_not_hide_that_a_config_was_not_loaded(
+    tmp_path: Path, name: str, text: str, code: str
+) -> None:
+    config = tmp_path / name
+    config.write_text(text)
+    assert codes(validate(config, select=["IC3"])) == [code]
+    assert codes(validate(config, select=["IC3"], ignore=[code])) == []  # asked for
+
+
+def test_a_selection_does_not_hide_a_misspelt_setting(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.initcfg]\nselect = ["IC1", "IC3"]\nextra_layers = ["ConvModule"]\n'
+    )
+    config = tmp_path / "c.yaml"
+    config.write_text(TWO_PROBLEMS)
+    # IC008 for extra_layers (extra-layers meant); the IC1 findings stay selected
+    assert sorted(codes(validate(config))) == ["IC008", "IC105", "IC115"]
+
+
+def test_a_selection_still_hides_the_load_s_warnings(tmp_path: Path) -> None:
+    (tmp_path / "base.py").write_text("a = 1\n")
+    config = tmp_path / "c.py"
+    config.write_text("_base_ = ['./base.py']\nb = dict(_delete_=True, x=1)\n")
+    assert codes(validate(config)) == ["IC212"]
+    assert codes(validate(config, select=["IC3"])) == []
