@@ -3,7 +3,7 @@ num_classes in an MMPretrain config, each run in MMPretrain's own code beside wh
 initcfg validate says of the config: one-hot targets of the data preprocessor's class
 count meet the head's in the loss (IC332), and top-5 accuracy meets a 3-class head at
 the first validation (IC334), and a LabelSmoothLoss written for the base's classes meets
-the head's scores (IC336)."""
+the head's scores (IC340)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_both_changed_train_and_are_quiet(tmp_path: Path) -> None:
     assert [code for code, _ in found if code == "IC332"] == []
 
 
-def test_a_smoothing_loss_left_at_the_base_s_classes_fails_and_is_ic336(tmp_path: Path) -> None:
+def test_a_smoothing_loss_left_at_the_base_s_classes_fails_and_is_ic340(tmp_path: Path) -> None:
     with pytest.raises(AssertionError, match="num_classes should equal"):
         _first_iteration(head_classes=5, preprocessor_classes=5, loss_classes=1000)
     _first_iteration(head_classes=5, preprocessor_classes=5, loss_classes=5)
@@ -89,11 +89,11 @@ def test_a_smoothing_loss_left_at_the_base_s_classes_fails_and_is_ic336(tmp_path
         "data_preprocessor = dict(num_classes=5)\n"
     )
     found = [(d.code, d.path) for d in initcfg.validate(config, fs_checks=False)]
-    assert ("IC336", "model.head.loss.num_classes") in found
+    assert ("IC340", "model.head.loss.num_classes") in found
     assert [code for code, _ in found if code in ("IC332", "IC333")] == []
     config.write_text(config.read_text().replace("num_classes=5))", "num_classes=5, "
                                                  "loss=dict(num_classes=5)))"))
-    assert "IC336" not in [d.code for d in initcfg.validate(config, fs_checks=False)]
+    assert "IC340" not in [d.code for d in initcfg.validate(config, fs_checks=False)]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The fine-tune rules over class counts (IC309, IC332, IC333, IC334, IC336): each
+"""The fine-tune rules over class counts (IC309, IC332, IC333, IC334, IC340): each
 head's ``num_classes`` against the dataset's classes, the one-hot targets, the other
 heads, the top-k accuracy and its label-smoothing loss, as the config writes them (no
 model is built)."""
@@ -68,7 +68,7 @@ def _check_onehot_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diag
         if head_path[: len(targets_path) - 1] == targets_path[:-1] or value == targets:
             continue
         if head_path[-2:-1] == ("loss",):
-            continue  # a loss counts its head's scores, not the targets (IC336)
+            continue  # a loss counts its head's scores, not the targets (IC340)
         yield place(
             tree, "IC332",
             f"{where(tree, head_path)} is {value} but the data preprocessor makes one-hot "
@@ -89,7 +89,7 @@ def _check_heads_agree(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnos
     if not facts.model_is_mapping or facts.dataset_classes or facts.open_vocabulary:
         return
     things = facts.num_things_classes
-    smoothing = {loss_path for _, (loss_path, _) in facts.loss_classes}  # IC336's
+    smoothing = {loss_path for _, (loss_path, _) in facts.loss_classes}  # IC340's
     heads = [
         (path, value) for path, value in facts.num_classes
         # A tracker's re-ID head counts identities; the task heads of MMPretrain's
@@ -149,12 +149,12 @@ def _check_accuracy_topk(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagn
 
 
 def _check_loss_classes(tree: ConfigTree, facts: ConfigFacts) -> Iterator[Diagnostic]:
-    """IC336: MMPretrain's LabelSmoothLoss asserts that its own ``num_classes`` is the
+    """IC340: MMPretrain's LabelSmoothLoss asserts that its own ``num_classes`` is the
     width of the scores, so a head changed to 5 classes over a loss written for 1000
     fails at the first iteration, one-hot targets or not."""
     for (head_path, head), (loss_path, loss) in facts.loss_classes:
         yield place(
-            tree, "IC336",
+            tree, "IC340",
             f"{where(tree, loss_path)} is {loss} but its head scores {head} classes "
             f"({where(tree, head_path)}): MMPretrain's LabelSmoothLoss asserts the two are "
             "equal at the first iteration",

@@ -362,7 +362,7 @@ define(
     fix="Load the checkpoint of the depth you build (torchvision://resnet101).",
 )
 define(
-    "IC336", "error", "A label-smoothing loss counts other classes than its head",
+    "IC340", "error", "A label-smoothing loss counts other classes than its head",
     why="MMPretrain's `LabelSmoothLoss` may write its own `num_classes`; it then asserts "
     "at every call that the count equals the width of the head's scores. A fine-tune "
     "that changes the head's `num_classes` and inherits a loss written for the base's "

@@ -1136,13 +1136,13 @@ SMOOTHED_HEAD = """model = dict(
     [
         # the head changed alone: the loss keeps the base's 1000 (at the base's line)
         ("model = dict(head=dict(num_classes=5))\n",
-         [("IC336", "model.head.loss.num_classes", "base.py")]),
+         [("IC340", "model.head.loss.num_classes", "base.py")]),
         ("model = dict(head=dict(num_classes=5, loss=dict(num_classes=5)))\n", []),
         # a loss that leaves num_classes out takes the scores' width
         ("model = dict(head=dict(num_classes=5, loss=dict(_delete_=True, "
          "type='LabelSmoothLoss', label_smooth_val=0.1)))\n", []),
         ("model = dict(head=dict(num_classes=5, loss=dict(type='mmpretrain.LabelSmoothLoss')))\n",
-         [("IC336", "model.head.loss.num_classes", "base.py")]),
+         [("IC340", "model.head.loss.num_classes", "base.py")]),
         # another loss's num_classes is not LabelSmoothLoss's assertion
         ("model = dict(head=dict(num_classes=5, loss=dict(_delete_=True, "
          "type='CrossEntropyLoss', num_classes=1000)))\n", []),
@@ -1160,7 +1160,7 @@ def test_a_label_smoothing_loss_written_for_the_base_s_classes(
 
 
 def test_one_hot_targets_and_a_smoothing_loss_are_told_apart() -> None:
-    # The head and the targets agree; only the loss differs: IC336 at the loss, and
+    # The head and the targets agree; only the loss differs: IC340 at the loss, and
     # no IC332 telling the preprocessor to count the loss's 1000.
     model = {
         "type": "ImageClassifier",
@@ -1170,4 +1170,4 @@ def test_one_hot_targets_and_a_smoothing_loss_are_told_apart() -> None:
                    "loss": {"type": "LabelSmoothLoss", "num_classes": 1000}}],
     }
     got = [(d.code, d.path) for d in initcfg.validate({"model": model})]
-    assert got == [("IC336", "model.heads[0].loss.num_classes")]
+    assert got == [("IC340", "model.heads[0].loss.num_classes")]
