@@ -18,7 +18,10 @@ define(
     "whose end is not after its begin, also one that sets no end and begins at or after "
     "the run's length, which the Runner gives it as end; LinearLR factors outside "
     "[0, 1]), or when it is stepped (a OneCycleLR whose total_steps run out while it "
-    "still acts), or the value is meaningless (max_epochs <= 0, a negative T_max).",
+    "still acts; MMDetection's LearningRateDecayOptimizerConstructor given a decay_type "
+    "other than layer_wise or stage_wise, or a backbone that is not a ConvNeXt, when it "
+    "builds the optimizer wrapper), or the value is meaningless (max_epochs <= 0, a "
+    "negative T_max).",
     example="optim_wrapper:\n  optimizer: {type: SGD, lr: 0.01, momentum: 1.5}",
     fix="Use a value in the range the message names.",
 )
@@ -26,8 +29,9 @@ define(
     "IC303", "error", "A fine-tune setting lacks a required argument",
     why="MMEngine raises KeyError or TypeError when it builds the loop, optimizer or "
     "scheduler (train_cfg without type or by_epoch, MultiStepLR without milestones, an "
-    "optim_wrapper without optimizer). A decay_mult without optimizer.weight_decay is "
-    "IC451.",
+    "optim_wrapper without optimizer, a paramwise_cfg for MMDetection's "
+    "LearningRateDecayOptimizerConstructor without num_layers or decay_rate). A "
+    "decay_mult without optimizer.weight_decay is IC451.",
     example="param_scheduler:\n  - {type: MultiStepLR, gamma: 0.1}",
     fix="Add the argument the message names.",
 )
@@ -48,11 +52,21 @@ define(
 define(
     "IC305", "warning", "A paramwise_cfg key is ignored",
     why="MMEngine's DefaultOptimWrapperConstructor reads only its known keys with "
-    "`.get`; a misspelt one (`bias_lr_mul`) silently changes nothing.",
+    "`.get`; a misspelt one (`bias_lr_mul`) silently changes nothing. The layer-decay "
+    "constructors read fewer: MMPretrain's LearningRateDecayOptimWrapperConstructor "
+    "reads layer_decay_rate, custom_keys and the bias, norm and flat decay multipliers, "
+    "and sets each group's lr from the layer depth after copying a custom key's options "
+    "(its `lr_mult` does nothing); MMDetection's LearningRateDecayOptimizerConstructor "
+    "reads num_layers, decay_rate and decay_type alone (`custom_keys` does nothing), "
+    "the usual case being a fine-tune of its ConvNeXt configs that adds custom_keys to "
+    "the paramwise_cfg it inherits. A zero bias, norm or flat decay multiplier is not "
+    "reported for MMDetection's: it gives those parameters no weight decay anyway.",
     example="optim_wrapper:\n  optimizer: {type: SGD, lr: 0.01}\n"
     "  paramwise_cfg: {bias_lr_mul: 2.0}",
     fix="Use one of custom_keys, bias_lr_mult, bias_decay_mult, norm_decay_mult, "
-    "dwconv_decay_mult, flat_decay_mult, dcn_offset_lr_mult, bypass_duplicate.",
+    "dwconv_decay_mult, flat_decay_mult, dcn_offset_lr_mult, bypass_duplicate; with a "
+    "layer-decay constructor, one of the keys it reads, or MMEngine's default "
+    "constructor (`_delete_=True` on optim_wrapper) for per-key lr multipliers.",
 )
 define(
     "IC306", "warning", "A MultiStepLR milestone is never reached",

@@ -29,6 +29,7 @@ from initcfg.schema.finetune_settings import (
     FinetuneSettings,
     Randomness,
 )
+from initcfg.schema.layer_decay import layer_decay_constructor, layer_decay_problems
 from initcfg.schema.loops import (
     EpochBasedTrainLoop,
     IterBasedTrainLoop,
@@ -385,6 +386,13 @@ class _Parser:
         paramwise = None
         if cfg.get("paramwise_cfg") is not None:
             paramwise = self.paramwise_cfg(cfg["paramwise_cfg"], (*path, "paramwise_cfg"), default)
+        decay = layer_decay_constructor(constructor)
+        if decay is not None and isinstance(cfg.get("paramwise_cfg", {}) or {}, Mapping):
+            backbone = self.tree.get(("model", "backbone", "type"))
+            for code, message, where, hint in layer_decay_problems(
+                decay, cfg.get("paramwise_cfg"), backbone, path
+            ):
+                self.report(code, message, where, hint)
         clip = None
         if cfg.get("clip_grad") is not None:
             clip_cfg = self.mapping(cfg["clip_grad"], (*path, "clip_grad"), "clip_grad")
