@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from initcfg.check.finetune_ema import check_ema_hooks
 from initcfg.check.finetune_labels import check_labels
 from initcfg.check.finetune_places import fmt, place, where
 from initcfg.check.finetune_schedule import (
@@ -423,6 +424,7 @@ def check_finetune(
         found.extend(check_best_without_validation(tree, settings, facts))
         found.extend(check_sampler_loop(tree, settings, facts))
         found.extend(check_switches(tree, settings, facts))
+    found.extend(check_ema_hooks(tree, settings, facts))
     found.extend(check_labels(tree, facts))
     found.extend(_check_pretrained_depth(tree, facts))
     if settings is not None:

@@ -17,11 +17,12 @@ define(
     "[0, 1), betas outside [0, 1), eps <= 0, nesterov without momentum, a scheduler "
     "whose end is not after its begin, also one that sets no end and begins at or after "
     "the run's length, which the Runner gives it as end; LinearLR factors outside "
-    "[0, 1]), or when it is stepped (a OneCycleLR whose total_steps run out while it "
-    "still acts; MMDetection's LearningRateDecayOptimizerConstructor given a decay_type "
-    "other than layer_wise or stage_wise, or a backbone that is not a ConvNeXt, when it "
-    "builds the optimizer wrapper), or the value is meaningless (max_epochs <= 0, a "
-    "negative T_max).",
+    "[0, 1]), when training starts (an EMAHook momentum outside (0, 1), or a "
+    "begin_epoch or begin_iter past the run, which it asserts; MMDetection's "
+    "LearningRateDecayOptimizerConstructor given a decay_type other than layer_wise or "
+    "stage_wise, or a backbone that is not a ConvNeXt, when it builds the optimizer "
+    "wrapper), or when it is stepped (a OneCycleLR whose total_steps run out while it "
+    "still acts), or the value is meaningless (max_epochs <= 0, a negative T_max).",
     example="optim_wrapper:\n  optimizer: {type: SGD, lr: 0.01, momentum: 1.5}",
     fix="Use a value in the range the message names.",
 )
@@ -374,6 +375,18 @@ define(
     example="model:\n  backbone:\n    type: ResNet\n    depth: 101\n    init_cfg: "
     "{type: Pretrained, checkpoint: 'torchvision://resnet50'}",
     fix="Load the checkpoint of the depth you build (torchvision://resnet101).",
+)
+define(
+    "IC336", "warning", "An EMA momentum that keeps almost none of the average",
+    why="MMEngine's EMAHook averages with `average = (1 - momentum) * average + momentum "
+    "* current` (ExponentialMovingAverage and its subclasses MomentumAnnealingEMA, "
+    "MMDetection's ExpMomentumEMA, MMPretrain's CosineEMA), so its momentum is small "
+    "(OpenMMLab's configs use 4e-5 to 5e-4). A momentum above 0.5 is usually the decay "
+    "of timm's or YOLOv5's EMA (0.9998) carried over: the average then keeps 0.0002 of "
+    "itself per update, the EMA model is the current model, and the checkpoint and the "
+    "validation it is used for gain nothing. MMEngine only logs a warning.",
+    example="custom_hooks:\n  - {type: EMAHook, momentum: 0.9998}",
+    fix="Write 1 - decay: momentum=0.0002 for a decay of 0.9998.",
 )
 define(
     "IC340", "error", "A label-smoothing loss counts other classes than its head",

@@ -17,6 +17,7 @@ from typing import Any, TypeGuard
 
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import KeyPath
+from initcfg.schema.ema_hooks import EmaHook, ema_hooks
 from initcfg.schema.lookup import ABSENT as _ABSENT
 from initcfg.schema.lookup import value_at as _get
 from initcfg.schema.mmcv1_keys import MMCV1_REPLACEMENTS as MMCV1_REPLACEMENTS
@@ -120,6 +121,7 @@ class ConfigFacts:
             ``YOLOXModeSwitchHook`` in ``custom_hooks`` (15 when not written).
         dynamic_interval_lists: ``(index, item)`` of each ``train_cfg.dynamic_intervals``
             item written as a list, not a tuple, or ``(None, value)`` for a tuple of them.
+        ema_hooks: Each ``EMAHook`` of ``custom_hooks`` (see :mod:`ema_hooks`).
     """
 
     __slots__ = ("__dict__", "_data")
@@ -148,6 +150,10 @@ class ConfigFacts:
         nor a config for initcfg's own loop (factories), which takes its settings one by
         one."""
         return {"model", "default_scope"} <= self.set_keys
+
+    @cached_property
+    def ema_hooks(self) -> tuple[EmaHook, ...]:
+        return tuple(ema_hooks(self._data))
 
     @cached_property
     def val_cfg(self) -> bool:
