@@ -389,6 +389,14 @@ define(
     fix="Write 1 - decay: momentum=0.0002 for a decay of 0.9998.",
 )
 define(
+    "IC337", "warning", "An auto_scale_lr key is ignored",
+    why="The Runner's scale_lr reads `auto_scale_lr.get('enable', False)` and then "
+    "`base_batch_size`, nothing else: a misspelt switch (`enabled: true`) leaves the lr "
+    "unscaled without a word, and any other key (`base_lr`, `by_epoch`) does nothing.",
+    example="auto_scale_lr: {enabled: true, base_batch_size: 16}",
+    fix="Spell it enable (and base_batch_size); remove other keys.",
+)
+define(
     "IC340", "error", "A label-smoothing loss counts other classes than its head",
     why="MMPretrain's `LabelSmoothLoss` may write its own `num_classes`; it then asserts "
     "at every call that the count equals the width of the head's scores. A fine-tune "

@@ -532,6 +532,9 @@ class _Parser:
                 cfg = self.mapping(data[key], (key,), key)
                 if cfg is not None:
                     fields[key] = self.build(model, cfg, (key,), key)
+                for extra, why in AutoScaleLR.ignored(cfg or {}) if model is AutoScaleLR else ():
+                    hint = did_you_mean(extra, ["enable", "base_batch_size"])
+                    self.report("IC337", why, (key, extra), hint)
         hooks = data.get("default_hooks")
         if isinstance(hooks, Mapping) and hooks.get("checkpoint") is not None:
             path: KeyPath = ("default_hooks", "checkpoint")

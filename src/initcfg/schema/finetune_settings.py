@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -28,6 +31,17 @@ class AutoScaleLR(BaseModel):
 
     enable: Bool = False
     base_batch_size: Int | None = Field(default=None, gt=0)
+
+    @classmethod
+    def ignored(cls, written: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """``(key, why)`` for each key of ``written`` that the Runner's ``scale_lr`` never
+        reads: it asks for ``enable`` with ``.get`` and then for ``base_batch_size``."""
+        off = "" if "enable" in written else ", and without enable the lr is never scaled"
+        return [
+            (key, f"auto_scale_lr key {key!r} is not read: MMEngine's Runner reads only "
+                  f"enable and base_batch_size{off}")
+            for key in written if key not in cls.model_fields
+        ]
 
     @model_validator(mode="after")
     def _base_needed(self) -> AutoScaleLR:
