@@ -7,7 +7,8 @@ define(
     why="MMEngine passes every key of these dicts to a constructor, so an unknown key "
     "raises TypeError (unexpected keyword argument) when the Runner builds it; an "
     "optimizer argument is checked against the real torch.optim signature (`momentum` "
-    "on Adam fails).",
+    "on Adam fails), and a dict `loss_scale` of AmpOptimWrapper against torch's "
+    "GradScaler, which gets it as keyword arguments.",
     example="optim_wrapper:\n  optimizer: {type: Adam, lr: 0.001, momentum: 0.9}",
     fix="Remove the key or correct its spelling (the hint names the closest argument).",
 )
@@ -17,7 +18,8 @@ define(
     "[0, 1), betas outside [0, 1), eps <= 0, nesterov without momentum, a scheduler "
     "whose end is not after its begin, also one that sets no end and begins at or after "
     "the run's length, which the Runner gives it as end; LinearLR factors outside "
-    "[0, 1]), when training starts (an EMAHook momentum outside (0, 1), or a "
+    "[0, 1]; an AmpOptimWrapper loss_scale that is not exactly 'dynamic', a float or a "
+    "dict, such as the int 512), when training starts (an EMAHook momentum outside (0, 1), or a "
     "begin_epoch or begin_iter past the run, which it asserts; MMDetection's "
     "LearningRateDecayOptimizerConstructor given a decay_type other than layer_wise or "
     "stage_wise, or a backbone that is not a ConvNeXt, when it builds the optimizer "

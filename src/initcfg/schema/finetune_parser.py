@@ -29,7 +29,7 @@ from initcfg.schema.finetune_settings import (
     FinetuneSettings,
     Randomness,
 )
-from initcfg.schema.layer_decay import layer_decay_constructor, layer_decay_problems
+from initcfg.schema.layer_decay import optim_wrapper_layer_decay
 from initcfg.schema.loops import (
     EpochBasedTrainLoop,
     IterBasedTrainLoop,
@@ -37,7 +37,13 @@ from initcfg.schema.loops import (
     ValLoop,
     normalize_train_loop,
 )
-from initcfg.schema.optim_wrapper import ClipGrad, OptimizerCfg, OptimWrapperCfg, ParamwiseCfg
+from initcfg.schema.optim_wrapper import (
+    ClipGrad,
+    OptimizerCfg,
+    OptimWrapperCfg,
+    ParamwiseCfg,
+    loss_scale_problems,
+)
 from initcfg.schema.optimizers_table import OPTIMIZER_ARGS
 from initcfg.schema.pydantic_errors import BOUND_TYPES, field_errors
 from initcfg.schema.schedulers import _SCHEDULERS, MOMENTUM_SCHEDULERS
@@ -386,13 +392,9 @@ class _Parser:
         paramwise = None
         if cfg.get("paramwise_cfg") is not None:
             paramwise = self.paramwise_cfg(cfg["paramwise_cfg"], (*path, "paramwise_cfg"), default)
-        decay = layer_decay_constructor(constructor)
-        if decay is not None and isinstance(cfg.get("paramwise_cfg", {}) or {}, Mapping):
-            backbone = self.tree.get(("model", "backbone", "type"))
-            for code, message, where, hint in layer_decay_problems(
-                decay, cfg.get("paramwise_cfg"), backbone, path
-            ):
-                self.report(code, message, where, hint)
+        backbone = lambda: self.tree.get(("model", "backbone", "type"))  # noqa: E731
+        for code, message, where, hint in optim_wrapper_layer_decay(cfg, backbone, path):
+            self.report(code, message, where, hint)
         clip = None
         if cfg.get("clip_grad") is not None:
             clip_cfg = self.mapping(cfg["clip_grad"], (*path, "clip_grad"), "clip_grad")
@@ -400,7 +402,11 @@ class _Parser:
                 clip = self.build(ClipGrad, clip_cfg, (*path, "clip_grad"), "clip_grad")
         if wrapper not in ("OptimWrapper", "AmpOptimWrapper"):
             return None  # a project's own wrapper: its arguments are unknown here
-        if optimizer is None:
+        scale = [*loss_scale_problems(cfg["loss_scale"], cfg.get("use_fsdp"))] if (
+            wrapper == "AmpOptimWrapper" and "loss_scale" in cfg) else []
+        for code, message, where, hint in scale:
+            self.report(code, message, (*path, "loss_scale", *where), hint)
+        if optimizer is None or scale:
             return None
         rest = {  # OPTIM_WRAPPERS.build pops _scope_
             key: item

@@ -24,12 +24,17 @@ reaches ``add_params``: MMEngine then builds one group of all parameters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from initcfg.diagnostics import KeyPath, did_you_mean
 
-__all__ = ["LayerDecayConstructor", "layer_decay_constructor", "layer_decay_problems"]
+__all__ = [
+    "LayerDecayConstructor",
+    "layer_decay_constructor",
+    "layer_decay_problems",
+    "optim_wrapper_layer_decay",
+]
 
 
 class LayerDecayConstructor(NamedTuple):
@@ -73,6 +78,21 @@ def layer_decay_constructor(written: Any) -> LayerDecayConstructor | None:
 
 # One finding: code, message, where (under the optim_wrapper), hint.
 Problem = tuple[str, str, KeyPath, str | None]
+
+
+def optim_wrapper_layer_decay(
+    optim_wrapper: Mapping[str, Any],
+    backbone_type: Callable[[], Any],
+    root: KeyPath = ("optim_wrapper",),
+) -> Iterator[Problem]:
+    """:func:`layer_decay_problems` of an ``optim_wrapper`` dict whose ``constructor``
+    is a layer-decay one (nothing for any other, or a ``paramwise_cfg`` that is no dict:
+    the parser reports that). ``backbone_type`` reads ``model.backbone.type``, only for
+    a layer-decay constructor: the fine-tune parser reads no ``model`` otherwise."""
+    constructor = layer_decay_constructor(optim_wrapper.get("constructor"))
+    paramwise = optim_wrapper.get("paramwise_cfg")
+    if constructor is not None and (paramwise is None or isinstance(paramwise, Mapping)):
+        yield from layer_decay_problems(constructor, paramwise, backbone_type(), root)
 
 
 def layer_decay_problems(

@@ -3,6 +3,7 @@ and ``clip_grad``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 from pydantic import (
@@ -15,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from initcfg.diagnostics import KeyPath, did_you_mean
 from initcfg.schema.fields import _FORBID, Bool, Int, Real
 from initcfg.schema.optimizers_table import OPTIMIZER_ARGS, OPTIMIZER_REQUIRED
 from initcfg.schema.pydantic_errors import CodedValueError
@@ -217,6 +219,55 @@ class ClipGrad(BaseModel):
             if extra:
                 raise ValueError(f"clip_grad of type 'value' takes no {sorted(extra)}")
         return self
+
+
+# The keyword arguments of torch.cuda.amp.GradScaler, to which AmpOptimWrapper passes a
+# dict loss_scale (ShardedGradScaler's, with use_fsdp, add device and process_group);
+# tests/parity/test_amp_loss_scale.py compares them with torch's signatures.
+GRAD_SCALER_ARGS = ("init_scale", "growth_factor", "backoff_factor", "growth_interval",
+                    "enabled")
+SHARDED_GRAD_SCALER_ARGS = (*GRAD_SCALER_ARGS, "device", "process_group")
+
+
+def loss_scale_problems(
+    value: Any, use_fsdp: Any = False
+) -> Iterator[tuple[str, str, KeyPath, str | None]]:
+    """``(code, message, path under loss_scale, hint)`` for each reason MMEngine 0.10.7's
+    AmpOptimWrapper raises TypeError on ``loss_scale=value`` when the Runner builds it:
+    it takes exactly ``'dynamic'``, a ``float`` (an int such as 512 is refused) or a dict
+    of GradScaler keyword arguments. A float's range is the model's to check."""
+    if isinstance(value, float) or (isinstance(value, str) and value == "dynamic"):
+        return
+    if isinstance(value, Mapping):
+        scaler = "ShardedGradScaler" if use_fsdp is True else "GradScaler"
+        accepted = SHARDED_GRAD_SCALER_ARGS if use_fsdp is True else GRAD_SCALER_ARGS
+        for key in value:
+            if key not in accepted:
+                yield (
+                    "IC301",
+                    f"loss_scale is passed to torch's {scaler} as keyword arguments; it "
+                    f"takes no argument {key!r} and raises TypeError",
+                    (key,),
+                    did_you_mean(str(key), accepted) or f"{scaler} takes: {', '.join(accepted)}",
+                )
+        return
+    if isinstance(value, int) and not isinstance(value, bool):
+        yield (
+            "IC302",
+            f"loss_scale {value} is an int: AmpOptimWrapper takes 'dynamic', a float or a "
+            "dict and raises TypeError for anything else",
+            (),
+            f"write {value}.0",
+        )
+        return
+    text = value if isinstance(value, str) else None
+    yield (
+        "IC302",
+        f"loss_scale must be 'dynamic', a float or a dict of GradScaler arguments (got "
+        f"{value!r}): AmpOptimWrapper raises TypeError",
+        (),
+        did_you_mean(text, ["dynamic"]) if text is not None else None,
+    )
 
 
 AmpOptimWrapperType = Literal["OptimWrapper", "AmpOptimWrapper"]
