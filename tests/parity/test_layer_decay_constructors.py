@@ -95,6 +95,81 @@ def test_keys_mmpretrain_s_constructor_reads_change_the_groups_and_are_quiet(
     assert found == []
 
 
+def test_the_layer_depth_table_is_mmpretrain_s() -> None:
+    import_mmpretrain()
+    from mmpretrain.registry import MODELS
+
+    from initcfg.schema.layer_depth_table import (
+        DELEGATES_TO_BACKBONE,
+        DEPTH_18_RESNETS,
+        HAS_LAYER_DEPTH,
+        NO_LAYER_DEPTH,
+    )
+
+    kinds = ("backbones", "classifiers", "selfsup", "multimodal", "retrievers")
+    found: dict[str, set[str]] = {"own": set(), "delegates": set(), "none": set()}
+    for name, cls in MODELS.module_dict.items():
+        module = cls.__module__.split(".")
+        if module[1:2] != ["models"] or module[2:3][0] not in kinds:
+            continue
+        method = getattr(cls, "get_layer_depth", None)
+        if method is None:
+            found["none"].add(name)
+        elif method.__qualname__ in ("ImageClassifier.get_layer_depth",
+                                     "BaseSelfSupervisor.get_layer_depth"):
+            found["delegates"].add(name)
+        else:
+            found["own"].add(name)
+    assert found == {"own": HAS_LAYER_DEPTH, "delegates": DELEGATES_TO_BACKBONE,
+                     "none": NO_LAYER_DEPTH}
+    resnets = {name for name in HAS_LAYER_DEPTH
+               if MODELS.get(name).get_layer_depth.__qualname__ == "ResNet.get_layer_depth"
+               and 18 in (getattr(MODELS.get(name), "arch_settings", None) or {})}
+    assert resnets == DEPTH_18_RESNETS
+
+
+@pytest.mark.parametrize(
+    ("model", "refused"),
+    [
+        ({"type": "ImageClassifier", "backbone": {"type": "ResNet", "depth": 34}}, False),
+        ({"type": "ImageClassifier",
+          "backbone": {"type": "VisionTransformer", "arch": "deit-tiny", "img_size": 32,
+                       "patch_size": 16}}, False),
+        # ResNet's depth map knows the stage blocks of depths 34 to 200 only.
+        ({"type": "ImageClassifier", "backbone": {"type": "ResNet", "depth": 18}}, True),
+        ({"type": "ImageClassifier", "backbone": {"type": "ResNet_CIFAR", "depth": 18}}, True),
+        # SimMIM's Swin benchmark fine-tuned with Swin V2: no depth map.
+        ({"type": "ImageClassifier",
+          "backbone": {"type": "mmpretrain.SwinTransformerV2", "arch": "tiny",
+                       "img_size": 32, "window_size": 2}}, True),
+        ({"type": "ImageClassifier", "backbone": {"type": "MobileNetV2"}}, True),
+    ],
+)
+def test_a_model_without_layer_depth_is_ic302(
+    tmp_path: Path, model: dict[str, Any], refused: bool
+) -> None:
+    import_mmpretrain()
+    from mmpretrain.engine.optimizers import LearningRateDecayOptimWrapperConstructor
+    from mmpretrain.registry import MODELS
+
+    build = LearningRateDecayOptimWrapperConstructor(
+        {"type": "OptimWrapper", "optimizer": dict(OPTIMIZER)}, {"layer_decay_rate": 0.5}
+    )
+    module = MODELS.build(model)
+    wrapper = {"constructor": MMPRETRAIN, "optimizer": OPTIMIZER,
+               "paramwise_cfg": {"layer_decay_rate": 0.5}}
+    config = tmp_path / "ft.py"
+    config.write_text(f"model = {model!r}\noptim_wrapper = {wrapper!r}\n")
+    found = [(d.code, d.path) for d in initcfg.validate(config, fs_checks=False)]
+    if refused:
+        with pytest.raises(NotImplementedError):
+            build(module)
+        assert found == [("IC302", "optim_wrapper.constructor")]
+    else:
+        build(module)
+        assert found == []
+
+
 # ------------------------------------------------------------------------ MMDetection
 
 

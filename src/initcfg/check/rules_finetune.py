@@ -22,9 +22,12 @@ define(
     "dict, such as the int 512), when training starts (an EMAHook momentum outside (0, 1), or a "
     "begin_epoch or begin_iter past the run, which it asserts; MMDetection's "
     "LearningRateDecayOptimizerConstructor given a decay_type other than layer_wise or "
-    "stage_wise, or a backbone that is not a ConvNeXt, when it builds the optimizer "
-    "wrapper), or when it is stepped (a OneCycleLR whose total_steps run out while it "
-    "still acts), or the value is meaningless (max_epochs <= 0, a negative T_max).",
+    "stage_wise, or a backbone that is not a ConvNeXt, and MMPretrain's "
+    "LearningRateDecayOptimWrapperConstructor given a model or backbone without "
+    "get_layer_depth (SwinTransformerV2, EfficientNet, TimmClassifier, ResNet-18), when "
+    "it builds the optimizer wrapper), or when it is stepped (a OneCycleLR whose "
+    "total_steps run out while it still acts), or the value is meaningless (max_epochs "
+    "<= 0, a negative T_max).",
     example="optim_wrapper:\n  optimizer: {type: SGD, lr: 0.01, momentum: 1.5}",
     fix="Use a value in the range the message names.",
 )

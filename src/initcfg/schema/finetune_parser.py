@@ -392,8 +392,8 @@ class _Parser:
         paramwise = None
         if cfg.get("paramwise_cfg") is not None:
             paramwise = self.paramwise_cfg(cfg["paramwise_cfg"], (*path, "paramwise_cfg"), default)
-        backbone = lambda: self.tree.get(("model", "backbone", "type"))  # noqa: E731
-        for code, message, where, hint in optim_wrapper_layer_decay(cfg, backbone, path):
+        model = lambda: self.tree.get(("model",))  # noqa: E731
+        for code, message, where, hint in optim_wrapper_layer_decay(cfg, model, path):
             self.report(code, message, where, hint)
         clip = None
         if cfg.get("clip_grad") is not None:

@@ -8,7 +8,9 @@ replace its ``add_params``, which is where the keys take effect:
   ``layer_decay_rate``, ``custom_keys`` (their ``decay_mult`` and other options),
   ``bias_decay_mult``, ``norm_decay_mult`` and ``flat_decay_mult``. It copies a custom
   key's options into the group and then sets the group's ``lr`` from the layer depth,
-  so a custom key's ``lr_mult`` changes nothing.
+  so a custom key's ``lr_mult`` changes nothing. It raises NotImplementedError for a
+  model without ``get_layer_depth`` (or an ``ImageClassifier`` whose backbone has none:
+  :mod:`layer_depth_table`).
 * MMDetection 3.3.0's ``LearningRateDecayOptimizerConstructor`` (ConvNeXt only) reads
   ``num_layers`` and ``decay_rate`` (both needed: it computes with them, a missing one
   is a TypeError on None) and ``decay_type`` (``'layer_wise'`` anywhere in it, or
@@ -28,6 +30,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from initcfg.diagnostics import KeyPath, did_you_mean
+from initcfg.schema.layer_depth_table import (
+    DELEGATES_TO_BACKBONE,
+    DEPTH_18_RESNETS,
+    NO_LAYER_DEPTH,
+)
 
 __all__ = [
     "LayerDecayConstructor",
@@ -82,27 +89,37 @@ Problem = tuple[str, str, KeyPath, str | None]
 
 def optim_wrapper_layer_decay(
     optim_wrapper: Mapping[str, Any],
-    backbone_type: Callable[[], Any],
+    model: Callable[[], Any],
     root: KeyPath = ("optim_wrapper",),
 ) -> Iterator[Problem]:
     """:func:`layer_decay_problems` of an ``optim_wrapper`` dict whose ``constructor``
     is a layer-decay one (nothing for any other, or a ``paramwise_cfg`` that is no dict:
-    the parser reports that). ``backbone_type`` reads ``model.backbone.type``, only for
-    a layer-decay constructor: the fine-tune parser reads no ``model`` otherwise."""
+    the parser reports that). ``model`` reads the config's ``model``, only for a
+    layer-decay constructor: the fine-tune parser reads no ``model`` otherwise."""
     constructor = layer_decay_constructor(optim_wrapper.get("constructor"))
     paramwise = optim_wrapper.get("paramwise_cfg")
     if constructor is not None and (paramwise is None or isinstance(paramwise, Mapping)):
-        yield from layer_decay_problems(constructor, paramwise, backbone_type(), root)
+        yield from layer_decay_problems(constructor, paramwise, model(), root)
+
+
+def _registry_name(entry: Any, project: str) -> str | None:
+    """The registry name ``entry['type']`` gives, when it is one of ``project``'s: a
+    plain name, ``project.Name`` or a class path into ``project``."""
+    kind = entry.get("type") if isinstance(entry, Mapping) else None
+    if not isinstance(kind, str):
+        return None
+    module, _, name = kind.rpartition(".")
+    return name if not module or module.split(".")[0] == project else None
 
 
 def layer_decay_problems(
     constructor: LayerDecayConstructor,
     paramwise: Mapping[str, Any] | None,
-    backbone_type: Any,
+    model: Any,
     root: KeyPath = ("optim_wrapper",),
 ) -> Iterator[Problem]:
-    """What ``constructor`` makes of ``paramwise`` (None: not set) for a model whose
-    ``backbone.type`` is ``backbone_type``: keys it ignores, and what it raises on."""
+    """What ``constructor`` makes of ``paramwise`` (None: not set) for the config's
+    ``model``: keys it ignores, and what it raises on."""
     if not paramwise:
         # MMEngine's __call__ hands an empty paramwise_cfg's model.parameters() to the
         # optimizer as they are: add_params, the subclass's own code, never runs.
@@ -121,8 +138,10 @@ def layer_decay_problems(
             (*path, key),
             f"{owner} spells it {spelled!r}" if spelled else did_you_mean(key, constructor.reads),
         )
+    backbone = model.get("backbone") if isinstance(model, Mapping) else None
     if constructor is _MMPRETRAIN:
         yield from _ignored_lr_mults(given, path, owner)
+        yield from _no_layer_depth(model, backbone, root, owner)
         return
     for key in ("num_layers", "decay_rate"):
         if given.get(key) is None:
@@ -144,6 +163,7 @@ def layer_decay_problems(
             (*path, "decay_type"),
             None,
         )
+    backbone_type = backbone.get("type") if isinstance(backbone, Mapping) else None
     if isinstance(backbone_type, str) and "ConvNeXt" not in backbone_type.rpartition(".")[2]:
         yield (
             "IC302",
@@ -166,6 +186,31 @@ def _met(key: str, value: Any) -> bool:
     if key == "bypass_duplicate":
         return True
     return key in _MMDET_ALREADY and value == _MMDET_ALREADY[key] and not isinstance(value, bool)
+
+
+def _no_layer_depth(model: Any, backbone: Any, root: KeyPath, owner: str) -> Iterator[Problem]:
+    # The constructor asks the model for get_layer_depth and raises NotImplementedError
+    # without one; ImageClassifier and the self-supervised algorithms ask their backbone.
+    kind = _registry_name(model, "mmpretrain")
+    backbone_kind = _registry_name(backbone, "mmpretrain")
+    if kind in NO_LAYER_DEPTH:
+        what = f"model.type {kind!r} has none"
+    elif kind in DELEGATES_TO_BACKBONE and backbone_kind in NO_LAYER_DEPTH:
+        what = f"{kind} asks its backbone, and model.backbone.type {backbone_kind!r} has none"
+    elif (kind in DELEGATES_TO_BACKBONE and backbone_kind in DEPTH_18_RESNETS
+          and isinstance(backbone, Mapping) and backbone.get("depth") == 18):
+        what = (f"{kind} asks its backbone, and {backbone_kind}'s maps depths 34 to 200, "
+                "not 18")
+    else:
+        return
+    yield (
+        "IC302",
+        f"{owner} gives each layer its lr from the model's get_layer_depth; {what}: "
+        "it raises NotImplementedError when the Runner builds the optimizer wrapper",
+        (*root, "constructor"),
+        "use MMEngine's default constructor (remove constructor and its paramwise_cfg with "
+        "_delete_=True) or a backbone with a layer-depth map (ViT, Swin, ConvNeXt, ResNet)",
+    )
 
 
 def _ignored_lr_mults(given: Mapping[str, Any], path: KeyPath, owner: str) -> Iterator[Problem]:
