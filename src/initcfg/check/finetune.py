@@ -75,6 +75,16 @@ _SCHEMES = (
 )
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
+# Where OpenMMLab's released weights live: model-zoo schemes (backbone weights) and the
+# download server, whose checkpoints publish_model strips to meta and state_dict.
+_ZOO_SCHEMES = ("torchvision://", "open-mmlab://", "openmmlab://", "mmcls://", "modelzoo://")
+_RELEASED = re.compile(r"^https?://download\.openmmlab\.com/")
+
+
+def _released(target: str) -> bool:
+    return target.startswith(_ZOO_SCHEMES) or _RELEASED.match(target) is not None
+
+
 # Loading problems after which the merged values are incomplete (a base or an
 # expression is missing): checking them would report what is absent, not what is wrong.
 _INCOMPLETE = frozenset({"IC201", "IC202", "IC203", "IC205", "IC206", "IC207"})
@@ -160,6 +170,16 @@ def _check_load_from(
                 path,
                 "correct the path, or write the checkpoint there first"
                 + (f"; {fs_checks_option} skips this check" if fs_checks_option else ""),
+            )
+        if settings.resume and not facts.factory_model and _released(target):
+            yield place(
+                tree, "IC338",
+                f"resume=True resumes training from load_from, but {target!r} is a released "
+                "checkpoint: it holds the weights (and meta) only, not the optimizer, "
+                "message hub and loop position resume restores, so MMEngine's Runner raises "
+                "KeyError once the model and the data are built",
+                ("resume",),
+                "set resume=False: load_from alone loads the weights to fine-tune from",
             )
         yield from _check_backbone_pretrained(tree, facts)
     elif settings.resume:

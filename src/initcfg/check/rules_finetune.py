@@ -402,6 +402,21 @@ define(
     fix="Spell it enable (and base_batch_size); remove other keys.",
 )
 define(
+    "IC338", "warning", "resume=True with a released checkpoint as load_from",
+    why="With resume=True the Runner resumes from load_from: it restores the loop "
+    "position, the message hub, the optimizer and the schedulers from the file. "
+    "OpenMMLab's released checkpoints (download.openmmlab.com, torchvision://, "
+    "open-mmlab://) hold only the weights and meta (publish_model keeps meta and "
+    "state_dict), so the Runner raises KeyError after building the model and the data. "
+    "The usual cause is a fine-tune that sets resume=True meaning 'start from these "
+    "weights', which load_from alone does.",
+    example="model: {type: RetinaNet}\ndefault_scope: mmdet\nresume: true\n"
+    "load_from: https://download.openmmlab.com/mmdetection/v2.0/retinanet/"
+    "retinanet_r50_fpn_1x_coco/retinanet_r50_fpn_1x_coco_20200130-c2398f9e.pth",
+    fix="Set resume=False to fine-tune from the released weights; resume only from a "
+    "checkpoint a run of yours saved.",
+)
+define(
     "IC340", "error", "A label-smoothing loss counts other classes than its head",
     why="MMPretrain's `LabelSmoothLoss` may write its own `num_classes`; it then asserts "
     "at every call that the count equals the width of the head's scores. A fine-tune "
