@@ -170,6 +170,23 @@ def test_a_model_without_layer_depth_is_ic302(
         assert found == []
 
 
+def test_mmpretrain_s_constructor_without_weight_decay_is_ic303(tmp_path: Path) -> None:
+    import_mmpretrain()
+    from mmpretrain.engine.optimizers import LearningRateDecayOptimWrapperConstructor
+
+    adamw = {"type": "AdamW", "lr": 0.001}  # torch's default weight decay, not base_wd
+    build = LearningRateDecayOptimWrapperConstructor(
+        {"type": "OptimWrapper", "optimizer": dict(adamw)}, {"layer_decay_rate": 0.5}
+    )
+    with pytest.raises(KeyError, match="weight_decay"):
+        build(_Classifier())
+    found = _validate(tmp_path, {"constructor": MMPRETRAIN, "optimizer": adamw,
+                                 "paramwise_cfg": {"layer_decay_rate": 0.5}})
+    assert found == [("IC303", "optim_wrapper.optimizer")]
+    # An empty paramwise_cfg never reaches that code.
+    assert _validate(tmp_path, {"constructor": MMPRETRAIN, "optimizer": adamw}) == []
+
+
 # ------------------------------------------------------------------------ MMDetection
 
 

@@ -36,8 +36,9 @@ define(
     why="MMEngine raises KeyError or TypeError when it builds the loop, optimizer or "
     "scheduler (train_cfg without type or by_epoch, MultiStepLR without milestones, an "
     "optim_wrapper without optimizer, a paramwise_cfg for MMDetection's "
-    "LearningRateDecayOptimizerConstructor without num_layers or decay_rate). A "
-    "decay_mult without optimizer.weight_decay is IC451.",
+    "LearningRateDecayOptimizerConstructor without num_layers or decay_rate, one for "
+    "MMPretrain's LearningRateDecayOptimWrapperConstructor whose optimizer writes no "
+    "weight_decay). A decay_mult without optimizer.weight_decay is IC451.",
     example="param_scheduler:\n  - {type: MultiStepLR, gamma: 0.1}",
     fix="Add the argument the message names.",
 )

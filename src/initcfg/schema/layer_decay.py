@@ -100,6 +100,20 @@ def optim_wrapper_layer_decay(
     paramwise = optim_wrapper.get("paramwise_cfg")
     if constructor is not None and (paramwise is None or isinstance(paramwise, Mapping)):
         yield from layer_decay_problems(constructor, paramwise, model(), root)
+        optimizer = optim_wrapper.get("optimizer")
+        if constructor is _MMPRETRAIN and paramwise and isinstance(optimizer, Mapping) and (
+            optimizer.get("weight_decay") is None
+        ):
+            # Its last step logs each group's weight_decay, which only base_wd sets.
+            yield (
+                "IC303",
+                "MMPretrain's LearningRateDecayOptimWrapperConstructor needs "
+                "optimizer.weight_decay: it gives a group a weight_decay only from it, then "
+                "reads every group's and raises KeyError('weight_decay') when the Runner "
+                "builds the optimizer wrapper",
+                (*root, "optimizer"),
+                "write optimizer.weight_decay (AdamW's default is 0.01)",
+            )
 
 
 def _registry_name(entry: Any, project: str) -> str | None:
