@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from initcfg.check.finetune_ema import check_ema_hooks
 from initcfg.check.finetune_labels import check_labels
+from initcfg.check.finetune_optim import check_flat_decay_without_weight_decay
 from initcfg.check.finetune_places import fmt, place, where
 from initcfg.check.finetune_schedule import (
     check_best_without_validation,
@@ -444,6 +445,7 @@ def check_finetune(
         found.extend(check_best_without_validation(tree, settings, facts))
         found.extend(check_sampler_loop(tree, settings, facts))
         found.extend(check_switches(tree, settings, facts))
+        found.extend(check_flat_decay_without_weight_decay(tree, settings))
     found.extend(check_ema_hooks(tree, settings, facts))
     found.extend(check_labels(tree, facts))
     found.extend(_check_pretrained_depth(tree, facts))

@@ -418,6 +418,21 @@ define(
     "checkpoint a run of yours saved.",
 )
 define(
+    "IC339", "warning", "flat_decay_mult without optimizer.weight_decay does nothing",
+    why="MMEngine's DefaultOptimWrapperConstructor applies the decay multipliers only when "
+    "optim_wrapper.optimizer writes weight_decay. They refuse bias_decay_mult, "
+    "norm_decay_mult and dwconv_decay_mult without it (IC451) but drop flat_decay_mult "
+    "without a word, and the optimizer then decays the one-dimensional parameters with "
+    "its own default: AdamW's is 0.01, so `flat_decay_mult=0` on an AdamW that relies on "
+    "its default weight decay still decays every norm and bias. Not reported where the "
+    "default already gives what the multiplier asks (SGD and Adam default to 0), nor for "
+    "the layer-decay constructors (MMDetection's zeroes it itself, MMPretrain's raises "
+    "without weight_decay: IC303).",
+    example="optim_wrapper:\n  optimizer: {type: AdamW, lr: 0.0001}\n"
+    "  paramwise_cfg: {flat_decay_mult: 0.0}",
+    fix="Write optimizer.weight_decay (AdamW: weight_decay=0.01 keeps its default).",
+)
+define(
     "IC340", "error", "A label-smoothing loss counts other classes than its head",
     why="MMPretrain's `LabelSmoothLoss` may write its own `num_classes`; it then asserts "
     "at every call that the count equals the width of the head's scores. A fine-tune "
