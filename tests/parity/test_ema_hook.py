@@ -83,9 +83,39 @@ def test_a_momentum_outside_0_1_is_what_each_ema_type_asserts_against(momentum: 
         assert found == [("IC302", "custom_hooks[0].momentum")], ema_type
 
 
-def test_an_ema_type_without_that_momentum_is_not_judged() -> None:
-    # StochasticWeightAverage takes no momentum; what it does with one is not IC336's.
-    assert _findings({"ema_type": "StochasticWeightAverage", "momentum": 0.9}) == []
+def test_the_argument_table_is_each_ema_type_s_signature() -> None:
+    import inspect
+
+    from mmengine.model import StochasticWeightAverage
+
+    from initcfg.schema.ema_hooks import EMA_ARGUMENTS
+
+    classes = [*_ema_types(), StochasticWeightAverage]
+    found = {cls.__name__: frozenset(inspect.signature(cls.__init__).parameters) - {
+        "self", "model"} for cls in classes}
+    assert found == EMA_ARGUMENTS
+
+
+def test_an_argument_the_ema_type_does_not_take_is_ic301(tmp_path: Path) -> None:
+    # timm's and YOLOv5's name for the EMA's parameter, passed on to the averaged model.
+    with pytest.raises(TypeError, match="decay"):
+        _train(tmp_path, EPOCHS, {"decay": 0.9998})
+    found = _findings({"decay": 0.9998, "priority": 49}, EPOCHS)
+    assert found == [("IC301", "custom_hooks[0].decay")]
+    hints = [d.hint for d in initcfg.validate(
+        {"custom_hooks": [{"type": "EMAHook", "decay": 0.9998}]})]
+    assert hints == ["MMEngine's EMA takes momentum = 1 - decay (decay=0.9998 is "
+                     "momentum=0.0002)"]
+    # Keys EMAHook, MMPretrain's EMAHook and the Runner read are not passed on.
+    assert _findings({"momentum": 0.0002, "strict_load": True, "evaluate_on_origin": True,
+                      "priority": "ABOVE_NORMAL"}, EPOCHS) == []
+
+
+def test_an_ema_type_without_a_momentum_is_not_judged_by_ic336() -> None:
+    # StochasticWeightAverage takes no momentum: not IC336's, but IC301's.
+    assert _findings({"ema_type": "StochasticWeightAverage", "momentum": 0.9}) == [
+        ("IC301", "custom_hooks[0].momentum")
+    ]
 
 
 def _train(work_dir: Path, train_cfg: dict[str, Any], hook: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
-"""The ``EMAHook`` rules: a momentum MMEngine refuses or one that keeps almost none of
-the average (IC302, IC336), and a start the run never reaches (IC302).
+"""The ``EMAHook`` rules: an argument the averaged model does not take (IC301), a
+momentum MMEngine refuses or one that keeps almost none of the average (IC302, IC336),
+and a start the run never reaches (IC302).
 
 MMEngine's EMA momentum is the weight of the current model in each update,
 ``average = (1 - momentum) * average + momentum * current``: the opposite of the decay
@@ -13,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from initcfg.check.finetune_places import fmt, place
 from initcfg.config.tree import ConfigTree
-from initcfg.diagnostics import Diagnostic, KeyPath
+from initcfg.diagnostics import Diagnostic, KeyPath, did_you_mean
 from initcfg.schema.config_facts import ConfigFacts
+from initcfg.schema.ema_hooks import EMA_ARGUMENTS
 
 if TYPE_CHECKING:
     from initcfg.schema.ema_hooks import EmaHook
@@ -37,8 +39,26 @@ def check_ema_hooks(
     tree: ConfigTree, settings: FinetuneSettings | None, facts: ConfigFacts
 ) -> Iterator[Diagnostic]:
     for hook in facts.ema_hooks:
+        yield from _arguments(tree, hook)
         yield from _momentum(tree, hook)
         yield from _begin(tree, settings, hook)
+
+
+def _arguments(tree: ConfigTree, hook: EmaHook) -> Iterator[Diagnostic]:
+    accepted = sorted(EMA_ARGUMENTS.get(hook.ema_type or "", ()))
+    for key in hook.unknown_arguments():
+        value = _number(hook.written[key]) if key == "decay" else None
+        decay = f" (decay={fmt(value)} is momentum={fmt(round(1 - value, 12))})" if (
+            value is not None) else ""
+        yield place(
+            tree, "IC301",
+            f"EMAHook passes {key!r} to {hook.ema_type}, which takes no argument {key!r}: "
+            "it raises TypeError when the Runner starts training (EMAHook.before_run "
+            "builds it)",
+            ("custom_hooks", hook.position, key),
+            f"MMEngine's EMA takes momentum = 1 - decay{decay}" if key == "decay"
+            else did_you_mean(key, accepted) or f"it takes: {', '.join(accepted)}",
+        )
 
 
 def _momentum(tree: ConfigTree, hook: EmaHook) -> Iterator[Diagnostic]:

@@ -7,8 +7,9 @@ define(
     why="MMEngine passes every key of these dicts to a constructor, so an unknown key "
     "raises TypeError (unexpected keyword argument) when the Runner builds it; an "
     "optimizer argument is checked against the real torch.optim signature (`momentum` "
-    "on Adam fails), and a dict `loss_scale` of AmpOptimWrapper against torch's "
-    "GradScaler, which gets it as keyword arguments.",
+    "on Adam fails), a dict `loss_scale` of AmpOptimWrapper against torch's "
+    "GradScaler, which gets it as keyword arguments, and the keys of an EMAHook against "
+    "the averaged model it passes them to (timm's `decay` fails when training starts).",
     example="optim_wrapper:\n  optimizer: {type: Adam, lr: 0.001, momentum: 0.9}",
     fix="Remove the key or correct its spelling (the hint names the closest argument).",
 )

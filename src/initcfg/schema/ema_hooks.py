@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-__all__ = ["MOMENTUM_EMA_TYPES", "EmaHook", "ema_hooks"]
+__all__ = ["EMA_ARGUMENTS", "HOOK_KEYS", "MOMENTUM_EMA_TYPES", "EmaHook", "ema_hooks"]
 
 # The averaged models whose `momentum` is the weight of the current model: MMEngine's
 # ExponentialMovingAverage and MomentumAnnealingEMA, MMDetection's ExpMomentumEMA and
@@ -20,6 +20,25 @@ __all__ = ["MOMENTUM_EMA_TYPES", "EmaHook", "ema_hooks"]
 MOMENTUM_EMA_TYPES = frozenset(
     {"ExponentialMovingAverage", "MomentumAnnealingEMA", "ExpMomentumEMA", "CosineEMA"}
 )
+
+# The keyword arguments each averaged model takes after `model`, which EMAHook's
+# **kwargs become (tests/parity/test_ema_hook.py compares them with the classes).
+EMA_ARGUMENTS: dict[str, frozenset[str]] = {
+    "ExponentialMovingAverage": frozenset({"momentum", "interval", "device", "update_buffers"}),
+    "MomentumAnnealingEMA": frozenset(
+        {"momentum", "gamma", "interval", "device", "update_buffers"}),
+    "ExpMomentumEMA": frozenset({"momentum", "gamma", "interval", "device", "update_buffers"}),
+    "CosineEMA": frozenset({"momentum", "end_momentum", "interval", "device", "update_buffers"}),
+    "StochasticWeightAverage": frozenset({"interval", "device", "update_buffers"}),
+}
+
+# The keys of a custom_hooks entry that are not passed to the averaged model: the
+# registry's type, the Runner's priority, EMAHook's own arguments and those of
+# MMPretrain's subclass of it.
+HOOK_KEYS = frozenset({
+    "type", "_scope_", "priority", "ema_type", "strict_load", "begin_iter", "begin_epoch",
+    "evaluate_on_ema", "evaluate_on_origin",
+})
 
 _HOOK = "EMAHook"
 _DEFAULT_EMA = "ExponentialMovingAverage"
@@ -38,6 +57,14 @@ class EmaHook(NamedTuple):
     position: int
     ema_type: str | None
     written: Mapping[str, Any]
+
+    def unknown_arguments(self) -> list[str]:
+        """The keys the averaged model gets that it takes no argument for (empty for an
+        EMA type initcfg does not know)."""
+        accepted = EMA_ARGUMENTS.get(self.ema_type or "")
+        if accepted is None:
+            return []
+        return [key for key in self.written if key not in HOOK_KEYS and key not in accepted]
 
     @property
     def momentum_weighs_current(self) -> bool:
