@@ -32,7 +32,6 @@ from initcfg.schema.fields import _integral_float_to_int as _integral_float_to_i
 from initcfg.schema.fields import _only_float as _only_float
 from initcfg.schema.finetune_parser import SCOPE_KEY as SCOPE_KEY
 from initcfg.schema.finetune_parser import _Parser as _Parser
-from initcfg.schema.finetune_parser import _registered as _registered
 from initcfg.schema.finetune_parser import _show as _show
 from initcfg.schema.finetune_parser import parse_finetune as parse_finetune
 from initcfg.schema.finetune_parser import registry_arguments as registry_arguments

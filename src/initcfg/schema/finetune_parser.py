@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib.util import find_spec
 from typing import Any
 
 from pydantic import (
@@ -17,11 +16,9 @@ from initcfg.schema.class_paths import (
     CONSTRUCTORS,
     HOOKS,
     LOOPS,
-    MMENGINE_OPTIMIZERS,
     OPTIM_WRAPPERS,
     OPTIMIZERS,
     SCHEDULERS,
-    optimizer_package,
 )
 from initcfg.schema.finetune_settings import (
     AutoScaleLR,
@@ -44,6 +41,8 @@ from initcfg.schema.optim_wrapper import (
     ParamwiseCfg,
     loss_scale_problems,
 )
+from initcfg.schema.optimizer_types import optimizer_type_problem
+from initcfg.schema.optimizer_types import registered as _registered
 from initcfg.schema.optimizers_table import OPTIMIZER_ARGS
 from initcfg.schema.pydantic_errors import BOUND_TYPES, field_errors
 from initcfg.schema.schedulers import _SCHEDULERS, MOMENTUM_SCHEDULERS
@@ -241,61 +240,9 @@ class _Parser:
         read = OPTIMIZERS.read(written)
         name = read.name
         accepted = OPTIMIZER_ARGS.get(name)
-        known = [*OPTIMIZER_ARGS, *OPTIMIZERS.aliases, *MMENGINE_OPTIMIZERS]
-        if name == "Optimizer" and not _registered(written, self.extra_optimizers):
-            # MMEngine registers every torch.optim class, the abstract base among them.
-            self.report(
-                "IC304",
-                f"optimizer type {written!r} is torch's abstract base class: MMEngine "
-                "registers it, but building it fails (it takes no lr)",
-                (*path, "type"),
-                "name an optimizer such as 'SGD' or 'AdamW'",
-            )
-        elif accepted is None and read.module:
-            self.report(
-                "IC304",
-                f"optimizer type {written!r}: {read.module} has no optimizer {name!r}",
-                (*path, "type"),
-                did_you_mean(name, known),
-            )
-        elif (package := optimizer_package(name)) is not None and not _registered(
-            written, self.extra_optimizers
-        ):
-            if not _installed(package[0]):
-                self.report(
-                    "IC304",
-                    f"optimizer type {written!r} comes from {package[0]}: MMEngine registers "
-                    "it only where that package is installed, and it is not installed here",
-                    (*path, "type"),
-                    f"pip install {package[1]} where the config trains",
-                )
-        elif (
-            accepted is None
-            and not read.elsewhere  # a class MMEngine imports from a module unseen here
-            and name not in MMENGINE_OPTIMIZERS
-            and not _registered(written, self.extra_optimizers)
-        ):
-            # The names a scope package registers are real names too: a typo of `LARS`
-            # under default_scope='mmpretrain' is told so.
-            registered = sorted(self.extra_optimizers)
-            scope, dot, tail = name.partition(".")
-            if dot:
-                # `scope.Name`, or a class imported from a top-level module (`from timm
-                # import Lamb`): MMEngine tries the scope's registry, then the import.
-                detail = (
-                    " nor registered by the config's scope packages; MMEngine builds it "
-                    f"only if a scope {scope!r} registers {tail!r} or {name!r} imports"
-                )
-            elif registered:
-                detail = " nor registered by the config's scope packages or the project"
-            else:
-                detail = "; it must be registered by your project"
-            self.report(
-                "IC304",
-                f"optimizer type {written!r} is not in torch.optim{detail}",
-                (*path, "type"),
-                did_you_mean(tail or name, [*known, *registered]),
-            )
+        problem = optimizer_type_problem(written, read, self.extra_optimizers)
+        if problem is not None:
+            self.report("IC304", problem[0], (*path, "type"), problem[1])
         clean = {**cfg, "type": name}
         ok = True
         if accepted is not None:
@@ -579,18 +526,6 @@ def _momentum_problem(scheduler: str, wrapper: Any) -> str | None:
     if accepted is None or "momentum" in accepted or "betas" in accepted:
         return None
     return repr(written)
-
-
-def _installed(package: str) -> bool:
-    try:  # found, not imported
-        return find_spec(package) is not None
-    except ValueError:  # imported already, by a module made at run time (no spec)
-        return True
-
-
-def _registered(name: str, names: frozenset[str]) -> bool:
-    # `mmpretrain.LARS` names LARS in mmpretrain's registry.
-    return name in names or name.rsplit(".", 1)[-1] in names
 
 
 def parse_finetune(

@@ -88,6 +88,14 @@ _IC303_CASES = {
     "train_cfg without type or by_epoch": "train_cfg = dict(max_epochs=2)",
     "MultiStepLR without milestones": "param_scheduler = [dict(type='MultiStepLR')]",
     "an optim_wrapper without optimizer": "optim_wrapper = dict(type='OptimWrapper')",
+    "a paramwise_cfg for MMDetection's LearningRateDecayOptimizerConstructor without "
+    "num_layers or decay_rate": "optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-4, "
+    "weight_decay=0.05), constructor='LearningRateDecayOptimizerConstructor', "
+    "paramwise_cfg=dict(decay_rate=0.7))",
+    "one for MMPretrain's LearningRateDecayOptimWrapperConstructor whose optimizer writes "
+    "no weight_decay": "optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3), "
+    "constructor='LearningRateDecayOptimWrapperConstructor', "
+    "paramwise_cfg=dict(layer_decay_rate=0.5))",
 }
 
 
@@ -96,8 +104,8 @@ def test_ic303_lists_only_cases_that_validate_reports_as_ic303(tmp_path: Path) -
     # validate and the planner report as IC451: one problem, one code.
     rule = get_rule("IC303")
     assert rule is not None
-    listed = rule.why.split("(", 1)[1].split(")", 1)[0]
-    assert [case.strip() for case in listed.split(",")] == list(_IC303_CASES)
+    listed = rule.why.split("(", 1)[1].split(").", 1)[0]
+    assert [" ".join(case.split()) for case in listed.split(", ")] == list(_IC303_CASES)
     for case, text in _IC303_CASES.items():
         config = tmp_path / "case.py"
         config.write_text(text + "\n")
