@@ -1,5 +1,6 @@
 """Differential: which checkpoints MMEngine 0.10.7's Runner writes when the CheckpointHook
-counts epochs and the loop counts iterations, against what IC327 says it writes."""
+counts epochs and the loop counts iterations, against what IC327 says it writes, and when
+a hook without save_last saves none at all (IC341)."""
 
 from __future__ import annotations
 
@@ -35,13 +36,18 @@ class Toy(BaseModel):  # type: ignore[misc]
         return {"loss": out} if mode == "loss" else out
 
 
-def mmengine_checkpoints(work_dir: Path, checkpoint: dict[str, Any]) -> list[str]:
+ITERATION_RUN = {"type": "IterBasedTrainLoop", "max_iters": MAX_ITERS}
+
+
+def mmengine_checkpoints(
+    work_dir: Path, checkpoint: dict[str, Any], train_cfg: dict[str, Any] = ITERATION_RUN
+) -> list[str]:
     loader = DataLoader([dict(inputs=torch.ones(2)) for _ in range(4)], batch_size=1)
     runner = Runner(
         model=Toy(),
         work_dir=str(work_dir),
         train_dataloader=loader,
-        train_cfg=dict(type="IterBasedTrainLoop", max_iters=MAX_ITERS),
+        train_cfg=dict(train_cfg),
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
         default_hooks=dict(checkpoint=dict(type="CheckpointHook", **checkpoint), logger=None),
         log_level="ERROR",
@@ -53,10 +59,12 @@ def mmengine_checkpoints(work_dir: Path, checkpoint: dict[str, Any]) -> list[str
     return sorted(path.name for path in work_dir.glob("*.pth"))
 
 
-def initcfg_finding(checkpoint: dict[str, Any]) -> list[tuple[str, str]]:
+def initcfg_finding(
+    checkpoint: dict[str, Any], train_cfg: dict[str, Any] = ITERATION_RUN
+) -> list[tuple[str, str]]:
     config = {
         "model": {"type": "Toy"},
-        "train_cfg": {"type": "IterBasedTrainLoop", "max_iters": MAX_ITERS},
+        "train_cfg": dict(train_cfg),
         "default_hooks": {"checkpoint": {"type": "CheckpointHook", **checkpoint}},
     }
     return [(d.code, d.message) for d in initcfg.validate(config)]
@@ -88,3 +96,27 @@ def test_an_epoch_checkpoint_hook_in_an_iteration_run_saves_what_ic327_says(
     else:
         [(code, message)] = found
         assert code == "IC327" and says in message
+
+
+EPOCH_RUN = {"type": "EpochBasedTrainLoop", "max_epochs": 3}
+
+
+@pytest.mark.parametrize(
+    ("train_cfg", "checkpoint", "written"),
+    [
+        (EPOCH_RUN, dict(interval=5, save_last=False), []),
+        (EPOCH_RUN, dict(save_last=False), []),  # interval -1: no periodic save
+        (EPOCH_RUN, dict(interval=5, save_last=False, save_begin=3), ["epoch_3.pth"]),
+        (EPOCH_RUN, dict(interval=5, save_last=False, save_begin=4), []),
+        (EPOCH_RUN, dict(interval=3, save_last=False), ["epoch_3.pth"]),
+        (EPOCH_RUN, dict(interval=5), ["epoch_3.pth"]),  # the last, as save_last asks
+        (ITERATION_RUN, dict(interval=7, by_epoch=False, save_last=False), []),
+        (ITERATION_RUN, dict(interval=4, by_epoch=False, save_last=False), ["iter_4.pth"]),
+    ],
+)
+def test_a_hook_without_save_last_saves_nothing_exactly_where_ic341_says(
+    tmp_path: Path, train_cfg: dict[str, Any], checkpoint: dict[str, Any], written: list[str]
+) -> None:
+    assert mmengine_checkpoints(tmp_path, checkpoint, train_cfg) == written
+    found = [code for code, _ in initcfg_finding(checkpoint, train_cfg)]
+    assert found == ([] if written else ["IC341"])

@@ -22,6 +22,7 @@ from initcfg.check.finetune_optim import check_flat_decay_without_weight_decay
 from initcfg.check.finetune_places import fmt, place, where
 from initcfg.check.finetune_schedule import (
     check_best_without_validation,
+    check_checkpoint_never_saved,
     check_checkpoint_unit,
     check_dynamic_interval_items,
     check_sampler_loop,
@@ -442,6 +443,7 @@ def check_finetune(
         found.extend(check_validation(tree, settings, facts))
         found.extend(check_dynamic_interval_items(tree, facts))
         found.extend(check_checkpoint_unit(tree, settings, facts))
+        found.extend(check_checkpoint_never_saved(tree, settings, facts))
         found.extend(check_best_without_validation(tree, settings, facts))
         found.extend(check_sampler_loop(tree, settings, facts))
         found.extend(check_switches(tree, settings, facts))

@@ -1,6 +1,6 @@
 """The fine-tune rules over the schedule, the validation loop, the checkpoints, the
 sampler and the hooks that switch part way (IC302 for a scheduler the Runner cannot
-build, IC306, IC307, IC308, IC325, IC327-IC331, IC461): when each of them acts, against
+build, IC306, IC307, IC308, IC325, IC327-IC331, IC341, IC461): when each of them acts, against
 the run's length in its own unit, without the dataloader's length."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_best_without_validation",
+    "check_checkpoint_never_saved",
     "check_checkpoint_unit",
     "check_dynamic_interval_items",
     "check_sampler_loop",
@@ -477,6 +478,39 @@ def check_checkpoint_unit(
         ("default_hooks", "checkpoint", "by_epoch") if written
         else ("default_hooks", "checkpoint"),
         f"set by_epoch=False and interval in iterations (of {loop.length})",
+    )
+
+
+def check_checkpoint_never_saved(
+    tree: ConfigTree, settings: FinetuneSettings, facts: ConfigFacts
+) -> Iterator[Diagnostic]:
+    """IC341: with ``save_last=False`` the CheckpointHook saves only every ``interval``
+    epochs (iterations) from ``save_begin`` on, at ``save_begin`` itself when that is 1
+    or more, else at ``interval``, ``2 * interval``...: an interval of -1 or a first save
+    past the run saves nothing, and MMEngine says nothing. Where the hook's unit is not
+    the loop's, IC327 tells it (initcfg's own loop counts in the loop's unit)."""
+    loop, hook = settings.train_cfg, settings.checkpoint
+    if loop is None or hook is None or hook.save_last or hook.save_best is not None:
+        return  # a best checkpoint is saved after validations (IC331 when there are none)
+    if hook.by_epoch != loop.by_epoch and not facts.factory_model:
+        return  # IC327
+    unit = "epoch" if loop.by_epoch else "iteration"
+    run = f"the run's {loop.length} {unit}s ({where(tree, ('train_cfg',))})"
+    if hook.interval < 1:
+        why = "its interval is -1, so it saves no periodic checkpoint either"
+    else:
+        first = hook.save_begin if hook.save_begin >= 1 else hook.interval
+        if first <= loop.length:
+            return
+        why = (f"its first periodic save, after {unit} {first} (interval {hook.interval}"
+               f"{f', save_begin {hook.save_begin}' if hook.save_begin else ''}), comes "
+               f"after {run}")
+    yield place(
+        tree, "IC341",
+        f"default_hooks.checkpoint never saves a checkpoint in this run: save_last is "
+        f"false and {why}; the trained weights are lost when the run ends",
+        ("default_hooks", "checkpoint", "save_last"),
+        f"set save_last=True, or an interval of at most {loop.length}",
     )
 
 

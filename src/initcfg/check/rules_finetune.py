@@ -446,3 +446,15 @@ define(
     fix="Set the loss's num_classes to the head's, or leave it out: without it the loss "
     "takes the width of the scores.",
 )
+define(
+    "IC341", "warning", "The run never saves a checkpoint",
+    why="With `save_last=False`, MMEngine's CheckpointHook saves only every `interval` "
+    "epochs (iterations) from `save_begin` on: at `save_begin` itself when it is 1 or "
+    "more, else after `interval`, `2 * interval`... An interval of -1 (the hook's "
+    "default), or an interval copied from a long schedule into a short fine-tune "
+    "(`interval=50` in a 20-epoch run), saves nothing at all, and the trained weights "
+    "are lost when the run ends without a word.",
+    example="train_cfg: {type: EpochBasedTrainLoop, max_epochs: 20}\n"
+    "default_hooks:\n  checkpoint: {type: CheckpointHook, interval: 50, save_last: false}",
+    fix="Keep save_last=True (the default), or use an interval within the run.",
+)

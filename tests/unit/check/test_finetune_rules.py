@@ -1171,3 +1171,30 @@ def test_one_hot_targets_and_a_smoothing_loss_are_told_apart() -> None:
     }
     got = [(d.code, d.path) for d in initcfg.validate({"model": model})]
     assert got == [("IC340", "model.heads[0].loss.num_classes")]
+
+
+@pytest.mark.parametrize(
+    ("model", "checkpoint", "found"),
+    [
+        # A Runner config whose hook counts epochs in an iteration run: IC327 says it.
+        ({"type": "Toy"}, {"interval": 2, "save_last": False}, ["IC327"]),
+        # initcfg's own loop counts the interval in iterations: 500 is past the run.
+        ({"type": "mymodel:build"}, {"interval": 500, "save_last": False}, ["IC341"]),
+        ({"type": "mymodel:build"}, {"interval": 50, "save_last": False}, []),
+        # A best checkpoint is kept after validations.
+        ({"type": "Toy"}, {"interval": 500, "by_epoch": False, "save_last": False,
+                           "save_best": "auto"}, []),
+        ({"type": "Toy"}, {"interval": 500, "by_epoch": False, "save_last": False},
+         ["IC341"]),
+    ],
+)
+def test_a_checkpoint_hook_that_never_saves(
+    model: dict[str, Any], checkpoint: dict[str, Any], found: list[str]
+) -> None:
+    config = {
+        "model": model,
+        "train_cfg": {"type": "IterBasedTrainLoop", "max_iters": 100},
+        "default_hooks": {"checkpoint": {"type": "CheckpointHook", **checkpoint}},
+    }
+    got = [d.code for d in initcfg.validate(config) if d.code in ("IC327", "IC341")]
+    assert got == found
