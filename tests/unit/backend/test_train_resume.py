@@ -95,6 +95,18 @@ def test_resume_mid_epoch_iteration_loop(tmp_path: Path) -> None:
     assert not (tmp_path / "parts" / "interrupted.pth").exists()
 
 
+def test_checkpoint_interval_counts_from_save_begin(tmp_path: Path) -> None:
+    # MMEngine's CheckpointHook saves when (epoch - save_begin) is a multiple of the
+    # interval: 3 and 5 here, then the last. The loop ignored save_begin (2, 4, 6).
+    config = shapes_config(
+        size=16, max_epochs=6,
+        default_hooks={"checkpoint": {"interval": 2, "save_begin": 3}},
+    )
+    _run(config, tmp_path)
+    names = sorted(p.name for p in tmp_path.glob("*.pth"))
+    assert names == ["epoch_3.pth", "epoch_5.pth", "epoch_6.pth"]
+
+
 def test_checkpoint_interval_and_save_last(tmp_path: Path) -> None:
     config = shapes_config(
         max_epochs=5, default_hooks={"checkpoint": {"interval": 2, "max_keep_ckpts": -1}}

@@ -430,7 +430,9 @@ class _Runner:
         if self._due(count, total, loop.val_begin, loop.interval_after(count)):
             self._validate()
         cfg = self.settings.checkpoint
-        periodic = cfg.interval > 0 and count % cfg.interval == 0
+        # MMEngine's CheckpointHook counts the interval from save_begin (every_n_epochs).
+        since = count - cfg.save_begin
+        periodic = cfg.interval > 0 and since >= 0 and since % cfg.interval == 0
         if periodic or (cfg.save_last and count == total):
             self._save(name)
 
