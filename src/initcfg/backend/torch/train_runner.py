@@ -255,7 +255,11 @@ class _Runner:
         self.accumulate = accumulate
         self.divisible_iters = self.max_iters // accumulate * accumulate
         self.remainder_iters = self.max_iters - self.divisible_iters
-        self.params = [p for g in self.optimizer.param_groups for p in g["params"]]
+        # Clipped in model order: MMEngine's constructor makes one group per parameter in
+        # the order it visits them, and clip_grad_norm_'s sum follows its group order;
+        # the merged groups hold them in another order, which rounds the norm otherwise.
+        held = {id(p) for g in self.optimizer.param_groups for p in g["params"]}
+        self.params = [p for p in self.module.parameters() if id(p) in held]
         compute_loss = getattr(self.module, "compute_loss", None)
         self.loss_fn: Callable[[Any, Any], torch.Tensor] = (
             compute_loss if callable(compute_loss) else F.cross_entropy
