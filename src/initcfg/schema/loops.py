@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -21,14 +22,15 @@ def _interval_after(
 ) -> int:
     """The validation interval once ``count`` epochs (iterations) are done.
 
-    ``dynamic_intervals`` pairs ``(milestone, interval)``: as MMEngine's loops do, the
-    interval in force is that of the last milestone ``<= count + 1``.
+    ``dynamic_intervals`` pairs ``(milestone, interval)``. MMEngine's loops bisect
+    ``count + 1`` in ``[0, *milestones]`` as written and take the interval there: for
+    milestones in increasing order that is the last one reached; for a list out of
+    order it is what the bisection gives, so it is computed the same way.
     """
-    interval = val_interval
-    for milestone, later in dynamic_intervals or ():
-        if milestone <= count + 1:
-            interval = later
-    return interval
+    pairs = dynamic_intervals or ()
+    milestones = [0, *(milestone for milestone, _ in pairs)]
+    intervals = [val_interval, *(interval for _, interval in pairs)]
+    return intervals[bisect.bisect(milestones, count + 1) - 1]
 
 
 class EpochBasedTrainLoop(BaseModel):

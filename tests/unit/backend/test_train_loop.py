@@ -79,6 +79,29 @@ def test_interval_after_uses_the_last_milestone_reached() -> None:
     assert [loop.interval_after(n) for n in range(1, 8)] == [4, 2, 2, 2, 1, 1, 1]
 
 
+@pytest.mark.parametrize("by_epoch", [True, False])
+def test_interval_after_bisects_milestones_out_of_order_as_mmengine(by_epoch: bool) -> None:
+    # MMEngine bisects [0, 4, 2]: before milestone 4 it never reaches the (2, 2) pair.
+    # The loop took the last pair reached in list order, and validated from 2 on.
+    from mmengine.runner.loops import EpochBasedTrainLoop, IterBasedTrainLoop
+    from mmengine.runner.utils import calc_dynamic_intervals
+
+    pairs = [(4, 3), (2, 2)]
+    loop = LoopSettings(by_epoch=by_epoch, max_epochs=8, max_iters=8, val_interval=1,
+                        dynamic_intervals=tuple(pairs))
+    milestones, intervals = calc_dynamic_intervals(1, pairs)
+    theirs = []
+    for done in range(8):
+        # MMEngine's own method, on the attributes it reads (the count done so far).
+        state = type("State", (), {})()
+        state.dynamic_milestones, state.dynamic_intervals = milestones, intervals
+        state.epoch = state._iter = done
+        mmengine_loop = EpochBasedTrainLoop if by_epoch else IterBasedTrainLoop
+        mmengine_loop._decide_current_val_interval(state)  # type: ignore[arg-type]
+        theirs.append(state.val_interval)
+    assert [loop.interval_after(n) for n in range(8)] == theirs == [1, 1, 1, 2, 2, 2, 2, 2]
+
+
 @pytest.mark.parametrize(
     "scheduler",
     [
