@@ -57,6 +57,8 @@ class DataloaderCfg(NamedTuple):
         num_workers: ``num_workers`` (0 when absent or invalid).
         shuffle: ``sampler.shuffle`` (True when absent).
         drop_last: ``drop_last``.
+        seed: ``sampler.seed``, which MMEngine's Runner gives the sampler over
+            ``randomness.seed`` (None when absent or invalid).
     """
 
     path: KeyPath
@@ -65,6 +67,7 @@ class DataloaderCfg(NamedTuple):
     num_workers: int = 0
     shuffle: bool = True
     drop_last: bool = False
+    seed: int | None = None
 
 
 @dataclass(slots=True)
@@ -205,11 +208,12 @@ class _RuntimeParser:
             )
         else:
             dataset = self.factory(body["dataset"], (*path, "dataset"), f"{key}.dataset")
-        shuffle = True
+        shuffle, seed = True, None
         sampler = body.get("sampler") or {}
         checked = self.mapping(sampler, (*path, "sampler"), "sampler", "IC319")
         if checked is not None:
             shuffle = bool(checked.get("shuffle", True))
+            seed = self.sampler_seed(checked, (*path, "sampler", "seed"))
         return DataloaderCfg(
             path=path,
             dataset=dataset,
@@ -217,7 +221,16 @@ class _RuntimeParser:
             num_workers=self.count(body, "num_workers", path, 0) or 0,
             shuffle=shuffle,
             drop_last=bool(body.get("drop_last", False)),
+            seed=seed,
         )
+
+    def sampler_seed(self, sampler: Mapping[str, Any], path: KeyPath) -> int | None:
+        """``sampler.seed``: any integer (DefaultSampler adds the epoch to it)."""
+        value = sampler.get("seed")
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        self.report("IC319", f"the sampler's seed must be an integer (got {_show(value)})", path)
+        return None
 
     def log_interval(self) -> int:
         hooks = self.tree.data.get("default_hooks")

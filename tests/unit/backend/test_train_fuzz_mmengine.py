@@ -53,7 +53,10 @@ def _one_thread() -> Iterator[None]:
 
 @st.composite
 def _optimizer(draw: st.DrawFn) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["SGD", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]))
+    kind = draw(st.sampled_from([
+        "SGD", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam",
+        "ASGD", "Adadelta",
+    ]))
     lr = draw(st.sampled_from([0.3, 0.1, 0.05, 0.01]))
     decay = draw(st.sampled_from([0.0, 1e-4, 0.05]))
     optimizer: dict[str, Any] = {"type": kind, "lr": lr, "weight_decay": decay}
@@ -62,10 +65,14 @@ def _optimizer(draw: st.DrawFn) -> dict[str, Any]:
         optimizer["momentum"] = momentum
         if momentum and draw(st.booleans()):
             optimizer["nesterov"] = True
-    elif kind in ("Adam", "AdamW"):
+        elif momentum and draw(st.booleans()):
+            optimizer["dampening"] = 0.1
+    elif kind in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam"):
         optimizer["lr"] = lr / 10
         if draw(st.booleans()):
             optimizer["betas"] = (0.8, 0.99)
+        if kind in ("Adam", "AdamW") and draw(st.booleans()):
+            optimizer["amsgrad"] = True
     elif kind == "RMSprop":
         optimizer["lr"] = lr / 10
         if draw(st.booleans()):
@@ -85,6 +92,8 @@ def _paramwise(draw: st.DrawFn) -> dict[str, Any] | None:
     if draw(st.booleans()):
         cfg["norm_decay_mult"] = draw(st.sampled_from([0.0, 0.5]))
     if draw(st.booleans()):
+        cfg["flat_decay_mult"] = draw(st.sampled_from([0.0, 3.0]))
+    if draw(st.booleans()):
         keys = draw(st.lists(st.sampled_from(["head", "ln", "stem.weight", "mid"]),
                              min_size=1, max_size=2, unique=True))
         cfg["custom_keys"] = {
@@ -100,7 +109,7 @@ def _scheduler(draw: st.DrawFn, loop: str, length: int) -> dict[str, Any]:
     """One scheduler; ``length`` is max_epochs (epoch loop) or max_iters."""
     kind = draw(st.sampled_from([
         "LinearLR", "MultiStepLR", "StepLR", "CosineAnnealingLR", "PolyLR",
-        "ExponentialLR", "ConstantLR", "OneCycleLR",
+        "ExponentialLR", "ConstantLR", "OneCycleLR", "CosineRestartLR",
     ]))
     by_epoch = loop == "epoch" and draw(st.booleans())
     cfg: dict[str, Any] = {"type": kind, "by_epoch": by_epoch}
@@ -135,6 +144,14 @@ def _scheduler(draw: st.DrawFn, loop: str, length: int) -> dict[str, Any]:
     elif kind == "ConstantLR":
         cfg["factor"] = draw(st.sampled_from([0.5, 0.25]))
         cfg["end"] = cfg.get("end", cfg.get("begin", 0) + draw(st.integers(1, span + 1)))
+    elif kind == "CosineRestartLR":
+        periods = draw(st.lists(st.integers(1, span + 1), min_size=1, max_size=3))
+        cfg["periods"] = periods
+        cfg["restart_weights"] = [draw(st.sampled_from([1.0, 0.5])) for _ in periods]
+        if draw(st.booleans()):
+            cfg["eta_min"] = 0.0
+        else:
+            cfg["eta_min_ratio"] = 0.1
     elif kind == "OneCycleLR":
         cfg["eta_max"] = draw(st.sampled_from([0.1, 0.05]))
         cfg["total_steps"] = draw(st.integers(1, 2 * span + 2))
@@ -155,7 +172,7 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
     per_epoch = size // batch if drop_last else math.ceil(size / batch)
     length = draw(st.integers(1, 4)) if loop == "epoch" else draw(st.integers(1, 12))
     total = length * per_epoch if loop == "epoch" else length
-    schedulers = draw(st.lists(_scheduler(loop, length), max_size=2))
+    schedulers = draw(st.lists(_scheduler(loop, length), max_size=3))
     optim_wrapper: dict[str, Any] = {"optimizer": draw(_optimizer())}
     paramwise = draw(_paramwise())
     if paramwise is not None:
@@ -206,22 +223,38 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
         "checkpoint": checkpoint,
     }
     if draw(st.booleans()):
-        case["auto_scale_lr"] = {"enable": True,
+        case["auto_scale_lr"] = {"enable": draw(st.sampled_from([True, True, False])),
                                  "base_batch_size": draw(st.sampled_from([2, 4, 16]))}
+    if draw(st.integers(0, 3)) == 0:
+        case["sampler_seed"] = draw(st.integers(0, 2**16))
+    if draw(st.integers(0, 3)) == 0:
+        case["frozen"] = draw(st.sampled_from(["stem", "ln", "head"]))
+    if draw(st.booleans()):
+        # initcfg stops after this many epochs (iterations) and resumes: the resumed
+        # run must still end where MMEngine's uninterrupted one does.
+        case["stop_after"] = draw(st.integers(1, length))
     return case
 
 
 # ---------------------------------------------------------------- the two runs
 
 
+def _sampler(case: dict[str, Any]) -> dict[str, Any]:
+    sampler = {"type": "DefaultSampler", "shuffle": case["shuffle"]}
+    if case.get("sampler_seed") is not None:
+        sampler["seed"] = case["sampler_seed"]
+    return sampler
+
+
 def _initcfg_config(case: dict[str, Any]) -> dict[str, Any]:
     config: dict[str, Any] = {
-        "model": {"type": "train_fuzz_parts:build_net", "seed": case["seed"]},
+        "model": {"type": "train_fuzz_parts:build_net", "seed": case["seed"],
+                  "frozen": case.get("frozen")},
         "train_dataloader": {
             "batch_size": case["batch"],
             "num_workers": 0,
             "drop_last": case["drop_last"],
-            "sampler": {"type": "DefaultSampler", "shuffle": case["shuffle"]},
+            "sampler": _sampler(case),
             "dataset": {"type": "train_fuzz_parts:TinySet", "size": case["size"],
                         "seed": case["seed"] + 1},
         },
@@ -246,7 +279,12 @@ def _initcfg_config(case: dict[str, Any]) -> dict[str, Any]:
 def run_initcfg(case: dict[str, Any], work_dir: Path) -> dict[str, Any]:
     tree = tree_from_mapping(_initcfg_config(case))
     try:
-        result = train(tree, TrainOptions(work_dir=work_dir, progress=False, trust=True))
+        if case.get("stop_after") is not None:
+            train(tree, TrainOptions(work_dir=work_dir, progress=False, trust=True,
+                                     stop_after=case["stop_after"]))
+        resume = case.get("stop_after") is not None
+        result = train(tree, TrainOptions(work_dir=work_dir, progress=False, trust=True,
+                                          resume=resume))
     except TrainError as error:
         return {"error": str(error)}
     records = [json.loads(line) for line in (work_dir / "train_log.jsonl").read_text().splitlines()]
@@ -254,7 +292,9 @@ def run_initcfg(case: dict[str, Any], work_dir: Path) -> dict[str, Any]:
         "weights": {k: v.detach().clone() for k, v in result.model.state_dict().items()},
         "lrs": [r["lr"] for r in records if r["mode"] == "train"],
         "vals": [r["iter"] for r in records if r["mode"] == "val"],
-        "checkpoints": sorted(p.name for p in work_dir.glob("*.pth")),
+        # The checkpoint of the interruption is the resume's, not MMEngine's.
+        "checkpoints": sorted(p.name for p in work_dir.glob("*.pth")
+                              if p.name != "interrupted.pth"),
     }
 
 
@@ -278,13 +318,13 @@ def run_mmengine(case: dict[str, Any], work_dir: Path) -> dict[str, Any]:
             seen["vals"].append(runner.iter)
 
     runner = Runner(
-        model=parts["model"](case["seed"]),
+        model=parts["model"](case["seed"], frozen=case.get("frozen")),
         work_dir=str(work_dir),
         train_dataloader={
             "batch_size": case["batch"],
             "num_workers": 0,
             "drop_last": case["drop_last"],
-            "sampler": {"type": "DefaultSampler", "shuffle": case["shuffle"]},
+            "sampler": _sampler(case),
             "collate_fn": {"type": "default_collate"},
             "dataset": TinySet(case["size"], case["seed"] + 1),
         },
@@ -379,5 +419,17 @@ def test_clipping_sums_the_norm_in_mmengine_s_parameter_order(
         },
         "param_scheduler": [],
         "checkpoint": {"type": "CheckpointHook", "interval": -1},
+    }
+    assert compare(case, tmp_path) == "trained"
+
+
+def test_the_sampler_s_own_seed_orders_the_data_as_under_mmengine(tmp_path: Path) -> None:
+    # MMEngine's Runner gives DefaultSampler randomness.seed only as a default: the
+    # sampler's own seed orders the data. The loop shuffled by randomness.seed.
+    case = {
+        "seed": 5, "sampler_seed": 11, "size": 10, "batch": 3, "drop_last": False,
+        "shuffle": True, "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": 2},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1, "momentum": 0.9}},
+        "param_scheduler": [], "checkpoint": {"type": "CheckpointHook", "interval": -1},
     }
     assert compare(case, tmp_path) == "trained"

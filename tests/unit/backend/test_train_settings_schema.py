@@ -57,6 +57,11 @@ CASES = [
         "IC319", "expected sampler as a dict, got str", ("train_dataloader", "sampler"),
     ),
     (
+        {"train_dataloader__sampler__seed": "7"},
+        "IC319", "the sampler's seed must be an integer (got '7')",
+        ("train_dataloader", "sampler", "seed"),
+    ),
+    (
         {"val_evaluator": ["Accuracy"]},
         "IC321", "expected val_evaluator as a dict, got list", ("val_evaluator",),
     ),

@@ -21,7 +21,7 @@ class TinyNet(nn.Module):
     layers for ``paramwise_cfg``'s rules to tell apart (no batch norm: a last batch of
     one sample is allowed)."""
 
-    def __init__(self, seed: int = 0, width: int = 6) -> None:
+    def __init__(self, seed: int = 0, width: int = 6, frozen: str | None = None) -> None:
         super().__init__()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # the same initial weights in both loops
@@ -30,6 +30,8 @@ class TinyNet(nn.Module):
             self.mid = nn.Linear(width, width)
             self.ln = nn.LayerNorm(width)
             self.head = nn.Linear(width, CLASSES)
+        if frozen is not None:  # a frozen part: MMEngine leaves it out with paramwise_cfg
+            getattr(self, frozen).requires_grad_(False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         hidden = F.relu(self.bn(self.stem(x)))
@@ -39,8 +41,8 @@ class TinyNet(nn.Module):
         return F.cross_entropy(outputs, targets)
 
 
-def build_net(seed: int = 0, width: int = 6) -> TinyNet:
-    return TinyNet(seed, width)
+def build_net(seed: int = 0, width: int = 6, frozen: str | None = None) -> TinyNet:
+    return TinyNet(seed, width, frozen)
 
 
 class TinySet(Dataset[tuple[torch.Tensor, int]]):
@@ -83,9 +85,9 @@ def mmengine_parts() -> dict[str, Any]:
     from mmengine.model import BaseModel
 
     class RunnerNet(BaseModel):
-        def __init__(self, seed: int = 0, width: int = 6) -> None:
+        def __init__(self, seed: int = 0, width: int = 6, frozen: str | None = None) -> None:
             super().__init__()
-            net = TinyNet(seed, width)
+            net = TinyNet(seed, width, frozen)
             for name, child in net.named_children():
                 self.add_module(name, child)
 

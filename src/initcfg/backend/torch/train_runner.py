@@ -203,8 +203,11 @@ class _Runner:
 
         base, trust = _base_dir(self.tree), self.options.trust
         train_dataset = build(settings.train_loader.dataset, base, trust=trust)
+        # MMEngine's Runner gives the sampler randomness.seed unless it has its own.
+        order_seed = settings.train_loader.seed
         self.sampler = _EpochSampler(
-            len(train_dataset), self.ctx, settings.train_loader.shuffle, seed
+            len(train_dataset), self.ctx, settings.train_loader.shuffle,
+            seed if order_seed is None else order_seed,
         )
         self.train_loader = DataLoader(
             train_dataset,

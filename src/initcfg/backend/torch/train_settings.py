@@ -46,13 +46,15 @@ class Factory:
 
 @dataclass(frozen=True, slots=True)
 class LoaderSettings:
-    """One dataloader: its dataset factory, batch size, workers and shuffling."""
+    """One dataloader: its dataset factory, batch size, workers and shuffling
+    (``seed``: the sampler's own, which orders the data instead of ``randomness.seed``)."""
 
     dataset: Factory
     batch_size: int
     num_workers: int = 0
     shuffle: bool = True
     drop_last: bool = False
+    seed: int | None = None
 
 
 def LoopSettings(  # the old class name, kept for old callers
@@ -126,6 +128,7 @@ def _loader(cfg: DataloaderCfg | None, key: str) -> LoaderSettings | None:
         num_workers=cfg.num_workers,
         shuffle=cfg.shuffle if key == "train_dataloader" else False,
         drop_last=cfg.drop_last,
+        seed=cfg.seed,
     )
 
 
