@@ -59,6 +59,7 @@ class DataloaderCfg(NamedTuple):
         drop_last: ``drop_last``.
         seed: ``sampler.seed``, which MMEngine's Runner gives the sampler over
             ``randomness.seed`` (None when absent or invalid).
+        sampler_type: ``sampler.type`` as written, when it is a string.
     """
 
     path: KeyPath
@@ -68,6 +69,7 @@ class DataloaderCfg(NamedTuple):
     shuffle: bool = True
     drop_last: bool = False
     seed: int | None = None
+    sampler_type: str | None = None
 
 
 @dataclass(slots=True)
@@ -208,12 +210,13 @@ class _RuntimeParser:
             )
         else:
             dataset = self.factory(body["dataset"], (*path, "dataset"), f"{key}.dataset")
-        shuffle, seed = True, None
+        shuffle, seed, kind = True, None, None
         sampler = body.get("sampler") or {}
         checked = self.mapping(sampler, (*path, "sampler"), "sampler", "IC319")
         if checked is not None:
             shuffle = bool(checked.get("shuffle", True))
             seed = self.sampler_seed(checked, (*path, "sampler", "seed"))
+            kind = checked.get("type") if isinstance(checked.get("type"), str) else None
         return DataloaderCfg(
             path=path,
             dataset=dataset,
@@ -222,6 +225,7 @@ class _RuntimeParser:
             shuffle=shuffle,
             drop_last=bool(body.get("drop_last", False)),
             seed=seed,
+            sampler_type=kind,
         )
 
     def sampler_seed(self, sampler: Mapping[str, Any], path: KeyPath) -> int | None:

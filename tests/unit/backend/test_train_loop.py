@@ -170,3 +170,32 @@ def test_save_best_is_said_to_be_unsupported_and_keeps_no_best_checkpoint(
     out = capsys.readouterr()
     assert "save_best is not implemented by initcfg train" in out.out + out.err
     assert sorted(p.name for p in tmp_path.glob("*.pth")) == ["epoch_1.pth"]
+
+
+@pytest.mark.parametrize("sampler", ["InfiniteSampler", "mmpretrain.RepeatAugSampler"])
+def test_a_sampler_the_loop_does_not_implement_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sampler: str
+) -> None:
+    # MMEngine's InfiniteSampler draws one endless stream from a generator seeded once;
+    # the loop orders every pass as DefaultSampler does. It trained on in silence.
+    config = shapes_config(
+        size=16, val_size=16,
+        train_cfg={"type": "IterBasedTrainLoop", "max_iters": 2, "val_interval": 2},
+        param_scheduler=[],
+    )
+    config["train_dataloader"]["sampler"] = {"type": sampler, "shuffle": True}
+    train(tree_from_mapping(config), TrainOptions(work_dir=tmp_path, progress=False))
+    out = capsys.readouterr()
+    assert f"train_dataloader.sampler {sampler} is not implemented by initcfg train" in (
+        out.out + out.err
+    )
+
+
+def test_default_sampler_is_not_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = shapes_config(size=16, val_size=16, max_epochs=1)
+    config["train_dataloader"]["sampler"]["type"] = "mmengine.DefaultSampler"
+    train(tree_from_mapping(config), TrainOptions(work_dir=tmp_path, progress=False))
+    out = capsys.readouterr()
+    assert "not implemented" not in out.out + out.err

@@ -82,6 +82,25 @@ class _EpochSampler(Sampler[int]):
         return max(self.per_rank - self.skip, 0)
 
 
+def _not_implemented(settings: TrainSettings) -> list[str]:
+    """What the config asks for that this loop does not do, one sentence each."""
+    notes = []
+    if settings.optim.type == "AmpOptimWrapper":
+        notes.append("AmpOptimWrapper is not implemented by initcfg train; training runs "
+                     "in float32")
+    if settings.checkpoint.save_best is not None:
+        notes.append("default_hooks.checkpoint.save_best is not implemented by initcfg "
+                     "train; no best checkpoint is kept (the periodic and last ones are)")
+    sampler = settings.train_loader.sampler_type
+    if sampler is not None and sampler.rpartition(".")[2] != "DefaultSampler":
+        # An InfiniteSampler draws one endless stream from one generator seeded once;
+        # this loop orders each pass by seed + pass, as DefaultSampler does.
+        notes.append(f"train_dataloader.sampler {sampler} is not implemented by initcfg "
+                     "train; the data is drawn in DefaultSampler's order, so the run "
+                     "differs from MMEngine's")
+    return notes
+
+
 def _seed_everything(seed: int) -> None:
     import random
 

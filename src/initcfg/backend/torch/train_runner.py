@@ -26,6 +26,7 @@ from initcfg.backend.torch.train_build import (
     _default_work_dir,
     _EpochSampler,
     _initialize,
+    _not_implemented,
     _seed_everything,
 )
 from initcfg.backend.torch.train_dist import (
@@ -242,18 +243,9 @@ class _Runner:
         self.optimizer, self.lr_table = _build_optimizer(
             self.tree, settings, self.module, self.iters_per_epoch, self.ctx.world_size
         )
-        if settings.optim.type == "AmpOptimWrapper":
-            self.progress.message(
-                "initcfg: AmpOptimWrapper is not implemented by initcfg train; "
-                "training runs in float32",
-                force=True,  # what the config asks for and does not get: shown even quiet
-            )
-        if settings.checkpoint.save_best is not None:
-            self.progress.message(
-                "initcfg: default_hooks.checkpoint.save_best is not implemented by initcfg "
-                "train; no best checkpoint is kept (the periodic and last ones are)",
-                force=True,
-            )
+        for note in _not_implemented(settings):
+            # What the config asks for and does not get: shown even quiet.
+            self.progress.message(f"initcfg: {note}", force=True)
         accumulate = settings.optim.accumulative_counts
         self.accumulate = accumulate
         self.divisible_iters = self.max_iters // accumulate * accumulate

@@ -55,6 +55,7 @@ class LoaderSettings:
     shuffle: bool = True
     drop_last: bool = False
     seed: int | None = None
+    sampler_type: str | None = None
 
 
 def LoopSettings(  # the old class name, kept for old callers
@@ -129,6 +130,7 @@ def _loader(cfg: DataloaderCfg | None, key: str) -> LoaderSettings | None:
         shuffle=cfg.shuffle if key == "train_dataloader" else False,
         drop_last=cfg.drop_last,
         seed=cfg.seed,
+        sampler_type=cfg.sampler_type,
     )
 
 
