@@ -111,9 +111,10 @@ def _scheduler(draw: st.DrawFn, loop: str, length: int) -> dict[str, Any]:
         "LinearLR", "MultiStepLR", "StepLR", "CosineAnnealingLR", "PolyLR",
         "ExponentialLR", "ConstantLR", "OneCycleLR", "CosineRestartLR",
     ]))
-    by_epoch = loop == "epoch" and draw(st.booleans())
+    # An epoch scheduler in an iteration loop is built (one step) and never stepped.
+    by_epoch = draw(st.booleans()) if loop == "epoch" else draw(st.integers(0, 5)) == 0
     cfg: dict[str, Any] = {"type": kind, "by_epoch": by_epoch}
-    if by_epoch and draw(st.booleans()):
+    if by_epoch and loop == "epoch" and draw(st.booleans()):
         cfg["convert_to_iter_based"] = True
     span = length
     if draw(st.booleans()):
@@ -134,8 +135,11 @@ def _scheduler(draw: st.DrawFn, loop: str, length: int) -> dict[str, Any]:
         cfg["gamma"] = 0.5
     elif kind == "CosineAnnealingLR":
         cfg["T_max"] = draw(st.integers(1, span + 1))
-        if draw(st.booleans()):
+        eta = draw(st.sampled_from(["none", "eta_min", "eta_min_ratio"]))
+        if eta == "eta_min":
             cfg["eta_min"] = 1e-4
+        elif eta == "eta_min_ratio":
+            cfg["eta_min_ratio"] = 0.2
     elif kind == "PolyLR":
         cfg["power"] = draw(st.sampled_from([1.0, 2.0]))
         cfg["eta_min"] = draw(st.sampled_from([0.0, 1e-4]))
@@ -204,7 +208,7 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
     train_cfg: dict[str, Any] = {
         "type": "EpochBasedTrainLoop" if loop == "epoch" else "IterBasedTrainLoop",
         ("max_epochs" if loop == "epoch" else "max_iters"): length,
-        "val_begin": draw(st.integers(1, 3)),
+        "val_begin": draw(st.integers(0, 3)),
         "val_interval": draw(st.integers(1, 4)),
     }
     if draw(st.booleans()):
