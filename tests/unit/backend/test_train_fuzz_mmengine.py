@@ -69,6 +69,8 @@ def _optimizer(draw: st.DrawFn) -> dict[str, Any]:
             optimizer["dampening"] = 0.1
     elif kind in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam"):
         optimizer["lr"] = lr / 10
+        if draw(st.integers(0, 4)) == 0:
+            del optimizer["lr"]  # the class default
         if draw(st.booleans()):
             optimizer["betas"] = (0.8, 0.99)
         if kind in ("Adam", "AdamW") and draw(st.booleans()):
@@ -93,6 +95,8 @@ def _paramwise(draw: st.DrawFn) -> dict[str, Any] | None:
         cfg["norm_decay_mult"] = draw(st.sampled_from([0.0, 0.5]))
     if draw(st.booleans()):
         cfg["flat_decay_mult"] = draw(st.sampled_from([0.0, 3.0]))
+    if draw(st.booleans()):
+        cfg["bypass_duplicate"] = True
     if draw(st.booleans()):
         keys = draw(st.lists(st.sampled_from(["head", "ln", "stem.weight", "mid"]),
                              min_size=1, max_size=2, unique=True))
@@ -224,6 +228,7 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
         "train_cfg": train_cfg,
         "optim_wrapper": optim_wrapper,
         "param_scheduler": schedulers,
+        "scheduler_dict": draw(st.booleans()),
         "checkpoint": checkpoint,
     }
     if draw(st.booleans()):
@@ -231,6 +236,8 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
                                  "base_batch_size": draw(st.sampled_from([2, 4, 16]))}
     if draw(st.integers(0, 3)) == 0:
         case["sampler_seed"] = draw(st.integers(0, 2**16))
+    if draw(st.integers(0, 3)) == 0:
+        case["shared"] = True
     if draw(st.integers(0, 3)) == 0:
         case["frozen"] = draw(st.sampled_from(["stem", "ln", "head"]))
     if draw(st.booleans()):
@@ -253,7 +260,7 @@ def _sampler(case: dict[str, Any]) -> dict[str, Any]:
 def _initcfg_config(case: dict[str, Any]) -> dict[str, Any]:
     config: dict[str, Any] = {
         "model": {"type": "train_fuzz_parts:build_net", "seed": case["seed"],
-                  "frozen": case.get("frozen")},
+                  "frozen": case.get("frozen"), "shared": case.get("shared", False)},
         "train_dataloader": {
             "batch_size": case["batch"],
             "num_workers": 0,
@@ -273,7 +280,9 @@ def _initcfg_config(case: dict[str, Any]) -> dict[str, Any]:
         "default_hooks": {"checkpoint": case["checkpoint"]},
         "randomness": {"seed": case["seed"]},
     }
-    if case["param_scheduler"]:
+    if len(case["param_scheduler"]) == 1 and case.get("scheduler_dict"):
+        config["param_scheduler"] = case["param_scheduler"][0]  # one, not in a list
+    elif case["param_scheduler"]:
         config["param_scheduler"] = case["param_scheduler"]
     if "auto_scale_lr" in case:
         config["auto_scale_lr"] = case["auto_scale_lr"]
@@ -322,7 +331,8 @@ def run_mmengine(case: dict[str, Any], work_dir: Path) -> dict[str, Any]:
             seen["vals"].append(runner.iter)
 
     runner = Runner(
-        model=parts["model"](case["seed"], frozen=case.get("frozen")),
+        model=parts["model"](case["seed"], frozen=case.get("frozen"),
+                             shared=case.get("shared", False)),
         work_dir=str(work_dir),
         train_dataloader={
             "batch_size": case["batch"],
@@ -342,7 +352,11 @@ def run_mmengine(case: dict[str, Any], work_dir: Path) -> dict[str, Any]:
         val_cfg={"type": "ValLoop"},
         train_cfg=dict(case["train_cfg"]),
         optim_wrapper=json.loads(json.dumps(case["optim_wrapper"])),
-        param_scheduler=[dict(s) for s in case["param_scheduler"]] or None,
+        param_scheduler=(
+            dict(case["param_scheduler"][0])
+            if len(case["param_scheduler"]) == 1 and case.get("scheduler_dict")
+            else [dict(s) for s in case["param_scheduler"]] or None
+        ),
         auto_scale_lr=case.get("auto_scale_lr"),
         default_hooks={"checkpoint": dict(case["checkpoint"])},
         custom_hooks=[Record()],

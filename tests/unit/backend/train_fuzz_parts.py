@@ -21,7 +21,9 @@ class TinyNet(nn.Module):
     layers for ``paramwise_cfg``'s rules to tell apart (no batch norm: a last batch of
     one sample is allowed)."""
 
-    def __init__(self, seed: int = 0, width: int = 6, frozen: str | None = None) -> None:
+    def __init__(
+        self, seed: int = 0, width: int = 6, frozen: str | None = None, shared: bool = False
+    ) -> None:
         super().__init__()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # the same initial weights in both loops
@@ -32,17 +34,23 @@ class TinyNet(nn.Module):
             self.head = nn.Linear(width, CLASSES)
         if frozen is not None:  # a frozen part: MMEngine leaves it out with paramwise_cfg
             getattr(self, frozen).requires_grad_(False)
+        # The same module under a second name: a parameter reached twice.
+        self.again = self.mid if shared else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        hidden = F.relu(self.bn(self.stem(x)))
-        return self.head(self.ln(self.mid(hidden)))  # type: ignore[no-any-return]
+        hidden = self.mid(F.relu(self.bn(self.stem(x))))
+        if self.again is not None:
+            hidden = self.again(hidden)
+        return self.head(self.ln(hidden))  # type: ignore[no-any-return]
 
     def compute_loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(outputs, targets)
 
 
-def build_net(seed: int = 0, width: int = 6, frozen: str | None = None) -> TinyNet:
-    return TinyNet(seed, width, frozen)
+def build_net(
+    seed: int = 0, width: int = 6, frozen: str | None = None, shared: bool = False
+) -> TinyNet:
+    return TinyNet(seed, width, frozen, shared)
 
 
 class TinySet(Dataset[tuple[torch.Tensor, int]]):
@@ -85,17 +93,23 @@ def mmengine_parts() -> dict[str, Any]:
     from mmengine.model import BaseModel
 
     class RunnerNet(BaseModel):
-        def __init__(self, seed: int = 0, width: int = 6, frozen: str | None = None) -> None:
+        def __init__(
+            self, seed: int = 0, width: int = 6, frozen: str | None = None,
+            shared: bool = False,
+        ) -> None:
             super().__init__()
-            net = TinyNet(seed, width, frozen)
+            net = TinyNet(seed, width, frozen, shared)
             for name, child in net.named_children():
                 self.add_module(name, child)
+            self.again = net.again
 
         def forward(
             self, inputs: torch.Tensor, data_samples: Any = None, mode: str = "tensor"
         ) -> Any:
-            hidden = F.relu(self.bn(self.stem(inputs)))
-            logits = self.head(self.ln(self.mid(hidden)))
+            hidden = self.mid(F.relu(self.bn(self.stem(inputs))))
+            if self.again is not None:
+                hidden = self.again(hidden)
+            logits = self.head(self.ln(hidden))
             if mode == "loss":
                 return {"loss": F.cross_entropy(logits, data_samples)}
             if mode == "predict":
