@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import math
 import os
 import types
@@ -377,8 +376,11 @@ def run_mmengine(case: dict[str, Any], work_dir: Path) -> dict[str, Any]:
         return {"error": f"{type(error).__name__}: {error}"}
     finally:
         loops.time = clock  # type: ignore[assignment]
-        MMLogger.get_current_instance().handlers.clear()
-        logging.getLogger().handlers.clear()
+        # Each Runner's logger keeps its log file open: closed here, not at exit.
+        logger = MMLogger.get_current_instance()
+        for handler in logger.handlers:
+            handler.close()
+        logger.handlers.clear()
     model = runner.model
     return {
         "weights": {k: v.detach().clone() for k, v in model.state_dict().items()},
