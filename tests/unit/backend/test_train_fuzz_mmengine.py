@@ -117,7 +117,7 @@ def _scheduler(draw: st.DrawFn, loop: str, length: int) -> dict[str, Any]:
     # An epoch scheduler in an iteration loop is built (one step) and never stepped.
     by_epoch = draw(st.booleans()) if loop == "epoch" else draw(st.integers(0, 5)) == 0
     cfg: dict[str, Any] = {"type": kind, "by_epoch": by_epoch}
-    if by_epoch and loop == "epoch" and draw(st.booleans()):
+    if by_epoch and draw(st.booleans()):
         cfg["convert_to_iter_based"] = True
     span = length
     if draw(st.booleans()):
