@@ -119,3 +119,16 @@ def test_checkpoint_interval_and_save_last(tmp_path: Path) -> None:
     assert saved["meta"]["epoch"] == 5
     for key, value in result.model.state_dict().items():
         assert torch.equal(saved["state_dict"][key], value)
+
+
+def test_a_run_without_a_seed_resumes_with_the_seed_it_drew(tmp_path: Path) -> None:
+    # Without randomness.seed the run draws one and saves it in the checkpoint's meta.
+    # The resume drew a new one, so the epochs after it were shuffled in another order
+    # than the interrupted run's: not the run it continues.
+    config = shapes_config(size=32, max_epochs=3, randomness={})
+    _run(config, tmp_path / "parts", stop_after=1)
+    drawn = torch.load(tmp_path / "parts" / "epoch_1.pth", weights_only=True)["meta"]["seed"]
+    resumed = _run(config, tmp_path / "parts", resume=True)
+    whole = _run(shapes_config(size=32, max_epochs=3, randomness={"seed": drawn}),
+                 tmp_path / "whole")
+    _assert_same_weights(resumed.model, whole.model)

@@ -384,6 +384,11 @@ class _Runner:
             kept.append(path.name)
         self.keeper.adopt_existing(kept)
         ckpt.restore_rng(data["rng"])
+        if self.settings.seed is None and isinstance(meta.get("seed"), int):
+            # The run drew its seed: the data order goes on with that one, not a new draw.
+            self.seed = int(meta["seed"])
+            if self.settings.train_loader.seed is None:
+                self.sampler.seed = self.seed
         if written_by != self.ctx.world_size:
             # A warning: the result will differ from the run's own, so shown when quiet too.
             self._notice(
