@@ -199,10 +199,25 @@ class ClipGrad(BaseModel):
     @field_validator("norm_type", mode="before")
     @classmethod
     def _infinity_norm(cls, value: Any) -> Any:
-        # torch's infinity norm, written float('inf') (YAML .inf, math.inf) as often as
-        # 'inf': the one setting where an infinite float is meaningful, kept as 'inf'.
-        if isinstance(value, float) and value == float("inf"):
+        # torch's clip_grad_norm_ reads float(norm_type): a number, or a string float()
+        # reads ('2', 'inf'). Its infinity norm, written float('inf') (YAML .inf,
+        # math.inf) as often as 'inf', is the one setting where an infinite float is
+        # meaningful: kept as 'inf'. Anything else is one message, not one per member
+        # of the field's union.
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ValueError(
+                    f"norm_type must be a number or 'inf' (got {value!r}): torch calls "
+                    "float(norm_type)"
+                ) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"norm_type must be a number or 'inf' (got {value!r})")
+        if value == float("inf"):
             return "inf"
+        if value != value or value == float("-inf"):
+            raise ValueError(f"norm_type must be a finite number or 'inf' (got {value!r})")
         return value
 
     @model_validator(mode="after")

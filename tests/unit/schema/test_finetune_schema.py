@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+import initcfg
 from initcfg.config.source import SourceMap
 from initcfg.config.tree import ConfigTree
 from initcfg.diagnostics import Location
@@ -342,3 +343,27 @@ def test_a_section_with_a_key_that_is_no_string_names_that_key(write: Any) -> No
     ]
     assert found[0][3].startswith("key 7 of train_cfg is not a string")
     assert not [entry for entry in found if "must be a dict" in entry[3]]
+
+
+@pytest.mark.parametrize("written", ["2", "2.5", "inf", "1"])
+def test_a_clip_norm_type_torch_reads_with_float_is_accepted(written: str) -> None:
+    # MMEngine hands clip_grad to torch's clip_grad_norm_, which takes float(norm_type).
+    def clipped(norm_type: object) -> torch.Tensor:
+        weight = torch.nn.Parameter(torch.ones(3))
+        weight.grad = torch.tensor([3.0, -4.0, 12.0])
+        torch.nn.utils.clip_grad_norm_([weight], 1.0, norm_type=norm_type)
+        return weight.grad
+
+    assert torch.equal(clipped(written), clipped(float(written)))
+    config = {"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1},
+                                "clip_grad": {"max_norm": 1.0, "norm_type": written}}}
+    assert initcfg.validate(config) == []
+
+
+@pytest.mark.parametrize("written", ["fro", True, [2], float("nan")])
+def test_a_clip_norm_type_torch_cannot_read_is_one_plain_ic302(written: object) -> None:
+    config = {"optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1},
+                                "clip_grad": {"max_norm": 1.0, "norm_type": written}}}
+    [found] = initcfg.validate(config)
+    assert (found.code, found.path) == ("IC302", "optim_wrapper.clip_grad.norm_type")
+    assert "norm_type must be" in found.message and "function-" not in found.message
