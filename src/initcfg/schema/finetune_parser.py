@@ -44,7 +44,13 @@ from initcfg.schema.optim_wrapper import (
 from initcfg.schema.optimizer_types import optimizer_type_problem
 from initcfg.schema.optimizer_types import registered as _registered
 from initcfg.schema.optimizers_table import OPTIMIZER_ARGS
-from initcfg.schema.pydantic_errors import BOUND_TYPES, field_errors
+from initcfg.schema.pydantic_errors import (
+    BOUND_TYPES,
+    FieldError,
+    data_location,
+    field_errors,
+    union_member_wants,
+)
 from initcfg.schema.schedulers import _SCHEDULERS, MOMENTUM_SCHEDULERS
 
 # -------------------------------------------------------------------------- parsing
@@ -101,41 +107,66 @@ class _Parser:
         self.diagnostics.append(found.at(self.tree.location(path), self.tree.path))
 
     def validation_errors(
-        self, error: ValidationError, model: type[BaseModel], path: KeyPath, what: str
+        self,
+        error: ValidationError,
+        model: type[BaseModel],
+        path: KeyPath,
+        what: str,
+        value: Mapping[str, Any],
     ) -> None:
+        union: dict[KeyPath, list[FieldError]] = {}
         for item in field_errors(error):
-            where = path + item.loc
-            field = str(item.loc[-1]) if item.loc else what
-            kind = item.type
-            got = item.got
-            if kind == "extra_forbidden":
-                fields = sorted(set(model.model_fields) - {"type"})
-                self.report(
-                    "IC301",
-                    f"{what} takes no argument {field!r}",
-                    where,
-                    did_you_mean(field, fields) or f"accepted: {', '.join(fields)}",
-                )
-            elif kind == "missing":
-                self.report("IC303", f"{what} needs {field!r}", where)
-            elif kind == "value_error":
-                self.report(item.code or "IC302", f"{what}: {item.reason}", where)
-            elif kind == "literal_error":
-                self.report(
-                    "IC302",
-                    f"{field!r} must be {item.expected} (got {_show(got)})",
-                    where,
-                    item.literal_hint(),
-                )
-            elif kind in BOUND_TYPES:
-                bounds = " and ".join(item.bounds)
-                self.report("IC302", f"{field!r} must be {bounds} (got {_show(got)})", where)
-            else:
-                message = item.msg
-                message = message[0].lower() + message[1:] if message else message
-                owner = str(item.loc[-2]) if len(item.loc) > 1 else what
-                named = f"key {_show(got)} of {owner}" if item.on_key else repr(field)
-                self.report("IC302", f"{named}: {message} (got {_show(got)})", where)
+            loc, variant = data_location(value, item)
+            if variant:  # one member of a union field: told once per field, below
+                union.setdefault(loc, []).append(item._replace(loc=loc))
+                continue
+            self.field_error(item, model, path, what)
+        for loc, items in union.items():
+            if any(other[: len(loc)] == loc and other != loc for other in union):
+                continue  # a member that took the value's shape failed deeper: told there
+            if len(items) == 1:  # a tagged union tries one member: its own message
+                self.field_error(items[0], model, path, what)
+                continue
+            wanted = " or ".join(dict.fromkeys(union_member_wants(item) for item in items))
+            field = str(loc[-1]) if loc else what
+            self.report("IC302", f"{field!r} must be {wanted} (got {_show(items[0].got)})",
+                        path + loc)
+
+    def field_error(
+        self, item: FieldError, model: type[BaseModel], path: KeyPath, what: str
+    ) -> None:
+        where = path + item.loc
+        field = str(item.loc[-1]) if item.loc else what
+        kind = item.type
+        got = item.got
+        if kind == "extra_forbidden":
+            fields = sorted(set(model.model_fields) - {"type"})
+            self.report(
+                "IC301",
+                f"{what} takes no argument {field!r}",
+                where,
+                did_you_mean(field, fields) or f"accepted: {', '.join(fields)}",
+            )
+        elif kind == "missing":
+            self.report("IC303", f"{what} needs {field!r}", where)
+        elif kind == "value_error":
+            self.report(item.code or "IC302", f"{what}: {item.reason}", where)
+        elif kind == "literal_error":
+            self.report(
+                "IC302",
+                f"{field!r} must be {item.expected} (got {_show(got)})",
+                where,
+                item.literal_hint(),
+            )
+        elif kind in BOUND_TYPES:
+            bounds = " and ".join(item.bounds)
+            self.report("IC302", f"{field!r} must be {bounds} (got {_show(got)})", where)
+        else:
+            message = item.msg
+            message = message[0].lower() + message[1:] if message else message
+            owner = str(item.loc[-2]) if len(item.loc) > 1 else what
+            named = f"key {_show(got)} of {owner}" if item.on_key else repr(field)
+            self.report("IC302", f"{named}: {message} (got {_show(got)})", where)
 
     def build(
         self, model: type[BaseModel], value: Mapping[str, Any], path: KeyPath, what: str
@@ -143,7 +174,7 @@ class _Parser:
         try:
             return model.model_validate(dict(value))
         except ValidationError as error:
-            self.validation_errors(error, model, path, what)
+            self.validation_errors(error, model, path, what, value)
             return None
 
     def mapping(self, value: Any, path: KeyPath, what: str) -> Mapping[str, Any] | None:
@@ -363,12 +394,11 @@ class _Parser:
         rest["type"] = wrapper
         if default and "constructor" in rest:
             rest["constructor"] = "DefaultOptimWrapperConstructor"
+        whole = {**rest, "optimizer": optimizer, "paramwise_cfg": paramwise, "clip_grad": clip}
         try:
-            built = OptimWrapperCfg.model_validate(
-                {**rest, "optimizer": optimizer, "paramwise_cfg": paramwise, "clip_grad": clip}
-            )
+            built = OptimWrapperCfg.model_validate(whole)
         except ValidationError as error:
-            self.validation_errors(error, OptimWrapperCfg, path, str(wrapper))
+            self.validation_errors(error, OptimWrapperCfg, path, str(wrapper), whole)
             return None
         if cfg.get("paramwise_cfg") is not None and paramwise is None:
             return None

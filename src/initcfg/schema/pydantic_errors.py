@@ -7,7 +7,7 @@ through :func:`field_errors`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
@@ -98,3 +98,35 @@ def field_errors(error: ValidationError) -> list[FieldError]:
 def bounds_of(errors: Sequence[FieldError]) -> list[str]:
     """Every bound the errors name, in order."""
     return [bound for item in errors for bound in item.bounds]
+
+
+def data_location(value: Any, item: FieldError) -> tuple[KeyPath, bool]:
+    """The part of a pydantic error's location that indexes the validated data, and
+    whether it named a member of a union field besides (``save_best.list[str]``)."""
+    node, kept, variant = value, [], False
+    for index, step in enumerate(item.loc):
+        if _indexes(node, step):
+            node = node[step]
+        elif item.type == "missing" and index == len(item.loc) - 1:
+            pass  # the absent field itself
+        else:
+            variant = True
+            continue
+        kept.append(step)
+    return tuple(kept), variant
+
+
+def _indexes(node: Any, step: str | int) -> bool:
+    if isinstance(node, Mapping):
+        return step in node
+    return isinstance(node, list | tuple) and isinstance(step, int) and 0 <= step < len(node)
+
+
+def union_member_wants(item: FieldError) -> str:
+    """What one union member asks for: 'a valid string', 'a number', "'inf'"."""
+    if item.type == "literal_error":
+        return item.expected
+    if item.type in BOUND_TYPES:
+        return " and ".join(item.bounds)
+    text = item.reason if item.type == "value_error" else item.msg
+    return text.removeprefix("Input should be ").removeprefix("Value error, ")

@@ -367,3 +367,37 @@ def test_a_clip_norm_type_torch_cannot_read_is_one_plain_ic302(written: object) 
     [found] = initcfg.validate(config)
     assert (found.code, found.path) == ("IC302", "optim_wrapper.clip_grad.norm_type")
     assert "norm_type must be" in found.message and "function-" not in found.message
+
+
+_ODD_VALUES = st.one_of(
+    st.integers(), st.floats(allow_nan=True), st.text(max_size=4), st.booleans(),
+    st.lists(st.one_of(st.integers(), st.text(max_size=2)), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=1),
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(best=_ODD_VALUES, norm=_ODD_VALUES)
+def test_a_union_field_s_problem_names_the_config_s_key_never_a_union_member(
+    best: Any, norm: Any
+) -> None:
+    # save_best is a string or a list of strings, norm_type a number or 'inf': pydantic
+    # reports each member's failure under a step of its own ('list[str]', "literal['inf']").
+    config = {
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1},
+                          "clip_grad": {"max_norm": 1.0, "norm_type": norm}},
+        "default_hooks": {"checkpoint": {"type": "CheckpointHook", "save_best": best}},
+    }
+    for found in initcfg.validate(config):
+        assert found.path is not None
+        assert found.path.startswith(("optim_wrapper.clip_grad.norm_type",
+                                      "default_hooks.checkpoint.save_best")), found
+        for fragment in ("[str]", "literal[", "function-", "'str'", "'list"):
+            assert fragment not in found.message + found.path, found
+
+
+def test_a_union_field_is_told_once_with_what_each_member_takes() -> None:
+    config = {"default_hooks": {"checkpoint": {"type": "CheckpointHook", "save_best": 5}}}
+    [found] = initcfg.validate(config)
+    assert (found.code, found.path) == ("IC302", "default_hooks.checkpoint.save_best")
+    assert found.message == "'save_best' must be a valid string or a valid list (got 5)"
