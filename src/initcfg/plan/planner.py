@@ -53,6 +53,7 @@ from initcfg.plan.model_walk import (
 )
 from initcfg.plan.module_index import ModuleIndex
 from initcfg.plan.ops import TensorOp, has_torch_op
+from initcfg.plan.own_init_checks import check_own_checkpoints, check_stopped_call
 from initcfg.plan.planner_writes import Stamps, init_step
 from initcfg.plan.repeats import Repeats
 from initcfg.plan.steps import LoadSpec, Origin, Source, Step, Unreached, make_origin
@@ -263,11 +264,9 @@ class Planner:
             trace = trace_init_weights if self.on_meta else trace_real_copy
             step.trace = trace(module, self.names, copy.deepcopy(step.init_cfg), step.sets_init_cfg)
         credited = self.source.credited(module, path)
-        if credited is not None and credited[1] and step.trace and not step.trace.complete:
-            # The config's value is what super().init_weights() would apply, and the traced
-            # call stopped (MMEngine raised on it, or it loads a Pretrained): its grammar
-            # errors are the plan's, as validate's. A call not traced shows at --apply.
-            self.parse(credited[1], module, path, credited[0], "config")
+        # The traced call stopped (MMEngine raised on it, or it loads a Pretrained): the
+        # init_cfg super().init_weights() would apply has its errors reported here.
+        check_stopped_call(self, step, module, path, credited)
         if path and step.trace is not None and step.trace.new_parameter is not None:
             self.report(
                 "IC417",
@@ -280,8 +279,8 @@ class Planner:
                 "(nn.init.*_, tensor.copy_) in init_weights",
             )
         self.steps.append(step)
-        self.check_own_checkpoints(
-            step.init_cfg if step.sets_init_cfg else getattr(module, "init_cfg", None),
+        check_own_checkpoints(
+            self, step.init_cfg if step.sets_init_cfg else getattr(module, "init_cfg", None),
             module, path, origin, None if credited is None else credited[0],
         )
         if step.traced:
@@ -294,45 +293,6 @@ class Planner:
             + (f" (tracing it {where} stopped: it {step.trace.reason})" if step.trace else ""),
             origin,
         )
-
-    def check_own_checkpoints(
-        self, init_cfg: Any, module: nn.Module, path: str, origin: Origin,
-        key: KeyPath | None,
-    ) -> None:
-        """IC409 for a Pretrained checkpoint a module's own ``init_weights`` will load
-        (through ``super().init_weights()``, as OpenMMLab backbones do) that cannot be
-        used: a missing file fails only when the run reaches it, after everything was
-        built. Read as a load step reads it; a remote one only with ``download``."""
-        if not self.read_checkpoints:
-            return
-        for entry in init_cfg if isinstance(init_cfg, list) else [init_cfg]:
-            if not isinstance(entry, Mapping) or not str(entry.get("type", "")).endswith(
-                ("Pretrained", "PretrainedInit")
-            ):
-                continue
-            checkpoint, prefix = entry.get("checkpoint"), entry.get("prefix")
-            location = entry.get("map_location", "cpu")
-            if not isinstance(checkpoint, str) or not isinstance(location, str | None):
-                continue  # the grammar reports it
-            if not self.download and not checkpoint_available(checkpoint):
-                continue
-            try:
-                # Memory-mapped and not cached: the module's own init_weights reads the
-                # file again, and no step of the plan needs its tensors.
-                state = read_checkpoint(checkpoint, location or "cpu", mmap=True)
-                select_keys(
-                    state, prefix if isinstance(prefix, str) else None, checkpoint,
-                    into=module,
-                )
-                del state
-            except CheckpointError as error:
-                self.report(
-                    "IC409",
-                    f"{path or 'the model'} ({type(module).__name__}) loads a checkpoint in "
-                    f"its own init_weights that cannot be used: {error}",
-                    origin,
-                    key=key,  # where the config wrote it, when it did
-                )
 
     def tensors_under(self, module: nn.Module) -> list[str]:
         """Canonical names of every parameter and buffer under ``module``."""
