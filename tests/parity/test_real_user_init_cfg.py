@@ -5,9 +5,11 @@ MMPretrain's ResNet (like ViT, Swin and the heads with a hidden layer) applies i
 instead of applying the entries, so an entry MMEngine raises on (an override name the
 backbone lacks, a fan-based initializer on BatchNorm, a Pretrained override whose prefix
 no key has) was only an IC412 note: the plan had no error, and ``apply`` stopped inside
-the call with tensors already written. Each case here is a config on the shipped
-ResNet-18 config: MMEngine's ``init_weights`` raises on a real build, and the plan of a
-meta build has the error at the line the user wrote.
+the call with tensors already written. Where the trace records a write without running
+it (``nn.init.kaiming_uniform_``, which Caffe2Xavier draws through, and ``uniform_``),
+it did not even stop: torch's own checks of the arguments were skipped. Each case here
+is a config on the shipped ResNet-18 config: MMEngine's ``init_weights`` raises on a
+real build, and the plan of a meta build has the error at the line the user wrote.
 """
 
 from __future__ import annotations
@@ -46,6 +48,17 @@ CASES = {
         "[dict(type='Constant', val=1, layer='Conv2d'),\n"
         " dict(type='Xavier', layer='BatchNorm2d')]",
         "IC406",
+    ),
+    # Caffe2Xavier draws through nn.init.kaiming_uniform_, which a trace on meta records
+    # without running (and so without its fan check); likewise uniform_'s from <= to.
+    "caffe2xavier-override-on-batchnorm": (
+        "dict(type='Normal', std=0.01,\n"
+        "     override=dict(name='bn1', type='Caffe2Xavier'))",
+        "IC406",
+    ),
+    "uniform-from-above-to": (
+        "dict(type='Uniform', a=1, b=0, layer='Conv2d')",
+        "IC105",
     ),
     "pretrained-override-name-missing": (
         "dict(type='Pretrained', checkpoint=CHECKPOINT, prefix='backbone',\n"

@@ -36,7 +36,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from initcfg.plan.trace_guards import no_checkpoints, no_init_info_dump
+from initcfg.plan.trace_guards import no_checkpoints, no_init_info_dump, refuse_as_torch
 
 # Calls that hand a tensor's values to Python.
 _VALUE_READS = frozenset({
@@ -374,6 +374,7 @@ class _Recorder(TorchFunctionMode):
             else:
                 self._no_replay(f"writes {written} through out=")
             if in_place and isinstance(first, torch.Tensor) and first.is_meta:
+                refuse_as_torch(func, first, args, kwargs)  # what the skipped op checks
                 return None if name == "__setitem__" else first
         elif (
             self.replay is not None

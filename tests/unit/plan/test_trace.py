@@ -285,6 +285,54 @@ def test_a_write_the_real_call_would_refuse_is_not_replayed() -> None:
         plan.apply(Outer(LeafWrite))  # as MMEngine's call raises
 
 
+class RefusedArguments(Own):
+    """Writes torch refuses before writing; on meta the trace records them without
+    running them, so it must refuse them itself."""
+
+    def __init__(self, write: Callable[[RefusedArguments], object]) -> None:
+        super().__init__()
+        self.write = write
+
+    def init_weights(self) -> None:
+        self.write(self)
+
+
+@pytest.mark.parametrize(
+    ("write", "error"),
+    [
+        (lambda m: nn.init.kaiming_uniform_(m.norm.weight), "Fan in and fan out"),
+        (lambda m: nn.init.kaiming_uniform_(m.fc.weight, mode="fan_avg"), "Mode fan_avg"),
+        (lambda m: nn.init.kaiming_uniform_(m.fc.weight, nonlinearity="gelu"), "nonlinearity"),
+        (lambda m: nn.init.uniform_(m.fc.weight, 1, 0), "from=1 > to=0"),
+        (lambda m: m.fc.weight.data.uniform_(1, 0), "from=1 > to=0"),
+        (lambda m: nn.init.normal_(m.fc.weight, std=-1), "std >= 0.0"),
+        (lambda m: m.token.data.normal_(0, -0.5), "std >= 0.0"),
+    ],
+)
+def test_a_write_torch_refuses_stops_the_trace_as_the_call_raises(
+    write: Callable[[RefusedArguments], object], error: str
+) -> None:
+    with pytest.raises((ValueError, RuntimeError), match=error.replace("(", r"\(")):
+        write(RefusedArguments(write))  # what the real call does
+    plan = compile_init_plan(None, build_on_meta(lambda: Outer(lambda: RefusedArguments(write))))
+    call = plan.steps[-1]
+    assert call.kind == "call" and call.trace is not None and not call.trace.complete
+    assert call.trace.reason is not None and error in call.trace.reason
+    assert call.trace.reason.startswith("raised")
+
+
+def test_writes_torch_accepts_still_trace() -> None:
+    def write(m: RefusedArguments) -> None:
+        nn.init.kaiming_uniform_(m.fc.weight, a=1, mode="fan_out")
+        nn.init.kaiming_uniform_(m.spare.weight[:0])  # zero elements: torch only warns
+        m.fc.bias.data.uniform_(0.5, 0.5)
+        nn.init.normal_(m.token, std=0)
+
+    plan = compile_init_plan(None, build_on_meta(lambda: Outer(lambda: RefusedArguments(write))))
+    call = plan.steps[-1]
+    assert call.traced, call.trace.reason if call.trace else None
+
+
 def test_a_real_copy_traces_code_that_reads_values_and_leaves_the_model_alone() -> None:
     torch.manual_seed(0)
     model = Outer(ReadsValues)
