@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
-from initcfg.diagnostics import KeyPath
+from initcfg.diagnostics import KeyPath, format_path
 from initcfg.errors import CheckpointError
 from initcfg.plan.checkpoint import checkpoint_available, read_checkpoint, select_keys
 from initcfg.plan.init_cfg_source import _deferred
@@ -131,10 +131,13 @@ def check_own_checkpoints(
             )
             del state
         except CheckpointError as error:
+            # Where the config wrote it, when it did: then the diagnostic names the config
+            # it belongs to, as every config diagnostic does (the call's origin is the class).
+            written = origin if key is None else Origin(path, format_path(key), "config")
             planner.report(
                 "IC409",
                 f"{path or 'the model'} ({type(module).__name__}) loads a checkpoint in "
                 f"its own init_weights that cannot be used: {error}",
-                origin,
-                key=key,  # where the config wrote it, when it did
+                written,
+                key=key,
             )

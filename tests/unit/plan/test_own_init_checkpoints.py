@@ -93,3 +93,4 @@ def test_the_config_s_value_is_checked_where_the_config_wrote_it(tmp_path: Path)
     [error] = [d for d in plan.diagnostics if d.code == "IC409"]
     assert (error.file, error.line) == (str(config), 2)
     assert error.path == "model.backbone.init_cfg"
+    assert error.config == str(config)  # the config it belongs to, as for every other
