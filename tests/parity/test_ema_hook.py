@@ -14,25 +14,16 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("mmengine")
 
-from mmengine.model import BaseModel, ExponentialMovingAverage, MomentumAnnealingEMA  # noqa: E402
+from mmengine.model import ExponentialMovingAverage, MomentumAnnealingEMA  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
 import initcfg  # noqa: E402
 from openmmlab import import_mmpretrain  # noqa: E402
+from runner_toy import Toy  # noqa: E402
 
 logging.getLogger("mmengine").setLevel(logging.ERROR)
-
-
-class Toy(BaseModel):  # type: ignore[misc]
-    def __init__(self) -> None:
-        super().__init__()
-        self.fc = nn.Linear(2, 1)
-
-    def forward(self, inputs: Any, data_samples: Any = None, mode: str = "tensor") -> Any:
-        out = self.fc(inputs).sum()
-        return {"loss": out} if mode == "loss" else out
 
 
 def _ema_types() -> list[type[nn.Module]]:
